@@ -1,0 +1,117 @@
+#pragma once
+
+// Character classes and small scanning helpers shared by every SIP parser (RFC 3261 §25.1).
+// Everything works on std::string_view and never reads outside it.
+
+#include <cstdint>
+#include <optional>
+#include <string_view>
+
+namespace tg::sip {
+
+constexpr bool isAlpha(char c) { return (c | 0x20) >= 'a' && (c | 0x20) <= 'z'; }
+constexpr bool isDigit(char c) { return c >= '0' && c <= '9'; }
+constexpr bool isAlnum(char c) { return isAlpha(c) || isDigit(c); }
+constexpr bool isHex(char c) {
+  return isDigit(c) || ((c | 0x20) >= 'a' && (c | 0x20) <= 'f');
+}
+constexpr bool isWsp(char c) { return c == ' ' || c == '\t'; }
+constexpr bool isLws(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
+
+// token = 1*(alphanum / "-" / "." / "!" / "%" / "*" / "_" / "+" / "`" / "'" / "~")
+constexpr bool isTokenChar(char c) {
+  if (isAlnum(c)) return true;
+  switch (c) {
+    case '-': case '.': case '!': case '%': case '*': case '_': case '+': case '`': case '\'':
+    case '~':
+      return true;
+    default:
+      return false;
+  }
+}
+
+constexpr bool isToken(std::string_view s) {
+  if (s.empty()) return false;
+  for (char c : s) {
+    if (!isTokenChar(c)) return false;
+  }
+  return true;
+}
+
+constexpr char toLower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c | 0x20) : c; }
+
+constexpr bool equalsIgnoreCase(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (toLower(a[i]) != toLower(b[i])) return false;
+  }
+  return true;
+}
+
+constexpr bool startsWithIgnoreCase(std::string_view s, std::string_view prefix) {
+  return s.size() >= prefix.size() && equalsIgnoreCase(s.substr(0, prefix.size()), prefix);
+}
+
+// Removes linear white space (SP, HTAB, CR, LF) from both ends.
+constexpr std::string_view trim(std::string_view s) {
+  size_t b = 0;
+  while (b < s.size() && isLws(s[b])) ++b;
+  size_t e = s.size();
+  while (e > b && isLws(s[e - 1])) --e;
+  return s.substr(b, e - b);
+}
+
+constexpr std::string_view trimLeft(std::string_view s) {
+  size_t b = 0;
+  while (b < s.size() && isLws(s[b])) ++b;
+  return s.substr(b);
+}
+
+// Parses a non-empty run of decimal digits that fits below `max` (inclusive). Anything else,
+// including a sign, white space or overflow, is nullopt.
+constexpr std::optional<uint64_t> parseDecimal(std::string_view s, uint64_t max = UINT32_MAX) {
+  if (s.empty() || s.size() > 20) return std::nullopt;
+  uint64_t v = 0;
+  for (char c : s) {
+    if (!isDigit(c)) return std::nullopt;
+    const uint64_t d = static_cast<uint64_t>(c - '0');
+    if (v > (max - d) / 10) return std::nullopt;
+    v = v * 10 + d;
+  }
+  return v;
+}
+
+constexpr int hexValue(char c) {
+  if (isDigit(c)) return c - '0';
+  return (c | 0x20) - 'a' + 10;
+}
+
+// Finds `c` outside double-quoted strings (honouring backslash escapes inside quotes) and
+// outside <...>. Returns npos when absent. Used to split comma lists and parameters.
+constexpr size_t findUnquoted(std::string_view s, char c, size_t from = 0) {
+  bool quoted = false;
+  bool angle = false;
+  for (size_t i = from; i < s.size(); ++i) {
+    const char ch = s[i];
+    if (quoted) {
+      if (ch == '\\') {
+        ++i;
+      } else if (ch == '"') {
+        quoted = false;
+      }
+      continue;
+    }
+    if (ch == '"') {
+      quoted = true;
+    } else if (ch == '<') {
+      angle = true;
+    } else if (ch == '>') {
+      angle = false;
+    } else if (ch == c && !angle) {
+      return i;
+    }
+  }
+  return std::string_view::npos;
+}
+
+}  // namespace tg::sip
