@@ -7,61 +7,65 @@
 #include "sip/scan.h"
 
 namespace tg::sip {
-namespace {
 
-bool isIPv4(std::string_view s) {
-  int octets = 0;
-  size_t i = 0;
-  while (i < s.size()) {
-    const size_t start = i;
-    while (i < s.size() && isDigit(s[i])) ++i;
-    if (i == start || i - start > 3) return false;
-    if (!parseDecimal(s.substr(start, i - start), 255)) return false;
-    ++octets;
-    if (i == s.size()) break;
-    if (s[i] != '.' || octets == 4) return false;
-    ++i;
-    if (i == s.size()) return false;
-  }
-  return octets == 4;
-}
-
-bool isIPv6Reference(std::string_view s) {
-  if (s.size() < 4 || s.front() != '[' || s.back() != ']') return false;
-  const std::string_view inner = s.substr(1, s.size() - 2);
-  char buf[INET6_ADDRSTRLEN + 1];
-  if (inner.size() >= sizeof(buf)) return false;
-  std::memcpy(buf, inner.data(), inner.size());
-  buf[inner.size()] = '\0';
-  unsigned char addr[16];
-  return inet_pton(AF_INET6, buf, addr) == 1;
-}
-
-// hostname = *( domainlabel "." ) toplabel [ "." ]; labels are alphanum with inner '-'.
-// Underscores are tolerated: real deployments use them and they do no harm.
-bool isHostname(std::string_view s) {
-  if (s.empty() || s.size() > 255) return false;
-  if (s.back() == '.') s.remove_suffix(1);
-  if (s.empty()) return false;
-  size_t labelStart = 0;
-  for (size_t i = 0; i <= s.size(); ++i) {
-    if (i == s.size() || s[i] == '.') {
-      const std::string_view label = s.substr(labelStart, i - labelStart);
-      if (label.empty() || label.front() == '-' || label.back() == '-') return false;
-      labelStart = i + 1;
-      continue;
-    }
-    if (!isAlnum(s[i]) && s[i] != '-' && s[i] != '_') return false;
+// IPv4address = 1*3DIGIT "." 1*3DIGIT "." 1*3DIGIT "." 1*3DIGIT, each octet at most 255.
+bool isIPv4Address(std::string_view s) {
+  int parts = 0;
+  size_t pos = 0;
+  while (parts < 4) {
+    const size_t dot = s.find('.', pos);
+    const size_t end = parts == 3 ? s.size() : dot;
+    if (end == std::string_view::npos) return false;
+    const std::string_view octet = s.substr(pos, end - pos);
+    if (octet.size() > 3 || !parseDecimal(octet, 255)) return false;
+    ++parts;
+    pos = end + 1;
   }
   return true;
 }
 
-}  // namespace
+// hostname = *( domainlabel "." ) toplabel [ "." ]; labels are alphanumerics with inner '-',
+// and the top label starts with a letter (so that "1.2.3.256" is not a host name).
+bool isHostname(std::string_view s) {
+  if (!s.empty() && s.back() == '.') s.remove_suffix(1);
+  if (s.empty()) return false;
+  size_t pos = 0;
+  for (;;) {
+    const size_t dot = s.find('.', pos);
+    const size_t end = dot == std::string_view::npos ? s.size() : dot;
+    const std::string_view label = s.substr(pos, end - pos);
+    if (label.empty() || label.front() == '-' || label.back() == '-') return false;
+    for (char c : label) {
+      if (!isAlnum(c) && c != '-') return false;
+    }
+    if (dot == std::string_view::npos) return isAlpha(label.front());
+    pos = dot + 1;
+  }
+}
+
+// Parses the inside of an IPv6 reference. The copy is needed because inet_pton wants a C
+// string; the longest textual IPv6 address is 45 characters.
+bool parseIPv6(std::string_view s, in6_addr& out) {
+  char buf[INET6_ADDRSTRLEN];
+  if (s.empty() || s.size() >= sizeof(buf)) return false;
+  for (char c : s) {
+    if (!isHex(c) && c != ':' && c != '.') return false;
+  }
+  std::memcpy(buf, s.data(), s.size());
+  buf[s.size()] = '\0';
+  return inet_pton(AF_INET6, buf, &out) == 1;
+}
+
 
 HostType classifyHost(std::string_view host) {
   if (host.empty()) return HostType::kNone;
-  if (host.front() == '[') return isIPv6Reference(host) ? HostType::kIPv6 : HostType::kNone;
-  if (isDigit(host.back()) && isIPv4(host)) return HostType::kIPv4;
+  if (host.front() == '[') {
+    in6_addr addr;
+    return host.size() > 2 && host.back() == ']' && parseIPv6(host.substr(1, host.size() - 2), addr)
+               ? HostType::kIPv6
+               : HostType::kNone;
+  }
+  if (isDigit(host.back()) && isIPv4Address(host)) return HostType::kIPv4;
   return isHostname(host) ? HostType::kDomain : HostType::kNone;
 }
 
