@@ -1,0 +1,126 @@
+#pragma once
+
+// The gateway's configuration: parsed once from YAML into these immutable structs
+// (config_loader.h), validated, then shared read-only by every worker. A reload builds a new
+// Config and swaps a shared_ptr; nothing here is mutated after loading.
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/address.h"
+#include "sip/validator.h"
+
+namespace tg::config {
+
+enum class TransportKind : uint8_t { kUdp, kTcp, kTls };
+std::string_view transportName(TransportKind t);  // "udp", "tcp", "tls"
+
+// "udp://127.0.0.1:5060", "tcp://[::1]:5070".
+struct Listener {
+  TransportKind transport = TransportKind::kUdp;
+  base::Address address;
+  std::string text;  // as written, for messages
+};
+
+// An IPv4 or IPv6 network, e.g. 192.0.2.0/24 or 2001:db8::/32 (a bare address is /32 or /128).
+struct Cidr {
+  base::Address network;  // port unused
+  uint8_t prefixLength = 0;
+  std::string text;
+  bool contains(const base::Address& a) const;
+};
+
+// A SIP peer the gateway sends to: the PBX or a provider.
+struct PeerTarget {
+  std::string host;  // IP literal or DNS name (DNS resolution arrives with the TLS/DNS issue)
+  uint16_t port = 5060;
+  TransportKind transport = TransportKind::kUdp;
+};
+
+struct PbxZone {
+  std::vector<Listener> listen;
+  std::vector<PeerTarget> targets;     // where calls from the trunk go (first healthy wins)
+  std::vector<Cidr> allowedSources;    // defaults to the targets' addresses
+  bool allowRefer = false;
+  std::string domain;                  // host used in URIs toward the PBX (default: its IP)
+};
+
+struct Provider {
+  std::string name;
+  PeerTarget target;
+  int priority = 10;                   // lower is tried first
+  std::vector<Cidr> allowedSources;    // defaults to the target's address
+  bool allowPlaintext = false;         // required for non-TLS providers (encryption default)
+  std::string domain;                  // host used in To/R-URI toward this provider
+};
+
+struct TrunkZone {
+  std::vector<Listener> listen;
+  std::vector<Provider> providers;     // sorted by priority after loading
+  bool allowRefer = false;
+};
+
+struct PublicZone {
+  std::vector<Listener> listen;
+  bool allowRefer = false;
+};
+
+struct TransactionTimers {
+  std::chrono::milliseconds t1{500};
+  std::chrono::milliseconds t2{4000};
+  std::chrono::milliseconds t4{5000};
+};
+
+struct HealthCheck {
+  std::chrono::milliseconds interval{30000};  // OPTIONS ping period per peer; 0 disables
+  int failuresBeforeDown = 2;
+};
+
+struct B2buaSettings {
+  // Headers copied from one leg to the other, besides the ones the B2BUA builds itself.
+  std::vector<std::string> copyHeaders = {"Allow", "Supported", "Session-Expires", "Min-SE",
+                                          "Content-Disposition", "Accept"};
+  std::string userAgent = "trunkguard";  // sent as User-Agent / Server; empty sends none
+  std::chrono::seconds maxCallDuration{0};  // 0 = unlimited (policy issue adds rules)
+  std::chrono::seconds noAnswerTimeout{180};
+};
+
+struct TcpSettings {
+  std::chrono::seconds idleTimeout{300};
+  size_t maxConnectionsPerSource = 16;
+  size_t maxConnections = 4096;
+};
+
+struct LogSettings {
+  std::string level = "info";                   // trace, debug, info, warn, error, off
+  std::string format = "text";                  // text | json
+  std::map<std::string, std::string> modules;   // per-module level, e.g. {b2bua: debug}
+};
+
+struct DatabaseSettings {
+  std::string path = "trunkguard.db";  // relative paths are relative to the config file
+};
+
+struct Config {
+  std::string sourcePath;  // the file it came from
+  int workers = 1;
+  PbxZone pbx;
+  TrunkZone trunk;
+  std::optional<PublicZone> publicZone;
+  TransactionTimers timers;
+  HealthCheck health;
+  B2buaSettings b2bua;
+  TcpSettings tcp;
+  sip::Limits limits;
+  LogSettings log;
+  DatabaseSettings database;
+};
+
+using ConfigPtr = std::shared_ptr<const Config>;
+
+}  // namespace tg::config

@@ -1,0 +1,76 @@
+#pragma once
+
+// Call detail records in SQLite (WAL). Writes are queued and committed in batches by a
+// background thread so the message path never waits on the disk; a row is inserted when a
+// call starts and updated on answer and end, so a crash leaves the started calls visible.
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/clock.h"
+
+namespace tg::db {
+
+struct CdrRecord {
+  std::string callUuid;      // the gateway's correlation id for the call
+  std::string direction;     // "outbound" (PBX to trunk) or "inbound" (trunk to PBX)
+  std::string aCallId;       // leg A: where the INVITE came from
+  std::string aFromTag;
+  std::string aToTag;
+  std::string bCallId;       // leg B: the one trunkguard created
+  std::string bFromTag;
+  std::string bToTag;
+  std::string provider;      // provider name (outbound: chosen; inbound: source)
+  std::string fromUri;       // caller as received
+  std::string toUri;         // callee as received
+  std::string sourceAddress; // where leg A came from, "ip:port"
+  base::SystemTime startTime{};
+  std::optional<base::SystemTime> answerTime;
+  std::optional<base::SystemTime> endTime;
+  std::string disposition;   // "in-progress", "answered", "busy", "no-answer", "cancelled",
+                             // "failed", "rejected"
+  int sipCode = 0;           // final response code of the INVITE (200 when answered)
+  std::string endReason;     // "bye-from-a", "bye-from-b", "ended-by-gateway: <why>", ...
+  int64_t durationMs = 0;    // answer to end; 0 when never answered
+};
+
+class CdrStore {
+ public:
+  // Writes waiting for the disk (queued plus the batch being committed) beyond which new writes
+  // are dropped and counted: a stalled disk costs records, never unbounded memory.
+  static constexpr size_t kDefaultMaxPendingWrites = 100000;
+
+  // Opens (creating or migrating) the database. Throws std::runtime_error with the path and
+  // SQLite's message on failure: start-up only.
+  explicit CdrStore(const std::string& path,
+                    size_t maxPendingWrites = kDefaultMaxPendingWrites);
+  ~CdrStore();  // flushes
+  CdrStore(const CdrStore&) = delete;
+  CdrStore& operator=(const CdrStore&) = delete;
+
+  void recordStart(const CdrRecord& r);
+  void recordAnswer(const std::string& callUuid, base::SystemTime when);
+  void recordEnd(const std::string& callUuid, base::SystemTime when, const std::string& disposition,
+                 int sipCode, const std::string& endReason, int64_t durationMs);
+
+  // Blocks until every queued write is committed.
+  void flush();
+
+  // Most recent first (by start time). Flushes first, then reads the database on its own
+  // connection; on a read error returns what it read and sets lastError().
+  std::vector<CdrRecord> recent(size_t limit);
+
+  // For the caller to log or export; this class logs nothing. Never reset.
+  uint64_t droppedWrites() const;  // refused because maxPendingWrites were waiting
+  uint64_t failedWrites() const;   // lost because SQLite failed their batch (disk full, I/O...)
+  std::string lastError() const;   // SQLite's message for the latest failure, "" if none
+
+ private:
+  class Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace tg::db

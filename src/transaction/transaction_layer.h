@@ -1,0 +1,105 @@
+#pragma once
+
+// The transaction table of one worker: matches inbound messages to transactions (RFC 3261
+// §17.1.3, §17.2.3, with RFC 2543 matching for peers without the magic cookie), runs the
+// timers A-M, absorbs retransmissions, and reports to the TransactionUser.
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "base/timer_queue.h"
+#include "config/config.h"
+#include "sip/message.h"
+#include "transaction/transaction.h"
+#include "transaction/transaction_user.h"
+#include "transport/transport.h"
+
+namespace tg::transaction {
+
+// Where the layer sends bytes (the TransportManager in the gateway, a recorder in tests).
+class Sender {
+ public:
+  virtual ~Sender() = default;
+  virtual void send(const transport::SendTarget& target, std::string bytes) = 0;
+};
+
+struct TransactionStats {
+  uint64_t serverCreated = 0;
+  uint64_t clientCreated = 0;
+  uint64_t retransmissionsAbsorbed = 0;  // inbound duplicates answered from state
+  uint64_t retransmissionsSent = 0;      // our requests / responses resent on timers
+  uint64_t clientTimeouts = 0;
+  uint64_t ackTimeouts = 0;
+  uint64_t strayResponses = 0;
+};
+
+// RFC 3261 §18.2.2 / RFC 3581: where responses to a request that arrived in `packet` go.
+transport::SendTarget responseTarget(const sip::Message& request, const transport::Packet& packet);
+
+class TransactionLayer {
+ public:
+  TransactionLayer(base::TimerQueue& timers, Sender& sender, TransactionUser& user,
+                   const config::TransactionTimers& settings);
+  ~TransactionLayer();
+
+  // A parsed, validated message and the packet it arrived in.
+  void receive(std::unique_ptr<sip::Message> message, const transport::Packet& packet);
+
+  // Sends a response (bytes built by the caller) on a server transaction and moves its state.
+  void respond(ServerTransaction& st, int status, std::string bytes);
+
+  // Starts a client transaction. `branch` is the one in the request's top Via.
+  ClientTransaction& request(std::string bytes, std::string_view branch, sip::Method method,
+                             const transport::SendTarget& target, OwnerId owner,
+                             uint64_t ownerTag = 0);
+
+  // The transport could not deliver to `target`: fails client transactions still waiting for
+  // their first response there.
+  void onSendError(const transport::SendTarget& target);
+
+  // A fresh branch with the RFC 3261 magic cookie.
+  static std::string newBranch();
+
+  size_t serverCount() const { return servers_.size(); }
+  size_t clientCount() const { return clients_.size(); }
+  const TransactionStats& stats() const { return stats_; }
+  const config::TransactionTimers& settings() const { return settings_; }
+
+ private:
+  void receiveRequest(std::unique_ptr<sip::Message> message, const transport::Packet& packet);
+  void receiveResponse(const sip::Message& response, const transport::Packet& packet);
+  void receiveAck(std::unique_ptr<sip::Message> ack, const transport::Packet& packet);
+  void receiveCancel(std::unique_ptr<sip::Message> cancel, const transport::Packet& packet);
+
+  void sendRaw(const transport::SendTarget& target, const std::string& bytes);
+  void startResponseRetransmit(ServerTransaction& st);
+  void retransmitResponse(ServerTransaction& st);
+  void retransmitRequest(ClientTransaction& ct);
+  void scheduleTimeout(Transaction& t, base::Duration after, std::function<void()> fn);
+  void scheduleCleanup(Transaction& t, base::Duration after);
+  void terminateServer(ServerTransaction& st);
+  void terminateClient(ClientTransaction& ct);
+  void buryLater();
+
+  base::Duration t1() const { return settings_.t1; }
+  base::Duration t2() const { return settings_.t2; }
+  base::Duration t4() const { return settings_.t4; }
+
+  base::TimerQueue& timers_;
+  Sender& sender_;
+  TransactionUser& user_;
+  config::TransactionTimers settings_;
+  std::unordered_map<std::string, std::unique_ptr<ServerTransaction>> servers_;
+  std::unordered_map<std::string, std::unique_ptr<ClientTransaction>> clients_;
+  // Server INVITEs that sent a 2xx and wait for its ACK, by Call-ID + CSeq number.
+  std::unordered_map<std::string, ServerTransaction*> awaitingAck_;
+  // Terminated transactions are destroyed after the current callback has unwound.
+  std::vector<std::unique_ptr<Transaction>> graveyard_;
+  base::TimerId buryTimer_ = base::kNoTimer;
+  TransactionStats stats_;
+};
+
+}  // namespace tg::transaction

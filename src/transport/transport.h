@@ -1,0 +1,68 @@
+#pragma once
+
+// The transport layer's contract with the layers above: inbound messages arrive as Packets
+// tagged with their zone and source; outbound bytes go to a SendTarget. Everything runs on the
+// owning worker's asio::io_context thread; no callback is ever invoked from another thread.
+
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include "base/address.h"
+#include "base/clock.h"
+#include "config/config.h"
+
+namespace tg::transport {
+
+enum class Zone : uint8_t { kPbx, kTrunk, kPublic };
+std::string_view zoneName(Zone z);  // "pbx", "trunk", "public"
+
+using ConnectionId = uint64_t;  // 0 for datagrams
+
+struct Packet {
+  std::string bytes;             // one datagram, or one framed stream message
+  base::Address source;
+  base::Address local;           // the listener's address
+  config::TransportKind transport = config::TransportKind::kUdp;
+  Zone zone = Zone::kPbx;
+  ConnectionId connection = 0;   // the TCP/TLS connection it arrived on
+  base::TimePoint received{};
+};
+
+struct SendTarget {
+  Zone zone = Zone::kPbx;        // selects the local listener to send from
+  config::TransportKind transport = config::TransportKind::kUdp;
+  base::Address address;
+  ConnectionId connection = 0;   // reuse this connection when still open (responses, RFC 3261
+                                 // §18.2.2); otherwise reuse or open one to `address`
+};
+
+// What the upper layers need to know about a local listener to write Via and Contact.
+struct LocalEndpoint {
+  Zone zone = Zone::kPbx;
+  config::TransportKind transport = config::TransportKind::kUdp;
+  base::Address address;
+};
+
+using PacketHandler = std::function<void(Packet&&)>;
+// Called (asynchronously, on the io_context thread) when bytes could not be delivered: a TCP
+// connect failed or a connection broke before the write completed. ICMP errors on UDP are
+// not reported.
+using SendErrorHandler = std::function<void(const SendTarget&, std::string_view reason)>;
+
+// Counters for metrics and tests.
+struct TransportStats {
+  uint64_t datagramsReceived = 0;
+  uint64_t datagramsSent = 0;
+  uint64_t streamMessagesReceived = 0;
+  uint64_t streamMessagesSent = 0;
+  uint64_t connectionsAccepted = 0;
+  uint64_t connectionsRefused = 0;   // over a cap
+  uint64_t connectionsClosedIdle = 0;
+  uint64_t framingErrors = 0;
+  uint64_t keepAlivePongs = 0;
+  uint64_t oversizeDropped = 0;
+  uint64_t sendErrors = 0;
+};
+
+}  // namespace tg::transport
