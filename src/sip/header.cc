@@ -1,6 +1,7 @@
 #include "sip/header.h"
 
 #include <array>
+#include <cstring>
 
 #include "sip/scan.h"
 
@@ -49,6 +50,20 @@ constexpr NameIndex kIndex;
 
 }  // namespace
 
+// Lowercased names, zero-padded to 24 bytes, so that a candidate compares in three 8-byte words.
+struct LowerNames {
+  std::array<std::array<uint64_t, 3>, kKnownHeaderCount> words{};
+  constexpr LowerNames() {
+    for (size_t i = 0; i < kHeaders.size(); ++i) {
+      for (size_t j = 0; j < kHeaders[i].name.size(); ++j) {
+        const auto c = static_cast<unsigned char>(toLower(kHeaders[i].name[j]));
+        words[i][j / 8] |= static_cast<uint64_t>(c) << (8 * (j % 8));
+      }
+    }
+  }
+};
+constexpr LowerNames kLower;
+
 HeaderId headerIdFromName(std::string_view name) {
   if (name.empty() || name.size() > NameIndex::kMaxLen || !isAlpha(name[0])) {
     return HeaderId::kUnknown;
@@ -58,9 +73,18 @@ HeaderId headerIdFromName(std::string_view name) {
     const uint8_t id = kIndex.compact[letter];
     return id == 0xFF ? HeaderId::kUnknown : static_cast<HeaderId>(id);
   }
+  // Lowercase eight bytes at a time: set 0x20 in every byte that has 0x40 set. Letters become
+  // lowercase; the other bytes with 0x40 ('@', '[', '_' ...) map to non-letters, so they can
+  // never match a known name, which holds only letters and '-'.
+  unsigned char buf[24] = {};
+  std::memcpy(buf, name.data(), name.size());
+  uint64_t lw[3];
+  std::memcpy(lw, buf, sizeof(lw));
+  for (uint64_t& w : lw) w |= (w & 0x4040404040404040ull) >> 1;
   for (uint8_t id : kIndex.slots[name.size()][letter]) {
     if (id == 0xFF) break;
-    if (equalsIgnoreCase(kHeaders[id].name, name)) return static_cast<HeaderId>(id);
+    const auto& c = kLower.words[id];
+    if (((lw[0] ^ c[0]) | (lw[1] ^ c[1]) | (lw[2] ^ c[2])) == 0) return static_cast<HeaderId>(id);
   }
   return HeaderId::kUnknown;
 }
@@ -103,24 +127,10 @@ bool isListHeader(HeaderId id) {
 }
 
 bool isSingleValueHeader(HeaderId id) {
-  switch (id) {
-    case HeaderId::kCallId:
-    case HeaderId::kContentLength:
-    case HeaderId::kContentType:
-    case HeaderId::kCSeq:
-    case HeaderId::kExpires:
-    case HeaderId::kFrom:
-    case HeaderId::kMaxForwards:
-    case HeaderId::kMinExpires:
-    case HeaderId::kMinSE:
-    case HeaderId::kRAck:
-    case HeaderId::kRSeq:
-    case HeaderId::kSessionExpires:
-    case HeaderId::kTo:
-      return true;
-    default:
-      return false;
+  for (HeaderId single : kSingleValueHeaders) {
+    if (single == id) return true;
   }
+  return false;
 }
 
 }  // namespace tg::sip

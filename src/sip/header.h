@@ -88,7 +88,13 @@ std::string_view headerName(HeaderId id);
 // values may share one line or be spread over several lines.
 bool isListHeader(HeaderId id);
 
-// True for headers that may appear at most once (several are a 400, RFC 4475 §3.3.8).
+// Headers that may appear at most once (several are a 400, RFC 4475 §3.3.8).
+inline constexpr HeaderId kSingleValueHeaders[] = {
+    HeaderId::kCallId,     HeaderId::kContentLength, HeaderId::kContentType,
+    HeaderId::kCSeq,       HeaderId::kExpires,       HeaderId::kFrom,
+    HeaderId::kMaxForwards, HeaderId::kMinExpires,   HeaderId::kMinSE,
+    HeaderId::kRAck,       HeaderId::kRSeq,          HeaderId::kSessionExpires,
+    HeaderId::kTo};
 bool isSingleValueHeader(HeaderId id);
 
 }  // namespace tg::sip

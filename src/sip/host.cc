@@ -10,18 +10,24 @@ namespace tg::sip {
 
 // IPv4address = 1*3DIGIT "." 1*3DIGIT "." 1*3DIGIT "." 1*3DIGIT, each octet at most 255.
 bool isIPv4Address(std::string_view s) {
-  int parts = 0;
-  size_t pos = 0;
-  while (parts < 4) {
-    const size_t dot = s.find('.', pos);
-    const size_t end = parts == 3 ? s.size() : dot;
-    if (end == std::string_view::npos) return false;
-    const std::string_view octet = s.substr(pos, end - pos);
-    if (octet.size() > 3 || !parseDecimal(octet, 255)) return false;
-    ++parts;
-    pos = end + 1;
+  // One pass: four groups of 1-3 digits, each <= 255, separated by single dots.
+  unsigned value = 0;
+  int digits = 0;
+  int dots = 0;
+  for (char c : s) {
+    if (isDigit(c)) {
+      if (++digits > 3) return false;
+      value = value * 10 + static_cast<unsigned>(c - '0');
+      if (value > 255) return false;
+    } else if (c == '.') {
+      if (digits == 0 || ++dots > 3) return false;
+      digits = 0;
+      value = 0;
+    } else {
+      return false;
+    }
   }
-  return true;
+  return dots == 3 && digits > 0;
 }
 
 // hostname = *( domainlabel "." ) toplabel [ "." ]; labels are alphanumerics with inner '-',

@@ -225,11 +225,8 @@ const NameAddr* Message::to() const {
 const Via* Message::topVia() const {
   if (!has(HeaderId::kVia)) return nullptr;
   return lazy(topVia_, [&]() -> Result<Via> {
-    std::string_view first;
-    forEachListElement(value(HeaderId::kVia), [&](std::string_view e) {
-      if (first.empty()) first = e;
-    });
-    return parseVia(first);
+    const std::string_view v = value(HeaderId::kVia);
+    return parseVia(trim(v.substr(0, findUnquoted(v, ','))));
   });
 }
 

@@ -19,16 +19,19 @@ constexpr bool isWsp(char c) { return c == ' ' || c == '\t'; }
 constexpr bool isLws(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
 
 // token = 1*(alphanum / "-" / "." / "!" / "%" / "*" / "_" / "+" / "`" / "'" / "~")
-constexpr bool isTokenChar(char c) {
-  if (isAlnum(c)) return true;
-  switch (c) {
-    case '-': case '.': case '!': case '%': case '*': case '_': case '+': case '`': case '\'':
-    case '~':
-      return true;
-    default:
-      return false;
+struct CharTable {
+  bool v[256] = {};
+  constexpr CharTable(std::string_view extra, bool alnum) {
+    for (int c = 0; c < 256; ++c) {
+      const char ch = static_cast<char>(c);
+      if (alnum && (isAlnum(ch))) v[c] = true;
+    }
+    for (char ch : extra) v[static_cast<unsigned char>(ch)] = true;
   }
-}
+  constexpr bool operator()(char c) const { return v[static_cast<unsigned char>(c)]; }
+};
+inline constexpr CharTable kTokenChars("-.!%*_+`'~", true);
+constexpr bool isTokenChar(char c) { return kTokenChars(c); }
 
 constexpr bool isToken(std::string_view s) {
   if (s.empty()) return false;

@@ -20,16 +20,15 @@ constexpr bool isOneOf(char c, std::string_view set) {
 }
 
 // RFC 3261 §25.1 character classes.
-constexpr bool isUnreserved(char c) { return isAlnum(c) || isOneOf(c, "-_.!~*'()"); }
-
-// user = 1*( unreserved / escaped / user-unreserved )
-constexpr bool isUserChar(char c) { return isUnreserved(c) || isOneOf(c, "&=+$,;?/"); }
-
-// password = *( unreserved / escaped / "&" / "=" / "+" / "$" / "," )
-constexpr bool isPasswordChar(char c) { return isUnreserved(c) || isOneOf(c, "&=+$,"); }
-
-// paramchar, plus the ';' and '=' that structure the parameter section.
-constexpr bool isParamSectionChar(char c) { return isUnreserved(c) || isOneOf(c, "[]/:&+$;="); }
+inline constexpr CharTable kUnreserved("-_.!~*'()", true);
+inline constexpr CharTable kUserChars("-_.!~*'()&=+$,;?/", true);
+inline constexpr CharTable kPasswordChars("-_.!~*'()&=+$,", true);
+inline constexpr CharTable kParamSectionChars("-_.!~*'()[]/:&+$;=", true);
+inline constexpr CharTable kSchemeChars("+-.", true);
+constexpr bool isUnreserved(char c) { return kUnreserved(c); }
+constexpr bool isUserChar(char c) { return kUserChars(c); }
+constexpr bool isPasswordChar(char c) { return kPasswordChars(c); }
+constexpr bool isParamSectionChar(char c) { return kParamSectionChars(c); }
 
 // Loose check for headers and opaque parts: printable ASCII that cannot end the URI inside a
 // header field (no white space, no controls, no angle brackets or quotes).
@@ -37,7 +36,7 @@ constexpr bool isLooseUriChar(char c) {
   return c > 0x20 && c < 0x7f && c != '<' && c != '>' && c != '"';
 }
 
-constexpr bool isSchemeChar(char c) { return isAlnum(c) || isOneOf(c, "+-."); }
+constexpr bool isSchemeChar(char c) { return kSchemeChars(c); }
 
 constexpr bool isVisualSeparator(char c) { return isOneOf(c, "-.()"); }
 

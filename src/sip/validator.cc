@@ -22,9 +22,6 @@ std::string_view checkLimits(const Message& m, const Limits& limits, int& code) 
   for (const HeaderField& f : m.headers()) {
     if (f.value.size() > limits.maxHeaderValueBytes) return "header value too long";
   }
-  size_t vias = 0;
-  m.forEachElement(HeaderId::kVia, [&](std::string_view) { ++vias; });
-  if (vias > limits.maxVias) return "too many Via entries";
   return {};
 }
 
@@ -38,9 +35,8 @@ std::string_view checkRequired(const Message& m) {
 }
 
 std::string_view checkSingleValues(const Message& m) {
-  for (size_t i = 0; i < kKnownHeaderCount; ++i) {
-    const auto id = static_cast<HeaderId>(i);
-    if (isSingleValueHeader(id) && m.count(id) > 1) {
+  for (const HeaderId id : kSingleValueHeaders) {
+    if (m.count(id) > 1) {
       switch (id) {
         case HeaderId::kCallId: return "multiple Call-ID headers";
         case HeaderId::kCSeq: return "multiple CSeq headers";
@@ -77,10 +73,24 @@ std::string_view checkContact(const Message& m) {
   if (!m.has(HeaderId::kContact)) return {};
   if (m.contactIsStar()) return {};
   bool ok = true;
+  bool first = true;
+  auto checkExpires = [&](const NameAddr& na) {
+    if (auto expires = na.params.find("expires");
+        expires && !parseScalar(expires->value, UINT32_MAX).ok()) {
+      ok = false;
+    }
+  };
   m.forEachElement(HeaderId::kContact, [&](std::string_view e) {
     if (!ok) return;
     if (e == "*") {
       ok = false;  // "*" mixed with other contacts
+      return;
+    }
+    if (first) {
+      first = false;
+      const NameAddr* na = m.contact();
+      if (na == nullptr) { ok = false; return; }
+      checkExpires(*na);
       return;
     }
     auto na = parseNameAddr(e);
@@ -88,24 +98,25 @@ std::string_view checkContact(const Message& m) {
       ok = false;
       return;
     }
-    if (auto expires = na->params.find("expires");
-        expires && !parseScalar(expires->value, UINT32_MAX).ok()) {
-      ok = false;
-    }
+    checkExpires(*na);
   });
   return ok ? std::string_view{} : "malformed Contact header";
 }
 
-std::string_view checkTypedHeaders(const Message& m) {
+std::string_view checkTypedHeaders(const Message& m, const Limits& limits) {
   if (!m.from()) return "malformed From header";
   if (!m.to()) return "malformed To header";
   if (!isValidCallId(m.callId())) return "malformed Call-ID header";
   if (!m.cseq()) return "malformed CSeq header";
+  if (!m.topVia()) return "malformed Via header";
   bool viasOk = true;
+  size_t vias = 0;
   m.forEachElement(HeaderId::kVia, [&](std::string_view e) {
-    if (viasOk && !parseVia(e).ok()) viasOk = false;
+    // Entries past the limit are counted, not parsed: the cost of a flood stays bounded.
+    if (vias++ > 0 && vias <= limits.maxVias && viasOk && !parseVia(e).ok()) viasOk = false;
   });
-  if (!viasOk || !m.topVia()) return "malformed Via header";
+  if (vias > limits.maxVias) return "too many Via entries";
+  if (!viasOk) return "malformed Via header";
   if (m.has(HeaderId::kMaxForwards) && !m.maxForwards()) return "Max-Forwards out of range";
   if (m.has(HeaderId::kExpires) && !m.expires()) return "Expires out of range";
   if (m.has(HeaderId::kContentLength) && !m.contentLength()) return "malformed Content-Length";
@@ -150,7 +161,7 @@ Verdict validate(const Message& m, const Limits& limits) {
 
   if (auto err = checkRequired(m); !err.empty()) return fail(m, 400, err);
   if (auto err = checkSingleValues(m); !err.empty()) return fail(m, 400, err);
-  if (auto err = checkTypedHeaders(m); !err.empty()) return fail(m, 400, err);
+  if (auto err = checkTypedHeaders(m, limits); !err.empty()) return fail(m, 400, err);
 
   if (m.isRequest() && m.cseq()->methodText != m.methodText()) {
     return fail(m, 400, "CSeq method does not match the request method");
