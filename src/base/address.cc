@@ -43,6 +43,8 @@ std::optional<Address> Address::parseHostPort(std::string_view text) {
     colon = text.rfind(':');
     if (colon == std::string_view::npos) return std::nullopt;
     host = text.substr(0, colon);
+    // "::1:5060" is itself an IPv6 address: IPv6 with a port must be written in brackets.
+    if (host.find(':') != std::string_view::npos) return std::nullopt;
   }
   const std::string_view portText = text.substr(colon + 1);
   unsigned port = 0;
@@ -83,9 +85,21 @@ std::string Address::ip() const {
   return buf;
 }
 
-std::string Address::sipHost() const { return isV6() ? "[" + ip() + "]" : ip(); }
+// Built with append(): GCC 12 at -O3 warns falsely (-Wrestrict) on chained operator+.
+std::string Address::sipHost() const {
+  if (!isV6()) return ip();
+  std::string s = "[";
+  s.append(ip());
+  s.push_back(']');
+  return s;
+}
 
-std::string Address::toString() const { return sipHost() + ":" + std::to_string(port()); }
+std::string Address::toString() const {
+  std::string s = sipHost();
+  s.push_back(':');
+  s.append(std::to_string(port()));
+  return s;
+}
 
 bool Address::isLoopback() const {
   if (isV4()) {

@@ -18,9 +18,12 @@ void TimerQueue::dropCancelledHead() {
 size_t TimerQueue::runDue() {
   size_t ran = 0;
   const TimePoint now = clock_.now();
+  // Timers scheduled by the callbacks of this pass wait for the next pass, so a callback that
+  // re-arms itself with no delay cannot spin here forever.
+  const TimerId firstNew = nextId_;
   for (;;) {
     dropCancelledHead();
-    if (heap_.empty() || heap_.top().deadline > now) break;
+    if (heap_.empty() || heap_.top().deadline > now || heap_.top().id >= firstNew) break;
     const TimerId id = heap_.top().id;
     heap_.pop();
     auto it = callbacks_.find(id);

@@ -10,6 +10,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "base/address.h"
@@ -19,6 +20,7 @@ namespace tg::config {
 
 enum class TransportKind : uint8_t { kUdp, kTcp, kTls };
 std::string_view transportName(TransportKind t);  // "udp", "tcp", "tls"
+std::optional<TransportKind> parseTransportName(std::string_view name);  // the inverse
 
 // "udp://127.0.0.1:5060", "tcp://[::1]:5070".
 struct Listener {
@@ -27,12 +29,22 @@ struct Listener {
   std::string text;  // as written, for messages
 };
 
+// Parses a listener URL; on failure returns nullopt and says what to write in *error.
+std::optional<Listener> parseListener(std::string_view url, std::string* error = nullptr);
+
 // An IPv4 or IPv6 network, e.g. 192.0.2.0/24 or 2001:db8::/32 (a bare address is /32 or /128).
 struct Cidr {
   base::Address network;  // port unused
   uint8_t prefixLength = 0;
-  std::string text;
+  std::string text;  // normalized, e.g. "192.0.2.0/24", "::1/128"
+  // IPv4 networks also match IPv4-mapped IPv6 addresses (::ffff:a.b.c.d). The port is ignored.
   bool contains(const base::Address& a) const;
+
+  // "10.0.0.0/8", "2001:db8::/32" or a bare address. Host bits set is an error that names the
+  // network meant. On failure returns nullopt and says why in *error.
+  static std::optional<Cidr> parse(std::string_view text, std::string* error = nullptr);
+  // The /32 or /128 holding exactly `a`.
+  static Cidr single(const base::Address& a);
 };
 
 // A SIP peer the gateway sends to: the PBX or a provider.

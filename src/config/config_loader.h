@@ -22,11 +22,14 @@ struct ConfigError {
 struct LoadResult {
   ConfigPtr config;                 // set when errors is empty
   std::vector<ConfigError> errors;  // every problem found, not just the first
-  std::vector<std::string> warnings;
+  std::vector<std::string> warnings;  // "file:line: keyPath: message", like errors
+  bool readFailed = false;          // the file itself could not be read (errors says why)
   bool ok() const { return errors.empty() && config != nullptr; }
 };
 
+// Never throws. A relative database.path is resolved against the file's directory.
 LoadResult loadConfigFile(const std::string& path);
+// The same for text in memory (tests, the admin API); relative paths are left as written.
 LoadResult loadConfigString(const std::string& yaml, const std::string& nameForMessages);
 
 }  // namespace tg::config

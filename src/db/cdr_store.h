@@ -45,18 +45,22 @@ class CdrStore {
 
   // Opens (creating or migrating) the database. Throws std::runtime_error with the path and
   // SQLite's message on failure: start-up only.
-  explicit CdrStore(const std::string& path,
-                    size_t maxPendingWrites = kDefaultMaxPendingWrites);
+  explicit CdrStore(const std::string& path, size_t maxPendingWrites = kDefaultMaxPendingWrites);
   ~CdrStore();  // flushes
   CdrStore(const CdrStore&) = delete;
   CdrStore& operator=(const CdrStore&) = delete;
 
   void recordStart(const CdrRecord& r);
   void recordAnswer(const std::string& callUuid, base::SystemTime when);
+  // The B leg in use (again after a failover, and with its To tag once answered).
+  void recordLeg(const std::string& callUuid, const std::string& provider,
+                 const std::string& bCallId, const std::string& bFromTag,
+                 const std::string& bToTag);
   void recordEnd(const std::string& callUuid, base::SystemTime when, const std::string& disposition,
                  int sipCode, const std::string& endReason, int64_t durationMs);
 
-  // Blocks until every queued write is committed.
+  // Blocks until every write queued before the call is committed (or, if SQLite failed its
+  // batch, counted in failedWrites()).
   void flush();
 
   // Most recent first (by start time). Flushes first, then reads the database on its own
@@ -72,5 +76,10 @@ class CdrStore {
   class Impl;
   std::unique_ptr<Impl> impl_;
 };
+
+// The most recent CDRs of the database at path, opened read-only: it is never created or
+// migrated, so a CLI can read while the gateway writes. Throws std::runtime_error
+// ("<path>: <what>: <message>") when the file cannot be opened or holds no cdrs table.
+std::vector<CdrRecord> readRecentCdrs(const std::string& path, size_t limit);
 
 }  // namespace tg::db

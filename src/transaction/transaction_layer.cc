@@ -57,11 +57,23 @@ std::string clientKey(std::string_view branch, std::string_view method) {
   return key;
 }
 
-std::string ackKey(const sip::Message& m) {
-  std::string key(m.callId());
+// The ACK for a 2xx belongs to the dialog the 2xx created (§13.3.1.4, §12.2.2): Call-ID,
+// CSeq number and both tags, so that an ACK with foreign tags cannot stop our 2xx or reach the
+// user as the caller's ACK.
+std::string ackKey(std::string_view callId, uint32_t cseq, std::string_view fromTag,
+                   std::string_view toTag) {
+  std::string key(callId);
   key.push_back(' ');
-  key.append(std::to_string(m.cseq()->number));
+  key.append(std::to_string(cseq));
+  key.push_back(' ');
+  key.append(fromTag);
+  key.push_back(' ');
+  key.append(toTag);
   return key;
+}
+
+std::string ackKey(const sip::Message& m) {
+  return ackKey(m.callId(), m.cseq()->number, m.from()->tag(), m.to()->tag());
 }
 
 // §17.1.1.3: the ACK a client INVITE transaction sends for a non-2xx final response.
@@ -181,7 +193,12 @@ void TransactionLayer::terminateServer(ServerTransaction& st) {
   if (st.state_ == State::kTerminated) return;
   st.state_ = State::kTerminated;
   st.cancelTimers(timers_);
-  if (!st.ackKey_.empty()) awaitingAck_.erase(st.ackKey_);
+  if (!st.ackKey_.empty()) {
+    // Only our own entry: a colliding key must not remove another transaction's.
+    if (auto it = awaitingAck_.find(st.ackKey_); it != awaitingAck_.end() && it->second == &st) {
+      awaitingAck_.erase(it);
+    }
+  }
   user_.onTerminated(st);
   auto it = servers_.find(st.key());
   if (it != servers_.end()) {
@@ -299,6 +316,16 @@ void TransactionLayer::receiveCancel(std::unique_ptr<sip::Message> cancel,
 
   auto inv = servers_.find(inviteKey);
   if (inv == servers_.end()) {
+    // §9.2: a CANCEL matching any pending transaction is answered 200 (it has no effect on a
+    // non-INVITE). A few direct lookups rather than a scan, so CANCEL floods stay cheap.
+    const std::string prefix = inviteKey.substr(0, inviteKey.size() - 6);
+    for (std::string_view method : {"OPTIONS", "REGISTER", "BYE", "INFO", "UPDATE", "MESSAGE",
+                                    "PRACK", "SUBSCRIBE", "NOTIFY", "REFER", "PUBLISH"}) {
+      if (servers_.contains(prefix + std::string(method))) {
+        respond(st, 200, sip::responseTo(st.request(), 200, {}, base::randomHex(8)).build());
+        return;
+      }
+    }
     respond(st, 481, sip::responseTo(st.request(), 481, {}, base::randomHex(8)).build());
     return;
   }
@@ -335,7 +362,13 @@ void TransactionLayer::respond(ServerTransaction& st, int status, std::string by
     // Accepted (RFC 6026): retransmit the 2xx until its ACK arrives (§13.3.1.4), and keep
     // absorbing INVITE retransmissions until Timer L.
     st.state_ = State::kAccepted;
-    st.ackKey_ = ackKey(st.request());
+    {
+      // An initial INVITE's To has no tag: the 2xx carries the transaction's local tag.
+      const sip::Message& rq = st.request();
+      const std::string_view toTag = rq.to()->tag().empty() ? std::string_view(st.localTag())
+                                                            : rq.to()->tag();
+      st.ackKey_ = ackKey(rq.callId(), rq.cseq()->number, rq.from()->tag(), toTag);
+    }
     awaitingAck_[st.ackKey_] = &st;
     scheduleTimeout(st, 64 * t1(), [this, p] {
       if (!p->ackKey_.empty()) {
@@ -354,7 +387,9 @@ void TransactionLayer::respond(ServerTransaction& st, int status, std::string by
 }
 
 void TransactionLayer::startResponseRetransmit(ServerTransaction& st) {
-  if (st.reliable()) return;  // retransmission is for unreliable transports only
+  // Timer G is for unreliable transports only; the 2xx is retransmitted whatever the transport
+  // until its ACK arrives (§13.3.1.4).
+  if (st.reliable() && st.state_ != State::kAccepted) return;
   st.retransmitInterval_ = t1();
   ServerTransaction* p = &st;
   st.retransmitTimer_ = timers_.schedule(t1(), [this, p] { retransmitResponse(*p); });
@@ -389,6 +424,19 @@ ClientTransaction& TransactionLayer::request(std::string bytes, std::string_view
   clients_.emplace(std::move(key), std::move(owned));
   ++stats_.clientCreated;
 
+  if (method == Method::kCancel) {
+    // §9.1: an INVITE that stays without a final response 64*T1 after its CANCEL is given up,
+    // so a peer that rings and then goes silent cannot hold the transaction forever.
+    if (auto inv = clients_.find(clientKey(branch, "INVITE"));
+        inv != clients_.end() && inv->second->state_ == State::kProceeding) {
+      ClientTransaction* ip = inv->second.get();
+      scheduleTimeout(*ip, 64 * t1(), [this, ip] {
+        ++stats_.clientTimeouts;
+        user_.onClientFailure(*ip, false);
+        terminateClient(*ip);
+      });
+    }
+  }
   sendRaw(ct.target_, ct.request_);
   ClientTransaction* p = &ct;
   if (!ct.reliable()) {  // Timer A / E

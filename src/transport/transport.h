@@ -63,6 +63,7 @@ struct TransportStats {
   uint64_t keepAlivePongs = 0;
   uint64_t oversizeDropped = 0;
   uint64_t sendErrors = 0;
+  uint64_t keepAlivesIgnored = 0;    // empty or CRLF-only datagrams (UDP keep-alives)
 };
 
 }  // namespace tg::transport

@@ -3,31 +3,56 @@
 // Owns every listener of one worker (UDP sockets with SO_REUSEPORT and recvmmsg batches; TCP
 // acceptors and connections with the stream framer) and routes outbound bytes.
 
+// A standard header before asio: asio 1.22 chooses aligned_alloc/free or operator new/delete
+// from a libstdc++ macro, and translation units that see it differently mix the two
+// (AddressSanitizer: alloc-dealloc-mismatch).
+// clang-format off
+#include <cstddef>
+// clang-format on
 #include <asio/io_context.hpp>
+#include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "base/clock.h"
 #include "config/config.h"
 #include "transport/transport.h"
 
 namespace tg::transport {
 
+// What is not operator configuration: the clock, and the timings that tests shorten.
+struct TransportOptions {
+  const base::Clock* clock = nullptr;              // nullptr: base::SystemClock
+  std::chrono::milliseconds connectTimeout{5000};  // outbound TCP connect
+  // Replaces config.tcp.idleTimeout (whole seconds) when set; zero disables idle closing.
+  std::optional<std::chrono::milliseconds> idleTimeout{};
+  // How often idle connections are looked for; zero: a quarter of the idle timeout, at most 1 s.
+  std::chrono::milliseconds idleSweepInterval{0};
+  size_t maxQueuedBytesPerConnection = 4 << 20;  // a slower reader is disconnected
+};
+
 class TransportManager {
  public:
+  // The config is copied; `onPacket` and `onSendError` run on the io_context thread.
   TransportManager(asio::io_context& io, const config::Config& config, PacketHandler onPacket,
-                   SendErrorHandler onSendError);
+                   SendErrorHandler onSendError, TransportOptions options = {});
   ~TransportManager();
 
   // Binds every listener of every zone. Returns an error naming the listener on failure
   // (e.g. "trunk listener udp://127.0.0.1:5060: address already in use").
   std::string start();
-  // Closes listeners and connections; pending sends are dropped.
+  // Closes listeners and connections; pending sends are dropped. Idempotent.
   void stop();
 
+  // Failures are counted in stats().sendErrors and reported to the SendErrorHandler, always
+  // asynchronously (never from inside send()). Only counted: sends while stopped, and a UDP
+  // datagram that had to wait for socket buffer space and then failed.
   void send(const SendTarget& target, std::string bytes);
 
   // The listener used to send into `zone` with `transport` (first configured one), or nullptr.
+  // Addresses carry the bound port (port 0 in the config is resolved). Valid until next start().
   const LocalEndpoint* localEndpoint(Zone zone, config::TransportKind transport) const;
   std::vector<LocalEndpoint> endpoints() const;
 

@@ -1,0 +1,147 @@
+#include "app/gateway.h"
+
+#include "base/log.h"
+#include "base/random.h"
+#include "sip/builder.h"
+#include "sip/validator.h"
+
+namespace tg::app {
+
+Gateway::Gateway(asio::io_context& io, config::ConfigPtr config, db::CdrStore* cdrs,
+                 const base::Clock& clock)
+    : io_(io),
+      config_(config),
+      timers_(clock),
+      wakeup_(io),
+      transport_(std::make_unique<transport::TransportManager>(
+          io, *config, [this](transport::Packet&& p) { onPacket(std::move(p)); },
+          [this](const transport::SendTarget& t, std::string_view reason) {
+            TG_LOG(kTransport, debug, "send to {} failed: {}", t.address.toString(), reason);
+            layer_.onSendError(t);
+            armTimer();
+          })),
+      b2bua_(config, timers_,
+             [this](transport::Zone z, config::TransportKind t) {
+               return transport_->localEndpoint(z, t);
+             },
+             cdrs),
+      layer_(timers_, *this, b2bua_, config->timers) {
+  b2bua_.attach(layer_, *this);
+}
+
+Gateway::~Gateway() { stop(); }
+
+std::string Gateway::start() {
+  std::string err = transport_->start();
+  if (!err.empty()) return err;
+  b2bua_.startHealthChecks();
+  armTimer();
+  return {};
+}
+
+void Gateway::stop() {
+  if (stopped_) return;
+  stopped_ = true;
+  wakeup_.cancel();
+  transport_->stop();
+}
+
+void Gateway::reload(config::ConfigPtr config) {
+  config_ = config;
+  b2bua_.updateConfig(config);
+}
+
+void Gateway::send(const transport::SendTarget& target, std::string bytes) {
+  transport_->send(target, std::move(bytes));
+}
+
+bool Gateway::sourceAllowed(const transport::Packet& packet) const {
+  switch (packet.zone) {
+    case transport::Zone::kPbx:
+      for (const config::Cidr& c : config_->pbx.allowedSources) {
+        if (c.contains(packet.source)) return true;
+      }
+      return false;
+    case transport::Zone::kTrunk:
+      for (const config::Provider& p : config_->trunk.providers) {
+        for (const config::Cidr& c : p.allowedSources) {
+          if (c.contains(packet.source)) return true;
+        }
+      }
+      return false;
+    case transport::Zone::kPublic:
+      return true;  // the perimeter issue adds ACLs, bans and scanner detection here
+  }
+  return false;
+}
+
+void Gateway::respondStateless(const sip::Message& request, const transport::Packet& packet,
+                               int code, std::string_view reason) {
+  auto b = sip::responseTo(request, code, reason, base::randomHex(8));
+  if (!config_->b2bua.userAgent.empty()) {
+    b.header(sip::HeaderId::kServer, config_->b2bua.userAgent);
+  }
+  send(transaction::responseTarget(request, packet), b.build());
+}
+
+void Gateway::onPacket(transport::Packet&& packet) {
+  ++stats_.received;
+  if (!sourceAllowed(packet)) {
+    ++stats_.sourceDropped;
+    TG_LOG(kTransport, debug, "dropped a message from {}: not an allowed source of the {} zone",
+           packet.source.toString(), transport::zoneName(packet.zone));
+    return;
+  }
+  auto message = std::make_unique<sip::Message>();
+  sip::ParseOptions options;
+  options.framing = packet.transport == config::TransportKind::kUdp ? sip::Framing::kDatagram
+                                                                    : sip::Framing::kStream;
+  const sip::ParseStatus parsed = message->parse(std::move(packet.bytes), options);
+  if (!parsed.ok()) {
+    // Without a parsed Via there is nobody to answer: count and drop.
+    ++stats_.parseDropped;
+    TG_LOG(kTransport, debug, "dropped an unparsable message from {}: {}",
+           packet.source.toString(), parsed.reason);
+    return;
+  }
+  const sip::Verdict verdict = sip::validate(*message, config_->limits);
+  if (!verdict.ok()) {
+    if (verdict.action == sip::VerdictAction::kReject && message->isRequest() &&
+        message->method() != sip::Method::kAck && message->topVia() != nullptr) {
+      ++stats_.rejected;
+      TG_LOG(kTransport, info, "rejected a {} from {}: {} {}", message->methodText(),
+             packet.source.toString(), verdict.code, verdict.reason);
+      respondStateless(*message, packet, verdict.code, verdict.reason);
+    } else {
+      ++stats_.responsesDropped;
+      TG_LOG(kTransport, debug, "dropped a malformed message from {}: {}",
+             packet.source.toString(), verdict.reason);
+    }
+    return;
+  }
+  if (message->isRequest() && message->maxForwards() == 0u &&
+      message->method() != sip::Method::kOptions && message->method() != sip::Method::kAck) {
+    respondStateless(*message, packet, 483, "Too Many Hops");
+    return;
+  }
+  layer_.receive(std::move(message), packet);
+  armTimer();
+}
+
+void Gateway::armTimer() {
+  if (stopped_) return;
+  const auto next = timers_.nextDeadline();
+  if (!next) return;
+  if (armed_ && armedAt_ <= *next) return;
+  armed_ = true;
+  armedAt_ = *next;
+  wakeup_.expires_at(*next);
+  wakeup_.async_wait([this](const std::error_code& ec) {
+    if (ec) return;  // re-armed earlier, or stopped
+    armed_ = false;
+    timers_.runDue();
+    armTimer();
+  });
+}
+
+}  // namespace tg::app

@@ -1,0 +1,1027 @@
+#include "b2bua/b2bua.h"
+
+#include <algorithm>
+
+#include "base/log.h"
+#include "base/random.h"
+#include "sip/builder.h"
+#include "sip/header_values.h"
+#include "sip/scan.h"
+
+namespace tg::b2bua {
+namespace {
+
+using sip::HeaderId;
+using sip::Method;
+using transaction::ClientTransaction;
+using transaction::ServerTransaction;
+using transport::Zone;
+
+std::string dialogKey(Zone zone, std::string_view callId) {
+  std::string key(1, static_cast<char>('0' + static_cast<int>(zone)));
+  key.append(callId);
+  return key;
+}
+
+std::string withTag(std::string_view value, std::string_view tag) {
+  std::string s(value);
+  s.append(";tag=");
+  s.append(tag);
+  return s;
+}
+
+std::string_view viaTransport(config::TransportKind t) {
+  switch (t) {
+    case config::TransportKind::kUdp: return "UDP";
+    case config::TransportKind::kTcp: return "TCP";
+    case config::TransportKind::kTls: return "TLS";
+  }
+  return "UDP";
+}
+
+// Headers that describe one hop or one dialog: never copied across, whatever the allowlist
+// says, since copying them would leak the other side's topology (B2BUA.md "What never crosses").
+bool neverCopied(std::string_view name) {
+  const sip::HeaderId id = sip::headerIdFromName(name);
+  switch (id) {
+    case HeaderId::kVia: case HeaderId::kRoute: case HeaderId::kRecordRoute:
+    case HeaderId::kContact: case HeaderId::kCallId: case HeaderId::kFrom: case HeaderId::kTo:
+    case HeaderId::kCSeq: case HeaderId::kMaxForwards: case HeaderId::kContentLength:
+    case HeaderId::kContentType: case HeaderId::kUserAgent: case HeaderId::kServer:
+    case HeaderId::kAuthorization: case HeaderId::kProxyAuthorization:
+    case HeaderId::kWwwAuthenticate: case HeaderId::kProxyAuthenticate: case HeaderId::kRSeq:
+    case HeaderId::kRAck: case HeaderId::kWarning:
+      return true;
+    default:
+      return sip::startsWithIgnoreCase(name, "X-");
+  }
+}
+
+std::string_view dispositionFor(int code, bool cancelled) {
+  if (code >= 200 && code < 300) return "answered";
+  if (cancelled || code == 487) return "cancelled";
+  if (code == 486 || code == 600) return "busy";
+  if (code == 408 || code == 480) return "no-answer";
+  return "failed";
+}
+
+// The first element of each field, in order (for Record-Route and Route lists).
+std::vector<std::string> listElements(const sip::Message& m, HeaderId id) {
+  std::vector<std::string> out;
+  m.forEachElement(id, [&](std::string_view e) { out.emplace_back(e); });
+  return out;
+}
+
+std::string_view contactUri(const sip::Message& m) {
+  const sip::NameAddr* c = m.contact();
+  return c != nullptr ? c->uri.text : std::string_view{};
+}
+
+}  // namespace
+
+std::string_view directionName(Direction d) {
+  return d == Direction::kOutbound ? "outbound" : "inbound";
+}
+
+B2bua::B2bua(config::ConfigPtr config, base::TimerQueue& timers, EndpointLookup endpoints,
+             db::CdrStore* cdrs)
+    : config_(std::move(config)),
+      timers_(timers),
+      endpoints_(std::move(endpoints)),
+      cdrs_(cdrs),
+      health_(std::make_unique<HealthMonitor>(timers, config_->health)) {
+  rebuildPeers();
+}
+
+B2bua::~B2bua() {
+  health_->stop();
+  for (auto& [id, call] : calls_) {
+    timers_.cancel(call->noAnswerTimer);
+    timers_.cancel(call->durationTimer);
+  }
+}
+
+void B2bua::attach(transaction::TransactionLayer& layer, transaction::Sender& sender) {
+  layer_ = &layer;
+  sender_ = &sender;
+}
+
+void B2bua::updateConfig(config::ConfigPtr config) {
+  config_ = std::move(config);
+  rebuildPeers();
+}
+
+void B2bua::rebuildPeers() {
+  providerTargets_.clear();
+  pbxTargets_.clear();
+  std::vector<PeerHealth> peers;
+  auto toTarget = [](const config::PeerTarget& p, Zone zone) {
+    transport::SendTarget t;
+    t.zone = zone;
+    t.transport = p.transport;
+    if (auto a = base::Address::parse(p.host, p.port)) t.address = *a;
+    return t;
+  };
+  for (const config::Provider& p : config_->trunk.providers) {
+    providerTargets_.push_back(toTarget(p.target, Zone::kTrunk));
+    peers.push_back({p.name, providerTargets_.back()});
+  }
+  for (size_t i = 0; i < config_->pbx.targets.size(); ++i) {
+    pbxTargets_.push_back(toTarget(config_->pbx.targets[i], Zone::kPbx));
+    peers.push_back({i == 0 ? "pbx" : "pbx#" + std::to_string(i + 1), pbxTargets_.back()});
+  }
+  health_->setPeers(std::move(peers));
+}
+
+void B2bua::startHealthChecks() {
+  health_->start(*layer_, [this](const PeerHealth& peer, std::string& branch) {
+    const transport::LocalEndpoint* local = endpoints_(peer.target.zone, peer.target.transport);
+    if (local == nullptr || !peer.target.address.valid()) return std::string();
+    branch = transaction::TransactionLayer::newBranch();
+    const std::string uri = "sip:" + peer.target.address.toString();
+    const std::string self = "<sip:trunkguard@" + local->address.toString() + ">";
+    auto b = sip::MessageBuilder::request("OPTIONS", uri);
+    b.header(HeaderId::kVia, via(peer.target.zone, peer.target.transport, branch));
+    b.header(HeaderId::kMaxForwards, "70");
+    b.header(HeaderId::kFrom, withTag(self, base::randomHex(6)));
+    b.header(HeaderId::kTo, "<" + uri + ">");
+    b.header(HeaderId::kCallId, base::randomHex(16));
+    b.header(HeaderId::kCSeq, "1 OPTIONS");
+    if (!config_->b2bua.userAgent.empty()) b.header(HeaderId::kUserAgent, config_->b2bua.userAgent);
+    return b.build();
+  });
+}
+
+Call* B2bua::findCall(uint64_t id) {
+  auto it = calls_.find(id);
+  return it == calls_.end() ? nullptr : it->second.get();
+}
+
+// --- message construction -------------------------------------------------------------------
+
+std::string B2bua::via(Zone zone, config::TransportKind transport,
+                       const std::string& branch) const {
+  const transport::LocalEndpoint* local = endpoints_(zone, transport);
+  std::string v = "SIP/2.0/";
+  v.append(viaTransport(transport));
+  v.push_back(' ');
+  v.append(local != nullptr ? local->address.toString() : "invalid");
+  v.append(";branch=");
+  v.append(branch);
+  v.append(";rport");
+  return v;
+}
+
+std::string B2bua::contactFor(Zone zone, config::TransportKind transport) const {
+  const transport::LocalEndpoint* local = endpoints_(zone, transport);
+  std::string c = "<sip:trunkguard@";
+  c.append(local != nullptr ? local->address.toString() : "invalid");
+  if (transport == config::TransportKind::kTcp) c.append(";transport=tcp");
+  c.push_back('>');
+  return c;
+}
+
+void B2bua::copyAllowedHeaders(const sip::Message& from, sip::MessageBuilder& out) const {
+  for (const std::string& name : config_->b2bua.copyHeaders) {
+    if (neverCopied(name)) continue;
+    const HeaderId id = sip::headerIdFromName(name);
+    for (const sip::HeaderField& f : from.headers()) {
+      if (id != HeaderId::kUnknown ? f.id == id : sip::equalsIgnoreCase(f.name, name)) {
+        out.header(id != HeaderId::kUnknown ? sip::headerName(id) : std::string_view(name),
+                   f.value);
+      }
+    }
+  }
+}
+
+std::string B2bua::buildInDialog(const Leg& leg, Zone zone, std::string_view method,
+                                 uint32_t cseq, const std::string& branch,
+                                 const sip::Message* copyFrom, const ExtraHeaders& extra) const {
+  auto b = sip::MessageBuilder::request(method, leg.remoteTarget);
+  b.header(HeaderId::kVia, via(zone, leg.peer.transport, branch));
+  b.header(HeaderId::kMaxForwards, "70");
+  b.header(HeaderId::kFrom, leg.localParty);
+  b.header(HeaderId::kTo, leg.remoteParty);
+  b.header(HeaderId::kCallId, leg.callId);
+  b.header(HeaderId::kCSeq, std::to_string(cseq) + " " + std::string(method));
+  for (const std::string& r : leg.routeSet) b.header(HeaderId::kRoute, r);
+  if (method == "INVITE" || method == "UPDATE" || method == "REFER" || method == "NOTIFY" ||
+      method == "SUBSCRIBE") {
+    b.header(HeaderId::kContact, leg.localContact);
+  }
+  if (!config_->b2bua.userAgent.empty()) b.header(HeaderId::kUserAgent, config_->b2bua.userAgent);
+  for (const auto& [name, value] : extra) b.header(name, value);
+  if (copyFrom != nullptr) {
+    copyAllowedHeaders(*copyFrom, b);
+    if (!copyFrom->body().empty()) {
+      b.body(copyFrom->value(HeaderId::kContentType), copyFrom->body());
+    }
+  }
+  return b.build();
+}
+
+std::string B2bua::responseFor(const ServerTransaction& st, const Leg& leg, int code,
+                               std::string_view reason, const sip::Message* copyFrom) const {
+  auto b = sip::responseTo(st.request(), code, reason, leg.localTag);
+  if (code > 100 && code < 300) b.header(HeaderId::kContact, leg.localContact);
+  if (!config_->b2bua.userAgent.empty()) b.header(HeaderId::kServer, config_->b2bua.userAgent);
+  if (copyFrom != nullptr) {
+    copyAllowedHeaders(*copyFrom, b);
+    if (!copyFrom->body().empty()) {
+      b.body(copyFrom->value(HeaderId::kContentType), copyFrom->body());
+    }
+  }
+  return b.build();
+}
+
+void B2bua::answerLocally(ServerTransaction& st, int code, std::string_view reason) {
+  auto b = sip::responseTo(st.request(), code, reason, base::randomHex(8));
+  if (!config_->b2bua.userAgent.empty()) b.header(HeaderId::kServer, config_->b2bua.userAgent);
+  if (code == 405 || (code == 200 && st.request().method() == Method::kOptions)) {
+    b.header(HeaderId::kAllow, "INVITE, ACK, CANCEL, BYE, OPTIONS, UPDATE, INFO, PRACK");
+  }
+  if (code == 200 && st.request().method() == Method::kOptions) {
+    b.header(HeaderId::kAccept, "application/sdp");
+    b.header(HeaderId::kSupported, "100rel, timer");
+  }
+  if (code == 420) {
+    // Name the extensions we do not support (§20.40).
+    std::string unsupported;
+    st.request().forEachElement(HeaderId::kRequire, [&](std::string_view t) {
+      if (!sip::equalsIgnoreCase(t, "100rel") && !sip::equalsIgnoreCase(t, "timer")) {
+        if (!unsupported.empty()) unsupported.append(", ");
+        unsupported.append(t);
+      }
+    });
+    b.header(HeaderId::kUnsupported, unsupported);
+  }
+  layer_->respond(st, code, b.build());
+}
+
+void B2bua::respondA(Call& call, int code, std::string_view reason, const sip::Message* copyFrom) {
+  if (call.aInvite == nullptr) return;
+  ServerTransaction& st = *call.aInvite;
+  st.setLocalTag(call.a.localTag);  // the transaction matches the 2xx's ACK by this tag
+  if (code >= 200) call.aInvite = nullptr;
+  layer_->respond(st, code, responseFor(st, call.a, code, reason, copyFrom));
+}
+
+// --- new requests ---------------------------------------------------------------------------
+
+void B2bua::onRequest(ServerTransaction& st) {
+  const sip::Message& req = st.request();
+  if (!req.to()->tag().empty()) {
+    inDialogRequest(st);
+    return;
+  }
+  switch (req.method()) {
+    case Method::kInvite: startCall(st); return;
+    case Method::kOptions: answerLocally(st, 200); return;  // pings addressed to the gateway
+    case Method::kRegister:
+      // The PBX may register its trunk toward us; trunkguard itself holds the provider
+      // registration (TLS/registration issue), so the PBX's attempt is accepted and ignored.
+      if (st.target().zone == Zone::kPbx) {
+        auto b = sip::responseTo(req, 200, {}, base::randomHex(8));
+        if (req.has(HeaderId::kContact)) b.header(HeaderId::kContact, req.value(HeaderId::kContact));
+        b.header(HeaderId::kExpires, req.has(HeaderId::kExpires)
+                                         ? std::string(req.value(HeaderId::kExpires)) : "3600");
+        layer_->respond(st, 200, b.build());
+      } else {
+        answerLocally(st, 403, "Registration Not Offered Here");
+      }
+      return;
+    case Method::kRefer: answerLocally(st, 403, "REFER Not Allowed"); return;
+    case Method::kBye:
+    case Method::kPrack:
+    case Method::kUpdate:
+    case Method::kInfo: answerLocally(st, 481); return;
+    case Method::kUnknown: answerLocally(st, 501); return;
+    default: answerLocally(st, 405); return;
+  }
+}
+
+void B2bua::startCall(ServerTransaction& st) {
+  const sip::Message& req = st.request();
+  const Zone zone = st.target().zone;
+  if (zone == Zone::kPublic) {
+    answerLocally(st, 403, "Remote Phones Not Enabled");  // accounts arrive with issue 6
+    return;
+  }
+  bool unsupported = false;
+  req.forEachElement(HeaderId::kRequire, [&](std::string_view t) {
+    if (!sip::equalsIgnoreCase(t, "100rel") && !sip::equalsIgnoreCase(t, "timer")) {
+      unsupported = true;
+    }
+  });
+  if (unsupported) {
+    answerLocally(st, 420);
+    return;
+  }
+  const sip::Uri* ruri = req.requestUri();
+  if (ruri->user.empty()) {
+    answerLocally(st, 484, "No Number Dialled");
+    return;
+  }
+  if (!req.body().empty()) {
+    auto type = sip::parseMediaType(req.value(HeaderId::kContentType));
+    if (!type || !(type->is("application", "sdp") || sip::equalsIgnoreCase(type->type, "multipart"))) {
+      answerLocally(st, 415);
+      return;
+    }
+  }
+  if (req.contact() == nullptr) {
+    answerLocally(st, 400, "Missing Contact");
+    return;
+  }
+
+  auto owned = std::make_unique<Call>();
+  Call& call = *owned;
+  call.id = nextCallId_++;
+  call.uuid = base::randomHex(8);
+  call.direction = zone == Zone::kPbx ? Direction::kOutbound : Direction::kInbound;
+  call.zoneA = zone;
+  call.zoneB = zone == Zone::kPbx ? Zone::kTrunk : Zone::kPbx;
+  call.started = timers_.clock().wallNow();
+  call.dialled = std::string(ruri->user);
+
+  Leg& a = call.a;
+  a.callId = std::string(req.callId());
+  a.remoteTag = std::string(req.from()->tag());
+  a.localTag = base::randomHex(8);
+  a.localParty = withTag(req.value(HeaderId::kTo), a.localTag);
+  a.remoteParty = std::string(req.value(HeaderId::kFrom));
+  a.remoteTarget = std::string(contactUri(req));
+  a.routeSet = listElements(req, HeaderId::kRecordRoute);
+  a.remoteCseq = a.inviteCseq = req.cseq()->number;
+  a.peer = st.target();
+  a.localContact = contactFor(zone, st.target().transport);
+
+  // Candidates: healthy peers in priority order; when none is healthy, try them all anyway.
+  const size_t count = call.direction == Direction::kOutbound ? providerTargets_.size()
+                                                              : pbxTargets_.size();
+  const size_t healthBase = call.direction == Direction::kOutbound ? 0 : providerTargets_.size();
+  for (size_t i = 0; i < count; ++i) {
+    if (health_->isUp(healthBase + i)) call.candidates.push_back(i);
+  }
+  if (call.candidates.empty()) {
+    for (size_t i = 0; i < count; ++i) call.candidates.push_back(i);
+  }
+  if (call.direction == Direction::kInbound) {
+    for (const config::Provider& p : config_->trunk.providers) {
+      for (const config::Cidr& c : p.allowedSources) {
+        if (call.provider.empty() && c.contains(st.target().address)) call.provider = p.name;
+      }
+    }
+  }
+
+  st.owner = call.id;
+  st.ownerTag = kTagInitialInvite;
+  st.setLocalTag(a.localTag);  // so that the layer's 200 to a CANCEL carries the same To tag
+  call.aInvite = &st;
+  dialogs_[dialogKey(zone, a.callId)] = {call.id, Side::kA};
+  ++stats_.callsStarted;
+  calls_.emplace(call.id, std::move(owned));
+
+  TG_LOG(kB2bua, info, "call={} {} call from {} to {} (A Call-ID {})", call.uuid,
+         directionName(call.direction), st.target().address.toString(), call.dialled, a.callId);
+  if (cdrs_ != nullptr) {
+    db::CdrRecord r;
+    r.callUuid = call.uuid;
+    r.direction = std::string(directionName(call.direction));
+    r.aCallId = a.callId;
+    r.aFromTag = a.remoteTag;
+    r.aToTag = a.localTag;
+    r.provider = call.provider;
+    r.fromUri = std::string(req.from()->uri.text);
+    r.toUri = std::string(req.requestUriText());
+    r.sourceAddress = st.target().address.toString();
+    r.startTime = call.started;
+    r.disposition = "in-progress";
+    cdrs_->recordStart(r);
+  }
+
+  const uint64_t id = call.id;
+  call.noAnswerTimer = timers_.schedule(config_->b2bua.noAnswerTimeout, [this, id] {
+    if (Call* c = findCall(id)) {
+      c->noAnswerTimer = base::kNoTimer;
+      c->endReason = "no answer";
+      c->cancelled = true;
+      respondA(*c, 480, "No Answer", nullptr);
+      if (c->bInvite != nullptr && c->bInvite->receivedProvisional()) cancelB(*c);
+      if (c->bInvite == nullptr) endNow(*c, "no-answer", 480, "no answer");
+    }
+  });
+  if (!sendInitialInvite(call)) {
+    respondA(call, 503, "No Route Available", nullptr);
+    endNow(call, "failed", 503, "no provider available");
+  }
+}
+
+bool B2bua::sendInitialInvite(Call& call) {
+  if (call.candidates.empty()) return false;
+  const size_t idx = call.candidates.front();
+  call.candidates.erase(call.candidates.begin());
+  const bool outbound = call.direction == Direction::kOutbound;
+  const transport::SendTarget& target = outbound ? providerTargets_[idx] : pbxTargets_[idx];
+  if (!target.address.valid()) return sendInitialInvite(call);
+  call.peerIndex = outbound ? idx : providerTargets_.size() + idx;
+  if (outbound) call.provider = config_->trunk.providers[idx].name;
+  const std::string& domain =
+      outbound ? config_->trunk.providers[idx].domain : config_->pbx.domain;
+  const std::string host = domain.empty() ? target.address.toString() : domain;
+
+  const ServerTransaction& st = *call.aInvite;
+  const sip::Message& req = st.request();
+  Leg& b = call.b;
+  if (!b.callId.empty()) dialogs_.erase(dialogKey(call.zoneB, b.callId));
+  b = Leg{};
+  b.callId = base::randomHex(16);
+  b.localTag = base::randomHex(8);
+  b.localCseq = b.inviteCseq = 1;
+  b.peer = target;
+  b.localContact = contactFor(call.zoneB, target.transport);
+  b.remoteTarget = "sip:" + call.dialled + "@" + host;
+  if (target.transport == config::TransportKind::kTcp) b.remoteTarget.append(";transport=tcp");
+
+  const transport::LocalEndpoint* local = endpoints_(call.zoneB, target.transport);
+  const std::string localHost = local != nullptr ? local->address.toString() : "invalid";
+  const sip::NameAddr* from = req.from();
+  std::string caller;
+  if (!from->displayName.empty()) {
+    caller.append(from->displayName);
+    caller.push_back(' ');
+  }
+  caller.append("<sip:");
+  caller.append(from->uri.user);
+  caller.append("@");
+  caller.append(localHost);
+  caller.append(">");
+  b.localParty = withTag(caller, b.localTag);
+  b.remoteParty = "<sip:" + call.dialled + "@" + host + ">";
+
+  const std::string branch = transaction::TransactionLayer::newBranch();
+  uint32_t maxForwards = req.maxForwards().value_or(70);
+  maxForwards = std::min<uint32_t>(maxForwards == 0 ? 0 : maxForwards - 1, 70);
+  auto m = sip::MessageBuilder::request("INVITE", b.remoteTarget);
+  m.header(HeaderId::kVia, via(call.zoneB, target.transport, branch));
+  m.header(HeaderId::kMaxForwards, std::to_string(maxForwards));
+  m.header(HeaderId::kFrom, b.localParty);
+  m.header(HeaderId::kTo, b.remoteParty);
+  m.header(HeaderId::kCallId, b.callId);
+  m.header(HeaderId::kCSeq, "1 INVITE");
+  m.header(HeaderId::kContact, b.localContact);
+  if (!config_->b2bua.userAgent.empty()) m.header(HeaderId::kUserAgent, config_->b2bua.userAgent);
+  copyAllowedHeaders(req, m);
+  if (!req.body().empty()) m.body(req.value(HeaderId::kContentType), req.body());
+
+  dialogs_[dialogKey(call.zoneB, b.callId)] = {call.id, Side::kB};
+  ClientTransaction& ct = layer_->request(m.build(), branch, Method::kInvite, target, call.id,
+                                          kTagInitialInvite);
+  call.bInvite = &ct;
+  if (cdrs_ != nullptr) {
+    cdrs_->recordLeg(call.uuid, call.provider, b.callId, b.localTag, {});
+  }
+  TG_LOG(kB2bua, info, "call={} B leg to {} ({}) Call-ID {}", call.uuid,
+         outbound ? call.provider : "pbx", target.address.toString(), b.callId);
+  return true;
+}
+
+// --- responses --------------------------------------------------------------------------------
+
+void B2bua::onResponse(ClientTransaction& ct, const sip::Message& response) {
+  if (ct.ownerTag >= HealthMonitor::kPingTagBase) {
+    health_->onPingAnswered(ct.ownerTag);
+    return;
+  }
+  Call* call = findCall(ct.owner);
+  if (call == nullptr) {
+    if (ct.method() == Method::kInvite && response.statusCode() < 300 &&
+        response.statusCode() >= 200) {
+      ackAndByeStray(response, ct.target());
+    }
+    return;
+  }
+  if (ct.ownerTag == kTagInitialInvite) {
+    onInitialInviteResponse(*call, ct, response);
+  } else if (ct.ownerTag < kTagLocal) {
+    auto it = call->relays.find(ct.ownerTag);
+    if (it != call->relays.end()) relayResponse(*call, it->second, response);
+  }
+}
+
+void B2bua::learnBDialog(Call& call, const sip::Message& response) {
+  const std::string_view tag = response.to()->tag();
+  if (tag.empty()) return;
+  Leg& b = call.b;
+  if (b.remoteTag.empty()) {
+    b.remoteTag = std::string(tag);
+    b.remoteParty = std::string(response.value(HeaderId::kTo));
+  }
+  if (tag != b.remoteTag) return;  // another fork: A keeps the first early dialog
+  if (std::string_view target = contactUri(response); !target.empty()) {
+    b.remoteTarget = std::string(target);
+  }
+  // As the UAC, the route set is the Record-Route list reversed (§12.1.2).
+  if (response.has(HeaderId::kRecordRoute)) {
+    b.routeSet = listElements(response, HeaderId::kRecordRoute);
+    std::reverse(b.routeSet.begin(), b.routeSet.end());
+  }
+}
+
+void B2bua::onInitialInviteResponse(Call& call, ClientTransaction& ct,
+                                    const sip::Message& response) {
+  const int code = response.statusCode();
+  if (response.callId() != call.b.callId) {
+    // A late answer from an attempt we abandoned in failover.
+    if (code >= 200 && code < 300) ackAndByeStray(response, ct.target());
+    return;
+  }
+  health_->markAlive(call.peerIndex);
+  if (code == 100) return;
+
+  if (code < 200) {
+    if (call.cancelled) {
+      cancelB(call);  // §9.1: the CANCEL waited for this provisional
+      return;
+    }
+    learnBDialog(call, response);
+    if (call.state == CallState::kRouting && !response.to()->tag().empty()) {
+      call.state = CallState::kEarly;
+    }
+    bool reliable = false;
+    response.forEachElement(HeaderId::kRequire, [&](std::string_view t) {
+      if (sip::equalsIgnoreCase(t, "100rel")) reliable = true;
+    });
+    if (reliable && response.has(HeaderId::kRSeq)) sendPrack(call, response);
+    respondA(call, code, response.reasonPhrase(), &response);
+    return;
+  }
+
+  if (code < 300) {
+    const bool sameDialog = call.b.remoteTag.empty() || response.to()->tag() == call.b.remoteTag;
+    if (call.aAnswered && sameDialog) {
+      if (call.bAcked) sender_->send(call.b.peer, call.bAck);  // B retransmitted its 2xx
+      return;
+    }
+    if (call.cancelled || call.state == CallState::kEnded || !sameDialog) {
+      ackAndByeStray(response, ct.target());
+      if (call.cancelled && !call.aAnswered) {
+        endNow(call, "cancelled", 487, call.endReason.empty() ? "cancelled by caller"
+                                                              : call.endReason);
+      }
+      return;
+    }
+    learnBDialog(call, response);
+    call.state = CallState::kConfirmed;
+    call.aAnswered = true;
+    call.answered = timers_.clock().wallNow();
+    call.answeredMono = timers_.clock().now();
+    timers_.cancel(call.noAnswerTimer);
+    call.noAnswerTimer = base::kNoTimer;
+    ++stats_.callsAnswered;
+    if (config_->b2bua.maxCallDuration.count() > 0) {
+      const uint64_t id = call.id;
+      call.durationTimer = timers_.schedule(config_->b2bua.maxCallDuration, [this, id] {
+        if (Call* c = findCall(id)) {
+          c->durationTimer = base::kNoTimer;
+          endCall(id, "maximum call duration reached");
+        }
+      });
+    }
+    respondA(call, code, response.reasonPhrase(), &response);
+    if (cdrs_ != nullptr) {
+      cdrs_->recordLeg(call.uuid, call.provider, call.b.callId, call.b.localTag,
+                       call.b.remoteTag);
+      cdrs_->recordAnswer(call.uuid, call.answered);
+    }
+    TG_LOG(kB2bua, info, "call={} answered", call.uuid);
+    return;
+  }
+
+  // 3xx-6xx: the client transaction has ACKed it.
+  call.bInvite = nullptr;
+  if (call.cancelled) {
+    endNow(call, call.endReason == "no answer" ? "no-answer" : "cancelled",
+           call.endReason == "no answer" ? 480 : 487,
+           call.endReason.empty() ? "cancelled by caller" : call.endReason);
+    return;
+  }
+  if ((code == 503 || code == 408) && !call.candidates.empty()) {
+    ++stats_.failovers;
+    TG_LOG(kB2bua, warn, "call={} {} answered {}: trying the next peer", call.uuid,
+           call.provider, code);
+    if (sendInitialInvite(call)) return;
+  }
+  relayFinalToA(call, response);
+}
+
+void B2bua::relayFinalToA(Call& call, const sip::Message& response) {
+  int code = response.statusCode();
+  if (call.aInvite == nullptr) {
+    endNow(call, dispositionFor(code, call.cancelled), code, "final response after A ended");
+    return;
+  }
+  std::string reason(response.reasonPhrase());
+  if (code >= 300 && code < 400) {
+    // Redirects would let the far side steer our calls anywhere (toll fraud); never relay.
+    code = 480;
+    reason = "Temporarily Unavailable";
+  } else if (code == 401 || code == 407) {
+    // The provider's credentials live in trunkguard, not in the PBX (TLS/registration issue).
+    code = 403;
+    reason = "Provider Requires Authentication";
+  }
+  auto b = sip::responseTo(call.aInvite->request(), code, reason, call.a.localTag);
+  if (!config_->b2bua.userAgent.empty()) b.header(HeaderId::kServer, config_->b2bua.userAgent);
+  if (response.has(HeaderId::kRetryAfter) && code == 503) {
+    b.header(HeaderId::kRetryAfter, response.value(HeaderId::kRetryAfter));
+  }
+  ServerTransaction& st = *call.aInvite;
+  call.aInvite = nullptr;
+  layer_->respond(st, code, b.build());
+  endNow(call, dispositionFor(code, false), code, "rejected by " + std::string(
+      call.direction == Direction::kOutbound ? "provider" : "pbx"));
+}
+
+void B2bua::onInitialInviteFailed(Call& call, int code, std::string_view reason) {
+  respondA(call, code, reason, nullptr);
+  endNow(call, "failed", code, reason);
+}
+
+void B2bua::sendPrack(Call& call, const sip::Message& reliableProvisional) {
+  Leg& b = call.b;
+  if (b.remoteTag.empty()) return;
+  const std::string rack = std::string(sip::trim(reliableProvisional.value(HeaderId::kRSeq))) +
+                           " " + std::to_string(b.inviteCseq) + " INVITE";
+  const std::string branch = transaction::TransactionLayer::newBranch();
+  const std::string bytes =
+      buildInDialog(b, call.zoneB, "PRACK", ++b.localCseq, branch, nullptr, {{"RAck", rack}});
+  layer_->request(bytes, branch, Method::kPrack, b.peer, call.id, kTagLocal);
+}
+
+void B2bua::onClientFailure(ClientTransaction& ct, bool transportError) {
+  if (ct.ownerTag >= HealthMonitor::kPingTagBase) {
+    health_->onPingFailed(ct.ownerTag);
+    return;
+  }
+  Call* call = findCall(ct.owner);
+  if (call == nullptr) return;
+  if (ct.ownerTag == kTagInitialInvite) {
+    if (&ct != call->bInvite) return;
+    call->bInvite = nullptr;
+    health_->markFailed(call->peerIndex);
+    TG_LOG(kB2bua, warn, "call={} no answer from {} ({})", call->uuid, call->provider,
+           transportError ? "transport error" : "timeout");
+    if (call->cancelled) {
+      endNow(*call, "cancelled", 487, "cancelled by caller");
+      return;
+    }
+    if (!call->candidates.empty()) {
+      ++stats_.failovers;
+      if (sendInitialInvite(*call)) return;
+    }
+    onInitialInviteFailed(*call, transportError ? 503 : 408,
+                          transportError ? "Service Unavailable" : "Request Timeout");
+    return;
+  }
+  if (ct.ownerTag < kTagLocal) {
+    auto it = call->relays.find(ct.ownerTag);
+    if (it == call->relays.end()) return;
+    Relay& relay = it->second;
+    relay.client = nullptr;
+    if (relay.method == Method::kInvite) call->reinvitePending = false;
+    if (relay.server != nullptr) {
+      ServerTransaction& st = *relay.server;
+      layer_->respond(st, 408, responseFor(st, call->leg(relay.from), 408, {}, nullptr));
+    }
+  }
+}
+
+void B2bua::onStrayResponse(const sip::Message& response, const transport::Packet& packet) {
+  if (response.cseq()->method == Method::kInvite && response.statusCode() >= 200 &&
+      response.statusCode() < 300) {
+    // A 2xx retransmitted after its transaction ended: re-ACK it if it is one of our calls'
+    // B dialogs, else ACK and BYE it so no orphan dialog stays up.
+    auto it = dialogs_.find(dialogKey(packet.zone, response.callId()));
+    if (it != dialogs_.end()) {
+      if (Call* call = findCall(it->second.callId); call != nullptr && call->bAcked) {
+        sender_->send(call->b.peer, call->bAck);
+        return;
+      }
+    }
+    transport::SendTarget t;
+    t.zone = packet.zone;
+    t.transport = packet.transport;
+    t.address = packet.source;
+    t.connection = packet.connection;
+    ackAndByeStray(response, t);
+  }
+}
+
+void B2bua::ackAndByeStray(const sip::Message& response, const transport::SendTarget& target) {
+  Leg leg;
+  leg.callId = std::string(response.callId());
+  leg.localParty = std::string(response.value(HeaderId::kFrom));
+  leg.remoteParty = std::string(response.value(HeaderId::kTo));
+  leg.remoteTarget = std::string(contactUri(response));
+  if (leg.remoteTarget.empty()) return;
+  leg.routeSet = listElements(response, HeaderId::kRecordRoute);
+  std::reverse(leg.routeSet.begin(), leg.routeSet.end());
+  leg.peer = target;
+  const uint32_t cseq = response.cseq()->number;
+  sender_->send(target, buildInDialog(leg, target.zone, "ACK", cseq,
+                                      transaction::TransactionLayer::newBranch(), nullptr));
+  const std::string branch = transaction::TransactionLayer::newBranch();
+  layer_->request(buildInDialog(leg, target.zone, "BYE", cseq + 1, branch, nullptr), branch,
+                  Method::kBye, target, 0, kTagLocal);
+}
+
+// --- CANCEL, ACK --------------------------------------------------------------------------
+
+void B2bua::onCancel(ServerTransaction& invite) {
+  Call* call = findCall(invite.owner);
+  if (call == nullptr || invite.ownerTag != kTagInitialInvite) {
+    // A relayed re-INVITE cannot be cancelled across; answer it as terminated.
+    auto b = sip::responseTo(invite.request(), 487, {}, invite.localTag());
+    layer_->respond(invite, 487, b.build());
+    return;
+  }
+  // The CANCEL's 200 used the To tag the INVITE's final must carry.
+  if (!invite.localTag().empty()) {
+    call->a.localTag = invite.localTag();
+    call->a.localParty = withTag(invite.request().value(HeaderId::kTo), call->a.localTag);
+  }
+  call->cancelled = true;
+  TG_LOG(kB2bua, info, "call={} cancelled by caller", call->uuid);
+  respondA(*call, 487, "Request Terminated", nullptr);
+  if (call->bInvite == nullptr) {
+    endNow(*call, "cancelled", 487, "cancelled by caller");
+  } else if (call->bInvite->receivedProvisional()) {
+    cancelB(*call);
+  }  // else: CANCEL goes out with B's first provisional (§9.1)
+}
+
+void B2bua::cancelB(Call& call) {
+  if (call.bInvite == nullptr) return;
+  sip::Message invite;
+  if (!invite.parse(call.bInvite->requestBytes()).ok()) return;
+  std::string_view topVia;
+  invite.forEachElement(HeaderId::kVia, [&](std::string_view e) {
+    if (topVia.empty()) topVia = e;
+  });
+  auto b = sip::MessageBuilder::request("CANCEL", invite.requestUriText());
+  b.header(HeaderId::kVia, topVia);
+  b.header(HeaderId::kMaxForwards, "70");
+  b.header(HeaderId::kFrom, invite.value(HeaderId::kFrom));
+  b.header(HeaderId::kTo, invite.value(HeaderId::kTo));
+  b.header(HeaderId::kCallId, invite.callId());
+  b.header(HeaderId::kCSeq, std::to_string(invite.cseq()->number) + " CANCEL");
+  invite.forEach(HeaderId::kRoute, [&](const sip::HeaderField& f) { b.header(HeaderId::kRoute, f.value); });
+  layer_->request(b.build(), invite.topVia()->branch(), Method::kCancel, call.b.peer, call.id,
+                  kTagLocal);
+}
+
+void B2bua::onAck(ServerTransaction* invite, const sip::Message& ack,
+                  const transport::Packet& /*packet*/) {
+  if (invite == nullptr) return;  // stray ACK: nothing to do
+  Call* call = findCall(invite->owner);
+  if (call == nullptr) return;
+  if (invite->ownerTag == kTagInitialInvite) {
+    sendAckToB(*call, &ack);
+    return;
+  }
+  auto it = call->relays.find(invite->ownerTag);
+  if (it == call->relays.end() || it->second.method != Method::kInvite) return;
+  Relay& relay = it->second;
+  const Side to = other(relay.from);
+  Leg& leg = call->leg(to);
+  relay.clientAck = buildInDialog(leg, call->zone(to), "ACK", relay.clientCseq,
+                                  transaction::TransactionLayer::newBranch(), &ack);
+  sender_->send(leg.peer, relay.clientAck);
+}
+
+void B2bua::sendAckToB(Call& call, const sip::Message* aAck) {
+  if (call.bAcked || call.state != CallState::kConfirmed) return;
+  call.bAck = buildInDialog(call.b, call.zoneB, "ACK", call.b.inviteCseq,
+                            transaction::TransactionLayer::newBranch(), aAck);
+  call.bAcked = true;
+  sender_->send(call.b.peer, call.bAck);
+}
+
+void B2bua::onAckTimeout(ServerTransaction& invite) {
+  Call* call = findCall(invite.owner);
+  if (call != nullptr && invite.ownerTag == kTagInitialInvite) {
+    TG_LOG(kB2bua, warn, "call={} the caller never acknowledged the answer", call->uuid);
+    endCall(call->id, "no ACK from caller");
+  }
+}
+
+// --- in-dialog requests ---------------------------------------------------------------------
+
+void B2bua::inDialogRequest(ServerTransaction& st) {
+  const sip::Message& req = st.request();
+  auto it = dialogs_.find(dialogKey(st.target().zone, req.callId()));
+  Call* call = it == dialogs_.end() ? nullptr : findCall(it->second.callId);
+  if (call == nullptr) {
+    ++stats_.unknownDialog;
+    answerLocally(st, 481);
+    return;
+  }
+  const Side side = it->second.side;
+  Leg& leg = call->leg(side);
+  if (req.to()->tag() != leg.localTag) {
+    ++stats_.unknownDialog;
+    answerLocally(st, 481);
+    return;
+  }
+  const uint32_t cseq = req.cseq()->number;
+  if (cseq <= leg.remoteCseq && req.method() != Method::kPrack) {
+    layer_->respond(st, 500, responseFor(st, leg, 500, "CSeq Out of Order", nullptr));
+    return;
+  }
+  leg.remoteCseq = std::max(leg.remoteCseq, cseq);
+
+  switch (req.method()) {
+    case Method::kBye: {
+      layer_->respond(st, 200, responseFor(st, leg, 200, {}, nullptr));
+      if (call->state != CallState::kConfirmed) {
+        // BYE before the answer reached us: treat it as a cancellation.
+        call->cancelled = true;
+        if (call->bInvite != nullptr && call->bInvite->receivedProvisional()) cancelB(*call);
+        respondA(*call, 487, {}, nullptr);
+        if (call->bInvite == nullptr) endNow(*call, "cancelled", 487, "cancelled by caller");
+        return;
+      }
+      sendBye(*call, other(side));
+      endNow(*call, "answered", 200, side == Side::kA ? "bye-from-a" : "bye-from-b");
+      return;
+    }
+    case Method::kRefer: {
+      const bool allowed = call->zone(side) == Zone::kPbx ? config_->pbx.allowRefer
+                           : call->zone(side) == Zone::kTrunk ? config_->trunk.allowRefer
+                                                              : false;
+      if (!allowed) {
+        ++stats_.referRefused;
+        TG_LOG(kB2bua, info, "call={} REFER refused (transfer not allowed in the {} zone)",
+               call->uuid, transport::zoneName(call->zone(side)));
+        layer_->respond(st, 403, responseFor(st, leg, 403, "REFER Not Allowed", nullptr));
+        return;
+      }
+      break;
+    }
+    case Method::kInvite:
+      if (call->reinvitePending || call->state != CallState::kConfirmed) {
+        layer_->respond(st, 491, responseFor(st, leg, 491, {}, nullptr));  // glare, §14.1
+        return;
+      }
+      call->reinvitePending = true;
+      break;
+    case Method::kPrack:
+      // We never send reliable provisionals to A, so there is nothing to acknowledge.
+      layer_->respond(st, 481, responseFor(st, leg, 481, {}, nullptr));
+      return;
+    default:
+      break;
+  }
+  relayRequest(*call, side, st);
+}
+
+void B2bua::relayRequest(Call& call, Side from, ServerTransaction& st) {
+  const Side toSide = other(from);
+  Leg& to = call.leg(toSide);
+  if (to.remoteTag.empty()) {
+    layer_->respond(st, 481, responseFor(st, call.leg(from), 481, {}, nullptr));
+    return;
+  }
+  const sip::Message& req = st.request();
+  Relay relay;
+  relay.id = call.nextRelayId++;
+  relay.from = from;
+  relay.method = req.method();
+  relay.server = &st;
+  relay.clientCseq = ++to.localCseq;
+  const std::string branch = transaction::TransactionLayer::newBranch();
+  std::string bytes =
+      buildInDialog(to, call.zone(toSide), req.methodText(), relay.clientCseq, branch, &req);
+  st.owner = call.id;
+  st.ownerTag = relay.id;
+  const uint64_t id = relay.id;
+  Relay& stored = call.relays.emplace(id, std::move(relay)).first->second;
+  stored.client = &layer_->request(std::move(bytes), branch, req.method(), to.peer, call.id, id);
+}
+
+void B2bua::relayResponse(Call& call, Relay& relay, const sip::Message& response) {
+  const int code = response.statusCode();
+  const bool invite = relay.method == Method::kInvite;
+  if (invite && code >= 200 && code < 300) {
+    // Target refresh (§12.2.1.2) on the leg that answered.
+    Leg& answering = call.leg(other(relay.from));
+    if (std::string_view t = contactUri(response); !t.empty()) answering.remoteTarget = t;
+    if (!relay.clientAck.empty()) {
+      sender_->send(answering.peer, relay.clientAck);  // a retransmitted 2xx: ACK again
+      return;
+    }
+  }
+  if (code == 100 || relay.server == nullptr) return;
+  if (code >= 200 && invite) call.reinvitePending = false;
+  ServerTransaction& st = *relay.server;
+  layer_->respond(st, code, responseFor(st, call.leg(relay.from), code, response.reasonPhrase(),
+                                        &response));
+}
+
+void B2bua::sendBye(Call& call, Side side) {
+  Leg& leg = call.leg(side);
+  if (leg.remoteTag.empty()) return;
+  const std::string branch = transaction::TransactionLayer::newBranch();
+  layer_->request(buildInDialog(leg, call.zone(side), "BYE", ++leg.localCseq, branch, nullptr),
+                  branch, Method::kBye, leg.peer, call.id, kTagLocal);
+}
+
+// --- ending ---------------------------------------------------------------------------------
+
+bool B2bua::endCall(uint64_t callId, std::string_view reason) {
+  Call* call = findCall(callId);
+  if (call == nullptr) return false;
+  TG_LOG(kB2bua, info, "call={} ended by the gateway: {}", call->uuid, reason);
+  call->endReason = "ended-by-gateway: " + std::string(reason);
+  if (call->state == CallState::kConfirmed) {
+    sendBye(*call, Side::kA);
+    sendBye(*call, Side::kB);
+    endNow(*call, "answered", 200, call->endReason);
+    return true;
+  }
+  call->cancelled = true;
+  respondA(*call, 480, "Call Ended By Gateway", nullptr);
+  if (call->bInvite != nullptr && call->bInvite->receivedProvisional()) cancelB(*call);
+  if (call->bInvite == nullptr) endNow(*call, "failed", 480, call->endReason);
+  return true;
+}
+
+void B2bua::endNow(Call& call, std::string_view disposition, int code, std::string_view reason) {
+  if (call.state == CallState::kEnded) return;
+  call.state = CallState::kEnded;
+  timers_.cancel(call.noAnswerTimer);
+  timers_.cancel(call.durationTimer);
+  call.noAnswerTimer = call.durationTimer = base::kNoTimer;
+  if (disposition != "answered") ++stats_.callsFailed;
+  const base::SystemTime now = timers_.clock().wallNow();
+  int64_t durationMs = 0;
+  if (call.aAnswered) {
+    durationMs = std::chrono::duration_cast<std::chrono::milliseconds>(timers_.clock().now() -
+                                                                       call.answeredMono)
+                     .count();
+  }
+  TG_LOG(kB2bua, info, "call={} ended: {} {} ({}), {} ms", call.uuid, disposition, code, reason,
+         durationMs);
+  if (cdrs_ != nullptr) {
+    cdrs_->recordEnd(call.uuid, now, std::string(disposition), code, std::string(reason),
+                     durationMs);
+  }
+  eraseCall(call.id);
+}
+
+void B2bua::eraseCall(uint64_t callId) {
+  auto it = calls_.find(callId);
+  if (it == calls_.end()) return;
+  Call& call = *it->second;
+  dialogs_.erase(dialogKey(call.zoneA, call.a.callId));
+  if (!call.b.callId.empty()) dialogs_.erase(dialogKey(call.zoneB, call.b.callId));
+  // Requests still waiting for a relayed answer get one now: their dialog is gone.
+  for (auto& [rid, relay] : call.relays) {
+    if (relay.server != nullptr && relay.server->lastStatus() < 200) {
+      ServerTransaction& st = *relay.server;
+      layer_->respond(st, 481, responseFor(st, call.leg(relay.from), 481, {}, nullptr));
+    }
+  }
+  if (call.aInvite != nullptr) {
+    ServerTransaction& st = *call.aInvite;
+    call.aInvite = nullptr;
+    layer_->respond(st, 500, responseFor(st, call.a, 500, "Call Ended", nullptr));
+  }
+  calls_.erase(it);
+}
+
+void B2bua::onTerminated(transaction::Transaction& t) {
+  Call* call = findCall(t.owner);
+  if (call == nullptr) return;
+  if (&t == call->aInvite) call->aInvite = nullptr;
+  if (&t == call->bInvite) call->bInvite = nullptr;
+  if (t.ownerTag == kTagInitialInvite || t.ownerTag >= kTagLocal) return;
+  auto it = call->relays.find(t.ownerTag);
+  if (it == call->relays.end()) return;
+  Relay& relay = it->second;
+  if (&t == relay.server) relay.server = nullptr;
+  if (&t == relay.client) relay.client = nullptr;
+  if (relay.server == nullptr && relay.client == nullptr) call->relays.erase(it);
+}
+
+std::vector<CallSummary> B2bua::activeCalls() const {
+  std::vector<CallSummary> out;
+  out.reserve(calls_.size());
+  for (const auto& [id, c] : calls_) {
+    out.push_back({c->id, c->uuid, c->direction, c->state, c->provider, c->dialled});
+  }
+  return out;
+}
+
+}  // namespace tg::b2bua

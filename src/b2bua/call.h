@@ -1,0 +1,97 @@
+#pragma once
+
+// A call is two dialogs that share nothing on the wire (B2BUA.md): leg A, where the INVITE came
+// from, and leg B, the one trunkguard created toward the PBX or a provider.
+
+#include <cstdint>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "base/clock.h"
+#include "base/timer_queue.h"
+#include "sip/method.h"
+#include "transaction/transaction.h"
+#include "transport/transport.h"
+
+namespace tg::b2bua {
+
+enum class Direction : uint8_t { kOutbound, kInbound };  // PBX->trunk, trunk->PBX
+std::string_view directionName(Direction d);
+
+enum class Side : uint8_t { kA, kB };
+inline Side other(Side s) { return s == Side::kA ? Side::kB : Side::kA; }
+
+enum class CallState : uint8_t {
+  kRouting,    // B's INVITE sent, no answer yet
+  kEarly,      // a provisional with a tag came back
+  kConfirmed,  // answered
+  kEnded,
+};
+
+// One dialog: everything needed to send an in-dialog request on it and to recognise requests
+// that belong to it.
+struct Leg {
+  std::string callId;
+  std::string localTag;
+  std::string remoteTag;
+  std::string localParty;    // From value of requests we send on this leg (with our tag)
+  std::string remoteParty;   // To value of requests we send on this leg (with their tag)
+  std::string remoteTarget;  // the peer's Contact URI: Request-URI of in-dialog requests
+  std::vector<std::string> routeSet;  // Route values, in the order they are sent
+  std::string localContact;  // our Contact header value on this leg
+  uint32_t localCseq = 0;    // last CSeq number we used on this leg
+  uint32_t remoteCseq = 0;   // last CSeq number the peer used
+  uint32_t inviteCseq = 0;   // CSeq of the initial INVITE on this leg (for its ACK)
+  transport::SendTarget peer;  // where this leg's requests go
+};
+
+// A request relayed from one leg to the other, waiting for its response.
+struct Relay {
+  uint64_t id = 0;
+  Side from = Side::kA;              // the leg the request arrived on
+  sip::Method method = sip::Method::kUnknown;
+  transaction::ServerTransaction* server = nullptr;  // on `from`
+  transaction::ClientTransaction* client = nullptr;  // on the other leg
+  uint32_t clientCseq = 0;           // CSeq used on the other leg (for the re-INVITE's ACK)
+  std::string clientAck;             // the ACK sent for a relayed re-INVITE 2xx (resent on
+                                     // 2xx retransmissions)
+};
+
+struct Call {
+  uint64_t id = 0;
+  std::string uuid;  // correlation id in logs and CDRs
+  Direction direction = Direction::kOutbound;
+  CallState state = CallState::kRouting;
+  transport::Zone zoneA = transport::Zone::kPbx;
+  transport::Zone zoneB = transport::Zone::kTrunk;
+  Leg a;
+  Leg b;
+
+  transaction::ServerTransaction* aInvite = nullptr;  // while A's INVITE has no final answer
+  transaction::ClientTransaction* bInvite = nullptr;  // while B's INVITE is pending
+  bool cancelled = false;        // A cancelled before the answer
+  bool aAnswered = false;        // a 2xx was sent to A
+  bool bAcked = false;           // the ACK for B's 2xx was sent
+  std::string bAck;              // that ACK, resent when B retransmits its 2xx
+  std::string dialled;           // the Request-URI user of A's INVITE
+  std::vector<size_t> candidates;  // provider indexes still to try (outbound)
+  std::string provider;          // provider in use (outbound) or source provider (inbound)
+  size_t peerIndex = 0;          // health index of the peer B was sent to
+  std::string endReason;         // set when the gateway ends the call itself
+
+  std::unordered_map<uint64_t, Relay> relays;
+  uint64_t nextRelayId = 1;
+  bool reinvitePending = false;  // glare protection (§14.1)
+
+  base::TimerId noAnswerTimer = base::kNoTimer;
+  base::TimerId durationTimer = base::kNoTimer;
+  base::SystemTime started{};
+  base::SystemTime answered{};
+  base::TimePoint answeredMono{};
+
+  Leg& leg(Side s) { return s == Side::kA ? a : b; }
+  transport::Zone zone(Side s) const { return s == Side::kA ? zoneA : zoneB; }
+};
+
+}  // namespace tg::b2bua

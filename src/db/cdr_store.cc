@@ -1,0 +1,390 @@
+#include "db/cdr_store.h"
+
+#include <pthread.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <limits>
+#include <mutex>
+#include <stdexcept>
+#include <thread>
+#include <utility>
+#include <variant>
+
+#include "db/database.h"
+
+namespace tg::db {
+namespace {
+
+using SteadyTime = std::chrono::steady_clock::time_point;
+
+// A batch is committed this long after its first write was queued, or as soon as kBatchSize
+// writes wait, whichever comes first: one fsync per batch instead of one per write.
+constexpr auto kBatchWindow = std::chrono::milliseconds(50);
+constexpr size_t kBatchSize = 256;
+// After a backlog, queue buffers above this capacity are given back instead of kept.
+constexpr size_t kRetainedCapacity = 4096;
+
+// Which B leg the call is on: set when B's INVITE goes out (again, after a failover) and
+// when B answers with its tag.
+struct LegWrite {
+  std::string callUuid;
+  std::string provider;
+  std::string bCallId;
+  std::string bFromTag;
+  std::string bToTag;
+};
+
+struct AnswerWrite {
+  std::string callUuid;
+  base::SystemTime when;
+};
+
+struct EndWrite {
+  std::string callUuid;
+  base::SystemTime when;
+  std::string disposition;
+  int sipCode;
+  std::string endReason;
+  int64_t durationMs;
+};
+
+using Write = std::variant<CdrRecord, AnswerWrite, EndWrite, LegWrite>;
+
+// An existing call_uuid keeps its first row: a duplicate start must not wipe an answer or end.
+constexpr std::string_view kInsertSql = R"sql(
+INSERT INTO cdrs(call_uuid, direction, a_call_id, a_from_tag, a_to_tag, b_call_id, b_from_tag,
+                 b_to_tag, provider, from_uri, to_uri, source_address, start_time, start_ms,
+                 answer_time, answer_ms, end_time, end_ms, disposition, sip_code, end_reason,
+                 duration_ms)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19,
+        ?20, ?21, ?22)
+ON CONFLICT(call_uuid) DO NOTHING)sql";
+
+// An answer reported after the end (should not happen) keeps the end's disposition and code.
+constexpr std::string_view kAnswerSql = R"sql(
+UPDATE cdrs SET answer_time = ?2, answer_ms = ?3,
+                disposition = CASE WHEN end_ms IS NULL THEN 'answered' ELSE disposition END,
+                sip_code = CASE WHEN end_ms IS NULL THEN 200 ELSE sip_code END
+WHERE call_uuid = ?1)sql";
+
+constexpr std::string_view kLegSql = R"sql(
+UPDATE cdrs SET provider = ?2, b_call_id = ?3, b_from_tag = ?4, b_to_tag = ?5
+WHERE call_uuid = ?1)sql";
+
+constexpr std::string_view kEndSql = R"sql(
+UPDATE cdrs SET end_time = ?2, end_ms = ?3, disposition = ?4, sip_code = ?5, end_reason = ?6,
+                duration_ms = ?7
+WHERE call_uuid = ?1)sql";
+
+constexpr std::string_view kRecentSql = R"sql(
+SELECT call_uuid, direction, a_call_id, a_from_tag, a_to_tag, b_call_id, b_from_tag, b_to_tag,
+       provider, from_uri, to_uri, source_address, start_ms, answer_ms, end_ms, disposition,
+       sip_code, end_reason, duration_ms
+FROM cdrs ORDER BY start_ms DESC, id DESC LIMIT ?1)sql";
+
+void bindTime(Statement& s, int textIndex, int msIndex, const std::optional<base::SystemTime>& t) {
+  if (t) {
+    s.bind(textIndex, formatUtcMillis(*t)).bind(msIndex, toEpochMillis(*t));
+  } else {
+    s.bindNull(textIndex).bindNull(msIndex);
+  }
+}
+
+std::optional<base::SystemTime> optionalTime(const Statement& s, int index) {
+  if (s.columnIsNull(index)) return std::nullopt;
+  return fromEpochMillis(s.columnInt64(index));
+}
+
+CdrRecord readRow(const Statement& s) {
+  CdrRecord r;
+  r.callUuid = s.columnText(0);
+  r.direction = s.columnText(1);
+  r.aCallId = s.columnText(2);
+  r.aFromTag = s.columnText(3);
+  r.aToTag = s.columnText(4);
+  r.bCallId = s.columnText(5);
+  r.bFromTag = s.columnText(6);
+  r.bToTag = s.columnText(7);
+  r.provider = s.columnText(8);
+  r.fromUri = s.columnText(9);
+  r.toUri = s.columnText(10);
+  r.sourceAddress = s.columnText(11);
+  r.startTime = fromEpochMillis(s.columnInt64(12));
+  r.answerTime = optionalTime(s, 13);
+  r.endTime = optionalTime(s, 14);
+  r.disposition = s.columnText(15);
+  r.sipCode = s.columnInt(16);
+  r.endReason = s.columnText(17);
+  r.durationMs = s.columnInt64(18);
+  return r;
+}
+
+// Runs the recent-query on s (already prepared); "" or SQLite's message.
+std::string readRecent(Statement& s, size_t limit, std::vector<CdrRecord>& out) {
+  if (limit == 0) return {};
+  constexpr size_t kMaxLimit = static_cast<size_t>(std::numeric_limits<int64_t>::max());
+  s.reset();
+  s.bind(1, static_cast<int64_t>(std::min(limit, kMaxLimit)));
+  out.reserve(std::min<size_t>(limit, 1024));
+  std::string error;
+  for (;;) {
+    const Statement::Step step = s.step();
+    if (step == Statement::Step::kRow) {
+      out.push_back(readRow(s));
+      continue;
+    }
+    if (step == Statement::Step::kError) error = s.errorMessage();
+    break;
+  }
+  s.reset();  // ends the read transaction so checkpoints are not held back
+  return error;
+}
+
+bool hasCdrTable(Database& db) {
+  Statement s = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'cdrs'");
+  return s.step() == Statement::Step::kRow;
+}
+
+}  // namespace
+
+class CdrStore::Impl {
+ public:
+  Impl(const std::string& path, size_t maxPending)
+      : writeDb_(path),
+        insert_(writeDb_.prepare(kInsertSql)),
+        answer_(writeDb_.prepare(kAnswerSql)),
+        end_(writeDb_.prepare(kEndSql)),
+        leg_(writeDb_.prepare(kLegSql)),
+        // Its own connection: WAL lets recent() read while the writer commits.
+        readDb_(path, DatabaseOptions{.access = Access::kReadOnly}),
+        recent_(readDb_.prepare(kRecentSql)),
+        maxPending_(maxPending),
+        writer_([this] { run(); }) {}
+
+  ~Impl() {
+    {
+      std::lock_guard lock(mutex_);
+      stop_ = true;
+    }
+    wake_.notify_one();
+    writer_.join();  // the writer drains the queue before it returns
+  }
+
+  void enqueue(Write&& w) {
+    bool wake = false;
+    {
+      std::lock_guard lock(mutex_);
+      if (queue_.size() + inFlight_ >= maxPending_) {
+        dropped_.fetch_add(1, std::memory_order_relaxed);
+        return;
+      }
+      if (queue_.empty()) {
+        firstQueuedAt_ = std::chrono::steady_clock::now();
+        wake = true;
+      }
+      queue_.push_back(std::move(w));
+      ++enqueued_;
+      wake = wake || queue_.size() == kBatchSize;
+    }
+    if (wake) wake_.notify_one();
+  }
+
+  void flush() {
+    std::unique_lock lock(mutex_);
+    const uint64_t target = enqueued_;
+    if (processed_ >= target) return;
+    ++flushWaiters_;
+    wake_.notify_one();
+    processedCv_.wait(lock, [&] { return processed_ >= target; });
+    --flushWaiters_;
+  }
+
+  std::vector<CdrRecord> recent(size_t limit) {
+    flush();
+    std::vector<CdrRecord> out;
+    std::string error;
+    {
+      std::lock_guard lock(readMutex_);
+      error = readRecent(recent_, limit, out);
+    }
+    if (!error.empty()) noteError("read: " + error);
+    return out;
+  }
+
+  uint64_t droppedWrites() const { return dropped_.load(std::memory_order_relaxed); }
+  uint64_t failedWrites() const { return failed_.load(std::memory_order_relaxed); }
+
+  std::string lastError() const {
+    std::lock_guard lock(errorMutex_);
+    return lastError_;
+  }
+
+ private:
+  void run() {
+    pthread_setname_np(pthread_self(), "tg-cdr-writer");
+    std::vector<Write> batch;
+    std::unique_lock lock(mutex_);
+    for (;;) {
+      wake_.wait(lock, [&] { return stop_ || !queue_.empty(); });
+      if (queue_.empty()) return;  // stopping, and everything is written
+      wake_.wait_until(lock, firstQueuedAt_ + kBatchWindow,
+                       [&] { return stop_ || flushWaiters_ > 0 || queue_.size() >= kBatchSize; });
+      batch.swap(queue_);
+      inFlight_ = batch.size();
+      const uint64_t through = enqueued_;
+      lock.unlock();
+
+      commit(batch);
+      batch.clear();
+      if (batch.capacity() > kRetainedCapacity) std::vector<Write>().swap(batch);
+
+      lock.lock();
+      inFlight_ = 0;
+      processed_ = through;
+      processedCv_.notify_all();
+    }
+  }
+
+  // One transaction for the whole batch, in queue order, so an end queued right behind its
+  // start lands after it. Any failure loses the batch: the statements cannot fail on their own
+  // data (no constraint can trip), so a failure means the disk or the file, not one record.
+  void commit(const std::vector<Write>& batch) {
+    Transaction tx(writeDb_);
+    std::string error = tx.ok() ? "" : "begin: " + tx.error();
+    for (size_t i = 0; error.empty() && i < batch.size(); ++i) {
+      error = std::visit([this](const auto& w) { return apply(w); }, batch[i]);
+    }
+    if (error.empty()) {
+      if (std::string e = tx.commit(); !e.empty()) error = "commit: " + e;
+    }
+    if (!error.empty()) {
+      failed_.fetch_add(batch.size(), std::memory_order_relaxed);
+      noteError(std::move(error));
+    }
+  }
+
+  static std::string stepOnce(Statement& s) {
+    std::string error;
+    if (s.step() == Statement::Step::kError) error = s.errorMessage();
+    s.reset();
+    return error;
+  }
+
+  std::string apply(const CdrRecord& r) {
+    Statement& s = insert_;
+    s.bind(1, r.callUuid).bind(2, r.direction).bind(3, r.aCallId).bind(4, r.aFromTag);
+    s.bind(5, r.aToTag).bind(6, r.bCallId).bind(7, r.bFromTag).bind(8, r.bToTag);
+    s.bind(9, r.provider).bind(10, r.fromUri).bind(11, r.toUri).bind(12, r.sourceAddress);
+    bindTime(s, 13, 14, r.startTime);
+    bindTime(s, 15, 16, r.answerTime);
+    bindTime(s, 17, 18, r.endTime);
+    s.bind(19, r.disposition.empty() ? std::string_view("in-progress") : r.disposition);
+    s.bind(20, r.sipCode).bind(21, r.endReason).bind(22, r.durationMs);
+    return stepOnce(s);
+  }
+
+  std::string apply(const AnswerWrite& w) {
+    answer_.bind(1, w.callUuid);
+    bindTime(answer_, 2, 3, w.when);
+    return stepOnce(answer_);
+  }
+
+  std::string apply(const EndWrite& w) {
+    end_.bind(1, w.callUuid);
+    bindTime(end_, 2, 3, w.when);
+    end_.bind(4, w.disposition).bind(5, w.sipCode).bind(6, w.endReason).bind(7, w.durationMs);
+    return stepOnce(end_);
+  }
+
+  std::string apply(const LegWrite& w) {
+    leg_.bind(1, w.callUuid).bind(2, w.provider).bind(3, w.bCallId).bind(4, w.bFromTag);
+    leg_.bind(5, w.bToTag);
+    return stepOnce(leg_);
+  }
+
+  void noteError(std::string error) {
+    std::lock_guard lock(errorMutex_);
+    lastError_ = writeDb_.path() + ": " + std::move(error);
+  }
+
+  // Used by the writer thread only (and by the constructor before it starts).
+  Database writeDb_;
+  Statement insert_;
+  Statement answer_;
+  Statement end_;
+  Statement leg_;
+
+  std::mutex readMutex_;  // guards readDb_ and recent_
+  Database readDb_;
+  Statement recent_;
+
+  const size_t maxPending_;
+  std::atomic<uint64_t> dropped_{0};
+  std::atomic<uint64_t> failed_{0};
+  mutable std::mutex errorMutex_;
+  std::string lastError_;
+
+  std::mutex mutex_;                     // guards everything below except writer_
+  std::condition_variable wake_;         // the writer waits here for work
+  std::condition_variable processedCv_;  // flush() waits here for the writer
+  std::vector<Write> queue_;
+  SteadyTime firstQueuedAt_{};
+  size_t inFlight_ = 0;     // writes in the batch being committed
+  uint64_t enqueued_ = 0;   // writes accepted so far
+  uint64_t processed_ = 0;  // writes committed or failed so far (a prefix of the queue order)
+  int flushWaiters_ = 0;    // a waiting flush() cuts the batch window short
+  bool stop_ = false;
+
+  std::thread writer_;  // last: starts once every member above exists
+};
+
+CdrStore::CdrStore(const std::string& path, size_t maxPendingWrites)
+    : impl_(std::make_unique<Impl>(path, maxPendingWrites)) {}
+
+CdrStore::~CdrStore() = default;
+
+void CdrStore::recordStart(const CdrRecord& r) { impl_->enqueue(Write(std::in_place_index<0>, r)); }
+
+void CdrStore::recordAnswer(const std::string& callUuid, base::SystemTime when) {
+  impl_->enqueue(AnswerWrite{callUuid, when});
+}
+
+void CdrStore::recordLeg(const std::string& callUuid, const std::string& provider,
+                         const std::string& bCallId, const std::string& bFromTag,
+                         const std::string& bToTag) {
+  impl_->enqueue(LegWrite{callUuid, provider, bCallId, bFromTag, bToTag});
+}
+
+void CdrStore::recordEnd(const std::string& callUuid, base::SystemTime when,
+                         const std::string& disposition, int sipCode, const std::string& endReason,
+                         int64_t durationMs) {
+  impl_->enqueue(EndWrite{callUuid, when, disposition, sipCode, endReason, durationMs});
+}
+
+void CdrStore::flush() { impl_->flush(); }
+
+std::vector<CdrRecord> CdrStore::recent(size_t limit) { return impl_->recent(limit); }
+
+uint64_t CdrStore::droppedWrites() const { return impl_->droppedWrites(); }
+
+uint64_t CdrStore::failedWrites() const { return impl_->failedWrites(); }
+
+std::string CdrStore::lastError() const { return impl_->lastError(); }
+
+std::vector<CdrRecord> readRecentCdrs(const std::string& path, size_t limit) {
+  Database db(path, DatabaseOptions{.access = Access::kReadOnly});
+  if (!hasCdrTable(db)) {
+    throw std::runtime_error(path + ": no cdrs table (not a trunkguard database?)");
+  }
+  Statement s = db.prepare(kRecentSql);
+  std::vector<CdrRecord> out;
+  if (std::string error = readRecent(s, limit, out); !error.empty()) {
+    throw std::runtime_error(path + ": read cdrs: " + error);
+  }
+  return out;
+}
+
+}  // namespace tg::db

@@ -1,0 +1,104 @@
+#pragma once
+
+// One SIP-over-TCP connection, accepted or opened by us: reads through a StreamFramer (RFC 3261
+// §18.3), answers CRLFCRLF pings, writes from a bounded queue. The ConnectionTable owns it via
+// shared_ptr; queued asio handlers keep it alive until they run and then see it closed.
+
+#include <array>
+#include <asio/ip/tcp.hpp>
+#include <asio/steady_timer.hpp>
+#include <deque>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "base/address.h"
+#include "base/clock.h"
+#include "sip/stream_framer.h"
+#include "transport/transport_context.h"
+
+namespace tg::transport {
+
+class TcpConnection : public std::enable_shared_from_this<TcpConnection> {
+ public:
+  // Bytes waiting to be written; messages remember their target for the error report.
+  struct Outbound {
+    std::string bytes;
+    SendTarget target;
+    bool isMessage = true;  // false for a keep-alive pong
+  };
+
+  class Owner {
+   public:
+    virtual ~Owner() = default;
+    // Called once, when the connection closes for any reason but abandon(). `unsent` holds
+    // what was queued and not completely written.
+    virtual void onConnectionClosed(TcpConnection& connection, std::string_view reason,
+                                    std::deque<Outbound>& unsent) = 0;
+  };
+
+  enum class Direction : uint8_t { kInbound, kOutbound };
+
+  // `local` is what Packets report as their local address (the zone's listener).
+  TcpConnection(TransportContext& ctx, Owner& owner, asio::ip::tcp::socket socket, ConnectionId id,
+                Zone zone, Direction direction, const base::Address& remote,
+                const base::Address& local);
+  TcpConnection(const TcpConnection&) = delete;
+  TcpConnection& operator=(const TcpConnection&) = delete;
+
+  // An accepted connection: starts reading.
+  void startInbound();
+  // An outbound connection: connects, then writes what was queued meanwhile.
+  void startConnect(std::chrono::milliseconds timeout);
+
+  // Writes at once when the socket takes it, otherwise queues. Closes the connection (and
+  // reports everything unsent, this message included) when the queue would exceed its bound.
+  void send(std::string bytes, const SendTarget& target);
+
+  // Closes and tells the owner.
+  void close(std::string_view reason);
+  // Closes without telling anyone: the manager is stopping.
+  void abandon();
+
+  ConnectionId id() const { return id_; }
+  Zone zone() const { return zone_; }
+  Direction direction() const { return direction_; }
+  const base::Address& remote() const { return remote_; }
+  bool isOpen() const { return state_ == State::kOpen; }
+  bool isClosed() const { return state_ == State::kClosed; }
+  base::TimePoint lastActivity() const { return lastActivity_; }
+
+ private:
+  enum class State : uint8_t { kConnecting, kOpen, kClosed };
+
+  void onConnected(const asio::error_code& ec);
+  void startRead();
+  void onRead(const asio::error_code& ec, size_t length);
+  // Runs the framer over what was read; false once the connection is closed.
+  bool processFrames();
+  void enqueue(Outbound item);
+  void startWrite();
+  void onWritten(const asio::error_code& ec);
+  void shutdownSocket();
+
+  TransportContext& ctx_;
+  Owner& owner_;
+  asio::ip::tcp::socket socket_;
+  ConnectionId id_;
+  Zone zone_;
+  Direction direction_;
+  State state_ = State::kOpen;
+  base::Address remote_;
+  base::Address local_;
+  base::TimePoint lastActivity_;
+  sip::StreamFramer framer_;
+  std::optional<asio::steady_timer> connectTimer_;
+  std::deque<Outbound> queue_;
+  size_t queuedBytes_ = 0;
+  bool writing_ = false;
+  // The framer keeps partial messages; this only needs to hold one read.
+  std::array<char, 8192> readBuffer_;
+};
+
+}  // namespace tg::transport

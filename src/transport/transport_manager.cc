@@ -1,0 +1,365 @@
+#include "transport/transport_manager.h"
+
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <algorithm>
+#include <array>
+#include <asio/post.hpp>
+#include <asio/steady_timer.hpp>
+
+#include "base/log.h"
+#include "transport/connection_table.h"
+#include "transport/socket_util.h"
+#include "transport/tcp_connection.h"
+#include "transport/tcp_listener.h"
+#include "transport/transport_context.h"
+#include "transport/udp_listener.h"
+
+namespace tg::transport {
+namespace {
+
+using config::TransportKind;
+using std::chrono::milliseconds;
+
+constexpr size_t kFamilyCount = 2;  // IPv4, IPv6
+size_t familyIndex(const base::Address& a) { return a.isV6() ? 1 : 0; }
+
+constexpr milliseconds kMinSweepInterval{10};
+constexpr milliseconds kMaxSweepInterval{1000};
+// The framer's header bound; bodies may use the rest of limits.maxMessageBytes.
+constexpr size_t kMaxStreamHeaderBytes = 16384;
+
+sip::FramerLimits framerLimitsFor(size_t maxMessageBytes) {
+  return sip::FramerLimits{.maxHeaderBytes = std::min(kMaxStreamHeaderBytes, maxMessageBytes),
+                           .maxBodyBytes = maxMessageBytes};
+}
+
+std::string errnoText(int error) {
+  return asio::error_code(error, asio::system_category()).message();
+}
+
+}  // namespace
+
+class TransportManager::Impl final : public TcpListener::Owner, public TcpConnection::Owner {
+ public:
+  Impl(asio::io_context& io, const config::Config& config, PacketHandler onPacket,
+       SendErrorHandler onSendError, TransportOptions options)
+      : io_(io),
+        tcp_(config.tcp),
+        options_(options),
+        onSendError_(std::move(onSendError)),
+        ctx_{.io = io,
+             .clock = options.clock ? *options.clock : base::SystemClock::instance(),
+             .onPacket = onPacket ? std::move(onPacket) : [](Packet&&) {},
+             .maxMessageBytes = config.limits.maxMessageBytes,
+             .framerLimits = framerLimitsFor(config.limits.maxMessageBytes),
+             .maxQueuedBytesPerConnection = options.maxQueuedBytesPerConnection,
+             .stats = {}},
+        sweepTimer_(io) {
+    for (const auto& l : config.pbx.listen) specs_.push_back({Zone::kPbx, l});
+    for (const auto& l : config.trunk.listen) specs_.push_back({Zone::kTrunk, l});
+    if (config.publicZone) {
+      for (const auto& l : config.publicZone->listen) specs_.push_back({Zone::kPublic, l});
+    }
+    idleTimeout_ = options.idleTimeout ? *options.idleTimeout
+                                       : std::chrono::duration_cast<milliseconds>(tcp_.idleTimeout);
+    sweepInterval_ = options.idleSweepInterval.count() > 0
+                         ? options.idleSweepInterval
+                         : std::clamp(idleTimeout_ / 4, kMinSweepInterval, kMaxSweepInterval);
+  }
+
+  ~Impl() override { stop(); }
+
+  std::string start();
+  void stop();
+  void send(const SendTarget& target, std::string bytes);
+
+  const LocalEndpoint* localEndpoint(Zone zone, TransportKind transport) const {
+    for (const auto& e : endpoints_) {
+      if (e.zone == zone && e.transport == transport) return &e;
+    }
+    return nullptr;
+  }
+  const std::vector<LocalEndpoint>& endpoints() const { return endpoints_; }
+  const TransportStats& stats() const { return ctx_.stats; }
+  size_t openConnections() const { return connections_.size(); }
+
+  void onAccepted(TcpListener& listener, asio::ip::tcp::socket socket) override;
+  void onConnectionClosed(TcpConnection& connection, std::string_view reason,
+                          std::deque<TcpConnection::Outbound>& unsent) override;
+
+ private:
+  struct ListenerSpec {
+    Zone zone;
+    config::Listener listener;
+  };
+
+  std::string bind(const ListenerSpec& spec);
+  void sendUdp(const SendTarget& target, std::string bytes);
+  void sendTcp(const SendTarget& target, std::string bytes);
+  TcpConnection* connect(const SendTarget& target);
+  void reportSendError(const SendTarget& target, std::string reason);
+  void armSweep();
+  void closeIdleConnections();
+
+  asio::io_context& io_;
+  std::vector<ListenerSpec> specs_;
+  config::TcpSettings tcp_;
+  TransportOptions options_;
+  milliseconds idleTimeout_{0};
+  milliseconds sweepInterval_{0};
+  SendErrorHandler onSendError_;
+  TransportContext ctx_;
+
+  bool started_ = false;
+  // Handlers posted by this manager hold a weak reference: a new one per start(), so nothing
+  // posted before stop() (or destruction) runs afterwards.
+  std::shared_ptr<char> alive_;
+  std::vector<LocalEndpoint> endpoints_;
+  std::vector<std::shared_ptr<UdpListener>> udpListeners_;
+  std::vector<std::shared_ptr<TcpListener>> tcpListeners_;
+  // The socket that sends into each zone, per address family; first configured wins.
+  std::array<std::array<UdpListener*, kFamilyCount>, kZoneCount> udpSenders_{};
+  // The listener address that outbound connections of each zone report and bind to.
+  std::array<std::array<base::Address, kFamilyCount>, kZoneCount> tcpLocal_{};
+  ConnectionTable connections_;
+  ConnectionId nextConnectionId_ = 1;
+  asio::steady_timer sweepTimer_;
+  std::vector<std::shared_ptr<TcpConnection>> sweepScratch_;
+};
+
+std::string TransportManager::Impl::start() {
+  if (started_) return {};
+  for (const auto& spec : specs_) {
+    if (spec.listener.transport == TransportKind::kTls) {
+      return listenerName(spec.zone, spec.listener) + ": tls listeners arrive with the TLS issue";
+    }
+  }
+  endpoints_.clear();
+  endpoints_.reserve(specs_.size());  // localEndpoint() hands out pointers into it
+  udpSenders_ = {};
+  tcpLocal_ = {};
+  alive_ = std::make_shared<char>();
+  started_ = true;
+  for (const auto& spec : specs_) {
+    std::string error = bind(spec);
+    if (!error.empty()) {
+      stop();
+      endpoints_.clear();
+      return listenerName(spec.zone, spec.listener) + ": " + error;
+    }
+  }
+  for (const auto& l : udpListeners_) l->start();
+  for (const auto& l : tcpListeners_) l->start();
+  if (idleTimeout_.count() > 0) armSweep();
+  return {};
+}
+
+std::string TransportManager::Impl::bind(const ListenerSpec& spec) {
+  const size_t zone = zoneIndex(spec.zone);
+  const size_t family = familyIndex(spec.listener.address);
+  base::Address bound;
+  if (spec.listener.transport == TransportKind::kUdp) {
+    auto listener = std::make_shared<UdpListener>(ctx_, spec.zone);
+    udpListeners_.push_back(listener);
+    std::string error = listener->open(spec.listener.address);
+    if (!error.empty()) return error;
+    bound = listener->local();
+    if (!udpSenders_[zone][family]) udpSenders_[zone][family] = listener.get();
+  } else {
+    auto listener = std::make_shared<TcpListener>(io_, *this, spec.zone);
+    tcpListeners_.push_back(listener);
+    std::string error = listener->open(spec.listener.address);
+    if (!error.empty()) return error;
+    bound = listener->local();
+    if (!tcpLocal_[zone][family].valid()) tcpLocal_[zone][family] = bound;
+  }
+  TG_LOG(kTransport, debug, "{} listening on {}", zoneName(spec.zone),
+         transportUri(spec.listener.transport, bound));
+  endpoints_.push_back(LocalEndpoint{spec.zone, spec.listener.transport, bound});
+  return {};
+}
+
+void TransportManager::Impl::stop() {
+  if (!started_) return;
+  started_ = false;
+  alive_.reset();
+  sweepTimer_.cancel();
+  for (const auto& l : udpListeners_) l->close();
+  for (const auto& l : tcpListeners_) l->close();
+  udpListeners_.clear();
+  tcpListeners_.clear();
+  udpSenders_ = {};
+  for (const auto& c : connections_.takeAll()) c->abandon();
+}
+
+void TransportManager::Impl::send(const SendTarget& target, std::string bytes) {
+  if (!started_) {
+    ++ctx_.stats.sendErrors;  // nothing to report to: pending work is dropped on stop
+    return;
+  }
+  if (!target.address.valid()) {
+    reportSendError(target, "no destination address");
+    return;
+  }
+  switch (target.transport) {
+    case TransportKind::kUdp:
+      sendUdp(target, std::move(bytes));
+      return;
+    case TransportKind::kTcp:
+      sendTcp(target, std::move(bytes));
+      return;
+    case TransportKind::kTls:
+      reportSendError(target, "tls transport arrives with the TLS issue");
+      return;
+  }
+}
+
+void TransportManager::Impl::sendUdp(const SendTarget& target, std::string bytes) {
+  UdpListener* listener = udpSenders_[zoneIndex(target.zone)][familyIndex(target.address)];
+  if (!listener) {
+    ++ctx_.stats.sendErrors;
+    reportSendError(target, std::string("no ") + (target.address.isV6() ? "IPv6" : "IPv4") +
+                                " udp listener in zone " + std::string(zoneName(target.zone)));
+    return;
+  }
+  // The listener counts its own failures; reporting lets a transaction fail now (RFC 3261
+  // §17.1.4) instead of by timeout.
+  const int error = listener->send(target.address, std::move(bytes));
+  if (error != 0) {
+    reportSendError(target, "sendto " + target.address.toString() + ": " + errnoText(error));
+  }
+}
+
+void TransportManager::Impl::sendTcp(const SendTarget& target, std::string bytes) {
+  TcpConnection* connection = nullptr;
+  if (target.connection != 0) {
+    connection = connections_.find(target.connection);
+    if (connection && connection->isClosed()) connection = nullptr;
+  }
+  // RFC 3261 §18.2.2: when the connection a request came on is gone, open a new one to the
+  // same address; §18.1.1: prefer an existing connection to that address.
+  if (!connection) connection = connections_.findReusable(target.zone, target.address);
+  if (!connection) connection = connect(target);
+  if (connection) connection->send(std::move(bytes), target);
+}
+
+TcpConnection* TransportManager::Impl::connect(const SendTarget& target) {
+  const base::Address& bindTo = tcpLocal_[zoneIndex(target.zone)][familyIndex(target.address)];
+  asio::ip::tcp::socket socket(io_);
+  asio::error_code ec;
+  socket.open(target.address.isV6() ? asio::ip::tcp::v6() : asio::ip::tcp::v4(), ec);
+  if (!ec && bindTo.valid() && !isWildcard(bindTo)) {
+    // Leave from the zone's own address so the peer sees the address it expects (ACLs on a
+    // multi-homed host); the port is picked at connect time, which saves ephemeral ports.
+    const int on = 1;
+    setsockopt(socket.native_handle(), IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &on, sizeof(on));
+    socket.bind(toEndpoint<asio::ip::tcp::endpoint>(ipOnly(bindTo)), ec);
+  }
+  if (ec) {
+    ++ctx_.stats.sendErrors;
+    reportSendError(target, "connect to " + transportUri(TransportKind::kTcp, target.address) +
+                                " failed: " + ec.message());
+    return nullptr;
+  }
+  auto connection = std::make_shared<TcpConnection>(
+      ctx_, *this, std::move(socket), nextConnectionId_++, target.zone,
+      TcpConnection::Direction::kOutbound, target.address, bindTo);
+  TcpConnection* raw = connection.get();
+  connections_.add(std::move(connection));
+  raw->startConnect(options_.connectTimeout);
+  return raw;
+}
+
+void TransportManager::Impl::onAccepted(TcpListener& listener, asio::ip::tcp::socket socket) {
+  asio::error_code ec;
+  const auto peer = socket.remote_endpoint(ec);
+  if (ec) return;  // already reset by the peer
+  const base::Address remote = fromEndpoint(peer);
+  const bool overTotal = tcp_.maxConnections != 0 && connections_.size() >= tcp_.maxConnections;
+  const bool overSource = tcp_.maxConnectionsPerSource != 0 &&
+                          connections_.inboundFrom(remote) >= tcp_.maxConnectionsPerSource;
+  if (overTotal || overSource) {
+    ++ctx_.stats.connectionsRefused;
+    TG_LOG(kTransport, debug, "refused tcp connection from {}: {} cap", remote.toString(),
+           overTotal ? "total" : "per-source");
+    // Reset rather than FIN: a flood of refused connections leaves no TIME_WAIT behind.
+    socket.set_option(asio::socket_base::linger(true, 0), ec);
+    socket.close(ec);
+    return;
+  }
+  socket.set_option(asio::ip::tcp::no_delay(true), ec);
+  socket.non_blocking(true, ec);
+  auto connection = std::make_shared<TcpConnection>(
+      ctx_, *this, std::move(socket), nextConnectionId_++, listener.zone(),
+      TcpConnection::Direction::kInbound, remote, listener.local());
+  TcpConnection* raw = connection.get();
+  connections_.add(std::move(connection));
+  ++ctx_.stats.connectionsAccepted;
+  TG_LOG(kTransport, debug, "tcp connection {} from {} accepted", raw->id(), remote.toString());
+  raw->startInbound();
+}
+
+void TransportManager::Impl::onConnectionClosed(TcpConnection& connection, std::string_view reason,
+                                                std::deque<TcpConnection::Outbound>& unsent) {
+  const auto owned = connections_.remove(connection);
+  for (auto& item : unsent) {
+    if (!item.isMessage) continue;
+    ++ctx_.stats.sendErrors;
+    reportSendError(item.target, std::string(reason));
+  }
+}
+
+void TransportManager::Impl::reportSendError(const SendTarget& target, std::string reason) {
+  if (!onSendError_) return;
+  // Posted: the caller may be deep inside send() holding references the handler could break.
+  asio::post(io_, [this, alive = std::weak_ptr<char>(alive_), target, reason = std::move(reason)] {
+    if (!alive.expired()) onSendError_(target, reason);
+  });
+}
+
+void TransportManager::Impl::armSweep() {
+  sweepTimer_.expires_after(sweepInterval_);
+  sweepTimer_.async_wait([this, alive = std::weak_ptr<char>(alive_)](const asio::error_code& ec) {
+    if (ec || alive.expired()) return;
+    closeIdleConnections();
+    armSweep();
+  });
+}
+
+void TransportManager::Impl::closeIdleConnections() {
+  // One timer for all connections rather than one per connection: a scan of a few thousand
+  // entries per sweep is cheaper than re-arming a timer on every read and write.
+  const base::TimePoint now = ctx_.clock.now();
+  connections_.collectIf(sweepScratch_, [&](const TcpConnection& c) {
+    return c.isOpen() && now - c.lastActivity() >= idleTimeout_;
+  });
+  for (const auto& connection : sweepScratch_) {
+    ++ctx_.stats.connectionsClosedIdle;
+    connection->close("idle timeout");
+  }
+  sweepScratch_.clear();
+}
+
+TransportManager::TransportManager(asio::io_context& io, const config::Config& config,
+                                   PacketHandler onPacket, SendErrorHandler onSendError,
+                                   TransportOptions options)
+    : impl_(std::make_unique<Impl>(io, config, std::move(onPacket), std::move(onSendError),
+                                   options)) {}
+
+TransportManager::~TransportManager() = default;
+
+std::string TransportManager::start() { return impl_->start(); }
+void TransportManager::stop() { impl_->stop(); }
+void TransportManager::send(const SendTarget& target, std::string bytes) {
+  impl_->send(target, std::move(bytes));
+}
+const LocalEndpoint* TransportManager::localEndpoint(Zone zone, TransportKind transport) const {
+  return impl_->localEndpoint(zone, transport);
+}
+std::vector<LocalEndpoint> TransportManager::endpoints() const { return impl_->endpoints(); }
+const TransportStats& TransportManager::stats() const { return impl_->stats(); }
+size_t TransportManager::openConnections() const { return impl_->openConnections(); }
+
+}  // namespace tg::transport
