@@ -45,12 +45,13 @@ fuzz: deps $(FUZZ_BUILD)/build.ninja
 	cmake --build $(FUZZ_BUILD) -j $(JOBS)
 	scripts/fuzz.sh $(FUZZ_BUILD) $(FUZZ_SECONDS)
 
-# Until the gateway daemon exists, `run` checks the bundled example messages.
+# The gateway on the example config (loopback ports); Ctrl-C stops it.
 run: build
-	$(BUILD)/trunkguard check-message config/examples/*.sip
+	$(BUILD)/trunkguard run --config config/trunkguard.example.yaml
 
 bench: build
 	$(BUILD)/bench/sip_bench --benchmark_counters_tabular=true
+	python3 bench/load/run_load.py --binary $(BUILD)/trunkguard
 
 format:
 	clang-format -i $$(git ls-files '*.h' '*.cc')

@@ -9,8 +9,8 @@ packages=(
   # libraries (ARCHITECTURE.md "Chosen dependencies")
   libssl-dev libfmt-dev libspdlog-dev libcli11-dev nlohmann-json3-dev libyaml-cpp-dev
   libasio-dev libsqlite3-dev sqlite3
-  # tests and benchmarks
-  libgtest-dev libgmock-dev libbenchmark-dev libosip2-dev sip-tester
+  # tests and benchmarks: real peers (sipp, Kamailio as the baseline), python3 for the harness
+  libgtest-dev libgmock-dev libbenchmark-dev libosip2-dev sip-tester kamailio python3
 )
 
 missing=()

@@ -694,6 +694,15 @@ void B2bua::onClientFailure(ClientTransaction& ct, bool transportError) {
       ServerTransaction& st = *relay.server;
       layer_->respond(st, 408, responseFor(st, call->leg(relay.from), 408, {}, nullptr));
     }
+    // §12.2.1.2: a peer that no longer answers in-dialog requests is gone; end the call so
+    // that neither the dialog nor the CDR is left open.
+    if (relay.method != Method::kBye) {
+      const Side gone = other(relay.from);
+      TG_LOG(kB2bua, warn, "call={} the {} side stopped answering; ending the call", call->uuid,
+             gone == Side::kA ? "A" : "B");
+      sendBye(*call, relay.from);
+      endNow(*call, "answered", 408, gone == Side::kA ? "a-leg-timeout" : "b-leg-timeout");
+    }
   }
 }
 
@@ -927,6 +936,12 @@ void B2bua::relayResponse(Call& call, Relay& relay, const sip::Message& response
   ServerTransaction& st = *relay.server;
   layer_->respond(st, code, responseFor(st, call.leg(relay.from), code, response.reasonPhrase(),
                                         &response));
+  if ((code == 481 || code == 408) && relay.method != Method::kBye) {
+    // §12.2.1.2: the far dialog is gone; end ours on both sides.
+    sendBye(call, relay.from);
+    endNow(call, "answered", code,
+           relay.from == Side::kA ? "b-leg-dialog-gone" : "a-leg-dialog-gone");
+  }
 }
 
 void B2bua::sendBye(Call& call, Side side) {

@@ -50,7 +50,8 @@ void HealthMonitor::markAlive(size_t index) {
 }
 
 void HealthMonitor::markFailed(size_t index) {
-  if (index >= peers_.size()) return;
+  // Without pings nothing could ever bring a peer back up, so failures are not tracked then.
+  if (index >= peers_.size() || settings_.interval.count() <= 0) return;
   PeerHealth& p = peers_[index];
   ++p.consecutiveFailures;
   if (p.up && p.consecutiveFailures >= settings_.failuresBeforeDown) {
