@@ -1,0 +1,473 @@
+#!/usr/bin/env python3
+"""End-to-end load harness for the gateway core, with Kamailio 5.6 as the peer baseline.
+
+    sipp UAC (the PBX) --udp--> SUT --udp--> sipp UAS (carrier-a)      all on 127.0.0.1
+
+The SUT is trunkguard (`trunkguard run --config ...`, a B2BUA) and/or Kamailio with
+bench/load/kamailio.cfg (a stateful edge proxy: tm, sl, rr, maxfwd, sanity, pike, htable
+ban table, scanner User-Agent filter, record-routing). Both run with one SIP worker.
+
+Modes (see docs/benchmarks.md, "End-to-end load (gateway core)"):
+  default       fixed offered load (--rate calls/s for --duration s, calls held --hold-ms):
+                SUT CPU time per completed call (utime+stime from /proc/<pid>/stat, summed over
+                the SUT's processes, over the run), failed calls, call-setup latency
+                INVITE -> 200 p50/p99 (from sipp's -trace_shortmsg, microsecond timestamps),
+                memory; then the line "cpu per call: trunkguard X us, kamailio Y us, ratio Y/X".
+  --knee        steps the offered rate (--knee-start, --knee-step, --knee-max) until failed
+                calls exceed --knee-threshold % (or sipp cannot offer the rate); reports the
+                last rate that passed.
+  --concurrent N
+                N concurrent long calls (ramped at --concurrent-rate), holds them
+                --plateau s, reports the SUT's memory growth per active call.
+
+Everything is bounded in time and stopped at the end; exit code 0 when every requested SUT
+ran, 1 when one could not be measured.
+"""
+import argparse
+import json
+import os
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, os.path.join(REPO, "tests", "integration"))
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+
+import harness  # noqa: E402
+
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+
+# ----------------------------------------------------------------------------------------------
+# /proc measurements
+
+def process_tree(pid):
+    """pid and all its descendants (Kamailio forks its workers and timers)."""
+    children = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                stat = f.read()
+        except OSError:
+            continue
+        ppid = int(stat.rsplit(")", 1)[1].split()[1])
+        children.setdefault(ppid, []).append(int(entry))
+    out, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        out.append(p)
+        todo.extend(children.get(p, []))
+    return out
+
+
+def cpu_seconds(pids):
+    """utime + stime of the given processes (all their threads), in seconds."""
+    total = 0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # fields 14 and 15 of stat(5)
+    return total / CLK_TCK
+
+
+def memory_kb(pids):
+    """(RSS, PSS) in kB summed over the processes. PSS splits shared pages (Kamailio's shared
+    memory segment is mapped by every process) so that the sum is the real footprint."""
+    rss = pss = 0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/smaps_rollup") as f:
+                for line in f:
+                    if line.startswith("Rss:"):
+                        rss += int(line.split()[1])
+                    elif line.startswith("Pss:"):
+                        pss += int(line.split()[1])
+        except OSError:
+            continue
+    return rss, pss
+
+
+def udp_rcvbuf_errors():
+    """The kernel's count of UDP datagrams dropped for a full receive buffer (all sockets)."""
+    with open("/proc/net/snmp") as f:
+        rows = [line.split() for line in f if line.startswith("Udp:")]
+    return int(dict(zip(rows[0][1:], rows[1][1:])).get("RcvbufErrors", 0))
+
+
+def machine_cpu():
+    """(busy, total) jiffies of the whole machine, to show how contended it was."""
+    with open("/proc/stat") as f:
+        v = [int(x) for x in f.readline().split()[1:]]
+    idle = v[3] + (v[4] if len(v) > 4 else 0)
+    return sum(v) - idle, sum(v)
+
+
+def setup_latencies_ms(shortmsg_path):
+    """INVITE sent -> 200 received per call, in ms, from a sipp -trace_shortmsg file (tab
+    separated: date, time, epoch.usec, S|R, Call-ID, CSeq, first line)."""
+    sent, lat = {}, []
+    try:
+        f = open(shortmsg_path, errors="replace")
+    except OSError:
+        return lat
+    with f:
+        for line in f:
+            parts = line.rstrip("\n").split("\t")
+            if len(parts) < 7 or parts[5] != "CSeq:1 INVITE":
+                continue
+            try:
+                ts = float(parts[2])
+            except ValueError:
+                continue
+            call_id, first = parts[4], parts[6]
+            if parts[3] == "S" and first.startswith("INVITE") and call_id not in sent:
+                sent[call_id] = ts
+            elif parts[3] == "R" and first.startswith("SIP/2.0 200") and call_id in sent:
+                lat.append((ts - sent.pop(call_id)) * 1000.0)
+    return lat
+
+
+def percentile(values, p):
+    if not values:
+        return None
+    v = sorted(values)
+    k = min(len(v) - 1, max(0, int(round(p / 100.0 * (len(v) - 1)))))
+    return v[k]
+
+
+# ----------------------------------------------------------------------------------------------
+# One SUT with its provider-side UAS, for one or more measured runs
+
+class Bench:
+    def __init__(self, args, kind, workdir):
+        self.args = args
+        self.kind = kind
+        self.workdir = os.path.join(workdir, kind)
+        os.makedirs(self.workdir, exist_ok=True)
+        self.topo = harness.Topology()
+        self.sut = None
+        self.uas = None
+        self.runs = 0
+
+    def start(self):
+        a = self.args
+        if self.kind == "trunkguard":
+            self.sut = harness.Gateway(a.binary, self.workdir, self.topo, name="trunkguard",
+                                       workers=a.workers, log_level=a.log_level)
+        else:
+            self.sut = harness.KamailioSut(a.source_dir, self.workdir, self.topo,
+                                           name="kamailio", children=a.kamailio_children,
+                                           shm_mb=1024, pkg_mb=64)
+        self.sut.start(ready_timeout=15)
+        # The provider: answers every call (180, 200), waits for the BYE. Runs until stopped.
+        self.uas = harness.Sipp("uas", "uas_basic.xml", self.workdir,
+                                local_ip=self.topo.prov1_host, local_port=self.topo.prov1_port,
+                                timeout_s=a.max_seconds, trace_msg=False, stat_freq_s=5,
+                                extra=["-buff_size", "8388608", "-max_recv_loops", "10000",
+                                       "-max_sched_loops", "10000"])
+        self.uas.start()
+        self.uas.wait_listening()
+        if a.warmup_calls:
+            self.calls(rate=min(500, a.rate), calls=a.warmup_calls, hold_ms=a.hold_ms,
+                       name="warmup")
+
+    def uac(self, name, rate, calls, hold_ms, limit, shortmsg=True, timeout_s=None):
+        extra = ["-buff_size", "8388608", "-max_recv_loops", "10000",
+                 "-max_sched_loops", "10000"]
+        if shortmsg:
+            extra += ["-trace_shortmsg", "-shortmessage_file",
+                      os.path.join(self.workdir, f"{name}.short.log")]
+        return harness.Sipp(name, "uac_basic.xml", self.workdir, local_ip=self.topo.pbx_host,
+                            local_port=self.topo.pbx_port, remote=self.topo.pbx_side_addr(),
+                            service=self.topo.dialled, calls=calls, rate=rate, limit=limit,
+                            duration_ms=hold_ms, trace_msg=False, stat_freq_s=1,
+                            timeout_s=timeout_s or int(calls / max(rate, 1) + hold_ms / 1000
+                                                       + 60), extra=extra)
+
+    def calls(self, rate, calls, hold_ms, name=None):
+        """Runs `calls` calls at `rate` and returns the measurements."""
+        self.runs += 1
+        name = name or f"run{self.runs}-{rate}cps"
+        limit = max(1000, int(rate * (hold_ms / 1000.0 + 2) * 3))
+        uac = self.uac(name, rate, calls, hold_ms, limit)
+        pids = process_tree(self.sut.pid)
+        cpu0 = cpu_seconds(pids)
+        mem0 = memory_kb(pids)
+        gen0 = cpu_seconds([self.uas.proc.pid])
+        drops0 = udp_rcvbuf_errors()
+        busy0, total0 = machine_cpu()
+        t0 = time.time()
+        uac.start()
+        res = uac.wait()
+        elapsed = time.time() - t0
+        pids = process_tree(self.sut.pid)
+        cpu1 = cpu_seconds(pids)
+        mem1 = memory_kb(pids)
+        gen1 = cpu_seconds([self.uas.proc.pid])
+        drops1 = udp_rcvbuf_errors()
+        busy1, total1 = machine_cpu()
+        ncpu = os.cpu_count() or 1
+        lat = setup_latencies_ms(os.path.join(self.workdir, f"{name}.short.log"))
+        ok = res.successful
+        created = res.created
+        out = {
+            "sut": self.kind, "name": name, "offered_rate": rate, "calls": calls,
+            "hold_ms": hold_ms, "created": created, "successful": ok, "failed": res.failed,
+            "failed_pct": 100.0 * res.failed / created if created else None,
+            "failure_reasons": res.failure_reasons(), "sipp_exit": res.returncode,
+            "timed_out": res.timed_out, "elapsed_s": round(elapsed, 2),
+            "achieved_rate": round(created / max(elapsed - hold_ms / 1000.0, 0.001), 1),
+            "cpu_s": round(cpu1 - cpu0, 3),
+            "cpu_us_per_call": round((cpu1 - cpu0) * 1e6 / ok, 1) if ok else None,
+            "cpu_util_pct": round(100.0 * (cpu1 - cpu0) / elapsed, 1),
+            "setup_p50_ms": percentile(lat, 50), "setup_p99_ms": percentile(lat, 99),
+            "setup_max_ms": max(lat) if lat else None, "setup_samples": len(lat),
+            "rss_kb_before": mem0[0], "rss_kb_after": mem1[0],
+            "pss_kb_before": mem0[1], "pss_kb_after": mem1[1],
+            "processes": len(pids),
+            "sipp_retransmissions": int(res.stats.get("Retransmissions(C)", 0) or 0),
+            "udp_rcvbuf_drops": drops1 - drops0,
+            "uas_cpu_s": round(gen1 - gen0, 2),
+            "machine_busy_pct": round(100.0 * (busy1 - busy0) / max(total1 - total0, 1), 1),
+            "machine_cpus": ncpu,
+        }
+        if not self.sut.alive():
+            out["error"] = "the SUT exited during the run"
+        return out
+
+    def concurrent(self, n, rate, plateau_s):
+        """n concurrent calls held for the ramp plus plateau_s; memory per active call."""
+        hold_ms = int((n / rate + plateau_s + 2) * 1000)
+        name = f"concurrent{n}"
+        uac = self.uac(name, rate, n, hold_ms, limit=n + 10, shortmsg=False,
+                       timeout_s=int(hold_ms / 1000 + n / rate + 90))
+        pids = process_tree(self.sut.pid)
+        cpu0 = cpu_seconds(pids)
+        mem0 = memory_kb(pids)
+        uac.start()
+        peak, active_at_peak, samples = mem0, 0, []
+        deadline = time.time() + n / rate + plateau_s + 30
+        while time.time() < deadline and uac.proc.poll() is None:
+            time.sleep(1)
+            rows = harness.read_sipp_stats(uac.stat_path)
+            current = int(rows[-1].get("CurrentCall", 0) or 0) if rows else 0
+            created = int(rows[-1].get("TotalCallCreated", 0) or 0) if rows else 0
+            mem = memory_kb(process_tree(self.sut.pid))
+            samples.append((round(time.time(), 1), current, mem[0], mem[1]))
+            if current >= active_at_peak:
+                peak, active_at_peak = mem, current
+            if created >= n and time.time() > deadline - 30 - plateau_s / 2:
+                # Ramp done and half the plateau seen: enough samples at full occupancy.
+                break
+        res = uac.wait()
+        pids = process_tree(self.sut.pid)
+        cpu1 = cpu_seconds(pids)
+        mem_end = memory_kb(pids)
+        return {
+            "sut": self.kind, "name": name, "concurrent_target": n, "ramp_rate": rate,
+            "hold_ms": hold_ms, "active_at_peak": active_at_peak,
+            "successful": res.successful, "failed": res.failed,
+            "failure_reasons": res.failure_reasons(),
+            "rss_kb_idle": mem0[0], "rss_kb_peak": peak[0], "rss_kb_end": mem_end[0],
+            "pss_kb_idle": mem0[1], "pss_kb_peak": peak[1], "pss_kb_end": mem_end[1],
+            "rss_bytes_per_call": round((peak[0] - mem0[0]) * 1024 / active_at_peak, 1)
+            if active_at_peak else None,
+            "pss_bytes_per_call": round((peak[1] - mem0[1]) * 1024 / active_at_peak, 1)
+            if active_at_peak else None,
+            "cpu_us_per_call": round((cpu1 - cpu0) * 1e6 / res.successful, 1)
+            if res.successful else None,
+            "samples": samples,
+        }
+
+    def stop(self):
+        if self.uas is not None:
+            self.uas.stop()
+        if self.sut is not None and self.sut.proc is not None:
+            self.sut.stop(timeout=15, require_clean=False)
+
+
+# ----------------------------------------------------------------------------------------------
+# Reporting
+
+def fmt(v, unit="", digits=1):
+    if v is None:
+        return "n/a"
+    if isinstance(v, float):
+        return f"{v:.{digits}f}{unit}"
+    return f"{v}{unit}"
+
+
+def print_run(r):
+    reasons = f" {r['failure_reasons']}" if r["failure_reasons"] else ""
+    print(f"  {r['sut']:<10} offered {r['offered_rate']} cps ({fmt(r['achieved_rate'])} "
+          f"achieved), {r['created']} calls: {r['successful']} ok, {r['failed']} failed "
+          f"({fmt(r['failed_pct'], '%', 2)}){reasons}", flush=True)
+    print(f"             cpu {fmt(r['cpu_s'], ' s', 2)} = {fmt(r['cpu_us_per_call'], ' us')}"
+          f"/call ({fmt(r['cpu_util_pct'], '%')} of a core); setup INVITE->200 p50 "
+          f"{fmt(r['setup_p50_ms'], ' ms', 3)}, p99 {fmt(r['setup_p99_ms'], ' ms', 3)}, max "
+          f"{fmt(r['setup_max_ms'], ' ms', 2)} ({r['setup_samples']} calls); RSS "
+          f"{r['rss_kb_after'] / 1024:.1f} MB, PSS {r['pss_kb_after'] / 1024:.1f} MB over "
+          f"{r['processes']} process(es)" + (f"; ERROR {r['error']}" if r.get("error") else ""),
+          flush=True)
+    print(f"             conditions: {r['sipp_retransmissions']} sipp retransmissions, "
+          f"{r['udp_rcvbuf_drops']} UDP receive-buffer drops (kernel, all sockets), machine "
+          f"{r['machine_busy_pct']}% busy over {r['machine_cpus']} CPUs, provider sipp "
+          f"{r['uas_cpu_s']} s CPU", flush=True)
+    if r["udp_rcvbuf_drops"] or r["sipp_retransmissions"] > 0.01 * max(r["created"], 1):
+        print("             WARNING: datagrams were dropped or retransmitted: the numbers above "
+              "include overload of the machine or of the load generator, not only the SUT",
+              flush=True)
+
+
+def ratio_line(results):
+    tg = next((r for r in results if r["sut"] == "trunkguard"), None)
+    ka = next((r for r in results if r["sut"] == "kamailio"), None)
+    x = tg["cpu_us_per_call"] if tg else None
+    y = ka["cpu_us_per_call"] if ka else None
+    ratio = f"{y / x:.2f}" if x and y else "n/a"
+    return (f"cpu per call: trunkguard {fmt(x, ' us')}, kamailio {fmt(y, ' us')}, "
+            f"ratio Y/X {ratio}")
+
+
+# ----------------------------------------------------------------------------------------------
+
+def environment():
+    """One line saying what was measured where, to go with the numbers."""
+    import platform
+    import subprocess
+
+    def run(cmd):
+        try:
+            return subprocess.run(cmd, capture_output=True, text=True, timeout=10,
+                                  cwd=REPO).stdout.strip()
+        except (OSError, subprocess.TimeoutExpired):
+            return "?"
+    model = "?"
+    try:
+        with open("/proc/cpuinfo") as f:
+            model = next((ln.split(":", 1)[1].strip() for ln in f if ln.startswith("model name")),
+                         "?")
+    except OSError:
+        pass
+    commit = run(["git", "describe", "--always", "--dirty"])
+    sipp = run(["sipp", "-v"]).split("\n")[0].strip() or "?"
+    kam = run(["kamailio", "-v"]).split("\n")[0].strip() or "?"
+    return (f"{time.strftime('%Y-%m-%d %H:%M:%S')}; commit {commit}; {os.cpu_count()} CPUs "
+            f"({model}); kernel {platform.release()}; {sipp}; {kam}; load average "
+            f"{os.getloadavg()[0]:.2f}")
+
+
+def parse_args():
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--binary", default=os.path.join(REPO, "build", "trunkguard"))
+    p.add_argument("--source-dir", default=REPO)
+    p.add_argument("--sut", choices=("both", "trunkguard", "kamailio"), default="both")
+    p.add_argument("--rate", type=int, default=2000, help="offered calls/s (default 2000)")
+    p.add_argument("--duration", type=float, default=10, help="seconds of load (default 10)")
+    p.add_argument("--hold-ms", type=int, default=100, help="call duration (default 100 ms)")
+    p.add_argument("--warmup-calls", type=int, default=500,
+                   help="calls before measuring (default 500, at up to 500 cps)")
+    p.add_argument("--workers", type=int, default=1, help="trunkguard workers (default 1)")
+    p.add_argument("--kamailio-children", type=int, default=1,
+                   help="Kamailio UDP workers (default 1: more reorder 180/200 under load)")
+    p.add_argument("--log-level", default="warn", help="trunkguard log level (default warn)")
+    p.add_argument("--knee", action="store_true", help="step the rate to the knee")
+    p.add_argument("--knee-start", type=int, default=500)
+    p.add_argument("--knee-step", type=int, default=500)
+    p.add_argument("--knee-max", type=int, default=10000)
+    p.add_argument("--knee-threshold", type=float, default=0.5, help="failed %% (default 0.5)")
+    p.add_argument("--concurrent", type=int, metavar="N",
+                   help="hold N concurrent calls and report memory per active call")
+    p.add_argument("--concurrent-rate", type=int, default=1000,
+                   help="ramp rate for --concurrent (default 1000 cps)")
+    p.add_argument("--plateau", type=float, default=20,
+                   help="seconds at full occupancy for --concurrent (default 20)")
+    p.add_argument("--max-seconds", type=int, default=900,
+                   help="hard bound on every sipp process (default 900)")
+    p.add_argument("--json", help="also write the results to this file")
+    p.add_argument("--keep", action="store_true", help="keep the working directory")
+    return p.parse_args()
+
+
+def main():
+    args = parse_args()
+    kinds = ["trunkguard", "kamailio"] if args.sut == "both" else [args.sut]
+    import tempfile
+    workdir = tempfile.mkdtemp(prefix="tg-load-")
+    print(f"load: {', '.join(kinds)}; working directory {workdir}", flush=True)
+    env = environment()
+    print(f"environment: {env}", flush=True)
+    results, errors = [], []
+    for kind in kinds:
+        bench = Bench(args, kind, workdir)
+        try:
+            bench.start()
+            if args.concurrent:
+                print(f"{kind}: {args.concurrent} concurrent calls (ramp "
+                      f"{args.concurrent_rate} cps, plateau {args.plateau:.0f} s)", flush=True)
+                r = bench.concurrent(args.concurrent, args.concurrent_rate, args.plateau)
+                results.append(r)
+                print(f"  {kind}: {r['active_at_peak']} active at peak; RSS "
+                      f"{r['rss_kb_idle'] / 1024:.1f} -> {r['rss_kb_peak'] / 1024:.1f} MB "
+                      f"({fmt(r['rss_bytes_per_call'], ' B')}/call), PSS "
+                      f"{r['pss_kb_idle'] / 1024:.1f} -> {r['pss_kb_peak'] / 1024:.1f} MB "
+                      f"({fmt(r['pss_bytes_per_call'], ' B')}/call), after the calls "
+                      f"{r['rss_kb_end'] / 1024:.1f} MB RSS; {r['successful']} ok, "
+                      f"{r['failed']} failed", flush=True)
+            elif args.knee:
+                last_ok = None
+                rate = args.knee_start
+                while rate <= args.knee_max:
+                    r = bench.calls(rate, int(rate * args.duration), args.hold_ms)
+                    results.append(r)
+                    print_run(r)
+                    short = r["achieved_rate"] < 0.9 * rate
+                    if (r["failed_pct"] or 0) > args.knee_threshold or short or r.get("error"):
+                        why = ("sipp could not offer the rate" if short and not r["failed"]
+                               else f"{fmt(r['failed_pct'], '%', 2)} failed")
+                        print(f"  {kind}: knee passed at {rate} cps ({why}); last rate "
+                              f"within {args.knee_threshold}%: {last_ok or 'none'} cps",
+                              flush=True)
+                        break
+                    last_ok = rate
+                    rate += args.knee_step
+                else:
+                    print(f"  {kind}: no knee up to {args.knee_max} cps", flush=True)
+                results.append({"sut": kind, "knee_last_ok_cps": last_ok})
+            else:
+                print(f"{kind}: {args.rate} cps for {args.duration:.0f} s, hold "
+                      f"{args.hold_ms} ms", flush=True)
+                r = bench.calls(args.rate, int(args.rate * args.duration), args.hold_ms)
+                results.append(r)
+                print_run(r)
+        except harness.TestFailure as e:
+            errors.append(f"{kind}: {e}")
+            print(f"  {kind}: NOT MEASURED: {e}", flush=True)
+            if bench.sut is not None:
+                print(bench.sut.diagnostics(), flush=True)
+        finally:
+            bench.stop()
+            harness.cleanup_processes()
+    if not args.concurrent and not args.knee:
+        print(ratio_line(results), flush=True)
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump({"environment": env, "args": vars(args), "results": results,
+                   "errors": errors}, f, indent=2)
+    if not args.keep and not errors:
+        import shutil
+        shutil.rmtree(workdir, ignore_errors=True)
+    elif errors:
+        print(f"working directory kept: {workdir}", flush=True)
+    return 1 if errors else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
