@@ -46,7 +46,29 @@ void Gateway::stop() {
   transport_->stop();
 }
 
+namespace {
+
+std::vector<std::string> listenerTexts(const config::Config& c) {
+  std::vector<std::string> out;
+  for (const auto& l : c.pbx.listen) out.push_back("pbx " + l.text);
+  for (const auto& l : c.trunk.listen) out.push_back("trunk " + l.text);
+  if (c.publicZone) {
+    for (const auto& l : c.publicZone->listen) out.push_back("public " + l.text);
+  }
+  return out;
+}
+
+}  // namespace
+
 void Gateway::reload(config::ConfigPtr config) {
+  // Sockets, transaction timers and TCP limits are set up once; say so rather than pretend.
+  if (listenerTexts(*config) != listenerTexts(*config_)) {
+    TG_LOG(kConfig, warn, "listener changes take effect after a restart");
+  }
+  if (config->timers.t1 != config_->timers.t1 || config->timers.t2 != config_->timers.t2 ||
+      config->timers.t4 != config_->timers.t4) {
+    TG_LOG(kConfig, warn, "timer changes take effect after a restart");
+  }
   config_ = config;
   b2bua_.updateConfig(config);
 }

@@ -36,8 +36,9 @@ class Gateway final : public transaction::Sender {
   // Binds every listener and starts health checks; returns an error message on failure.
   std::string start();
   void stop();
-  // Applies a new configuration to what can change live (providers, timers of new
-  // transactions, B2BUA settings, limits); listener changes need a restart (logged).
+  // Applies a new configuration to what can change live (providers, PBX targets, allowed
+  // sources, B2BUA settings, message limits); listener, timer and TCP changes need a restart
+  // (logged).
   void reload(config::ConfigPtr config);
 
   b2bua::B2bua& b2bua() { return b2bua_; }

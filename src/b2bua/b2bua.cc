@@ -422,6 +422,10 @@ bool B2bua::sendInitialInvite(Call& call) {
   const size_t idx = call.candidates.front();
   call.candidates.erase(call.candidates.begin());
   const bool outbound = call.direction == Direction::kOutbound;
+  // A reload may have shortened the lists since the candidates were chosen.
+  if (idx >= (outbound ? providerTargets_.size() : pbxTargets_.size())) {
+    return sendInitialInvite(call);
+  }
   const transport::SendTarget& target = outbound ? providerTargets_[idx] : pbxTargets_[idx];
   if (!target.address.valid()) return sendInitialInvite(call);
   call.peerIndex = outbound ? idx : providerTargets_.size() + idx;
@@ -690,7 +694,7 @@ void B2bua::onClientFailure(ClientTransaction& ct, bool transportError) {
     Relay& relay = it->second;
     relay.client = nullptr;
     if (relay.method == Method::kInvite) call->reinvitePending = false;
-    if (relay.server != nullptr) {
+    if (relay.server != nullptr && relay.server->lastStatus() < 200) {
       ServerTransaction& st = *relay.server;
       layer_->respond(st, 408, responseFor(st, call->leg(relay.from), 408, {}, nullptr));
     }
@@ -933,6 +937,7 @@ void B2bua::relayResponse(Call& call, Relay& relay, const sip::Message& response
   }
   if (code == 100 || relay.server == nullptr) return;
   if (code >= 200 && invite) call.reinvitePending = false;
+  if (relay.server->lastStatus() >= 200) return;  // answered already (a retransmitted final)
   ServerTransaction& st = *relay.server;
   layer_->respond(st, code, responseFor(st, call.leg(relay.from), code, response.reasonPhrase(),
                                         &response));

@@ -70,7 +70,14 @@ class ServerTransaction final : public Transaction {
   ServerTransaction(Kind kind, std::string key, std::unique_ptr<sip::Message> request)
       : Transaction(kind, std::move(key)), request_(std::move(request)) {}
 
+  // The request; not available after releaseMessages() (an ACKed 2xx), see hasRequest().
   const sip::Message& request() const { return *request_; }
+  bool hasRequest() const { return request_ != nullptr; }
+  // Frees the request and the last response once nothing can need them again.
+  void releaseMessages() {
+    request_.reset();
+    std::string().swap(lastResponse_);
+  }
   // The last response sent (for retransmission) and its status code (0 before any).
   int lastStatus() const { return lastStatus_; }
   // The To tag this transaction answers with, fixed on the first response that needs one.

@@ -294,6 +294,9 @@ void TransactionLayer::receiveAck(std::unique_ptr<sip::Message> ack,
   timers_.cancel(invite.retransmitTimer_);
   invite.retransmitTimer_ = base::kNoTimer;
   user_.onAck(&invite, *ack, packet);
+  // Until Timer L the transaction only absorbs INVITE retransmissions by its key: the request
+  // and the 2xx are no longer needed, and long calls should not pay for them.
+  invite.releaseMessages();
 }
 
 void TransactionLayer::receiveCancel(std::unique_ptr<sip::Message> cancel,
@@ -502,6 +505,7 @@ void TransactionLayer::receiveResponse(const sip::Message& response,
       ct.cancelTimers(timers_);
       ct.state_ = State::kAccepted;
       ct.lastStatus_ = status;
+      std::string().swap(ct.request_);  // never resent once answered; only its key matters
       scheduleCleanup(ct, 64 * t1());  // Timer M
     }
     if (ct.state_ == State::kAccepted) user_.onResponse(ct, response);  // 2xx retransmissions too
