@@ -1,6 +1,7 @@
 #include "b2bua/b2bua.h"
 
 #include <algorithm>
+#include <charconv>
 
 #include "base/log.h"
 #include "base/random.h"
@@ -95,6 +96,7 @@ B2bua::B2bua(config::ConfigPtr config, base::TimerQueue& timers, EndpointLookup 
 
 B2bua::~B2bua() {
   health_->stop();
+  for (auto& [key, timer] : byedStrays_) timers_.cancel(timer);
   for (auto& [id, call] : calls_) {
     timers_.cancel(call->noAnswerTimer);
     timers_.cancel(call->durationTimer);
@@ -222,8 +224,18 @@ std::string B2bua::buildInDialog(const Leg& leg, Zone zone, std::string_view met
 
 std::string B2bua::responseFor(const ServerTransaction& st, const Leg& leg, int code,
                                std::string_view reason, const sip::Message* copyFrom) const {
+  // A relayed reason phrase is the far side's free text (like a Warning): keep it off the
+  // trunk, where the standard phrase for the code says enough.
+  if (copyFrom != nullptr && st.target().zone == Zone::kTrunk) reason = {};
   auto b = sip::responseTo(st.request(), code, reason, leg.localTag);
-  if (code > 100 && code < 300) b.header(HeaderId::kContact, leg.localContact);
+  // Contact only where §20 Table 3 has it: 1xx/2xx to requests that create or refresh a
+  // dialog's target, never in answers to BYE, CANCEL, INFO, PRACK or OPTIONS.
+  const Method m = st.request().method();
+  if (code > 100 && code < 300 &&
+      (m == Method::kInvite || m == Method::kUpdate || m == Method::kSubscribe ||
+       m == Method::kNotify || m == Method::kRefer)) {
+    b.header(HeaderId::kContact, leg.localContact);
+  }
   if (!config_->b2bua.userAgent.empty()) b.header(HeaderId::kServer, config_->b2bua.userAgent);
   if (copyFrom != nullptr) {
     copyAllowedHeaders(*copyFrom, b);
@@ -333,6 +345,12 @@ void B2bua::startCall(ServerTransaction& st) {
     answerLocally(st, 400, "Missing Contact");
     return;
   }
+  if (req.maxForwards().value_or(70) == 0) {
+    // RFC 3261 §8.1.1.6, RFC 7332 §3: the hop limit is spent; a new leg with a fresh
+    // Max-Forwards would let a routing loop through the gateway run forever.
+    answerLocally(st, 483);
+    return;
+  }
 
   auto owned = std::make_unique<Call>();
   Call& call = *owned;
@@ -360,11 +378,20 @@ void B2bua::startCall(ServerTransaction& st) {
   const size_t count = call.direction == Direction::kOutbound ? providerTargets_.size()
                                                               : pbxTargets_.size();
   const size_t healthBase = call.direction == Direction::kOutbound ? 0 : providerTargets_.size();
+  const bool outbound = call.direction == Direction::kOutbound;
+  auto candidate = [&](size_t i) {
+    Call::Candidate c;
+    c.target = outbound ? providerTargets_[i] : pbxTargets_[i];
+    c.name = outbound ? config_->trunk.providers[i].name : std::string("pbx");
+    c.domain = outbound ? config_->trunk.providers[i].domain : config_->pbx.domain;
+    c.peerIndex = healthBase + i;
+    return c;
+  };
   for (size_t i = 0; i < count; ++i) {
-    if (health_->isUp(healthBase + i)) call.candidates.push_back(i);
+    if (health_->isUp(healthBase + i)) call.candidates.push_back(candidate(i));
   }
   if (call.candidates.empty()) {
-    for (size_t i = 0; i < count; ++i) call.candidates.push_back(i);
+    for (size_t i = 0; i < count; ++i) call.candidates.push_back(candidate(i));
   }
   if (call.direction == Direction::kInbound) {
     for (const config::Provider& p : config_->trunk.providers) {
@@ -419,19 +446,14 @@ void B2bua::startCall(ServerTransaction& st) {
 
 bool B2bua::sendInitialInvite(Call& call) {
   if (call.candidates.empty()) return false;
-  const size_t idx = call.candidates.front();
+  const Call::Candidate next = std::move(call.candidates.front());
   call.candidates.erase(call.candidates.begin());
   const bool outbound = call.direction == Direction::kOutbound;
-  // A reload may have shortened the lists since the candidates were chosen.
-  if (idx >= (outbound ? providerTargets_.size() : pbxTargets_.size())) {
-    return sendInitialInvite(call);
-  }
-  const transport::SendTarget& target = outbound ? providerTargets_[idx] : pbxTargets_[idx];
+  const transport::SendTarget& target = next.target;
   if (!target.address.valid()) return sendInitialInvite(call);
-  call.peerIndex = outbound ? idx : providerTargets_.size() + idx;
-  if (outbound) call.provider = config_->trunk.providers[idx].name;
-  const std::string& domain =
-      outbound ? config_->trunk.providers[idx].domain : config_->pbx.domain;
+  call.peerIndex = next.peerIndex;
+  if (outbound) call.provider = next.name;
+  const std::string& domain = next.domain;
   const std::string host = domain.empty() ? target.address.toString() : domain;
 
   const ServerTransaction& st = *call.aInvite;
@@ -439,6 +461,7 @@ bool B2bua::sendInitialInvite(Call& call) {
   Leg& b = call.b;
   if (!b.callId.empty()) dialogs_.erase(dialogKey(call.zoneB, b.callId));
   b = Leg{};
+  call.bCancelSent = false;
   b.callId = base::randomHex(16);
   b.localTag = base::randomHex(8);
   b.localCseq = b.inviteCseq = 1;
@@ -541,22 +564,35 @@ void B2bua::onInitialInviteResponse(Call& call, ClientTransaction& ct,
     return;
   }
   health_->markAlive(call.peerIndex);
+  if (code < 200 && call.cancelled) {
+    cancelB(call);  // §9.1: the CANCEL waited for a provisional, and 100 Trying is one
+    return;
+  }
   if (code == 100) return;
 
   if (code < 200) {
-    if (call.cancelled) {
-      cancelB(call);  // §9.1: the CANCEL waited for this provisional
-      return;
+    bool reliable = false;
+    response.forEachElement(HeaderId::kRequire, [&](std::string_view t) {
+      if (sip::equalsIgnoreCase(t, "100rel")) reliable = true;
+    });
+    uint32_t rseq = 0;
+    if (reliable && response.has(HeaderId::kRSeq)) {
+      const std::string_view v = sip::trim(response.value(HeaderId::kRSeq));
+      std::from_chars(v.data(), v.data() + v.size(), rseq);
+      // RFC 3262 §4: a retransmission (or an out-of-order one) is neither PRACKed nor processed.
+      if (call.b.remoteRSeq != 0 && rseq <= call.b.remoteRSeq &&
+          response.to()->tag() == call.b.remoteTag) {
+        return;
+      }
     }
     learnBDialog(call, response);
     if (call.state == CallState::kRouting && !response.to()->tag().empty()) {
       call.state = CallState::kEarly;
     }
-    bool reliable = false;
-    response.forEachElement(HeaderId::kRequire, [&](std::string_view t) {
-      if (sip::equalsIgnoreCase(t, "100rel")) reliable = true;
-    });
-    if (reliable && response.has(HeaderId::kRSeq)) sendPrack(call, response);
+    if (rseq != 0) {
+      call.b.remoteRSeq = rseq;
+      sendPrack(call, response);
+    }
     respondA(call, code, response.reasonPhrase(), &response);
     return;
   }
@@ -567,13 +603,17 @@ void B2bua::onInitialInviteResponse(Call& call, ClientTransaction& ct,
       if (call.bAcked) sender_->send(call.b.peer, call.bAck);  // B retransmitted its 2xx
       return;
     }
-    if (call.cancelled || call.state == CallState::kEnded || !sameDialog) {
-      ackAndByeStray(response, ct.target());
-      if (call.cancelled && !call.aAnswered) {
-        endNow(call, "cancelled", 487, call.endReason.empty() ? "cancelled by caller"
-                                                              : call.endReason);
-      }
+    if (call.cancelled || call.state == CallState::kEnded || call.aAnswered) {
+      ackAndByeStray(response, ct.target());  // too late, or a second fork's 2xx
+      if (call.cancelled && !call.aAnswered) endAbandoned(call);
       return;
+    }
+    if (!sameDialog) {
+      // The first 2xx may come from a fork other than the one that rang (§13.2.2.4): its
+      // dialog becomes the call's; the other fork's early dialog is left to time out.
+      call.b.remoteTag.clear();
+      call.b.routeSet.clear();
+      call.b.remoteRSeq = 0;
     }
     learnBDialog(call, response);
     call.state = CallState::kConfirmed;
@@ -605,9 +645,7 @@ void B2bua::onInitialInviteResponse(Call& call, ClientTransaction& ct,
   // 3xx-6xx: the client transaction has ACKed it.
   call.bInvite = nullptr;
   if (call.cancelled) {
-    endNow(call, call.endReason == "no answer" ? "no-answer" : "cancelled",
-           call.endReason == "no answer" ? 480 : 487,
-           call.endReason.empty() ? "cancelled by caller" : call.endReason);
+    endAbandoned(call);
     return;
   }
   if ((code == 503 || code == 408) && !call.candidates.empty()) {
@@ -625,7 +663,8 @@ void B2bua::relayFinalToA(Call& call, const sip::Message& response) {
     endNow(call, dispositionFor(code, call.cancelled), code, "final response after A ended");
     return;
   }
-  std::string reason(response.reasonPhrase());
+  std::string reason(call.zoneA == Zone::kTrunk ? std::string_view()
+                                                : response.reasonPhrase());
   if (code >= 300 && code < 400) {
     // Redirects would let the far side steer our calls anywhere (toll fraud); never relay.
     code = 480;
@@ -677,7 +716,7 @@ void B2bua::onClientFailure(ClientTransaction& ct, bool transportError) {
     TG_LOG(kB2bua, warn, "call={} no answer from {} ({})", call->uuid, call->provider,
            transportError ? "transport error" : "timeout");
     if (call->cancelled) {
-      endNow(*call, "cancelled", 487, "cancelled by caller");
+      endAbandoned(*call);
       return;
     }
     if (!call->candidates.empty()) {
@@ -744,6 +783,12 @@ void B2bua::ackAndByeStray(const sip::Message& response, const transport::SendTa
   const uint32_t cseq = response.cseq()->number;
   sender_->send(target, buildInDialog(leg, target.zone, "ACK", cseq,
                                       transaction::TransactionLayer::newBranch(), nullptr));
+  // Each 2xx retransmission is ACKed (§13.2.2.4), but the dialog is ended once.
+  std::string key = leg.callId + ' ' + std::string(response.to()->tag());
+  if (byedStrays_.contains(key)) return;
+  const base::TimerId expiry =
+      timers_.schedule(64 * layer_->settings().t1, [this, key] { byedStrays_.erase(key); });
+  byedStrays_.emplace(std::move(key), expiry);
   const std::string branch = transaction::TransactionLayer::newBranch();
   layer_->request(buildInDialog(leg, target.zone, "BYE", cseq + 1, branch, nullptr), branch,
                   Method::kBye, target, 0, kTagLocal);
@@ -754,9 +799,16 @@ void B2bua::ackAndByeStray(const sip::Message& response, const transport::SendTa
 void B2bua::onCancel(ServerTransaction& invite) {
   Call* call = findCall(invite.owner);
   if (call == nullptr || invite.ownerTag != kTagInitialInvite) {
-    // A relayed re-INVITE cannot be cancelled across; answer it as terminated.
+    // A relayed re-INVITE: answer it as terminated and cancel its relay on the other leg.
     auto b = sip::responseTo(invite.request(), 487, {}, invite.localTag());
     layer_->respond(invite, 487, b.build());
+    if (call != nullptr) {
+      auto it = call->relays.find(invite.ownerTag);
+      if (it != call->relays.end() && it->second.client != nullptr &&
+          it->second.client->receivedProvisional()) {
+        sendCancel(*it->second.client, call->leg(other(it->second.from)).peer, call->id);
+      }
+    }
     return;
   }
   // The CANCEL's 200 used the To tag the INVITE's final must carry.
@@ -775,9 +827,15 @@ void B2bua::onCancel(ServerTransaction& invite) {
 }
 
 void B2bua::cancelB(Call& call) {
-  if (call.bInvite == nullptr) return;
+  if (call.bInvite == nullptr || call.bCancelSent) return;
+  call.bCancelSent = true;
+  sendCancel(*call.bInvite, call.b.peer, call.id);
+}
+
+void B2bua::sendCancel(const ClientTransaction& inviteTxn, const transport::SendTarget& peer,
+                       uint64_t owner) {
   sip::Message invite;
-  if (!invite.parse(call.bInvite->requestBytes()).ok()) return;
+  if (!invite.parse(inviteTxn.requestBytes()).ok()) return;
   std::string_view topVia;
   invite.forEachElement(HeaderId::kVia, [&](std::string_view e) {
     if (topVia.empty()) topVia = e;
@@ -790,8 +848,7 @@ void B2bua::cancelB(Call& call) {
   b.header(HeaderId::kCallId, invite.callId());
   b.header(HeaderId::kCSeq, std::to_string(invite.cseq()->number) + " CANCEL");
   invite.forEach(HeaderId::kRoute, [&](const sip::HeaderField& f) { b.header(HeaderId::kRoute, f.value); });
-  layer_->request(b.build(), invite.topVia()->branch(), Method::kCancel, call.b.peer, call.id,
-                  kTagLocal);
+  layer_->request(b.build(), invite.topVia()->branch(), Method::kCancel, peer, owner, kTagLocal);
 }
 
 void B2bua::onAck(ServerTransaction* invite, const sip::Message& ack,
@@ -896,6 +953,10 @@ void B2bua::inDialogRequest(ServerTransaction& st) {
     default:
       break;
   }
+  if (req.method() == Method::kInvite || req.method() == Method::kUpdate) {
+    // §12.2.2: a target refresh request replaces the remote target with its Contact.
+    if (std::string_view t = contactUri(req); !t.empty()) leg.remoteTarget = std::string(t);
+  }
   relayRequest(*call, side, st);
 }
 
@@ -914,8 +975,20 @@ void B2bua::relayRequest(Call& call, Side from, ServerTransaction& st) {
   relay.server = &st;
   relay.clientCseq = ++to.localCseq;
   const std::string branch = transaction::TransactionLayer::newBranch();
-  std::string bytes =
-      buildInDialog(to, call.zone(toSide), req.methodText(), relay.clientCseq, branch, &req);
+  // Headers without which the relayed request is malformed: REFER needs its Refer-To (RFC 3515
+  // §2.4.1; the zone chose to allow transfers), NOTIFY its Event and Subscription-State
+  // (RFC 6665 §8.2.1).
+  ExtraHeaders extra;
+  auto keep = [&](HeaderId id) {
+    if (req.has(id)) extra.emplace_back(sip::headerName(id), std::string(req.value(id)));
+  };
+  if (req.method() == Method::kRefer) keep(HeaderId::kReferTo);
+  if (req.method() == Method::kNotify) {
+    keep(HeaderId::kEvent);
+    keep(HeaderId::kSubscriptionState);
+  }
+  std::string bytes = buildInDialog(to, call.zone(toSide), req.methodText(), relay.clientCseq,
+                                    branch, &req, extra);
   st.owner = call.id;
   st.ownerTag = relay.id;
   const uint64_t id = relay.id;
@@ -932,6 +1005,16 @@ void B2bua::relayResponse(Call& call, Relay& relay, const sip::Message& response
     if (std::string_view t = contactUri(response); !t.empty()) answering.remoteTarget = t;
     if (!relay.clientAck.empty()) {
       sender_->send(answering.peer, relay.clientAck);  // a retransmitted 2xx: ACK again
+      return;
+    }
+    if (relay.server == nullptr || relay.server->lastStatus() >= 300) {
+      // The requester was answered already (it cancelled): no ACK will come from it, but the
+      // 2xx must be ACKed all the same (§13.2.2.4).
+      const Side to = other(relay.from);
+      relay.clientAck = buildInDialog(answering, call.zone(to), "ACK", relay.clientCseq,
+                                      transaction::TransactionLayer::newBranch(), nullptr);
+      sender_->send(answering.peer, relay.clientAck);
+      call.reinvitePending = false;
       return;
     }
   }
@@ -952,6 +1035,9 @@ void B2bua::relayResponse(Call& call, Relay& relay, const sip::Message& response
 void B2bua::sendBye(Call& call, Side side) {
   Leg& leg = call.leg(side);
   if (leg.remoteTag.empty()) return;
+  // §13.2.2.4: B's 2xx is ACKed before its dialog ends, even when A's ACK never came (A timed
+  // out, or its BYE overtook its ACK).
+  if (side == Side::kB && !call.bAcked) sendAckToB(call, nullptr);
   const std::string branch = transaction::TransactionLayer::newBranch();
   layer_->request(buildInDialog(leg, call.zone(side), "BYE", ++leg.localCseq, branch, nullptr),
                   branch, Method::kBye, leg.peer, call.id, kTagLocal);
@@ -1000,17 +1086,31 @@ void B2bua::endNow(Call& call, std::string_view disposition, int code, std::stri
   eraseCall(call.id);
 }
 
+void B2bua::endAbandoned(Call& call) {
+  if (call.endReason == "no answer") {
+    endNow(call, "no-answer", 480, "no answer");
+  } else if (!call.endReason.empty()) {
+    endNow(call, "failed", 480, call.endReason);  // endCall() before the answer
+  } else {
+    endNow(call, "cancelled", 487, "cancelled by caller");
+  }
+}
+
 void B2bua::eraseCall(uint64_t callId) {
   auto it = calls_.find(callId);
   if (it == calls_.end()) return;
   Call& call = *it->second;
   dialogs_.erase(dialogKey(call.zoneA, call.a.callId));
   if (!call.b.callId.empty()) dialogs_.erase(dialogKey(call.zoneB, call.b.callId));
-  // Requests still waiting for a relayed answer get one now: their dialog is gone.
+  // Requests still waiting for a relayed answer get one now: 487, as §15.1.2 recommends.
   for (auto& [rid, relay] : call.relays) {
+    if (relay.client != nullptr && relay.method == Method::kInvite &&
+        relay.client->receivedProvisional()) {
+      sendCancel(*relay.client, call.leg(other(relay.from)).peer, 0);
+    }
     if (relay.server != nullptr && relay.server->lastStatus() < 200) {
       ServerTransaction& st = *relay.server;
-      layer_->respond(st, 481, responseFor(st, call.leg(relay.from), 481, {}, nullptr));
+      layer_->respond(st, 487, responseFor(st, call.leg(relay.from), 487, {}, nullptr));
     }
   }
   if (call.aInvite != nullptr) {

@@ -105,8 +105,14 @@ class B2bua final : public transaction::TransactionUser {
   void relayResponse(Call& call, Relay& relay, const sip::Message& response);
   void sendBye(Call& call, Side side);
   void cancelB(Call& call);
+  // CANCEL for a client INVITE transaction that has received a provisional (§9.1).
+  void sendCancel(const transaction::ClientTransaction& invite,
+                  const transport::SendTarget& peer, uint64_t owner);
 
   void endNow(Call& call, std::string_view disposition, int code, std::string_view reason);
+  // Ends a call A has already been answered for (cancel, no-answer timer, endCall()) with the
+  // disposition and code A was given.
+  void endAbandoned(Call& call);
   void eraseCall(uint64_t callId);
   Call* findCall(uint64_t id);
 
@@ -137,6 +143,9 @@ class B2bua final : public transaction::TransactionUser {
   std::unordered_map<uint64_t, std::unique_ptr<Call>> calls_;
   // Leg lookup for in-dialog requests: zone letter + Call-ID.
   std::unordered_map<std::string, DialogRef> dialogs_;
+  // Stray 2xx dialogs (Call-ID + To tag) already sent a BYE: their retransmissions are only
+  // ACKed. Entries expire after 64*T1.
+  std::unordered_map<std::string, base::TimerId> byedStrays_;
   uint64_t nextCallId_ = 1;
   B2buaStats stats_;
 };

@@ -43,6 +43,7 @@ struct Leg {
   uint32_t localCseq = 0;    // last CSeq number we used on this leg
   uint32_t remoteCseq = 0;   // last CSeq number the peer used
   uint32_t inviteCseq = 0;   // CSeq of the initial INVITE on this leg (for its ACK)
+  uint32_t remoteRSeq = 0;   // RSeq of the last reliable provisional PRACKed (RFC 3262 §4)
   transport::SendTarget peer;  // where this leg's requests go
 };
 
@@ -71,11 +72,20 @@ struct Call {
   transaction::ServerTransaction* aInvite = nullptr;  // while A's INVITE has no final answer
   transaction::ClientTransaction* bInvite = nullptr;  // while B's INVITE is pending
   bool cancelled = false;        // A cancelled before the answer
+  bool bCancelSent = false;      // the CANCEL for B's current INVITE went out (once, §9.1)
   bool aAnswered = false;        // a 2xx was sent to A
   bool bAcked = false;           // the ACK for B's 2xx was sent
   std::string bAck;              // that ACK, resent when B retransmits its 2xx
   std::string dialled;           // the Request-URI user of A's INVITE
-  std::vector<size_t> candidates;  // provider indexes still to try (outbound)
+  // Peers still to try, fixed when the call started: a reload must not change what an index
+  // means under a call in progress.
+  struct Candidate {
+    transport::SendTarget target;
+    std::string name;    // provider name (outbound)
+    std::string domain;  // host for the Request-URI and To
+    size_t peerIndex = 0;  // health index
+  };
+  std::vector<Candidate> candidates;
   std::string provider;          // provider in use (outbound) or source provider (inbound)
   size_t peerIndex = 0;          // health index of the peer B was sent to
   std::string endReason;         // set when the gateway ends the call itself
