@@ -1,5 +1,8 @@
 #include "app/gateway.h"
 
+#include <asio/post.hpp>
+#include <functional>
+
 #include "base/log.h"
 #include "base/random.h"
 #include "sip/builder.h"
@@ -7,8 +10,23 @@
 
 namespace tg::app {
 
+size_t shardOf(std::string_view callId, size_t count) {
+  return count <= 1 ? 0 : std::hash<std::string_view>{}(callId) % count;
+}
+
+namespace {
+
+transport::TransportOptions transportOptions(const base::Clock& clock, Shard shard) {
+  transport::TransportOptions o;
+  o.clock = &clock;
+  o.acceptTcp = shard.index == 0;
+  return o;
+}
+
+}  // namespace
+
 Gateway::Gateway(asio::io_context& io, config::ConfigPtr config, db::CdrStore* cdrs,
-                 const base::Clock& clock)
+                 const base::Clock& clock, Shard shard)
     : io_(io),
       config_(config),
       timers_(clock),
@@ -17,16 +35,34 @@ Gateway::Gateway(asio::io_context& io, config::ConfigPtr config, db::CdrStore* c
           io, *config, [this](transport::Packet&& p) { onPacket(std::move(p)); },
           [this](const transport::SendTarget& t, std::string_view reason) {
             TG_LOG(kTransport, debug, "send to {} failed: {}", t.address.toString(), reason);
+            // TCP sends of every worker go through worker 0: tell them all.
+            for (Gateway* g : peers_) {
+              if (g == this) continue;
+              asio::post(g->io_, [g, t] {
+                g->layer_.onSendError(t);
+                g->armTimer();
+              });
+            }
             layer_.onSendError(t);
             armTimer();
-          })),
+          },
+          transportOptions(clock, shard))),
       b2bua_(config, timers_,
              [this](transport::Zone z, config::TransportKind t) {
                return transport_->localEndpoint(z, t);
              },
              cdrs),
-      layer_(timers_, *this, b2bua_, config->timers) {
+      layer_(timers_, *this, b2bua_, config->timers),
+      shard_(shard) {
   b2bua_.attach(layer_, *this);
+  // New dialogs this worker creates must hash back to it, so their responses and in-dialog
+  // requests land here whichever socket receives them.
+  b2bua_.setCallIdGenerator([count = shard.count, index = shard.index] {
+    for (;;) {
+      std::string id = base::randomHex(16);
+      if (shardOf(id, count) == index) return id;
+    }
+  });
 }
 
 Gateway::~Gateway() { stop(); }
@@ -74,6 +110,14 @@ void Gateway::reload(config::ConfigPtr config) {
 }
 
 void Gateway::send(const transport::SendTarget& target, std::string bytes) {
+  if (target.transport != config::TransportKind::kUdp && shard_.index != 0 && !peers_.empty()) {
+    // TCP connections live on worker 0 (it accepts them and opens the outbound ones).
+    Gateway* first = peers_[0];
+    asio::post(first->io_, [first, target, bytes = std::move(bytes)]() mutable {
+      first->transport_->send(target, std::move(bytes));
+    });
+    return;
+  }
   transport_->send(target, std::move(bytes));
 }
 
@@ -146,6 +190,20 @@ void Gateway::onPacket(transport::Packet&& packet) {
     respondStateless(*message, packet, 483, "Too Many Hops");
     return;
   }
+  const size_t owner = shardOf(message->callId(), shard_.count);
+  if (owner != shard_.index && owner < peers_.size()) {
+    ++stats_.handedOver;
+    Gateway* g = peers_[owner];
+    transport::Packet meta = packet;  // its bytes now belong to the message
+    asio::post(g->io_, [g, meta = std::move(meta), m = std::move(message)]() mutable {
+      g->process(std::move(m), meta);
+    });
+    return;
+  }
+  process(std::move(message), packet);
+}
+
+void Gateway::process(std::unique_ptr<sip::Message> message, const transport::Packet& packet) {
   layer_.receive(std::move(message), packet);
   armTimer();
 }

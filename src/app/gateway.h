@@ -25,13 +25,28 @@ struct GatewayStats {
   uint64_t parseDropped = 0;     // not SIP at all
   uint64_t rejected = 0;         // answered with the validator's code
   uint64_t responsesDropped = 0; // malformed responses
+  uint64_t handedOver = 0;       // passed to the worker that owns the call
 };
+
+// Which worker this gateway is among `count` (see docs/architecture.md "Threads"): every call
+// lives on the worker its Call-ID hashes to, on both legs.
+struct Shard {
+  size_t index = 0;
+  size_t count = 1;
+};
+
+// The worker that owns every message of a dialog with this Call-ID.
+size_t shardOf(std::string_view callId, size_t count);
 
 class Gateway final : public transaction::Sender {
  public:
   Gateway(asio::io_context& io, config::ConfigPtr config, db::CdrStore* cdrs,
-          const base::Clock& clock = base::SystemClock::instance());
+          const base::Clock& clock = base::SystemClock::instance(), Shard shard = {});
   ~Gateway() override;
+
+  // The other workers (indexed by shard), set once before start() when there are several.
+  void setPeers(std::vector<Gateway*> peers) { peers_ = std::move(peers); }
+  asio::io_context& io() { return io_; }
 
   // Binds every listener and starts health checks; returns an error message on failure.
   std::string start();
@@ -50,6 +65,8 @@ class Gateway final : public transaction::Sender {
 
  private:
   void onPacket(transport::Packet&& packet);
+  // Continues the path on the owning worker (its own thread).
+  void process(std::unique_ptr<sip::Message> message, const transport::Packet& packet);
   bool sourceAllowed(const transport::Packet& packet) const;
   void respondStateless(const sip::Message& request, const transport::Packet& packet, int code,
                         std::string_view reason);
@@ -66,6 +83,8 @@ class Gateway final : public transaction::Sender {
   transaction::TransactionLayer layer_;
   GatewayStats stats_;
   bool stopped_ = false;
+  Shard shard_;
+  std::vector<Gateway*> peers_;
 };
 
 }  // namespace tg::app

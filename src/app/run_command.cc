@@ -4,9 +4,14 @@
 
 #include <asio/io_context.hpp>
 #include <asio/signal_set.hpp>
+#include <asio/executor_work_guard.hpp>
+#include <asio/post.hpp>
 #include <asio/steady_timer.hpp>
 #include <csignal>
+#include <functional>
 #include <ostream>
+#include <thread>
+#include <vector>
 
 #include "app/gateway.h"
 #include "base/log.h"
@@ -61,10 +66,6 @@ int runGateway(const std::string& configPath, std::ostream& out, std::ostream& e
   config::ConfigPtr cfg = loaded.config;
   log::init(logSettings(*cfg));
   for (const std::string& w : loaded.warnings) TG_LOG(kConfig, warn, "{}", w);
-  if (cfg->workers > 1) {
-    TG_LOG(kMain, warn, "workers: {} requested; this build runs the SIP path on one worker",
-           cfg->workers);
-  }
 
   std::unique_ptr<db::CdrStore> cdrs;
   try {
@@ -74,14 +75,41 @@ int runGateway(const std::string& configPath, std::ostream& out, std::ostream& e
     return 1;
   }
 
-  asio::io_context io(1);
-  Gateway gateway(io, cfg, cdrs.get());
-  if (std::string startError = gateway.start(); !startError.empty()) {
-    err << "trunkguard: " << startError << "\n";
-    return 1;
+  // One io_context and one Gateway per worker; worker 0 runs on this thread and also owns the
+  // TCP connections and the signal handling.
+  const size_t workers = static_cast<size_t>(std::max(1, cfg->workers));
+  std::vector<std::unique_ptr<asio::io_context>> ios;
+  std::vector<std::unique_ptr<Gateway>> gateways;
+  std::vector<Gateway*> peers;
+  for (size_t i = 0; i < workers; ++i) {
+    ios.push_back(std::make_unique<asio::io_context>(1));
+    gateways.push_back(std::make_unique<Gateway>(*ios[i], cfg, cdrs.get(),
+                                                 base::SystemClock::instance(),
+                                                 Shard{i, workers}));
+    peers.push_back(gateways.back().get());
   }
-  printStartup(*cfg, gateway, out);
-  TG_LOG(kMain, info, "started with {}", configPath);
+  for (auto& g : gateways) {
+    if (workers > 1) g->setPeers(peers);
+  }
+  for (auto& g : gateways) {
+    if (std::string startError = g->start(); !startError.empty()) {
+      err << "trunkguard: " << startError << "\n";
+      for (auto& other : gateways) other->stop();
+      return 1;
+    }
+  }
+  Gateway& first = *gateways[0];
+  asio::io_context& io = *ios[0];
+  printStartup(*cfg, first, out);
+  TG_LOG(kMain, info, "started with {} ({} worker{})", configPath, workers,
+         workers == 1 ? "" : "s");
+
+  auto onEachWorker = [&](std::function<void(Gateway&)> fn) {
+    for (auto& g : gateways) {
+      Gateway* gp = g.get();
+      asio::post(gp->io(), [gp, fn] { fn(*gp); });
+    }
+  };
 
   asio::signal_set signals(io, SIGINT, SIGTERM, SIGHUP);
   asio::steady_timer shutdownTimer(io);
@@ -98,28 +126,46 @@ int runGateway(const std::string& configPath, std::ostream& out, std::ostream& e
       } else {
         for (const std::string& w : next.warnings) TG_LOG(kConfig, warn, "{}", w);
         log::init(logSettings(*next.config));
-        gateway.reload(next.config);
+        config::ConfigPtr fresh = next.config;
+        onEachWorker([fresh](Gateway& g) { g.reload(fresh); });
         TG_LOG(kConfig, info, "configuration reloaded from {}", configPath);
       }
       signals.async_wait(onSignal);
       return;
     }
-    // End active calls properly (BYE on both legs, CDRs closed), give the BYEs a moment to
-    // leave, then stop.
-    const auto active = gateway.b2bua().activeCalls();
-    TG_LOG(kMain, info, "stopping ({}); ending {} active calls",
-           signo == SIGINT ? "SIGINT" : "SIGTERM", active.size());
-    for (const b2bua::CallSummary& c : active) gateway.b2bua().endCall(c.id, "gateway shutting down");
-    shutdownTimer.expires_after(std::chrono::milliseconds(active.empty() ? 0 : 300));
+    // End active calls properly (BYE on both legs, CDRs closed) on the worker that owns each,
+    // give the BYEs a moment to leave, then stop every worker.
+    TG_LOG(kMain, info, "stopping ({}); ending active calls",
+           signo == SIGINT ? "SIGINT" : "SIGTERM");
+    onEachWorker([](Gateway& g) {
+      for (const b2bua::CallSummary& c : g.b2bua().activeCalls()) {
+        g.b2bua().endCall(c.id, "gateway shutting down");
+      }
+    });
+    shutdownTimer.expires_after(std::chrono::milliseconds(300));
     shutdownTimer.async_wait([&](const std::error_code&) {
-      gateway.stop();
-      io.stop();
+      onEachWorker([](Gateway& g) {
+        g.stop();
+        g.io().stop();
+      });
     });
   };
   signals.async_wait(onSignal);
+
+  std::vector<std::thread> threads;
+  for (size_t i = 1; i < workers; ++i) {
+    asio::io_context* wio = ios[i].get();
+    threads.emplace_back([wio] {
+      auto guard = asio::make_work_guard(*wio);  // idle workers wait for traffic, not exit
+      wio->run();
+    });
+  }
   io.run();
+  for (std::thread& t : threads) t.join();
   cdrs->flush();
-  TG_LOG(kMain, info, "stopped; {} calls were active", gateway.b2bua().callCount());
+  size_t active = 0;
+  for (auto& g : gateways) active += g->b2bua().callCount();
+  TG_LOG(kMain, info, "stopped; {} calls were still active", active);
   return 0;
 }
 

@@ -147,7 +147,7 @@ void B2bua::startHealthChecks() {
     b.header(HeaderId::kMaxForwards, "70");
     b.header(HeaderId::kFrom, withTag(self, base::randomHex(6)));
     b.header(HeaderId::kTo, "<" + uri + ">");
-    b.header(HeaderId::kCallId, base::randomHex(16));
+    b.header(HeaderId::kCallId, newCallId_());
     b.header(HeaderId::kCSeq, "1 OPTIONS");
     if (!config_->b2bua.userAgent.empty()) b.header(HeaderId::kUserAgent, config_->b2bua.userAgent);
     return b.build();
@@ -462,7 +462,7 @@ bool B2bua::sendInitialInvite(Call& call) {
   if (!b.callId.empty()) dialogs_.erase(dialogKey(call.zoneB, b.callId));
   b = Leg{};
   call.bCancelSent = false;
-  b.callId = base::randomHex(16);
+  b.callId = newCallId_();
   b.localTag = base::randomHex(8);
   b.localCseq = b.inviteCseq = 1;
   b.peer = target;

@@ -13,6 +13,7 @@
 
 #include "b2bua/call.h"
 #include "b2bua/health.h"
+#include "base/random.h"
 #include "base/timer_queue.h"
 #include "config/config.h"
 #include "db/cdr_store.h"
@@ -53,6 +54,10 @@ class B2bua final : public transaction::TransactionUser {
   // The transaction layer and the B2BUA refer to each other; attach before traffic flows.
   void attach(transaction::TransactionLayer& layer, transaction::Sender& sender);
   void startHealthChecks();
+  // Makes the Call-IDs of the dialogs this B2BUA creates (B legs, pings); default: random.
+  void setCallIdGenerator(std::function<std::string()> generate) {
+    newCallId_ = std::move(generate);
+  }
   // A reloaded configuration: new calls use it; calls in progress keep their legs.
   void updateConfig(config::ConfigPtr config);
 
@@ -140,6 +145,7 @@ class B2bua final : public transaction::TransactionUser {
   std::vector<transport::SendTarget> providerTargets_;  // parallel to config_->trunk.providers
   std::vector<transport::SendTarget> pbxTargets_;
 
+  std::function<std::string()> newCallId_ = [] { return base::randomHex(16); };
   std::unordered_map<uint64_t, std::unique_ptr<Call>> calls_;
   // Leg lookup for in-dialog requests: zone letter + Call-ID.
   std::unordered_map<std::string, DialogRef> dialogs_;

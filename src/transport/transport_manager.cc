@@ -167,6 +167,9 @@ std::string TransportManager::Impl::bind(const ListenerSpec& spec) {
     if (!error.empty()) return error;
     bound = listener->local();
     if (!udpSenders_[zone][family]) udpSenders_[zone][family] = listener.get();
+  } else if (!options_.acceptTcp) {
+    endpoints_.push_back({spec.zone, spec.listener.transport, spec.listener.address});
+    return {};
   } else {
     auto listener = std::make_shared<TcpListener>(io_, *this, spec.zone);
     tcpListeners_.push_back(listener);

@@ -31,6 +31,9 @@ struct TransportOptions {
   // How often idle connections are looked for; zero: a quarter of the idle timeout, at most 1 s.
   std::chrono::milliseconds idleSweepInterval{0};
   size_t maxQueuedBytesPerConnection = 4 << 20;  // a slower reader is disconnected
+  // False on the second and later workers: TCP listeners cannot share a port the way UDP
+  // sockets do with SO_REUSEPORT, so one worker accepts and the others only know the address.
+  bool acceptTcp = true;
 };
 
 class TransportManager {
