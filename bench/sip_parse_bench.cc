@@ -7,12 +7,14 @@
 // validate(); libosip2 has no equivalent, so it gets the cheaper deal.
 //
 // Our own main() wraps the console reporter to print, after the run, the trunkguard/libosip2
-// throughput ratio per message. Nothing here asserts on absolute time: the machine is shared and
+// throughput ratio per message. With --profile=<message> it times nothing with the library and
+// only repeats trunkguard's work on that message, for perf and callgrind (see profileOne()). Nothing here asserts on absolute time: the machine is shared and
 // noisy, and both numbers of a ratio come from the same run.
 
 #include <benchmark/benchmark.h>
 #include <osip2/osip.h>
 #include <osipparser2/osip_parser.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -458,9 +460,78 @@ benchmark::ConsoleReporter::OutputOptions outputOptions(int argc, char** argv) {
   return static_cast<benchmark::ConsoleReporter::OutputOptions>(opts);
 }
 
+// --- profiling mode --------------------------------------------------------------------------
+
+struct ProfileOptions {
+  std::string message;  // empty: run the benchmarks
+  long iterations = 1000000;
+};
+
+// Takes --profile=<message> and --profile_iterations=<n> out of argv (the benchmark library
+// refuses flags it does not know). Returns false on a malformed value.
+bool takeProfileOptions(int& argc, char** argv, ProfileOptions& out) {
+  int kept = 1;
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view a = argv[i];
+    if (a.starts_with("--profile=")) {
+      out.message = a.substr(a.find('=') + 1);
+    } else if (a.starts_with("--profile_iterations=")) {
+      char* end = nullptr;
+      out.iterations = std::strtol(argv[i] + a.find('=') + 1, &end, 10);
+      if (end == nullptr || *end != '\0' || out.iterations < 0) return false;
+    } else {
+      argv[kept++] = argv[i];
+    }
+  }
+  argc = kept;
+  return true;
+}
+
+double cpuSeconds() {
+  timespec ts{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
+}
+
+// The BM_Trunkguard work (copy in, parse, validate, read the fields) `iterations` times on one
+// message, nothing else. Instructions per message under callgrind are the difference between
+// two runs with different --profile_iterations divided by the difference in iterations (the
+// corpus check before the loop is the same in both).
+int profileOne(const std::vector<Sample>& corpus, const ProfileOptions& p) {
+  auto it = std::find_if(corpus.begin(), corpus.end(),
+                         [&](const Sample& s) { return s.name == p.message; });
+  if (it == corpus.end()) {
+    std::cerr << "sip_bench: no corpus message called '" << p.message << "'\n";
+    return 1;
+  }
+  tg::sip::Message m;
+  TgFields f;
+  size_t failures = 0;
+  const double start = cpuSeconds();
+  for (long i = 0; i < p.iterations; ++i) {
+    std::string_view err = tgProcess(m, it->bytes, f);
+    benchmark::DoNotOptimize(err);
+    benchmark::DoNotOptimize(f);
+    failures += err.empty() ? 0 : 1;
+  }
+  const double seconds = cpuSeconds() - start;
+  char line[160];
+  std::snprintf(line, sizeof line, "profile %s: %ld messages, %.1f ns CPU per message%s\n",
+                p.message.c_str(), p.iterations,
+                p.iterations > 0 ? seconds * 1e9 / static_cast<double>(p.iterations) : 0.0,
+                failures > 0 ? " (SOME FAILED)" : "");
+  std::cout << line;
+  return failures > 0 ? 1 : 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
+  ProfileOptions profile;
+  if (!takeProfileOptions(argc, argv, profile)) {
+    std::cerr << "sip_bench: --profile_iterations needs a non-negative number\n";
+    return 1;
+  }
   const auto options = outputOptions(argc, argv);
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
@@ -475,6 +546,7 @@ int main(int argc, char** argv) {
     std::cerr << "sip_bench: corpus check failed; not timing failed parses\n";
     return 1;
   }
+  if (!profile.message.empty()) return profileOne(corpus, profile);
 
   // Interleaved per message, so that both sides of a ratio run close together in time.
   for (const Sample& s : corpus) {

@@ -19,34 +19,37 @@ constexpr std::array<HeaderInfo, kKnownHeaderCount> kHeaders = {{
 #undef TG_HEADER_INFO
 }};
 
-// Full names bucketed by length and lowercase first letter: a lookup compares against one or
-// two candidates instead of all sixty.
+// Full names by a perfect hash of their length, first and middle characters (with 0x20 set, so
+// that case does not matter): a lookup compares against one candidate. The constructor checks
+// that no two names share a slot; the multipliers were picked so that none do.
 struct NameIndex {
   static constexpr size_t kMaxLen = 24;
-  // [length][first letter] -> up to 4 candidate ids.
-  std::array<std::array<std::array<uint8_t, 4>, 26>, kMaxLen + 1> slots{};
+  static constexpr size_t kSlots = 256;
+  std::array<uint8_t, kSlots> slots{};
   std::array<uint8_t, 26> compact{};
+  bool collisionFree = true;
+
+  static constexpr size_t hash(const char* name, size_t length) {
+    const auto first = static_cast<unsigned char>(name[0] | 0x20);
+    const auto middle = static_cast<unsigned char>(name[length / 2] | 0x20);
+    return (length + first * 18 + middle * 31) % kSlots;
+  }
 
   constexpr NameIndex() {
-    for (auto& byLen : slots) {
-      for (auto& byChar : byLen) byChar.fill(0xFF);
-    }
+    slots.fill(0xFF);
     compact.fill(0xFF);
     for (size_t i = 0; i < kHeaders.size(); ++i) {
       const auto& h = kHeaders[i];
-      auto& slot = slots[h.name.size()][toLower(h.name[0]) - 'a'];
-      for (auto& s : slot) {
-        if (s == 0xFF) {
-          s = static_cast<uint8_t>(i);
-          break;
-        }
-      }
+      uint8_t& slot = slots[hash(h.name.data(), h.name.size())];
+      if (slot != 0xFF) collisionFree = false;
+      slot = static_cast<uint8_t>(i);
       if (h.compact != 0) compact[h.compact - 'a'] = static_cast<uint8_t>(i);
     }
   }
 };
 
 constexpr NameIndex kIndex;
+static_assert(kIndex.collisionFree, "pick other multipliers in NameIndex::hash");
 
 }  // namespace
 
@@ -64,29 +67,63 @@ struct LowerNames {
 };
 constexpr LowerNames kLower;
 
+namespace {
+
+static_assert(kHeaderNameWordBytes == 3 * sizeof(uint64_t));
+
+// kNameMasks[n] keeps the first n bytes of three little-endian words.
+struct NameMasks {
+  std::array<std::array<uint64_t, 3>, NameIndex::kMaxLen + 1> words{};
+  constexpr NameMasks() {
+    for (size_t len = 0; len <= NameIndex::kMaxLen; ++len) {
+      for (size_t j = 0; j < len; ++j) words[len][j / 8] |= uint64_t{0xFF} << (8 * (j % 8));
+    }
+  }
+};
+constexpr NameMasks kNameMasks;
+
+// Compares the name's words, lowercased eight bytes at a time (0x20 set in every byte that has
+// 0x40 set: letters become lowercase; the other bytes with 0x40 ('@', '[', '_' ...) map to
+// non-letters, so they can never match a known name, which holds only letters and '-'), with
+// the one candidate. A name of another length differs in some byte, as the words of both are
+// zero past their ends.
+HeaderId lookupWords(const char* name, size_t length, uint64_t (&lw)[3]) {
+  const uint8_t id = kIndex.slots[NameIndex::hash(name, length)];
+  if (id == 0xFF) return HeaderId::kUnknown;
+  for (uint64_t& w : lw) w |= (w & 0x4040404040404040ull) >> 1;
+  const auto& c = kLower.words[id];
+  if (((lw[0] ^ c[0]) | (lw[1] ^ c[1]) | (lw[2] ^ c[2])) == 0) return static_cast<HeaderId>(id);
+  return HeaderId::kUnknown;
+}
+
+// Settles the names that need no word compare (empty, too long, not starting with a letter,
+// compact forms) and returns true.
+bool settledWithoutWords(const char* name, size_t length, HeaderId& id) {
+  id = HeaderId::kUnknown;
+  if (length == 0 || length > NameIndex::kMaxLen || !isAlpha(name[0])) return true;
+  if (length > 1) return false;
+  const uint8_t compact = kIndex.compact[static_cast<size_t>(toLower(name[0]) - 'a')];
+  if (compact != 0xFF) id = static_cast<HeaderId>(compact);
+  return true;
+}
+
+}  // namespace
+
 HeaderId headerIdFromName(std::string_view name) {
-  if (name.empty() || name.size() > NameIndex::kMaxLen || !isAlpha(name[0])) {
-    return HeaderId::kUnknown;
-  }
-  const size_t letter = static_cast<size_t>(toLower(name[0]) - 'a');
-  if (name.size() == 1) {
-    const uint8_t id = kIndex.compact[letter];
-    return id == 0xFF ? HeaderId::kUnknown : static_cast<HeaderId>(id);
-  }
-  // Lowercase eight bytes at a time: set 0x20 in every byte that has 0x40 set. Letters become
-  // lowercase; the other bytes with 0x40 ('@', '[', '_' ...) map to non-letters, so they can
-  // never match a known name, which holds only letters and '-'.
-  unsigned char buf[24] = {};
+  if (HeaderId id; settledWithoutWords(name.data(), name.size(), id)) return id;
+  unsigned char buf[kHeaderNameWordBytes] = {};
   std::memcpy(buf, name.data(), name.size());
   uint64_t lw[3];
   std::memcpy(lw, buf, sizeof(lw));
-  for (uint64_t& w : lw) w |= (w & 0x4040404040404040ull) >> 1;
-  for (uint8_t id : kIndex.slots[name.size()][letter]) {
-    if (id == 0xFF) break;
-    const auto& c = kLower.words[id];
-    if (((lw[0] ^ c[0]) | (lw[1] ^ c[1]) | (lw[2] ^ c[2])) == 0) return static_cast<HeaderId>(id);
-  }
-  return HeaderId::kUnknown;
+  return lookupWords(name.data(), name.size(), lw);
+}
+
+HeaderId headerIdFromNameWords(const char* name, size_t length) {
+  if (HeaderId id; settledWithoutWords(name, length, id)) return id;
+  uint64_t lw[3];
+  std::memcpy(lw, name, sizeof(lw));
+  for (size_t k = 0; k < 3; ++k) lw[k] &= kNameMasks.words[length][k];
+  return lookupWords(name, length, lw);
 }
 
 std::string_view headerName(HeaderId id) {

@@ -80,6 +80,10 @@ inline constexpr size_t kKnownHeaderCount = static_cast<size_t>(HeaderId::kUnkno
 
 // Maps a header name as written (any case, full or compact form) to its id.
 HeaderId headerIdFromName(std::string_view name);
+// The same for the `length` bytes at `name`, which must be followed by readable bytes up to
+// name + kHeaderNameWordBytes (the message parser's case): the name is read in whole words.
+inline constexpr size_t kHeaderNameWordBytes = 24;
+HeaderId headerIdFromNameWords(const char* name, size_t length);
 
 // The canonical full name, e.g. "Call-ID". Empty for kUnknown.
 std::string_view headerName(HeaderId id);

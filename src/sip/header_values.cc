@@ -27,12 +27,37 @@ Result<uint32_t> parseScalar(std::string_view value, uint32_t max) {
   return static_cast<uint32_t>(*v);
 }
 
+namespace {
+
+// Call-ID characters as we check them: no white space, no controls.
+constexpr CharTable makeCallIdChars() {
+  CharTable t = CharTable::allBut("");
+  for (int c = 0; c <= ' '; ++c) t.v[c] = false;
+  t.v[0x7F] = false;
+  return t;
+}
+inline constexpr CharTable kCallIdChars = makeCallIdChars();
+
+}  // namespace
+
 bool isValidCallId(std::string_view value) {
-  if (value.empty()) return false;
-  for (char c : value) {
-    if (static_cast<unsigned char>(c) <= ' ' || c == 0x7F) return false;
+  return !value.empty() && skipWhile(value, 0, kCallIdChars) == value.size();
+}
+
+bool isTokenList(std::string_view list) {
+  // Each element is LWS, at most one token, LWS. Any other character lands in some element and
+  // makes it a non-token (quotes and angle brackets too, so the quote-aware split is not
+  // needed to get the same answer).
+  const size_t n = list.size();
+  size_t i = 0;
+  for (;;) {
+    while (i < n && isLws(list[i])) ++i;
+    i = skipWhile(list, i, kTokenChars);
+    while (i < n && isLws(list[i])) ++i;
+    if (i == n) return true;
+    if (list[i] != ',') return false;
+    ++i;
   }
-  return true;
 }
 
 bool MediaType::is(std::string_view t, std::string_view s) const {

@@ -44,6 +44,13 @@ bool forEachToken(std::string_view list, Fn&& fn);
 template <typename Fn>
 void forEachListElement(std::string_view value, Fn&& fn);
 
+// The first element forEachListElement() would yield; empty when there is none.
+inline std::string_view firstListElement(std::string_view value);
+
+// True when every element of a comma-separated list is a token (what forEachToken() returns),
+// checked in one pass without splitting.
+bool isTokenList(std::string_view list);
+
 }  // namespace tg::sip
 
 #include "sip/header_values_inl.h"

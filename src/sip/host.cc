@@ -7,27 +7,30 @@
 #include "sip/scan.h"
 
 namespace tg::sip {
+namespace {
+
+inline constexpr CharTable kLabelChars("-", true);
+
+}  // namespace
 
 // IPv4address = 1*3DIGIT "." 1*3DIGIT "." 1*3DIGIT "." 1*3DIGIT, each octet at most 255.
 bool isIPv4Address(std::string_view s) {
-  // One pass: four groups of 1-3 digits, each <= 255, separated by single dots.
-  unsigned value = 0;
-  int digits = 0;
-  int dots = 0;
-  for (char c : s) {
-    if (isDigit(c)) {
-      if (++digits > 3) return false;
-      value = value * 10 + static_cast<unsigned>(c - '0');
-      if (value > 255) return false;
-    } else if (c == '.') {
-      if (digits == 0 || ++dots > 3) return false;
-      digits = 0;
-      value = 0;
-    } else {
-      return false;
+  // Four groups of 1-3 digits, each <= 255, separated by single dots.
+  const size_t n = s.size();
+  size_t i = 0;
+  for (int group = 0; group < 4; ++group) {
+    if (group > 0) {
+      if (i == n || s[i] != '.') return false;
+      ++i;
     }
+    const size_t start = i;
+    unsigned value = 0;
+    while (i < n && i - start < 3 && isDigit(s[i])) {
+      value = value * 10 + static_cast<unsigned>(s[i++] - '0');
+    }
+    if (i == start || value > 255) return false;
   }
-  return dots == 3 && digits > 0;
+  return i == n;
 }
 
 // hostname = *( domainlabel "." ) toplabel [ "." ]; labels are alphanumerics with inner '-',
@@ -35,17 +38,14 @@ bool isIPv4Address(std::string_view s) {
 bool isHostname(std::string_view s) {
   if (!s.empty() && s.back() == '.') s.remove_suffix(1);
   if (s.empty()) return false;
+  // A label may neither be empty nor start or end with '-'.
   size_t pos = 0;
   for (;;) {
-    const size_t dot = s.find('.', pos);
-    const size_t end = dot == std::string_view::npos ? s.size() : dot;
-    const std::string_view label = s.substr(pos, end - pos);
-    if (label.empty() || label.front() == '-' || label.back() == '-') return false;
-    for (char c : label) {
-      if (!isAlnum(c) && c != '-') return false;
-    }
-    if (dot == std::string_view::npos) return isAlpha(label.front());
-    pos = dot + 1;
+    const size_t end = skipWhile(s, pos, kLabelChars);
+    if (end == pos || s[pos] == '-' || s[end - 1] == '-') return false;
+    if (end == s.size()) return isAlpha(s[pos]);
+    if (s[end] != '.') return false;
+    pos = end + 1;
   }
 }
 

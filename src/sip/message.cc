@@ -1,5 +1,6 @@
 #include "sip/message.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include "sip/scan.h"
@@ -70,6 +71,8 @@ ParseStatus Message::parse(std::string bytes, const ParseOptions& options) {
     if (!cl) return {"malformed Content-Length"};
     if (*cl > available) return {"Content-Length larger than the message body"};
     bodyLength = *cl;
+    contentLength_.value = *cl;  // contentLength() would parse the same value again
+    contentLength_.state = LazyState::kOk;
   }
   body_ = all.substr(headersEnd, bodyLength);
   trailing_ = available - bodyLength;
@@ -127,52 +130,79 @@ std::string_view Message::unfold(std::string_view folded) {
   return trim(std::string_view(unfolded_).substr(start));
 }
 
+void Message::addField(size_t start, size_t nameEnd, size_t colon, size_t end, bool folded) {
+  // All positions are inside buffer_ (start <= nameEnd <= colon < end or colon == end).
+  const char* const data = buffer_.data();
+  const std::string_view name(data + start, nameEnd - start);
+  // Names are read in whole words when the buffer goes on long enough, which it nearly always
+  // does (the value and the header block's end follow).
+  const HeaderId id = buffer_.size() - start >= kHeaderNameWordBytes
+                          ? headerIdFromNameWords(name.data(), name.size())
+                          : headerIdFromName(name);
+  const auto idx = static_cast<size_t>(id);
+  if (counts_[idx]++ == 0) first_[idx] = static_cast<uint16_t>(headers_.size());
+  HeaderField& field = headers_.emplace_back();
+  field.id = id;
+  field.name = name;
+  const std::string_view rawValue(data + colon + 1, end - colon - 1);
+  field.value = folded ? unfold(rawValue) : trim(rawValue);
+  field.raw = std::string_view(data + start, end - start);
+}
+
 ParseStatus Message::parseHeaders(size_t pos, const ParseOptions& options, size_t& bodyStart) {
   const std::string_view all = buffer_;
+  const char* const data = all.data();
   const size_t n = all.size();
+  // The field index and per-id counts are 16-bit (kNone marks "absent").
+  const size_t maxHeaders = std::min<size_t>(options.maxHeaders, kNone);
   size_t p = pos;
   for (;;) {
     if (p >= n) return {"header block not terminated by an empty line"};
-    if (all[p] == '\n') {
+    if (data[p] == '\n') {
       bodyStart = p + 1;
       return {};
     }
-    if (all[p] == '\r' && p + 1 < n && all[p + 1] == '\n') {
+    if (data[p] == '\r' && p + 1 < n && data[p + 1] == '\n') {
       bodyStart = p + 2;
       return {};
     }
-    if (isWsp(all[p])) return {"continuation line before the first header"};
-    if (headers_.size() == options.maxHeaders) return {"too many header fields"};
+    if (isWsp(data[p])) return {"continuation line before the first header"};
+    if (headers_.size() == maxHeaders) return {"too many header fields"};
 
-    const char* nl = static_cast<const char*>(std::memchr(all.data() + p, '\n', n - p));
+    // The usual line: a token name, maybe white space, ':'. The name scan finds the colon, and
+    // neither holds a line end, so the line end is searched after the colon.
+    size_t colon = skipWhile(all, p, kTokenChars);
+    const size_t nameEnd = colon;
+    while (colon < n && isWsp(data[colon])) ++colon;
+    const bool usual = nameEnd > p && colon < n && data[colon] == ':';
+
+    const char* nl = static_cast<const char*>(
+        std::memchr(data + (usual ? colon : p), '\n', n - (usual ? colon : p)));
     if (nl == nullptr) return {"header block not terminated by an empty line"};
-    size_t e = static_cast<size_t>(nl - all.data());
+    size_t e = static_cast<size_t>(nl - data);
     bool folded = false;
     // Folded continuation lines start with white space (RFC 3261 §7.3.1).
-    while (e + 1 < n && isWsp(all[e + 1])) {
+    while (e + 1 < n && isWsp(data[e + 1])) {
       folded = true;
-      nl = static_cast<const char*>(std::memchr(all.data() + e + 1, '\n', n - e - 1));
+      nl = static_cast<const char*>(std::memchr(data + e + 1, '\n', n - e - 1));
       if (nl == nullptr) return {"header block not terminated by an empty line"};
-      e = static_cast<size_t>(nl - all.data());
+      e = static_cast<size_t>(nl - data);
     }
-    const std::string_view raw = stripCr(all.substr(p, e - p));
+    const size_t start = p;
+    const size_t end = e > start && data[e - 1] == '\r' ? e - 1 : e;
     p = e + 1;
-
-    const size_t colon = raw.find(':');
-    if (colon == std::string_view::npos) return {"header line without a colon"};
-    std::string_view name = raw.substr(0, colon);
-    while (!name.empty() && isWsp(name.back())) name.remove_suffix(1);
-    if (!isToken(name)) return {"malformed header name"};
-    const std::string_view rawValue = raw.substr(colon + 1);
-
-    HeaderField field;
-    field.id = headerIdFromName(name);
-    field.name = name;
-    field.value = folded ? unfold(rawValue) : trim(rawValue);
-    field.raw = raw;
-    const auto idx = static_cast<size_t>(field.id);
-    if (counts_[idx]++ == 0) first_[idx] = static_cast<uint16_t>(headers_.size());
-    headers_.push_back(field);
+    if (!usual) {
+      // Whatever is wrong with this line, say it the way a plain split would.
+      const std::string_view raw = all.substr(start, end - start);
+      const size_t c = raw.find(':');
+      if (c == std::string_view::npos) return {"header line without a colon"};
+      std::string_view name = raw.substr(0, c);
+      while (!name.empty() && isWsp(name.back())) name.remove_suffix(1);
+      if (!isToken(name)) return {"malformed header name"};
+      addField(start, start + name.size(), start + c, end, folded);
+      continue;
+    }
+    addField(start, nameEnd, colon, end, folded);
   }
 }
 
@@ -196,64 +226,63 @@ const HeaderField* Message::findByName(std::string_view name) const {
 template <typename T, typename ParseFn>
 const T* Message::lazy(Lazy<T>& slot, ParseFn&& parse) const {
   if (slot.state == LazyState::kUnparsed) {
-    Result<T> r = parse();
-    if (r.ok()) {
-      slot.value = std::move(*r);
-      slot.state = LazyState::kOk;
-    } else {
-      slot.state = LazyState::kBad;
-    }
+    slot.state = parse(slot.value).empty() ? LazyState::kOk : LazyState::kBad;
   }
   return slot.state == LazyState::kOk ? &slot.value : nullptr;
 }
 
+std::optional<uint32_t> Message::lazyScalar(Lazy<uint32_t>& slot, HeaderId id, uint32_t max) const {
+  if (!has(id)) return std::nullopt;
+  const uint32_t* v = lazy(slot, [&](uint32_t& out) -> std::string_view {
+    const Result<uint32_t> r = parseScalar(value(id), max);
+    if (r) out = *r;
+    return r.error();
+  });
+  return v ? std::optional<uint32_t>(*v) : std::nullopt;
+}
+
 const Uri* Message::requestUri() const {
   if (!isRequest_) return nullptr;
-  return lazy(requestUri_, [&] { return parseUri(requestUriText_); });
+  return lazy(requestUri_, [&](Uri& out) { return parseUri(requestUriText_, out); });
 }
 
 const NameAddr* Message::from() const {
   if (!has(HeaderId::kFrom)) return nullptr;
-  return lazy(from_, [&] { return parseNameAddr(value(HeaderId::kFrom)); });
+  return lazy(from_, [&](NameAddr& out) { return parseNameAddr(value(HeaderId::kFrom), out); });
 }
 
 const NameAddr* Message::to() const {
   if (!has(HeaderId::kTo)) return nullptr;
-  return lazy(to_, [&] { return parseNameAddr(value(HeaderId::kTo)); });
+  return lazy(to_, [&](NameAddr& out) { return parseNameAddr(value(HeaderId::kTo), out); });
 }
 
 const Via* Message::topVia() const {
   if (!has(HeaderId::kVia)) return nullptr;
-  return lazy(topVia_, [&]() -> Result<Via> {
+  return lazy(topVia_, [&](Via& out) {
     const std::string_view v = value(HeaderId::kVia);
-    return parseVia(trim(v.substr(0, findUnquoted(v, ','))));
+    return parseVia(trim(v.substr(0, findUnquoted(v, ','))), out);
   });
 }
 
 const CSeq* Message::cseq() const {
   if (!has(HeaderId::kCSeq)) return nullptr;
-  return lazy(cseq_, [&] { return parseCSeq(value(HeaderId::kCSeq)); });
+  return lazy(cseq_, [&](CSeq& out) -> std::string_view {
+    const Result<CSeq> r = parseCSeq(value(HeaderId::kCSeq));
+    if (r) out = *r;
+    return r.error();
+  });
 }
 
 std::optional<uint32_t> Message::maxForwards() const {
-  if (!has(HeaderId::kMaxForwards)) return std::nullopt;
-  const uint32_t* v =
-      lazy(maxForwards_, [&] { return parseScalar(value(HeaderId::kMaxForwards), 255); });
-  return v ? std::optional<uint32_t>(*v) : std::nullopt;
+  return lazyScalar(maxForwards_, HeaderId::kMaxForwards, 255);
 }
 
 std::optional<uint32_t> Message::expires() const {
-  if (!has(HeaderId::kExpires)) return std::nullopt;
-  const uint32_t* v =
-      lazy(expires_, [&] { return parseScalar(value(HeaderId::kExpires), UINT32_MAX); });
-  return v ? std::optional<uint32_t>(*v) : std::nullopt;
+  return lazyScalar(expires_, HeaderId::kExpires, UINT32_MAX);
 }
 
 std::optional<uint32_t> Message::contentLength() const {
-  if (!has(HeaderId::kContentLength)) return std::nullopt;
-  const uint32_t* v = lazy(
-      contentLength_, [&] { return parseScalar(value(HeaderId::kContentLength), UINT32_MAX); });
-  return v ? std::optional<uint32_t>(*v) : std::nullopt;
+  return lazyScalar(contentLength_, HeaderId::kContentLength, UINT32_MAX);
 }
 
 bool Message::contactIsStar() const {
@@ -262,12 +291,14 @@ bool Message::contactIsStar() const {
 
 const NameAddr* Message::contact() const {
   if (!has(HeaderId::kContact) || contactIsStar()) return nullptr;
-  return lazy(contact_, [&]() -> Result<NameAddr> {
+  return lazy(contact_, [&](NameAddr& out) {
+    // The first element of the first Contact field that has one.
     std::string_view first;
-    forEachElement(HeaderId::kContact, [&](std::string_view e) {
-      if (first.empty()) first = e;
-    });
-    return parseNameAddr(first);
+    for (size_t i = first_[static_cast<size_t>(HeaderId::kContact)];
+         first.empty() && i < headers_.size(); ++i) {
+      if (headers_[i].id == HeaderId::kContact) first = firstListElement(headers_[i].value);
+    }
+    return parseNameAddr(first, out);
   });
 }
 

@@ -35,8 +35,8 @@ enum class Framing : uint8_t { kDatagram, kStream };
 
 struct ParseOptions {
   Framing framing = Framing::kDatagram;
-  // A hard bound so that parsing itself stays bounded; the Validator applies the configured,
-  // usually lower, limits.
+  // A hard bound so that parsing itself stays bounded (at most 65535); the Validator applies the
+  // configured, usually lower, limits.
   size_t maxHeaders = 512;
 };
 
@@ -113,13 +113,18 @@ class Message {
     LazyState state = LazyState::kUnparsed;
     T value{};
   };
+  // parse(T&) fills the slot's value in place and returns an error reason, empty on success.
   template <typename T, typename ParseFn>
   const T* lazy(Lazy<T>& slot, ParseFn&& parse) const;
+  std::optional<uint32_t> lazyScalar(Lazy<uint32_t>& slot, HeaderId id, uint32_t max) const;
 
   void reset();
   ParseStatus parseStartLine(std::string_view line);
   // Parses header lines from `pos` up to the empty line; sets bodyStart past it.
   ParseStatus parseHeaders(size_t pos, const ParseOptions& options, size_t& bodyStart);
+  // Adds the field whose line is [start, end) (CR excluded, folds included) and whose name
+  // ends at nameEnd, with the ':' at colon.
+  void addField(size_t start, size_t nameEnd, size_t colon, size_t end, bool folded);
   std::string_view unfold(std::string_view folded);
 
   std::string buffer_;
@@ -153,9 +158,13 @@ class Message {
 
 template <typename Fn>
 void Message::forEach(HeaderId id, Fn&& fn) const {
-  if (count(id) == 0) return;
-  for (size_t i = first_[static_cast<size_t>(id)]; i < headers_.size(); ++i) {
-    if (headers_[i].id == id) fn(headers_[i]);
+  // From the first such field up to the last one, not to the end of the header list.
+  size_t left = count(id);
+  for (size_t i = first_[static_cast<size_t>(id)]; left > 0 && i < headers_.size(); ++i) {
+    if (headers_[i].id == id) {
+      --left;
+      fn(headers_[i]);
+    }
   }
 }
 

@@ -41,50 +41,47 @@ constexpr bool isTokenDisplayName(std::string_view s) {
 
 }  // namespace
 
-Result<NameAddr> parseNameAddr(std::string_view text) {
+std::string_view parseNameAddr(std::string_view text, NameAddr& na) {
+  na = NameAddr{};
   const std::string_view s = trim(text);
-  if (s.empty()) return Error{"empty address"};
-  NameAddr na;
+  if (s.empty()) return "empty address";
   size_t open = std::string_view::npos;  // position of '<'
   if (s.front() == '"') {
     const size_t len = scanQuotedString(s);
-    if (len == 0) return Error{"unterminated or invalid quoted display name"};
+    if (len == 0) return "unterminated or invalid quoted display name";
     na.displayName = s.substr(0, len);
     open = len;
     while (open < s.size() && isLws(s[open])) ++open;
-    if (open == s.size() || s[open] != '<') return Error{"expected '<' after display name"};
+    if (open == s.size() || s[open] != '<') return "expected '<' after display name";
   } else if (s.front() == '<') {
     open = 0;
   } else {
     // A URI holds no '<' or '"' and a bare addr-spec ends at ';', so whichever comes first
     // tells a display name from an addr-spec.
-    const size_t stop = s.find_first_of("<;\"");
-    if (stop != std::string_view::npos && s[stop] == '<') {
+    size_t stop = 0;
+    while (stop < s.size() && s[stop] != '<' && s[stop] != ';' && s[stop] != '"') ++stop;
+    if (stop < s.size() && s[stop] == '<') {
       na.displayName = trim(s.substr(0, stop));
-      if (!isTokenDisplayName(na.displayName)) return Error{"invalid character in display name"};
+      if (!isTokenDisplayName(na.displayName)) return "invalid character in display name";
       open = stop;
     } else {
       // Bare addr-spec: header parameters start at the first ';' (RFC 3261 §20.10).
-      const size_t semi = s.find(';');
-      auto uri = parseUri(trim(s.substr(0, semi)));
-      if (!uri) return Error{uri.error()};
-      auto params =
-          ParamList::parse(semi == std::string_view::npos ? std::string_view{} : s.substr(semi));
-      if (!params) return Error{params.error()};
-      na.uri = *uri;
-      na.params = *params;
-      return na;
+      const size_t semi = stop < s.size() && s[stop] == ';' ? stop : s.find(';', stop);
+      if (auto err = parseUri(trim(s.substr(0, semi)), na.uri); !err.empty()) return err;
+      return ParamList::parse(semi == std::string_view::npos ? std::string_view{} : s.substr(semi),
+                              true, na.params);
     }
   }
   const size_t close = s.find('>', open + 1);
-  if (close == std::string_view::npos) return Error{"missing '>'"};
-  auto uri = parseUri(s.substr(open + 1, close - open - 1));
-  if (!uri) return Error{uri.error()};
-  auto params = ParamList::parse(s.substr(close + 1));
-  if (!params) return Error{params.error()};
-  na.uri = *uri;
+  if (close == std::string_view::npos) return "missing '>'";
+  if (auto err = parseUri(s.substr(open + 1, close - open - 1), na.uri); !err.empty()) return err;
   na.angleBrackets = true;
-  na.params = *params;
+  return ParamList::parse(s.substr(close + 1), true, na.params);
+}
+
+Result<NameAddr> parseNameAddr(std::string_view text) {
+  NameAddr na;
+  if (std::string_view err = parseNameAddr(text, na); !err.empty()) return Error{err};
   return na;
 }
 

@@ -15,20 +15,12 @@ namespace tg::sip {
 
 namespace {
 
-constexpr bool isOneOf(char c, std::string_view set) {
-  return set.find(c) != std::string_view::npos;
-}
-
 // RFC 3261 §25.1 character classes.
-inline constexpr CharTable kUnreserved("-_.!~*'()", true);
 inline constexpr CharTable kUserChars("-_.!~*'()&=+$,;?/", true);
 inline constexpr CharTable kPasswordChars("-_.!~*'()&=+$,", true);
 inline constexpr CharTable kParamSectionChars("-_.!~*'()[]/:&+$;=", true);
 inline constexpr CharTable kSchemeChars("+-.", true);
-constexpr bool isUnreserved(char c) { return kUnreserved(c); }
-constexpr bool isUserChar(char c) { return kUserChars(c); }
-constexpr bool isPasswordChar(char c) { return kPasswordChars(c); }
-constexpr bool isParamSectionChar(char c) { return kParamSectionChars(c); }
+inline constexpr CharTable kHostChars("-.", true);
 
 // Loose check for headers and opaque parts: printable ASCII that cannot end the URI inside a
 // header field (no white space, no controls, no angle brackets or quotes).
@@ -38,7 +30,7 @@ constexpr bool isLooseUriChar(char c) {
 
 constexpr bool isSchemeChar(char c) { return kSchemeChars(c); }
 
-constexpr bool isVisualSeparator(char c) { return isOneOf(c, "-.()"); }
+constexpr bool isVisualSeparator(char c) { return c == '-' || c == '.' || c == '(' || c == ')'; }
 
 // True when every byte is allowed() or starts a well-formed %XX escape.
 template <typename Pred>
@@ -54,6 +46,20 @@ constexpr bool isEscapedText(std::string_view s, Pred allowed) {
   return true;
 }
 
+// From pos, skips characters of `allowed` (which holds no '%') and well-formed %XX escapes;
+// returns the position of the first other character, or s.size().
+size_t scanEscaped(std::string_view s, size_t pos, const CharTable& allowed) {
+  const size_t n = s.size();
+  for (;;) {
+    pos = skipWhile(s, pos, allowed);
+    if (pos < n && s[pos] == '%' && n - pos >= 3 && isHex(s[pos + 1]) && isHex(s[pos + 2])) {
+      pos += 3;
+    } else {
+      return pos;
+    }
+  }
+}
+
 // Parses "host [ ":" port ]" at s[pos...], advancing pos past it.
 std::string_view parseHostPort(std::string_view s, size_t& pos, Uri& uri) {
   const size_t n = s.size();
@@ -66,10 +72,12 @@ std::string_view parseHostPort(std::string_view s, size_t& pos, Uri& uri) {
     pos = close + 1;
     uri.hostType = HostType::kIPv6;
   } else {
-    while (pos < n && (isAlnum(s[pos]) || s[pos] == '-' || s[pos] == '.')) ++pos;
+    pos = skipWhile(s, pos, kHostChars);
     const std::string_view host = s.substr(start, pos - start);
     if (host.empty()) return "missing host";
-    if (isIPv4Address(host)) {
+    // Only a host ending in a digit can be an IPv4 address: the others go straight to the
+    // host-name check.
+    if (isDigit(host.back()) && isIPv4Address(host)) {
       uri.hostType = HostType::kIPv4;
     } else if (isHostname(host)) {
       uri.hostType = HostType::kDomain;
@@ -92,11 +100,10 @@ std::string_view parseHostPort(std::string_view s, size_t& pos, Uri& uri) {
 
 // Validates and parses the ";param..." section of a sip or tel URI.
 std::string_view parseUriParams(std::string_view section, ParamList& out) {
-  if (!isEscapedText(section, isParamSectionChar)) return "invalid character in URI parameters";
-  auto params = ParamList::parse(section, /*allowQuoted=*/false);
-  if (!params) return params.error();
-  out = *params;
-  return {};
+  if (scanEscaped(section, 0, kParamSectionChars) != section.size()) {
+    return "invalid character in URI parameters";
+  }
+  return ParamList::parse(section, /*allowQuoted=*/false, out);
 }
 
 // headers = "?" header *( "&" header ), header = hname "=" hvalue; characters checked loosely.
@@ -116,28 +123,39 @@ bool isValidHeaders(std::string_view s) {
 std::string_view parseSipRest(std::string_view rest, Uri& uri) {
   const size_t n = rest.size();
   size_t pos = 0;
-  // user and password cannot hold a raw '@', so the first one ends the userinfo.
-  const size_t at = rest.find('@');
+  // user and password cannot hold a raw '@', so the first one ends the userinfo. Scanning the
+  // user (and password) characters usually stops right at it; when it stops elsewhere, an '@'
+  // further on still makes a (malformed) userinfo of everything before it.
+  const size_t userEnd = scanEscaped(rest, 0, kUserChars);
+  size_t at = std::string_view::npos;
+  if (userEnd < n && rest[userEnd] == '@') {
+    at = userEnd;
+  } else if (userEnd < n && rest[userEnd] == ':') {
+    const size_t passwordEnd = scanEscaped(rest, userEnd + 1, kPasswordChars);
+    if (passwordEnd < n && rest[passwordEnd] == '@') {
+      at = passwordEnd;
+      uri.password = rest.substr(userEnd + 1, passwordEnd - userEnd - 1);
+      uri.hasPassword = true;
+    } else if (rest.find('@', passwordEnd) != std::string_view::npos) {
+      return userEnd == 0 ? "empty user" : "invalid character in password";
+    }
+  } else if (userEnd < n && rest.find('@', userEnd) != std::string_view::npos) {
+    // The user holds the character the scan stopped at (so it is not empty either).
+    return "invalid character in user";
+  }
   if (at != std::string_view::npos) {
-    const std::string_view userinfo = rest.substr(0, at);
-    const size_t colon = userinfo.find(':');
-    uri.user = userinfo.substr(0, colon);
+    uri.user = rest.substr(0, userEnd);
     uri.hasUser = true;
     if (uri.user.empty()) return "empty user";
-    if (!isEscapedText(uri.user, isUserChar)) return "invalid character in user";
-    if (colon != std::string_view::npos) {
-      uri.password = userinfo.substr(colon + 1);
-      uri.hasPassword = true;
-      if (!isEscapedText(uri.password, isPasswordChar)) return "invalid character in password";
-    }
     pos = at + 1;
   }
   if (std::string_view err = parseHostPort(rest, pos, uri); !err.empty()) return err;
   if (pos < n && rest[pos] == ';') {
-    // paramchar excludes '?', so the first one starts the headers.
-    const size_t q = rest.find('?', pos);
-    const size_t end = q == std::string_view::npos ? n : q;
-    if (auto err = parseUriParams(rest.substr(pos, end - pos), uri.params); !err.empty()) {
+    // paramchar excludes '?', so the first one starts the headers; any other character that
+    // stops the scan is an error.
+    const size_t end = scanEscaped(rest, pos, kParamSectionChars);
+    if (end < n && rest[end] != '?') return "invalid character in URI parameters";
+    if (auto err = ParamList::parse(rest.substr(pos, end - pos), false, uri.params); !err.empty()) {
       return err;
     }
     pos = end;
@@ -312,36 +330,38 @@ std::string_view Uri::hostAddress() const {
   return host;
 }
 
-Result<Uri> parseUri(std::string_view text) {
-  Uri uri;
+std::string_view parseUri(std::string_view text, Uri& uri) {
+  uri = Uri{};
   uri.text = text;
-  if (text.empty()) return Error{"empty URI"};
+  if (text.empty()) return "empty URI";
   size_t i = 0;
-  if (!isAlpha(text[0])) return Error{"URI scheme must start with a letter"};
+  if (!isAlpha(text[0])) return "URI scheme must start with a letter";
   while (i < text.size() && isSchemeChar(text[i])) ++i;
-  if (i == text.size() || text[i] != ':') return Error{"missing ':' after URI scheme"};
+  if (i == text.size() || text[i] != ':') return "missing ':' after URI scheme";
   uri.schemeText = text.substr(0, i);
   const std::string_view rest = text.substr(i + 1);
-  std::string_view err;
   if (equalsIgnoreCase(uri.schemeText, "sip")) {
     uri.scheme = UriScheme::kSip;
-    err = parseSipRest(rest, uri);
-  } else if (equalsIgnoreCase(uri.schemeText, "sips")) {
-    uri.scheme = UriScheme::kSips;
-    err = parseSipRest(rest, uri);
-  } else if (equalsIgnoreCase(uri.schemeText, "tel")) {
-    uri.scheme = UriScheme::kTel;
-    err = parseTelRest(rest, uri);
-  } else {
-    uri.scheme = UriScheme::kOther;
-    uri.opaque = rest;
-    if (rest.empty()) {
-      err = "empty URI after scheme";
-    } else if (!isEscapedText(rest, isLooseUriChar)) {
-      err = "invalid character in URI";
-    }
+    return parseSipRest(rest, uri);
   }
-  if (!err.empty()) return Error{err};
+  if (equalsIgnoreCase(uri.schemeText, "sips")) {
+    uri.scheme = UriScheme::kSips;
+    return parseSipRest(rest, uri);
+  }
+  if (equalsIgnoreCase(uri.schemeText, "tel")) {
+    uri.scheme = UriScheme::kTel;
+    return parseTelRest(rest, uri);
+  }
+  uri.scheme = UriScheme::kOther;
+  uri.opaque = rest;
+  if (rest.empty()) return "empty URI after scheme";
+  if (!isEscapedText(rest, isLooseUriChar)) return "invalid character in URI";
+  return {};
+}
+
+Result<Uri> parseUri(std::string_view text) {
+  Uri uri;
+  if (std::string_view err = parseUri(text, uri); !err.empty()) return Error{err};
   return uri;
 }
 

@@ -38,6 +38,8 @@ struct Uri {
 
 // Parses a URI with no surrounding white space or angle brackets.
 Result<Uri> parseUri(std::string_view text);
+// The same into existing storage: returns the error reason, empty on success.
+std::string_view parseUri(std::string_view text, Uri& out);
 
 // RFC 3261 §19.1.4 comparison for sip/sips URIs (and a textual comparison for the rest):
 // escapes decoded, user and password case-sensitive, host case-insensitive, parameters

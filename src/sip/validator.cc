@@ -54,9 +54,11 @@ std::string_view checkSingleValues(const Message& m) {
 }
 
 bool allNameAddrs(const Message& m, HeaderId id) {
+  if (!m.has(id)) return true;
   bool ok = true;
-  m.forEachElement(HeaderId(id), [&](std::string_view e) {
-    if (ok && !parseNameAddr(e).ok()) ok = false;
+  NameAddr na;
+  m.forEachElement(id, [&](std::string_view e) {
+    if (ok && !parseNameAddr(e, na).empty()) ok = false;
   });
   return ok;
 }
@@ -64,7 +66,7 @@ bool allNameAddrs(const Message& m, HeaderId id) {
 bool allTokens(const Message& m, HeaderId id) {
   bool ok = true;
   m.forEach(id, [&](const HeaderField& f) {
-    if (!forEachToken(f.value, [](std::string_view) {})) ok = false;
+    if (!isTokenList(f.value)) ok = false;
   });
   return ok;
 }
@@ -75,8 +77,8 @@ std::string_view checkContact(const Message& m) {
   bool ok = true;
   bool first = true;
   auto checkExpires = [&](const NameAddr& na) {
-    if (auto expires = na.params.find("expires");
-        expires && !parseScalar(expires->value, UINT32_MAX).ok()) {
+    if (na.params.has(KnownParam::kExpires) &&
+        !parseScalar(na.params.get(KnownParam::kExpires), UINT32_MAX).ok()) {
       ok = false;
     }
   };
@@ -93,12 +95,12 @@ std::string_view checkContact(const Message& m) {
       checkExpires(*na);
       return;
     }
-    auto na = parseNameAddr(e);
-    if (!na) {
+    NameAddr other;
+    if (!parseNameAddr(e, other).empty()) {
       ok = false;
       return;
     }
-    checkExpires(*na);
+    checkExpires(other);
   });
   return ok ? std::string_view{} : "malformed Contact header";
 }
@@ -111,9 +113,13 @@ std::string_view checkTypedHeaders(const Message& m, const Limits& limits) {
   if (!m.topVia()) return "malformed Via header";
   bool viasOk = true;
   size_t vias = 0;
+  Via via;
   m.forEachElement(HeaderId::kVia, [&](std::string_view e) {
-    // Entries past the limit are counted, not parsed: the cost of a flood stays bounded.
-    if (vias++ > 0 && vias <= limits.maxVias && viasOk && !parseVia(e).ok()) viasOk = false;
+    // The first entry is topVia(). Entries past the limit are counted, not parsed: the cost of
+    // a flood stays bounded.
+    if (vias++ > 0 && vias <= limits.maxVias && viasOk && !parseVia(e, via).empty()) {
+      viasOk = false;
+    }
   });
   if (vias > limits.maxVias) return "too many Via entries";
   if (!viasOk) return "malformed Via header";

@@ -24,10 +24,10 @@ struct Via {
   bool hasPort = false;
   ParamList params;
 
-  std::string_view branch() const { return params.get("branch"); }
-  std::string_view received() const { return params.get("received"); }
-  std::string_view maddr() const { return params.get("maddr"); }
-  bool hasRport() const { return params.has("rport"); }
+  std::string_view branch() const { return params.get(KnownParam::kBranch); }
+  std::string_view received() const { return params.get(KnownParam::kReceived); }
+  std::string_view maddr() const { return params.get(KnownParam::kMaddr); }
+  bool hasRport() const { return params.has(KnownParam::kRport); }
   // The RFC 3261 magic cookie: absent means an RFC 2543 peer (match transactions the old way).
   bool hasMagicCookie() const;
 };
@@ -35,5 +35,7 @@ struct Via {
 // Parses one via-parm: sent-protocol LWS sent-by *( SEMI via-params ). LWS around '/' is
 // allowed (RFC 4475 wsinv).
 Result<Via> parseVia(std::string_view element);
+// The same into existing storage: returns the error reason, empty on success.
+std::string_view parseVia(std::string_view element, Via& out);
 
 }  // namespace tg::sip

@@ -25,6 +25,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   Message again;
   if (!again.parse(MessageEditor(m).serialize()).ok()) __builtin_trap();
   if (!validate(again).ok()) __builtin_trap();
-  if (again.headers().size() != m.headers().size()) __builtin_trap();
+  // The serializer adds a Content-Length when a body came without one (builder.h).
+  const size_t added = !m.has(HeaderId::kContentLength) && !m.body().empty() ? 1 : 0;
+  if (again.headers().size() != m.headers().size() + added) __builtin_trap();
   return 0;
 }
