@@ -207,8 +207,9 @@ ParseStatus Message::parseHeaders(size_t pos, const ParseOptions& options, size_
 }
 
 const HeaderField* Message::find(HeaderId id) const {
-  const uint16_t i = first_[static_cast<size_t>(id)];
-  return i == kNone ? nullptr : &headers_[i];
+  // counts_ first: a message that was never parsed has zeroed indexes.
+  if (counts_[static_cast<size_t>(id)] == 0) return nullptr;
+  return &headers_[first_[static_cast<size_t>(id)]];
 }
 
 std::string_view Message::value(HeaderId id) const {

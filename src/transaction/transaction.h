@@ -67,17 +67,24 @@ class Transaction {
 
 class ServerTransaction final : public Transaction {
  public:
+  static const sip::Message& releasedRequest() {
+    static const sip::Message empty;
+    return empty;
+  }
+
   ServerTransaction(Kind kind, std::string key, std::unique_ptr<sip::Message> request)
       : Transaction(kind, std::move(key)), request_(std::move(request)) {}
 
-  // The request; not available after releaseMessages() (an ACKed 2xx), see hasRequest().
-  const sip::Message& request() const { return *request_; }
+  // The request. Once released (after a final answer, when only retransmissions remain to be
+  // absorbed) this is an empty message: answers built from it are ignored by the layer anyway.
+  const sip::Message& request() const { return request_ ? *request_ : releasedRequest(); }
   bool hasRequest() const { return request_ != nullptr; }
   // Frees the request and the last response once nothing can need them again.
   void releaseMessages() {
     request_.reset();
     std::string().swap(lastResponse_);
   }
+  void releaseRequest() { request_.reset(); }
   // The last response sent (for retransmission) and its status code (0 before any).
   int lastStatus() const { return lastStatus_; }
   // The To tag this transaction answers with, fixed on the first response that needs one.

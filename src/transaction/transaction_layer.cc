@@ -358,6 +358,8 @@ void TransactionLayer::respond(ServerTransaction& st, int status, std::string by
   }
   if (st.kind() == Kind::kServerNonInvite) {
     st.state_ = State::kCompleted;
+    // Until Timer J only the final response is resent: the request can go now.
+    st.releaseRequest();
     scheduleCleanup(st, st.reliable() ? base::Duration::zero() : 64 * t1());  // Timer J
     return;
   }
