@@ -600,7 +600,7 @@ void B2bua::onInitialInviteResponse(Call& call, ClientTransaction& ct,
   if (code < 300) {
     const bool sameDialog = call.b.remoteTag.empty() || response.to()->tag() == call.b.remoteTag;
     if (call.aAnswered && sameDialog) {
-      if (call.bAcked) sender_->send(call.b.peer, call.bAck);  // B retransmitted its 2xx
+      if (call.bAcked) resendAckToB(call);  // B retransmitted its 2xx
       return;
     }
     if (call.cancelled || call.state == CallState::kEnded || call.aAnswered) {
@@ -618,6 +618,7 @@ void B2bua::onInitialInviteResponse(Call& call, ClientTransaction& ct,
     learnBDialog(call, response);
     call.state = CallState::kConfirmed;
     call.aAnswered = true;
+    std::vector<Call::Candidate>().swap(call.candidates);  // no failover once answered
     call.answered = timers_.clock().wallNow();
     call.answeredMono = timers_.clock().now();
     timers_.cancel(call.noAnswerTimer);
@@ -757,7 +758,7 @@ void B2bua::onStrayResponse(const sip::Message& response, const transport::Packe
     auto it = dialogs_.find(dialogKey(packet.zone, response.callId()));
     if (it != dialogs_.end()) {
       if (Call* call = findCall(it->second.callId); call != nullptr && call->bAcked) {
-        sender_->send(call->b.peer, call->bAck);
+        resendAckToB(*call);
         return;
       }
     }
@@ -875,6 +876,20 @@ void B2bua::sendAckToB(Call& call, const sip::Message* aAck) {
   call.bAck = buildInDialog(call.b, call.zoneB, "ACK", call.b.inviteCseq,
                             transaction::TransactionLayer::newBranch(), aAck);
   call.bAcked = true;
+  sender_->send(call.b.peer, call.bAck);
+  // B stops retransmitting its 2xx after 64*T1; the ACK kept to answer them can go then (a
+  // later straggler gets a rebuilt ACK).
+  const uint64_t id = call.id;
+  timers_.schedule(64 * layer_->settings().t1, [this, id] {
+    if (Call* c = findCall(id)) std::string().swap(c->bAck);
+  });
+}
+
+void B2bua::resendAckToB(Call& call) {
+  if (call.bAck.empty()) {
+    call.bAck = buildInDialog(call.b, call.zoneB, "ACK", call.b.inviteCseq,
+                              transaction::TransactionLayer::newBranch(), nullptr);
+  }
   sender_->send(call.b.peer, call.bAck);
 }
 

@@ -103,6 +103,7 @@ class B2bua final : public transaction::TransactionUser {
   void relayFinalToA(Call& call, const sip::Message& response);
   void learnBDialog(Call& call, const sip::Message& response);
   void sendAckToB(Call& call, const sip::Message* aAck);
+  void resendAckToB(Call& call);
   void sendPrack(Call& call, const sip::Message& reliableProvisional);
 
   void inDialogRequest(transaction::ServerTransaction& st);

@@ -42,7 +42,15 @@ class Address {
   size_t hash() const;
 
  private:
-  sockaddr_storage storage_{};
+  // Just big enough for IPv6 (28 bytes rather than sockaddr_storage's 128): every call keeps
+  // several addresses. The family is the first field of both layouts.
+  union Storage {
+    sa_family_t ss_family;
+    sockaddr sa;
+    sockaddr_in v4;
+    sockaddr_in6 v6;
+  };
+  Storage storage_{};
 };
 
 }  // namespace tg::base
