@@ -8,6 +8,10 @@ FUZZ_SMOKE_SECONDS ?= 20
 FUZZ_SECONDS ?= 600
 CMAKE_FLAGS ?=
 
+# ccache keys on paths relative to the checkout, so a fresh clone reuses earlier builds.
+export CCACHE_BASEDIR := $(CURDIR)
+export CCACHE_NOHASHDIR := 1
+
 .PHONY: all deps build test unit sanitize fuzz-smoke run bench fuzz format clean
 
 all: build
