@@ -100,6 +100,7 @@ B2bua::~B2bua() {
   for (auto& [id, call] : calls_) {
     timers_.cancel(call->noAnswerTimer);
     timers_.cancel(call->durationTimer);
+    timers_.cancel(call->ackReleaseTimer);
   }
 }
 
@@ -880,8 +881,11 @@ void B2bua::sendAckToB(Call& call, const sip::Message* aAck) {
   // B stops retransmitting its 2xx after 64*T1; the ACK kept to answer them can go then (a
   // later straggler gets a rebuilt ACK).
   const uint64_t id = call.id;
-  timers_.schedule(64 * layer_->settings().t1, [this, id] {
-    if (Call* c = findCall(id)) std::string().swap(c->bAck);
+  call.ackReleaseTimer = timers_.schedule(64 * layer_->settings().t1, [this, id] {
+    if (Call* c = findCall(id)) {
+      c->ackReleaseTimer = base::kNoTimer;
+      std::string().swap(c->bAck);
+    }
   });
 }
 
@@ -1083,7 +1087,8 @@ void B2bua::endNow(Call& call, std::string_view disposition, int code, std::stri
   call.state = CallState::kEnded;
   timers_.cancel(call.noAnswerTimer);
   timers_.cancel(call.durationTimer);
-  call.noAnswerTimer = call.durationTimer = base::kNoTimer;
+  timers_.cancel(call.ackReleaseTimer);
+  call.noAnswerTimer = call.durationTimer = call.ackReleaseTimer = base::kNoTimer;
   if (disposition != "answered") ++stats_.callsFailed;
   const base::SystemTime now = timers_.clock().wallNow();
   int64_t durationMs = 0;

@@ -96,6 +96,7 @@ struct Call {
 
   base::TimerId noAnswerTimer = base::kNoTimer;
   base::TimerId durationTimer = base::kNoTimer;
+  base::TimerId ackReleaseTimer = base::kNoTimer;  // drops bAck once B stops retransmitting
   base::SystemTime started{};
   base::SystemTime answered{};
   base::TimePoint answeredMono{};
