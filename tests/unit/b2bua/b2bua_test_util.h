@@ -40,6 +40,7 @@
 #include "transaction/transaction.h"
 #include "transaction/transaction_layer.h"
 #include "transport/transport.h"
+#include "../common/test_helpers.h"
 
 namespace tg::b2bua::testing {
 
@@ -49,23 +50,9 @@ using sip::HeaderId;
 using transport::Zone;
 using Headers = std::vector<std::pair<std::string, std::string>>;
 
-inline int64_t toMs(base::TimePoint t) {
-  return std::chrono::duration_cast<Ms>(t - base::TimePoint{}).count();
-}
-
-inline base::Address addr(std::string_view ip, uint16_t port) {
-  auto a = base::Address::parse(ip, port);
-  EXPECT_TRUE(a.has_value()) << ip;
-  return a.value_or(base::Address{});
-}
-
-inline std::unique_ptr<sip::Message> parse(std::string text) {
-  auto m = std::make_unique<sip::Message>();
-  const std::string copy = text;
-  auto status = m->parse(std::move(text));
-  EXPECT_TRUE(status.ok()) << status.reason << "\n" << copy;
-  return m;
-}
+using tg::testing::addr;
+using tg::testing::parse;
+using tg::testing::toMs;
 
 // The URI inside a name-addr value ("\"x\" <sip:a@b>;tag=1" -> "sip:a@b").
 inline std::string uriOf(std::string_view nameAddr) {
