@@ -14,6 +14,8 @@
 #include <vector>
 
 #include "base/address.h"
+#include "config/guard_config.h"
+#include "config/policy_config.h"
 #include "sip/validator.h"
 
 namespace tg::config {
@@ -131,6 +133,8 @@ struct Config {
   sip::Limits limits;
   LogSettings log;
   DatabaseSettings database;
+  GuardSettings guard;    // perimeter defense (guard_config.h)
+  PolicySettings policy;  // toll-fraud call policy (policy_config.h)
 };
 
 using ConfigPtr = std::shared_ptr<const Config>;

@@ -42,7 +42,48 @@ CREATE TABLE cdrs (
 CREATE UNIQUE INDEX cdrs_call_uuid ON cdrs(call_uuid);
 CREATE INDEX cdrs_start_ms ON cdrs(start_ms);
 )sql"},
-    // Next: Migration{2, "...", R"sql(...)sql"},
+    Migration{2, "bans", R"sql(
+CREATE TABLE bans (
+  network TEXT PRIMARY KEY,          -- normalized CIDR, e.g. 192.0.2.7/32
+  origin TEXT NOT NULL,              -- auto | manual | blocklist
+  rule TEXT NOT NULL,                -- the rule that fired, e.g. scanner.user_agent
+  reason TEXT NOT NULL,
+  created_time TEXT NOT NULL,
+  created_ms INTEGER NOT NULL,
+  expires_ms INTEGER,                -- NULL: until removed
+  offences INTEGER NOT NULL DEFAULT 1
+);
+CREATE INDEX bans_expires_ms ON bans(expires_ms);
+-- How often each source has been banned, kept after its ban expires so that repeat offenders
+-- get longer bans (escalation) across restarts.
+CREATE TABLE ban_offences (
+  network TEXT PRIMARY KEY,
+  offences INTEGER NOT NULL,
+  last_ms INTEGER NOT NULL
+);
+)sql"},
+    Migration{3, "security_events", R"sql(
+CREATE TABLE security_events (
+  id INTEGER PRIMARY KEY,
+  event_time TEXT NOT NULL,
+  event_ms INTEGER NOT NULL,
+  zone TEXT NOT NULL,
+  source TEXT NOT NULL,
+  rule TEXT NOT NULL,
+  reason TEXT NOT NULL,
+  action TEXT NOT NULL,              -- drop | reply NNN | ban | shadow (would have blocked)
+  sample TEXT NOT NULL DEFAULT ''    -- the first bytes of the message
+);
+CREATE INDEX security_events_ms ON security_events(event_ms);
+)sql"},
+    Migration{4, "cdr_policy", R"sql(
+ALTER TABLE cdrs ADD COLUMN dialled_e164 TEXT NOT NULL DEFAULT '';
+ALTER TABLE cdrs ADD COLUMN destination_class TEXT NOT NULL DEFAULT '';
+ALTER TABLE cdrs ADD COLUMN policy_rule TEXT NOT NULL DEFAULT '';
+ALTER TABLE cdrs ADD COLUMN cost REAL NOT NULL DEFAULT 0;
+ALTER TABLE cdrs ADD COLUMN account TEXT NOT NULL DEFAULT '';
+)sql"},
+    // Next: Migration{5, "...", R"sql(...)sql"},
 };
 
 }  // namespace
