@@ -132,6 +132,13 @@ class Loader {
   void checkTargetsAreNotOurs();
   // Sections read in their own files.
   void readGuard(const YAML::Node& node, int line, Config& c);   // guard_section.cc
+  void readGuardBans(const YAML::Node& node, int line, GuardSettings& g);
+  void readGuardEvents(const YAML::Node& node, int line, GuardSettings& g);
+  // guard_filters_section.cc
+  void readGuardAcl(const YAML::Node& node, int line, GuardSettings& g);
+  void readGuardScanner(const YAML::Node& node, int line, GuardSettings& g);
+  void readGuardRateLimit(const YAML::Node& node, int line, GuardSettings& g);
+  void readGuardOverload(const YAML::Node& node, int line, GuardSettings& g);
   void readPolicy(const YAML::Node& node, int line, Config& c);  // policy_section.cc
   // A file named in the config: relative paths are relative to the config file.
   std::string resolvePath(const std::string& path) const;
