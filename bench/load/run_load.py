@@ -19,6 +19,12 @@ Modes (see docs/benchmarks.md, "End-to-end load (gateway core)"):
   --concurrent N
                 N concurrent long calls (ramped at --concurrent-rate), holds them
                 --plateau s, reports the SUT's memory growth per active call.
+  --policy builtin | FILE.json
+                trunkguard runs with the toll-fraud call policy on: `builtin` is 200 rules
+                (the benchmark's calls match the last one, with a concurrency limit and a daily
+                spend cap counted live) and a 10,000-prefix rate table; FILE.json is a `policy:`
+                section written as JSON. --policy-compare measures trunkguard without and with
+                it in the same run (--sut trunkguard implied).
 
 Everything is bounded in time and stopped at the end; exit code 0 when every requested SUT
 ran, 1 when one could not be measured.
@@ -142,6 +148,46 @@ def percentile(values, p):
 
 
 # ----------------------------------------------------------------------------------------------
+# The call policy for `--policy builtin`
+
+def builtin_policy(workdir, rules=200, prefixes=10000):
+    """200 rules, the last of which admits the benchmark's calls (uac_basic.xml: From 2001,
+    dialled 15551234567 -> +15551234567), so every INVITE walks all of them; the admitting rule
+    counts concurrency and spend live. The rate table has `prefixes` entries."""
+    rates = os.path.join(workdir, "bench-rates.csv")
+    with open(rates, "w") as f:
+        f.write("prefix,price_per_minute,increments\n1555,0.01,60/60\n")
+        for i in range(prefixes - 1):
+            f.write(f"44{i:05d},0.{i % 90 + 10:02d},1/1\n")
+    out = []
+    for i in range(rules - 1):
+        if i % 3 == 0:
+            out.append({"name": f"deny-{i}", "prefixes": [f"+44{i:04d}"], "action": "deny"})
+        elif i % 3 == 1:
+            out.append({"name": f"acct-{i}", "accounts": [f"9{i:03d}"], "action": "allow",
+                        "max_concurrent": 5})
+        else:
+            out.append({"name": f"class-{i}", "classes": ["premium", "satellite"],
+                        "action": "deny"})
+    out.append({"name": "bench-domestic", "prefixes": ["+1"], "action": "allow",
+                "max_concurrent": 100000, "spend_per_day": 1000000})
+    return {
+        "enabled": True,
+        "numbering": {"pbx": {"country": "US"}},
+        "default_action": {"pbx": "deny"},
+        "rate_table": rates,
+        "rules": out,
+    }
+
+
+def policy_section(args, workdir):
+    if args.policy == "builtin":
+        return builtin_policy(workdir)
+    with open(args.policy) as f:
+        return json.load(f)
+
+
+# ----------------------------------------------------------------------------------------------
 # One SUT with its provider-side UAS, for one or more measured runs
 
 class Bench:
@@ -154,16 +200,22 @@ class Bench:
         self.sut = None
         self.uas = None
         self.runs = 0
+        # Extra settings for the SUT (run_dos.py adds a public listener and a guard section).
+        self.gateway_args = {}
+        self.kamailio_args = {}
 
     def start(self):
         a = self.args
-        if self.kind == "trunkguard":
+        if self.kind == "trunkguard+policy":
+            self.gateway_args.setdefault("extra", {})["policy"] = policy_section(a, self.workdir)
+        if self.kind.startswith("trunkguard"):
             self.sut = harness.Gateway(a.binary, self.workdir, self.topo, name="trunkguard",
-                                       workers=a.workers, log_level=a.log_level)
+                                       workers=a.workers, log_level=a.log_level,
+                                       **self.gateway_args)
         else:
             self.sut = harness.KamailioSut(a.source_dir, self.workdir, self.topo,
                                            name="kamailio", children=a.kamailio_children,
-                                           shm_mb=1024, pkg_mb=64)
+                                           shm_mb=1024, pkg_mb=64, **self.kamailio_args)
         self.sut.start(ready_timeout=15)
         # The provider: answers every call (180, 200), waits for the BYE. Runs until stopped.
         self.uas = harness.Sipp("uas", "uas_basic.xml", self.workdir,
@@ -335,6 +387,22 @@ def ratio_line(results):
             f"ratio Y/X {ratio}")
 
 
+def policy_line(results):
+    """--policy-compare: the knee (or CPU per call) without and with the call policy."""
+    def pick(kind, key):
+        vals = [r[key] for r in results if r.get("sut") == kind and r.get(key) is not None]
+        return vals[-1] if vals else None
+    off, on = pick("trunkguard", "knee_last_ok_cps"), pick("trunkguard+policy",
+                                                           "knee_last_ok_cps")
+    if off is not None or on is not None:
+        ratio = f"{on / off:.2f}" if off and on else "n/a"
+        return f"knee: policy off {off or 'none'} cps, policy on {on or 'none'} cps, on/off {ratio}"
+    x, y = pick("trunkguard", "cpu_us_per_call"), pick("trunkguard+policy", "cpu_us_per_call")
+    ratio = f"{y / x:.2f}" if x and y else "n/a"
+    return (f"cpu per call: policy off {fmt(x, ' us')}, policy on {fmt(y, ' us')}, "
+            f"on/off {ratio}")
+
+
 # ----------------------------------------------------------------------------------------------
 
 def environment():
@@ -391,6 +459,10 @@ def parse_args():
                    help="seconds at full occupancy for --concurrent (default 20)")
     p.add_argument("--max-seconds", type=int, default=900,
                    help="hard bound on every sipp process (default 900)")
+    p.add_argument("--policy", help="run trunkguard with the call policy on: 'builtin' (200 "
+                   "rules, 10,000 rated prefixes) or a JSON file holding a policy section")
+    p.add_argument("--policy-compare", action="store_true",
+                   help="measure trunkguard without and with --policy (default builtin)")
     p.add_argument("--json", help="also write the results to this file")
     p.add_argument("--keep", action="store_true", help="keep the working directory")
     return p.parse_args()
@@ -399,6 +471,11 @@ def parse_args():
 def main():
     args = parse_args()
     kinds = ["trunkguard", "kamailio"] if args.sut == "both" else [args.sut]
+    if args.policy_compare:
+        args.policy = args.policy or "builtin"
+        kinds = ["trunkguard", "trunkguard+policy"]
+    elif args.policy:
+        kinds = ["trunkguard+policy" if k == "trunkguard" else k for k in kinds]
     import tempfile
     workdir = tempfile.mkdtemp(prefix="tg-load-")
     print(f"load: {', '.join(kinds)}; working directory {workdir}", flush=True)
@@ -455,7 +532,9 @@ def main():
         finally:
             bench.stop()
             harness.cleanup_processes()
-    if not args.concurrent and not args.knee:
+    if args.policy_compare:
+        print(policy_line(results), flush=True)
+    elif not args.concurrent and not args.knee:
         print(ratio_line(results), flush=True)
     if args.json:
         with open(args.json, "w") as f:

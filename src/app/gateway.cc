@@ -16,6 +16,28 @@ size_t shardOf(std::string_view callId, size_t count) {
 
 namespace {
 
+std::unique_ptr<guard::BanList> privateBans(const GuardDeps& deps, const config::Config& config,
+                                            const base::Clock& clock) {
+  if (deps.bans != nullptr) return nullptr;
+  auto bans = std::make_unique<guard::BanList>(clock, guard::BanPolicy::from(config.guard.bans));
+  bans->setTrusted(guard::trustedNetworks(config));
+  return bans;
+}
+
+std::shared_ptr<const guard::acl::ZoneAcl> aclFor(const config::Config& config,
+                                                  std::shared_ptr<const guard::acl::ZoneAcl> acl) {
+  if (acl != nullptr) return acl;
+  std::string error;
+  std::shared_ptr<const guard::acl::ZoneAcl> built = guard::acl::ZoneAcl::create(config, &error);
+  if (built == nullptr) {
+    // The config loader checked the database exists; it became unreadable since.
+    TG_LOG(kGuard, err, "country filter unavailable ({}); the other ACL rules still apply",
+           error);
+    built = std::make_shared<guard::acl::ZoneAcl>(config);
+  }
+  return built;
+}
+
 transport::TransportOptions transportOptions(const base::Clock& clock, Shard shard) {
   transport::TransportOptions o;
   o.clock = &clock;
@@ -26,9 +48,10 @@ transport::TransportOptions transportOptions(const base::Clock& clock, Shard sha
 }  // namespace
 
 Gateway::Gateway(asio::io_context& io, config::ConfigPtr config, db::CdrStore* cdrs,
-                 const base::Clock& clock, Shard shard)
+                 const base::Clock& clock, Shard shard, GuardDeps guard)
     : io_(io),
       config_(config),
+      clock_(clock),
       timers_(clock),
       wakeup_(io),
       transport_(std::make_unique<transport::TransportManager>(
@@ -53,6 +76,9 @@ Gateway::Gateway(asio::io_context& io, config::ConfigPtr config, db::CdrStore* c
              },
              cdrs),
       layer_(timers_, *this, b2bua_, config->timers),
+      ownBans_(privateBans(guard, *config, clock)),
+      guard_(config, aclFor(*config, guard.acl), guard.bans != nullptr ? *guard.bans : *ownBans_,
+             guard.events, clock),
       shard_(shard) {
   b2bua_.attach(layer_, *this);
   // New dialogs this worker creates must hash back to it, so their responses and in-dialog
@@ -71,6 +97,8 @@ std::string Gateway::start() {
   std::string err = transport_->start();
   if (!err.empty()) return err;
   b2bua_.startHealthChecks();
+  lastSample_ = clock_.now();
+  scheduleHousekeeping();
   armTimer();
   return {};
 }
@@ -96,7 +124,8 @@ std::vector<std::string> listenerTexts(const config::Config& c) {
 
 }  // namespace
 
-void Gateway::reload(config::ConfigPtr config) {
+void Gateway::reload(config::ConfigPtr config,
+                     std::shared_ptr<const guard::acl::ZoneAcl> acl) {
   // Sockets, transaction timers and TCP limits are set up once; say so rather than pretend.
   if (listenerTexts(*config) != listenerTexts(*config_)) {
     TG_LOG(kConfig, warn, "listener changes take effect after a restart");
@@ -107,9 +136,48 @@ void Gateway::reload(config::ConfigPtr config) {
   }
   config_ = config;
   b2bua_.updateConfig(config);
+  if (ownBans_ != nullptr) {
+    ownBans_->setTrusted(guard::trustedNetworks(*config));
+    ownBans_->setPolicy(guard::BanPolicy::from(config->guard.bans));
+  }
+  guard_.updateConfig(config, aclFor(*config, std::move(acl)));
 }
 
+void Gateway::scheduleHousekeeping() {
+  timers_.schedule(std::chrono::seconds(1), [this] {
+    if (stopped_) return;
+    const base::TimePoint now = clock_.now();
+    size_t queued = 0;
+    for (int fd : transport_->udpSocketFds()) {
+      queued = std::max(queued, guard::overload::receiveQueueDatagrams(fd).value_or(0));
+    }
+    guard_.housekeeping(busy_, now - lastSample_, queued);
+    busy_ = {};
+    lastSample_ = now;
+    scheduleHousekeeping();
+  });
+}
+
+namespace {
+
+// The status code of a response about to be sent, 0 for a request.
+int statusOf(std::string_view bytes) {
+  constexpr std::string_view kPrefix = "SIP/2.0 ";
+  if (bytes.size() < kPrefix.size() + 3 || bytes.substr(0, kPrefix.size()) != kPrefix) return 0;
+  int code = 0;
+  for (size_t i = kPrefix.size(); i < kPrefix.size() + 3; ++i) {
+    if (bytes[i] < '0' || bytes[i] > '9') return 0;
+    code = code * 10 + (bytes[i] - '0');
+  }
+  return code;
+}
+
+}  // namespace
+
 void Gateway::send(const transport::SendTarget& target, std::string bytes) {
+  if (const int code = statusOf(bytes); code >= 200) {
+    guard_.responseSent(target.zone, target.address, code);
+  }
   if (target.transport != config::TransportKind::kUdp && shard_.index != 0 && !peers_.empty()) {
     // TCP connections live on worker 0 (it accepts them and opens the outbound ones).
     Gateway* first = peers_[0];
@@ -121,43 +189,29 @@ void Gateway::send(const transport::SendTarget& target, std::string bytes) {
   transport_->send(target, std::move(bytes));
 }
 
-bool Gateway::sourceAllowed(const transport::Packet& packet) const {
-  switch (packet.zone) {
-    case transport::Zone::kPbx:
-      for (const config::Cidr& c : config_->pbx.allowedSources) {
-        if (c.contains(packet.source)) return true;
-      }
-      return false;
-    case transport::Zone::kTrunk:
-      for (const config::Provider& p : config_->trunk.providers) {
-        for (const config::Cidr& c : p.allowedSources) {
-          if (c.contains(packet.source)) return true;
-        }
-      }
-      return false;
-    case transport::Zone::kPublic:
-      return true;  // the perimeter issue adds ACLs, bans and scanner detection here
-  }
-  return false;
-}
-
 void Gateway::respondStateless(const sip::Message& request, const transport::Packet& packet,
-                               int code, std::string_view reason) {
+                               int code, std::string_view reason, uint32_t retryAfterS) {
   auto b = sip::responseTo(request, code, reason, base::randomHex(8));
   if (!config_->b2bua.userAgent.empty()) {
     b.header(sip::HeaderId::kServer, config_->b2bua.userAgent);
   }
+  if (retryAfterS > 0) b.header(sip::HeaderId::kRetryAfter, std::to_string(retryAfterS));
   send(transaction::responseTarget(request, packet), b.build());
 }
 
 void Gateway::onPacket(transport::Packet&& packet) {
   ++stats_.received;
-  if (!sourceAllowed(packet)) {
+  // Banned and not-allowed sources cost one lookup each and silence, before any parsing.
+  if (!guard_.admitSource(packet)) {
     ++stats_.sourceDropped;
-    TG_LOG(kTransport, debug, "dropped a message from {}: not an allowed source of the {} zone",
-           packet.source.toString(), transport::zoneName(packet.zone));
     return;
   }
+  // The loop's busy share feeds overload shedding; only admitted packets cost enough to count.
+  struct BusyTimer {
+    Gateway& g;
+    base::TimePoint start;
+    ~BusyTimer() { g.busy_ += g.clock_.now() - start; }
+  } busyTimer{*this, clock_.now()};
   auto message = std::make_unique<sip::Message>();
   sip::ParseOptions options;
   options.framing = packet.transport == config::TransportKind::kUdp ? sip::Framing::kDatagram
@@ -184,6 +238,16 @@ void Gateway::onPacket(transport::Packet&& packet) {
              packet.source.toString(), verdict.reason);
     }
     return;
+  }
+  if (message->isRequest()) {
+    const guard::Verdict v = guard_.checkRequest(*message, packet);
+    if (!v.passes()) {
+      ++stats_.guardBlocked;
+      if (v.action == guard::Action::kReply && message->method() != sip::Method::kAck) {
+        respondStateless(*message, packet, v.code, v.reason, v.retryAfterS);
+      }
+      return;
+    }
   }
   if (message->isRequest() && message->maxForwards() == 0u &&
       message->method() != sip::Method::kOptions && message->method() != sip::Method::kAck) {

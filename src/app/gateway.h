@@ -14,6 +14,7 @@
 #include "base/timer_queue.h"
 #include "config/config.h"
 #include "db/cdr_store.h"
+#include "guard/guard.h"
 #include "transaction/transaction_layer.h"
 #include "transport/transport_manager.h"
 
@@ -21,11 +22,20 @@ namespace tg::app {
 
 struct GatewayStats {
   uint64_t received = 0;
-  uint64_t sourceDropped = 0;    // from an address not allowed in that zone
+  uint64_t sourceDropped = 0;    // banned, or not allowed in that zone (guard stats say which)
   uint64_t parseDropped = 0;     // not SIP at all
   uint64_t rejected = 0;         // answered with the validator's code
   uint64_t responsesDropped = 0; // malformed responses
   uint64_t handedOver = 0;       // passed to the worker that owns the call
+  uint64_t guardBlocked = 0;     // dropped or answered by the guard chain
+};
+
+// What the workers' guards share (owned by run_command). Null members make private ones,
+// built from the config (tests).
+struct GuardDeps {
+  guard::BanList* bans = nullptr;
+  guard::EventSink* events = nullptr;
+  std::shared_ptr<const guard::acl::ZoneAcl> acl;
 };
 
 // Which worker this gateway is among `count` (see docs/architecture.md "Threads"): every call
@@ -41,7 +51,8 @@ size_t shardOf(std::string_view callId, size_t count);
 class Gateway final : public transaction::Sender {
  public:
   Gateway(asio::io_context& io, config::ConfigPtr config, db::CdrStore* cdrs,
-          const base::Clock& clock = base::SystemClock::instance(), Shard shard = {});
+          const base::Clock& clock = base::SystemClock::instance(), Shard shard = {},
+          GuardDeps guard = {});
   ~Gateway() override;
 
   // The other workers (indexed by shard), set once before start() when there are several.
@@ -54,11 +65,13 @@ class Gateway final : public transaction::Sender {
   // Applies a new configuration to what can change live (providers, PBX targets, allowed
   // sources, B2BUA settings, message limits); listener, timer and TCP changes need a restart
   // (logged).
-  void reload(config::ConfigPtr config);
+  // `acl` is the new config's ACL (shared by the workers); null builds one.
+  void reload(config::ConfigPtr config, std::shared_ptr<const guard::acl::ZoneAcl> acl = nullptr);
 
   b2bua::B2bua& b2bua() { return b2bua_; }
   transport::TransportManager& transport() { return *transport_; }
   const GatewayStats& stats() const { return stats_; }
+  const guard::Guard& guard() const { return guard_; }
   const transaction::TransactionLayer& transactions() const { return layer_; }
 
   void send(const transport::SendTarget& target, std::string bytes) override;
@@ -67,13 +80,15 @@ class Gateway final : public transaction::Sender {
   void onPacket(transport::Packet&& packet);
   // Continues the path on the owning worker (its own thread).
   void process(std::unique_ptr<sip::Message> message, const transport::Packet& packet);
-  bool sourceAllowed(const transport::Packet& packet) const;
   void respondStateless(const sip::Message& request, const transport::Packet& packet, int code,
-                        std::string_view reason);
+                        std::string_view reason, uint32_t retryAfterS = 0);
   void armTimer();
+  // Once a second: the guard's housekeeping and its load sample for overload shedding.
+  void scheduleHousekeeping();
 
   asio::io_context& io_;
   config::ConfigPtr config_;
+  const base::Clock& clock_;
   base::TimerQueue timers_;
   asio::steady_timer wakeup_;
   bool armed_ = false;
@@ -81,6 +96,10 @@ class Gateway final : public transaction::Sender {
   std::unique_ptr<transport::TransportManager> transport_;
   b2bua::B2bua b2bua_;
   transaction::TransactionLayer layer_;
+  std::unique_ptr<guard::BanList> ownBans_;  // when GuardDeps gave none
+  guard::Guard guard_;
+  base::Duration busy_{};                    // time spent on packets since the last sample
+  base::TimePoint lastSample_{};
   GatewayStats stats_;
   bool stopped_ = false;
   Shard shard_;

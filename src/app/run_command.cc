@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "app/gateway.h"
+#include "app/guard_services.h"
 #include "base/log.h"
 #include "config/config_loader.h"
 #include "db/cdr_store.h"
@@ -77,6 +78,14 @@ int runGateway(const std::string& configPath, std::ostream& out, std::ostream& e
     return 1;
   }
 
+  std::unique_ptr<GuardServices> guard;
+  try {
+    guard = std::make_unique<GuardServices>(cfg, base::SystemClock::instance());
+  } catch (const std::exception& e) {
+    err << "trunkguard: cannot start the perimeter defense: " << e.what() << "\n";
+    return 1;
+  }
+
   // One io_context and one Gateway per worker; worker 0 runs on this thread and also owns the
   // TCP connections and the signal handling.
   const size_t workers = static_cast<size_t>(std::max(1, cfg->workers));
@@ -87,7 +96,7 @@ int runGateway(const std::string& configPath, std::ostream& out, std::ostream& e
     ios.push_back(std::make_unique<asio::io_context>(1));
     gateways.push_back(std::make_unique<Gateway>(*ios[i], cfg, cdrs.get(),
                                                  base::SystemClock::instance(),
-                                                 Shard{i, workers}));
+                                                 Shard{i, workers}, guard->deps()));
     peers.push_back(gateways.back().get());
   }
   for (auto& g : gateways) {
@@ -100,6 +109,7 @@ int runGateway(const std::string& configPath, std::ostream& out, std::ostream& e
       return 1;
     }
   }
+  guard->start();
   Gateway& first = *gateways[0];
   asio::io_context& io = *ios[0];
   printStartup(*cfg, first, out);
@@ -141,7 +151,8 @@ int runGateway(const std::string& configPath, std::ostream& out, std::ostream& e
         for (const std::string& w : next.warnings) TG_LOG(kConfig, warn, "{}", w);
         log::init(logSettings(*next.config));
         config::ConfigPtr fresh = next.config;
-        onEachWorker([fresh](Gateway& g) { g.reload(fresh); });
+        guard->reload(fresh);
+        onEachWorker([fresh, acl = guard->acl()](Gateway& g) { g.reload(fresh, acl); });
         TG_LOG(kConfig, info, "configuration reloaded from {}", configPath);
       }
       signals.async_wait(onSignal);
@@ -171,7 +182,7 @@ int runGateway(const std::string& configPath, std::ostream& out, std::ostream& e
   for (size_t i = 1; i < workers; ++i) {
     asio::io_context* wio = ios[i].get();
     threads.emplace_back([wio] {
-      auto guard = asio::make_work_guard(*wio);  // idle workers wait for traffic, not exit
+      auto work = asio::make_work_guard(*wio);  // idle workers wait for traffic, not exit
       wio->run();
     });
   }

@@ -14,7 +14,7 @@ namespace {
 
 constexpr size_t kModuleCount = static_cast<size_t>(Module::kCount);
 constexpr std::array<std::string_view, kModuleCount> kModuleNames = {
-    "main", "config", "transport", "transaction", "b2bua", "db"};
+    "main", "config", "transport", "transaction", "b2bua", "db", "guard"};
 
 struct LevelName {
   std::string_view name;

@@ -12,7 +12,16 @@
 
 namespace tg::log {
 
-enum class Module : uint8_t { kMain, kConfig, kTransport, kTransaction, kB2bua, kDb, kCount };
+enum class Module : uint8_t {
+  kMain,
+  kConfig,
+  kTransport,
+  kTransaction,
+  kB2bua,
+  kDb,
+  kGuard,
+  kCount
+};
 
 std::string_view moduleName(Module m);  // "main", "config", "transport", ...
 

@@ -55,6 +55,7 @@ struct ScannerSettings : FilterSwitches {
   int maxOptions = 10;                // out-of-dialog OPTIONS from one untrusted source
   double maxFailureRatio = 0.8;       // 401/403/404/407/484 share of final responses sent
   int minResponsesForRatio = 10;      // before the ratio counts
+  size_t maxSources = 32768;          // per worker; the least recently seen is forgotten first
 };
 
 // Requests per second allowed by method class (sliding window of `window`).
@@ -70,13 +71,18 @@ struct ZoneRateLimit {
   MethodRates aggregate;  // the whole zone
 };
 
+// Defaults: the pbx and trunk zones hold only trusted peers (their ACL admits nobody else), so
+// they have no untrusted per-source limit; the public zone is where floods come from. A
+// phone registers and calls a few times a minute, far below these.
 struct RateLimitSettings : FilterSwitches {
   std::chrono::milliseconds window{1000};
   ZoneRateLimit pbx;
   ZoneRateLimit trunk;
-  ZoneRateLimit publicZone;
-  MethodRates trustedPerSource;  // the PBX and providers: over it they get 503 + Retry-After
+  ZoneRateLimit publicZone{{5, 10, 5, 20}, {100, 500, 200, 1000}};
+  // The PBX and providers: over it they get 503 + Retry-After. Generous: a busy trunk.
+  MethodRates trustedPerSource{500, 500, 500, 500};
   int banAfterViolations = 3;    // windows over the limit before an untrusted source is banned
+  size_t maxSources = 65536;     // per worker; the least recently seen is forgotten first
 };
 
 struct BanSettings {

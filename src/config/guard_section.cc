@@ -1,9 +1,45 @@
 // The `guard:` section (guard_config.h). Each subsection has its own reader; the filter
 // subsections (acl, scanner, rate_limit, overload) are in guard_filters_section.cc.
 
+#include <charconv>
+#include <cmath>
+#include <limits>
+
 #include "config/loader.h"
 
 namespace tg::config::detail {
+namespace {
+
+constexpr int64_t kIntMax = std::numeric_limits<int32_t>::max();
+constexpr int64_t kTenYearsS = int64_t{10} * 366 * 24 * 3600;
+
+// The ban escalation factor: a number that may have a fraction.
+std::optional<double> readFactor(Loader& loader, const MapReader& m, std::string_view key) {
+  const YAML::Node v = m.get(key);
+  if (!v.IsDefined()) return std::nullopt;
+  const int line = Loader::valueLine(m, key);
+  const std::string path = m.pathOf(key);
+  const std::string range = "a number from 1 to 100 (1: every ban lasts duration_s)";
+  if (!v.IsScalar() || isQuoted(v)) {
+    loader.error(line, path, "expected " + range + ", got " + describe(v));
+    return std::nullopt;
+  }
+  const std::string& text = v.Scalar();
+  double value = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (text.empty() || ec != std::errc() || end != text.data() + text.size() ||
+      !std::isfinite(value)) {
+    loader.error(line, path, "expected " + range + ", got '" + text + "'");
+    return std::nullopt;
+  }
+  if (value < 1 || value > 100) {
+    loader.error(line, path, text + " is out of range; use " + range);
+    return std::nullopt;
+  }
+  return value;
+}
+
+}  // namespace
 
 void Loader::readGuard(const YAML::Node& node, int line, Config& c) {
   MapReader m(*this, node, "guard", line,
@@ -20,15 +56,58 @@ void Loader::readGuard(const YAML::Node& node, int line, Config& c) {
 }
 
 void Loader::readGuardBans(const YAML::Node& node, int line, GuardSettings& g) {
-  MapReader m(*this, node, "guard.bans", line, {});
-  (void)m;
-  (void)g;
+  MapReader m(*this, node, "guard.bans", line,
+              {"enabled", "duration_s", "factor", "max_duration_s", "forget_after_s",
+               "blocklist_files", "blocklist_url", "blocklist_interval_s"});
+  if (!m.valid()) return;
+  BanSettings& b = g.bans;
+  setBool(m, "enabled", b.enabled);
+  setDuration(m, "duration_s", b.duration, 1, kTenYearsS);
+  if (auto v = readFactor(*this, m, "factor")) b.factor = *v;
+  setDuration(m, "max_duration_s", b.maxDuration, 1, kTenYearsS);
+  setDuration(m, "forget_after_s", b.forgetAfter, 1, kTenYearsS);
+  if (b.maxDuration < b.duration) {
+    const std::string key = m.has("max_duration_s") ? "max_duration_s" : "duration_s";
+    error(valueLine(m, key), m.pathOf(key),
+          "max_duration_s (" + std::to_string(b.maxDuration.count()) +
+              ") is shorter than duration_s (" + std::to_string(b.duration.count()) +
+              "); the cap must be at least the first ban");
+  }
+  b.blocklistFiles.clear();
+  for (const auto& item : readStringList(m, "blocklist_files")) {
+    if (item.value.empty()) {
+      error(item.line, item.path, "is empty; name a blocklist file (one IP or CIDR per line, "
+                                  "or APIBAN JSON)");
+      continue;
+    }
+    b.blocklistFiles.push_back(resolvePath(item.value));
+  }
+  setString(m, "blocklist_url", b.blocklistUrl);
+  if (!b.blocklistUrl.empty()) {
+    const int urlLine = valueLine(m, "blocklist_url");
+    if (b.blocklistUrl.rfind("http://", 0) != 0 && b.blocklistUrl.rfind("https://", 0) != 0) {
+      error(urlLine, m.pathOf("blocklist_url"),
+            "'" + b.blocklistUrl + "' is not an http:// or https:// URL");
+    } else {
+      // Not silently ignored: the operator must know the feed is not pulled.
+      warn(urlLine, m.pathOf("blocklist_url"),
+           "is not fetched by this version; download the feed periodically (e.g. curl from a "
+           "timer) and list the file in blocklist_files");
+    }
+  }
+  setDuration(m, "blocklist_interval_s", b.blocklistInterval, 60, kIntMax);
 }
 
 void Loader::readGuardEvents(const YAML::Node& node, int line, GuardSettings& g) {
-  MapReader m(*this, node, "guard.events", line, {});
-  (void)m;
-  (void)g;
+  MapReader m(*this, node, "guard.events", line,
+              {"sample_bytes", "repeat_interval_s", "retention_days"});
+  if (!m.valid()) return;
+  EventSettings& e = g.events;
+  setInt(m, "sample_bytes", e.sampleBytes, 0, 65536);
+  setDuration(m, "repeat_interval_s", e.repeatInterval, 0, 86400);
+  if (auto days = readInt(m, "retention_days", 1, 3650)) {
+    e.retention = std::chrono::hours(*days * 24);
+  }
 }
 
 }  // namespace tg::config::detail

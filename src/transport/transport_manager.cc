@@ -69,6 +69,14 @@ class TransportManager::Impl final : public TcpListener::Owner, public TcpConnec
                          : std::clamp(idleTimeout_ / 4, kMinSweepInterval, kMaxSweepInterval);
   }
 
+  std::vector<int> udpSocketFds() const {
+    std::vector<int> fds;
+    for (const auto& l : udpListeners_) {
+      if (int fd = l->nativeHandle(); fd >= 0) fds.push_back(fd);
+    }
+    return fds;
+  }
+
   ~Impl() override { stop(); }
 
   std::string start();
@@ -118,6 +126,7 @@ class TransportManager::Impl final : public TcpListener::Owner, public TcpConnec
   std::shared_ptr<char> alive_;
   std::vector<LocalEndpoint> endpoints_;
   std::vector<std::shared_ptr<UdpListener>> udpListeners_;
+
   std::vector<std::shared_ptr<TcpListener>> tcpListeners_;
   // The socket that sends into each zone, per address family; first configured wins.
   std::array<std::array<UdpListener*, kFamilyCount>, kZoneCount> udpSenders_{};
@@ -362,6 +371,7 @@ const LocalEndpoint* TransportManager::localEndpoint(Zone zone, TransportKind tr
   return impl_->localEndpoint(zone, transport);
 }
 std::vector<LocalEndpoint> TransportManager::endpoints() const { return impl_->endpoints(); }
+std::vector<int> TransportManager::udpSocketFds() const { return impl_->udpSocketFds(); }
 const TransportStats& TransportManager::stats() const { return impl_->stats(); }
 size_t TransportManager::openConnections() const { return impl_->openConnections(); }
 

@@ -58,6 +58,8 @@ class TransportManager {
   // Addresses carry the bound port (port 0 in the config is resolved). Valid until next start().
   const LocalEndpoint* localEndpoint(Zone zone, config::TransportKind transport) const;
   std::vector<LocalEndpoint> endpoints() const;
+  // The UDP sockets' descriptors, to read their receive-queue depth (overload detection).
+  std::vector<int> udpSocketFds() const;
 
   const TransportStats& stats() const;
   size_t openConnections() const;

@@ -36,6 +36,8 @@ class UdpListener : public std::enable_shared_from_this<UdpListener> {
   Zone zone() const { return zone_; }
   // The bound address (with the port the kernel chose for port 0).
   const base::Address& local() const { return local_; }
+  // The socket's descriptor (receive-queue depth for overload detection); -1 when closed.
+  int nativeHandle() { return socket_.is_open() ? socket_.native_handle() : -1; }
 
  private:
   static constexpr int kBatch = 32;

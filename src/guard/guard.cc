@@ -1,0 +1,168 @@
+#include "guard/guard.h"
+
+#include <fmt/format.h>
+
+#include "base/log.h"
+#include "guard/ratelimit/rate_limit_filter.h"
+#include "guard/scanner/scanner_filter.h"
+
+namespace tg::guard {
+
+std::string actionText(const Verdict& verdict, const BanResult* ban) {
+  std::string text = verdict.action == Action::kReply ? fmt::format("reply {}", verdict.code)
+                                                      : std::string("drop");
+  if (ban != nullptr && ban->banned()) {
+    text += ban->duration.count() == 0 ? std::string(" + ban")
+                                       : fmt::format(" + ban {}s", ban->duration.count());
+  }
+  return text;
+}
+
+Guard::Guard(config::ConfigPtr config, std::shared_ptr<const acl::ZoneAcl> acl, BanList& bans,
+             EventSink* events, const base::Clock& clock)
+    : config_(std::move(config)),
+      acl_(std::move(acl)),
+      bans_(bans),
+      events_(events),
+      clock_(clock) {
+  buildFilters();
+}
+
+Guard::~Guard() = default;
+
+void Guard::updateConfig(config::ConfigPtr config, std::shared_ptr<const acl::ZoneAcl> acl) {
+  config_ = std::move(config);
+  acl_ = std::move(acl);
+  buildFilters();
+}
+
+void Guard::buildFilters() {
+  slots_.clear();
+  overload_ = nullptr;
+  const config::GuardSettings& g = config_->guard;
+  // Shedding first: under overload nothing else should spend time on a request it drops.
+  if (g.overload.enabled) {
+    auto detector = std::make_unique<overload::OverloadDetector>(g.overload);
+    overload_ = detector.get();
+    slots_.push_back({std::move(detector), g.overload.enforce});
+  }
+  if (g.scanner.enabled) {
+    slots_.push_back({std::make_unique<scanner::ScannerFilter>(g.scanner), g.scanner.enforce});
+  }
+  if (g.rateLimit.enabled) {
+    slots_.push_back(
+        {std::make_unique<ratelimit::RateLimitFilter>(g.rateLimit), g.rateLimit.enforce});
+  }
+}
+
+overload::OverloadLevel Guard::overloadLevel() const {
+  return overload_ != nullptr ? overload_->level() : overload::OverloadLevel::kNormal;
+}
+
+bool Guard::admitSource(const transport::Packet& packet) {
+  if (bans_.isBanned(packet.source, packet.received)) {
+    ++stats_.bannedDrops;  // the ban itself was the event
+    return false;
+  }
+  if (acl_ == nullptr) return true;
+  const acl::AclVerdict v = acl_->check(packet.zone, packet.source);
+  if (v.allowed && !v.shadow) return true;
+  // ACL drops do not end in a ban, so a flood of them would build an event per packet: skip
+  // the ones the sink would fold anyway.
+  if (!recentlyRecorded(packet.source, v.rule, packet.received)) {
+    record(packet.zone, packet.source, v.rule, v.reason, v.shadow ? "shadow" : "drop",
+           packet.bytes);
+  }
+  if (v.shadow) {
+    ++stats_.shadowed;
+    return true;
+  }
+  ++stats_.aclDrops;
+  TG_LOG(kGuard, debug, "dropped a packet from {} on the {} zone: {}",
+         packet.source.toString(), transport::zoneName(packet.zone), v.reason);
+  return false;
+}
+
+Verdict Guard::checkRequest(const sip::Message& request, const transport::Packet& packet) {
+  const Request r{request, packet.zone, packet.source, bans_.isTrusted(packet.source),
+                  request.to() != nullptr && !request.to()->tag().empty(), packet.received};
+  for (Slot& slot : slots_) {
+    const Verdict v = slot.filter->onRequest(r);
+    if (v.passes()) continue;
+    if (!slot.enforce) {
+      ++stats_.shadowed;
+      record(packet.zone, packet.source, v.rule, v.reason, "shadow", request.text());
+      continue;
+    }
+    BanResult ban;
+    if (v.ban && !r.trusted) {
+      ban = bans_.ban(packet.source, v.rule, v.reason, BanOrigin::kAuto, packet.received);
+      if (ban.banned()) {
+        ++stats_.bansIssued;
+        TG_LOG(kGuard, warn, "banned {} for {}s ({}: {}; offence {})",
+               packet.source.toString(), ban.duration.count(), v.rule, v.reason, ban.offences);
+      }
+    }
+    if (v.action == Action::kReply) {
+      ++stats_.filterReplies;
+    } else {
+      ++stats_.filterDrops;
+    }
+    record(packet.zone, packet.source, v.rule, v.reason, actionText(v, &ban), request.text());
+    return v;
+  }
+  return Verdict::next();
+}
+
+void Guard::responseSent(transport::Zone zone, const base::Address& to, int code) {
+  if (code < 200) return;
+  const base::TimePoint now = clock_.now();
+  for (Slot& slot : slots_) slot.filter->onResponseSent(zone, to, code, now);
+}
+
+void Guard::housekeeping(base::Duration busy, base::Duration interval, size_t queuedDatagrams) {
+  const base::TimePoint now = clock_.now();
+  if (overload_ != nullptr) {
+    const overload::OverloadLevel before = overload_->level();
+    overload_->recordSample(busy, interval, queuedDatagrams);
+    if (overload_->level() != before) {
+      TG_LOG(kGuard, warn, "overload: {} -> {} (loop busy {:.0f}%, {} datagrams queued)",
+             overload::levelName(before), overload::levelName(overload_->level()),
+             overload_->lastCpuPercent(), queuedDatagrams);
+    }
+  }
+  for (Slot& slot : slots_) slot.filter->expire(now);
+}
+
+void Guard::record(transport::Zone zone, const base::Address& source, std::string_view rule,
+                   std::string_view reason, std::string action, std::string_view bytes) {
+  if (events_ == nullptr) return;
+  SecurityEvent e;
+  e.time = clock_.wallNow();
+  e.zone = zone;
+  e.source = source;
+  e.rule = std::string(rule);
+  e.reason = std::string(reason);
+  e.action = std::move(action);
+  // The sink truncates and makes it printable; pass no more than it could keep.
+  e.sample = std::string(bytes.substr(0, std::min<size_t>(bytes.size(),
+                                                          config_->guard.events.sampleBytes)));
+  events_->record(std::move(e));
+}
+
+bool Guard::recentlyRecorded(const base::Address& source, std::string_view rule,
+                             base::TimePoint now) {
+  const auto host = IpPrefix::host(source);
+  const uint64_t key = (host ? host->hi * 0x9E3779B97F4A7C15ULL ^ host->lo : 0) ^
+                       std::hash<std::string_view>{}(rule);
+  Recent& slot = recent_[key % recent_.size()];
+  if (slot.key == key && slot.at != base::TimePoint{} &&
+      now - slot.at < config_->guard.events.repeatInterval) {
+    return true;
+  }
+  slot.key = key;
+  slot.at = now;
+  return false;
+}
+
+}  // namespace tg::guard

@@ -1,0 +1,96 @@
+#pragma once
+
+// One worker's guard (ARCHITECTURE.md "perimeter" and "guard chain"):
+//   admitSource()  before parsing: ban list, then the zone ACL. One lookup each, silent drop.
+//   checkRequest() after parsing and validation: overload shedding, scanner detection, rate
+//                  limits, in that order; the first verdict that blocks wins.
+// It applies each filter's enforce switch (shadow mode logs and records what would have been
+// blocked and lets it through), turns `ban` verdicts into bans on the shared list (never for
+// trusted sources), and writes a SecurityEvent for every decision that blocks.
+//
+// The ban list, the event sink and the ACL are shared by all workers; the filters' per-source
+// state is per worker (the kernel sends one source's datagrams to one SO_REUSEPORT socket).
+
+#include <array>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "base/clock.h"
+#include "config/config.h"
+#include "guard/acl/zone_acl.h"
+#include "guard/ban/ban_list.h"
+#include "guard/filter.h"
+#include "guard/overload/overload_detector.h"
+#include "guard/security_event.h"
+#include "transport/transport.h"
+
+namespace tg::guard {
+
+struct GuardStats {
+  uint64_t bannedDrops = 0;   // before parsing: the source is banned
+  uint64_t aclDrops = 0;      // before parsing: not allowed in that zone
+  uint64_t filterDrops = 0;   // after parsing: silence
+  uint64_t filterReplies = 0; // after parsing: answered (503 to trusted peers, ...)
+  uint64_t shadowed = 0;      // would have been blocked (enforce: false)
+  uint64_t bansIssued = 0;
+};
+
+class Guard {
+ public:
+  Guard(config::ConfigPtr config, std::shared_ptr<const acl::ZoneAcl> acl, BanList& bans,
+        EventSink* events, const base::Clock& clock);
+  ~Guard();
+
+  // A reloaded configuration: filters are rebuilt (their per-source state starts over).
+  void updateConfig(config::ConfigPtr config, std::shared_ptr<const acl::ZoneAcl> acl);
+
+  // Before parsing. False: drop silently.
+  bool admitSource(const transport::Packet& packet);
+  // After parsing and validation, for requests.
+  Verdict checkRequest(const sip::Message& request, const transport::Packet& packet);
+  // A final response the gateway sent (feeds the scanner's failure ratio).
+  void responseSent(transport::Zone zone, const base::Address& to, int code);
+  // About once a second: expire per-source state, and one load sample for overload shedding.
+  void housekeeping(base::Duration busy, base::Duration interval, size_t queuedDatagrams);
+
+  bool isTrusted(const base::Address& source) const { return bans_.isTrusted(source); }
+  overload::OverloadLevel overloadLevel() const;
+  const GuardStats& stats() const { return stats_; }
+
+ private:
+  struct Slot {
+    std::unique_ptr<Filter> filter;
+    bool enforce = true;
+  };
+
+  void buildFilters();
+  void record(transport::Zone zone, const base::Address& source, std::string_view rule,
+              std::string_view reason, std::string action, std::string_view bytes);
+
+  // Whether an ACL event for this source and rule was recorded within
+  // events.repeat_interval; checked before building one, so a flood of drops costs no
+  // allocation. Direct-mapped: a
+  // collision only lets an extra event through (the sink throttles again).
+  bool recentlyRecorded(const base::Address& source, std::string_view rule,
+                        base::TimePoint now);
+
+  config::ConfigPtr config_;
+  std::shared_ptr<const acl::ZoneAcl> acl_;
+  BanList& bans_;
+  EventSink* events_;
+  const base::Clock& clock_;
+  overload::OverloadDetector* overload_ = nullptr;  // one of slots_, when enabled
+  std::vector<Slot> slots_;
+  GuardStats stats_;
+  struct Recent {
+    uint64_t key = 0;
+    base::TimePoint at{};
+  };
+  std::array<Recent, 1024> recent_{};
+};
+
+// The event text for a verdict: "drop", "reply 503", with " + ban 600s" when it banned.
+std::string actionText(const Verdict& verdict, const BanResult* ban);
+
+}  // namespace tg::guard

@@ -1,0 +1,144 @@
+"""Shared pieces of the perimeter-defense integration tests (test_guard_*.py): a gateway with a
+public listener, the sipvicious tools, and the ban list as the CLI prints it."""
+import json
+import os
+import shutil
+import socket
+import subprocess
+import time
+
+import harness
+from harness import check, log
+
+
+def public_topology():
+    topo = harness.Topology()
+    topo.public_side = harness.free_port()
+    return topo
+
+
+def guard_extra(topo, guard=None, more=None):
+    """The `extra` config: a public UDP listener plus the given guard section."""
+    extra = {"public": {"listen": [f"udp://{topo.host}:{topo.public_side}"]}}
+    if guard is not None:
+        extra["guard"] = guard
+    extra.update(more or {})
+    return extra
+
+
+def trunkguard_cli(ctx, *args, check_rc=True, timeout=30):
+    r = subprocess.run([ctx.binary, *args], capture_output=True, text=True, timeout=timeout)
+    if check_rc:
+        check(r.returncode == 0, f"`trunkguard {' '.join(args)}` exited {r.returncode}: "
+              f"{(r.stderr or r.stdout).strip()[-500:]}")
+    return r
+
+
+def ban_list(ctx, sut):
+    """The bans as `trunkguard ban list --json` prints them: a list of dicts with 'network'."""
+    r = trunkguard_cli(ctx, "ban", "list", "--db", sut.db_path, "--json")
+    try:
+        rows = json.loads(r.stdout)
+    except json.JSONDecodeError as e:
+        raise harness.TestFailure(f"`ban list --json` printed invalid JSON ({e}): {r.stdout!r}")
+    check(isinstance(rows, list), f"`ban list --json` printed {type(rows).__name__}")
+    return rows
+
+
+def banned_networks(ctx, sut):
+    return {row["network"] for row in ban_list(ctx, sut)}
+
+
+def wait_banned(ctx, sut, address, timeout=10.0):
+    network = f"{address}/32"
+    deadline = time.time() + timeout
+    while True:
+        nets = banned_networks(ctx, sut)
+        if network in nets:
+            return nets
+        if time.time() > deadline:
+            raise harness.TestFailure(f"{address} not banned after {timeout:.0f}s; bans: "
+                                      f"{sorted(nets)}")
+        time.sleep(0.25)
+
+
+def events(ctx, sut, limit=500):
+    r = trunkguard_cli(ctx, "events", "list", "--db", sut.db_path, "--json", "-n", str(limit))
+    rows = json.loads(r.stdout)
+    check(isinstance(rows, list), "`events list --json` must print a JSON array")
+    return rows
+
+
+def options_answered(addr, source, timeout=0.7):
+    """Whether an OPTIONS from `source` (ip) gets any answer from addr."""
+    return harness.send_options(addr, timeout=timeout, source=(source, 0)) is not None
+
+
+def sipvicious(tool):
+    path = shutil.which(tool)
+    check(path is not None, f"{tool} is not installed; run scripts/install-deps.sh "
+          "(Debian package sipvicious)")
+    return path
+
+
+# sipvicious 0.3.3's svwar and svcrack read -b but never hand it to their socket, so they send
+# from 127.0.0.1 (our PBX's address) whatever -b says. The real tool runs, with its scanner
+# class told the address it was asked for.
+_BIND_FIX = """
+import sys
+sys.path.insert(0, "/usr/share/sipvicious")
+from sipvicious import {module} as tool
+original = tool.{cls}.__init__
+def bound(self, *args, **kwargs):
+    kwargs["bindingip"] = {source!r}
+    original(self, *args, **kwargs)
+tool.{cls}.__init__ = bound
+sys.argv = ["{module}"] + {argv!r}
+sys.exit(tool.main())
+"""
+_UNBOUND = {"svwar": "TakeASip", "svcrack": "ASipOfRedWine"}
+
+
+def run_tool(ctx, name, args, timeout=60):
+    """Runs a sipvicious tool, returns its combined output (kept in the work dir)."""
+    out_path = os.path.join(ctx.workdir, f"{name}.out")
+    cmd = [sipvicious(args[0]), *args[1:]]
+    if args[0] in _UNBOUND and "-b" in args:
+        source = args[args.index("-b") + 1]
+        cmd = ["python3", "-c", _BIND_FIX.format(module=args[0], cls=_UNBOUND[args[0]],
+                                                 source=source, argv=list(args[1:]))]
+    log("running " + " ".join(cmd))
+    # sipvicious keeps its session state under ~/.sipvicious: isolate it per test.
+    env = dict(os.environ, HOME=ctx.workdir)
+    r = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env,
+                       cwd=ctx.workdir)
+    text = (r.stdout or "") + (r.stderr or "")
+    with open(out_path, "w") as f:
+        f.write(text)
+    return text
+
+
+def svmap_found(output, host, port):
+    """Devices svmap reports at host:port (its result table has one row per device)."""
+    if "found nothing" in output:
+        return 0
+    return sum(1 for line in output.splitlines() if f"{host}:{port}" in line)
+
+
+def svwar_extensions(output):
+    """Extensions svwar reports (rows of its table: | 101 | reqauth |)."""
+    found = []
+    for line in output.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) >= 2 and cells[0].isdigit():
+            found.append(cells[0])
+    return found
+
+
+def udp_send(source, addr, data):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        s.bind((source, 0))
+        s.sendto(data if isinstance(data, bytes) else data.encode(), addr)
+    finally:
+        s.close()
