@@ -3,9 +3,12 @@
 #include <CLI/CLI.hpp>
 #include <iostream>
 
+#include "app/ban_command.h"
 #include "app/cdr_command.h"
 #include "app/check_config.h"
 #include "app/check_message.h"
+#include "app/events_command.h"
+#include "app/explain_command.h"
 #include "app/run_command.h"
 #include "config/config_loader.h"
 
@@ -42,6 +45,57 @@ int main(int argc, char** argv) {
   cdrList->add_option("-n,--limit", cdrLimit, "How many calls to show")->check(CLI::PositiveNumber);
   cdrList->add_flag("--json", cdrJson, "Machine-readable output");
 
+  CLI::App* banCmd = app.add_subcommand("ban", "Ban or unban sources (the gateway's ban list)");
+  banCmd->require_subcommand(1);
+  tg::app::BanCommandOptions ban;
+  auto banSource = [&ban](CLI::App* sub) {
+    sub->add_option("-c,--config", ban.configPath,
+                    "Configuration: database path and trusted networks");
+    sub->add_option("--db", ban.dbPath, "Database file (overrides the config's)");
+  };
+  CLI::App* banAdd = banCmd->add_subcommand("add", "Ban an address or network");
+  banAdd->add_option("network", ban.target, "ADDR or CIDR, e.g. 192.0.2.7 or 198.51.100.0/24")
+      ->required();
+  banAdd->add_option("--duration", ban.duration,
+                     "1h, 30m, 3600, 2d or permanent (default: guard.bans.duration_s)");
+  banAdd->add_option("--reason", ban.reason, "Why, for the ban list and the logs");
+  banSource(banAdd);
+  CLI::App* banRemove = banCmd->add_subcommand("remove", "Lift the ban of a network");
+  banRemove->add_option("network", ban.target, "ADDR or CIDR as listed by `ban list`")
+      ->required();
+  banSource(banRemove);
+  CLI::App* banListCmd = banCmd->add_subcommand("list", "Show the active bans");
+  banListCmd->add_flag("--json", ban.json, "Machine-readable output");
+  banSource(banListCmd);
+  CLI::App* banImport =
+      banCmd->add_subcommand("import", "Ban every network of a blocklist (text or APIBAN JSON)");
+  banImport->add_option("file", ban.target, "Blocklist file")->required();
+  banImport->add_option("--duration", ban.duration, "1h, 30m, 3600, 2d (default: permanent)");
+  banSource(banImport);
+
+  CLI::App* eventsCmd = app.add_subcommand("events", "Security events (blocked traffic)");
+  eventsCmd->require_subcommand(1);
+  std::string eventsDb;
+  std::string eventsConfig;
+  size_t eventsLimit = 50;
+  bool eventsJson = false;
+  CLI::App* eventsList = eventsCmd->add_subcommand("list", "Show recent events, newest first");
+  eventsList->add_option("--db", eventsDb, "Database file");
+  eventsList->add_option("-c,--config", eventsConfig, "Take the database path from this config");
+  eventsList->add_option("-n,--limit", eventsLimit, "How many events to show")
+      ->check(CLI::PositiveNumber);
+  eventsList->add_flag("--json", eventsJson, "Machine-readable output");
+
+  tg::app::ExplainOptions explain;
+  CLI::App* explainCmd =
+      app.add_subcommand("explain", "Show how the call policy would treat a call, rule by rule");
+  explainCmd->add_option("-c,--config", explain.config, "Configuration file (YAML)")->required();
+  explainCmd->add_option("--zone", explain.zone, "Zone the call comes from: pbx, trunk, public");
+  explainCmd->add_option("--account", explain.account, "Calling account (extension)");
+  explainCmd->add_option("--to", explain.to, "Number as dialled")->required();
+  explainCmd->add_option("--from", explain.from, "Caller ID (From user)");
+  explainCmd->add_option("--at", explain.at, "When: \"YYYY-MM-DD HH:MM\" UTC (default now)");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -58,6 +112,7 @@ int main(int argc, char** argv) {
     return tg::app::runCheckConfig(checkConfigPath, std::cout, std::cerr);
   }
   if (checkCmd->parsed()) return tg::app::runCheckMessage(check, std::cout, std::cerr);
+  if (explainCmd->parsed()) return tg::app::runExplain(explain, std::cout, std::cerr);
   if (cdrList->parsed()) {
     if (cdrDb.empty() && !cdrConfig.empty()) {
       auto loaded = tg::config::loadConfigFile(cdrConfig);
@@ -72,6 +127,27 @@ int main(int argc, char** argv) {
       return 2;
     }
     return tg::app::runCdrList(cdrDb, cdrLimit, cdrJson, std::cout, std::cerr);
+  }
+  for (CLI::App* sub : {banAdd, banRemove, banListCmd, banImport}) {
+    if (sub->parsed()) {
+      ban.action = sub->get_name();
+      return tg::app::runBan(ban, std::cout, std::cerr);
+    }
+  }
+  if (eventsList->parsed()) {
+    if (eventsDb.empty() && !eventsConfig.empty()) {
+      auto loaded = tg::config::loadConfigFile(eventsConfig);
+      if (!loaded.ok()) {
+        for (const auto& e : loaded.errors) std::cerr << e.toString() << "\n";
+        return 2;
+      }
+      eventsDb = loaded.config->database.path;
+    }
+    if (eventsDb.empty()) {
+      std::cerr << "events list: give --db FILE or --config FILE\n";
+      return 2;
+    }
+    return tg::app::runEventsList(eventsDb, eventsLimit, eventsJson, std::cout, std::cerr);
   }
   return 2;
 }

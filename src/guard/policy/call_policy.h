@@ -1,0 +1,107 @@
+#pragma once
+
+// The toll-fraud call policy engine (issue 7): the one object the B2BUA asks about every new
+// INVITE. It normalises the dialled number, classifies it, runs the ordered rules, checks the
+// call codes, the caller lists and the live limits (concurrency, rate, duration, spend), and
+// tracks admitted calls until they end so that spend caps can end calls in progress.
+//
+// Thread-safe: one instance is shared by all workers. Nothing here throws after create().
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/clock.h"
+#include "transport/transport.h"
+
+namespace tg::config {
+struct PolicySettings;
+}
+
+namespace tg::guard::policy {
+
+class Engine;  // the compiled, immutable rules (engine.h)
+
+// One new INVITE as the policy sees it.
+struct CallAttempt {
+  transport::Zone zone = transport::Zone::kPbx;  // kPbx: outbound from the PBX; kTrunk: inbound
+  std::string account;     // who calls: the authenticated account, else the From user (pbx zone)
+  std::string dialled;     // Request-URI user as received (may start with a call code)
+  std::string callerId;    // From user (outbound: must be one of our own numbers)
+  std::string assertedId;  // P-Asserted-Identity user, empty when absent
+  bool anonymous = false;  // Privacy: id, or an anonymous From
+  base::SystemTime when{};  // wall clock: time windows and holidays
+  base::TimePoint now{};    // monotonic: rate windows, lockouts, spend
+};
+
+// One line of `trunkguard explain`: a rule looked at, and why it did or did not decide.
+struct RuleTrace {
+  std::string rule;
+  bool matched = false;
+  std::string why;  // "class international not in [national, mobile]", "denied", ...
+};
+
+struct Admission {
+  bool allowed = true;      // false: answer `code` `reason` (the B2BUA adds a Reason header)
+  bool shadow = false;      // enforce: false and the rules would have rejected: allowed stays
+                            // true, code/reason/rule say what would have happened
+  int code = 0;             // 403 by default (policy.reject_code) when rejected
+  std::string reason;       // "Destination Not Allowed", ...
+  std::string rule;         // the rule that decided: a rule name, "default", "call_code",
+                            // "caller_id", "inbound.deny", "emergency", "limit.concurrent", ...
+  std::string account;      // the account counted: the call code's user when one was given
+  std::string forwardUser;  // the user part to send on: call code stripped, otherwise as dialled
+  std::string e164;         // "+447700900123"; empty for internal and unrecognised numbers
+  std::string destinationClass;  // "international", "internal", "emergency", ... (CDR column)
+  bool emergency = false;   // passed every rule; log it
+  bool authFailure = false;  // a wrong call code (or a code while locked out): count it as an
+                             // authentication failure for bans
+  std::optional<std::string> callerIdRewrite;  // send this From/PAI user instead (spoofed ID)
+  std::chrono::seconds maxDuration{0};  // 0 = none: otherwise the B2BUA ends the call then
+  uint64_t handle = 0;  // report answered()/ended() with it; 0 when nothing is tracked
+
+  bool rejected() const { return !allowed; }
+};
+
+class CallPolicy {
+ public:
+  // Builds the engine from settings (reads the rate table file). nullptr and *error on failure.
+  static std::unique_ptr<CallPolicy> create(const config::PolicySettings& settings,
+                                            std::string* error);
+  ~CallPolicy();
+  CallPolicy(const CallPolicy&) = delete;
+  CallPolicy& operator=(const CallPolicy&) = delete;
+
+  // Swaps in new settings (config reload); calls in progress and counters are kept.
+  bool reload(const config::PolicySettings& settings, std::string* error);
+
+  bool enabled() const;
+  bool enforcing() const;
+
+  // Decides one new call. When allowed with a handle, the call is counted (concurrency, rate,
+  // repeats) until ended(handle). `trace`, when given, receives every rule considered.
+  Admission admit(const CallAttempt& attempt, std::vector<RuleTrace>* trace = nullptr);
+
+  void answered(uint64_t handle, base::TimePoint now);
+  // Also for calls never answered. Returns the call's final cost (0 when unrated/unanswered).
+  double ended(uint64_t handle, base::TimePoint now);
+  // The cost so far (CDR at end, or live display). 0 for unknown handles.
+  double cost(uint64_t handle, base::TimePoint now) const;
+
+  // Calls to end now because a spend cap they count against was reached (each handle is
+  // returned once). The B2BUA calls this about once a second and ends them on both legs.
+  std::vector<uint64_t> overCap(base::TimePoint now);
+
+  // Drops rate windows and lockouts that have aged out (bounded memory); about once a second.
+  void expire(base::TimePoint now);
+
+ private:
+  class State;
+  CallPolicy();
+  std::unique_ptr<State> state_;
+};
+
+}  // namespace tg::guard::policy

@@ -1,0 +1,384 @@
+#include "guard/policy/call_policy.h"
+
+#include <gtest/gtest.h>
+
+#include "guard/policy/rate_table.h"
+#include "policy_test_util.h"
+
+namespace tg::guard::policy {
+namespace {
+
+using namespace std::chrono_literals;
+using config::PolicyAction;
+using testing::baseSettings;
+using testing::make;
+using testing::outbound;
+using testing::rule;
+using testing::utc;
+
+TEST(CallPolicy, FirstMatchingRuleWins) {
+  auto s = baseSettings();
+  s.rules.push_back(rule("uk-ok", PolicyAction::kAllow));
+  s.rules.back().prefixes = {"+44"};
+  s.rules.push_back(rule("no-intl", PolicyAction::kDeny, {"international"}));
+  s.rules.push_back(rule("domestic", PolicyAction::kAllow, {"national", "toll-free"}));
+  auto p = make(s);
+  Admission a = p->admit(outbound("201", "011447700900123"));
+  EXPECT_TRUE(a.allowed);
+  EXPECT_EQ(a.rule, "uk-ok");
+  EXPECT_EQ(a.e164, "+447700900123");
+  EXPECT_EQ(a.destinationClass, "international");
+  EXPECT_NE(a.handle, 0u);
+  a = p->admit(outbound("201", "0113312345678"));
+  EXPECT_FALSE(a.allowed);
+  EXPECT_EQ(a.rule, "no-intl");
+  EXPECT_EQ(a.code, 403);
+  EXPECT_EQ(a.reason, "Destination Not Allowed");
+  EXPECT_EQ(a.handle, 0u);
+  a = p->admit(outbound("201", "18765551234"));  // Jamaica dialled like a US number
+  EXPECT_FALSE(a.allowed);
+  EXPECT_EQ(a.rule, "no-intl");
+  a = p->admit(outbound("201", "12125551234"));
+  EXPECT_TRUE(a.allowed);
+  EXPECT_EQ(a.rule, "domestic");
+  a = p->admit(outbound("201", "19005551234"));  // premium: no rule, default deny
+  EXPECT_FALSE(a.allowed);
+  EXPECT_EQ(a.rule, "default");
+}
+
+TEST(CallPolicy, TraceListsEveryRuleConsidered) {
+  auto s = baseSettings();
+  s.rules.push_back(rule("a", PolicyAction::kDeny, {"premium"}));
+  s.rules.push_back(rule("b", PolicyAction::kAllow, {"international"}));
+  auto p = make(s);
+  std::vector<RuleTrace> trace;
+  p->admit(outbound("201", "011447700900123"), &trace);
+  int rules = 0;
+  for (const RuleTrace& t : trace) {
+    if (t.rule == "rule a") {
+      EXPECT_FALSE(t.matched);
+      ++rules;
+    }
+    if (t.rule == "rule b") {
+      EXPECT_TRUE(t.matched);
+      ++rules;
+    }
+  }
+  EXPECT_EQ(rules, 2);
+}
+
+TEST(CallPolicy, EmergencyPassesEveryRule) {
+  auto s = baseSettings();
+  s.rules.push_back(rule("nothing", PolicyAction::kDeny));
+  s.callCodePrefix = "*7";
+  s.callCodes["1234"] = "alice";
+  auto p = make(s);
+  Admission a = p->admit(outbound("201", "911"));
+  EXPECT_TRUE(a.allowed);
+  EXPECT_TRUE(a.emergency);
+  EXPECT_EQ(a.destinationClass, "emergency");
+  EXPECT_EQ(a.handle, 0u);  // never counted, never cut
+  a = p->admit(outbound("201", "*70000911"));  // even behind a wrong code
+  EXPECT_TRUE(a.emergency);
+  EXPECT_EQ(a.forwardUser, "911");
+}
+
+config::PolicySettings windowed(const char* tz, const char* hoursFrom, int from, int to) {
+  (void)hoursFrom;
+  auto s = baseSettings("GB");
+  auto r = rule("office", PolicyAction::kAllow);
+  config::PolicyTimeWindow w;
+  w.days = 0x1f;  // mon-fri
+  w.startMinute = from;
+  w.endMinute = to;
+  w.timeZone = tz;
+  r.window = w;
+  s.rules.push_back(r);
+  return s;
+}
+
+TEST(CallPolicy, TimeWindowAcrossMidnight) {
+  // Night shift Mon-Fri 22:00-06:00 UTC: Friday 23:00 and Saturday 05:00 (Friday's window)
+  // pass; Saturday 23:00 and Monday 05:00 (Sunday's window) do not.
+  auto p = make(windowed("UTC", "", 22 * 60, 6 * 60));
+  auto at = [&](base::SystemTime t) {
+    auto a = outbound("201", "02079460000");
+    a.when = t;
+    return p->admit(a).allowed;
+  };
+  EXPECT_TRUE(at(utc(2026, 11, 27, 23, 0)));   // Friday
+  EXPECT_TRUE(at(utc(2026, 11, 28, 5, 59)));   // Saturday early: Friday's window
+  EXPECT_FALSE(at(utc(2026, 11, 28, 6, 0)));
+  EXPECT_FALSE(at(utc(2026, 11, 28, 23, 0)));  // Saturday night
+  EXPECT_FALSE(at(utc(2026, 11, 30, 5, 0)));   // Monday early: Sunday's window
+  EXPECT_TRUE(at(utc(2026, 11, 30, 22, 30)));  // Monday night
+  EXPECT_FALSE(at(utc(2026, 11, 30, 12, 0)));
+}
+
+TEST(CallPolicy, TimeWindowFollowsDaylightSavingInANamedZone) {
+  // 09:00-17:00 New York. 2026-03-08 is when New York moves to EDT (UTC-4).
+  auto p = make(windowed("America/New_York", "", 9 * 60, 17 * 60));
+  auto at = [&](base::SystemTime t) {
+    auto a = outbound("201", "02079460000");
+    a.when = t;
+    return p->admit(a).allowed;
+  };
+  // Friday 6 March (EST, UTC-5): 13:30 UTC is 08:30 local, 14:30 UTC is 09:30.
+  EXPECT_FALSE(at(utc(2026, 3, 6, 13, 30)));
+  EXPECT_TRUE(at(utc(2026, 3, 6, 14, 30)));
+  // Monday 9 March (EDT, UTC-4): 13:30 UTC is already 09:30 local; 21:30 UTC is 17:30.
+  EXPECT_TRUE(at(utc(2026, 3, 9, 13, 30)));
+  EXPECT_FALSE(at(utc(2026, 3, 9, 21, 30)));
+  EXPECT_TRUE(at(utc(2026, 3, 9, 20, 30)));
+}
+
+TEST(CallPolicy, HolidaysCloseTheWindow) {
+  auto s = windowed("Europe/London", "", 9 * 60, 17 * 60);
+  s.holidays = {"2026-12-25"};
+  auto p = make(s);
+  auto a = outbound("201", "02079460000");
+  a.when = utc(2026, 12, 25, 12, 0);  // a Friday
+  EXPECT_FALSE(p->admit(a).allowed);
+  a.when = utc(2026, 12, 24, 12, 0);
+  EXPECT_TRUE(p->admit(a).allowed);
+}
+
+TEST(RateTable, BillingIncrements) {
+  EXPECT_EQ(billedSeconds(0, 60, 60), 0);
+  EXPECT_EQ(billedSeconds(1, 60, 60), 60);
+  EXPECT_EQ(billedSeconds(61, 60, 60), 120);
+  EXPECT_EQ(billedSeconds(61, 1, 1), 61);
+  EXPECT_EQ(billedSeconds(61, 30, 6), 66);
+  RateTable t({{"44", 0.10, 60, 60}, {"447", 0.30, 1, 1}});
+  EXPECT_DOUBLE_EQ(RateTable::cost(*t.find("442079460000"), 61s), 0.20);
+  EXPECT_DOUBLE_EQ(RateTable::cost(*t.find("447700900123"), 90s), 0.45);
+  EXPECT_EQ(t.find("33612345678"), nullptr);
+}
+
+TEST(CallPolicy, SpendIsCountedLiveAndTheCapEndsCalls) {
+  auto s = baseSettings();
+  s.rates = {{"44", 1.0, 60, 60}};
+  auto r = rule("intl", PolicyAction::kAllow, {"international"});
+  r.spendPerHour = 3.0;
+  s.rules.push_back(r);
+  auto p = make(s);
+  const base::TimePoint t0{};
+  Admission a = p->admit(outbound("201", "011442079460000", t0));
+  Admission b = p->admit(outbound("201", "011442079460001", t0));
+  ASSERT_TRUE(a.allowed && b.allowed);
+  p->answered(a.handle, t0);
+  p->answered(b.handle, t0 + 10s);
+  EXPECT_DOUBLE_EQ(p->cost(a.handle, t0 + 1s), 1.0);    // first 60 s billed at once
+  EXPECT_DOUBLE_EQ(p->cost(a.handle, t0 + 61s), 2.0);
+  EXPECT_TRUE(p->overCap(t0 + 30s).empty());             // 1 + 1 < 3
+  const auto over = p->overCap(t0 + 61s);                // 2 + 1 = 3: cap reached
+  ASSERT_EQ(over.size(), 2u);
+  EXPECT_TRUE(p->overCap(t0 + 62s).empty());             // each handle once
+  // A new call in the same scope is refused while the cap holds.
+  Admission c = p->admit(outbound("201", "011442079460002", t0 + 62s));
+  EXPECT_FALSE(c.allowed);
+  EXPECT_EQ(c.rule, "intl.spend_per_hour");
+  EXPECT_DOUBLE_EQ(p->ended(a.handle, t0 + 62s), 2.0);
+  EXPECT_DOUBLE_EQ(p->ended(b.handle, t0 + 62s), 1.0);
+  EXPECT_DOUBLE_EQ(p->ended(b.handle, t0 + 62s), 0.0);  // unknown now: no double count
+  // Spent money stays in the rolling hour, then ages out.
+  EXPECT_FALSE(p->admit(outbound("201", "011442079460002", t0 + 30min)).allowed);
+  EXPECT_TRUE(p->admit(outbound("201", "011442079460002", t0 + 62s + 1h)).allowed);
+}
+
+TEST(CallPolicy, ConcurrencyAndCallsPerMinute) {
+  auto s = baseSettings();
+  auto r = rule("national", PolicyAction::kAllow, {"national"});
+  r.maxConcurrent = 2;
+  r.callsPerMinute = 3;
+  s.rules.push_back(r);
+  auto p = make(s);
+  const base::TimePoint t0{};
+  Admission a = p->admit(outbound("201", "2125551001", t0));
+  Admission b = p->admit(outbound("201", "2125551002", t0));
+  Admission c = p->admit(outbound("201", "2125551003", t0));
+  EXPECT_TRUE(a.allowed && b.allowed);
+  EXPECT_FALSE(c.allowed);
+  EXPECT_EQ(c.rule, "national.max_concurrent");
+  EXPECT_TRUE(p->admit(outbound("202", "2125551003", t0)).allowed);  // per account
+  p->ended(a.handle, t0 + 1s);
+  p->ended(a.handle, t0 + 1s);  // twice: the count never goes below zero
+  Admission d = p->admit(outbound("201", "2125551004", t0 + 2s));
+  EXPECT_TRUE(d.allowed);                                          // third call this minute
+  p->ended(b.handle, t0 + 3s);
+  Admission e = p->admit(outbound("201", "2125551005", t0 + 4s));
+  EXPECT_FALSE(e.allowed);
+  EXPECT_EQ(e.rule, "national.calls_per_minute");
+  EXPECT_TRUE(p->admit(outbound("201", "2125551005", t0 + 61s)).allowed);
+}
+
+TEST(CallPolicy, RepeatedCallsToOneNumber) {
+  auto s = baseSettings();
+  auto r = rule("national", PolicyAction::kAllow, {"national"});
+  r.repeatCalls = 2;
+  r.repeatWindow = 600s;
+  s.rules.push_back(r);
+  auto p = make(s);
+  const base::TimePoint t0{};
+  EXPECT_TRUE(p->admit(outbound("201", "2125551001", t0)).allowed);
+  EXPECT_TRUE(p->admit(outbound("201", "2125551001", t0 + 1s)).allowed);
+  Admission third = p->admit(outbound("201", "12125551001", t0 + 2s));  // same number
+  EXPECT_EQ(third.rule, "national.repeat");
+  EXPECT_TRUE(p->admit(outbound("201", "2125551002", t0 + 2s)).allowed);
+  EXPECT_TRUE(p->admit(outbound("201", "2125551001", t0 + 601s)).allowed);
+}
+
+config::PolicySettings withCodes() {
+  auto s = baseSettings();
+  s.callCodePrefix = "*7";
+  s.callCodeLength = 4;
+  s.callCodes = {{"4821", "alice"}};
+  s.callCodeMaxFailures = 3;
+  s.callCodeFailureWindow = 600s;
+  s.callCodeLockout = 1800s;
+  s.rules.push_back(rule("intl-code", PolicyAction::kRequireCode, {"international"}));
+  s.rules.push_back(rule("national", PolicyAction::kAllow, {"national"}));
+  return s;
+}
+
+TEST(CallPolicy, CallCodeIsStrippedAndRequired) {
+  auto p = make(withCodes());
+  Admission a = p->admit(outbound("201", "011447700900123"));
+  EXPECT_FALSE(a.allowed);
+  EXPECT_EQ(a.reason, "Authorisation Code Required");
+  EXPECT_FALSE(a.authFailure);
+  a = p->admit(outbound("201", "*74821011447700900123"));
+  EXPECT_TRUE(a.allowed);
+  EXPECT_EQ(a.forwardUser, "011447700900123");
+  EXPECT_EQ(a.account, "alice");
+  EXPECT_EQ(a.e164, "+447700900123");
+}
+
+TEST(CallPolicy, WrongCodesLockTheAccount) {
+  auto p = make(withCodes());
+  const base::TimePoint t0{};
+  for (int i = 0; i < 3; ++i) {
+    Admission a = p->admit(outbound("201", "*70000011447700900123", t0 + std::chrono::seconds(i)));
+    EXPECT_FALSE(a.allowed);
+    EXPECT_TRUE(a.authFailure);
+    EXPECT_EQ(a.rule, "call_code");
+  }
+  // Locked: the right code is answered exactly like a wrong one.
+  Admission locked = p->admit(outbound("201", "*74821011447700900123", t0 + 10s));
+  EXPECT_FALSE(locked.allowed);
+  EXPECT_TRUE(locked.authFailure);
+  EXPECT_EQ(locked.reason, "Invalid Authorisation Code");
+  EXPECT_EQ(locked.rule, "call_code.locked");
+  EXPECT_TRUE(p->admit(outbound("202", "*74821011447700900123", t0 + 10s)).allowed);
+  EXPECT_TRUE(p->admit(outbound("201", "2125551234", t0 + 10s)).allowed);  // no code needed
+  EXPECT_TRUE(p->admit(outbound("201", "*74821011447700900123", t0 + 1811s)).allowed);
+}
+
+TEST(CallPolicy, OutboundCallerIdMustBeOurs) {
+  auto s = baseSettings();
+  s.defaultAction[0] = PolicyAction::kAllow;
+  s.ownNumbers = {"+1212555*"};
+  s.callerIdAction = config::CallerIdAction::kReject;
+  s.accounts["301"].ownNumbers = {"+13125550199"};
+  auto p = make(s);
+  auto a = outbound("201", "2125551234");
+  a.callerId = "2125550100";  // national form is fine
+  EXPECT_TRUE(p->admit(a).allowed);
+  a.callerId = "+13125550199";  // 301's number, not 201's
+  Admission r = p->admit(a);
+  EXPECT_FALSE(r.allowed);
+  EXPECT_EQ(r.rule, "caller_id");
+  a.account = "301";
+  EXPECT_TRUE(p->admit(a).allowed);
+  a.callerId = "+12125550100";
+  a.assertedId = "+447700900123";  // a spoofed PAI is checked too
+  EXPECT_FALSE(p->admit(a).allowed);
+
+  s.callerIdAction = config::CallerIdAction::kRewrite;
+  s.defaultCallerId = "+12125550100";
+  p = make(s);
+  a.account = "201";
+  a.assertedId.clear();
+  a.callerId = "+447700900123";
+  r = p->admit(a);
+  EXPECT_TRUE(r.allowed);
+  ASSERT_TRUE(r.callerIdRewrite.has_value());
+  EXPECT_EQ(*r.callerIdRewrite, "+12125550100");
+}
+
+TEST(CallPolicy, InboundCallerLists) {
+  auto s = baseSettings();
+  s.inboundDeny = {"+1900*", "+12125550666"};
+  s.rejectAnonymousInbound = true;
+  auto p = make(s);
+  CallAttempt a;
+  a.zone = transport::Zone::kTrunk;
+  a.dialled = "+12125550100";
+  a.callerId = "+13125551234";
+  EXPECT_TRUE(p->admit(a).allowed);  // trunk default: allow
+  a.callerId = "12125550666";
+  EXPECT_EQ(p->admit(a).rule, "inbound.deny");
+  a.callerId = "+19005551234";
+  EXPECT_EQ(p->admit(a).rule, "inbound.deny");
+  a.callerId = "anonymous";
+  a.anonymous = true;
+  EXPECT_EQ(p->admit(a).rule, "inbound.anonymous");
+  s.rejectAnonymousInbound = false;
+  s.inboundAllow = {"+44*"};
+  p = make(s);
+  a.anonymous = false;
+  a.callerId = "+13125551234";
+  EXPECT_EQ(p->admit(a).rule, "inbound.allow");
+  a.callerId = "+442079460000";
+  EXPECT_TRUE(p->admit(a).allowed);
+}
+
+TEST(CallPolicy, ShadowModeAdmitsAndReports) {
+  auto s = baseSettings();
+  s.enforce = false;
+  s.rules.push_back(rule("no-intl", PolicyAction::kDeny, {"international"}));
+  auto r = rule("national", PolicyAction::kAllow, {"national"});
+  r.maxConcurrent = 1;
+  s.rules.push_back(r);
+  auto p = make(s);
+  Admission a = p->admit(outbound("201", "011447700900123"));
+  EXPECT_TRUE(a.allowed);
+  EXPECT_TRUE(a.shadow);
+  EXPECT_EQ(a.rule, "no-intl");
+  EXPECT_EQ(a.code, 403);
+  EXPECT_NE(a.handle, 0u);
+  EXPECT_FALSE(p->admit(outbound("201", "2125551234")).shadow);
+  Admission over = p->admit(outbound("201", "2125551235"));
+  EXPECT_TRUE(over.allowed);
+  EXPECT_TRUE(over.shadow);
+  EXPECT_EQ(over.rule, "national.max_concurrent");
+}
+
+TEST(CallPolicy, DisabledPassesEverything) {
+  auto s = baseSettings();
+  s.enabled = false;
+  s.rules.push_back(rule("deny", PolicyAction::kDeny));
+  auto p = make(s);
+  Admission a = p->admit(outbound("201", "*7999901144"));
+  EXPECT_TRUE(a.allowed);
+  EXPECT_EQ(a.forwardUser, "*7999901144");
+}
+
+TEST(CallPolicy, MaxDurationComesFromTheRule) {
+  auto s = baseSettings();
+  auto r = rule("national", PolicyAction::kAllow, {"national"});
+  r.maxDuration = 3600s;
+  s.rules.push_back(r);
+  auto p = make(s);
+  EXPECT_EQ(p->admit(outbound("201", "2125551234")).maxDuration, 3600s);
+}
+
+TEST(CallPolicy, UnknownTimeZoneFailsToCompile) {
+  auto s = windowed("Mars/Olympus_Mons", "", 0, 60);
+  std::string error;
+  EXPECT_EQ(CallPolicy::create(s, &error), nullptr);
+  EXPECT_NE(error.find("Mars/Olympus_Mons"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace tg::guard::policy
