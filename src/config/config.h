@@ -17,6 +17,9 @@
 #include "config/cidr.h"
 #include "config/guard_config.h"
 #include "config/policy_config.h"
+#include "config/provider_auth_config.h"
+#include "config/tls_config.h"
+#include "config/accounts_config.h"
 #include "sip/validator.h"
 
 namespace tg::config {
@@ -57,6 +60,8 @@ struct Provider {
   std::vector<Cidr> allowedSources;    // defaults to the target's address
   bool allowPlaintext = false;         // required for non-TLS providers (encryption default)
   std::string domain;                  // host used in To/R-URI toward this provider
+  ProviderTls tls;                     // certificate checks (tls_config.h)
+  ProviderAuth auth;                   // credentials and registration (provider_auth_config.h)
 };
 
 struct TrunkZone {
@@ -68,6 +73,7 @@ struct TrunkZone {
 struct PublicZone {
   std::vector<Listener> listen;
   bool allowRefer = false;
+  PublicAuth auth;                     // remote phones (accounts_config.h)
 };
 
 struct TransactionTimers {
@@ -121,6 +127,8 @@ struct Config {
   DatabaseSettings database;
   GuardSettings guard;    // perimeter defense (guard_config.h)
   PolicySettings policy;  // toll-fraud call policy (policy_config.h)
+  TlsSettings tls;        // listener certificates, handshake limits (tls_config.h)
+  AccountSettings accounts;  // password policy, lockout, nonces (accounts_config.h)
 };
 
 using ConfigPtr = std::shared_ptr<const Config>;

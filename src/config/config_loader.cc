@@ -476,7 +476,7 @@ void Loader::readTrunk(const YAML::Node& node, int line, Config& c) {
     const std::string path = index(m.pathOf("providers"), i);
     MapReader p(*this, list[i], path, lineOf(list[i]),
                 {"name", "host", "port", "transport", "priority", "allowed_sources",
-                 "allow_plaintext", "domain"});
+                 "allow_plaintext", "domain", "tls", "auth"});
     if (!p.valid()) continue;
     Provider provider;
     if (!p.has("name")) {
@@ -535,6 +535,10 @@ void Loader::readTrunk(const YAML::Node& node, int line, Config& c) {
                   "by name (the networks the provider sends from)");
       }
     }
+    if (p.has("tls")) readProviderTls(p.get("tls"), p.keyLine("tls"), p.pathOf("tls"), provider);
+    if (p.has("auth")) {
+      readProviderAuth(p.get("auth"), p.keyLine("auth"), p.pathOf("auth"), provider);
+    }
     trunk.providers.push_back(std::move(provider));
   }
   std::stable_sort(trunk.providers.begin(), trunk.providers.end(),
@@ -542,11 +546,12 @@ void Loader::readTrunk(const YAML::Node& node, int line, Config& c) {
 }
 
 void Loader::readPublic(const YAML::Node& node, int line, Config& c) {
-  MapReader m(*this, node, "public", line, {"listen", "allow_refer"});
+  MapReader m(*this, node, "public", line, {"listen", "allow_refer", "auth"});
   if (!m.valid()) return;
   PublicZone zone;
   zone.listen = readListeners(m, false);
   setBool(m, "allow_refer", zone.allowRefer);
+  if (m.has("auth")) readPublicAuth(m.get("auth"), m.keyLine("auth"), zone);
   c.publicZone = std::move(zone);
 }
 
@@ -751,7 +756,7 @@ LoadResult Loader::load(const std::string& yaml) {
     } else {
       MapReader m(*this, root, "", 1,
                   {"workers", "pbx", "trunk", "public", "timers", "health", "b2bua", "tcp",
-                   "limits", "log", "database", "guard", "policy"});
+                   "limits", "log", "database", "guard", "policy", "tls", "accounts"});
       if (m.valid()) {
         setInt(m, "workers", config->workers, 1, 64);
         if (!m.has("pbx")) {
@@ -774,6 +779,8 @@ LoadResult Loader::load(const std::string& yaml) {
         if (m.has("database")) readDatabase(m.get("database"), m.keyLine("database"), *config);
         if (m.has("guard")) readGuard(m.get("guard"), m.keyLine("guard"), *config);
         if (m.has("policy")) readPolicy(m.get("policy"), m.keyLine("policy"), *config);
+        if (m.has("tls")) readTls(m.get("tls"), m.keyLine("tls"), *config);
+        if (m.has("accounts")) readAccounts(m.get("accounts"), m.keyLine("accounts"), *config);
         checkListeners();
         checkTargetsAreNotOurs();
       }

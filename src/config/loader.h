@@ -140,6 +140,16 @@ class Loader {
   void readGuardRateLimit(const YAML::Node& node, int line, GuardSettings& g);
   void readGuardOverload(const YAML::Node& node, int line, GuardSettings& g);
   void readPolicy(const YAML::Node& node, int line, Config& c);  // policy_section.cc
+  // tls_section.cc: the top-level `tls:` (listener certificates) and a provider's `tls:`.
+  void readTls(const YAML::Node& node, int line, Config& c);
+  void readProviderTls(const YAML::Node& node, int line, const std::string& path,
+                       Provider& provider);
+  // provider_auth_section.cc: a provider's `auth:` (credentials, registration).
+  void readProviderAuth(const YAML::Node& node, int line, const std::string& path,
+                        Provider& provider);
+  // accounts_section.cc: `accounts:` (password policy, lockout, nonces) and `public.auth`.
+  void readAccounts(const YAML::Node& node, int line, Config& c);
+  void readPublicAuth(const YAML::Node& node, int line, PublicZone& zone);
   // A file named in the config: relative paths are relative to the config file.
   std::string resolvePath(const std::string& path) const;
 
