@@ -124,6 +124,14 @@ db::BanRecord record(const guard::IpPrefix& network, std::string origin, std::st
   return r;
 }
 
+// A running gateway re-reads the bans within a second once it sees the edit note.
+void notifyGateway(db::BanStore& store, std::ostream& err) {
+  if (std::string e = store.noteEdited(); !e.empty()) {
+    err << "warning: saved, but a running gateway will only see it after a restart (" << e
+        << ")\n";
+  }
+}
+
 int banAdd(const BanCommandOptions& o, const Context& ctx, std::ostream& out,
            std::ostream& err) {
   std::string why;
@@ -154,6 +162,7 @@ int banAdd(const BanCommandOptions& o, const Context& ctx, std::ostream& out,
     err << "ban add: " << ctx.dbPath << ": " << e << "\n";
     return 1;
   }
+  notifyGateway(store, err);
   out << "banned " << r.network << " " << describeDuration(*duration) << "\n";
   return 0;
 }
@@ -187,6 +196,7 @@ int banRemove(const BanCommandOptions& o, const Context& ctx, std::ostream& out,
     err << "; see `trunkguard ban list`\n";
     return 1;
   }
+  notifyGateway(store, err);
   out << "removed the ban of " << network->toString() << "\n";
   return 0;
 }
@@ -270,7 +280,9 @@ int banImport(const BanCommandOptions& o, const Context& ctx, std::ostream& out,
       continue;
     }
     db::BanWrite w;
-    w.ban = record(network, "blocklist", "blocklist",
+    // Origin "manual": blocklist bans belong to guard.bans.blocklist_files, which a gateway
+    // replaces wholesale on every reload.
+    w.ban = record(network, "manual", "import",
                    "imported from " + std::filesystem::path(o.target).filename().string(),
                    *duration, now);
     writes.push_back(std::move(w));
@@ -280,6 +292,7 @@ int banImport(const BanCommandOptions& o, const Context& ctx, std::ostream& out,
     err << "ban import: " << ctx.dbPath << ": " << e << "\n";
     return 1;
   }
+  notifyGateway(store, err);
   out << "imported " << writes.size() << " network(s) from " << o.target << " "
       << describeDuration(*duration);
   if (!list.problems.empty()) out << "; " << list.problems.size() << " bad line(s) skipped";

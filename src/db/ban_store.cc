@@ -48,7 +48,8 @@ BanStore::BanStore(const std::string& path)
       upsert_(db_.prepare(kUpsertSql)),
       upsertOffence_(db_.prepare(kUpsertOffenceSql)),
       remove_(db_.prepare(kRemoveSql)),
-      dataVersion_(db_.prepare("PRAGMA data_version")),
+      editsRead_(db_.prepare("SELECT edits FROM ban_edits WHERE id = 1")),
+      editsBump_(db_.prepare("UPDATE ban_edits SET edits = edits + 1 WHERE id = 1")),
       selectActive_(db_.prepare(std::string(kSelectBans) +
                                 " WHERE expires_ms IS NULL OR expires_ms > ?1"
                                 " ORDER BY created_ms, network")),
@@ -162,16 +163,23 @@ std::string BanStore::prune(int64_t nowMs, int64_t forgetBeforeMs, int64_t* bans
   return {};
 }
 
+std::string BanStore::noteEdited() {
+  const bool ok = editsBump_.step() == Statement::Step::kDone;
+  std::string error = ok ? std::string() : editsBump_.errorMessage();
+  editsBump_.reset();
+  return note(error.empty() ? error : "ban_edits: " + error);
+}
+
 bool BanStore::changedSinceLastCheck() {
-  int64_t version = 0;
-  if (dataVersion_.step() == Statement::Step::kRow) {
-    version = dataVersion_.columnInt64(0);
+  int64_t edits = 0;
+  if (editsRead_.step() == Statement::Step::kRow) {
+    edits = editsRead_.columnInt64(0);
   } else {
-    note("data_version: " + dataVersion_.errorMessage());
+    note("ban_edits: " + editsRead_.errorMessage());
   }
-  dataVersion_.reset();
-  const bool changed = lastDataVersion_ && *lastDataVersion_ != version;
-  lastDataVersion_ = version;
+  editsRead_.reset();
+  const bool changed = lastEdits_ && *lastEdits_ != edits;
+  lastEdits_ = edits;
   return changed;
 }
 

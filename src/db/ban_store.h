@@ -2,13 +2,13 @@
 
 // Bans and the offence counts behind their escalation, in the `bans` and `ban_offences` tables
 // (migration 2). The gateway restores the unexpired bans at start-up and writes its changes
-// back; the `trunkguard ban` CLI edits the same tables, and the gateway notices through
-// changedSinceLastCheck() (PRAGMA data_version).
+// back; the `trunkguard ban` CLI edits the same tables and bumps ban_edits, and the gateway
+// notices through changedSinceLastCheck().
 //
 // Threads: every method runs synchronously on the caller's thread and may wait for the disk
 // (and for another process's write lock, up to busy_timeout). The gateway must therefore call
 // it from a housekeeping thread, never from a SIP worker: workers only touch guard::BanList,
-// whose drainChanges() hands the pending writes to that thread (guard::BanSync does both).
+// whose drainChanges() hands the pending writes to that thread (app::GuardServices does both).
 // One BanStore is used by one thread at a time.
 
 #include <cstdint>
@@ -72,9 +72,12 @@ class BanStore {
   // forgetBeforeMs. Returns "" or SQLite's message; *bansPruned counts the bans deleted.
   std::string prune(int64_t nowMs, int64_t forgetBeforeMs, int64_t* bansPruned = nullptr);
 
-  // Whether another connection (the CLI, another gateway) committed to the database since the
-  // previous call; the first call only takes the baseline and returns false. Our own writes do
-  // not count. Cheap: one PRAGMA, no table scan.
+  // Records that the bans were edited from outside the gateway (the CLI calls it after each
+  // change): bumps ban_edits.edits. Returns "" or SQLite's message.
+  std::string noteEdited();
+  // Whether the bans were edited (noteEdited, by any connection) since the previous call; the
+  // first call only takes the baseline and returns false. The gateway's own writes and the
+  // other tables' writes (events, CDRs) do not count. Cheap: one single-row read.
   bool changedSinceLastCheck();
 
   std::string lastError() const { return lastError_; }
@@ -86,13 +89,14 @@ class BanStore {
   Statement upsert_;
   Statement upsertOffence_;
   Statement remove_;
-  Statement dataVersion_;
+  Statement editsRead_;
+  Statement editsBump_;
   Statement selectActive_;
   Statement selectOffences_;
   Statement find_;
   Statement pruneBans_;
   Statement pruneOffences_;
-  std::optional<int64_t> lastDataVersion_;
+  std::optional<int64_t> lastEdits_;
   std::string lastError_;
 };
 

@@ -61,6 +61,13 @@ CREATE TABLE ban_offences (
   offences INTEGER NOT NULL,
   last_ms INTEGER NOT NULL
 );
+-- Bumped by every `trunkguard ban` edit: a running gateway re-reads the bans when it moves
+-- (its own writes, and other tables' writes, leave it alone).
+CREATE TABLE ban_edits (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  edits INTEGER NOT NULL
+);
+INSERT INTO ban_edits (id, edits) VALUES (1, 0);
 )sql"},
     Migration{3, "security_events", R"sql(
 CREATE TABLE security_events (
@@ -83,7 +90,44 @@ ALTER TABLE cdrs ADD COLUMN policy_rule TEXT NOT NULL DEFAULT '';
 ALTER TABLE cdrs ADD COLUMN cost REAL NOT NULL DEFAULT 0;
 ALTER TABLE cdrs ADD COLUMN account TEXT NOT NULL DEFAULT '';
 )sql"},
-    // Next: Migration{5, "...", R"sql(...)sql"},
+    Migration{5, "accounts", R"sql(
+-- Remote-phone accounts (src/auth/). No plaintext password is stored: one HA1 =
+-- H(username:realm:password) per digest algorithm, so a leaked row is only good for that realm.
+CREATE TABLE accounts (
+  username TEXT PRIMARY KEY,
+  realm TEXT NOT NULL,
+  ha1_md5 TEXT NOT NULL,
+  ha1_sha256 TEXT NOT NULL,
+  ha1_sha512_256 TEXT NOT NULL,
+  allowed_networks TEXT NOT NULL DEFAULT '',    -- space-separated CIDRs; empty: anywhere
+  allowed_caller_ids TEXT NOT NULL DEFAULT '',  -- space-separated; empty: the username only
+  max_registrations INTEGER NOT NULL DEFAULT 1,
+  enabled INTEGER NOT NULL DEFAULT 1,
+  created_ms INTEGER NOT NULL,
+  password_changed_time TEXT NOT NULL,
+  password_changed_ms INTEGER NOT NULL,
+  locked_until_ms INTEGER,                      -- account-wide lock; NULL: not locked
+  lock_count INTEGER NOT NULL DEFAULT 0,        -- locks so far (escalation)
+  unlocked_ms INTEGER NOT NULL DEFAULT 0        -- last `account unlock`: the gateway lifts its locks
+);
+-- Administrators of sensitive CLI actions and the admin API. The TOTP secret is stored in the
+-- clear: the database file is kept mode 0600 (db::AccountStore). last_totp_step refuses reuse.
+CREATE TABLE admin_users (
+  name TEXT PRIMARY KEY,
+  totp_secret TEXT NOT NULL,                    -- hex
+  last_totp_step INTEGER NOT NULL DEFAULT 0,
+  created_time TEXT NOT NULL,
+  created_ms INTEGER NOT NULL
+);
+-- Bumped by every change to accounts made outside the gateway (the CLI): the gateway polls it
+-- and reloads its account table.
+CREATE TABLE account_edits (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  edits INTEGER NOT NULL
+);
+INSERT INTO account_edits (id, edits) VALUES (1, 0);
+)sql"},
+    // Next: Migration{6, "...", R"sql(...)sql"},
 };
 
 }  // namespace

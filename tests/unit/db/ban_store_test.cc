@@ -117,12 +117,18 @@ TEST_F(BanStoreTest, NoticesChangesFromAnotherConnection) {
   gateway.upsert(ban("203.0.113.1/32", 5000));
   EXPECT_FALSE(gateway.changedSinceLastCheck());  // our own write
   {
+    BanStore other(path_);  // another connection writing without an edit note (events, CDRs)
+    other.upsert(ban("203.0.113.3/32", 5000));
+  }
+  EXPECT_FALSE(gateway.changedSinceLastCheck());
+  {
     BanStore cli(path_);  // what `trunkguard ban add` does
     cli.upsert(ban("203.0.113.2/32", 5000));
+    EXPECT_EQ(cli.noteEdited(), "");
   }
   EXPECT_TRUE(gateway.changedSinceLastCheck());
   EXPECT_FALSE(gateway.changedSinceLastCheck());
-  EXPECT_EQ(gateway.loadActive(0).size(), 2u);
+  EXPECT_EQ(gateway.loadActive(0).size(), 3u);
 }
 
 }  // namespace
