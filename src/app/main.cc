@@ -3,6 +3,7 @@
 #include <CLI/CLI.hpp>
 #include <iostream>
 
+#include "app/account_command.h"
 #include "app/ban_command.h"
 #include "app/cdr_command.h"
 #include "app/check_config.h"
@@ -86,6 +87,9 @@ int main(int argc, char** argv) {
       ->check(CLI::PositiveNumber);
   eventsList->add_flag("--json", eventsJson, "Machine-readable output");
 
+  // account add|passwd|list|disable|enable|unlock, admin add|verify (account_command.h)
+  auto accountCli = tg::app::addAccountCommands(app);
+
   tg::app::ExplainOptions explain;
   CLI::App* explainCmd =
       app.add_subcommand("explain", "Show how the call policy would treat a call, rule by rule");
@@ -108,6 +112,7 @@ int main(int argc, char** argv) {
   }
 
   if (runCmd->parsed()) return tg::app::runGateway(runConfig, std::cout, std::cerr);
+  if (auto rc = tg::app::runAccountCli(*accountCli, std::cin, std::cout, std::cerr)) return *rc;
   if (checkConfigCmd->parsed()) {
     return tg::app::runCheckConfig(checkConfigPath, std::cout, std::cerr);
   }

@@ -1,19 +1,188 @@
 // The `accounts:` section and `public.auth` (accounts_config.h).
 
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <limits>
+
 #include "config/loader.h"
 
 namespace tg::config::detail {
+namespace {
+
+constexpr int64_t kTenYearsS = int64_t{10} * 366 * 24 * 3600;
+
+// The lockout growth factor: a number that may have a fraction.
+std::optional<double> readLockoutFactor(Loader& loader, const MapReader& m) {
+  const YAML::Node v = m.get("factor");
+  if (!v.IsDefined()) return std::nullopt;
+  const int line = Loader::valueLine(m, "factor");
+  const std::string path = m.pathOf("factor");
+  const std::string range = "a number from 1 to 100 (1: every lock lasts duration_s)";
+  if (!v.IsScalar() || isQuoted(v)) {
+    loader.error(line, path, "expected " + range + ", got " + describe(v));
+    return std::nullopt;
+  }
+  const std::string& text = v.Scalar();
+  double value = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (text.empty() || ec != std::errc() || end != text.data() + text.size() ||
+      !std::isfinite(value)) {
+    loader.error(line, path, "expected " + range + ", got '" + text + "'");
+    return std::nullopt;
+  }
+  if (value < 1 || value > 100) {
+    loader.error(line, path, text + " is out of range; use " + range);
+    return std::nullopt;
+  }
+  return value;
+}
+
+// Realms are quoted into every challenge: keep them to printable ASCII without quotes.
+bool isRealmText(const std::string& s) {
+  for (const char c : s) {
+    const auto b = static_cast<unsigned char>(c);
+    if (b < 0x20 || b >= 0x7f || c == '"' || c == '\\') return false;
+  }
+  return !s.empty();
+}
+
+}  // namespace
 
 void Loader::readAccounts(const YAML::Node& node, int line, Config& c) {
-  MapReader m(*this, node, "accounts", line, {});
-  (void)m;
-  (void)c;
+  MapReader m(*this, node, "accounts", line, {"password", "lockout", "nonce", "algorithms"});
+  if (!m.valid()) return;
+  AccountSettings& a = c.accounts;
+
+  if (m.has("password")) {
+    MapReader p(*this, m.get("password"), m.pathOf("password"), m.keyLine("password"),
+                {"min_length", "min_classes", "dictionary_check", "max_age_days", "warn_days",
+                 "refuse_expired"});
+    if (p.valid()) {
+      PasswordPolicySettings& s = a.password;
+      setInt(p, "min_length", s.minLength, 8, 128);
+      setInt(p, "min_classes", s.minClasses, 1, 4);
+      setBool(p, "dictionary_check", s.dictionaryCheck);
+      setInt(p, "max_age_days", s.maxAgeDays, 0, 3650);
+      setInt(p, "warn_days", s.warnDays, 0, 365);
+      setBool(p, "refuse_expired", s.refuseExpired);
+      if (s.refuseExpired && s.maxAgeDays == 0) {
+        warn(valueLine(p, "refuse_expired"), p.pathOf("refuse_expired"),
+             "has no effect while max_age_days is 0 (passwords never expire)");
+      }
+    }
+  }
+
+  if (m.has("lockout")) {
+    MapReader l(*this, m.get("lockout"), m.pathOf("lockout"), m.keyLine("lockout"),
+                {"failures", "window_s", "duration_s", "factor", "max_duration_s", "per_source",
+                 "account_failures", "source_failures", "max_tracked"});
+    if (l.valid()) {
+      LockoutSettings& s = a.lockout;
+      setInt(l, "failures", s.failures, 1, 1000);
+      setDuration(l, "window_s", s.window, 1, kTenYearsS);
+      setDuration(l, "duration_s", s.duration, 1, kTenYearsS);
+      if (auto f = readLockoutFactor(*this, l)) s.factor = *f;
+      setDuration(l, "max_duration_s", s.maxDuration, 1, kTenYearsS);
+      setBool(l, "per_source", s.perSource);
+      setInt(l, "account_failures", s.accountFailures, 0, 1000000);
+      setInt(l, "source_failures", s.sourceFailures, 0, 1000000);
+      setInt(l, "max_tracked", s.maxTracked, 1000, 10000000);
+      if (s.maxDuration < s.duration) {
+        const std::string key = l.has("max_duration_s") ? "max_duration_s" : "duration_s";
+        error(valueLine(l, key), l.pathOf(key),
+              "max_duration_s (" + std::to_string(s.maxDuration.count()) +
+                  ") is shorter than duration_s (" + std::to_string(s.duration.count()) +
+                  "); the cap must be at least the first lock");
+      }
+      if (s.perSource && s.accountFailures != 0 && s.accountFailures < s.failures) {
+        const std::string key = l.has("account_failures") ? "account_failures" : "failures";
+        error(valueLine(l, key), l.pathOf(key),
+              "account_failures (" + std::to_string(s.accountFailures) + ") is below failures (" +
+                  std::to_string(s.failures) +
+                  "); the lock everywhere must need at least as many failures as the lock of "
+                  "one source (or set it to 0)");
+      }
+    }
+  }
+
+  if (m.has("nonce")) {
+    MapReader n(*this, m.get("nonce"), m.pathOf("nonce"), m.keyLine("nonce"),
+                {"lifetime_s", "secret_file", "max_tracked"});
+    if (n.valid()) {
+      NonceSettings& s = a.nonce;
+      setDuration(n, "lifetime_s", s.lifetime, 10, 86400);
+      setInt(n, "max_tracked", s.maxTracked, 1000, 10000000);
+      if (n.has("secret_file")) {
+        if (auto file = readString(n, "secret_file")) {
+          if (file->empty()) {
+            error(valueLine(n, "secret_file"), n.pathOf("secret_file"),
+                  "is empty; name a file of at least 32 random bytes (e.g. head -c 32 "
+                  "/dev/urandom > nonce.key), or remove the key for a per-process secret");
+          } else {
+            s.secretFile = resolvePath(*file);
+          }
+        }
+      }
+    }
+  }
+
+  if (m.has("algorithms")) {
+    std::vector<sip::DigestAlgorithm> algorithms;
+    const auto items = readStringList(m, "algorithms");
+    for (const auto& item : items) {
+      const auto alg = sip::parseDigestAlgorithm(item.value);
+      if (item.value.empty() || !alg || sip::isSession(*alg)) {
+        error(item.line, item.path,
+              "unknown digest algorithm '" + item.value + "'; use SHA-512-256, SHA-256 or MD5");
+        continue;
+      }
+      if (std::find(algorithms.begin(), algorithms.end(), *alg) != algorithms.end()) {
+        error(item.line, item.path, "'" + item.value + "' is listed twice; keep one");
+        continue;
+      }
+      algorithms.push_back(*alg);
+    }
+    const YAML::Node v = m.get("algorithms");
+    if (!algorithms.empty()) {
+      a.algorithms = std::move(algorithms);
+    } else if (v.IsNull() || (v.IsSequence() && v.size() == 0)) {
+      error(valueLine(m, "algorithms"), m.pathOf("algorithms"),
+            "is empty; list at least one of SHA-512-256, SHA-256, MD5");
+    }
+  }
 }
 
 void Loader::readPublicAuth(const YAML::Node& node, int line, PublicZone& zone) {
-  MapReader m(*this, node, "public.auth", line, {});
-  (void)m;
-  (void)zone;
+  MapReader m(*this, node, "public.auth", line, {"mode", "realm"});
+  if (!m.valid()) return;
+  PublicAuth& auth = zone.auth;
+  if (m.has("mode")) {
+    if (auto mode = readString(m, "mode")) {
+      if (*mode == "gateway") {
+        auth.mode = PublicAuthMode::kGateway;
+      } else if (*mode == "pbx") {
+        auth.mode = PublicAuthMode::kPbx;
+      } else {
+        error(valueLine(m, "mode"), m.pathOf("mode"),
+              "unknown value '" + *mode +
+                  "'; use gateway (trunkguard checks the phones' passwords) or pbx (the PBX "
+                  "does, trunkguard counts its failures)");
+      }
+    }
+  }
+  if (m.has("realm")) {
+    if (auto realm = readString(m, "realm")) {
+      if (!isRealmText(*realm)) {
+        error(valueLine(m, "realm"), m.pathOf("realm"),
+              "'" + *realm +
+                  "' is not a usable realm; use printable text without quotes, "
+                  "e.g. sip.example.com");
+      } else {
+        auth.realm = *realm;
+      }
+    }
+  }
 }
 
 }  // namespace tg::config::detail

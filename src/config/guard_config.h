@@ -79,8 +79,10 @@ struct RateLimitSettings : FilterSwitches {
   ZoneRateLimit pbx;
   ZoneRateLimit trunk;
   ZoneRateLimit publicZone{{5, 10, 5, 20}, {100, 500, 200, 1000}};
-  // The PBX and providers: over it they get 503 + Retry-After. Generous: a busy trunk.
-  MethodRates trustedPerSource{500, 500, 500, 500};
+  // The PBX and providers (and guard.trusted): unlimited unless set, since a busy trunk must
+  // never be throttled by its own gateway by surprise. Over a set limit they get 503 +
+  // Retry-After, never silence or a ban.
+  MethodRates trustedPerSource;
   int banAfterViolations = 3;    // windows over the limit before an untrusted source is banned
   size_t maxSources = 65536;     // per worker; the least recently seen is forgotten first
 };

@@ -61,7 +61,7 @@ TEST(GuardFiltersConfig, DefaultsAreSafeForAPublicGateway) {
   EXPECT_DOUBLE_EQ(g.rateLimit.publicZone.perSource.other, 20);
   EXPECT_DOUBLE_EQ(g.rateLimit.pbx.perSource.invite, 0);  // trusted peers only
   EXPECT_DOUBLE_EQ(g.rateLimit.trunk.perSource.invite, 0);
-  EXPECT_DOUBLE_EQ(g.rateLimit.trustedPerSource.invite, 500);
+  EXPECT_DOUBLE_EQ(g.rateLimit.trustedPerSource.invite, 0);  // trusted peers: unlimited
   EXPECT_EQ(g.rateLimit.window, std::chrono::milliseconds(1000));
   EXPECT_TRUE(g.overload.enabled);
   EXPECT_EQ(g.overload.retryAfterS, 5u);

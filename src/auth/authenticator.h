@@ -1,0 +1,86 @@
+#pragma once
+
+// `public.auth.mode: gateway`: trunkguard itself authenticates every request from the public
+// zone before anything reaches the PBX. One call per request; the answer says what to do.
+//
+// Every way of failing (unknown user, wrong password, disabled account, source outside the
+// account's networks, locked account) produces the same answer: a fresh challenge, built the
+// same way, after the same hashing work (an unknown user is checked against a dummy HA1). So
+// neither svwar (which looks for user-dependent answers) nor svcrack (which looks for the
+// password that gets a 200) learns anything once an account is locked.
+//
+// Thread-safe (DigestServer, Lockout and AccountDirectory are).
+
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "auth/account.h"
+#include "auth/digest_server.h"
+#include "auth/lockout.h"
+#include "auth/password_policy.h"
+#include "base/address.h"
+#include "transport/transport.h"
+
+namespace tg::auth {
+
+struct AuthRequest {
+  std::string_view method;  // "REGISTER", "INVITE", ...
+  // The values of the request's Authorization headers (REGISTER) or Proxy-Authorization
+  // headers (everything else; see credentialsHeader()). Empty: none sent.
+  std::span<const std::string_view> credentials;
+  base::Address source;
+  transport::Zone zone = transport::Zone::kPublic;
+  // The caller ID the request asserts (the From user of an INVITE), checked against the
+  // account's allowed caller IDs; empty: not checked (REGISTER).
+  std::string_view callerId;
+};
+
+struct AuthDecision {
+  enum class Action : uint8_t {
+    kAccept,     // authenticated: relay it as `account`
+    kChallenge,  // answer `status` with one `challengeHeader` per entry of `challenges`
+    kReject,     // answer `status` `reasonPhrase`, no challenge
+  };
+  Action action = Action::kChallenge;
+  int status = 401;
+  std::string_view reasonPhrase = "Unauthorized";
+  std::string_view challengeHeader = "WWW-Authenticate";
+  std::vector<std::string> challenges;
+  DigestCheck check = DigestCheck::kMalformed;  // what the digest check found (logs, metrics)
+  // kAccept: the account (valid while `keep` is held), and the days until its password expires
+  // when inside the warning period (add a Warning header or log it).
+  const Account* account = nullptr;
+  std::shared_ptr<const AccountDirectory::Map> keep;
+  std::optional<int> passwordDaysLeft;
+};
+
+class GatewayAuthenticator {
+ public:
+  // Everything must outlive this object.
+  GatewayAuthenticator(const AccountDirectory& accounts, DigestServer& digest, Lockout& lockout,
+                       const PasswordPolicy& policy, const base::Clock& clock);
+
+  AuthDecision authenticate(const AuthRequest& request);
+
+  // 401 + WWW-Authenticate / Authorization for REGISTER (a registrar), 407 +
+  // Proxy-Authenticate / Proxy-Authorization for everything else (a proxy's position).
+  static int challengeStatus(std::string_view method);
+  static std::string_view challengeHeader(std::string_view method);
+  static std::string_view credentialsHeader(std::string_view method);
+
+ private:
+  AuthDecision challenge(std::string_view method, const base::Address& source, bool stale,
+                         DigestCheck check) const;
+
+  const AccountDirectory& accounts_;
+  DigestServer& digest_;
+  Lockout& lockout_;
+  const PasswordPolicy& policy_;
+  const base::Clock& clock_;
+};
+
+}  // namespace tg::auth
