@@ -95,7 +95,8 @@ Verdict Guard::checkRequest(const sip::Message& request, const transport::Packet
       continue;
     }
     BanResult ban;
-    if (v.ban && !r.trusted) {
+    // bans.enabled false: filters still block, but nobody is banned automatically.
+    if (v.ban && !r.trusted && config_->guard.bans.enabled) {
       ban = bans_.ban(packet.source, v.rule, v.reason, BanOrigin::kAuto, packet.received);
       if (ban.banned()) {
         ++stats_.bansIssued;
