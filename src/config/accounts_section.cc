@@ -12,31 +12,6 @@ namespace {
 
 constexpr int64_t kTenYearsS = int64_t{10} * 366 * 24 * 3600;
 
-// The lockout growth factor: a number that may have a fraction.
-std::optional<double> readLockoutFactor(Loader& loader, const MapReader& m) {
-  const YAML::Node v = m.get("factor");
-  if (!v.IsDefined()) return std::nullopt;
-  const int line = Loader::valueLine(m, "factor");
-  const std::string path = m.pathOf("factor");
-  const std::string range = "a number from 1 to 100 (1: every lock lasts duration_s)";
-  if (!v.IsScalar() || isQuoted(v)) {
-    loader.error(line, path, "expected " + range + ", got " + describe(v));
-    return std::nullopt;
-  }
-  const std::string& text = v.Scalar();
-  double value = 0;
-  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (text.empty() || ec != std::errc() || end != text.data() + text.size() ||
-      !std::isfinite(value)) {
-    loader.error(line, path, "expected " + range + ", got '" + text + "'");
-    return std::nullopt;
-  }
-  if (value < 1 || value > 100) {
-    loader.error(line, path, text + " is out of range; use " + range);
-    return std::nullopt;
-  }
-  return value;
-}
 
 // Realms are quoted into every challenge: keep them to printable ASCII without quotes.
 bool isRealmText(const std::string& s) {
@@ -82,7 +57,10 @@ void Loader::readAccounts(const YAML::Node& node, int line, Config& c) {
       setInt(l, "failures", s.failures, 1, 1000);
       setDuration(l, "window_s", s.window, 1, kTenYearsS);
       setDuration(l, "duration_s", s.duration, 1, kTenYearsS);
-      if (auto f = readLockoutFactor(*this, l)) s.factor = *f;
+      if (auto f = readNumber(l, "factor", 1, 100,
+                              "a number from 1 to 100 (1: every lock lasts duration_s)")) {
+        s.factor = *f;
+      }
       setDuration(l, "max_duration_s", s.maxDuration, 1, kTenYearsS);
       setBool(l, "per_source", s.perSource);
       setInt(l, "account_failures", s.accountFailures, 0, 1000000);

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cmath>
 #include <cerrno>
 #include <charconv>
 #include <cstring>
@@ -227,6 +228,32 @@ std::optional<int64_t> Loader::readInt(const MapReader& m, std::string_view key,
   }
   if (value < min || value > max) {
     error(line, path, std::to_string(value) + " is out of range; use " + range);
+    return std::nullopt;
+  }
+  return value;
+}
+
+std::optional<double> Loader::readNumber(const MapReader& m, std::string_view key, double min,
+                                         double max, const std::string& range) {
+  const YAML::Node v = m.get(key);
+  if (!v.IsDefined()) return std::nullopt;
+  const int line = valueLine(m, key);
+  const std::string path = m.pathOf(key);
+  if (!v.IsScalar() || isQuoted(v)) {
+    error(line, path, "expected " + range + ", got " + describe(v));
+    return std::nullopt;
+  }
+  const std::string& text = v.Scalar();
+  double value = 0;
+  const char* begin = text.data() + (!text.empty() && text.front() == '+' ? 1 : 0);
+  const auto [end, ec] = std::from_chars(begin, text.data() + text.size(), value);
+  if (text.empty() || ec != std::errc() || end != text.data() + text.size() ||
+      !std::isfinite(value)) {
+    error(line, path, "expected " + range + ", got '" + text + "'");
+    return std::nullopt;
+  }
+  if (value < min || value > max) {
+    error(line, path, text + " is out of range; use " + range);
     return std::nullopt;
   }
   return value;

@@ -37,32 +37,6 @@ bool isCountryCode(std::string_view code) {
   return false;
 }
 
-// A number that may have a fraction (rates, ratios); reports its own error.
-std::optional<double> readNumber(Loader& loader, const MapReader& m, std::string_view key,
-                                 double min, double max, const std::string& range) {
-  const YAML::Node v = m.get(key);
-  if (!v.IsDefined()) return std::nullopt;
-  const int line = Loader::valueLine(m, key);
-  const std::string path = m.pathOf(key);
-  if (!v.IsScalar() || isQuoted(v)) {
-    loader.error(line, path, "expected " + range + ", got " + describe(v));
-    return std::nullopt;
-  }
-  const std::string& text = v.Scalar();
-  double value = 0;
-  const char* begin = text.data() + (!text.empty() && text.front() == '+' ? 1 : 0);
-  const auto [end, ec] = std::from_chars(begin, text.data() + text.size(), value);
-  if (text.empty() || ec != std::errc() || end != text.data() + text.size() ||
-      !std::isfinite(value)) {
-    loader.error(line, path, "expected " + range + ", got '" + text + "'");
-    return std::nullopt;
-  }
-  if (value < min || value > max) {
-    loader.error(line, path, text + " is out of range; use " + range);
-    return std::nullopt;
-  }
-  return value;
-}
 
 void readSwitches(Loader& loader, const MapReader& m, FilterSwitches& s) {
   loader.setBool(m, "enabled", s.enabled);
@@ -116,10 +90,10 @@ void readMethodRates(Loader& loader, const MapReader& parent, std::string_view k
   if (!m.valid()) return;
   const std::string range = "requests per second >= 0 (0: unlimited)";
   constexpr double kMax = 1e7;
-  if (auto v = readNumber(loader, m, "invite", 0, kMax, range)) out.invite = *v;
-  if (auto v = readNumber(loader, m, "register", 0, kMax, range)) out.registration = *v;
-  if (auto v = readNumber(loader, m, "options", 0, kMax, range)) out.options = *v;
-  if (auto v = readNumber(loader, m, "other", 0, kMax, range)) out.other = *v;
+  if (auto v = loader.readNumber(m, "invite", 0, kMax, range)) out.invite = *v;
+  if (auto v = loader.readNumber(m, "register", 0, kMax, range)) out.registration = *v;
+  if (auto v = loader.readNumber(m, "options", 0, kMax, range)) out.options = *v;
+  if (auto v = loader.readNumber(m, "other", 0, kMax, range)) out.other = *v;
 }
 
 void readZoneRateLimit(Loader& loader, const MapReader& parent, std::string_view key,
@@ -214,7 +188,7 @@ void Loader::readGuardScanner(const YAML::Node& node, int line, GuardSettings& g
   // Each source keeps one hash more than this in place (ScannerFilter::kMaxDistinctUsers).
   setInt(m, "max_distinct_users", s.maxDistinctUsers, 1, 31);
   setInt(m, "max_options", s.maxOptions, 1, 65534);
-  if (auto v = readNumber(*this, m, "max_failure_ratio", 0, 1, "a number from 0 to 1")) {
+  if (auto v = readNumber(m, "max_failure_ratio", 0, 1, "a number from 0 to 1")) {
     s.maxFailureRatio = *v;
   }
   setInt(m, "min_responses_for_ratio", s.minResponsesForRatio, 1, 65535);
@@ -244,7 +218,7 @@ void Loader::readGuardOverload(const YAML::Node& node, int line, GuardSettings& 
   OverloadSettings& o = g.overload;
   readSwitches(*this, m, o);
   // Below 20% the resume mark (10 points lower) would be too close to idle to ever be reached.
-  if (auto v = readNumber(*this, m, "cpu_percent", 20, 100, "a percentage from 20 to 100")) {
+  if (auto v = readNumber(m, "cpu_percent", 20, 100, "a percentage from 20 to 100")) {
     o.cpuPercent = *v;
   }
   setInt(m, "queue_datagrams", o.queueDatagrams, 1, kIntMax);

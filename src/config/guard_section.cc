@@ -13,31 +13,6 @@ namespace {
 constexpr int64_t kIntMax = std::numeric_limits<int32_t>::max();
 constexpr int64_t kTenYearsS = int64_t{10} * 366 * 24 * 3600;
 
-// The ban escalation factor: a number that may have a fraction.
-std::optional<double> readFactor(Loader& loader, const MapReader& m, std::string_view key) {
-  const YAML::Node v = m.get(key);
-  if (!v.IsDefined()) return std::nullopt;
-  const int line = Loader::valueLine(m, key);
-  const std::string path = m.pathOf(key);
-  const std::string range = "a number from 1 to 100 (1: every ban lasts duration_s)";
-  if (!v.IsScalar() || isQuoted(v)) {
-    loader.error(line, path, "expected " + range + ", got " + describe(v));
-    return std::nullopt;
-  }
-  const std::string& text = v.Scalar();
-  double value = 0;
-  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (text.empty() || ec != std::errc() || end != text.data() + text.size() ||
-      !std::isfinite(value)) {
-    loader.error(line, path, "expected " + range + ", got '" + text + "'");
-    return std::nullopt;
-  }
-  if (value < 1 || value > 100) {
-    loader.error(line, path, text + " is out of range; use " + range);
-    return std::nullopt;
-  }
-  return value;
-}
 
 }  // namespace
 
@@ -63,7 +38,10 @@ void Loader::readGuardBans(const YAML::Node& node, int line, GuardSettings& g) {
   BanSettings& b = g.bans;
   setBool(m, "enabled", b.enabled);
   setDuration(m, "duration_s", b.duration, 1, kTenYearsS);
-  if (auto v = readFactor(*this, m, "factor")) b.factor = *v;
+  if (auto v = readNumber(m, "factor", 1, 100,
+                          "a number from 1 to 100 (1: every ban lasts duration_s)")) {
+    b.factor = *v;
+  }
   setDuration(m, "max_duration_s", b.maxDuration, 1, kTenYearsS);
   setDuration(m, "forget_after_s", b.forgetAfter, 1, kTenYearsS);
   if (b.maxDuration < b.duration) {

@@ -89,6 +89,9 @@ class Loader {
   std::optional<int64_t> readInt(const MapReader& m, std::string_view key, int64_t min,
                                  int64_t max);
   std::optional<bool> readBool(const MapReader& m, std::string_view key);
+  // A number that may have a fraction (rates, ratios, factors); `range` says what is accepted.
+  std::optional<double> readNumber(const MapReader& m, std::string_view key, double min,
+                                   double max, const std::string& range);
   std::optional<std::string> readString(const YAML::Node& v, int line, const std::string& path);
   std::optional<std::string> readString(const MapReader& m, std::string_view key) {
     return readString(m.get(key), valueLine(m, key), m.pathOf(key));
