@@ -19,6 +19,14 @@ Modes (see docs/benchmarks.md, "End-to-end load (gateway core)"):
   --concurrent N
                 N concurrent long calls (ramped at --concurrent-rate), holds them
                 --plateau s, reports the SUT's memory growth per active call.
+  --trunk-tls   every SUT is measured twice in the same run: as above, and with the provider
+                reached over TLS (PBX still over UDP): stunnel terminates TLS in front of the
+                sipp UAS (sipp has no TLS), the SUT keeps one long-lived TLS connection to it,
+                its certificate verified against a test CA. Kamailio runs with its tls module
+                (kamailio.cfg -A WITH_TLS). Prints "cpu per call ... tls/udp" and then new TLS
+                handshakes per second per SUT core (--handshake-seconds of connect + TLS 1.3
+                handshake + close against the SUT's tls:// listener, from --handshake-clients
+                processes).
   --policy builtin | FILE.json
                 trunkguard runs with the toll-fraud call policy on: `builtin` is 200 rules
                 (the benchmark's calls match the last one, with a concurrency limit and a daily
@@ -41,6 +49,7 @@ sys.path.insert(0, os.path.join(REPO, "tests", "integration"))
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 
 import harness  # noqa: E402
+import tls_helpers  # noqa: E402
 
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 
@@ -196,18 +205,45 @@ class Bench:
         self.kind = kind
         self.workdir = os.path.join(workdir, kind)
         os.makedirs(self.workdir, exist_ok=True)
-        self.topo = harness.Topology()
+        self.tls = kind.endswith("+tls")
+        self.topo = harness.Topology(trunk_transport="tls" if self.tls else "udp")
         self.sut = None
         self.uas = None
+        self.edge = None  # stunnel in front of the UAS (--trunk-tls)
         self.runs = 0
         # Extra settings for the SUT (run_dos.py adds a public listener and a guard section).
         self.gateway_args = {}
         self.kamailio_args = {}
 
+    def setup_tls(self):
+        """The provider's TLS edge: stunnel on prov1_port (where the SUT sends) in front of the
+        sipp UAS over TCP on a port of its own; the SUT's certificate and its trust in the CA."""
+        self.pki = tls_helpers.make_pki(self.workdir)
+        t = self.topo
+        self.uas_port = harness.free_port(t.prov1_host)
+        cert, key = self.pki["server"]
+        if self.kind.startswith("trunkguard"):
+            self.gateway_args["providers"] = [
+                {"name": "carrier-a", "host": t.prov1_host, "port": t.prov1_port,
+                 "transport": "tls", "priority": 10, "tls": {"ca_file": self.pki["ca"]}}]
+            self.gateway_args.setdefault("extra", {})["tls"] = {"certificate": cert,
+                                                                "private_key": key}
+        else:
+            cfg = os.path.join(self.workdir, "kamailio-tls.cfg")
+            with open(cfg, "w") as f:
+                f.write(f"[server:default]\nmethod = TLSv1.2+\nverify_certificate = no\n"
+                        f"require_certificate = no\ncertificate = {cert}\n"
+                        f"private_key = {key}\n\n"
+                        f"[client:default]\nmethod = TLSv1.2+\nverify_certificate = yes\n"
+                        f"require_certificate = yes\nca_list = {self.pki['ca']}\n")
+            self.kamailio_args["defines"] = ["WITH_TCP", "WITH_TLS", f'TLS_CFG="{cfg}"']
+
     def start(self):
         a = self.args
         if self.kind == "trunkguard+policy":
             self.gateway_args.setdefault("extra", {})["policy"] = policy_section(a, self.workdir)
+        if self.tls:
+            self.setup_tls()
         if self.kind.startswith("trunkguard"):
             self.sut = harness.Gateway(a.binary, self.workdir, self.topo, name="trunkguard",
                                        workers=a.workers, log_level=a.log_level,
@@ -219,12 +255,21 @@ class Bench:
         self.sut.start(ready_timeout=15)
         # The provider: answers every call (180, 200), waits for the BYE. Runs until stopped.
         self.uas = harness.Sipp("uas", "uas_basic.xml", self.workdir,
-                                local_ip=self.topo.prov1_host, local_port=self.topo.prov1_port,
+                                local_ip=self.topo.prov1_host,
+                                local_port=self.uas_port if self.tls else self.topo.prov1_port,
+                                transport="t1" if self.tls else "u1",
+                                contact=f"{self.topo.prov1_host}:{self.topo.prov1_port}",
                                 timeout_s=a.max_seconds, trace_msg=False, stat_freq_s=5,
                                 extra=["-buff_size", "8388608", "-max_recv_loops", "10000",
                                        "-max_sched_loops", "10000"])
         self.uas.start()
         self.uas.wait_listening()
+        if self.tls:
+            self.edge = tls_helpers.Stunnel(self.workdir, "provider-edge",
+                                            (self.topo.prov1_host, self.topo.prov1_port),
+                                            (self.topo.prov1_host, self.uas_port),
+                                            cert=self.pki["server"], debug=3)
+            self.edge.start()
         if a.warmup_calls:
             self.calls(rate=min(500, a.rate), calls=a.warmup_calls, hold_ms=a.hold_ms,
                        name="warmup")
@@ -252,6 +297,7 @@ class Bench:
         cpu0 = cpu_seconds(pids)
         mem0 = memory_kb(pids)
         gen0 = cpu_seconds([self.uas.proc.pid])
+        edge0 = cpu_seconds([self.edge.proc.pid]) if self.edge else 0.0
         drops0 = udp_rcvbuf_errors()
         busy0, total0 = machine_cpu()
         t0 = time.time()
@@ -262,6 +308,7 @@ class Bench:
         cpu1 = cpu_seconds(pids)
         mem1 = memory_kb(pids)
         gen1 = cpu_seconds([self.uas.proc.pid])
+        edge1 = cpu_seconds([self.edge.proc.pid]) if self.edge else 0.0
         drops1 = udp_rcvbuf_errors()
         busy1, total1 = machine_cpu()
         ncpu = os.cpu_count() or 1
@@ -286,6 +333,7 @@ class Bench:
             "sipp_retransmissions": int(res.stats.get("Retransmissions(C)", 0) or 0),
             "udp_rcvbuf_drops": drops1 - drops0,
             "uas_cpu_s": round(gen1 - gen0, 2),
+            "tls_edge_cpu_s": round(edge1 - edge0, 2) if self.edge else None,
             "machine_busy_pct": round(100.0 * (busy1 - busy0) / max(total1 - total0, 1), 1),
             "machine_cpus": ncpu,
         }
@@ -337,11 +385,57 @@ class Bench:
             "samples": samples,
         }
 
+    def handshakes(self, seconds, clients):
+        """New TLS handshakes against the SUT's tls:// listener: `clients` processes each
+        connect, handshake (TLS 1.3, certificate verified) and close in a loop for `seconds`.
+        Returns handshakes per second and per second of SUT CPU (= per core)."""
+        import multiprocessing
+        pids = process_tree(self.sut.pid)
+        cpu0 = cpu_seconds(pids)
+        t0 = time.time()
+        with multiprocessing.Pool(clients) as pool:
+            counts = pool.starmap(handshake_loop, [(self.topo.trunk_side_addr(), self.pki["ca"],
+                                                    seconds)] * clients)
+        elapsed = time.time() - t0
+        cpu = cpu_seconds(process_tree(self.sut.pid)) - cpu0
+        done = sum(c[0] for c in counts)
+        failed = sum(c[1] for c in counts)
+        return {"sut": self.kind, "name": "handshakes", "handshakes": done, "failed": failed,
+                "clients": clients, "elapsed_s": round(elapsed, 2), "cpu_s": round(cpu, 3),
+                "handshakes_per_s": round(done / elapsed, 1),
+                "handshakes_per_cpu_s": round(done / cpu, 1) if cpu > 0 else None,
+                "cpu_util_pct": round(100.0 * cpu / elapsed, 1)}
+
     def stop(self):
+        if self.edge is not None:
+            self.edge.stop()
         if self.uas is not None:
             self.uas.stop()
         if self.sut is not None and self.sut.proc is not None:
             self.sut.stop(timeout=15, require_clean=False)
+
+
+def handshake_loop(addr, ca, seconds):
+    """One client process of Bench.handshakes: (completed, failed) handshakes."""
+    import socket
+    import ssl
+    ctx = ssl.create_default_context(cafile=ca)
+    ctx.minimum_version = ssl.TLSVersion.TLSv1_3
+    ctx.check_hostname = False  # the certificate is for 127.0.0.1 and localhost; chain checked
+    done = failed = 0
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        try:
+            with socket.create_connection(addr, timeout=2) as raw:
+                raw.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00"
+                               b"\x00\x00")  # RST on close: no TIME_WAIT pile-up
+                with ctx.wrap_socket(raw) as tls:
+                    tls.do_handshake()
+                    done += 1
+        except (OSError, ssl.SSLError):
+            failed += 1
+            time.sleep(0.001)
+    return done, failed
 
 
 # ----------------------------------------------------------------------------------------------
@@ -367,10 +461,12 @@ def print_run(r):
           f"{r['rss_kb_after'] / 1024:.1f} MB, PSS {r['pss_kb_after'] / 1024:.1f} MB over "
           f"{r['processes']} process(es)" + (f"; ERROR {r['error']}" if r.get("error") else ""),
           flush=True)
+    edge = (f", provider TLS edge (stunnel) {r['tls_edge_cpu_s']} s CPU"
+            if r.get("tls_edge_cpu_s") is not None else "")
     print(f"             conditions: {r['sipp_retransmissions']} sipp retransmissions, "
           f"{r['udp_rcvbuf_drops']} UDP receive-buffer drops (kernel, all sockets), machine "
           f"{r['machine_busy_pct']}% busy over {r['machine_cpus']} CPUs, provider sipp "
-          f"{r['uas_cpu_s']} s CPU", flush=True)
+          f"{r['uas_cpu_s']} s CPU{edge}", flush=True)
     if r["udp_rcvbuf_drops"] or r["sipp_retransmissions"] > 0.01 * max(r["created"], 1):
         print("             WARNING: datagrams were dropped or retransmitted: the numbers above "
               "include overload of the machine or of the load generator, not only the SUT",
@@ -385,6 +481,37 @@ def ratio_line(results):
     ratio = f"{y / x:.2f}" if x and y else "n/a"
     return (f"cpu per call: trunkguard {fmt(x, ' us')}, kamailio {fmt(y, ' us')}, "
             f"ratio Y/X {ratio}")
+
+
+def tls_lines(results):
+    """--trunk-tls: CPU per call over UDP and TLS per SUT, and the handshake rates."""
+    def pick(kind, key, name=None):
+        vals = [r[key] for r in results if r.get("sut") == kind and r.get(key) is not None
+                and (name is None or r.get("name") == name)]
+        return vals[-1] if vals else None
+    lines = []
+    parts = []
+    for base in ("trunkguard", "kamailio"):
+        u, t = pick(base, "cpu_us_per_call"), pick(base + "+tls", "cpu_us_per_call")
+        if u is None and t is None:
+            continue
+        ratio = f"{t / u:.2f}" if u and t else "n/a"
+        parts.append(f"{base} udp {fmt(u, ' us')}, tls {fmt(t, ' us')} (tls/udp {ratio})")
+    lines.append("cpu per call: " + "; ".join(parts))
+    tg, ka = pick("trunkguard+tls", "cpu_us_per_call"), pick("kamailio+tls", "cpu_us_per_call")
+    if tg and ka:
+        lines.append(f"tls cpu per call: trunkguard {fmt(tg, ' us')}, kamailio {fmt(ka, ' us')}, "
+                     f"trunkguard/kamailio {tg / ka:.2f}")
+    for kind in ("trunkguard+tls", "kamailio+tls"):
+        h = next((r for r in results if r.get("sut") == kind and r.get("name") == "handshakes"),
+                 None)
+        if h:
+            name = kind.split("+")[0]
+            lines.append(f"new tls handshakes: {name} {fmt(h['handshakes_per_cpu_s'])}"
+                         f" per core-second ({h['handshakes_per_s']}/s achieved at "
+                         f"{h['cpu_util_pct']}% of a core, {h['clients']} client processes, "
+                         f"{h['failed']} failed)")
+    return lines
 
 
 def policy_line(results):
@@ -459,6 +586,13 @@ def parse_args():
                    help="seconds at full occupancy for --concurrent (default 20)")
     p.add_argument("--max-seconds", type=int, default=900,
                    help="hard bound on every sipp process (default 900)")
+    p.add_argument("--trunk-tls", action="store_true",
+                   help="also measure each SUT with the provider reached over TLS (stunnel in "
+                   "front of the sipp UAS) and new TLS handshakes per second")
+    p.add_argument("--handshake-seconds", type=float, default=5,
+                   help="--trunk-tls: seconds of the handshake loop (default 5; 0 skips it)")
+    p.add_argument("--handshake-clients", type=int, default=2,
+                   help="--trunk-tls: client processes of the handshake loop (default 2)")
     p.add_argument("--policy", help="run trunkguard with the call policy on: 'builtin' (200 "
                    "rules, 10,000 rated prefixes) or a JSON file holding a policy section")
     p.add_argument("--policy-compare", action="store_true",
@@ -476,6 +610,8 @@ def main():
         kinds = ["trunkguard", "trunkguard+policy"]
     elif args.policy:
         kinds = ["trunkguard+policy" if k == "trunkguard" else k for k in kinds]
+    if args.trunk_tls:
+        kinds = [k for base in kinds for k in (base, base + "+tls")]
     import tempfile
     workdir = tempfile.mkdtemp(prefix="tg-load-")
     print(f"load: {', '.join(kinds)}; working directory {workdir}", flush=True)
@@ -524,6 +660,13 @@ def main():
                 r = bench.calls(args.rate, int(args.rate * args.duration), args.hold_ms)
                 results.append(r)
                 print_run(r)
+                if bench.tls and args.handshake_seconds > 0:
+                    h = bench.handshakes(args.handshake_seconds, args.handshake_clients)
+                    results.append(h)
+                    print(f"  {kind}: {h['handshakes']} new TLS handshakes in {h['elapsed_s']} s"
+                          f" ({h['failed']} failed), SUT cpu {h['cpu_s']} s = "
+                          f"{fmt(h['handshakes_per_cpu_s'])} handshakes per core-second",
+                          flush=True)
         except harness.TestFailure as e:
             errors.append(f"{kind}: {e}")
             print(f"  {kind}: NOT MEASURED: {e}", flush=True)
@@ -534,6 +677,10 @@ def main():
             harness.cleanup_processes()
     if args.policy_compare:
         print(policy_line(results), flush=True)
+    elif args.trunk_tls and not args.concurrent and not args.knee:
+        print(ratio_line([r for r in results if r.get("name") != "handshakes"]), flush=True)
+        for line in tls_lines(results):
+            print(line, flush=True)
     elif not args.concurrent and not args.knee:
         print(ratio_line(results), flush=True)
     if args.json:

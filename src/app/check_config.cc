@@ -32,6 +32,22 @@ std::string cidrList(const std::vector<config::Cidr>& cidrs) {
   return out;
 }
 
+// How a provider's signalling is protected, in words an operator can act on.
+std::string encryptionOf(const config::Provider& p) {
+  if (p.target.transport != TransportKind::kTls) {
+    return "UNENCRYPTED (allow_plaintext: anyone on the path can read and change the calls' "
+           "signalling)";
+  }
+  if (!p.tls.verify) {
+    return "tls NOT VERIFIED (tls.verify: false: the provider can be impersonated)";
+  }
+  std::string s = "tls, certificate checked for '" +
+                  config::expectedServerName(p.tls, p.target.host) + "' against " +
+                  (p.tls.caFile.empty() ? "the system CA store" : p.tls.caFile);
+  if (!p.tls.clientCertificate.empty()) s += ", client certificate " + p.tls.clientCertificate;
+  return s;
+}
+
 void printSummary(const Config& c, std::ostream& out) {
   out << "  workers: " << c.workers << "\n";
   out << "  pbx listeners: " << listenerList(c.pbx.listen) << "\n";
@@ -42,11 +58,17 @@ void printSummary(const Config& c, std::ostream& out) {
   out << "  trunk listeners: " << listenerList(c.trunk.listen) << "\n";
   out << "  providers (in order of priority):\n";
   for (const auto& p : c.trunk.providers) {
-    const bool encrypted = p.target.transport == TransportKind::kTls;
     out << "    " << p.name << ": " << hostPort(p.target) << " "
         << config::transportName(p.target.transport) << ", priority " << p.priority << ", "
-        << (encrypted ? "encrypted" : "UNENCRYPTED (allow_plaintext)") << ", allowed sources "
-        << cidrList(p.allowedSources) << "\n";
+        << encryptionOf(p) << ", allowed sources " << cidrList(p.allowedSources) << "\n";
+  }
+  out << "  encryption: providers default to transport tls; plaintext (udp/tcp) needs "
+         "allow_plaintext: true and is warned about on every start\n";
+  if (!c.tls.certificate.empty()) {
+    out << "  tls: certificate " << c.tls.certificate << ", TLS "
+        << config::tlsVersionName(c.tls.minVersion) << "+, handshake timeout "
+        << c.tls.handshakeTimeout.count() << " ms"
+        << (c.tls.caFile.empty() ? "" : ", client certificates from " + c.tls.caFile) << "\n";
   }
   if (c.publicZone) {
     out << "  public listeners: " << listenerList(c.publicZone->listen) << "\n";

@@ -135,6 +135,8 @@ void Gateway::reload(config::ConfigPtr config,
     TG_LOG(kConfig, warn, "timer changes take effect after a restart");
   }
   config_ = config;
+  // New certificates for new handshakes; open TLS connections keep theirs (calls survive).
+  transport_->reloadTls(*config);
   b2bua_.updateConfig(config);
   if (ownBans_ != nullptr) {
     ownBans_->setTrusted(guard::trustedNetworks(*config));

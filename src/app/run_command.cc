@@ -40,15 +40,28 @@ void printStartup(const config::Config& c, Gateway& gw, std::ostream& out) {
   }
   out << "providers (in priority order):\n";
   for (const config::Provider& p : c.trunk.providers) {
+    std::string encryption = "UNENCRYPTED (allow_plaintext: true)";
+    if (p.target.transport == config::TransportKind::kTls) {
+      const std::string& name = config::expectedServerName(p.tls, p.target.host);
+      encryption = p.tls.verify ? "tls (verified as " + name + ", " +
+                                      (p.tls.caFile.empty() ? "system CAs" : p.tls.caFile) + ")"
+                                : "tls (NOT VERIFIED: verify: false)";
+      if (!p.tls.clientCertificate.empty()) encryption += ", client certificate";
+    }
     out << fmt::format("  {:<16} {}://{}:{}  {}\n", p.name, config::transportName(p.target.transport),
-                       p.target.host, p.target.port,
-                       p.target.transport == config::TransportKind::kTls
-                           ? "encrypted"
-                           : "UNENCRYPTED (allow_plaintext: true)");
+                       p.target.host, p.target.port, encryption);
   }
   out << "pbx:\n";
   for (const config::PeerTarget& t : c.pbx.targets) {
-    out << fmt::format("  {}://{}:{}\n", config::transportName(t.transport), t.host, t.port);
+    out << fmt::format("  {}://{}:{}  {}\n", config::transportName(t.transport), t.host, t.port,
+                       t.transport == config::TransportKind::kTls ? "tls (verified)"
+                                                                    : "unencrypted");
+  }
+  if (!c.tls.certificate.empty()) {
+    out << fmt::format("tls: certificate {}, TLS {}+, handshake timeout {} ms{}\n",
+                       c.tls.certificate, config::tlsVersionName(c.tls.minVersion),
+                       c.tls.handshakeTimeout.count(),
+                       c.tls.caFile.empty() ? "" : ", client certificates required");
   }
   out << "call records: " << c.database.path << "\n";
   out << "stop with Ctrl-C (SIGINT) or SIGTERM; SIGHUP reloads the config\n";

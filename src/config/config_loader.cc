@@ -137,10 +137,6 @@ bool isUnspecified(const base::Address& a) {
   return ip == "0.0.0.0" || ip == "::";
 }
 
-constexpr std::string_view kTlsNotYet =
-    "tls transport is not implemented yet (coming with the TLS issue); use tcp or udp with "
-    "allow_plaintext: true";
-
 }  // namespace
 
 namespace detail {
@@ -319,9 +315,6 @@ std::vector<Listener> Loader::readListeners(const MapReader& m, bool required) {
       error(item.line, item.path, why);
       continue;
     }
-    if (listener->transport == TransportKind::kTls) {
-      error(item.line, item.path, std::string(kTlsNotYet));
-    }
     if (isUnspecified(listener->address)) {
       warn(item.line, item.path,
            "'" + listener->text +
@@ -452,9 +445,6 @@ void Loader::readPbx(const YAML::Node& node, int line, Config& c) {
       MapReader t(*this, list[i], path, lineOf(list[i]), {"host", "port", "transport"});
       if (!t.valid()) continue;
       if (auto target = readTarget(t, TransportKind::kUdp)) {
-        if (target->transport == TransportKind::kTls) {
-          error(valueLine(t, "transport"), t.pathOf("transport"), std::string(kTlsNotYet));
-        }
         targets_.push_back({*target, t.line(), path});
         pbx.targets.push_back(std::move(*target));
       }
@@ -536,16 +526,14 @@ void Loader::readTrunk(const YAML::Node& node, int line, Config& c) {
     if (target) {
       provider.target = *target;
       const int transportLine = p.has("transport") ? valueLine(p, "transport") : p.line();
-      if (target->transport == TransportKind::kTls) {
-        error(transportLine, p.pathOf("transport"),
-              std::string(p.has("transport") ? "" : "the default transport is tls; ") +
-                  std::string(kTlsNotYet));
-      } else if (!provider.allowPlaintext) {
+      // Encryption by default; tls providers' certificate checks are in tls_section.cc.
+      const bool plaintext = target->transport != TransportKind::kTls;
+      if (plaintext && !provider.allowPlaintext) {
         error(transportLine, p.pathOf("transport"),
               label + " uses plaintext transport " + std::string(transportName(target->transport)) +
                   "; set transport: tls (recommended) or allow_plaintext: true to accept "
                   "unencrypted signalling");
-      } else {
+      } else if (plaintext) {
         warn(transportLine, p.pathOf("transport"),
              label + " signalling is unencrypted (allow_plaintext: true)");
       }
@@ -810,6 +798,7 @@ LoadResult Loader::load(const std::string& yaml) {
         if (m.has("accounts")) readAccounts(m.get("accounts"), m.keyLine("accounts"), *config);
         checkListeners();
         checkTargetsAreNotOurs();
+        checkTls(*config);
       }
     }
   } catch (const YAML::Exception& e) {

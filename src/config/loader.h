@@ -133,6 +133,11 @@ class Loader {
   void readDatabase(const YAML::Node& node, int line, Config& c);
   void checkListeners();
   void checkTargetsAreNotOurs();
+  // After every section: tls:// listeners need tls.certificate; tls providers want a listener.
+  void checkTls(const Config& c);
+  // Loads a certificate and its key (PEM), reporting each problem at its key.
+  void checkPair(const MapReader& m, std::string_view certKey, std::string& certificate,
+                 std::string_view keyKey, std::string& privateKey, bool haveCert, bool haveKey);
   // Sections read in their own files.
   void readGuard(const YAML::Node& node, int line, Config& c);   // guard_section.cc
   void readGuardBans(const YAML::Node& node, int line, GuardSettings& g);
@@ -165,6 +170,7 @@ class Loader {
   // Gathered while reading, checked across zones at the end.
   std::vector<Located<Listener>> listeners_;
   std::vector<Located<PeerTarget>> targets_;
+  bool tlsFilesBad_ = false;  // tls.certificate/private_key already reported
 };
 
 }  // namespace tg::config::detail

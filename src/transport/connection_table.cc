@@ -37,10 +37,12 @@ TcpConnection* ConnectionTable::find(ConnectionId id) const {
   return it == byId_.end() ? nullptr : it->second.get();
 }
 
-TcpConnection* ConnectionTable::findReusable(Zone zone, const base::Address& remote) const {
+TcpConnection* ConnectionTable::findReusable(Zone zone, config::TransportKind transport,
+                                             const base::Address& remote) const {
   auto [first, last] = byRemote_.equal_range(remote);
   for (auto it = first; it != last; ++it) {
-    if (it->second->zone() == zone && !it->second->isClosed()) return it->second;
+    const TcpConnection& c = *it->second;
+    if (c.zone() == zone && c.transport() == transport && !c.isClosed()) return it->second;
   }
   return nullptr;
 }

@@ -1,7 +1,7 @@
 #pragma once
 
-// The open TCP connections of one manager, found by id (responses, RFC 3261 §18.2.2), by remote
-// address (connection reuse, §18.1.1) and counted per source IP (the per-source cap).
+// The open TCP and TLS connections of one manager, found by id (responses, RFC 3261 §18.2.2), by
+// remote address (connection reuse, §18.1.1) and counted per source IP (the per-source cap).
 
 #include <memory>
 #include <unordered_map>
@@ -19,8 +19,9 @@ class ConnectionTable {
   std::shared_ptr<TcpConnection> remove(const TcpConnection& connection);
 
   TcpConnection* find(ConnectionId id) const;
-  // An open or connecting connection of `zone` whose remote address is `remote`.
-  TcpConnection* findReusable(Zone zone, const base::Address& remote) const;
+  // An open or connecting connection of `zone` and `transport` (tcp or tls) to `remote`.
+  TcpConnection* findReusable(Zone zone, config::TransportKind transport,
+                              const base::Address& remote) const;
   // Inbound connections from the IP of `source` (its port is ignored).
   size_t inboundFrom(const base::Address& source) const;
   size_t size() const { return byId_.size(); }

@@ -1,7 +1,12 @@
 #include "transport/tcp_connection.h"
 
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+
 #include <asio/error.hpp>
 #include <asio/write.hpp>
+#include <cerrno>
+#include <cstring>
 
 #include "base/log.h"
 #include "transport/socket_util.h"
@@ -15,19 +20,30 @@ constexpr std::string_view kPong = "\r\n";
 
 TcpConnection::TcpConnection(TransportContext& ctx, Owner& owner, asio::ip::tcp::socket socket,
                              ConnectionId id, Zone zone, Direction direction,
-                             const base::Address& remote, const base::Address& local)
+                             const base::Address& remote, const base::Address& local,
+                             TlsContextPtr tls, TlsPeer peer)
     : ctx_(ctx),
       owner_(owner),
       socket_(std::move(socket)),
+      tlsContext_(std::move(tls)),
+      peer_(std::move(peer)),
       id_(id),
       zone_(zone),
       direction_(direction),
       remote_(remote),
       local_(local),
       lastActivity_(ctx.clock.now()),
-      framer_(ctx.framerLimits) {}
+      framer_(ctx.framerLimits) {
+  if (tlsContext_) ssl_.reset(SSL_new(tlsContext_->native_handle()));
+}
+
+void TcpConnection::SslFree::operator()(SSL* ssl) const { SSL_free(ssl); }
 
 void TcpConnection::startInbound() {
+  if (tlsContext_) {
+    startHandshake();
+    return;
+  }
   state_ = State::kOpen;
   startRead();
 }
@@ -38,8 +54,7 @@ void TcpConnection::startConnect(std::chrono::milliseconds timeout) {
   connectTimer_->expires_after(timeout);
   connectTimer_->async_wait([self = shared_from_this()](const asio::error_code& ec) {
     if (ec || self->state_ != State::kConnecting) return;
-    self->close("connect to " + transportUri(config::TransportKind::kTcp, self->remote_) +
-                " timed out");
+    self->close("connect to " + transportUri(self->transport(), self->remote_) + " timed out");
   });
   socket_.async_connect(
       toEndpoint<asio::ip::tcp::endpoint>(remote_),
@@ -50,8 +65,7 @@ void TcpConnection::onConnected(const asio::error_code& ec) {
   if (state_ != State::kConnecting) return;  // closed meanwhile (timeout, stop)
   connectTimer_->cancel();
   if (ec) {
-    close("connect to " + transportUri(config::TransportKind::kTcp, remote_) +
-          " failed: " + ec.message());
+    close("connect to " + transportUri(transport(), remote_) + " failed: " + ec.message());
     return;
   }
   asio::error_code optionEc;
@@ -61,12 +75,228 @@ void TcpConnection::onConnected(const asio::error_code& ec) {
     const auto bound = socket_.local_endpoint(optionEc);
     if (!optionEc) local_ = fromEndpoint(bound);
   }
+  if (tlsContext_) {
+    startHandshake();
+    return;
+  }
+  becomeOpen();
+}
+
+void TcpConnection::becomeOpen() {
   state_ = State::kOpen;
   lastActivity_ = ctx_.clock.now();
-  TG_LOG(kTransport, debug, "tcp connection {} to {} open", id_, remote_.toString());
+  TG_LOG(kTransport, debug, "{} connection {} {} {} open", config::transportName(transport()), id_,
+         direction_ == Direction::kInbound ? "from" : "to", remote_.toString());
+  if (ssl_) {
+    // The peer's first records may already sit in OpenSSL's buffer with the handshake's.
+    readTls();
+    if (state_ == State::kOpen && !queue_.empty()) flushTls();
+    return;
+  }
   startRead();
   if (!queue_.empty()) startWrite();
 }
+
+// --- TLS ------------------------------------------------------------------------------------
+
+void TcpConnection::startHandshake() {
+  state_ = State::kHandshaking;
+  const bool client = direction_ == Direction::kOutbound;
+  BIO* bio = ssl_ ? newSocketBio(socket_.native_handle()) : nullptr;
+  if (bio == nullptr) {
+    close("tls setup failed: " + lastOpensslError());
+    return;
+  }
+  SSL_set_bio(ssl_.get(), bio, bio);
+  if (client) {
+    if (!prepareClientSsl(ssl_.get(), peer_)) {
+      close("tls setup for " + peer_.serverName + " failed: " + lastOpensslError());
+      return;
+    }
+    SSL_set_connect_state(ssl_.get());
+  } else {
+    SSL_set_accept_state(ssl_.get());
+  }
+  // The deadline bounds what a silent or trickling peer costs; the handshake itself only runs
+  // when the socket is ready, so a stalled one never holds up another connection.
+  if (!connectTimer_) connectTimer_.emplace(ctx_.io);
+  connectTimer_->expires_after(ctx_.tlsHandshakeTimeout);
+  connectTimer_->async_wait([self = shared_from_this()](const asio::error_code& ec) {
+    if (ec || self->state_ != State::kHandshaking) return;
+    ++self->ctx_.stats.tlsHandshakeTimeouts;
+    self->close("tls handshake timed out");
+  });
+  driveHandshake();
+}
+
+void TcpConnection::driveHandshake() {
+  ERR_clear_error();
+  const int result = SSL_do_handshake(ssl_.get());
+  if (result != 1) {
+    const int error = SSL_get_error(ssl_.get(), result);
+    if (error == SSL_ERROR_WANT_READ) {
+      armRead();
+    } else if (error == SSL_ERROR_WANT_WRITE) {
+      armWrite();
+    } else {
+      onHandshakeFailed(error);
+    }
+    return;
+  }
+  connectTimer_->cancel();
+  ++ctx_.stats.tlsHandshakes;
+  SSL* ssl = ssl_.get();
+  if (direction_ == Direction::kOutbound) {
+    // Few and long-lived: worth an info line saying how the peer's signalling is protected.
+    TG_LOG(kTransport, info, "{} tls connection {} to {} established ({}, {}, {})",
+           peer_.label.empty() ? "peer" : peer_.label, id_, remote_.toString(),
+           SSL_get_version(ssl), SSL_get_cipher_name(ssl),
+           peer_.verify ? "certificate verified for " + peer_.serverName
+                        : std::string("certificate NOT verified"));
+  } else {
+    TG_LOG(kTransport, debug, "tls connection {} from {} established ({}, {})", id_,
+           remote_.toString(), SSL_get_version(ssl), SSL_get_cipher_name(ssl));
+  }
+  becomeOpen();
+}
+
+void TcpConnection::onHandshakeFailed(int sslError) {
+  ++ctx_.stats.tlsHandshakeFailures;
+  std::string fallback = "tls handshake failed: ";
+  if (sslError == SSL_ERROR_SSL) {
+    fallback += lastOpensslError();
+  } else if (sslError == SSL_ERROR_SYSCALL && errno != 0) {
+    fallback += std::strerror(errno);
+  } else {
+    fallback += "connection closed by peer";
+  }
+  bool verifyFailed = false;
+  const std::string reason = handshakeFailureReason(ssl_.get(), fallback, &verifyFailed);
+  if (verifyFailed) ++ctx_.stats.tlsVerifyFailures;
+  if (direction_ == Direction::kOutbound) {
+    // The operator must see why a provider is unreachable; never retried in plaintext.
+    TG_LOG(kTransport, warn, "{} {}: {}", peer_.label.empty() ? "peer" : peer_.label,
+           transportUri(config::TransportKind::kTls, remote_), reason);
+  }
+  close(reason);
+}
+
+void TcpConnection::armRead() {
+  if (readArmed_) return;
+  readArmed_ = true;
+  socket_.async_wait(asio::socket_base::wait_read,
+                     [self = shared_from_this()](const asio::error_code& ec) {
+                       self->readArmed_ = false;
+                       self->onSocketEvent(ec, true);
+                     });
+}
+
+void TcpConnection::armWrite() {
+  if (writeArmed_) return;
+  writeArmed_ = true;
+  socket_.async_wait(asio::socket_base::wait_write,
+                     [self = shared_from_this()](const asio::error_code& ec) {
+                       self->writeArmed_ = false;
+                       self->onSocketEvent(ec, false);
+                     });
+}
+
+void TcpConnection::onSocketEvent(const asio::error_code& ec, bool readable) {
+  if (state_ == State::kClosed) return;
+  if (ec) {
+    close("socket wait failed: " + ec.message());
+    return;
+  }
+  if (state_ == State::kHandshaking) {
+    driveHandshake();
+    return;
+  }
+  // Either direction may unblock the other (TLS 1.3 key updates, post-handshake messages).
+  if (readable && writeWantsRead_) {
+    writeWantsRead_ = false;
+    flushTls();
+  } else if (!readable && readWantsWrite_) {
+    readWantsWrite_ = false;
+    readTls();
+  }
+  if (state_ != State::kOpen) return;
+  if (readable) {
+    readTls();
+  } else {
+    flushTls();
+  }
+}
+
+void TcpConnection::readTls() {
+  for (;;) {
+    ERR_clear_error();
+    errno = 0;
+    const int n = SSL_read(ssl_.get(), readBuffer_.data(), static_cast<int>(readBuffer_.size()));
+    if (n > 0) {
+      lastActivity_ = ctx_.clock.now();
+      framer_.append(std::string_view(readBuffer_.data(), static_cast<size_t>(n)));
+      if (!processFrames()) return;
+      continue;
+    }
+    // WANT_READ only once OpenSSL's buffer and the socket are both drained: safe to wait.
+    switch (SSL_get_error(ssl_.get(), n)) {
+      case SSL_ERROR_WANT_READ:
+        armRead();
+        return;
+      case SSL_ERROR_WANT_WRITE:
+        readWantsWrite_ = true;
+        armWrite();
+        return;
+      case SSL_ERROR_ZERO_RETURN:
+        close("closed by peer");
+        return;
+      case SSL_ERROR_SYSCALL:
+        close(errno != 0 ? "read failed: " + std::string(std::strerror(errno))
+                         : std::string("closed by peer"));
+        return;
+      default:
+        close("tls read failed: " + lastOpensslError());
+        return;
+    }
+  }
+}
+
+void TcpConnection::flushTls() {
+  while (!queue_.empty()) {
+    Outbound& item = queue_.front();
+    ERR_clear_error();
+    errno = 0;
+    const int n = SSL_write(ssl_.get(), item.bytes.data(), static_cast<int>(item.bytes.size()));
+    if (n > 0) {
+      lastActivity_ = ctx_.clock.now();
+      const auto written = static_cast<size_t>(n);
+      queuedBytes_ -= written;
+      if (written < item.bytes.size()) {
+        item.bytes.erase(0, written);  // partial write mode: whole records went
+        continue;
+      }
+      if (item.isMessage) ++ctx_.stats.streamMessagesSent;
+      queue_.pop_front();
+      continue;
+    }
+    // A retry must pass the same bytes again: they stay at the front of the queue.
+    switch (SSL_get_error(ssl_.get(), n)) {
+      case SSL_ERROR_WANT_WRITE:
+        armWrite();
+        return;
+      case SSL_ERROR_WANT_READ:
+        writeWantsRead_ = true;
+        armRead();
+        return;
+      default:
+        close("write failed: " +
+              (errno != 0 ? std::string(std::strerror(errno)) : lastOpensslError()));
+        return;
+    }
+  }
+}
+
+// --- plain TCP and shared -------------------------------------------------------------------
 
 void TcpConnection::startRead() {
   socket_.async_read_some(asio::buffer(readBuffer_),
@@ -115,7 +345,7 @@ bool TcpConnection::processFrames() {
             .bytes = std::move(frame.message),
             .source = remote_,
             .local = local_,
-            .transport = config::TransportKind::kTcp,
+            .transport = transport(),
             .zone = zone_,
             .connection = id_,
             .received = lastActivity_,
@@ -132,8 +362,9 @@ void TcpConnection::send(std::string bytes, const SendTarget& target) {
 
 void TcpConnection::enqueue(Outbound item) {
   if (state_ == State::kClosed) return;
-  // Fast path: nothing queued, so the kernel can take it now with one send().
-  if (state_ == State::kOpen && queue_.empty()) {
+  // Fast path: nothing queued, so the kernel can take it now with one send(). TLS goes
+  // through the queue, whose flush is usually one SSL_write and one send() as well.
+  if (!ssl_ && state_ == State::kOpen && queue_.empty()) {
     asio::error_code ec;
     const size_t written = socket_.send(asio::buffer(item.bytes), 0, ec);
     if (!ec && written == item.bytes.size()) {
@@ -155,7 +386,12 @@ void TcpConnection::enqueue(Outbound item) {
   }
   queuedBytes_ += item.bytes.size();
   queue_.push_back(std::move(item));
-  if (state_ == State::kOpen && !writing_) startWrite();
+  if (state_ != State::kOpen) return;  // connect and handshake flush the queue when done
+  if (ssl_) {
+    if (!writeArmed_ && !writeWantsRead_) flushTls();
+  } else if (!writing_) {
+    startWrite();
+  }
 }
 
 void TcpConnection::startWrite() {
@@ -186,8 +422,8 @@ void TcpConnection::close(std::string_view reason) {
   std::deque<Outbound> unsent;
   unsent.swap(queue_);
   queuedBytes_ = 0;
-  TG_LOG(kTransport, debug, "tcp connection {} with {} closed: {}", id_, remote_.toString(),
-         reason);
+  TG_LOG(kTransport, debug, "{} connection {} with {} closed: {}",
+         config::transportName(transport()), id_, remote_.toString(), reason);
   owner_.onConnectionClosed(*this, reason, unsent);
 }
 
@@ -202,6 +438,8 @@ void TcpConnection::shutdownSocket() {
   state_ = State::kClosed;
   asio::error_code ec;
   if (connectTimer_) connectTimer_->cancel();
+  // No TLS close_notify: SIP has its own end of dialog, and waiting for the peer's reply
+  // would let a silent peer hold the connection open.
   socket_.close(ec);
 }
 

@@ -22,8 +22,9 @@ bool isResourceError(const asio::error_code& ec) {
 
 }  // namespace
 
-TcpListener::TcpListener(asio::io_context& io, Owner& owner, Zone zone)
-    : owner_(owner), zone_(zone), acceptor_(io), retry_(io) {}
+TcpListener::TcpListener(asio::io_context& io, Owner& owner, Zone zone,
+                         config::TransportKind transport)
+    : owner_(owner), zone_(zone), transport_(transport), acceptor_(io), retry_(io) {}
 
 std::string TcpListener::open(const base::Address& address) {
   asio::error_code ec;

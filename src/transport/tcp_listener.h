@@ -1,7 +1,8 @@
 #pragma once
 
-// One TCP acceptor of one zone. It only accepts; whether a new connection may stay (the caps)
-// and what becomes of it is the owner's decision.
+// One TCP acceptor of one zone, for tcp:// or tls:// (the TLS handshake is the connection's). It
+// only accepts; whether a new connection may stay (the caps) and what becomes of it is the owner's
+// decision.
 
 // A standard header before asio: asio 1.22 chooses aligned_alloc/free or operator new/delete
 // from a libstdc++ macro, and translation units that see it differently mix the two
@@ -27,7 +28,8 @@ class TcpListener : public std::enable_shared_from_this<TcpListener> {
     virtual void onAccepted(TcpListener& listener, asio::ip::tcp::socket socket) = 0;
   };
 
-  TcpListener(asio::io_context& io, Owner& owner, Zone zone);
+  TcpListener(asio::io_context& io, Owner& owner, Zone zone,
+              config::TransportKind transport = config::TransportKind::kTcp);
   TcpListener(const TcpListener&) = delete;
   TcpListener& operator=(const TcpListener&) = delete;
 
@@ -37,6 +39,7 @@ class TcpListener : public std::enable_shared_from_this<TcpListener> {
   void close();
 
   Zone zone() const { return zone_; }
+  config::TransportKind transport() const { return transport_; }
   const base::Address& local() const { return local_; }
 
  private:
@@ -45,6 +48,7 @@ class TcpListener : public std::enable_shared_from_this<TcpListener> {
 
   Owner& owner_;
   Zone zone_;
+  config::TransportKind transport_;
   asio::ip::tcp::acceptor acceptor_;
   asio::steady_timer retry_;  // after running out of descriptors
   base::Address local_;

@@ -46,8 +46,8 @@ struct LocalEndpoint {
 
 using PacketHandler = std::function<void(Packet&&)>;
 // Called (asynchronously, on the io_context thread) when bytes could not be delivered: a TCP
-// connect failed or a connection broke before the write completed. ICMP errors on UDP are
-// not reported.
+// connect failed, a TLS handshake or certificate check failed, or a connection broke before
+// the write completed. ICMP errors on UDP are not reported.
 using SendErrorHandler = std::function<void(const SendTarget&, std::string_view reason)>;
 
 // Counters for metrics and tests.
@@ -64,6 +64,10 @@ struct TransportStats {
   uint64_t oversizeDropped = 0;
   uint64_t sendErrors = 0;
   uint64_t keepAlivesIgnored = 0;    // empty or CRLF-only datagrams (UDP keep-alives)
+  uint64_t tlsHandshakes = 0;         // completed, both directions
+  uint64_t tlsHandshakeFailures = 0;  // garbage, no shared version/cipher, bad certificate
+  uint64_t tlsHandshakeTimeouts = 0;  // the peer stalled (tls.handshake_timeout_ms)
+  uint64_t tlsVerifyFailures = 0;     // a peer certificate refused (also in the failures)
 };
 
 }  // namespace tg::transport

@@ -11,6 +11,7 @@
 #include <cstddef>
 // clang-format on
 #include <asio/io_context.hpp>
+#include <chrono>
 
 #include "base/clock.h"
 #include "sip/stream_framer.h"
@@ -25,6 +26,7 @@ struct TransportContext {
   size_t maxMessageBytes;
   sip::FramerLimits framerLimits;
   size_t maxQueuedBytesPerConnection;
+  std::chrono::milliseconds tlsHandshakeTimeout;
   TransportStats stats;
 };
 

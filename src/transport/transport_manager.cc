@@ -7,12 +7,14 @@
 #include <array>
 #include <asio/post.hpp>
 #include <asio/steady_timer.hpp>
+#include <unordered_map>
 
 #include "base/log.h"
 #include "transport/connection_table.h"
 #include "transport/socket_util.h"
 #include "transport/tcp_connection.h"
 #include "transport/tcp_listener.h"
+#include "transport/tls_context.h"
 #include "transport/transport_context.h"
 #include "transport/udp_listener.h"
 
@@ -39,6 +41,45 @@ std::string errnoText(int error) {
   return asio::error_code(error, asio::system_category()).message();
 }
 
+// The SSL contexts of one configuration. Replaced whole on reload; connections hold their own
+// references, so replacing it never touches a running call.
+struct TlsState {
+  TlsContextPtr server;         // tls:// listeners; null without a certificate
+  TlsContextPtr defaultClient;  // system store + tls.ca_file: the PBX, unknown addresses
+  std::unordered_map<std::string, TlsPeer> byName;           // provider name -> checks
+  std::unordered_map<base::Address, std::string> byAddress;  // providers given by IP
+  std::unordered_map<base::Address, TlsPeer> pbx;            // pbx targets over tls
+};
+
+std::string buildTls(const config::Config& c, bool needServer, TlsState& out) {
+  if (needServer) {
+    TlsContextResult server = makeServerTlsContext(c.tls);
+    if (!server.context) return "tls listener: " + server.error;
+    out.server = std::move(server.context);
+  }
+  TlsContextResult fallback = makeClientTlsContext(c.tls, nullptr);
+  if (!fallback.context) return "tls client: " + fallback.error;
+  out.defaultClient = std::move(fallback.context);
+  for (const config::Provider& p : c.trunk.providers) {
+    if (p.target.transport != TransportKind::kTls) continue;
+    TlsContextResult client = makeClientTlsContext(c.tls, &p.tls);
+    if (!client.context) return "provider '" + p.name + "': " + client.error;
+    out.byName[p.name] = TlsPeer{.label = "provider '" + p.name + "'",
+                                 .serverName = config::expectedServerName(p.tls, p.target.host),
+                                 .verify = p.tls.verify,
+                                 .context = std::move(client.context)};
+    if (auto a = base::Address::parse(p.target.host, p.target.port)) out.byAddress[*a] = p.name;
+  }
+  for (const config::PeerTarget& t : c.pbx.targets) {
+    if (t.transport != TransportKind::kTls) continue;
+    if (auto a = base::Address::parse(t.host, t.port)) {
+      out.pbx[*a] = TlsPeer{
+          .label = "pbx", .serverName = t.host, .verify = true, .context = out.defaultClient};
+    }
+  }
+  return {};
+}
+
 }  // namespace
 
 class TransportManager::Impl final : public TcpListener::Owner, public TcpConnection::Owner {
@@ -55,8 +96,11 @@ class TransportManager::Impl final : public TcpListener::Owner, public TcpConnec
              .maxMessageBytes = config.limits.maxMessageBytes,
              .framerLimits = framerLimitsFor(config.limits.maxMessageBytes),
              .maxQueuedBytesPerConnection = options.maxQueuedBytesPerConnection,
+             .tlsHandshakeTimeout =
+                 options.tlsHandshakeTimeout.value_or(config.tls.handshakeTimeout),
              .stats = {}},
         sweepTimer_(io) {
+    tlsConfig_ = std::make_shared<const config::Config>(config);
     for (const auto& l : config.pbx.listen) specs_.push_back({Zone::kPbx, l});
     for (const auto& l : config.trunk.listen) specs_.push_back({Zone::kTrunk, l});
     if (config.publicZone) {
@@ -87,7 +131,15 @@ class TransportManager::Impl final : public TcpListener::Owner, public TcpConnec
     for (const auto& e : endpoints_) {
       if (e.zone == zone && e.transport == transport) return &e;
     }
+    if (transport == TransportKind::kTls) {
+      const auto& fallback = tlsOutboundOnly_[zoneIndex(zone)];
+      if (fallback) return &*fallback;
+    }
     return nullptr;
+  }
+  std::string reloadTls(const config::Config& config);
+  void bindTlsPeer(const base::Address& address, const std::string& provider) {
+    boundPeers_[address] = provider;
   }
   const std::vector<LocalEndpoint>& endpoints() const { return endpoints_; }
   const TransportStats& stats() const { return ctx_.stats; }
@@ -105,7 +157,8 @@ class TransportManager::Impl final : public TcpListener::Owner, public TcpConnec
 
   std::string bind(const ListenerSpec& spec);
   void sendUdp(const SendTarget& target, std::string bytes);
-  void sendTcp(const SendTarget& target, std::string bytes);
+  void sendStream(const SendTarget& target, std::string bytes);
+  TlsPeer tlsPeerFor(const SendTarget& target) const;
   TcpConnection* connect(const SendTarget& target);
   void reportSendError(const SendTarget& target, std::string reason);
   void armSweep();
@@ -134,18 +187,30 @@ class TransportManager::Impl final : public TcpListener::Owner, public TcpConnec
   std::array<std::array<base::Address, kFamilyCount>, kZoneCount> tcpLocal_{};
   ConnectionTable connections_;
   ConnectionId nextConnectionId_ = 1;
+  // TLS: the configuration the contexts come from, the contexts, and DNS-found addresses.
+  std::shared_ptr<const config::Config> tlsConfig_;
+  TlsState tls_;
+  std::unordered_map<base::Address, std::string> boundPeers_;
+  std::array<std::optional<LocalEndpoint>, kZoneCount> tlsOutboundOnly_{};
   asio::steady_timer sweepTimer_;
   std::vector<std::shared_ptr<TcpConnection>> sweepScratch_;
 };
 
 std::string TransportManager::Impl::start() {
   if (started_) return {};
-  for (const auto& spec : specs_) {
-    if (spec.listener.transport == TransportKind::kTls) {
-      return listenerName(spec.zone, spec.listener) + ": tls listeners arrive with the TLS issue";
+  if (options_.acceptTcp) {
+    // Workers that do not accept also never open streams (their sends go to worker 0).
+    const bool needServer = std::any_of(specs_.begin(), specs_.end(), [](const ListenerSpec& s) {
+      return s.listener.transport == TransportKind::kTls;
+    });
+    TlsState fresh;
+    if (std::string error = buildTls(*tlsConfig_, needServer, fresh); !error.empty()) {
+      return error;
     }
+    tls_ = std::move(fresh);
   }
   endpoints_.clear();
+  tlsOutboundOnly_ = {};
   endpoints_.reserve(specs_.size());  // localEndpoint() hands out pointers into it
   udpSenders_ = {};
   tcpLocal_ = {};
@@ -159,10 +224,59 @@ std::string TransportManager::Impl::start() {
       return listenerName(spec.zone, spec.listener) + ": " + error;
     }
   }
+  for (size_t zone = 0; zone < kZoneCount; ++zone) {
+    const auto zoneTransport = [&](TransportKind t) -> const LocalEndpoint* {
+      for (const auto& e : endpoints_) {
+        if (zoneIndex(e.zone) == zone && e.transport == t) return &e;
+      }
+      return nullptr;
+    };
+    const LocalEndpoint* other = zoneTransport(TransportKind::kTcp);
+    if (!other) other = zoneTransport(TransportKind::kUdp);
+    if (!zoneTransport(TransportKind::kTls) && other) {
+      tlsOutboundOnly_[zone] = LocalEndpoint{other->zone, TransportKind::kTls, other->address};
+    }
+  }
   for (const auto& l : udpListeners_) l->start();
   for (const auto& l : tcpListeners_) l->start();
   if (idleTimeout_.count() > 0) armSweep();
   return {};
+}
+
+std::string TransportManager::Impl::reloadTls(const config::Config& config) {
+  if (!options_.acceptTcp) return {};
+  const bool needServer = std::any_of(specs_.begin(), specs_.end(), [](const ListenerSpec& s) {
+    return s.listener.transport == TransportKind::kTls;
+  });
+  TlsState fresh;
+  if (std::string error = buildTls(config, needServer, fresh); !error.empty()) {
+    TG_LOG(kTransport, err, "tls reload refused, keeping the running certificates: {}", error);
+    return error;
+  }
+  tls_ = std::move(fresh);
+  tlsConfig_ = std::make_shared<const config::Config>(config);
+  TG_LOG(kTransport, info, "tls certificates reloaded; open connections keep theirs");
+  return {};
+}
+
+TlsPeer TransportManager::Impl::tlsPeerFor(const SendTarget& target) const {
+  if (target.zone == Zone::kPbx) {
+    if (auto it = tls_.pbx.find(target.address); it != tls_.pbx.end()) return it->second;
+  }
+  const std::string* name = nullptr;
+  if (auto it = tls_.byAddress.find(target.address); it != tls_.byAddress.end()) {
+    name = &it->second;
+  } else if (auto bound = boundPeers_.find(target.address); bound != boundPeers_.end()) {
+    name = &bound->second;
+  }
+  if (name) {
+    if (auto it = tls_.byName.find(*name); it != tls_.byName.end()) return it->second;
+  }
+  // Nobody we know: the system store, checked against the address itself.
+  return TlsPeer{.label = "peer",
+                 .serverName = target.address.ip(),
+                 .verify = true,
+                 .context = tls_.defaultClient};
 }
 
 std::string TransportManager::Impl::bind(const ListenerSpec& spec) {
@@ -180,7 +294,7 @@ std::string TransportManager::Impl::bind(const ListenerSpec& spec) {
     endpoints_.push_back({spec.zone, spec.listener.transport, spec.listener.address});
     return {};
   } else {
-    auto listener = std::make_shared<TcpListener>(io_, *this, spec.zone);
+    auto listener = std::make_shared<TcpListener>(io_, *this, spec.zone, spec.listener.transport);
     tcpListeners_.push_back(listener);
     std::string error = listener->open(spec.listener.address);
     if (!error.empty()) return error;
@@ -220,10 +334,8 @@ void TransportManager::Impl::send(const SendTarget& target, std::string bytes) {
       sendUdp(target, std::move(bytes));
       return;
     case TransportKind::kTcp:
-      sendTcp(target, std::move(bytes));
-      return;
     case TransportKind::kTls:
-      reportSendError(target, "tls transport arrives with the TLS issue");
+      sendStream(target, std::move(bytes));
       return;
   }
 }
@@ -244,15 +356,20 @@ void TransportManager::Impl::sendUdp(const SendTarget& target, std::string bytes
   }
 }
 
-void TransportManager::Impl::sendTcp(const SendTarget& target, std::string bytes) {
+void TransportManager::Impl::sendStream(const SendTarget& target, std::string bytes) {
   TcpConnection* connection = nullptr;
   if (target.connection != 0) {
     connection = connections_.find(target.connection);
-    if (connection && connection->isClosed()) connection = nullptr;
+    // Never answer a TLS request in the clear (or the reverse) on a reused id.
+    if (connection && (connection->isClosed() || connection->transport() != target.transport)) {
+      connection = nullptr;
+    }
   }
   // RFC 3261 §18.2.2: when the connection a request came on is gone, open a new one to the
   // same address; §18.1.1: prefer an existing connection to that address.
-  if (!connection) connection = connections_.findReusable(target.zone, target.address);
+  if (!connection) {
+    connection = connections_.findReusable(target.zone, target.transport, target.address);
+  }
   if (!connection) connection = connect(target);
   if (connection) connection->send(std::move(bytes), target);
 }
@@ -271,13 +388,24 @@ TcpConnection* TransportManager::Impl::connect(const SendTarget& target) {
   }
   if (ec) {
     ++ctx_.stats.sendErrors;
-    reportSendError(target, "connect to " + transportUri(TransportKind::kTcp, target.address) +
+    reportSendError(target, "connect to " + transportUri(target.transport, target.address) +
                                 " failed: " + ec.message());
     return nullptr;
   }
-  auto connection = std::make_shared<TcpConnection>(
-      ctx_, *this, std::move(socket), nextConnectionId_++, target.zone,
-      TcpConnection::Direction::kOutbound, target.address, bindTo);
+  TlsPeer peer;
+  if (target.transport == TransportKind::kTls) {
+    peer = tlsPeerFor(target);
+    if (!peer.context) {
+      ++ctx_.stats.sendErrors;
+      reportSendError(target, "no tls context (this worker does not open connections)");
+      return nullptr;
+    }
+  }
+  TlsContextPtr context = peer.context;
+  auto connection =
+      std::make_shared<TcpConnection>(ctx_, *this, std::move(socket), nextConnectionId_++,
+                                      target.zone, TcpConnection::Direction::kOutbound,
+                                      target.address, bindTo, std::move(context), std::move(peer));
   TcpConnection* raw = connection.get();
   connections_.add(std::move(connection));
   raw->startConnect(options_.connectTimeout);
@@ -292,10 +420,14 @@ void TransportManager::Impl::onAccepted(TcpListener& listener, asio::ip::tcp::so
   const bool overTotal = tcp_.maxConnections != 0 && connections_.size() >= tcp_.maxConnections;
   const bool overSource = tcp_.maxConnectionsPerSource != 0 &&
                           connections_.inboundFrom(remote) >= tcp_.maxConnectionsPerSource;
-  if (overTotal || overSource) {
+  const bool tls = listener.transport() == TransportKind::kTls;
+  if (overTotal || overSource || (tls && !tls_.server)) {
     ++ctx_.stats.connectionsRefused;
-    TG_LOG(kTransport, debug, "refused tcp connection from {}: {} cap", remote.toString(),
-           overTotal ? "total" : "per-source");
+    TG_LOG(kTransport, debug, "refused {} connection from {}: {}",
+           config::transportName(listener.transport()), remote.toString(),
+           overTotal    ? "total cap"
+           : overSource ? "per-source cap"
+                        : "no tls certificate");
     // Reset rather than FIN: a flood of refused connections leaves no TIME_WAIT behind.
     socket.set_option(asio::socket_base::linger(true, 0), ec);
     socket.close(ec);
@@ -303,13 +435,16 @@ void TransportManager::Impl::onAccepted(TcpListener& listener, asio::ip::tcp::so
   }
   socket.set_option(asio::ip::tcp::no_delay(true), ec);
   socket.non_blocking(true, ec);
+  // A TLS connection counts against the caps from accept on, so unfinished handshakes from
+  // one source are bounded by max_connections_per_source and tls.handshake_timeout_ms.
   auto connection = std::make_shared<TcpConnection>(
       ctx_, *this, std::move(socket), nextConnectionId_++, listener.zone(),
-      TcpConnection::Direction::kInbound, remote, listener.local());
+      TcpConnection::Direction::kInbound, remote, listener.local(), tls ? tls_.server : nullptr);
   TcpConnection* raw = connection.get();
   connections_.add(std::move(connection));
   ++ctx_.stats.connectionsAccepted;
-  TG_LOG(kTransport, debug, "tcp connection {} from {} accepted", raw->id(), remote.toString());
+  TG_LOG(kTransport, debug, "{} connection {} from {} accepted",
+         config::transportName(listener.transport()), raw->id(), remote.toString());
   raw->startInbound();
 }
 
@@ -372,6 +507,12 @@ const LocalEndpoint* TransportManager::localEndpoint(Zone zone, TransportKind tr
 }
 std::vector<LocalEndpoint> TransportManager::endpoints() const { return impl_->endpoints(); }
 std::vector<int> TransportManager::udpSocketFds() const { return impl_->udpSocketFds(); }
+std::string TransportManager::reloadTls(const config::Config& config) {
+  return impl_->reloadTls(config);
+}
+void TransportManager::bindTlsPeer(const base::Address& address, const std::string& provider) {
+  impl_->bindTlsPeer(address, provider);
+}
 const TransportStats& TransportManager::stats() const { return impl_->stats(); }
 size_t TransportManager::openConnections() const { return impl_->openConnections(); }
 

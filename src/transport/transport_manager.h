@@ -1,7 +1,7 @@
 #pragma once
 
 // Owns every listener of one worker (UDP sockets with SO_REUSEPORT and recvmmsg batches; TCP
-// acceptors and connections with the stream framer) and routes outbound bytes.
+// and TLS acceptors and connections with the stream framer) and routes outbound bytes.
 
 // A standard header before asio: asio 1.22 chooses aligned_alloc/free or operator new/delete
 // from a libstdc++ macro, and translation units that see it differently mix the two
@@ -26,6 +26,8 @@ namespace tg::transport {
 struct TransportOptions {
   const base::Clock* clock = nullptr;              // nullptr: base::SystemClock
   std::chrono::milliseconds connectTimeout{5000};  // outbound TCP connect
+  // Replaces config.tls.handshakeTimeout when set.
+  std::optional<std::chrono::milliseconds> tlsHandshakeTimeout{};
   // Replaces config.tcp.idleTimeout (whole seconds) when set; zero disables idle closing.
   std::optional<std::chrono::milliseconds> idleTimeout{};
   // How often idle connections are looked for; zero: a quarter of the idle timeout, at most 1 s.
@@ -56,8 +58,18 @@ class TransportManager {
 
   // The listener used to send into `zone` with `transport` (first configured one), or nullptr.
   // Addresses carry the bound port (port 0 in the config is resolved). Valid until next start().
+  // A zone that sends over TLS without a tls:// listener gets its first tcp (else udp)
+  // listener's address: replies come back on the connection we opened.
   const LocalEndpoint* localEndpoint(Zone zone, config::TransportKind transport) const;
   std::vector<LocalEndpoint> endpoints() const;
+  // Builds new TLS contexts from `config` (listener certificate, providers' CA files and client
+  // certificates) for handshakes from now on; open connections keep theirs, so calls survive
+  // a certificate rotation. On error (named file and reason) the running contexts stay.
+  std::string reloadTls(const config::Config& config);
+  // Says that `address` belongs to the provider named `provider` (e.g. found through DNS), so
+  // that TLS connections to it check that provider's certificate name and CA.
+  void bindTlsPeer(const base::Address& address, const std::string& provider);
+
   // The UDP sockets' descriptors, to read their receive-queue depth (overload detection).
   std::vector<int> udpSocketFds() const;
 

@@ -593,6 +593,8 @@ def tail(path, lines=60):
 
 
 def yaml_scalar(v):
+    if isinstance(v, (list, dict)):
+        return json.dumps(v)  # nested in a flow item (e.g. a policy rule's prefixes): JSON is YAML
     if isinstance(v, bool):
         return "true" if v else "false"
     if isinstance(v, (int, float)):
@@ -769,7 +771,7 @@ class KamailioSut:
     is_b2bua = False
 
     def __init__(self, source_dir, workdir, topo, name="kamailio", t1_ms=500, children=1,
-                 shm_mb=256, pkg_mb=32, debug=False, **_ignored):
+                 shm_mb=256, pkg_mb=32, debug=False, defines=(), **_ignored):
         self.cfg = os.path.join(source_dir, "bench", "load", "kamailio.cfg")
         self.workdir = workdir
         self.topo = topo
@@ -779,6 +781,7 @@ class KamailioSut:
         self.shm_mb = shm_mb
         self.pkg_mb = pkg_mb
         self.debug = debug
+        self.defines = list(defines)  # extra -A NAME[=VALUE] for kamailio.cfg
         self.stdout_path = os.path.join(workdir, f"{name}.log")
         self.stderr_path = self.stdout_path
         self.proc = None
@@ -808,6 +811,7 @@ class KamailioSut:
             defines.append("WITH_TCP")
         if self.debug:
             defines.append("WITH_DEBUG")
+        defines += self.defines
         cmd = [KAMAILIO, "-f", self.cfg] + listen
         for d in defines:
             cmd += ["-A", d]

@@ -456,11 +456,12 @@ TEST(ConfigLoader, PlaintextProviderNeedsAllowPlaintext) {
                          "signalling is unencrypted (allow_plaintext: true)"));
 }
 
-TEST(ConfigLoader, TlsIsAcceptedInSyntaxButNotYetImplemented) {
+TEST(ConfigLoader, TlsIsTheDefaultAndTlsListenersNeedACertificate) {
   // Provider default transport is tls: encryption by default.
   const LoadResult byDefault = load(withProviders("    - { name: a, host: 192.0.2.1 }\n"));
-  EXPECT_TRUE(hasError(byDefault, 7, "trunk.providers[0].transport",
-                       "the default transport is tls; tls transport is not implemented yet"));
+  ASSERT_TRUE(byDefault.ok());
+  EXPECT_EQ(byDefault.config->trunk.providers[0].target.transport, TransportKind::kTls);
+  EXPECT_EQ(byDefault.config->trunk.providers[0].target.port, 5061);
 
   const LoadResult r = load(R"(pbx:
   listen: [ "tls://127.0.0.1:5071" ]
@@ -469,12 +470,10 @@ trunk:
   listen: [ "udp://127.0.0.1:5060" ]
   providers: [ { name: a, host: 192.0.2.1, transport: tls } ]
 )");
-  const std::string text =
-      "tls transport is not implemented yet (coming with the TLS issue); "
-      "use tcp or udp with allow_plaintext: true";
-  EXPECT_TRUE(hasError(r, 2, "pbx.listen[0]", text));
-  EXPECT_TRUE(hasError(r, 3, "pbx.targets[0].transport", text));
-  EXPECT_TRUE(hasError(r, 6, "trunk.providers[0].transport", text));
+  EXPECT_TRUE(hasError(r, 2, "pbx.listen[0]",
+                       "'tls://127.0.0.1:5071' needs a certificate; add a top-level section "
+                       "tls: { certificate:"));
+  EXPECT_EQ(r.errors.size(), 1u);
 }
 
 TEST(ConfigLoader, UnknownTransportValueSuggests) {

@@ -55,7 +55,11 @@ TEST(TransportManager, EndpointsResolvePortZeroAndPickFirstPerZone) {
   EXPECT_EQ(m.localEndpoint(Zone::kTrunk, TransportKind::kTcp)->address, all[3].address);
   EXPECT_EQ(m.localEndpoint(Zone::kTrunk, TransportKind::kUdp), nullptr);
   EXPECT_EQ(m.localEndpoint(Zone::kPublic, TransportKind::kUdp), nullptr);
-  EXPECT_EQ(m.localEndpoint(Zone::kPbx, TransportKind::kTls), nullptr);
+  // No tls:// listener: TLS sends leave from the zone's TCP listener address (replies come
+  // back on the connection), and endpoints() does not list it.
+  ASSERT_NE(m.localEndpoint(Zone::kPbx, TransportKind::kTls), nullptr);
+  EXPECT_EQ(m.localEndpoint(Zone::kPbx, TransportKind::kTls)->address, all[1].address);
+  EXPECT_EQ(m.localEndpoint(Zone::kPublic, TransportKind::kTls), nullptr);
 }
 
 TEST(TransportManager, StartNamesTheListenerThatCannotBind) {
@@ -73,15 +77,14 @@ TEST(TransportManager, StartNamesTheListenerThatCannotBind) {
   EXPECT_EQ(m.openConnections(), 0u);
 }
 
-TEST(TransportManager, TlsListenersAreRefusedForNow) {
+TEST(TransportManager, TlsListenerWithoutCertificateDoesNotStart) {
   asio::io_context io;
-  config::Config c;
+  config::Config c;  // the config loader refuses this; the manager must too
   c.pbx.listen = {makeListener(TransportKind::kUdp, "127.0.0.1")};
-  c.trunk.listen = {makeListener(TransportKind::kTls, "127.0.0.1", 5061)};
+  c.trunk.listen = {makeListener(TransportKind::kTls, "127.0.0.1")};
   TransportManager m(io, c, nullptr, nullptr);
   const std::string error = m.start();
-  EXPECT_NE(error.find("trunk listener tls://127.0.0.1:5061"), std::string::npos) << error;
-  EXPECT_NE(error.find("tls listeners arrive with the TLS issue"), std::string::npos) << error;
+  EXPECT_NE(error.find("tls listener: cannot load certificate"), std::string::npos) << error;
   EXPECT_TRUE(m.endpoints().empty());
 }
 

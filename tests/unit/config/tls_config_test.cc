@@ -1,0 +1,240 @@
+// The top-level `tls:` and providers' `tls:`: defaults, file checks with paths, and the
+// warnings and errors that keep signalling encrypted.
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include "../transport/tls_test_certs.h"
+#include "config/config_loader.h"
+
+namespace tg::config {
+namespace {
+
+using tls_testing::TestPki;
+
+std::string dump(const LoadResult& r) {
+  std::string s;
+  for (const auto& e : r.errors) s += "\n  error: " + e.toString();
+  for (const auto& w : r.warnings) s += "\n  warning: " + w;
+  return s.empty() ? " (no errors, no warnings)" : s;
+}
+
+::testing::AssertionResult hasError(const LoadResult& r, int line, const std::string& path,
+                                    const std::string& text) {
+  for (const auto& e : r.errors) {
+    if (e.line == line && e.keyPath == path && e.message.find(text) != std::string::npos) {
+      return ::testing::AssertionSuccess();
+    }
+  }
+  return ::testing::AssertionFailure() << "no error at line " << line << " path '" << path
+                                       << "' containing '" << text << "'; got:" << dump(r);
+}
+
+::testing::AssertionResult hasWarning(const LoadResult& r, const std::string& text) {
+  for (const auto& w : r.warnings) {
+    if (w.find(text) != std::string::npos) return ::testing::AssertionSuccess();
+  }
+  return ::testing::AssertionFailure() << "no warning containing '" << text << "'; got:" << dump(r);
+}
+
+class TlsConfigTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() { pki_ = new TestPki(TestPki::create()); }
+  static void TearDownTestSuite() {
+    pki_->remove();
+    delete pki_;
+  }
+  void SetUp() override { ASSERT_TRUE(pki_->ok); }
+
+  // Written next to the PKI so that relative paths resolve against it.
+  LoadResult loadFile(const std::string& yaml) const {
+    const std::string path = (pki_->dir / "trunkguard.yaml").string();
+    std::ofstream(path) << yaml;
+    return loadConfigFile(path);
+  }
+
+  // Lines 1-6; a provider's `tls:` and the top-level `tls:` are appended by the tests.
+  static std::string base(const std::string& provider) {
+    return "pbx:\n"
+           "  listen: [ \"udp://127.0.0.1:5070\" ]\n"
+           "  targets: [ { host: 127.0.0.1, port: 5080 } ]\n"
+           "trunk:\n"
+           "  listen: [ \"tls://127.0.0.1:5061\" ]\n"
+           "  providers:\n" +
+           provider;
+  }
+
+  static TestPki* pki_;
+};
+
+TestPki* TlsConfigTest::pki_ = nullptr;
+
+TEST_F(TlsConfigTest, FullSectionWithRelativePaths) {
+  const LoadResult r = loadFile(base(R"(    - name: carrier-a
+      host: 192.0.2.1
+      tls:
+        ca_file: ca.pem
+        server_name: sip.carrier.example
+        client_certificate: client.pem
+        client_private_key: client.key
+tls:
+  certificate: server.pem
+  private_key: server.key
+  ca_file: ca.pem
+  handshake_timeout_ms: 2500
+  min_version: "1.3"
+  ciphers: ECDHE-RSA-AES128-GCM-SHA256
+)"));
+  ASSERT_TRUE(r.ok()) << dump(r);
+  const Config& c = *r.config;
+  EXPECT_EQ(c.tls.certificate, pki_->serverCert);
+  EXPECT_EQ(c.tls.privateKey, pki_->serverKey);
+  EXPECT_EQ(c.tls.caFile, pki_->caCert);
+  EXPECT_EQ(c.tls.handshakeTimeout, std::chrono::milliseconds(2500));
+  EXPECT_EQ(c.tls.minVersion, TlsVersion::k13);
+  EXPECT_EQ(c.tls.ciphers, "ECDHE-RSA-AES128-GCM-SHA256");
+  const Provider& p = c.trunk.providers[0];
+  EXPECT_EQ(p.target.transport, TransportKind::kTls);  // the default
+  EXPECT_EQ(p.target.port, 5061);
+  EXPECT_EQ(p.tls.caFile, pki_->caCert);
+  EXPECT_EQ(p.tls.serverName, "sip.carrier.example");
+  EXPECT_TRUE(p.tls.verify);
+  EXPECT_EQ(p.tls.clientCertificate, pki_->clientCert);
+  EXPECT_EQ(p.tls.clientPrivateKey, pki_->clientKey);
+  EXPECT_EQ(expectedServerName(p.tls, p.target.host), "sip.carrier.example");
+  EXPECT_TRUE(r.warnings.empty()) << dump(r);
+}
+
+TEST_F(TlsConfigTest, Defaults) {
+  const LoadResult r = loadFile(base("    - { name: a, host: 192.0.2.1 }\n") +
+                                "tls: { certificate: server.pem, private_key: server.key }\n");
+  ASSERT_TRUE(r.ok()) << dump(r);
+  EXPECT_EQ(r.config->tls.handshakeTimeout, std::chrono::milliseconds(5000));
+  EXPECT_EQ(r.config->tls.minVersion, TlsVersion::k12);
+  EXPECT_TRUE(r.config->tls.ciphers.empty());
+  EXPECT_TRUE(r.config->tls.caFile.empty());
+  const Provider& p = r.config->trunk.providers[0];
+  EXPECT_TRUE(p.tls.caFile.empty());  // the system store
+  EXPECT_EQ(expectedServerName(p.tls, p.target.host), "192.0.2.1");
+}
+
+TEST_F(TlsConfigTest, TlsListenerWithoutCertificateSaysWhatToWrite) {
+  const LoadResult r = loadFile(base("    - { name: a, host: 192.0.2.1 }\n"));
+  EXPECT_TRUE(hasError(r, 5, "trunk.listen[0]",
+                       "'tls://127.0.0.1:5061' needs a certificate; add a top-level section tls: "
+                       "{ certificate: /etc/trunkguard/tls/cert.pem, private_key: "
+                       "/etc/trunkguard/tls/key.pem }"));
+  const LoadResult onlyCert =
+      loadFile(base("    - { name: a, host: 192.0.2.1 }\n") + "tls:\n  certificate: server.pem\n");
+  EXPECT_TRUE(hasError(onlyCert, 8, "tls.private_key", "missing; tls.certificate and"));
+}
+
+TEST_F(TlsConfigTest, FilesMustExistAndLoad) {
+  std::ofstream(pki_->dir / "junk.pem") << "not a certificate\n";
+  const LoadResult r = loadFile(base("    - { name: a, host: 192.0.2.1 }\n") + R"(tls:
+  certificate: nope.pem
+  private_key: junk.pem
+  ca_file: junk.pem
+)");
+  const std::string dir = pki_->dir.string();
+  EXPECT_TRUE(hasError(r, 9, "tls.certificate", "'" + dir + "/nope.pem' does not exist"));
+  EXPECT_TRUE(hasError(r, 10, "tls.private_key",
+                       "cannot load a PEM private key from '" + dir + "/junk.pem'"));
+  EXPECT_TRUE(
+      hasError(r, 11, "tls.ca_file", "cannot load CA certificates from '" + dir + "/junk.pem'"));
+  // The listener is not blamed a second time for the same files.
+  for (const auto& e : r.errors) EXPECT_NE(e.keyPath, "trunk.listen[0]") << e.toString();
+}
+
+TEST_F(TlsConfigTest, KeyMustMatchTheCertificate) {
+  const LoadResult r = loadFile(base("    - { name: a, host: 192.0.2.1 }\n") +
+                                "tls: { certificate: server.pem, private_key: other.key }\n");
+  EXPECT_TRUE(hasError(r, 8, "tls.private_key", "is not the key of the certificate in"));
+}
+
+TEST_F(TlsConfigTest, KeyMaterialNeverAppearsInMessages) {
+  // A certificate given as the key: the message names the path, never the file's content.
+  const LoadResult r = loadFile(base("    - { name: a, host: 192.0.2.1 }\n") +
+                                "tls: { certificate: server.pem, private_key: server.pem }\n");
+  ASSERT_FALSE(r.ok());
+  for (const auto& e : r.errors) {
+    EXPECT_EQ(e.message.find("BEGIN"), std::string::npos) << e.toString();
+    EXPECT_EQ(e.message.find("PRIVATE"), std::string::npos) << e.toString();
+  }
+}
+
+TEST_F(TlsConfigTest, BadValues) {
+  const LoadResult r = loadFile(base(R"(    - name: a
+      host: 192.0.2.1
+      tls: { server_name: "bad name!", client_certificate: client.pem, verfy: false }
+tls:
+  certificate: server.pem
+  private_key: server.key
+  min_version: "1.1"
+  ciphers: NOT-A-CIPHER
+  handshake_timeout_ms: 0
+)"));
+  EXPECT_TRUE(
+      hasError(r, 9, "trunk.providers[0].tls", "unknown key 'verfy'; did you mean 'verify'?"));
+  EXPECT_TRUE(hasError(r, 9, "trunk.providers[0].tls.server_name", "is not a host name"));
+  EXPECT_TRUE(hasError(r, 9, "trunk.providers[0].tls.client_private_key",
+                       "missing; client_certificate and client_private_key go together"));
+  EXPECT_TRUE(hasError(r, 13, "tls.min_version", "'1.1' is not supported; use \"1.2\" or \"1.3\""));
+  EXPECT_TRUE(hasError(r, 14, "tls.ciphers", "names no cipher OpenSSL knows"));
+  EXPECT_TRUE(hasError(r, 15, "tls.handshake_timeout_ms", "out of range"));
+}
+
+TEST_F(TlsConfigTest, VerifyOffWarnsOnEveryLoad) {
+  const LoadResult r = loadFile(base(R"(    - name: a
+      host: 192.0.2.1
+      tls: { verify: false }
+tls: { certificate: server.pem, private_key: server.key }
+)"));
+  ASSERT_TRUE(r.ok()) << dump(r);
+  EXPECT_FALSE(r.config->trunk.providers[0].tls.verify);
+  EXPECT_TRUE(hasWarning(r, "provider 'a': certificate verification is OFF"));
+}
+
+TEST_F(TlsConfigTest, PlaintextProviderNeedsTheOptIn) {
+  const LoadResult refused =
+      loadFile(base("    - { name: a, host: 192.0.2.1, transport: tcp }\n") +
+               "tls: { certificate: server.pem, private_key: server.key }\n");
+  EXPECT_TRUE(hasError(refused, 7, "trunk.providers[0].transport",
+                       "provider 'a' uses plaintext transport tcp; set transport: tls"));
+  const LoadResult allowed =
+      loadFile(base("    - { name: a, host: 192.0.2.1, transport: tcp, allow_plaintext: true }\n") +
+               "tls: { certificate: server.pem, private_key: server.key }\n");
+  ASSERT_TRUE(allowed.ok()) << dump(allowed);
+  EXPECT_TRUE(hasWarning(allowed, "provider 'a' signalling is unencrypted"));
+}
+
+TEST_F(TlsConfigTest, TlsProviderWithoutTlsListenerIsAWarning) {
+  const LoadResult r = loadFile(R"(pbx:
+  listen: [ "udp://127.0.0.1:5070" ]
+  targets: [ { host: 127.0.0.1, port: 5080 } ]
+trunk:
+  listen: [ "udp://127.0.0.1:5060" ]
+  providers: [ { name: a, host: 192.0.2.1 } ]
+)");
+  ASSERT_TRUE(r.ok()) << dump(r);
+  EXPECT_TRUE(hasWarning(r, "the trunk zone has no tls:// listener"));
+}
+
+TEST_F(TlsConfigTest, PbxOverTls) {
+  const LoadResult r = loadFile(R"(pbx:
+  listen: [ "tls://127.0.0.1:5071" ]
+  targets: [ { host: 127.0.0.1, port: 5081, transport: tls } ]
+trunk:
+  listen: [ "udp://127.0.0.1:5060" ]
+  providers: [ { name: a, host: 192.0.2.1, transport: udp, allow_plaintext: true } ]
+tls: { certificate: server.pem, private_key: server.key, ca_file: ca.pem }
+)");
+  ASSERT_TRUE(r.ok()) << dump(r);
+  EXPECT_EQ(r.config->pbx.targets[0].transport, TransportKind::kTls);
+}
+
+}  // namespace
+}  // namespace tg::config
