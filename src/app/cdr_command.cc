@@ -102,7 +102,12 @@ void printJson(const std::vector<db::CdrRecord>& cdrs, std::ostream& out) {
                      {"disposition", r.disposition},
                      {"sip_code", r.sipCode},
                      {"end_reason", r.endReason},
-                     {"duration_ms", r.durationMs}});
+                     {"duration_ms", r.durationMs},
+                     {"account", r.account},
+                     {"dialled_e164", r.dialledE164},
+                     {"destination_class", r.destinationClass},
+                     {"policy_rule", r.policyRule},
+                     {"cost", r.cost}});
   }
   // Network text need not be UTF-8: replace bad bytes rather than throw.
   out << array.dump(2, ' ', false, Json::error_handler_t::replace) << "\n";

@@ -278,6 +278,21 @@ void Gateway::armTimer() {
   if (stopped_) return;
   const auto next = timers_.nextDeadline();
   if (!next) return;
+  if (*next <= clock_.now()) {
+    // Already due (RFC 3261 timers D, I, J and K are zero on TCP and TLS): run it on the next
+    // turn of the loop instead of moving the timerfd to now and back for every transaction.
+    if (!duePosted_) {
+      duePosted_ = true;
+      asio::post(io_, [this, alive = std::weak_ptr<char>(alive_)] {
+        if (alive.expired()) return;
+        duePosted_ = false;
+        if (stopped_) return;
+        timers_.runDue();
+        armTimer();
+      });
+    }
+    return;
+  }
   if (armed_ && armedAt_ <= *next) return;
   armed_ = true;
   armedAt_ = *next;

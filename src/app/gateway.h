@@ -93,6 +93,9 @@ class Gateway final : public transaction::Sender {
   asio::steady_timer wakeup_;
   bool armed_ = false;
   base::TimePoint armedAt_{};
+  bool duePosted_ = false;  // a run of already-due timers is posted
+  // Handlers posted by this gateway hold a weak reference: they do nothing once it is gone.
+  std::shared_ptr<char> alive_ = std::make_shared<char>();
   std::unique_ptr<transport::TransportManager> transport_;
   b2bua::B2bua b2bua_;
   transaction::TransactionLayer layer_;

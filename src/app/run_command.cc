@@ -20,6 +20,7 @@
 #include "base/log.h"
 #include "config/config_loader.h"
 #include "db/cdr_store.h"
+#include "guard/policy/call_policy.h"
 
 namespace tg::app {
 namespace {
@@ -99,6 +100,17 @@ int runGateway(const std::string& configPath, std::ostream& out, std::ostream& e
     return 1;
   }
 
+  // The call policy: one engine for every worker (it is thread-safe), created even when
+  // disabled so that a reload can turn it on. Declared before the gateways: their B2BUAs
+  // report the end of their calls to it when they go.
+  std::string policyError;
+  std::unique_ptr<guard::policy::CallPolicy> policy =
+      guard::policy::CallPolicy::create(cfg->policy, &policyError);
+  if (!policy) {
+    err << "trunkguard: cannot start the call policy: " << policyError << "\n";
+    return 1;
+  }
+
   // One io_context and one Gateway per worker; worker 0 runs on this thread and also owns the
   // TCP connections and the signal handling.
   const size_t workers = static_cast<size_t>(std::max(1, cfg->workers));
@@ -114,6 +126,21 @@ int runGateway(const std::string& configPath, std::ostream& out, std::ostream& e
   }
   for (auto& g : gateways) {
     if (workers > 1) g->setPeers(peers);
+    b2bua::B2bua& b2b = g->b2bua();
+    b2b.setCallPolicy(policy.get());
+    b2b.setEventSink(&guard->events());
+    if (workers > 1) {
+      // A spend cap reported to this worker may hit calls that live on another one.
+      Gateway* self = g.get();
+      b2b.setForeignCapHandler([self, &peers](std::vector<uint64_t> handles) {
+        for (Gateway* other : peers) {
+          if (other == self) continue;
+          asio::post(other->io(), [other, handles] {
+            other->b2bua().endPolicyCalls(handles, "spend cap reached");
+          });
+        }
+      });
+    }
   }
   for (auto& g : gateways) {
     if (std::string startError = g->start(); !startError.empty()) {
@@ -135,6 +162,17 @@ int runGateway(const std::string& configPath, std::ostream& out, std::ostream& e
       asio::post(gp->io(), [gp, fn] { fn(*gp); });
     }
   };
+
+  // The policy's rate windows and lockouts age out once a second (bounded memory).
+  asio::steady_timer policyTimer(io);
+  std::function<void(const std::error_code&)> onPolicyTick = [&](const std::error_code& ec) {
+    if (ec) return;
+    policy->expire(base::SystemClock::instance().now());
+    policyTimer.expires_after(std::chrono::seconds(1));
+    policyTimer.async_wait(onPolicyTick);
+  };
+  policyTimer.expires_after(std::chrono::seconds(1));
+  policyTimer.async_wait(onPolicyTick);
 
   // Transactions linger 64*T1 after their calls move on; once they are gone, give the freed
   // heap back so the resident size follows the live calls instead of the busiest minute.
@@ -165,6 +203,9 @@ int runGateway(const std::string& configPath, std::ostream& out, std::ostream& e
         log::init(logSettings(*next.config));
         config::ConfigPtr fresh = next.config;
         guard->reload(fresh);
+        if (std::string e; !policy->reload(fresh->policy, &e)) {
+          TG_LOG(kConfig, err, "call policy reload refused, keeping the running rules: {}", e);
+        }
         onEachWorker([fresh, acl = guard->acl()](Gateway& g) { g.reload(fresh, acl); });
         TG_LOG(kConfig, info, "configuration reloaded from {}", configPath);
       }
@@ -183,6 +224,7 @@ int runGateway(const std::string& configPath, std::ostream& out, std::ostream& e
     shutdownTimer.expires_after(std::chrono::milliseconds(300));
     shutdownTimer.async_wait([&](const std::error_code&) {
       trimTimer.cancel();
+      policyTimer.cancel();
       onEachWorker([](Gateway& g) {
         g.stop();
         g.io().stop();

@@ -7,6 +7,7 @@
 #include "base/random.h"
 #include "sip/builder.h"
 #include "sip/header_values.h"
+#include "sip/identity_headers.h"
 #include "sip/scan.h"
 
 namespace tg::b2bua {
@@ -52,6 +53,10 @@ bool neverCopied(std::string_view name) {
     case HeaderId::kAuthorization: case HeaderId::kProxyAuthorization:
     case HeaderId::kWwwAuthenticate: case HeaderId::kProxyAuthenticate: case HeaderId::kRSeq:
     case HeaderId::kRAck: case HeaderId::kWarning:
+    // Identity is the call policy's decision (caller ID checks and rewrites), never what a
+    // peer asserted: a hacked PBX or a provider could otherwise pick any caller ID.
+    case HeaderId::kPAssertedIdentity: case HeaderId::kPPreferredIdentity:
+    case HeaderId::kRemotePartyId:
       return true;
     default:
       return sip::startsWithIgnoreCase(name, "X-");
@@ -78,6 +83,39 @@ std::string_view contactUri(const sip::Message& m) {
   return c != nullptr ? c->uri.text : std::string_view{};
 }
 
+// The first user of a P-Asserted-Identity (sip or tel URI); empty when absent or malformed.
+std::string assertedUser(const sip::Message& m) {
+  if (!m.has(HeaderId::kPAssertedIdentity)) return {};
+  auto ids = sip::parseAssertedIdentity(m.value(HeaderId::kPAssertedIdentity));
+  if (!ids) return {};
+  for (const sip::NameAddr& id : *ids) {
+    if (!id.uri.user.empty()) return std::string(id.uri.user);
+  }
+  return {};
+}
+
+// RFC 3323: Privacy id (or a malformed Privacy, read the cautious way), or an anonymous From
+// (RFC 3323 §4.1.1.3: "Anonymous" <sip:anonymous@anonymous.invalid>).
+bool isAnonymous(const sip::Message& m) {
+  if (m.has(HeaderId::kPrivacy)) {
+    auto flags = sip::parsePrivacy(m.value(HeaderId::kPrivacy));
+    if (!flags || (*flags & sip::kPrivacyId) != 0) return true;
+  }
+  const sip::NameAddr* from = m.from();
+  return sip::equalsIgnoreCase(from->uri.user, "anonymous") ||
+         sip::equalsIgnoreCase(from->uri.host, "anonymous.invalid");
+}
+
+// Text for a quoted-string (Reason: text="..."): no quotes, backslashes or control bytes.
+std::string quotable(std::string_view text) {
+  std::string out;
+  for (const char c : text.substr(0, 128)) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (c != '"' && c != '\\' && byte >= 0x20 && byte != 0x7f) out.push_back(c);
+  }
+  return out;
+}
+
 }  // namespace
 
 std::string_view directionName(Direction d) {
@@ -96,11 +134,16 @@ B2bua::B2bua(config::ConfigPtr config, base::TimerQueue& timers, EndpointLookup 
 
 B2bua::~B2bua() {
   health_->stop();
+  timers_.cancel(capPoll_);
   for (auto& [key, timer] : byedStrays_) timers_.cancel(timer);
   for (auto& [id, call] : calls_) {
     timers_.cancel(call->noAnswerTimer);
     timers_.cancel(call->durationTimer);
     timers_.cancel(call->ackReleaseTimer);
+    // The engine is shared and outlives this worker: release what it counts for us.
+    if (policy_ != nullptr && call->policyHandle != 0) {
+      policy_->ended(call->policyHandle, timers_.clock().now());
+    }
   }
 }
 
@@ -179,7 +222,12 @@ std::string B2bua::contactFor(Zone zone, config::TransportKind transport) const 
   const transport::LocalEndpoint* local = endpoints_(zone, transport);
   std::string c = "<sip:trunkguard@";
   c.append(local != nullptr ? local->address.toString() : "invalid");
-  if (transport == config::TransportKind::kTcp) c.append(";transport=tcp");
+  // RFC 3261 §19.1.2: a stream transport is named in the URI, so in-dialog requests come
+  // back over it (never over UDP in the clear for a TLS leg).
+  if (transport != config::TransportKind::kUdp) {
+    c.append(";transport=");
+    c.append(config::transportName(transport));
+  }
   c.push_back('>');
   return c;
 }
@@ -362,6 +410,7 @@ void B2bua::startCall(ServerTransaction& st) {
   call.zoneB = zone == Zone::kPbx ? Zone::kTrunk : Zone::kPbx;
   call.started = timers_.clock().wallNow();
   call.dialled = std::string(ruri->user);
+  if (policy_ != nullptr && policy_->enabled() && !admitByPolicy(st, call)) return;
 
   Leg& a = call.a;
   a.callId = std::string(req.callId());
@@ -409,9 +458,14 @@ void B2bua::startCall(ServerTransaction& st) {
   dialogs_[dialogKey(zone, a.callId)] = {call.id, Side::kA};
   ++stats_.callsStarted;
   calls_.emplace(call.id, std::move(owned));
+  if (call.policyHandle != 0) {
+    policyCalls_[call.policyHandle] = call.id;
+    armCapPoll();
+  }
 
-  TG_LOG(kB2bua, info, "call={} {} call from {} to {} (A Call-ID {})", call.uuid,
-         directionName(call.direction), st.target().address.toString(), call.dialled, a.callId);
+  TG_LOG(kB2bua, info, "call={} {} call from {} over {} to {} (A Call-ID {})", call.uuid,
+         directionName(call.direction), st.target().address.toString(),
+         config::transportName(st.target().transport), call.dialled, a.callId);
   if (cdrs_ != nullptr) {
     db::CdrRecord r;
     r.callUuid = call.uuid;
@@ -422,6 +476,15 @@ void B2bua::startCall(ServerTransaction& st) {
     r.provider = call.provider;
     r.fromUri = std::string(req.from()->uri.text);
     r.toUri = std::string(req.requestUriText());
+    if (call.dialled != ruri->user) {
+      // The call code is a secret: the record keeps the number only.
+      const size_t at = r.toUri.find(ruri->user);
+      if (at != std::string::npos) r.toUri.replace(at, ruri->user.size(), call.dialled);
+    }
+    r.account = call.account;
+    r.dialledE164 = call.e164;
+    r.destinationClass = call.destinationClass;
+    r.policyRule = call.policyRule;
     r.sourceAddress = st.target().address.toString();
     r.startTime = call.started;
     r.disposition = "in-progress";
@@ -469,18 +532,27 @@ bool B2bua::sendInitialInvite(Call& call) {
   b.peer = target;
   b.localContact = contactFor(call.zoneB, target.transport);
   b.remoteTarget = "sip:" + call.dialled + "@" + host;
-  if (target.transport == config::TransportKind::kTcp) b.remoteTarget.append(";transport=tcp");
+  if (target.transport != config::TransportKind::kUdp) {
+    b.remoteTarget.append(";transport=");
+    b.remoteTarget.append(config::transportName(target.transport));
+  }
 
   const transport::LocalEndpoint* local = endpoints_(call.zoneB, target.transport);
   const std::string localHost = local != nullptr ? local->address.toString() : "invalid";
   const sip::NameAddr* from = req.from();
   std::string caller;
-  if (!from->displayName.empty()) {
+  // A rewritten caller ID takes no display name: the one sent with the spoofed number is not
+  // ours to vouch for either.
+  if (!from->displayName.empty() && call.callerIdRewrite.empty()) {
     caller.append(from->displayName);
     caller.push_back(' ');
   }
   caller.append("<sip:");
-  caller.append(from->uri.user);
+  if (call.callerIdRewrite.empty()) {
+    caller.append(from->uri.user);
+  } else {
+    caller.append(call.callerIdRewrite);
+  }
   caller.append("@");
   caller.append(localHost);
   caller.append(">");
@@ -509,8 +581,11 @@ bool B2bua::sendInitialInvite(Call& call) {
   if (cdrs_ != nullptr) {
     cdrs_->recordLeg(call.uuid, call.provider, b.callId, b.localTag, {});
   }
-  TG_LOG(kB2bua, info, "call={} B leg to {} ({}) Call-ID {}", call.uuid,
-         outbound ? call.provider : "pbx", target.address.toString(), b.callId);
+  TG_LOG(kB2bua, info, "call={} B leg to {} ({} over {}{}) Call-ID {}", call.uuid,
+         outbound ? call.provider : "pbx", target.address.toString(),
+         config::transportName(target.transport),
+         target.transport == config::TransportKind::kTls ? ", encrypted" : ", UNENCRYPTED",
+         b.callId);
   return true;
 }
 
@@ -625,12 +700,23 @@ void B2bua::onInitialInviteResponse(Call& call, ClientTransaction& ct,
     timers_.cancel(call.noAnswerTimer);
     call.noAnswerTimer = base::kNoTimer;
     ++stats_.callsAnswered;
-    if (config_->b2bua.maxCallDuration.count() > 0) {
+    if (policy_ != nullptr && call.policyHandle != 0) {
+      policy_->answered(call.policyHandle, call.answeredMono);
+    }
+    // The tighter of the gateway-wide limit and the policy's (0 = none for either).
+    std::chrono::seconds limit = config_->b2bua.maxCallDuration;
+    std::string_view why = "maximum call duration reached";
+    if (call.policyMaxDuration.count() > 0 &&
+        (limit.count() <= 0 || call.policyMaxDuration < limit)) {
+      limit = call.policyMaxDuration;
+      why = "policy duration limit reached";
+    }
+    if (limit.count() > 0) {
       const uint64_t id = call.id;
-      call.durationTimer = timers_.schedule(config_->b2bua.maxCallDuration, [this, id] {
+      call.durationTimer = timers_.schedule(limit, [this, id, why] {
         if (Call* c = findCall(id)) {
           c->durationTimer = base::kNoTimer;
-          endCall(id, "maximum call duration reached");
+          endCall(id, why);
         }
       });
     }
@@ -1062,6 +1148,138 @@ void B2bua::sendBye(Call& call, Side side) {
                   branch, Method::kBye, leg.peer, call.id, kTagLocal);
 }
 
+// --- call policy ----------------------------------------------------------------------------
+
+bool B2bua::admitByPolicy(ServerTransaction& st, Call& call) {
+  const sip::Message& req = st.request();
+  guard::policy::CallAttempt attempt;
+  attempt.zone = st.target().zone;
+  attempt.dialled = call.dialled;
+  attempt.callerId = std::string(req.from()->uri.user);
+  // Accounts arrive with issue 6; until then the PBX's From user names the caller.
+  if (attempt.zone == Zone::kPbx) attempt.account = attempt.callerId;
+  attempt.assertedId = assertedUser(req);
+  attempt.anonymous = isAnonymous(req);
+  attempt.when = call.started;
+  attempt.now = timers_.clock().now();
+  const guard::policy::Admission admission = policy_->admit(attempt);
+
+  call.account = admission.account;
+  call.e164 = admission.e164;
+  call.destinationClass = admission.destinationClass;
+  call.policyRule = admission.rule;
+  if (!admission.forwardUser.empty()) call.dialled = admission.forwardUser;
+  if (admission.rejected()) {
+    rejectByPolicy(st, call, admission);
+    return false;
+  }
+  if (admission.shadow) {
+    ++stats_.policyShadow;
+    TG_LOG(kB2bua, info, "call={} the policy would refuse this call ({} {}, rule {}): "
+           "shadow mode lets it through", call.uuid, admission.code, admission.reason,
+           admission.rule);
+    recordPolicyEvent(st, admission, "shadow");
+  }
+  if (admission.emergency) {
+    ++stats_.emergencyCalls;
+    TG_LOG(kB2bua, warn, "call={} emergency call to {} from {} ({})", call.uuid, call.dialled,
+           attempt.callerId, st.target().address.toString());
+  }
+  call.policyHandle = admission.handle;
+  call.policyMaxDuration = admission.maxDuration;
+  if (admission.callerIdRewrite) call.callerIdRewrite = *admission.callerIdRewrite;
+  return true;
+}
+
+void B2bua::rejectByPolicy(ServerTransaction& st, const Call& call,
+                           const guard::policy::Admission& admission) {
+  ++stats_.policyRejected;
+  const int code = admission.code >= 400 && admission.code < 700 ? admission.code : 403;
+  TG_LOG(kB2bua, info, "call={} {} call from {} to {} refused by the call policy: {} {} "
+         "(rule {})", call.uuid, directionName(call.direction), st.target().address.toString(),
+         call.dialled, code, admission.reason, admission.rule);
+  const sip::Message& req = st.request();
+  auto b = sip::responseTo(req, code, {}, base::randomHex(8));
+  if (!config_->b2bua.userAgent.empty()) b.header(HeaderId::kServer, config_->b2bua.userAgent);
+  // RFC 3326: the cause is the response code; the text says which rule, for the PBX's logs.
+  b.header(HeaderId::kReason, "SIP;cause=" + std::to_string(code) + ";text=\"" +
+                                  quotable(admission.reason) + "\"");
+  recordPolicyEvent(st, admission, "reply " + std::to_string(code));
+  if (cdrs_ != nullptr) {
+    db::CdrRecord r;
+    r.callUuid = call.uuid;
+    r.direction = std::string(directionName(call.direction));
+    r.aCallId = std::string(req.callId());
+    r.aFromTag = std::string(req.from()->tag());
+    r.fromUri = std::string(req.from()->uri.text);
+    r.toUri = "sip:" + call.dialled;  // without the (wrong) code
+    r.sourceAddress = st.target().address.toString();
+    r.startTime = r.endTime.emplace(call.started);
+    r.disposition = "rejected";
+    r.sipCode = code;
+    r.endReason = "policy: " + admission.reason;
+    r.account = call.account;
+    r.dialledE164 = call.e164;
+    r.destinationClass = call.destinationClass;
+    r.policyRule = call.policyRule;
+    cdrs_->recordStart(r);
+  }
+  layer_->respond(st, code, b.build());
+}
+
+void B2bua::recordPolicyEvent(const ServerTransaction& st,
+                              const guard::policy::Admission& admission,
+                              std::string_view action) {
+  if (events_ == nullptr) return;
+  const sip::Message& req = st.request();
+  guard::SecurityEvent e;
+  e.time = timers_.clock().wallNow();
+  e.zone = st.target().zone;
+  e.source = st.target().address;
+  e.rule = "policy." + admission.rule;
+  e.reason = admission.reason;
+  if (admission.authFailure) e.reason.append(" (wrong call code)");
+  e.action = std::string(action);
+  // Who called whom, without the dialled digits (they may hold a call code).
+  e.sample = "INVITE from " + std::string(req.from()->uri.user).substr(0, 64) + " class " +
+             admission.destinationClass;
+  events_->record(std::move(e));
+}
+
+void B2bua::armCapPoll() {
+  if (capPoll_ != base::kNoTimer || policy_ == nullptr) return;
+  capPoll_ = timers_.schedule(kCapPollInterval, [this] {
+    capPoll_ = base::kNoTimer;
+    pollCaps();
+  });
+}
+
+void B2bua::pollCaps() {
+  std::vector<uint64_t> handles = policy_->overCap(timers_.clock().now());
+  std::vector<uint64_t> foreign;
+  for (const uint64_t h : handles) {
+    if (!policyCalls_.contains(h)) foreign.push_back(h);
+  }
+  endPolicyCalls(handles, "spend cap reached");
+  if (!foreign.empty() && foreignCaps_) foreignCaps_(std::move(foreign));
+  // Only while calls are tracked: an idle gateway (and a drained test) has no timer pending.
+  if (!policyCalls_.empty()) armCapPoll();
+}
+
+size_t B2bua::endPolicyCalls(const std::vector<uint64_t>& handles, std::string_view reason) {
+  size_t ended = 0;
+  for (const uint64_t h : handles) {
+    auto it = policyCalls_.find(h);
+    if (it == policyCalls_.end()) continue;
+    const uint64_t id = it->second;
+    if (endCall(id, reason)) {
+      ++ended;
+      ++stats_.policyEnded;
+    }
+  }
+  return ended;
+}
+
 // --- ending ---------------------------------------------------------------------------------
 
 bool B2bua::endCall(uint64_t callId, std::string_view reason) {
@@ -1099,9 +1317,15 @@ void B2bua::endNow(Call& call, std::string_view disposition, int code, std::stri
   }
   TG_LOG(kB2bua, info, "call={} ended: {} {} ({}), {} ms", call.uuid, disposition, code, reason,
          durationMs);
+  double cost = 0;
+  if (policy_ != nullptr && call.policyHandle != 0) {
+    cost = policy_->ended(call.policyHandle, timers_.clock().now());
+    policyCalls_.erase(call.policyHandle);
+    call.policyHandle = 0;
+  }
   if (cdrs_ != nullptr) {
     cdrs_->recordEnd(call.uuid, now, std::string(disposition), code, std::string(reason),
-                     durationMs);
+                     durationMs, cost);
   }
   eraseCall(call.id);
 }

@@ -17,6 +17,8 @@
 #include "base/timer_queue.h"
 #include "config/config.h"
 #include "db/cdr_store.h"
+#include "guard/policy/call_policy.h"
+#include "guard/security_event.h"
 #include "sip/builder.h"
 #include "transaction/transaction_layer.h"
 #include "transaction/transaction_user.h"
@@ -34,6 +36,10 @@ struct B2buaStats {
   uint64_t failovers = 0;
   uint64_t referRefused = 0;
   uint64_t unknownDialog = 0;  // in-dialog requests answered 481
+  uint64_t policyRejected = 0;  // new calls the call policy refused
+  uint64_t policyShadow = 0;    // calls it would have refused (enforce: false)
+  uint64_t policyEnded = 0;     // live calls ended by a spend cap
+  uint64_t emergencyCalls = 0;
 };
 
 struct CallSummary {
@@ -60,6 +66,22 @@ class B2bua final : public transaction::TransactionUser {
   }
   // A reloaded configuration: new calls use it; calls in progress keep their legs.
   void updateConfig(config::ConfigPtr config);
+
+  // The toll-fraud call policy, one engine shared by every worker (it is thread-safe);
+  // nullptr (the default) admits every call. Set before traffic flows; must outlive this.
+  void setCallPolicy(guard::policy::CallPolicy* policy) { policy_ = policy; }
+  // Where policy rejections (and shadow decisions) are recorded; optional, must outlive this.
+  void setEventSink(guard::EventSink* events) { events_ = events; }
+  // overCap() hands each over-cap call to one worker only: the handles this B2BUA does not own
+  // go here, so the app can pass them to the other workers' endPolicyCalls(). Without it they
+  // are dropped (right with one worker).
+  void setForeignCapHandler(std::function<void(std::vector<uint64_t> handles)> handler) {
+    foreignCaps_ = std::move(handler);
+  }
+  // Ends the calls of these policy handles that live here (spend cap); returns how many.
+  size_t endPolicyCalls(const std::vector<uint64_t>& handles, std::string_view reason);
+  // How often overCap() is asked while this B2BUA has calls the policy tracks.
+  static constexpr base::Duration kCapPollInterval = std::chrono::seconds(1);
 
   // Ends a call from inside the process (fraud engine, limits, admin): BYE on both legs once
   // answered, CANCEL/final response before. Returns false when no such call exists.
@@ -95,6 +117,14 @@ class B2bua final : public transaction::TransactionUser {
   void rebuildPeers();
   void answerLocally(transaction::ServerTransaction& st, int code, std::string_view reason = {});
   void startCall(transaction::ServerTransaction& st);
+  // Asks the call policy about a new INVITE. False: the call was refused (answered, recorded).
+  bool admitByPolicy(transaction::ServerTransaction& st, Call& call);
+  void rejectByPolicy(transaction::ServerTransaction& st, const Call& call,
+                      const guard::policy::Admission& admission);
+  void recordPolicyEvent(const transaction::ServerTransaction& st,
+                         const guard::policy::Admission& admission, std::string_view action);
+  void armCapPoll();
+  void pollCaps();
   bool sendInitialInvite(Call& call);
   void onInitialInviteResponse(Call& call, transaction::ClientTransaction& ct,
                                const sip::Message& response);
@@ -137,6 +167,11 @@ class B2bua final : public transaction::TransactionUser {
   void respondA(Call& call, int code, std::string_view reason, const sip::Message* copyFrom);
 
   config::ConfigPtr config_;
+  guard::policy::CallPolicy* policy_ = nullptr;
+  guard::EventSink* events_ = nullptr;
+  std::function<void(std::vector<uint64_t>)> foreignCaps_;
+  std::unordered_map<uint64_t, uint64_t> policyCalls_;  // policy handle -> call id
+  base::TimerId capPoll_ = base::kNoTimer;
   base::TimerQueue& timers_;
   EndpointLookup endpoints_;
   db::CdrStore* cdrs_;

@@ -3,6 +3,7 @@
 // A call is two dialogs that share nothing on the wire (B2BUA.md): leg A, where the INVITE came
 // from, and leg B, the one trunkguard created toward the PBX or a provider.
 
+#include <chrono>
 #include <cstdint>
 #include <string>
 #include <unordered_map>
@@ -76,7 +77,8 @@ struct Call {
   bool aAnswered = false;        // a 2xx was sent to A
   bool bAcked = false;           // the ACK for B's 2xx was sent
   std::string bAck;              // that ACK, resent when B retransmits its 2xx
-  std::string dialled;           // the Request-URI user of A's INVITE
+  std::string dialled;           // the Request-URI user of A's INVITE, less any call code the
+                                 // policy stripped (a code is a secret: never logged or sent on)
   // Peers still to try, fixed when the call started: a reload must not change what an index
   // means under a call in progress.
   struct Candidate {
@@ -89,6 +91,15 @@ struct Call {
   std::string provider;          // provider in use (outbound) or source provider (inbound)
   size_t peerIndex = 0;          // health index of the peer B was sent to
   std::string endReason;         // set when the gateway ends the call itself
+
+  // What the call policy decided (guard/policy/call_policy.h); empty when none runs.
+  uint64_t policyHandle = 0;     // reported answered/ended; 0 when the policy tracks nothing
+  std::string callerIdRewrite;   // B's From user instead of A's (spoofed caller ID); "" = keep
+  std::chrono::seconds policyMaxDuration{0};  // 0 = no policy limit
+  std::string account;           // CDR columns
+  std::string e164;
+  std::string destinationClass;
+  std::string policyRule;
 
   std::unordered_map<uint64_t, Relay> relays;
   uint64_t nextRelayId = 1;

@@ -49,6 +49,7 @@ struct EndWrite {
   int sipCode;
   std::string endReason;
   int64_t durationMs;
+  double cost;
 };
 
 using Write = std::variant<CdrRecord, AnswerWrite, EndWrite, LegWrite>;
@@ -58,9 +59,9 @@ constexpr std::string_view kInsertSql = R"sql(
 INSERT INTO cdrs(call_uuid, direction, a_call_id, a_from_tag, a_to_tag, b_call_id, b_from_tag,
                  b_to_tag, provider, from_uri, to_uri, source_address, start_time, start_ms,
                  answer_time, answer_ms, end_time, end_ms, disposition, sip_code, end_reason,
-                 duration_ms)
+                 duration_ms, account, dialled_e164, destination_class, policy_rule, cost)
 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19,
-        ?20, ?21, ?22)
+        ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27)
 ON CONFLICT(call_uuid) DO NOTHING)sql";
 
 // An answer reported after the end (should not happen) keeps the end's disposition and code.
@@ -76,13 +77,14 @@ WHERE call_uuid = ?1)sql";
 
 constexpr std::string_view kEndSql = R"sql(
 UPDATE cdrs SET end_time = ?2, end_ms = ?3, disposition = ?4, sip_code = ?5, end_reason = ?6,
-                duration_ms = ?7
+                duration_ms = ?7, cost = ?8
 WHERE call_uuid = ?1)sql";
 
 constexpr std::string_view kRecentSql = R"sql(
 SELECT call_uuid, direction, a_call_id, a_from_tag, a_to_tag, b_call_id, b_from_tag, b_to_tag,
        provider, from_uri, to_uri, source_address, start_ms, answer_ms, end_ms, disposition,
-       sip_code, end_reason, duration_ms
+       sip_code, end_reason, duration_ms, account, dialled_e164, destination_class, policy_rule,
+       cost
 FROM cdrs ORDER BY start_ms DESC, id DESC LIMIT ?1)sql";
 
 void bindTime(Statement& s, int textIndex, int msIndex, const std::optional<base::SystemTime>& t) {
@@ -119,6 +121,11 @@ CdrRecord readRow(const Statement& s) {
   r.sipCode = s.columnInt(16);
   r.endReason = s.columnText(17);
   r.durationMs = s.columnInt64(18);
+  r.account = s.columnText(19);
+  r.dialledE164 = s.columnText(20);
+  r.destinationClass = s.columnText(21);
+  r.policyRule = s.columnText(22);
+  r.cost = s.columnDouble(23);
   return r;
 }
 
@@ -283,6 +290,8 @@ class CdrStore::Impl {
     bindTime(s, 17, 18, r.endTime);
     s.bind(19, r.disposition.empty() ? std::string_view("in-progress") : r.disposition);
     s.bind(20, r.sipCode).bind(21, r.endReason).bind(22, r.durationMs);
+    s.bind(23, r.account).bind(24, r.dialledE164).bind(25, r.destinationClass);
+    s.bind(26, r.policyRule).bind(27, r.cost);
     return stepOnce(s);
   }
 
@@ -296,6 +305,7 @@ class CdrStore::Impl {
     end_.bind(1, w.callUuid);
     bindTime(end_, 2, 3, w.when);
     end_.bind(4, w.disposition).bind(5, w.sipCode).bind(6, w.endReason).bind(7, w.durationMs);
+    end_.bind(8, w.cost);
     return stepOnce(end_);
   }
 
@@ -360,8 +370,8 @@ void CdrStore::recordLeg(const std::string& callUuid, const std::string& provide
 
 void CdrStore::recordEnd(const std::string& callUuid, base::SystemTime when,
                          const std::string& disposition, int sipCode, const std::string& endReason,
-                         int64_t durationMs) {
-  impl_->enqueue(EndWrite{callUuid, when, disposition, sipCode, endReason, durationMs});
+                         int64_t durationMs, double cost) {
+  impl_->enqueue(EndWrite{callUuid, when, disposition, sipCode, endReason, durationMs, cost});
 }
 
 void CdrStore::flush() { impl_->flush(); }

@@ -35,6 +35,12 @@ struct CdrRecord {
   int sipCode = 0;           // final response code of the INVITE (200 when answered)
   std::string endReason;     // "bye-from-a", "bye-from-b", "ended-by-gateway: <why>", ...
   int64_t durationMs = 0;    // answer to end; 0 when never answered
+  // The call policy's view (empty / 0 when no policy engine runs).
+  std::string account;          // the user the call was admitted for (call code owner, ...)
+  std::string dialledE164;      // the dialled number normalised to E.164
+  std::string destinationClass; // "national", "international", "premium", "emergency", ...
+  std::string policyRule;       // the rule that decided (allowed or rejected)
+  double cost = 0;              // the call's price from the rate table, set at the end
 };
 
 class CdrStore {
@@ -57,7 +63,7 @@ class CdrStore {
                  const std::string& bCallId, const std::string& bFromTag,
                  const std::string& bToTag);
   void recordEnd(const std::string& callUuid, base::SystemTime when, const std::string& disposition,
-                 int sipCode, const std::string& endReason, int64_t durationMs);
+                 int sipCode, const std::string& endReason, int64_t durationMs, double cost = 0);
 
   // Blocks until every write queued before the call is committed (or, if SQLite failed its
   // batch, counted in failedWrites()).

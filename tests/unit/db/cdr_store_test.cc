@@ -115,6 +115,30 @@ TEST_F(CdrStoreTest, StartAnswerEndLifecycle) {
   EXPECT_EQ(store.lastError(), "");
 }
 
+TEST_F(CdrStoreTest, PolicyFieldsAtStartAndCostAtEnd) {
+  CdrStore store(path_);
+  CdrRecord r = call("p1", kStart);
+  r.account = "201";
+  r.dialledE164 = "+447700900123";
+  r.destinationClass = "mobile";
+  r.policyRule = "intl-needs-code";
+  store.recordStart(r);
+  std::vector<CdrRecord> rows = store.recent(10);
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0].account, "201");
+  EXPECT_EQ(rows[0].dialledE164, "+447700900123");
+  EXPECT_EQ(rows[0].destinationClass, "mobile");
+  EXPECT_EQ(rows[0].policyRule, "intl-needs-code");
+  EXPECT_EQ(rows[0].cost, 0.0);
+
+  store.recordEnd("p1", kStart + 62s, "answered", 200, "bye-from-a", 60000, 0.125);
+  rows = store.recent(10);
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_DOUBLE_EQ(rows[0].cost, 0.125);
+  EXPECT_EQ(rows[0].policyRule, "intl-needs-code");  // the end keeps what the start wrote
+  EXPECT_EQ(readRecentCdrs(path_, 1)[0].account, "201");
+}
+
 TEST_F(CdrStoreTest, StoresIsoUtcTextAndEpochMillis) {
   {
     CdrStore store(path_);
