@@ -5,6 +5,7 @@
 #include <deque>
 #include <mutex>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "config/policy_config.h"
 #include "guard/policy/engine.h"
@@ -24,11 +25,51 @@ struct LiveCall {
   bool capped = false;  // already returned by overCap
 };
 
+// What ended calls cost within a sliding window, kept in per-minute buckets with a running
+// total: adding is O(1) and trimming amortised O(1) whatever the call rate. A bucket leaves
+// once all of its minute is older than the window, so a cap may trigger up to a minute early,
+// never late.
+class SpendWindow {
+ public:
+  explicit SpendWindow(base::Duration length) : length_(length) {}
+
+  void add(base::TimePoint now, double cost) {
+    const auto minute = std::chrono::floor<minutes>(now.time_since_epoch());
+    if (buckets_.empty() || buckets_.back().first != minute) buckets_.emplace_back(minute, 0.0);
+    buckets_.back().second += cost;
+    total_ += cost;
+  }
+  double total(base::TimePoint now) {
+    trim(now);
+    return buckets_.empty() ? 0 : total_;
+  }
+  void trim(base::TimePoint now) {
+    while (!buckets_.empty() &&
+           now.time_since_epoch() - (buckets_.front().first + minutes(1)) >= length_) {
+      total_ -= buckets_.front().second;
+      buckets_.pop_front();
+    }
+    if (buckets_.empty()) total_ = 0;  // no drift from repeated subtraction
+  }
+  bool empty() const { return buckets_.empty(); }
+
+ private:
+  base::Duration length_;
+  std::deque<std::pair<minutes, double>> buckets_;
+  double total_ = 0;
+};
+
 struct Scope {
   int live = 0;
-  std::vector<uint64_t> handles;                 // calls in progress
+  std::unordered_set<uint64_t> handles;          // calls in progress
   std::deque<base::TimePoint> admits;            // last minute: calls per minute
-  std::deque<std::pair<base::TimePoint, double>> spent;  // ended calls of the last 24 h
+  SpendWindow hour{hours(1)};                    // ended calls
+  SpendWindow day{hours(24)};
+  // The calls in progress cost this much at liveCostAt: recomputed at most once a second at
+  // admission (O(calls in progress)), and afresh by overCap(), which ends calls over a cap.
+  double liveCost = 0;
+  base::TimePoint liveCostAt{};
+  bool liveCostKnown = false;
   double capHour = 0;
   double capDay = 0;
 };
@@ -55,15 +96,17 @@ class CallPolicy::State {
   std::unordered_map<std::string, std::deque<base::TimePoint>> repeats;  // scope|digits
   std::unordered_map<std::string, Lockout> lockouts;                     // by account
 
-  double spend(const Scope& s, base::TimePoint now, base::Duration window) const {
-    double total = 0;
-    for (const auto& [t, c] : s.spent) {
-      if (now - t < window) total += c;
+  // Ended calls within the window (one hour or one day) plus the calls in progress.
+  double spend(Scope& s, base::TimePoint now, base::Duration window, bool fresh = false) const {
+    if (fresh || !s.liveCostKnown || now - s.liveCostAt >= seconds(1)) {
+      s.liveCost = 0;
+      for (uint64_t h : s.handles) {
+        if (const auto it = calls.find(h); it != calls.end()) s.liveCost += liveCost(it->second, now);
+      }
+      s.liveCostAt = now;
+      s.liveCostKnown = true;
     }
-    for (uint64_t h : s.handles) {
-      if (const auto it = calls.find(h); it != calls.end()) total += liveCost(it->second, now);
-    }
-    return total;
+    return (window <= hours(1) ? s.hour.total(now) : s.day.total(now)) + s.liveCost;
   }
 
   bool locked(const std::string& account, base::TimePoint now) const {
@@ -208,7 +251,7 @@ Admission CallPolicy::admit(const CallAttempt& a, std::vector<RuleTrace>* trace)
   if (!scopeKey.empty()) {
     Scope& sc = st.scopes[scopeKey];
     ++sc.live;
-    sc.handles.push_back(handle);
+    sc.handles.insert(handle);
     sc.admits.push_back(a.now);
   }
   st.calls.emplace(handle, std::move(call));
@@ -233,8 +276,12 @@ double CallPolicy::ended(uint64_t handle, base::TimePoint now) {
   if (const auto sc = st.scopes.find(it->second.scope); sc != st.scopes.end()) {
     Scope& s = sc->second;
     s.live = std::max(0, s.live - 1);  // never below zero, whatever the caller does
-    std::erase(s.handles, handle);
-    if (total > 0) s.spent.emplace_back(now, total);
+    s.handles.erase(handle);
+    if (total > 0) {
+      s.hour.add(now, total);
+      s.day.add(now, total);
+      s.liveCostKnown = false;  // this call's cost moved from live to ended
+    }
   }
   st.calls.erase(it);
   return total;
@@ -252,8 +299,8 @@ std::vector<uint64_t> CallPolicy::overCap(base::TimePoint now) {
   std::vector<uint64_t> out;
   for (auto& [key, sc] : st.scopes) {
     if ((sc.capHour <= 0 && sc.capDay <= 0) || sc.handles.empty()) continue;
-    const bool over = (sc.capHour > 0 && st.spend(sc, now, hours(1)) >= sc.capHour) ||
-                      (sc.capDay > 0 && st.spend(sc, now, hours(24)) >= sc.capDay);
+    const bool over = (sc.capHour > 0 && st.spend(sc, now, hours(1), true) >= sc.capHour) ||
+                      (sc.capDay > 0 && st.spend(sc, now, hours(24), true) >= sc.capDay);
     if (!over) continue;
     for (uint64_t h : sc.handles) {
       LiveCall& c = st.calls[h];
@@ -272,8 +319,9 @@ void CallPolicy::expire(base::TimePoint now) {
   for (auto it = st.scopes.begin(); it != st.scopes.end();) {
     Scope& s = it->second;
     while (!s.admits.empty() && now - s.admits.front() >= minutes(1)) s.admits.pop_front();
-    while (!s.spent.empty() && now - s.spent.front().first >= hours(24)) s.spent.pop_front();
-    if (s.live == 0 && s.admits.empty() && s.spent.empty()) {
+    s.hour.trim(now);
+    s.day.trim(now);
+    if (s.live == 0 && s.admits.empty() && s.day.empty()) {
       it = st.scopes.erase(it);
     } else {
       ++it;

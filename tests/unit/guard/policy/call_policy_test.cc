@@ -181,9 +181,11 @@ TEST(CallPolicy, SpendIsCountedLiveAndTheCapEndsCalls) {
   EXPECT_DOUBLE_EQ(p->ended(a.handle, t0 + 62s), 2.0);
   EXPECT_DOUBLE_EQ(p->ended(b.handle, t0 + 62s), 1.0);
   EXPECT_DOUBLE_EQ(p->ended(b.handle, t0 + 62s), 0.0);  // unknown now: no double count
-  // Spent money stays in the rolling hour, then ages out.
+  // Spent money stays in the rolling hour (counted by the minute, so up to a minute longer),
+  // then ages out.
   EXPECT_FALSE(p->admit(outbound("201", "011442079460002", t0 + 30min)).allowed);
-  EXPECT_TRUE(p->admit(outbound("201", "011442079460002", t0 + 62s + 1h)).allowed);
+  EXPECT_FALSE(p->admit(outbound("201", "011442079460002", t0 + 59min)).allowed);
+  EXPECT_TRUE(p->admit(outbound("201", "011442079460002", t0 + 62s + 1h + 1min)).allowed);
 }
 
 TEST(CallPolicy, ConcurrencyAndCallsPerMinute) {
