@@ -55,7 +55,12 @@ run: build
 
 bench: build
 	$(BUILD)/bench/sip_bench --benchmark_counters_tabular=true
+	$(BUILD)/bench/guard_bench
+	$(BUILD)/bench/policy_bench
 	python3 bench/load/run_load.py --binary $(BUILD)/trunkguard
+	python3 bench/load/run_load.py --binary $(BUILD)/trunkguard --policy-compare
+	python3 bench/load/run_load.py --binary $(BUILD)/trunkguard --trunk-tls --rate 500
+	python3 bench/load/run_dos.py --binary $(BUILD)/trunkguard --flood $(BUILD)/bench/tg_flood
 
 format:
 	clang-format -i $$(git ls-files '*.h' '*.cc')
