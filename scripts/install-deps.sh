@@ -8,11 +8,14 @@ packages=(
   build-essential cmake ninja-build ccache clang-14 libclang-rt-14-dev
   # libraries (ARCHITECTURE.md "Chosen dependencies")
   libssl-dev libfmt-dev libspdlog-dev libcli11-dev nlohmann-json3-dev libyaml-cpp-dev
-  libasio-dev libsqlite3-dev sqlite3 libmaxminddb-dev
+  libasio-dev libsqlite3-dev sqlite3 libmaxminddb-dev libc-ares-dev
+  libpwquality-dev liboath-dev libqrencode-dev cracklib-runtime
   # tests and benchmarks: real peers (sipp, Kamailio as the baseline), python3 for the harness
   libgtest-dev libgmock-dev libbenchmark-dev libosip2-dev sip-tester kamailio python3
   # guard tests build a tiny country database (tests/unit/guard/make_test_mmdb.pl)
   libmaxmind-db-writer-perl
+  # the attackers (svmap, svwar, svcrack), TLS terminators and a test DNS server
+  sipvicious stunnel4 kamailio-tls-modules dnsmasq-base openssl
 )
 
 missing=()
