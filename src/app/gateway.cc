@@ -81,14 +81,26 @@ Gateway::Gateway(asio::io_context& io, config::ConfigPtr config, db::CdrStore* c
              guard.events, clock),
       shard_(shard) {
   b2bua_.attach(layer_, *this);
+  b2bua_.setRemotePhones(guard.auth, guard.bindings);
   // New dialogs this worker creates must hash back to it, so their responses and in-dialog
   // requests land here whichever socket receives them.
-  b2bua_.setCallIdGenerator([count = shard.count, index = shard.index] {
+  auto callIds = [count = shard.count, index = shard.index] {
     for (;;) {
       std::string id = base::randomHex(16);
       if (shardOf(id, count) == index) return id;
     }
-  });
+  };
+  b2bua_.setCallIdGenerator(callIds);
+  // Every worker resolves provider names for its own calls; only worker 0 registers.
+  trunk_ = std::make_unique<trunk::TrunkServices>(
+      io, timers_, layer_,
+      [this](transport::Zone z, config::TransportKind t) {
+        return transport_->localEndpoint(z, t);
+      },
+      config, shard.index == 0, callIds);
+  b2bua_.setProviderTargets(&trunk_->targets());
+  b2bua_.setRegistrationClient(trunk_->registration());
+  trunk_->targets().setOnChange([this] { b2bua_.refreshProviderTargets(); });
 }
 
 Gateway::~Gateway() { stop(); }
@@ -97,6 +109,7 @@ std::string Gateway::start() {
   std::string err = transport_->start();
   if (!err.empty()) return err;
   b2bua_.startHealthChecks();
+  trunk_->start();
   lastSample_ = clock_.now();
   scheduleHousekeeping();
   armTimer();
@@ -106,6 +119,7 @@ std::string Gateway::start() {
 void Gateway::stop() {
   if (stopped_) return;
   stopped_ = true;
+  trunk_->stop();
   wakeup_.cancel();
   transport_->stop();
 }
@@ -138,6 +152,7 @@ void Gateway::reload(config::ConfigPtr config,
   // New certificates for new handshakes; open TLS connections keep theirs (calls survive).
   transport_->reloadTls(*config);
   b2bua_.updateConfig(config);
+  trunk_->reload(config);
   if (ownBans_ != nullptr) {
     ownBans_->setTrusted(guard::trustedNetworks(*config));
     ownBans_->setPolicy(guard::BanPolicy::from(config->guard.bans));

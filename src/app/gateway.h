@@ -9,7 +9,9 @@
 #include <memory>
 #include <string>
 
+#include "auth/auth_service.h"
 #include "b2bua/b2bua.h"
+#include "b2bua/bindings.h"
 #include "base/clock.h"
 #include "base/timer_queue.h"
 #include "config/config.h"
@@ -17,6 +19,7 @@
 #include "guard/guard.h"
 #include "transaction/transaction_layer.h"
 #include "transport/transport_manager.h"
+#include "trunk/trunk_services.h"
 
 namespace tg::app {
 
@@ -36,6 +39,10 @@ struct GuardDeps {
   guard::BanList* bans = nullptr;
   guard::EventSink* events = nullptr;
   std::shared_ptr<const guard::acl::ZoneAcl> acl;
+  // Remote phones (public zone): accounts and where registered phones are. Null: no public
+  // REGISTER or INVITE is accepted (auth), a private table (bindings).
+  auth::AuthService* auth = nullptr;
+  b2bua::Bindings* bindings = nullptr;
 };
 
 // Which worker this gateway is among `count` (see docs/architecture.md "Threads"): every call
@@ -73,6 +80,8 @@ class Gateway final : public transaction::Sender {
   const GatewayStats& stats() const { return stats_; }
   const guard::Guard& guard() const { return guard_; }
   const transaction::TransactionLayer& transactions() const { return layer_; }
+  // Provider DNS and (on worker 0) registration: src/trunk/.
+  trunk::TrunkServices& trunk() { return *trunk_; }
 
   void send(const transport::SendTarget& target, std::string bytes) override;
 
@@ -107,6 +116,7 @@ class Gateway final : public transaction::Sender {
   bool stopped_ = false;
   Shard shard_;
   std::vector<Gateway*> peers_;
+  std::unique_ptr<trunk::TrunkServices> trunk_;  // after layer_: it sends through it
 };
 
 }  // namespace tg::app

@@ -129,6 +129,7 @@ void GuardServices::syncNow() {
         now - std::chrono::duration_cast<std::chrono::milliseconds>(c->guard.events.retention)
                   .count());
   }
+  if (extraTask_) extraTask_();
 }
 
 void GuardServices::restoreFromStore() {

@@ -10,6 +10,7 @@
 // Nothing here runs on a SIP worker: the maintenance thread wakes once a second.
 
 #include <condition_variable>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -45,6 +46,8 @@ class GuardServices {
   guard::EventLog& events() { return eventLog_; }
   // One maintenance pass now (tests): write pending bans, pick up the CLI's changes.
   void syncNow();
+  // Also run `task` at the end of every pass (the accounts' housekeeping); set before start().
+  void setExtraTask(std::function<void()> task) { extraTask_ = std::move(task); }
 
  private:
   void run();
@@ -65,6 +68,7 @@ class GuardServices {
   std::condition_variable stopCv_;
   bool stopping_ = false;
   int passes_ = 0;
+  std::function<void()> extraTask_;  // last: destroyed first, before what it refers to
 };
 
 }  // namespace tg::app

@@ -17,6 +17,8 @@
 
 #include "app/gateway.h"
 #include "app/guard_services.h"
+#include "auth/auth_service.h"
+#include "b2bua/bindings.h"
 #include "base/log.h"
 #include "config/config_loader.h"
 #include "db/cdr_store.h"
@@ -100,6 +102,31 @@ int runGateway(const std::string& configPath, std::ostream& out, std::ostream& e
     return 1;
   }
 
+  // Remote phones: one account directory and binding table for all workers, kept up to date by
+  // the guard's maintenance thread (SQLite stays off the workers). Shared pointers: that
+  // thread's last pass runs while the guard services are destroyed.
+  std::shared_ptr<auth::AuthService> phones;
+  auto bindings = std::make_shared<b2bua::Bindings>(base::SystemClock::instance());
+  if (cfg->publicZone) {
+    try {
+      phones = std::make_shared<auth::AuthService>(*cfg, base::SystemClock::instance(),
+                                                   &guard->bans(), &guard->events());
+    } catch (const std::exception& e) {
+      err << "trunkguard: cannot start the remote-phone accounts: " << e.what() << "\n";
+      return 1;
+    }
+    for (const std::string& p : phones->startupProblems()) TG_LOG(kMain, warn, "accounts: {}", p);
+    guard->setExtraTask([phones, bindings] {
+      for (const std::string& p : phones->housekeeping()) {
+        TG_LOG(kMain, warn, "accounts: {}", p);
+      }
+      bindings->expire();
+    });
+  }
+  GuardDeps deps = guard->deps();
+  deps.auth = phones.get();
+  deps.bindings = bindings.get();
+
   // The call policy: one engine for every worker (it is thread-safe), created even when
   // disabled so that a reload can turn it on. Declared before the gateways: their B2BUAs
   // report the end of their calls to it when they go.
@@ -121,7 +148,7 @@ int runGateway(const std::string& configPath, std::ostream& out, std::ostream& e
     ios.push_back(std::make_unique<asio::io_context>(1));
     gateways.push_back(std::make_unique<Gateway>(*ios[i], cfg, cdrs.get(),
                                                  base::SystemClock::instance(),
-                                                 Shard{i, workers}, guard->deps()));
+                                                 Shard{i, workers}, deps));
     peers.push_back(gateways.back().get());
   }
   for (auto& g : gateways) {

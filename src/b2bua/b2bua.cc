@@ -3,12 +3,16 @@
 #include <algorithm>
 #include <charconv>
 
+#include "auth/auth_service.h"
 #include "base/log.h"
 #include "base/random.h"
+#include "guard/enumeration.h"
+#include "sip/auth_header.h"
 #include "sip/builder.h"
 #include "sip/header_values.h"
 #include "sip/identity_headers.h"
 #include "sip/scan.h"
+#include "trunk/challenge_retry.h"
 
 namespace tg::b2bua {
 namespace {
@@ -116,6 +120,13 @@ std::string quotable(std::string_view text) {
   return out;
 }
 
+const config::Provider* providerNamed(const config::Config& c, std::string_view name) {
+  for (const config::Provider& p : c.trunk.providers) {
+    if (p.name == name) return &p;
+  }
+  return nullptr;
+}
+
 }  // namespace
 
 std::string_view directionName(Direction d) {
@@ -129,13 +140,27 @@ B2bua::B2bua(config::ConfigPtr config, base::TimerQueue& timers, EndpointLookup 
       endpoints_(std::move(endpoints)),
       cdrs_(cdrs),
       health_(std::make_unique<HealthMonitor>(timers, config_->health)) {
+  ownBindings_ = std::make_unique<Bindings>(timers_.clock());
+  bindings_ = ownBindings_.get();
+  registrations_ = std::make_unique<RegistrationRelay>(timers_.clock(), endpoints_);
+  registrations_->setServices(nullptr, bindings_);
   rebuildPeers();
+}
+
+void B2bua::setRemotePhones(auth::AuthService* auth, Bindings* bindings) {
+  auth_ = auth;
+  if (bindings != nullptr) {
+    bindings_ = bindings;
+    ownBindings_.reset();
+  }
+  registrations_->setServices(auth_, bindings_);
 }
 
 B2bua::~B2bua() {
   health_->stop();
   timers_.cancel(capPoll_);
   for (auto& [key, timer] : byedStrays_) timers_.cancel(timer);
+  for (auto& [key, c] : challenged_) timers_.cancel(c.expiry);
   for (auto& [id, call] : calls_) {
     timers_.cancel(call->noAnswerTimer);
     timers_.cancel(call->durationTimer);
@@ -150,6 +175,7 @@ B2bua::~B2bua() {
 void B2bua::attach(transaction::TransactionLayer& layer, transaction::Sender& sender) {
   layer_ = &layer;
   sender_ = &sender;
+  registrations_->attach(layer);
 }
 
 void B2bua::updateConfig(config::ConfigPtr config) {
@@ -168,8 +194,13 @@ void B2bua::rebuildPeers() {
     if (auto a = base::Address::parse(p.host, p.port)) t.address = *a;
     return t;
   };
+  providerAddressLists_.clear();
   for (const config::Provider& p : config_->trunk.providers) {
-    providerTargets_.push_back(toTarget(p.target, Zone::kTrunk));
+    std::vector<transport::SendTarget> all;
+    if (providerAddresses_ != nullptr) all = providerAddresses_->targetsOf(p.name);
+    if (all.empty()) all.push_back(toTarget(p.target, Zone::kTrunk));  // unresolved: skipped
+    providerTargets_.push_back(all.front());
+    providerAddressLists_.push_back(std::move(all));
     peers.push_back({p.name, providerTargets_.back()});
   }
   for (size_t i = 0; i < config_->pbx.targets.size(); ++i) {
@@ -177,6 +208,7 @@ void B2bua::rebuildPeers() {
     peers.push_back({i == 0 ? "pbx" : "pbx#" + std::to_string(i + 1), pbxTargets_.back()});
   }
   health_->setPeers(std::move(peers));
+  registrations_->updateConfig(config_, pbxTargets_);
 }
 
 void B2bua::startHealthChecks() {
@@ -275,7 +307,7 @@ std::string B2bua::responseFor(const ServerTransaction& st, const Leg& leg, int 
                                std::string_view reason, const sip::Message* copyFrom) const {
   // A relayed reason phrase is the far side's free text (like a Warning): keep it off the
   // trunk, where the standard phrase for the code says enough.
-  if (copyFrom != nullptr && st.target().zone == Zone::kTrunk) reason = {};
+  if (copyFrom != nullptr && st.target().zone != Zone::kPbx) reason = {};
   auto b = sip::responseTo(st.request(), code, reason, leg.localTag);
   // Contact only where §20 Table 3 has it: 1xx/2xx to requests that create or refresh a
   // dialog's target, never in answers to BYE, CANCEL, INFO, PRACK or OPTIONS.
@@ -347,6 +379,8 @@ void B2bua::onRequest(ServerTransaction& st) {
         b.header(HeaderId::kExpires, req.has(HeaderId::kExpires)
                                          ? std::string(req.value(HeaderId::kExpires)) : "3600");
         layer_->respond(st, 200, b.build());
+      } else if (st.target().zone == Zone::kPublic) {
+        registrations_->onRegister(st);  // remote phones (registration_relay.h)
       } else {
         answerLocally(st, 403, "Registration Not Offered Here");
       }
@@ -364,10 +398,8 @@ void B2bua::onRequest(ServerTransaction& st) {
 void B2bua::startCall(ServerTransaction& st) {
   const sip::Message& req = st.request();
   const Zone zone = st.target().zone;
-  if (zone == Zone::kPublic) {
-    answerLocally(st, 403, "Remote Phones Not Enabled");  // accounts arrive with issue 6
-    return;
-  }
+  PhoneAdmission phoneCall;  // what admitPhone() learns, moved into the call below
+  if (zone == Zone::kPublic && !admitPhone(st, phoneCall)) return;
   bool unsupported = false;
   req.forEachElement(HeaderId::kRequire, [&](std::string_view t) {
     if (!sip::equalsIgnoreCase(t, "100rel") && !sip::equalsIgnoreCase(t, "timer")) {
@@ -410,7 +442,17 @@ void B2bua::startCall(ServerTransaction& st) {
   call.zoneB = zone == Zone::kPbx ? Zone::kTrunk : Zone::kPbx;
   call.started = timers_.clock().wallNow();
   call.dialled = std::string(ruri->user);
-  if (policy_ != nullptr && policy_->enabled() && !admitByPolicy(st, call)) return;
+  call.account = std::move(phoneCall.account);
+  call.authWatchKey = std::move(phoneCall.authWatchKey);
+  call.stripCredentials = phoneCall.stripCredentials;
+  // A PBX call for a registered remote phone goes to the phone, not to the providers (and is
+  // an internal call: no toll-fraud policy).
+  const std::optional<Binding> phone = zone == Zone::kPbx ? phoneFor(req) : std::nullopt;
+  if (phone) {
+    call.zoneB = Zone::kPublic;
+    call.dialled = phone->account;
+  }
+  if (policy_ != nullptr && policy_->enabled() && !phone && !admitByPolicy(st, call)) return;
 
   Leg& a = call.a;
   a.callId = std::string(req.callId());
@@ -434,15 +476,45 @@ void B2bua::startCall(ServerTransaction& st) {
     c.target = outbound ? providerTargets_[i] : pbxTargets_[i];
     c.name = outbound ? config_->trunk.providers[i].name : std::string("pbx");
     c.domain = outbound ? config_->trunk.providers[i].domain : config_->pbx.domain;
+    // A provider found by name keeps that name in its URIs: DNS says where, not who.
+    if (outbound && c.domain.empty()) {
+      const std::string& host = config_->trunk.providers[i].target.host;
+      if (!base::Address::parse(host, 0)) c.domain = host;
+    }
     c.peerIndex = healthBase + i;
     return c;
   };
+  // A provider's addresses (SRV targets) are tried in order before the next provider.
+  auto addCandidates = [&](size_t i) {
+    Call::Candidate c = candidate(i);
+    if (!outbound) {
+      call.candidates.push_back(std::move(c));
+      return;
+    }
+    for (const transport::SendTarget& t : providerAddressLists_[i]) {
+      c.target = t;
+      call.candidates.push_back(c);
+    }
+  };
   for (size_t i = 0; i < count; ++i) {
-    if (health_->isUp(healthBase + i)) call.candidates.push_back(candidate(i));
+    if (health_->isUp(healthBase + i)) addCandidates(i);
   }
   if (call.candidates.empty()) {
-    for (size_t i = 0; i < count; ++i) call.candidates.push_back(candidate(i));
+    for (size_t i = 0; i < count; ++i) addCandidates(i);
   }
+  if (phone) {
+    call.candidates.clear();
+    Call::Candidate c;
+    c.target = phone->phone;  // its source address (rport): a phone behind NAT
+    c.name = "phone/" + phone->account;
+    const transport::LocalEndpoint* pub = endpoints_(Zone::kPublic, phone->phone.transport);
+    c.domain = pub != nullptr ? pub->address.toString() : "invalid";
+    c.requestUri = phone->phoneContact;
+    c.peerIndex = SIZE_MAX;  // phones are not health-checked
+    call.candidates.push_back(std::move(c));
+    ++stats_.callsToPhones;
+  }
+  if (zone == Zone::kPublic) ++stats_.phoneCalls;
   if (call.direction == Direction::kInbound) {
     for (const config::Provider& p : config_->trunk.providers) {
       for (const config::Cidr& c : p.allowedSources) {
@@ -529,6 +601,17 @@ bool B2bua::sendInitialInvite(Call& call) {
   b.callId = newCallId_();
   b.localTag = base::randomHex(8);
   b.localCseq = b.inviteCseq = 1;
+  if (call.zoneA == Zone::kPublic) {
+    // The retry of an INVITE the PBX challenged goes on in the dialog it challenged.
+    auto it = challenged_.find(call.a.callId + ' ' + call.a.remoteTag);
+    if (it != challenged_.end()) {
+      b.callId = std::move(it->second.callId);
+      b.localTag = std::move(it->second.localTag);
+      b.localCseq = b.inviteCseq = it->second.cseq + 1;
+      timers_.cancel(it->second.expiry);
+      challenged_.erase(it);
+    }
+  }
   b.peer = target;
   b.localContact = contactFor(call.zoneB, target.transport);
   b.remoteTarget = "sip:" + call.dialled + "@" + host;
@@ -536,6 +619,7 @@ bool B2bua::sendInitialInvite(Call& call) {
     b.remoteTarget.append(";transport=");
     b.remoteTarget.append(config::transportName(target.transport));
   }
+  if (!next.requestUri.empty()) b.remoteTarget = next.requestUri;
 
   const transport::LocalEndpoint* local = endpoints_(call.zoneB, target.transport);
   const std::string localHost = local != nullptr ? local->address.toString() : "invalid";
@@ -568,10 +652,11 @@ bool B2bua::sendInitialInvite(Call& call) {
   m.header(HeaderId::kFrom, b.localParty);
   m.header(HeaderId::kTo, b.remoteParty);
   m.header(HeaderId::kCallId, b.callId);
-  m.header(HeaderId::kCSeq, "1 INVITE");
+  m.header(HeaderId::kCSeq, std::to_string(b.inviteCseq) + " INVITE");
   m.header(HeaderId::kContact, b.localContact);
   if (!config_->b2bua.userAgent.empty()) m.header(HeaderId::kUserAgent, config_->b2bua.userAgent);
   copyAllowedHeaders(req, m);
+  if (call.zoneA == Zone::kPublic) copyPhoneCredentials(call, req, m);
   if (!req.body().empty()) m.body(req.value(HeaderId::kContentType), req.body());
 
   dialogs_[dialogKey(call.zoneB, b.callId)] = {call.id, Side::kB};
@@ -592,12 +677,18 @@ bool B2bua::sendInitialInvite(Call& call) {
 // --- responses --------------------------------------------------------------------------------
 
 void B2bua::onResponse(ClientTransaction& ct, const sip::Message& response) {
+  if (registrations_->onResponse(ct, response)) return;
+  if (ct.owner == 0 && trunk::RegistrationClient::ownsTag(ct.ownerTag)) {
+    if (registration_ != nullptr) registration_->onResponse(ct.ownerTag, response);
+    return;
+  }
   if (ct.ownerTag >= HealthMonitor::kPingTagBase) {
     health_->onPingAnswered(ct.ownerTag);
     return;
   }
   Call* call = findCall(ct.owner);
   if (call == nullptr) {
+    if (ct.ownerTag == kTagLocal) answerOrphanChallenge(ct, response);  // BYE after the call
     if (ct.method() == Method::kInvite && response.statusCode() < 300 &&
         response.statusCode() >= 200) {
       ackAndByeStray(response, ct.target());
@@ -608,7 +699,16 @@ void B2bua::onResponse(ClientTransaction& ct, const sip::Message& response) {
     onInitialInviteResponse(*call, ct, response);
   } else if (ct.ownerTag < kTagLocal) {
     auto it = call->relays.find(ct.ownerTag);
-    if (it != call->relays.end()) relayResponse(*call, it->second, response);
+    if (it == call->relays.end()) return;
+    if (ClientTransaction* retry = answerChallenge(*call, ct, response)) {
+      it->second.client = retry;
+      it->second.clientCseq = call->leg(call->zoneA == Zone::kTrunk ? Side::kA : Side::kB)
+                                  .localCseq;
+      return;
+    }
+    relayResponse(*call, it->second, response);
+  } else if (ct.ownerTag == kTagLocal) {
+    answerChallenge(*call, ct, response);  // a BYE or PRACK of ours, challenged
   }
 }
 
@@ -692,6 +792,7 @@ void B2bua::onInitialInviteResponse(Call& call, ClientTransaction& ct,
       call.b.remoteRSeq = 0;
     }
     learnBDialog(call, response);
+    notePhoneAnswer(call, response);
     call.state = CallState::kConfirmed;
     call.aAnswered = true;
     std::vector<Call::Candidate>().swap(call.candidates);  // no failover once answered
@@ -736,6 +837,22 @@ void B2bua::onInitialInviteResponse(Call& call, ClientTransaction& ct,
     endAbandoned(call);
     return;
   }
+  if ((code == 401 || code == 407) && call.zoneB == Zone::kTrunk) {
+    if (ClientTransaction* retry = answerChallenge(call, ct, response)) {
+      call.bInvite = retry;
+      call.b.inviteCseq = call.b.localCseq;
+      return;
+    }
+    // Refused credentials: the next provider, else 403 to A. A provider trunkguard holds no
+    // credentials for is answered 403 at once.
+    const config::Provider* provider = providerNamed(*config_, call.provider);
+    if (provider != nullptr && provider->auth.enabled && !call.candidates.empty()) {
+      ++stats_.failovers;
+      TG_LOG(kB2bua, warn, "call={} {} answered {}: trying the next peer", call.uuid,
+             call.provider, code);
+      if (sendInitialInvite(call)) return;
+    }
+  }
   if ((code == 503 || code == 408) && !call.candidates.empty()) {
     ++stats_.failovers;
     TG_LOG(kB2bua, warn, "call={} {} answered {}: trying the next peer", call.uuid,
@@ -749,6 +866,10 @@ void B2bua::relayFinalToA(Call& call, const sip::Message& response) {
   int code = response.statusCode();
   if (call.aInvite == nullptr) {
     endNow(call, dispositionFor(code, call.cancelled), code, "final response after A ended");
+    return;
+  }
+  if (call.zoneA == Zone::kPublic) {
+    relayFinalToPhone(call, response);
     return;
   }
   std::string reason(call.zoneA == Zone::kTrunk ? std::string_view()
@@ -774,6 +895,55 @@ void B2bua::relayFinalToA(Call& call, const sip::Message& response) {
       call.direction == Direction::kOutbound ? "provider" : "pbx"));
 }
 
+ClientTransaction* B2bua::resendWithCredentials(const config::Provider& provider,
+                                                const ClientTransaction& ct,
+                                                const sip::Message& response,
+                                                std::string_view uuid, uint32_t& cseq) {
+  std::string why;
+  auto retry = trunk::authorizeRetry(ct.requestBytes(), response, provider.auth, &why);
+  if (!retry) {
+    TG_LOG(kB2bua, warn, "call={} {} answered {} to {}: {}", uuid, provider.name,
+           response.statusCode(), sip::methodName(ct.method()), why);
+    return nullptr;
+  }
+  cseq = retry->cseq;
+  TG_LOG(kB2bua, info, "call={} {} answered {} to {}: sending it again with credentials", uuid,
+         provider.name, response.statusCode(), sip::methodName(ct.method()));
+  return &layer_->request(std::move(retry->bytes), retry->branch, ct.method(), ct.target(),
+                          ct.owner, ct.ownerTag);
+}
+
+ClientTransaction* B2bua::answerChallenge(Call& call, const ClientTransaction& ct,
+                                          const sip::Message& response) {
+  const int code = response.statusCode();
+  if ((code != 401 && code != 407) || ct.target().zone != Zone::kTrunk) return nullptr;
+  const config::Provider* provider = providerNamed(*config_, call.provider);
+  if (provider == nullptr || !provider->auth.enabled) return nullptr;
+  uint32_t cseq = 0;
+  ClientTransaction* retry = resendWithCredentials(*provider, ct, response, call.uuid, cseq);
+  if (retry != nullptr) {
+    Leg& leg = call.leg(call.zoneA == Zone::kTrunk ? Side::kA : Side::kB);
+    leg.localCseq = std::max(leg.localCseq, cseq);
+  }
+  return retry;
+}
+
+void B2bua::answerOrphanChallenge(const ClientTransaction& ct, const sip::Message& response) {
+  const int code = response.statusCode();
+  if ((code != 401 && code != 407) || ct.target().zone != Zone::kTrunk) return;
+  const size_t n = std::min(providerAddressLists_.size(), config_->trunk.providers.size());
+  for (size_t i = 0; i < n; ++i) {
+    const config::Provider& p = config_->trunk.providers[i];
+    for (const transport::SendTarget& t : providerAddressLists_[i]) {
+      if (t.address == ct.target().address && p.auth.enabled) {
+        uint32_t cseq = 0;
+        resendWithCredentials(p, ct, response, "-", cseq);
+        return;
+      }
+    }
+  }
+}
+
 void B2bua::onInitialInviteFailed(Call& call, int code, std::string_view reason) {
   respondA(call, code, reason, nullptr);
   endNow(call, "failed", code, reason);
@@ -791,6 +961,11 @@ void B2bua::sendPrack(Call& call, const sip::Message& reliableProvisional) {
 }
 
 void B2bua::onClientFailure(ClientTransaction& ct, bool transportError) {
+  if (registrations_->onClientFailure(ct)) return;
+  if (ct.owner == 0 && trunk::RegistrationClient::ownsTag(ct.ownerTag)) {
+    if (registration_ != nullptr) registration_->onFailure(ct.ownerTag, transportError);
+    return;
+  }
   if (ct.ownerTag >= HealthMonitor::kPingTagBase) {
     health_->onPingFailed(ct.ownerTag);
     return;
@@ -1148,6 +1323,139 @@ void B2bua::sendBye(Call& call, Side side) {
                   branch, Method::kBye, leg.peer, call.id, kTagLocal);
 }
 
+// --- remote phones (public zone) -------------------------------------------------------------
+
+bool B2bua::admitPhone(ServerTransaction& st, PhoneAdmission& out) {
+  if (auth_ == nullptr) {
+    answerLocally(st, 403, "Remote Phones Not Enabled");
+    return false;
+  }
+  const sip::Message& req = st.request();
+  const std::vector<std::string_view> credentials =
+      headerValues(req, HeaderId::kProxyAuthorization);
+  if (auth_->mode() == config::PublicAuthMode::kPbx) {
+    // The PBX challenges (407, or 401 as some do); trunkguard keeps the books on its answers.
+    out.account = std::string(req.from()->uri.user);
+    const std::vector<std::string_view> any =
+        credentials.empty() ? headerValues(req, HeaderId::kAuthorization) : credentials;
+    if (!any.empty()) {
+      out.authWatchKey =
+          "I " + std::string(req.callId()) + " " + std::to_string(req.cseq()->number);
+      out.stripCredentials =
+          auth_->watcher().onRequest(out.authWatchKey, any.front(),
+                                     st.target().address, Zone::kPublic) ==
+          auth::FailureWatcher::Verdict::kStripCredentials;
+    }
+    return true;
+  }
+  auth::AuthRequest ar;
+  ar.method = "INVITE";
+  ar.credentials = credentials;
+  ar.source = st.target().address;
+  ar.zone = Zone::kPublic;
+  ar.callerId = req.from()->uri.user;
+  const auth::AuthDecision d = auth_->gateway().authenticate(ar);
+  if (d.action == auth::AuthDecision::Action::kAccept) {
+    out.account = d.account->username;
+    return true;
+  }
+  auto b = sip::responseTo(req, d.status, d.reasonPhrase, base::randomHex(8));
+  if (!config_->b2bua.userAgent.empty()) b.header(HeaderId::kServer, config_->b2bua.userAgent);
+  if (d.action == auth::AuthDecision::Action::kChallenge) {
+    ++stats_.phoneChallenges;
+    for (const std::string& c : d.challenges) b.header(d.challengeHeader, c);
+  }
+  layer_->respond(st, d.status, b.build());
+  return false;
+}
+
+std::optional<Binding> B2bua::phoneFor(const sip::Message& invite) const {
+  const std::string_view user = invite.requestUri()->user;
+  if (user.empty()) return std::nullopt;
+  if (auto b = bindings_->byKey(user)) return b;
+  return bindings_->latestFor(user);
+}
+
+void B2bua::copyPhoneCredentials(const Call& call, const sip::Message& from,
+                                 sip::MessageBuilder& out) const {
+  if (auth_ == nullptr || call.stripCredentials) return;
+  const bool pbxMode = auth_->mode() == config::PublicAuthMode::kPbx;
+  for (const HeaderId id : {HeaderId::kProxyAuthorization, HeaderId::kAuthorization}) {
+    from.forEach(id, [&](const sip::HeaderField& f) {
+      if (!pbxMode) {
+        // Ours were checked here and mean nothing to the PBX; another realm's answer the PBX.
+        auto c = sip::parseCredentials(f.value);
+        if (!c || c->realm.equals(auth_->digest().realm())) return;
+      }
+      out.header(id, f.value);
+    });
+  }
+}
+
+void B2bua::notePhoneAnswer(Call& call, const sip::Message& response) {
+  if (call.authWatchKey.empty() || auth_ == nullptr) return;
+  std::string_view challenge = response.value(HeaderId::kProxyAuthenticate);
+  if (challenge.empty()) challenge = response.value(HeaderId::kWwwAuthenticate);
+  auth_->watcher().onFinalResponse(call.authWatchKey, response.statusCode(), challenge);
+  call.authWatchKey.clear();
+}
+
+void B2bua::relayFinalToPhone(Call& call, const sip::Message& response) {
+  const int code = response.statusCode();
+  notePhoneAnswer(call, response);
+  const bool authenticated =
+      auth_ != nullptr && (auth_->mode() == config::PublicAuthMode::kGateway ||
+                           bindings_->registeredFrom(call.account, call.a.peer.address));
+  guard::EdgeAnswer edge = guard::normaliseForEdge(Method::kInvite, code, authenticated);
+  std::vector<std::string_view> values;
+  std::string decoy;
+  if (edge.action == guard::EdgeAnswer::Action::kChallenge) {
+    values = headerValues(response, HeaderId::kProxyAuthenticate);
+    for (std::string_view v : headerValues(response, HeaderId::kWwwAuthenticate)) {
+      values.push_back(v);
+    }
+    if (auth_ != nullptr && auth_->mode() == config::PublicAuthMode::kPbx) {
+      // Every challenge the phone sees looks like the PBX's own (401 or 407, its form).
+      if ((code == 401 || code == 407) && !values.empty()) {
+        pbxInviteChallengeCode_ = code;
+        pbxInviteChallenge_ = std::string(values.front());
+      }
+      edge.code = pbxInviteChallengeCode_;
+      edge.reason = sip::defaultReasonPhrase(edge.code);
+      if (challenged_.size() < kMaxChallengedInvites) {
+        const std::string key = call.a.callId + ' ' + call.a.remoteTag;
+        if (auto old = challenged_.find(key); old != challenged_.end()) {
+          timers_.cancel(old->second.expiry);
+        }
+        ChallengedInvite& c = challenged_[key];
+        c = {call.b.callId, call.b.localTag, call.b.inviteCseq, base::kNoTimer};
+        c.expiry = timers_.schedule(64 * layer_->settings().t1,
+                                    [this, key] { challenged_.erase(key); });
+      }
+    }
+    if (values.empty()) {
+      decoy = pbxInviteChallenge_.empty() ? registrations_->decoyChallenge()
+                                          : freshChallenge(pbxInviteChallenge_);
+    }
+  }
+  auto b = sip::responseTo(call.aInvite->request(), edge.code, edge.reason, call.a.localTag);
+  if (!config_->b2bua.userAgent.empty()) b.header(HeaderId::kServer, config_->b2bua.userAgent);
+  if (edge.action == guard::EdgeAnswer::Action::kChallenge) {
+    const std::string_view header = edge.code == 401 ? "WWW-Authenticate" : "Proxy-Authenticate";
+    if (!decoy.empty()) b.header(header, decoy);
+    for (std::string_view v : values) b.header(header, v);
+  }
+  if (edge.code == 503 && response.has(HeaderId::kRetryAfter)) {
+    b.header(HeaderId::kRetryAfter, response.value(HeaderId::kRetryAfter));
+  }
+  ServerTransaction& st = *call.aInvite;
+  call.aInvite = nullptr;
+  layer_->respond(st, edge.code, b.build());
+  TG_LOG(kB2bua, info, "call={} the PBX answered {}; the phone gets {}", call.uuid, code,
+         edge.code);
+  endNow(call, dispositionFor(edge.code, false), edge.code, "rejected by pbx");
+}
+
 // --- call policy ----------------------------------------------------------------------------
 
 bool B2bua::admitByPolicy(ServerTransaction& st, Call& call) {
@@ -1158,6 +1466,8 @@ bool B2bua::admitByPolicy(ServerTransaction& st, Call& call) {
   attempt.callerId = std::string(req.from()->uri.user);
   // Accounts arrive with issue 6; until then the PBX's From user names the caller.
   if (attempt.zone == Zone::kPbx) attempt.account = attempt.callerId;
+  // A remote phone is counted as the account it authenticated as (issue 6).
+  if (attempt.zone == Zone::kPublic) attempt.account = call.account;
   attempt.assertedId = assertedUser(req);
   attempt.anonymous = isAnonymous(req);
   attempt.when = call.started;
@@ -1366,6 +1676,7 @@ void B2bua::eraseCall(uint64_t callId) {
 }
 
 void B2bua::onTerminated(transaction::Transaction& t) {
+  if (registrations_->onTerminated(t)) return;
   Call* call = findCall(t.owner);
   if (call == nullptr) return;
   if (&t == call->aInvite) call->aInvite = nullptr;

@@ -6,13 +6,16 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
 #include <vector>
 
+#include "b2bua/bindings.h"
 #include "b2bua/call.h"
 #include "b2bua/health.h"
+#include "b2bua/registration_relay.h"
 #include "base/random.h"
 #include "base/timer_queue.h"
 #include "config/config.h"
@@ -22,6 +25,12 @@
 #include "sip/builder.h"
 #include "transaction/transaction_layer.h"
 #include "transaction/transaction_user.h"
+#include "trunk/provider_targets.h"
+#include "trunk/registration.h"
+
+namespace tg::auth {
+class AuthService;
+}  // namespace tg::auth
 
 namespace tg::b2bua {
 
@@ -36,6 +45,9 @@ struct B2buaStats {
   uint64_t failovers = 0;
   uint64_t referRefused = 0;
   uint64_t unknownDialog = 0;  // in-dialog requests answered 481
+  uint64_t phoneCalls = 0;       // calls from authenticated remote phones (public zone)
+  uint64_t phoneChallenges = 0;  // public-zone INVITEs answered with a challenge
+  uint64_t callsToPhones = 0;    // PBX calls routed to a registered phone
   uint64_t policyRejected = 0;  // new calls the call policy refused
   uint64_t policyShadow = 0;    // calls it would have refused (enforce: false)
   uint64_t policyEnded = 0;     // live calls ended by a spend cap
@@ -62,10 +74,20 @@ class B2bua final : public transaction::TransactionUser {
   void startHealthChecks();
   // Makes the Call-IDs of the dialogs this B2BUA creates (B legs, pings); default: random.
   void setCallIdGenerator(std::function<std::string()> generate) {
+    registrations_->setCallIdGenerator(generate);
     newCallId_ = std::move(generate);
   }
   // A reloaded configuration: new calls use it; calls in progress keep their legs.
   void updateConfig(config::ConfigPtr config);
+  // Provider addresses resolved by DNS (src/trunk); without it providers are used as written.
+  // Must outlive this. refreshProviderTargets() picks up changed addresses for new calls.
+  void setProviderTargets(const trunk::ProviderTargets* targets) {
+    providerAddresses_ = targets;
+    rebuildPeers();
+  }
+  void refreshProviderTargets() { rebuildPeers(); }
+  // Where the responses of REGISTER transactions go (the one worker that registers).
+  void setRegistrationClient(trunk::RegistrationClient* client) { registration_ = client; }
 
   // The toll-fraud call policy, one engine shared by every worker (it is thread-safe);
   // nullptr (the default) admits every call. Set before traffic flows; must outlive this.
@@ -82,6 +104,13 @@ class B2bua final : public transaction::TransactionUser {
   size_t endPolicyCalls(const std::vector<uint64_t>& handles, std::string_view reason);
   // How often overCap() is asked while this B2BUA has calls the policy tracks.
   static constexpr base::Duration kCapPollInterval = std::chrono::seconds(1);
+
+  // Remote phones on the public zone (docs/accounts.md): the accounts and lockout shared by
+  // every worker, and the shared binding table (null: a private one). Without auth, public
+  // REGISTERs and INVITEs are refused. Set before traffic flows; both must outlive this.
+  void setRemotePhones(auth::AuthService* auth, Bindings* bindings);
+  const Bindings& bindings() const { return *bindings_; }
+  const RegistrationRelay& registrations() const { return *registrations_; }
 
   // Ends a call from inside the process (fraud engine, limits, admin): BYE on both legs once
   // answered, CANCEL/final response before. Returns false when no such call exists.
@@ -117,6 +146,22 @@ class B2bua final : public transaction::TransactionUser {
   void rebuildPeers();
   void answerLocally(transaction::ServerTransaction& st, int code, std::string_view reason = {});
   void startCall(transaction::ServerTransaction& st);
+  // A public-zone INVITE: trunkguard's own digest check (gateway mode) or the pass-through
+  // bookkeeping (pbx mode). False: it was answered. Fills the account it claims or proved.
+  struct PhoneAdmission {
+    std::string account;       // the account it proved (gateway) or claims (pbx mode)
+    std::string authWatchKey;  // pbx mode: see Call::authWatchKey
+    bool stripCredentials = false;
+  };
+  bool admitPhone(transaction::ServerTransaction& st, PhoneAdmission& out);
+  // The registered phone a PBX INVITE is for (a binding key or an account as Request-URI user).
+  std::optional<Binding> phoneFor(const sip::Message& invite) const;
+  // Credentials that cross to the PBX on a phone's INVITE (pbx mode, or another realm's).
+  void copyPhoneCredentials(const Call& call, const sip::Message& from,
+                            sip::MessageBuilder& out) const;
+  // The PBX's final answer to a phone's call, as the edge may show it (guard/enumeration.h).
+  void notePhoneAnswer(Call& call, const sip::Message& response);
+  void relayFinalToPhone(Call& call, const sip::Message& response);
   // Asks the call policy about a new INVITE. False: the call was refused (answered, recorded).
   bool admitByPolicy(transaction::ServerTransaction& st, Call& call);
   void rejectByPolicy(transaction::ServerTransaction& st, const Call& call,
@@ -131,6 +176,18 @@ class B2bua final : public transaction::TransactionUser {
   void onInitialInviteFailed(Call& call, int code, std::string_view reason);
   void relayProvisional(Call& call, const sip::Message& response);
   void relayFinalToA(Call& call, const sip::Message& response);
+  // A provider's 401/407 to a request sent on its leg: the request again with the stored
+  // credentials (src/trunk/challenge_retry.h). The new transaction, or null when not answered.
+  transaction::ClientTransaction* answerChallenge(Call& call,
+                                                  const transaction::ClientTransaction& ct,
+                                                  const sip::Message& response);
+  // The same for a BYE of ours that outlived its call (the provider is found by address).
+  void answerOrphanChallenge(const transaction::ClientTransaction& ct,
+                             const sip::Message& response);
+  transaction::ClientTransaction* resendWithCredentials(const config::Provider& provider,
+                                                        const transaction::ClientTransaction& ct,
+                                                        const sip::Message& response,
+                                                        std::string_view uuid, uint32_t& cseq);
   void learnBDialog(Call& call, const sip::Message& response);
   void sendAckToB(Call& call, const sip::Message* aAck);
   void resendAckToB(Call& call);
@@ -179,7 +236,28 @@ class B2bua final : public transaction::TransactionUser {
   transaction::Sender* sender_ = nullptr;
   std::unique_ptr<HealthMonitor> health_;
   std::vector<transport::SendTarget> providerTargets_;  // parallel to config_->trunk.providers
+  // Every address of each provider, in the order to try them (DNS SRV order; failover).
+  std::vector<std::vector<transport::SendTarget>> providerAddressLists_;
+  const trunk::ProviderTargets* providerAddresses_ = nullptr;
+  trunk::RegistrationClient* registration_ = nullptr;
   std::vector<transport::SendTarget> pbxTargets_;
+  auth::AuthService* auth_ = nullptr;      // remote phones; null: refused
+  std::unique_ptr<Bindings> ownBindings_;  // when setRemotePhones() gave none
+  Bindings* bindings_ = nullptr;
+  std::unique_ptr<RegistrationRelay> registrations_;
+  // pbx auth mode: how the PBX challenges phones' INVITEs (decoys copy its code and form), and
+  // the B dialogs of challenged INVITEs, keyed by A's Call-ID and From tag: the phone's retry
+  // reaches the PBX in the dialog it challenged (forgotten after 64*T1).
+  int pbxInviteChallengeCode_ = 407;
+  std::string pbxInviteChallenge_;
+  struct ChallengedInvite {
+    std::string callId;
+    std::string localTag;
+    uint32_t cseq = 0;
+    base::TimerId expiry = base::kNoTimer;
+  };
+  std::unordered_map<std::string, ChallengedInvite> challenged_;
+  static constexpr size_t kMaxChallengedInvites = 10000;
 
   std::function<std::string()> newCallId_ = [] { return base::randomHex(16); };
   std::unordered_map<uint64_t, std::unique_ptr<Call>> calls_;

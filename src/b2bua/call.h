@@ -86,6 +86,7 @@ struct Call {
     std::string name;    // provider name (outbound)
     std::string domain;  // host for the Request-URI and To
     size_t peerIndex = 0;  // health index
+    std::string requestUri;  // a registered phone's Contact: the Request-URI toward it
   };
   std::vector<Candidate> candidates;
   std::string provider;          // provider in use (outbound) or source provider (inbound)
@@ -100,6 +101,11 @@ struct Call {
   std::string e164;
   std::string destinationClass;
   std::string policyRule;
+
+  // public.auth.mode pbx: the FailureWatcher's key for A's INVITE while the PBX has not
+  // answered it, and whether its credentials are withheld (a locked account).
+  std::string authWatchKey;
+  bool stripCredentials = false;
 
   std::unordered_map<uint64_t, Relay> relays;
   uint64_t nextRelayId = 1;

@@ -15,6 +15,7 @@
 
 #include "base/address.h"
 #include "config/cidr.h"
+#include "config/dns_config.h"
 #include "config/guard_config.h"
 #include "config/policy_config.h"
 #include "config/provider_auth_config.h"
@@ -40,9 +41,10 @@ std::optional<Listener> parseListener(std::string_view url, std::string* error =
 
 // A SIP peer the gateway sends to: the PBX or a provider.
 struct PeerTarget {
-  std::string host;  // IP literal or DNS name (DNS resolution arrives with the TLS/DNS issue)
+  std::string host;  // IP literal or DNS name (resolved per RFC 3263 by src/trunk/)
   uint16_t port = 5060;
   TransportKind transport = TransportKind::kUdp;
+  bool explicitPort = false;  // `port:` was written: no SRV lookup (RFC 3263 §4.2)
 };
 
 struct PbxZone {
@@ -129,6 +131,7 @@ struct Config {
   PolicySettings policy;  // toll-fraud call policy (policy_config.h)
   TlsSettings tls;        // listener certificates, handshake limits (tls_config.h)
   AccountSettings accounts;  // password policy, lockout, nonces (accounts_config.h)
+  DnsSettings dns;           // provider name resolution (dns_config.h)
 };
 
 using ConfigPtr = std::shared_ptr<const Config>;

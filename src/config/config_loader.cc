@@ -371,6 +371,7 @@ std::optional<PeerTarget> Loader::readTarget(const MapReader& m, TransportKind d
   }
   target.port = target.transport == TransportKind::kTls ? 5061 : 5060;
   setInt(m, "port", target.port, 1, 65535);
+  target.explicitPort = m.has("port");
   if (!m.has("host")) {
     error(m.line(), m.pathOf("host"), "missing; give the peer's IP address or DNS name");
     return std::nullopt;
@@ -771,7 +772,7 @@ LoadResult Loader::load(const std::string& yaml) {
     } else {
       MapReader m(*this, root, "", 1,
                   {"workers", "pbx", "trunk", "public", "timers", "health", "b2bua", "tcp",
-                   "limits", "log", "database", "guard", "policy", "tls", "accounts"});
+                   "limits", "log", "database", "guard", "policy", "tls", "accounts", "dns"});
       if (m.valid()) {
         setInt(m, "workers", config->workers, 1, 64);
         if (!m.has("pbx")) {
@@ -796,6 +797,7 @@ LoadResult Loader::load(const std::string& yaml) {
         if (m.has("policy")) readPolicy(m.get("policy"), m.keyLine("policy"), *config);
         if (m.has("tls")) readTls(m.get("tls"), m.keyLine("tls"), *config);
         if (m.has("accounts")) readAccounts(m.get("accounts"), m.keyLine("accounts"), *config);
+        if (m.has("dns")) readDns(m.get("dns"), m.keyLine("dns"), *config);
         checkListeners();
         checkTargetsAreNotOurs();
         checkTls(*config);

@@ -133,11 +133,6 @@ class Loader {
   void readDatabase(const YAML::Node& node, int line, Config& c);
   void checkListeners();
   void checkTargetsAreNotOurs();
-  // After every section: tls:// listeners need tls.certificate; tls providers want a listener.
-  void checkTls(const Config& c);
-  // Loads a certificate and its key (PEM), reporting each problem at its key.
-  void checkPair(const MapReader& m, std::string_view certKey, std::string& certificate,
-                 std::string_view keyKey, std::string& privateKey, bool haveCert, bool haveKey);
   // Sections read in their own files.
   void readGuard(const YAML::Node& node, int line, Config& c);   // guard_section.cc
   void readGuardBans(const YAML::Node& node, int line, GuardSettings& g);
@@ -152,12 +147,18 @@ class Loader {
   void readTls(const YAML::Node& node, int line, Config& c);
   void readProviderTls(const YAML::Node& node, int line, const std::string& path,
                        Provider& provider);
+  // After every section: tls:// listeners need tls.certificate; tls providers want a listener.
+  void checkTls(const Config& c);
+  // Loads a certificate and its key (PEM), reporting each problem at its key.
+  void checkPair(const MapReader& m, std::string_view certKey, std::string& certificate,
+                 std::string_view keyKey, std::string& privateKey, bool haveCert, bool haveKey);
   // provider_auth_section.cc: a provider's `auth:` (credentials, registration).
   void readProviderAuth(const YAML::Node& node, int line, const std::string& path,
                         Provider& provider);
   // accounts_section.cc: `accounts:` (password policy, lockout, nonces) and `public.auth`.
   void readAccounts(const YAML::Node& node, int line, Config& c);
   void readPublicAuth(const YAML::Node& node, int line, PublicZone& zone);
+  void readDns(const YAML::Node& node, int line, Config& c);  // dns_section.cc
   // A file named in the config: relative paths are relative to the config file.
   std::string resolvePath(const std::string& path) const;
 

@@ -142,3 +142,56 @@ def udp_send(source, addr, data):
         s.sendto(data if isinstance(data, bytes) else data.encode(), addr)
     finally:
         s.close()
+
+
+# --- remote phones (test_phones_*.py) ---------------------------------------------------------
+
+PHONE_PASSWORD = "Qz7!mKv2#Lp9wR"  # passes the default password policy
+
+
+def phones_extra(topo, mode="gateway", accounts=None, guard=None, realm="tg.test"):
+    """The `extra` config of a gateway with a public zone for remote phones."""
+    extra = {"public": {"listen": [f"udp://{topo.host}:{topo.public_side}"],
+                        "auth": {"mode": mode, "realm": realm}},
+             "accounts": accounts or {"algorithms": ["MD5"]}}
+    if guard is not None:
+        extra["guard"] = guard
+    return extra
+
+
+def add_account(ctx, sut, user, password=PHONE_PASSWORD, *args):
+    """`trunkguard account add USER --password-file F -c CONFIG` before the gateway starts."""
+    sut.write_config()
+    path = os.path.join(ctx.workdir, f"{user}.password")
+    with open(path, "w") as f:
+        f.write(password + "\n")
+    trunkguard_cli(ctx, "account", "add", user, "--password-file", path, "-c", sut.config_path,
+                   *args)
+
+
+def account_list(ctx, sut):
+    r = trunkguard_cli(ctx, "account", "list", "--json", "-c", sut.config_path)
+    rows = json.loads(r.stdout)
+    check(isinstance(rows, list), "`account list --json` must print a JSON array")
+    return {row["username"]: row for row in rows}
+
+
+def pbx_answering(peer, msg, addr):
+    """RawPeer handler for a PBX that accepts every registration and answers every call."""
+    if msg.is_response:
+        return
+    if msg.method == "REGISTER":
+        contact = msg.header("Contact") or ""
+        peer.send(harness.build_response(msg, 200, "OK", to_tag=harness.new_tag(),
+                                         headers=[("Contact", contact), ("Expires", "600")]),
+                  addr)
+    elif msg.method == "INVITE":
+        tag = harness.new_tag()
+        peer.send(harness.build_response(msg, 100, "Trying"), addr)
+        peer.send(harness.build_response(
+            msg, 200, "OK", to_tag=tag,
+            headers=[("Contact", f"<sip:pbx@{peer.addr[0]}:{peer.addr[1]}>"),
+                     ("Content-Type", "application/sdp")],
+            body=harness.sdp(port=41000)), addr)
+    elif msg.method in ("BYE", "OPTIONS", "CANCEL"):
+        peer.send(harness.build_response(msg, 200, "OK"), addr)
