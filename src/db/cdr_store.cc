@@ -1,31 +1,23 @@
 #include "db/cdr_store.h"
 
-#include <pthread.h>
-
 #include <algorithm>
-#include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <limits>
 #include <mutex>
 #include <stdexcept>
-#include <thread>
 #include <utility>
 #include <variant>
 
+#include "db/batch_writer.h"
 #include "db/database.h"
 
 namespace tg::db {
 namespace {
 
-using SteadyTime = std::chrono::steady_clock::time_point;
-
 // A batch is committed this long after its first write was queued, or as soon as kBatchSize
 // writes wait, whichever comes first: one fsync per batch instead of one per write.
 constexpr auto kBatchWindow = std::chrono::milliseconds(50);
 constexpr size_t kBatchSize = 256;
-// After a backlog, queue buffers above this capacity are given back instead of kept.
-constexpr size_t kRetainedCapacity = 4096;
 
 // Which B leg the call is on: set when B's INVITE goes out (again, after a failover) and
 // when B answers with its tag.
@@ -168,46 +160,14 @@ class CdrStore::Impl {
         // Its own connection: WAL lets recent() read while the writer commits.
         readDb_(path, DatabaseOptions{.access = Access::kReadOnly}),
         recent_(readDb_.prepare(kRecentSql)),
-        maxPending_(maxPending),
-        writer_([this] { run(); }) {}
+        writer_({.threadName = "tg-cdr-writer",
+                 .maxPending = maxPending,
+                 .batchWindow = kBatchWindow,
+                 .batchSize = kBatchSize},
+                [this](const std::vector<Write>& batch) { return commit(batch); }) {}
 
-  ~Impl() {
-    {
-      std::lock_guard lock(mutex_);
-      stop_ = true;
-    }
-    wake_.notify_one();
-    writer_.join();  // the writer drains the queue before it returns
-  }
-
-  void enqueue(Write&& w) {
-    bool wake = false;
-    {
-      std::lock_guard lock(mutex_);
-      if (queue_.size() + inFlight_ >= maxPending_) {
-        dropped_.fetch_add(1, std::memory_order_relaxed);
-        return;
-      }
-      if (queue_.empty()) {
-        firstQueuedAt_ = std::chrono::steady_clock::now();
-        wake = true;
-      }
-      queue_.push_back(std::move(w));
-      ++enqueued_;
-      wake = wake || queue_.size() == kBatchSize;
-    }
-    if (wake) wake_.notify_one();
-  }
-
-  void flush() {
-    std::unique_lock lock(mutex_);
-    const uint64_t target = enqueued_;
-    if (processed_ >= target) return;
-    ++flushWaiters_;
-    wake_.notify_one();
-    processedCv_.wait(lock, [&] { return processed_ >= target; });
-    --flushWaiters_;
-  }
+  void enqueue(Write&& w) { writer_.enqueue(std::move(w)); }
+  void flush() { writer_.flush(); }
 
   std::vector<CdrRecord> recent(size_t limit) {
     flush();
@@ -217,48 +177,19 @@ class CdrStore::Impl {
       std::lock_guard lock(readMutex_);
       error = readRecent(recent_, limit, out);
     }
-    if (!error.empty()) noteError("read: " + error);
+    if (!error.empty()) writer_.noteError(writeDb_.path() + ": read: " + error);
     return out;
   }
 
-  uint64_t droppedWrites() const { return dropped_.load(std::memory_order_relaxed); }
-  uint64_t failedWrites() const { return failed_.load(std::memory_order_relaxed); }
-
-  std::string lastError() const {
-    std::lock_guard lock(errorMutex_);
-    return lastError_;
-  }
+  uint64_t droppedWrites() const { return writer_.dropped(); }
+  uint64_t failedWrites() const { return writer_.failed(); }
+  std::string lastError() const { return writer_.lastError(); }
 
  private:
-  void run() {
-    pthread_setname_np(pthread_self(), "tg-cdr-writer");
-    std::vector<Write> batch;
-    std::unique_lock lock(mutex_);
-    for (;;) {
-      wake_.wait(lock, [&] { return stop_ || !queue_.empty(); });
-      if (queue_.empty()) return;  // stopping, and everything is written
-      wake_.wait_until(lock, firstQueuedAt_ + kBatchWindow,
-                       [&] { return stop_ || flushWaiters_ > 0 || queue_.size() >= kBatchSize; });
-      batch.swap(queue_);
-      inFlight_ = batch.size();
-      const uint64_t through = enqueued_;
-      lock.unlock();
-
-      commit(batch);
-      batch.clear();
-      if (batch.capacity() > kRetainedCapacity) std::vector<Write>().swap(batch);
-
-      lock.lock();
-      inFlight_ = 0;
-      processed_ = through;
-      processedCv_.notify_all();
-    }
-  }
-
   // One transaction for the whole batch, in queue order, so an end queued right behind its
   // start lands after it. Any failure loses the batch: the statements cannot fail on their own
   // data (no constraint can trip), so a failure means the disk or the file, not one record.
-  void commit(const std::vector<Write>& batch) {
+  std::string commit(const std::vector<Write>& batch) {
     Transaction tx(writeDb_);
     std::string error = tx.ok() ? "" : "begin: " + tx.error();
     for (size_t i = 0; error.empty() && i < batch.size(); ++i) {
@@ -267,10 +198,7 @@ class CdrStore::Impl {
     if (error.empty()) {
       if (std::string e = tx.commit(); !e.empty()) error = "commit: " + e;
     }
-    if (!error.empty()) {
-      failed_.fetch_add(batch.size(), std::memory_order_relaxed);
-      noteError(std::move(error));
-    }
+    return error.empty() ? error : writeDb_.path() + ": " + error;
   }
 
   static std::string stepOnce(Statement& s) {
@@ -315,11 +243,6 @@ class CdrStore::Impl {
     return stepOnce(leg_);
   }
 
-  void noteError(std::string error) {
-    std::lock_guard lock(errorMutex_);
-    lastError_ = writeDb_.path() + ": " + std::move(error);
-  }
-
   // Used by the writer thread only (and by the constructor before it starts).
   Database writeDb_;
   Statement insert_;
@@ -331,24 +254,9 @@ class CdrStore::Impl {
   Database readDb_;
   Statement recent_;
 
-  const size_t maxPending_;
-  std::atomic<uint64_t> dropped_{0};
-  std::atomic<uint64_t> failed_{0};
-  mutable std::mutex errorMutex_;
-  std::string lastError_;
-
-  std::mutex mutex_;                     // guards everything below except writer_
-  std::condition_variable wake_;         // the writer waits here for work
-  std::condition_variable processedCv_;  // flush() waits here for the writer
-  std::vector<Write> queue_;
-  SteadyTime firstQueuedAt_{};
-  size_t inFlight_ = 0;     // writes in the batch being committed
-  uint64_t enqueued_ = 0;   // writes accepted so far
-  uint64_t processed_ = 0;  // writes committed or failed so far (a prefix of the queue order)
-  int flushWaiters_ = 0;    // a waiting flush() cuts the batch window short
-  bool stop_ = false;
-
-  std::thread writer_;  // last: starts once every member above exists
+  // Last: its thread starts once the statements exist, and it is destroyed (draining the queue)
+  // before they are.
+  BatchWriter<Write> writer_;
 };
 
 CdrStore::CdrStore(const std::string& path, size_t maxPendingWrites)

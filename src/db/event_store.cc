@@ -1,18 +1,15 @@
 #include "db/event_store.h"
 
-#include <pthread.h>
-
 #include <algorithm>
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <limits>
 #include <mutex>
 #include <stdexcept>
-#include <thread>
 #include <utility>
 #include <variant>
 
+#include "db/batch_writer.h"
 #include "db/database.h"
 
 namespace tg::db {
@@ -21,7 +18,6 @@ namespace {
 // One commit per window or per kBatchSize events, as CdrStore does.
 constexpr auto kBatchWindow = std::chrono::milliseconds(100);
 constexpr size_t kBatchSize = 512;
-constexpr size_t kRetainedCapacity = 4096;
 
 struct PruneWrite {
   int64_t cutoffMs;
@@ -76,46 +72,14 @@ class EventStore::Impl {
         prune_(writeDb_.prepare(kPruneSql)),
         readDb_(path, DatabaseOptions{.access = Access::kReadOnly}),
         recent_(readDb_.prepare(kRecentSql)),
-        maxPending_(maxPending),
-        writer_([this] { run(); }) {}
+        writer_({.threadName = "tg-event-writer",
+                 .maxPending = maxPending,
+                 .batchWindow = kBatchWindow,
+                 .batchSize = kBatchSize},
+                [this](const std::vector<Write>& batch) { return commit(batch); }) {}
 
-  ~Impl() {
-    {
-      std::lock_guard lock(mutex_);
-      stop_ = true;
-    }
-    wake_.notify_one();
-    writer_.join();
-  }
-
-  void enqueue(Write&& w) {
-    bool wake = false;
-    {
-      std::lock_guard lock(mutex_);
-      if (queue_.size() + inFlight_ >= maxPending_) {
-        dropped_.fetch_add(1, std::memory_order_relaxed);
-        return;
-      }
-      if (queue_.empty()) {
-        firstQueuedAt_ = std::chrono::steady_clock::now();
-        wake = true;
-      }
-      queue_.push_back(std::move(w));
-      ++enqueued_;
-      wake = wake || queue_.size() == kBatchSize;
-    }
-    if (wake) wake_.notify_one();
-  }
-
-  void flush() {
-    std::unique_lock lock(mutex_);
-    const uint64_t target = enqueued_;
-    if (processed_ >= target) return;
-    ++flushWaiters_;
-    wake_.notify_one();
-    processedCv_.wait(lock, [&] { return processed_ >= target; });
-    --flushWaiters_;
-  }
+  void enqueue(Write&& w) { writer_.enqueue(std::move(w)); }
+  void flush() { writer_.flush(); }
 
   std::vector<SecurityEventRecord> recent(size_t limit) {
     flush();
@@ -125,45 +89,17 @@ class EventStore::Impl {
       std::lock_guard lock(readMutex_);
       error = readRecent(recent_, limit, out);
     }
-    if (!error.empty()) noteError("read: " + error);
+    if (!error.empty()) writer_.noteError(writeDb_.path() + ": read: " + error);
     return out;
   }
 
-  uint64_t dropped() const { return dropped_.load(std::memory_order_relaxed); }
-  uint64_t failed() const { return failed_.load(std::memory_order_relaxed); }
+  uint64_t dropped() const { return writer_.dropped(); }
+  uint64_t failed() const { return writer_.failed(); }
   uint64_t pruned() const { return pruned_.load(std::memory_order_relaxed); }
-  std::string lastError() const {
-    std::lock_guard lock(errorMutex_);
-    return lastError_;
-  }
+  std::string lastError() const { return writer_.lastError(); }
 
  private:
-  void run() {
-    pthread_setname_np(pthread_self(), "tg-event-writer");
-    std::vector<Write> batch;
-    std::unique_lock lock(mutex_);
-    for (;;) {
-      wake_.wait(lock, [&] { return stop_ || !queue_.empty(); });
-      if (queue_.empty()) return;
-      wake_.wait_until(lock, firstQueuedAt_ + kBatchWindow,
-                       [&] { return stop_ || flushWaiters_ > 0 || queue_.size() >= kBatchSize; });
-      batch.swap(queue_);
-      inFlight_ = batch.size();
-      const uint64_t through = enqueued_;
-      lock.unlock();
-
-      commit(batch);
-      batch.clear();
-      if (batch.capacity() > kRetainedCapacity) std::vector<Write>().swap(batch);
-
-      lock.lock();
-      inFlight_ = 0;
-      processed_ = through;
-      processedCv_.notify_all();
-    }
-  }
-
-  void commit(const std::vector<Write>& batch) {
+  std::string commit(const std::vector<Write>& batch) {
     Transaction tx(writeDb_);
     std::string error = tx.ok() ? "" : "begin: " + tx.error();
     int64_t pruned = 0;
@@ -179,12 +115,9 @@ class EventStore::Impl {
     if (error.empty()) {
       if (std::string e = tx.commit(); !e.empty()) error = "commit: " + e;
     }
-    if (error.empty()) {
-      pruned_.fetch_add(static_cast<uint64_t>(pruned), std::memory_order_relaxed);
-    } else {
-      failed_.fetch_add(batch.size(), std::memory_order_relaxed);
-      noteError(std::move(error));
-    }
+    if (!error.empty()) return writeDb_.path() + ": " + error;
+    pruned_.fetch_add(static_cast<uint64_t>(pruned), std::memory_order_relaxed);
+    return {};
   }
 
   std::string insert(const SecurityEventRecord& e) {
@@ -195,11 +128,6 @@ class EventStore::Impl {
     return stepOnce(s);
   }
 
-  void noteError(std::string error) {
-    std::lock_guard lock(errorMutex_);
-    lastError_ = writeDb_.path() + ": " + std::move(error);
-  }
-
   Database writeDb_;  // the writer thread's (and the constructor's) only
   Statement insert_;
   Statement prune_;
@@ -208,25 +136,9 @@ class EventStore::Impl {
   Database readDb_;
   Statement recent_;
 
-  const size_t maxPending_;
-  std::atomic<uint64_t> dropped_{0};
-  std::atomic<uint64_t> failed_{0};
   std::atomic<uint64_t> pruned_{0};
-  mutable std::mutex errorMutex_;
-  std::string lastError_;
 
-  std::mutex mutex_;
-  std::condition_variable wake_;
-  std::condition_variable processedCv_;
-  std::vector<Write> queue_;
-  std::chrono::steady_clock::time_point firstQueuedAt_{};
-  size_t inFlight_ = 0;
-  uint64_t enqueued_ = 0;
-  uint64_t processed_ = 0;
-  int flushWaiters_ = 0;
-  bool stop_ = false;
-
-  std::thread writer_;  // last: starts once every member above exists
+  BatchWriter<Write> writer_;  // last: its thread uses the statements above, until it drains
 };
 
 EventStore::EventStore(const std::string& path, size_t maxPendingWrites)
