@@ -96,6 +96,8 @@ void printJson(const std::vector<db::CdrRecord>& cdrs, std::ostream& out) {
                      {"b_call_id", r.bCallId},
                      {"b_from_tag", r.bFromTag},
                      {"b_to_tag", r.bToTag},
+                     {"a_transport", r.aTransport},
+                     {"b_transport", r.bTransport},
                      {"start_time", db::formatUtcMillis(r.startTime)},
                      {"answer_time", optionalTime(r.answerTime)},
                      {"end_time", optionalTime(r.endTime)},

@@ -558,6 +558,7 @@ void B2bua::startCall(ServerTransaction& st) {
     r.destinationClass = call.destinationClass;
     r.policyRule = call.policyRule;
     r.sourceAddress = st.target().address.toString();
+    r.aTransport = std::string(config::transportName(st.target().transport));
     r.startTime = call.started;
     r.disposition = "in-progress";
     cdrs_->recordStart(r);
@@ -664,7 +665,8 @@ bool B2bua::sendInitialInvite(Call& call) {
                                           kTagInitialInvite);
   call.bInvite = &ct;
   if (cdrs_ != nullptr) {
-    cdrs_->recordLeg(call.uuid, call.provider, b.callId, b.localTag, {});
+    cdrs_->recordLeg(call.uuid, call.provider, b.callId, b.localTag, {},
+                     std::string(config::transportName(target.transport)));
   }
   TG_LOG(kB2bua, info, "call={} B leg to {} ({} over {}{}) Call-ID {}", call.uuid,
          outbound ? call.provider : "pbx", target.address.toString(),
@@ -1524,6 +1526,7 @@ void B2bua::rejectByPolicy(ServerTransaction& st, const Call& call,
     r.fromUri = std::string(req.from()->uri.text);
     r.toUri = "sip:" + call.dialled;  // without the (wrong) code
     r.sourceAddress = st.target().address.toString();
+    r.aTransport = std::string(config::transportName(st.target().transport));
     r.startTime = r.endTime.emplace(call.started);
     r.disposition = "rejected";
     r.sipCode = code;

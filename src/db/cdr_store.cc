@@ -27,6 +27,7 @@ struct LegWrite {
   std::string bCallId;
   std::string bFromTag;
   std::string bToTag;
+  std::string bTransport;  // "" keeps what is there
 };
 
 struct AnswerWrite {
@@ -51,9 +52,10 @@ constexpr std::string_view kInsertSql = R"sql(
 INSERT INTO cdrs(call_uuid, direction, a_call_id, a_from_tag, a_to_tag, b_call_id, b_from_tag,
                  b_to_tag, provider, from_uri, to_uri, source_address, start_time, start_ms,
                  answer_time, answer_ms, end_time, end_ms, disposition, sip_code, end_reason,
-                 duration_ms, account, dialled_e164, destination_class, policy_rule, cost)
+                 duration_ms, account, dialled_e164, destination_class, policy_rule, cost,
+                 a_transport)
 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19,
-        ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27)
+        ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28)
 ON CONFLICT(call_uuid) DO NOTHING)sql";
 
 // An answer reported after the end (should not happen) keeps the end's disposition and code.
@@ -64,7 +66,8 @@ UPDATE cdrs SET answer_time = ?2, answer_ms = ?3,
 WHERE call_uuid = ?1)sql";
 
 constexpr std::string_view kLegSql = R"sql(
-UPDATE cdrs SET provider = ?2, b_call_id = ?3, b_from_tag = ?4, b_to_tag = ?5
+UPDATE cdrs SET provider = ?2, b_call_id = ?3, b_from_tag = ?4, b_to_tag = ?5,
+                b_transport = CASE WHEN ?6 = '' THEN b_transport ELSE ?6 END
 WHERE call_uuid = ?1)sql";
 
 constexpr std::string_view kEndSql = R"sql(
@@ -76,7 +79,7 @@ constexpr std::string_view kRecentSql = R"sql(
 SELECT call_uuid, direction, a_call_id, a_from_tag, a_to_tag, b_call_id, b_from_tag, b_to_tag,
        provider, from_uri, to_uri, source_address, start_ms, answer_ms, end_ms, disposition,
        sip_code, end_reason, duration_ms, account, dialled_e164, destination_class, policy_rule,
-       cost
+       cost, a_transport, b_transport
 FROM cdrs ORDER BY start_ms DESC, id DESC LIMIT ?1)sql";
 
 void bindTime(Statement& s, int textIndex, int msIndex, const std::optional<base::SystemTime>& t) {
@@ -118,6 +121,8 @@ CdrRecord readRow(const Statement& s) {
   r.destinationClass = s.columnText(21);
   r.policyRule = s.columnText(22);
   r.cost = s.columnDouble(23);
+  r.aTransport = s.columnText(24);
+  r.bTransport = s.columnText(25);
   return r;
 }
 
@@ -219,7 +224,7 @@ class CdrStore::Impl {
     s.bind(19, r.disposition.empty() ? std::string_view("in-progress") : r.disposition);
     s.bind(20, r.sipCode).bind(21, r.endReason).bind(22, r.durationMs);
     s.bind(23, r.account).bind(24, r.dialledE164).bind(25, r.destinationClass);
-    s.bind(26, r.policyRule).bind(27, r.cost);
+    s.bind(26, r.policyRule).bind(27, r.cost).bind(28, r.aTransport);
     return stepOnce(s);
   }
 
@@ -239,7 +244,7 @@ class CdrStore::Impl {
 
   std::string apply(const LegWrite& w) {
     leg_.bind(1, w.callUuid).bind(2, w.provider).bind(3, w.bCallId).bind(4, w.bFromTag);
-    leg_.bind(5, w.bToTag);
+    leg_.bind(5, w.bToTag).bind(6, w.bTransport);
     return stepOnce(leg_);
   }
 
@@ -272,8 +277,8 @@ void CdrStore::recordAnswer(const std::string& callUuid, base::SystemTime when) 
 
 void CdrStore::recordLeg(const std::string& callUuid, const std::string& provider,
                          const std::string& bCallId, const std::string& bFromTag,
-                         const std::string& bToTag) {
-  impl_->enqueue(LegWrite{callUuid, provider, bCallId, bFromTag, bToTag});
+                         const std::string& bToTag, const std::string& bTransport) {
+  impl_->enqueue(LegWrite{callUuid, provider, bCallId, bFromTag, bToTag, bTransport});
 }
 
 void CdrStore::recordEnd(const std::string& callUuid, base::SystemTime when,

@@ -23,6 +23,8 @@ struct CdrRecord {
   std::string bCallId;       // leg B: the one trunkguard created
   std::string bFromTag;
   std::string bToTag;
+  std::string aTransport;    // how leg A reached us: "udp", "tcp", "tls" (tls = encrypted)
+  std::string bTransport;    // the B leg in use (set by recordLeg)
   std::string provider;      // provider name (outbound: chosen; inbound: source)
   std::string fromUri;       // caller as received
   std::string toUri;         // callee as received
@@ -61,7 +63,7 @@ class CdrStore {
   // The B leg in use (again after a failover, and with its To tag once answered).
   void recordLeg(const std::string& callUuid, const std::string& provider,
                  const std::string& bCallId, const std::string& bFromTag,
-                 const std::string& bToTag);
+                 const std::string& bToTag, const std::string& bTransport = {});
   void recordEnd(const std::string& callUuid, base::SystemTime when, const std::string& disposition,
                  int sipCode, const std::string& endReason, int64_t durationMs, double cost = 0);
 

@@ -127,7 +127,11 @@ CREATE TABLE account_edits (
 );
 INSERT INTO account_edits (id, edits) VALUES (1, 0);
 )sql"},
-    // Next: Migration{6, "...", R"sql(...)sql"},
+    Migration{6, "cdr_transport", R"sql(
+ALTER TABLE cdrs ADD COLUMN a_transport TEXT NOT NULL DEFAULT '';
+ALTER TABLE cdrs ADD COLUMN b_transport TEXT NOT NULL DEFAULT '';
+)sql"},
+    // Next: Migration{7, "...", R"sql(...)sql"},
 };
 
 }  // namespace

@@ -102,6 +102,11 @@ def test(ctx):
         r.get("disposition") == "answered" and r.get("end_time") for r in rs), timeout=15,
         what="20 answered, ended CDRs")
     check(sum(r.get("direction") == "inbound" for r in rows) == 5, "expected 5 inbound CDRs")
+    # The provider's leg is recorded as encrypted: B for outbound calls, A for inbound ones.
+    for r in rows:
+        leg = r.get("b_transport") if r.get("direction") == "outbound" else r.get("a_transport")
+        check(leg == "tls", f"a {r.get('direction')} CDR records the provider leg as {leg!r}, "
+              "expected tls")
 
     # Encryption by default: a plaintext provider without the opt-in is refused.
     bad = os.path.join(ctx.workdir, "plaintext.yaml")

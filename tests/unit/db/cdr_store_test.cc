@@ -139,6 +139,21 @@ TEST_F(CdrStoreTest, PolicyFieldsAtStartAndCostAtEnd) {
   EXPECT_EQ(readRecentCdrs(path_, 1)[0].account, "201");
 }
 
+// Issue 4: whether each leg was encrypted is in the record.
+TEST_F(CdrStoreTest, TransportOfEachLeg) {
+  CdrStore store(path_);
+  CdrRecord r = call("t1", kStart);
+  r.aTransport = "udp";
+  store.recordStart(r);
+  store.recordLeg("t1", "carrier-a", "b-call", "b-from", "", "tls");
+  store.recordLeg("t1", "carrier-a", "b-call", "b-from", "b-to");  // "" keeps the transport
+  const std::vector<CdrRecord> rows = store.recent(10);
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0].aTransport, "udp");
+  EXPECT_EQ(rows[0].bTransport, "tls");
+  EXPECT_EQ(rows[0].bToTag, "b-to");
+}
+
 TEST_F(CdrStoreTest, StoresIsoUtcTextAndEpochMillis) {
   {
     CdrStore store(path_);
