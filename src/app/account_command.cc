@@ -15,6 +15,7 @@
 #include <ostream>
 #include <stdexcept>
 
+#include "app/database_option.h"
 #include "auth/account.h"
 #include "auth/password_policy.h"
 #include "auth/totp.h"
@@ -59,28 +60,17 @@ bool validCallerId(std::string_view s) {
 }
 
 int loadContext(const AccountCommandOptions& o, Context& ctx, std::ostream& err) {
-  if (!o.configPath.empty()) {
-    auto loaded = config::loadConfigFile(o.configPath);
-    if (!loaded.ok()) {
-      for (const auto& e : loaded.errors) err << e.toString() << "\n";
-      err << label(o) << ": fix the configuration, or pass the database with --db\n";
-      return 2;
-    }
-    ctx.dbPath = loaded.config->database.path;
-    if (loaded.config->publicZone) ctx.realm = loaded.config->publicZone->auth.realm;
-    ctx.password = loaded.config->accounts.password;
+  DatabaseChoice db;
+  if (int rc = chooseDatabase(o.configPath, o.dbPath, label(o),
+                              "preferred: realm and password policy", db, err)) {
+    return rc;
   }
-  if (!o.dbPath.empty()) ctx.dbPath = o.dbPath;
+  if (db.config != nullptr) {
+    if (db.config->publicZone) ctx.realm = db.config->publicZone->auth.realm;
+    ctx.password = db.config->accounts.password;
+  }
   if (!o.realm.empty()) ctx.realm = o.realm;
-  if (ctx.dbPath.empty()) {
-    err << label(o) << ": give -c CONFIG (preferred: realm and password policy) or --db FILE\n";
-    return 2;
-  }
-  std::error_code ec;
-  if (std::filesystem::is_directory(ctx.dbPath, ec)) {
-    err << label(o) << ": " << ctx.dbPath << " is a directory; pass the database file with --db\n";
-    return 2;
-  }
+  ctx.dbPath = db.path;
   return 0;
 }
 
@@ -260,11 +250,7 @@ std::string ageText(int64_t changedMs, int64_t now) {
 
 int accountList(const AccountCommandOptions& o, const Context& ctx, std::ostream& out,
                 std::ostream& err) {
-  std::error_code ec;
-  if (!std::filesystem::exists(ctx.dbPath, ec)) {
-    err << "account list: no database at " << ctx.dbPath << "\n";
-    return 1;
-  }
+  if (!existingDatabase(ctx.dbPath, "account list", err)) return 1;
   db::AccountStore store(ctx.dbPath);
   const auto accounts = store.list();
   if (!store.lastError().empty()) {

@@ -11,6 +11,7 @@
 #include <stdexcept>
 #include <vector>
 
+#include "app/database_option.h"
 #include "config/config_loader.h"
 #include "db/ban_store.h"
 #include "db/database.h"
@@ -61,39 +62,22 @@ std::string describeDuration(seconds d) {
 
 // 0 on success; otherwise the exit code, with the message written.
 int loadContext(const BanCommandOptions& o, Context& ctx, std::ostream& err) {
-  if (!o.configPath.empty()) {
-    auto loaded = config::loadConfigFile(o.configPath);
-    if (!loaded.ok()) {
-      for (const auto& e : loaded.errors) err << e.toString() << "\n";
-      err << "ban " << o.action << ": fix the configuration, or pass the database with --db\n";
-      return 2;
-    }
-    ctx.trusted = guard::trustedNetworks(*loaded.config);
+  DatabaseChoice db;
+  if (int rc = chooseDatabase(o.configPath, o.dbPath, "ban " + o.action,
+                              "preferred: trusted networks are checked", db, err)) {
+    return rc;
+  }
+  if (db.config != nullptr) {
+    ctx.trusted = guard::trustedNetworks(*db.config);
     ctx.haveConfig = true;
-    ctx.defaultDuration = loaded.config->guard.bans.duration;
-    ctx.dbPath = loaded.config->database.path;
+    ctx.defaultDuration = db.config->guard.bans.duration;
   }
-  if (!o.dbPath.empty()) ctx.dbPath = o.dbPath;
-  if (ctx.dbPath.empty()) {
-    err << "ban " << o.action << ": give -c CONFIG (preferred: trusted networks are checked) "
-        << "or --db FILE\n";
-    return 2;
-  }
-  std::error_code ec;
-  if (std::filesystem::is_directory(ctx.dbPath, ec)) {
-    err << "ban " << o.action << ": " << ctx.dbPath
-        << " is a directory; pass the database file with --db\n";
-    return 2;
-  }
+  ctx.dbPath = db.path;
   return 0;
 }
 
 bool databaseExists(const Context& ctx, const BanCommandOptions& o, std::ostream& err) {
-  std::error_code ec;
-  if (std::filesystem::exists(ctx.dbPath, ec)) return true;
-  err << "ban " << o.action << ": no database at " << ctx.dbPath
-      << "; start the gateway once, or check -c / --db\n";
-  return false;
+  return existingDatabase(ctx.dbPath, "ban " + o.action, err);
 }
 
 const guard::IpPrefix* trustedOverlap(const Context& ctx, const guard::IpPrefix& network) {

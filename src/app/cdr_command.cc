@@ -10,6 +10,7 @@
 #include <stdexcept>
 #include <vector>
 
+#include "app/database_option.h"
 #include "db/cdr_store.h"
 #include "db/database.h"
 
@@ -119,20 +120,7 @@ void printJson(const std::vector<db::CdrRecord>& cdrs, std::ostream& out) {
 
 int runCdrList(const std::string& dbPath, size_t limit, bool json, std::ostream& out,
                std::ostream& err) {
-  std::error_code ec;
-  const bool exists = std::filesystem::exists(dbPath, ec);
-  if (ec) {
-    err << "cdr list: " << dbPath << ": " << ec.message() << "\n";
-    return 2;
-  }
-  if (!exists) {
-    err << "no CDR database at " << dbPath << "; start the gateway once or pass --db\n";
-    return 2;
-  }
-  if (std::filesystem::is_directory(dbPath, ec)) {
-    err << "cdr list: " << dbPath << " is a directory; pass the database file with --db\n";
-    return 2;
-  }
+  if (!existingDatabase(dbPath, "cdr list", err)) return 2;
   std::vector<db::CdrRecord> cdrs;
   try {
     cdrs = db::readRecentCdrs(dbPath, limit);

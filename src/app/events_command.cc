@@ -10,6 +10,7 @@
 #include <stdexcept>
 #include <vector>
 
+#include "app/database_option.h"
 #include "db/database.h"
 #include "db/event_store.h"
 
@@ -74,15 +75,7 @@ void printJson(const std::vector<db::SecurityEventRecord>& events, std::ostream&
 
 int runEventsList(const std::string& dbPath, size_t limit, bool json, std::ostream& out,
                   std::ostream& err) {
-  std::error_code ec;
-  if (!std::filesystem::exists(dbPath, ec)) {
-    err << "no database at " << dbPath << "; start the gateway once, or check -c / --db\n";
-    return 2;
-  }
-  if (std::filesystem::is_directory(dbPath, ec)) {
-    err << "events list: " << dbPath << " is a directory; pass the database file with --db\n";
-    return 2;
-  }
+  if (!existingDatabase(dbPath, "events list", err)) return 2;
   std::vector<db::SecurityEventRecord> events;
   try {
     events = db::readRecentEvents(dbPath, limit);

@@ -8,6 +8,7 @@
 #include "app/cdr_command.h"
 #include "app/check_config.h"
 #include "app/check_message.h"
+#include "app/database_option.h"
 #include "app/events_command.h"
 #include "app/explain_command.h"
 #include "app/run_command.h"
@@ -119,18 +120,12 @@ int main(int argc, char** argv) {
   if (checkCmd->parsed()) return tg::app::runCheckMessage(check, std::cout, std::cerr);
   if (explainCmd->parsed()) return tg::app::runExplain(explain, std::cout, std::cerr);
   if (cdrList->parsed()) {
-    if (cdrDb.empty() && !cdrConfig.empty()) {
-      auto loaded = tg::config::loadConfigFile(cdrConfig);
-      if (!loaded.ok()) {
-        for (const auto& e : loaded.errors) std::cerr << e.toString() << "\n";
-        return 2;
-      }
-      cdrDb = loaded.config->database.path;
+    tg::app::DatabaseChoice db;
+    if (int rc = tg::app::chooseDatabase(cdrConfig, cdrDb, "cdr list", "its database.path", db,
+                                         std::cerr)) {
+      return rc;
     }
-    if (cdrDb.empty()) {
-      std::cerr << "cdr list: give --db FILE or --config FILE\n";
-      return 2;
-    }
+    cdrDb = db.path;
     return tg::app::runCdrList(cdrDb, cdrLimit, cdrJson, std::cout, std::cerr);
   }
   for (CLI::App* sub : {banAdd, banRemove, banListCmd, banImport}) {
@@ -140,18 +135,12 @@ int main(int argc, char** argv) {
     }
   }
   if (eventsList->parsed()) {
-    if (eventsDb.empty() && !eventsConfig.empty()) {
-      auto loaded = tg::config::loadConfigFile(eventsConfig);
-      if (!loaded.ok()) {
-        for (const auto& e : loaded.errors) std::cerr << e.toString() << "\n";
-        return 2;
-      }
-      eventsDb = loaded.config->database.path;
+    tg::app::DatabaseChoice db;
+    if (int rc = tg::app::chooseDatabase(eventsConfig, eventsDb, "events list",
+                                         "its database.path", db, std::cerr)) {
+      return rc;
     }
-    if (eventsDb.empty()) {
-      std::cerr << "events list: give --db FILE or --config FILE\n";
-      return 2;
-    }
+    eventsDb = db.path;
     return tg::app::runEventsList(eventsDb, eventsLimit, eventsJson, std::cout, std::cerr);
   }
   return 2;

@@ -24,10 +24,10 @@
 #include <string>
 #include <string_view>
 
-#include "auth/bounded_table.h"
 #include "auth/lockout.h"
 #include "base/address.h"
 #include "base/clock.h"
+#include "guard/common/bounded_table.h"
 #include "transport/transport.h"
 
 namespace tg::auth {
@@ -74,7 +74,7 @@ class FailureWatcher {
   Lockout& lockout_;
   std::chrono::seconds lifetime_;
   mutable std::mutex mutex_;
-  BoundedTable<std::string, Pending, KeyHash> pending_;
+  guard::BoundedTable<std::string, Pending, KeyHash> pending_;
 };
 
 }  // namespace tg::auth

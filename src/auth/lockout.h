@@ -28,7 +28,6 @@
 #include <string_view>
 #include <vector>
 
-#include "auth/bounded_table.h"
 #include "base/address.h"
 #include "base/clock.h"
 #include "config/accounts_config.h"
@@ -143,8 +142,8 @@ class Lockout {
   guard::EventSink* events_;
   mutable std::mutex mutex_;
   LockoutPolicy policy_;
-  BoundedTable<std::string, Counter, StringHash> accounts_;
-  BoundedTable<PairKey, Counter, PairHash> pairs_;
+  guard::BoundedTable<std::string, Counter, StringHash> accounts_;
+  guard::BoundedTable<PairKey, Counter, PairHash> pairs_;
   guard::SourceTable<Counter> sources_;
   std::vector<AccountLockChange> changes_;
 };

@@ -8,12 +8,10 @@
 
 #include <cstdint>
 #include <cstring>
-#include <list>
-#include <unordered_map>
-#include <utility>
 
 #include "base/address.h"
 #include "base/random.h"
+#include "guard/common/bounded_table.h"
 
 namespace tg::guard {
 
@@ -67,73 +65,8 @@ struct SourceKeyHash {
   }
 };
 
+// Per-source state (per-worker filters); see BoundedTable.
 template <typename T>
-class SourceTable {
- public:
-  explicit SourceTable(size_t capacity) : capacity_(capacity == 0 ? 1 : capacity) {
-    index_.reserve(capacity_);
-  }
-  SourceTable(const SourceTable&) = delete;
-  SourceTable& operator=(const SourceTable&) = delete;
-
-  // The source's state, or nullptr; a hit counts as use.
-  T* find(const SourceKey& key) {
-    auto it = index_.find(key);
-    if (it == index_.end()) return nullptr;
-    order_.splice(order_.begin(), order_, it->second);
-    return &it->second->value;
-  }
-
-  // The source's state, created (value-initialized) when new. At capacity the least recently
-  // used entry's slot is reused for it.
-  T& findOrInsert(const SourceKey& key, bool* inserted = nullptr) {
-    if (T* found = find(key)) {
-      if (inserted != nullptr) *inserted = false;
-      return *found;
-    }
-    if (inserted != nullptr) *inserted = true;
-    if (index_.size() >= capacity_) {
-      ++evictions_;
-      auto victim = std::prev(order_.end());
-      auto node = index_.extract(victim->key);
-      order_.splice(order_.begin(), order_, victim);
-      victim->key = key;
-      victim->value = T{};
-      node.key() = key;
-      index_.insert(std::move(node));
-      return victim->value;
-    }
-    order_.push_front(Node{key, T{}});
-    index_.emplace(key, order_.begin());
-    return order_.front().value;
-  }
-
-  // Drops entries from the least recently used end while `stale(value)` holds: aged entries
-  // sit there, so this costs what it removes.
-  template <typename Pred>
-  size_t dropStale(Pred&& stale) {
-    size_t dropped = 0;
-    while (!order_.empty() && stale(order_.back().value)) {
-      index_.erase(order_.back().key);
-      order_.pop_back();
-      ++dropped;
-    }
-    return dropped;
-  }
-
-  size_t size() const { return index_.size(); }
-  size_t capacity() const { return capacity_; }
-  uint64_t evictions() const { return evictions_; }
-
- private:
-  struct Node {
-    SourceKey key;
-    T value;
-  };
-  size_t capacity_;
-  uint64_t evictions_ = 0;
-  std::list<Node> order_;  // most recently used first
-  std::unordered_map<SourceKey, typename std::list<Node>::iterator, SourceKeyHash> index_;
-};
+using SourceTable = BoundedTable<SourceKey, T, SourceKeyHash>;
 
 }  // namespace tg::guard

@@ -152,7 +152,8 @@ TEST_F(CdrCommandTest, EmptyDatabase) {
 
 TEST_F(CdrCommandTest, MissingDatabaseIsExit2AndNotCreated) {
   EXPECT_EQ(run(20, false), 2);
-  EXPECT_EQ(err_.str(), "no CDR database at " + path_ + "; start the gateway once or pass --db\n");
+  EXPECT_EQ(err_.str(), "cdr list: no database at " + path_ +
+                           "; start the gateway once, or check -c / --db\n");
   EXPECT_EQ(out_.str(), "");
   EXPECT_FALSE(std::filesystem::exists(path_));
   EXPECT_EQ(run(20, true), 2);

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "config/config_loader.h"
+#include "config_test_util.h"
 
 namespace tg::config {
 namespace {
@@ -26,22 +27,6 @@ constexpr int kNextLine = 11;  // the first line after kBase
 
 LoadResult load(const std::string& extra) {
   return loadConfigString(std::string(kBase) + extra, "test.yaml");
-}
-
-std::string dump(const LoadResult& r) {
-  std::string s;
-  for (const auto& e : r.errors) s += "\n  error: " + e.toString();
-  for (const auto& w : r.warnings) s += "\n  warning: " + w;
-  return s;
-}
-
-bool hasError(const LoadResult& r, int line, const std::string& path, const std::string& text) {
-  for (const auto& e : r.errors) {
-    if (e.line == line && e.keyPath == path && e.message.find(text) != std::string::npos) {
-      return true;
-    }
-  }
-  return false;
 }
 
 TEST(AccountsConfig, DefaultsWhenAbsent) {

@@ -1,4 +1,5 @@
 #include "config/config_loader.h"
+#include "config_test_util.h"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -25,32 +26,6 @@ trunk:
 )";
 
 LoadResult load(const std::string& yaml) { return loadConfigString(yaml, "test.yaml"); }
-
-std::string dump(const LoadResult& r) {
-  std::string s;
-  for (const auto& e : r.errors) s += "\n  error: " + e.toString();
-  for (const auto& w : r.warnings) s += "\n  warning: " + w;
-  return s.empty() ? " (no errors, no warnings)" : s;
-}
-
-// True when some error sits on `line` at `path` and its message contains `text`.
-testing::AssertionResult hasError(const LoadResult& r, int line, const std::string& path,
-                                  const std::string& text) {
-  for (const auto& e : r.errors) {
-    if (e.line == line && e.keyPath == path && e.message.find(text) != std::string::npos) {
-      return testing::AssertionSuccess();
-    }
-  }
-  return testing::AssertionFailure() << "no error at line " << line << " path '" << path
-                                     << "' containing '" << text << "'; got:" << dump(r);
-}
-
-testing::AssertionResult hasWarning(const LoadResult& r, const std::string& text) {
-  for (const auto& w : r.warnings) {
-    if (w.find(text) != std::string::npos) return testing::AssertionSuccess();
-  }
-  return testing::AssertionFailure() << "no warning containing '" << text << "'; got:" << dump(r);
-}
 
 // kMinimal with its provider block replaced by `providers` (lines from 6 on).
 std::string withProviders(const std::string& providers) {

@@ -3,6 +3,7 @@
 #include <string>
 
 #include "config/config_loader.h"
+#include "config_test_util.h"
 
 namespace tg::config {
 namespace {
@@ -17,12 +18,6 @@ trunk:
   providers: [ { name: a, host: 192.0.2.1, transport: udp, allow_plaintext: true } ]
 )" + dns,
                           "test.yaml");
-}
-
-std::string dump(const LoadResult& r) {
-  std::string s;
-  for (const auto& e : r.errors) s += "\n  error: " + e.toString();
-  return s;
 }
 
 TEST(DnsConfig, Defaults) {

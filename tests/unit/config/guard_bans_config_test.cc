@@ -7,6 +7,7 @@
 #include <string>
 
 #include "config/config_loader.h"
+#include "config_test_util.h"
 
 namespace tg::config {
 namespace {
@@ -28,22 +29,6 @@ constexpr int kGuardLine = 11;  // "guard:" is the line after kBase
 
 LoadResult load(const std::string& guard) {
   return loadConfigString(std::string(kBase) + guard, "test.yaml");
-}
-
-std::string dump(const LoadResult& r) {
-  std::string s;
-  for (const auto& e : r.errors) s += "\n  error: " + e.toString();
-  for (const auto& w : r.warnings) s += "\n  warning: " + w;
-  return s;
-}
-
-bool hasError(const LoadResult& r, int line, const std::string& path, const std::string& text) {
-  for (const auto& e : r.errors) {
-    if (e.line == line && e.keyPath == path && e.message.find(text) != std::string::npos) {
-      return true;
-    }
-  }
-  return false;
 }
 
 TEST(GuardBansConfig, DefaultsWhenAbsent) {

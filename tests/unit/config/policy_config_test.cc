@@ -6,6 +6,7 @@
 #include <string>
 
 #include "config/config_loader.h"
+#include "config_test_util.h"
 
 namespace tg::config {
 namespace {
@@ -25,24 +26,6 @@ trunk:
 
 LoadResult load(const std::string& policy) {
   return loadConfigString(std::string(kZones) + policy, "test.yaml");
-}
-
-std::string dump(const LoadResult& r) {
-  std::string s;
-  for (const auto& e : r.errors) s += "\n  error: " + e.toString();
-  for (const auto& w : r.warnings) s += "\n  warning: " + w;
-  return s.empty() ? " (none)" : s;
-}
-
-::testing::AssertionResult hasError(const LoadResult& r, int line, const std::string& path,
-                                    const std::string& text) {
-  for (const auto& e : r.errors) {
-    if (e.line == line && e.keyPath == path && e.message.find(text) != std::string::npos) {
-      return ::testing::AssertionSuccess();
-    }
-  }
-  return ::testing::AssertionFailure() << "no error at line " << line << " path '" << path
-                                       << "' containing '" << text << "'; got:" << dump(r);
 }
 
 TEST(PolicyConfig, AbsentMeansDisabled) {

@@ -12,6 +12,7 @@
 
 #include "base/log.h"
 #include "config/config_loader.h"
+#include "config_test_util.h"
 
 namespace tg::config {
 namespace {
@@ -33,13 +34,6 @@ trunk:
       allow_plaintext: true
       auth:
 )" + auth;
-}
-
-std::string dump(const LoadResult& r) {
-  std::string s;
-  for (const auto& e : r.errors) s += "\n  error: " + e.toString();
-  for (const auto& w : r.warnings) s += "\n  warning: " + w;
-  return s.empty() ? " (none)" : s;
 }
 
 bool mentions(const LoadResult& r, const std::string& text) {

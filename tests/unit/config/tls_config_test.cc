@@ -9,36 +9,12 @@
 
 #include "../transport/tls_test_certs.h"
 #include "config/config_loader.h"
+#include "config_test_util.h"
 
 namespace tg::config {
 namespace {
 
 using tls_testing::TestPki;
-
-std::string dump(const LoadResult& r) {
-  std::string s;
-  for (const auto& e : r.errors) s += "\n  error: " + e.toString();
-  for (const auto& w : r.warnings) s += "\n  warning: " + w;
-  return s.empty() ? " (no errors, no warnings)" : s;
-}
-
-::testing::AssertionResult hasError(const LoadResult& r, int line, const std::string& path,
-                                    const std::string& text) {
-  for (const auto& e : r.errors) {
-    if (e.line == line && e.keyPath == path && e.message.find(text) != std::string::npos) {
-      return ::testing::AssertionSuccess();
-    }
-  }
-  return ::testing::AssertionFailure() << "no error at line " << line << " path '" << path
-                                       << "' containing '" << text << "'; got:" << dump(r);
-}
-
-::testing::AssertionResult hasWarning(const LoadResult& r, const std::string& text) {
-  for (const auto& w : r.warnings) {
-    if (w.find(text) != std::string::npos) return ::testing::AssertionSuccess();
-  }
-  return ::testing::AssertionFailure() << "no warning containing '" << text << "'; got:" << dump(r);
-}
 
 class TlsConfigTest : public ::testing::Test {
  protected:

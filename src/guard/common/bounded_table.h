@@ -1,22 +1,23 @@
 #pragma once
 
-// A map with a hard cap for state keyed by what attackers choose (user names, sources): at
-// capacity the least recently used entry is forgotten and its node reused, so a credential-
-// stuffing run from many sources grows memory only up to the cap. guard::SourceTable is the
-// same idea for bare source keys; this one takes any key and hash.
+// A map with a hard cap for state keyed by what attackers choose (sources, user names): at
+// capacity the least recently used entry is forgotten and its node reused, so a flood or a
+// credential-stuffing run from many sources grows memory only up to the cap.
 
 #include <cstdint>
 #include <list>
 #include <unordered_map>
 #include <utility>
 
-namespace tg::auth {
+namespace tg::guard {
 
 template <typename Key, typename T, typename Hash>
 class BoundedTable {
  public:
   explicit BoundedTable(size_t capacity, Hash hash = {})
-      : capacity_(capacity == 0 ? 1 : capacity), index_(16, std::move(hash)) {}
+      : capacity_(capacity == 0 ? 1 : capacity), index_(16, std::move(hash)) {
+    index_.reserve(capacity_);  // no rehash once full: a flood then allocates nothing
+  }
   BoundedTable(const BoundedTable&) = delete;
   BoundedTable& operator=(const BoundedTable&) = delete;
 
@@ -33,9 +34,14 @@ class BoundedTable {
     return it == index_.end() ? nullptr : &it->second->value;
   }
 
-  // The entry, value-initialized when new; at capacity the least recently used one goes.
-  T& findOrInsert(const Key& key) {
-    if (T* found = find(key)) return *found;
+  // The entry, value-initialized when new; at capacity the least recently used one's slot is
+  // reused for it.
+  T& findOrInsert(const Key& key, bool* inserted = nullptr) {
+    if (T* found = find(key)) {
+      if (inserted != nullptr) *inserted = false;
+      return *found;
+    }
+    if (inserted != nullptr) *inserted = true;
     if (index_.size() >= capacity_) {
       ++evictions_;
       auto victim = std::prev(order_.end());
@@ -76,6 +82,19 @@ class BoundedTable {
     return erased;
   }
 
+  // Drops entries from the least recently used end while `stale(value)` holds: aged entries
+  // sit there, so this costs what it removes.
+  template <typename Pred>
+  size_t dropStale(Pred&& stale) {
+    size_t dropped = 0;
+    while (!order_.empty() && stale(order_.back().value)) {
+      index_.erase(order_.back().key);
+      order_.pop_back();
+      ++dropped;
+    }
+    return dropped;
+  }
+
   size_t size() const { return index_.size(); }
   size_t capacity() const { return capacity_; }
   uint64_t evictions() const { return evictions_; }
@@ -91,4 +110,4 @@ class BoundedTable {
   std::unordered_map<Key, typename std::list<Node>::iterator, Hash> index_;
 };
 
-}  // namespace tg::auth
+}  // namespace tg::guard

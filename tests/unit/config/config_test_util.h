@@ -1,0 +1,40 @@
+#pragma once
+
+// What every config test asks of a LoadResult: its problems as text, and whether a given error
+// or warning is among them (file:line, key path and message are the loader's contract).
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "config/config_loader.h"
+
+namespace tg::config {
+
+inline std::string dump(const LoadResult& r) {
+  std::string s;
+  for (const auto& e : r.errors) s += "\n  error: " + e.toString();
+  for (const auto& w : r.warnings) s += "\n  warning: " + w;
+  return s.empty() ? " (no errors, no warnings)" : s;
+}
+
+// True when some error sits on `line` at `path` and its message contains `text`.
+inline testing::AssertionResult hasError(const LoadResult& r, int line, const std::string& path,
+                                         const std::string& text) {
+  for (const auto& e : r.errors) {
+    if (e.line == line && e.keyPath == path && e.message.find(text) != std::string::npos) {
+      return testing::AssertionSuccess();
+    }
+  }
+  return testing::AssertionFailure() << "no error at line " << line << " path '" << path
+                                     << "' containing '" << text << "'; got:" << dump(r);
+}
+
+inline testing::AssertionResult hasWarning(const LoadResult& r, const std::string& text) {
+  for (const auto& w : r.warnings) {
+    if (w.find(text) != std::string::npos) return testing::AssertionSuccess();
+  }
+  return testing::AssertionFailure() << "no warning containing '" << text << "'; got:" << dump(r);
+}
+
+}  // namespace tg::config
