@@ -1568,7 +1568,7 @@ void B2bua::armCapPoll() {
 }
 
 void B2bua::pollCaps() {
-  std::vector<uint64_t> handles = policy_->overCap(timers_.clock().now());
+  std::vector<uint64_t> handles = policy_->overCap(timers_.clock().now(), kCapPollInterval);
   std::vector<uint64_t> foreign;
   for (const uint64_t h : handles) {
     if (!policyCalls_.contains(h)) foreign.push_back(h);

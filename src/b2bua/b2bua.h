@@ -102,8 +102,9 @@ class B2bua final : public transaction::TransactionUser {
   }
   // Ends the calls of these policy handles that live here (spend cap); returns how many.
   size_t endPolicyCalls(const std::vector<uint64_t>& handles, std::string_view reason);
-  // How often overCap() is asked while this B2BUA has calls the policy tracks.
-  static constexpr base::Duration kCapPollInterval = std::chrono::seconds(1);
+  // How often overCap() is asked while this B2BUA has calls the policy tracks: a capped call
+  // ends within this much before its paid time runs out.
+  static constexpr base::Duration kCapPollInterval = std::chrono::milliseconds(250);
 
   // Remote phones on the public zone (docs/accounts.md): the accounts and lockout shared by
   // every worker, and the shared binding table (null: a private one). Without auth, public

@@ -327,6 +327,19 @@ class SipMessage:
         return f"SipMessage({self.start_line!r})"
 
 
+def distinct_requests(messages):
+    """Each request once, in order: retransmissions (same top Via branch and CSeq) dropped, so
+    that counts do not depend on how slow a loaded machine made a peer."""
+    seen = set()
+    out = []
+    for m in messages:
+        key = (m.call_id, m.cseq, m.top_via_branch)
+        if key not in seen:
+            seen.add(key)
+            out.append(m)
+    return out
+
+
 def new_branch():
     return "z9hG4bK" + uuid.uuid4().hex[:16]
 

@@ -79,7 +79,7 @@ def answered(ctx, topo, name, caller, dialled):
     log(prov_r.describe())
     harness.expect_calls(uac_r, 1, what=f"{name}: PBX side")
     harness.expect_calls(prov_r, 1, what=f"{name}: provider side")
-    invites = provider.received("INVITE")
+    invites = harness.distinct_requests(provider.received("INVITE"))
     check(len(invites) == 1, f"{name}: the provider received {len(invites)} INVITEs")
     return invites
 

@@ -98,14 +98,14 @@ def test(ctx):
 
     provider.stop()
     wrong.stop()
-    regs = [m for m in provider.received("REGISTER")]
+    regs = harness.distinct_requests(provider.received("REGISTER"))
     check(len(regs) >= 3, f"carrier-a saw {len(regs)} REGISTERs, expected the first, its "
           "authorized retry and a refresh")
     check(not regs[0].header("Authorization"), "the first REGISTER carried credentials already")
     check(all(m.header("Authorization") for m in regs[1:]),
           "a REGISTER after the challenge had no Authorization")
     check(len({m.call_id for m in regs}) == 1, "refreshes must keep the registration's Call-ID")
-    invites = provider.received("INVITE")
+    invites = harness.distinct_requests(provider.received("INVITE"))
     check(len(invites) == 4, f"carrier-a saw {len(invites)} INVITEs, expected 2 calls x "
           "(challenged + authorized)")
     for plain, authed in zip(invites[0::2], invites[1::2]):
@@ -114,7 +114,7 @@ def test(ctx):
         check(plain.call_id == authed.call_id and plain.tag("From") == authed.tag("From"),
               "the authorized INVITE must keep the Call-ID and From tag")
         check(authed.cseq[0] == plain.cseq[0] + 1, f"CSeq {plain.cseq} then {authed.cseq}")
-    refused = wrong.received("INVITE")
+    refused = harness.distinct_requests(wrong.received("INVITE"))
     check(len(refused) == 4, f"carrier-b saw {len(refused)} INVITEs, expected 2 calls x 2 "
           "(one answer per challenge, then give up)")
 

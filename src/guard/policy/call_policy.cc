@@ -97,16 +97,24 @@ class CallPolicy::State {
   std::unordered_map<std::string, Lockout> lockouts;                     // by account
 
   // Ended calls within the window (one hour or one day) plus the calls in progress.
-  double spend(Scope& s, base::TimePoint now, base::Duration window, bool fresh = false) const {
-    if (fresh || !s.liveCostKnown || now - s.liveCostAt >= seconds(1)) {
-      s.liveCost = 0;
-      for (uint64_t h : s.handles) {
-        if (const auto it = calls.find(h); it != calls.end()) s.liveCost += liveCost(it->second, now);
-      }
+  double spend(Scope& s, base::TimePoint now, base::Duration window) const {
+    if (!s.liveCostKnown || now - s.liveCostAt >= seconds(1)) {
+      s.liveCost = liveSpend(s, now);
       s.liveCostAt = now;
       s.liveCostKnown = true;
     }
-    return (window <= hours(1) ? s.hour.total(now) : s.day.total(now)) + s.liveCost;
+    return endedSpend(s, now, window) + s.liveCost;
+  }
+  double endedSpend(Scope& s, base::TimePoint now, base::Duration window) const {
+    return window <= hours(1) ? s.hour.total(now) : s.day.total(now);
+  }
+  // What the calls in progress will have cost at `at`.
+  double liveSpend(const Scope& s, base::TimePoint at) const {
+    double total = 0;
+    for (uint64_t h : s.handles) {
+      if (const auto it = calls.find(h); it != calls.end()) total += liveCost(it->second, at);
+    }
+    return total;
   }
 
   bool locked(const std::string& account, base::TimePoint now) const {
@@ -293,14 +301,17 @@ double CallPolicy::cost(uint64_t handle, base::TimePoint now) const {
   return it == state_->calls.end() ? 0 : liveCost(it->second, now);
 }
 
-std::vector<uint64_t> CallPolicy::overCap(base::TimePoint now) {
+std::vector<uint64_t> CallPolicy::overCap(base::TimePoint now, base::Duration lookahead) {
   State& st = *state_;
   std::lock_guard lock(st.mu);
   std::vector<uint64_t> out;
   for (auto& [key, sc] : st.scopes) {
     if ((sc.capHour <= 0 && sc.capDay <= 0) || sc.handles.empty()) continue;
-    const bool over = (sc.capHour > 0 && st.spend(sc, now, hours(1), true) >= sc.capHour) ||
-                      (sc.capDay > 0 && st.spend(sc, now, hours(24), true) >= sc.capDay);
+    // Billing is per increment, in advance: a call may use the increment it has paid for, and
+    // is ended before it would start one the cap cannot pay.
+    const double live = st.liveSpend(sc, now + lookahead);
+    const bool over = (sc.capHour > 0 && st.endedSpend(sc, now, hours(1)) + live > sc.capHour) ||
+                      (sc.capDay > 0 && st.endedSpend(sc, now, hours(24)) + live > sc.capDay);
     if (!over) continue;
     for (uint64_t h : sc.handles) {
       LiveCall& c = st.calls[h];

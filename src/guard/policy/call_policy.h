@@ -91,9 +91,11 @@ class CallPolicy {
   // The cost so far (CDR at end, or live display). 0 for unknown handles.
   double cost(uint64_t handle, base::TimePoint now) const;
 
-  // Calls to end now because a spend cap they count against was reached (each handle is
-  // returned once). The B2BUA calls this about once a second and ends them on both legs.
-  std::vector<uint64_t> overCap(base::TimePoint now);
+  // Calls to end now because, billed up to `now + lookahead`, the calls of a spend cap's scope
+  // would cost more than the cap: each call uses the billing increments already paid for and
+  // ends before one the cap cannot pay. The B2BUA calls this every `lookahead` (its poll
+  // interval) and ends them on both legs. Each handle is returned once.
+  std::vector<uint64_t> overCap(base::TimePoint now, base::Duration lookahead);
 
   // Drops rate windows and lockouts that have aged out (bounded memory); about once a second.
   void expire(base::TimePoint now);

@@ -241,16 +241,17 @@ TEST_F(PolicyFlowTest, SpendCapEndsALiveCall) {
   startWithPolicy(s);
   Established c = establish(dialling("12125550100"));
   const size_t m = mark();
-  advance(1500ms);
-  EXPECT_TRUE(requestsTo(kPbx, "BYE", m).empty()) << "ended long before the cap";
-  advance(4s);
+  // The three paid seconds are used: the call ends in the last poll interval before the
+  // fourth would start, so it costs the cap and no more.
+  advance(3s - B2bua::kCapPollInterval - 10ms);
+  EXPECT_TRUE(requestsTo(kPbx, "BYE", m).empty()) << "ended before its paid time ran out";
+  advance(B2bua::kCapPollInterval + 20ms);
   expectByeOnBothLegs(c, m);
   EXPECT_EQ(b2b_->stats().policyEnded, 1u);
   const db::CdrRecord r = lastCdr();
   EXPECT_NE(r.endReason.find("spend cap"), std::string::npos) << r.endReason;
-  EXPECT_GT(r.cost, 0.0);
-  EXPECT_LE(r.cost, 6.0);
-  expectAllGone();  // and the once-a-second poll stopped with the last call
+  EXPECT_DOUBLE_EQ(r.cost, 3.0);
+  expectAllGone();  // and the poll stopped with the last call
 }
 
 TEST_F(PolicyFlowTest, CapsOfCallsOnAnotherWorkerArePassedOn) {

@@ -170,17 +170,21 @@ TEST(CallPolicy, SpendIsCountedLiveAndTheCapEndsCalls) {
   p->answered(b.handle, t0 + 10s);
   EXPECT_DOUBLE_EQ(p->cost(a.handle, t0 + 1s), 1.0);    // first 60 s billed at once
   EXPECT_DOUBLE_EQ(p->cost(a.handle, t0 + 61s), 2.0);
-  EXPECT_TRUE(p->overCap(t0 + 30s).empty());             // 1 + 1 < 3
-  const auto over = p->overCap(t0 + 61s);                // 2 + 1 = 3: cap reached
+  EXPECT_TRUE(p->overCap(t0 + 30s, 1s).empty());         // 1 + 1 < 3
+  // 2 + 1 = 3 reaches the cap, but both calls still have paid time: b's first minute runs
+  // to t0 + 70 s, a's second to t0 + 120 s.
+  EXPECT_TRUE(p->overCap(t0 + 61s, 1s).empty());
+  EXPECT_TRUE(p->overCap(t0 + 68s, 1s).empty());
+  const auto over = p->overCap(t0 + 69500ms, 1s);        // by t0 + 70.5 s: 2 + 2 > 3
   ASSERT_EQ(over.size(), 2u);
-  EXPECT_TRUE(p->overCap(t0 + 62s).empty());             // each handle once
+  EXPECT_TRUE(p->overCap(t0 + 70s, 1s).empty());         // each handle once
   // A new call in the same scope is refused while the cap holds.
   Admission c = p->admit(outbound("201", "011442079460002", t0 + 62s));
   EXPECT_FALSE(c.allowed);
   EXPECT_EQ(c.rule, "intl.spend_per_hour");
-  EXPECT_DOUBLE_EQ(p->ended(a.handle, t0 + 62s), 2.0);
-  EXPECT_DOUBLE_EQ(p->ended(b.handle, t0 + 62s), 1.0);
-  EXPECT_DOUBLE_EQ(p->ended(b.handle, t0 + 62s), 0.0);  // unknown now: no double count
+  EXPECT_DOUBLE_EQ(p->ended(a.handle, t0 + 70s), 2.0);
+  EXPECT_DOUBLE_EQ(p->ended(b.handle, t0 + 70s), 1.0);
+  EXPECT_DOUBLE_EQ(p->ended(b.handle, t0 + 70s), 0.0);  // unknown now: no double count
   // Spent money stays in the rolling hour (counted by the minute, so up to a minute longer),
   // then ages out.
   EXPECT_FALSE(p->admit(outbound("201", "011442079460002", t0 + 30min)).allowed);
