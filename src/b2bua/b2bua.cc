@@ -1482,6 +1482,7 @@ bool B2bua::admitByPolicy(ServerTransaction& st, Call& call) {
   call.policyRule = admission.rule;
   if (!admission.forwardUser.empty()) call.dialled = admission.forwardUser;
   if (admission.rejected()) {
+    if (admission.authFailure) countCallCodeFailure(st, attempt.account);
     rejectByPolicy(st, call, admission);
     return false;
   }
@@ -1501,6 +1502,14 @@ bool B2bua::admitByPolicy(ServerTransaction& st, Call& call) {
   call.policyMaxDuration = admission.maxDuration;
   if (admission.callerIdRewrite) call.callerIdRewrite = *admission.callerIdRewrite;
   return true;
+}
+
+// A wrong call code from a remote phone is a failed authentication of its account from that
+// source: the auth lockout and the perimeter bans apply, as to a wrong password. From the PBX
+// (a trusted peer, never banned) the policy's own lock of the user is what applies.
+void B2bua::countCallCodeFailure(const ServerTransaction& st, const std::string& account) {
+  if (auth_ == nullptr || st.target().zone != Zone::kPublic || account.empty()) return;
+  auth_->lockout().recordFailure(account, st.target().address, Zone::kPublic, "wrong call code");
 }
 
 void B2bua::rejectByPolicy(ServerTransaction& st, const Call& call,

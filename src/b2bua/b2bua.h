@@ -165,6 +165,7 @@ class B2bua final : public transaction::TransactionUser {
   void relayFinalToPhone(Call& call, const sip::Message& response);
   // Asks the call policy about a new INVITE. False: the call was refused (answered, recorded).
   bool admitByPolicy(transaction::ServerTransaction& st, Call& call);
+  void countCallCodeFailure(const transaction::ServerTransaction& st, const std::string& account);
   void rejectByPolicy(transaction::ServerTransaction& st, const Call& call,
                       const guard::policy::Admission& admission);
   void recordPolicyEvent(const transaction::ServerTransaction& st,

@@ -8,6 +8,8 @@
 #include "auth/auth_service.h"
 #include "b2bua_test_util.h"
 #include "db/account_store.h"
+#include "guard/ban/ban_list.h"
+#include "guard/policy/call_policy.h"
 
 namespace tg::b2bua::testing {
 namespace {
@@ -58,7 +60,7 @@ class PhonesTest : public B2buaTest {
         ASSERT_EQ(store.add(r), "");
       }
     }
-    auth_ = std::make_unique<auth::AuthService>(*config_, clock_, nullptr, nullptr);
+    auth_ = std::make_unique<auth::AuthService>(*config_, clock_, bans_.get(), nullptr);
     endpoints_.push_back({Zone::kPublic, config::TransportKind::kUdp, addr("127.0.0.1", 5062)});
     b2b_ = std::make_unique<B2bua>(
         config_, timers_,
@@ -144,7 +146,9 @@ class PhonesTest : public B2buaTest {
     return c;
   }
 
+  std::unique_ptr<guard::BanList> bans_;  // null: no perimeter
   std::unique_ptr<auth::AuthService> auth_;
+  std::unique_ptr<guard::policy::CallPolicy> policy_;
   std::filesystem::path dbDir_;
   int seq_ = 0;
 };
@@ -503,6 +507,66 @@ TEST_F(PhonesTest, PassThroughRetryStaysInTheChallengedDialogAndDecoysCopyThePbx
   EXPECT_NE(d.find("realm=\"pbx.test\""), std::string::npos);
   EXPECT_EQ(d.find("0011223344556677"), std::string::npos);
   deliver(a.ackNon2xx(decoy->toTag()), kPhone);
+  expectAllGone();
+}
+
+TEST_F(PhonesTest, WrongCallCodesFromAPhoneCountAsFailedAuthentications) {
+  // Each attempt authenticates with the right password, which forgets the failures of the
+  // account from this source; the account-wide and per-source counters remain, and three wrong
+  // codes reach both.
+  bans_ = std::make_unique<guard::BanList>(clock_);
+  startPhones("gateway",
+              "accounts:\n  lockout: { failures: 3, account_failures: 3, source_failures: 3 }\n");
+  // The UK needs a call code.
+  config::PolicySettings s;
+  s.enabled = true;
+  config::NumberingPlan us;
+  us.country = "US";
+  us.countryCode = "1";
+  us.internationalPrefix = "011";
+  us.nationalPrefix = "1";
+  us.nationalLength = 10;
+  s.numbering.fill(us);
+  s.callCodePrefix = "*7";
+  s.callCodeLength = 4;
+  s.callCodes = {{"1234", "201"}};
+  s.callCodeMaxFailures = 100;  // the policy's own lock stays out of the way
+  config::PolicyRule uk;
+  uk.name = "uk-needs-code";
+  uk.prefixes = {"+44"};
+  uk.action = config::PolicyAction::kRequireCode;
+  s.rules = {uk};
+  std::string error;
+  policy_ = guard::policy::CallPolicy::create(s, &error);
+  ASSERT_NE(policy_, nullptr) << error;
+  b2b_->setCallPolicy(policy_.get());
+
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_FALSE(auth_->lockout().isLocked("201", kPhone.address())) << "attempt " << i;
+    EXPECT_FALSE(bans_->isBanned(kPhone.address(), clock_.now())) << "attempt " << i;
+    Caller a = phoneCaller();
+    a.callId = "code-" + std::to_string(i) + "@192.168.1.10";
+    a.fromTag = "code-" + std::to_string(i);
+    a.ruri = "sip:*79999011442079460000@" + kPublicListener;
+    size_t m = mark();
+    deliver(a.invite(), kPhone);
+    const Sent* challenge = lastResponseTo(kPhone, 407, m);
+    ASSERT_NE(challenge, nullptr);
+    deliver(a.ackNon2xx(challenge->toTag()), kPhone);
+    a.inviteBranch.clear();
+    a.inviteCseq = ++a.cseq;
+    a.inviteHeaders = {{"Proxy-Authorization",
+                        answerFor(challenge, "INVITE", a.ruri, HeaderId::kProxyAuthenticate)}};
+    m = mark();
+    deliver(a.invite(), kPhone);
+    const Sent* refused = lastResponseTo(kPhone, 403, m);
+    ASSERT_NE(refused, nullptr) << "attempt " << i;
+    deliver(a.ackNon2xx(refused->toTag()), kPhone);
+    EXPECT_TRUE(requestsTo(kPbx, "INVITE", m).empty());
+  }
+  // The third wrong code locked the account and banned the source, as wrong passwords would.
+  EXPECT_TRUE(auth_->lockout().isLocked("201", kAttacker.address()));
+  EXPECT_TRUE(bans_->isBanned(kPhone.address(), clock_.now()));
   expectAllGone();
 }
 
