@@ -7,6 +7,7 @@
 #include "base/random.h"
 #include "sip/builder.h"
 #include "sip/validator.h"
+#include "transport/stun_keepalive.h"
 
 namespace tg::app {
 
@@ -216,11 +217,30 @@ void Gateway::respondStateless(const sip::Message& request, const transport::Pac
   send(transaction::responseTarget(request, packet), b.build());
 }
 
+void Gateway::answerStunKeepAlive(const transport::Packet& packet) {
+  std::optional<std::string> response = transport::stunBindingResponse(packet.bytes, packet.source);
+  if (!response) {
+    ++stats_.parseDropped;
+    return;
+  }
+  ++stats_.stunKeepAlives;
+  send(transport::SendTarget{.zone = packet.zone,
+                             .transport = packet.transport,
+                             .address = packet.source,
+                             .connection = 0},
+       std::move(*response));
+}
+
 void Gateway::onPacket(transport::Packet&& packet) {
   ++stats_.received;
   // Banned and not-allowed sources cost one lookup each and silence, before any parsing.
   if (!guard_.admitSource(packet)) {
     ++stats_.sourceDropped;
+    return;
+  }
+  // RFC 5626 §4.4.2: phones behind NAT keep their UDP flow open with STUN on the SIP port.
+  if (packet.transport == config::TransportKind::kUdp && transport::isStunMessage(packet.bytes)) {
+    answerStunKeepAlive(packet);
     return;
   }
   // The loop's busy share feeds overload shedding; only admitted packets cost enough to count.

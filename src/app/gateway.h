@@ -26,7 +26,8 @@ namespace tg::app {
 struct GatewayStats {
   uint64_t received = 0;
   uint64_t sourceDropped = 0;    // banned, or not allowed in that zone (guard stats say which)
-  uint64_t parseDropped = 0;     // not SIP at all
+  uint64_t parseDropped = 0;     // not SIP at all (nor a STUN keep-alive)
+  uint64_t stunKeepAlives = 0;   // STUN Binding requests answered (RFC 5626 keep-alives)
   uint64_t rejected = 0;         // answered with the validator's code
   uint64_t responsesDropped = 0; // malformed responses
   uint64_t handedOver = 0;       // passed to the worker that owns the call
@@ -89,6 +90,7 @@ class Gateway final : public transaction::Sender {
   void onPacket(transport::Packet&& packet);
   // Continues the path on the owning worker (its own thread).
   void process(std::unique_ptr<sip::Message> message, const transport::Packet& packet);
+  void answerStunKeepAlive(const transport::Packet& packet);
   void respondStateless(const sip::Message& request, const transport::Packet& packet, int code,
                         std::string_view reason, uint32_t retryAfterS = 0);
   void armTimer();
