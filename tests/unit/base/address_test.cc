@@ -145,6 +145,8 @@ TEST(Address, IsLoopback) {
   EXPECT_FALSE(Address::parse("10.0.0.1", 0)->isLoopback());
   EXPECT_FALSE(Address::parse("0.0.0.0", 0)->isLoopback());
   EXPECT_FALSE(Address::parse("::", 0)->isLoopback());
+  EXPECT_TRUE(Address::parse("::ffff:127.0.0.1", 0)->isLoopback());
+  EXPECT_FALSE(Address::parse("::ffff:10.0.0.1", 0)->isLoopback());
   EXPECT_FALSE(Address::parse("2001:db8::1", 0)->isLoopback());
 }
 
