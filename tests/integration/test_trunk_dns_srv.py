@@ -5,9 +5,19 @@
                           SRV 20 60 <p2> second.carrier.test  (a sipp UAS)
   first.carrier.test A 127.0.0.1, second.carrier.test A 127.0.0.2
 
-trunkguard (provider host carrier.test, no port) resolves the SRV records, sends each call's
-INVITE to the priority-10 target first and, when it stays silent (Timer B, 64*T1 = 3.2 s
-here), fails over to the priority-20 target, where the call completes.
+trunkguard (provider host carrier.test, no port, NAPTR lookups on but none published) resolves
+the SRV records, sends each call's INVITE to the priority-10 target first and, when it stays
+silent (Timer B, 64*T1 = 3.2 s here), fails over to the priority-20 target, where the call
+completes.
+
+Then a second gateway uses a provider that publishes NAPTR (RFC 3263 §4.1):
+
+  naptr.test NAPTR 10 10 "S" "SIP+D2T" _sip._tcp.pool.naptr.test  (not our transport)
+             NAPTR 20 10 "S" "SIP+D2U" _sip._udp.pool.naptr.test
+  _sip._udp.pool.naptr.test SRV 10 60 <p2> second.carrier.test
+
+and its call reaches the sipp UAS only through the NAPTR's replacement (no SRV is published
+under _sip._udp.naptr.test).
 """
 import shutil
 import sys
@@ -25,7 +35,8 @@ def start_dnsmasq(ctx, port, records):
     check(binary is not None, "dnsmasq is not installed (Debian package dnsmasq-base)")
     cmd = [binary, "--no-daemon", f"--port={port}", "--listen-address=127.0.0.1",
            "--bind-interfaces", "--no-resolv", "--no-hosts", "--conf-file=/dev/null",
-           "--pid-file=", "--user=", "--local=/carrier.test/", "--local-ttl=60",
+           "--pid-file=", "--user=", "--local=/carrier.test/", "--local=/naptr.test/",
+           "--local-ttl=60",
            "--log-queries", "--log-facility=-"] + records
     out = f"{ctx.workdir}/dnsmasq.log"
     proc = harness.spawn(cmd, "dnsmasq", out, out)
@@ -49,6 +60,9 @@ def test(ctx):
         f"--srv-host=_sip._udp.carrier.test,second.carrier.test,{topo.prov2_port},20,60",
         "--host-record=first.carrier.test,127.0.0.1",
         "--host-record=second.carrier.test,127.0.0.2",
+        "--naptr-record=naptr.test,10,10,S,SIP+D2T,,_sip._tcp.pool.naptr.test",
+        "--naptr-record=naptr.test,20,10,S,SIP+D2U,,_sip._udp.pool.naptr.test",
+        f"--srv-host=_sip._udp.pool.naptr.test,second.carrier.test,{topo.prov2_port},10,60",
     ])
     # The first target receives and never answers: it proves the SRV order was followed.
     silent = ctx.peer("first-target", "127.0.0.1", first_port)
@@ -80,6 +94,29 @@ def test(ctx):
         text = f.read()
     check("query[SRV] _sip._udp.carrier.test" in text, "trunkguard never asked for the SRV "
           f"record; dnsmasq log:\n{harness.tail(dns_log, 20)}")
+    sut.stop()
+
+    # NAPTR names the SRV record.
+    providers = [{"name": "naptr-carrier", "host": "naptr.test", "transport": "udp",
+                  "allow_plaintext": True, "allowed_sources": ["127.0.0.0/8"]}]
+    sut = ctx.sut(topo, name="gateway-naptr", t1_ms=T1_MS, providers=providers,
+                  log_level="debug",
+                  extra={"dns": {"servers": [f"127.0.0.1:{dns_port}"], "naptr": True,
+                                 "timeout_ms": 500}}).start()
+    uas = ctx.sipp("naptr-target", "uas_basic.xml", local_ip=topo.prov2_host,
+                   local_port=topo.prov2_port, calls=1, timeout_s=30)
+    uac = ctx.sipp("pbx-naptr", "uac_basic.xml", local_ip=topo.pbx_host,
+                   local_port=topo.pbx_port, remote=topo.pbx_side_addr(),
+                   service=topo.dialled, calls=1, rate=1, duration_ms=300, timeout_s=30)
+    uac_r, (uas_r,) = ctx.run_calls(uac, [uas])
+    harness.expect_calls(uac_r, 1, what="a call to a NAPTR-resolved provider, PBX side")
+    harness.expect_calls(uas_r, 1, what="the NAPTR's SRV target")
+    with open(dns_log, encoding="utf-8", errors="replace") as f:
+        text = f.read()
+    for query in ("query[NAPTR] naptr.test", "query[SRV] _sip._udp.pool.naptr.test"):
+        check(query in text, f"no '{query}' in the dnsmasq log:\n{harness.tail(dns_log, 20)}")
+    check("_sip._tcp.pool.naptr.test" not in text,
+          "trunkguard followed the NAPTR of another transport")
     sut.stop()
     harness.stop_process(proc)
 
