@@ -1411,6 +1411,7 @@ void B2bua::relayFinalToPhone(Call& call, const sip::Message& response) {
   guard::EdgeAnswer edge = guard::normaliseForEdge(Method::kInvite, code, authenticated);
   std::vector<std::string_view> values;
   std::string decoy;
+  std::vector<std::string> ours;  // the gateway's own challenges, next to the PBX's
   if (edge.action == guard::EdgeAnswer::Action::kChallenge) {
     values = headerValues(response, HeaderId::kProxyAuthenticate);
     for (std::string_view v : headerValues(response, HeaderId::kWwwAuthenticate)) {
@@ -1424,16 +1425,15 @@ void B2bua::relayFinalToPhone(Call& call, const sip::Message& response) {
       }
       edge.code = pbxInviteChallengeCode_;
       edge.reason = sip::defaultReasonPhrase(edge.code);
-      if (challenged_.size() < kMaxChallengedInvites) {
-        const std::string key = call.a.callId + ' ' + call.a.remoteTag;
-        if (auto old = challenged_.find(key); old != challenged_.end()) {
-          timers_.cancel(old->second.expiry);
-        }
-        ChallengedInvite& c = challenged_[key];
-        c = {call.b.callId, call.b.localTag, call.b.inviteCseq, base::kNoTimer};
-        c.expiry = timers_.schedule(64 * layer_->settings().t1,
-                                    [this, key] { challenged_.erase(key); });
-      }
+      rememberChallengedInvite(call);
+    } else if (auth_ != nullptr && (code == 401 || code == 407)) {
+      // Gateway mode, and the PBX wants credentials of its own too (it should trust the
+      // gateway). Passing on only its challenge would make the phone drop ours and loop; with
+      // both, a phone answers each realm (RFC 3261 §22.3), we check ours and relay the PBX's.
+      ours = auth_->digest().challenges(call.a.peer.address);
+      rememberChallengedInvite(call);
+      warnPbxChallengesInGatewayMode("INVITE", call.account, timers_.clock().now(),
+                                     lastPbxChallengeWarning_);
     }
     if (values.empty()) {
       decoy = pbxInviteChallenge_.empty() ? registrations_->decoyChallenge()
@@ -1446,6 +1446,7 @@ void B2bua::relayFinalToPhone(Call& call, const sip::Message& response) {
     const std::string_view header = edge.code == 401 ? "WWW-Authenticate" : "Proxy-Authenticate";
     if (!decoy.empty()) b.header(header, decoy);
     for (std::string_view v : values) b.header(header, v);
+    for (const std::string& c : ours) b.header(HeaderId::kProxyAuthenticate, c);
   }
   if (edge.code == 503 && response.has(HeaderId::kRetryAfter)) {
     b.header(HeaderId::kRetryAfter, response.value(HeaderId::kRetryAfter));
@@ -1456,6 +1457,18 @@ void B2bua::relayFinalToPhone(Call& call, const sip::Message& response) {
   TG_LOG(kB2bua, info, "call={} the PBX answered {}; the phone gets {}", call.uuid, code,
          edge.code);
   endNow(call, dispositionFor(edge.code, false), edge.code, "rejected by pbx");
+}
+
+void B2bua::rememberChallengedInvite(const Call& call) {
+  if (challenged_.size() >= kMaxChallengedInvites) return;
+  const std::string key = call.a.callId + ' ' + call.a.remoteTag;
+  if (auto old = challenged_.find(key); old != challenged_.end()) {
+    timers_.cancel(old->second.expiry);
+  }
+  ChallengedInvite& c = challenged_[key];
+  c = {call.b.callId, call.b.localTag, call.b.inviteCseq, base::kNoTimer};
+  c.expiry =
+      timers_.schedule(64 * layer_->settings().t1, [this, key] { challenged_.erase(key); });
 }
 
 // --- call policy ----------------------------------------------------------------------------

@@ -163,6 +163,7 @@ class B2bua final : public transaction::TransactionUser {
   // The PBX's final answer to a phone's call, as the edge may show it (guard/enumeration.h).
   void notePhoneAnswer(Call& call, const sip::Message& response);
   void relayFinalToPhone(Call& call, const sip::Message& response);
+  void rememberChallengedInvite(const Call& call);
   // Asks the call policy about a new INVITE. False: the call was refused (answered, recorded).
   bool admitByPolicy(transaction::ServerTransaction& st, Call& call);
   void countCallCodeFailure(const transaction::ServerTransaction& st, const std::string& account);
@@ -247,9 +248,9 @@ class B2bua final : public transaction::TransactionUser {
   std::unique_ptr<Bindings> ownBindings_;  // when setRemotePhones() gave none
   Bindings* bindings_ = nullptr;
   std::unique_ptr<RegistrationRelay> registrations_;
-  // pbx auth mode: how the PBX challenges phones' INVITEs (decoys copy its code and form), and
-  // the B dialogs of challenged INVITEs, keyed by A's Call-ID and From tag: the phone's retry
-  // reaches the PBX in the dialog it challenged (forgotten after 64*T1).
+  // pbx auth mode: how the PBX challenges phones' INVITEs (decoys copy its code and form). Both
+  // modes: the B dialogs of challenged INVITEs, keyed by A's Call-ID and From tag: the phone's
+  // retry reaches the PBX in the dialog it challenged (forgotten after 64*T1).
   int pbxInviteChallengeCode_ = 407;
   std::string pbxInviteChallenge_;
   struct ChallengedInvite {
@@ -260,6 +261,7 @@ class B2bua final : public transaction::TransactionUser {
   };
   std::unordered_map<std::string, ChallengedInvite> challenged_;
   static constexpr size_t kMaxChallengedInvites = 10000;
+  base::TimePoint lastPbxChallengeWarning_{};  // at most one such warning a minute
 
   std::function<std::string()> newCallId_ = [] { return base::randomHex(16); };
   std::unordered_map<uint64_t, std::unique_ptr<Call>> calls_;

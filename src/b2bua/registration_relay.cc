@@ -322,6 +322,15 @@ void RegistrationRelay::relayFinal(Pending& p, const sip::Message& response) {
           edge.code == 401 ? HeaderId::kWwwAuthenticate : HeaderId::kProxyAuthenticate;
       if ((code == 401 || code == 407) && response.has(id)) {
         for (std::string_view v : headerValues(response, id)) extra.emplace_back(header, v);
+        if (gatewayMode) {
+          // The PBX wants its own credentials too: the phone answers both realms (RFC 3261
+          // §22.3), we check ours and relay the PBX's. Only the PBX's would make it loop.
+          for (std::string& c : auth_->digest().challenges(st.target().address)) {
+            extra.emplace_back("WWW-Authenticate", std::move(c));
+          }
+          warnPbxChallengesInGatewayMode("REGISTER", p.account, clock_.now(),
+                                         lastPbxChallengeWarning_);
+        }
       } else {
         extra.emplace_back(header, decoyChallenge());
       }
@@ -330,6 +339,15 @@ void RegistrationRelay::relayFinal(Pending& p, const sip::Message& response) {
            edge.code);
   }
   answer(st, edge.code, edge.reason, extra);
+}
+
+void warnPbxChallengesInGatewayMode(std::string_view method, std::string_view account,
+                                    base::TimePoint now, base::TimePoint& lastWarning) {
+  if (lastWarning != base::TimePoint{} && now - lastWarning < std::chrono::minutes(1)) return;
+  lastWarning = now;
+  TG_LOG(kB2bua, warn, "the PBX challenged a {} of '{}' that trunkguard had already "
+         "authenticated (public.auth.mode: gateway); the phone must now answer both realms. "
+         "Let the PBX trust trunkguard's address, or use public.auth.mode: pbx", method, account);
 }
 
 bool RegistrationRelay::onClientFailure(ClientTransaction& ct) {

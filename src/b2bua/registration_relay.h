@@ -44,6 +44,12 @@ struct RegistrationStats {
   uint64_t tooMany = 0;     // over the account's max registrations
 };
 
+// Gateway mode, and the PBX challenged a request trunkguard had authenticated: a
+// misconfiguration (the PBX should trust the gateway) that costs phones a second round trip.
+// Logged at most once a minute per caller, tracked in `lastWarning`.
+void warnPbxChallengesInGatewayMode(std::string_view method, std::string_view account,
+                                    base::TimePoint now, base::TimePoint& lastWarning);
+
 class RegistrationRelay {
  public:
   using LocalEndpointLookup =
@@ -102,6 +108,7 @@ class RegistrationRelay {
   Bindings* bindings_ = nullptr;
   config::ConfigPtr config_;
   std::vector<transport::SendTarget> pbxTargets_;
+  base::TimePoint lastPbxChallengeWarning_{};  // see warnPbxChallengesInGatewayMode
   std::function<std::string()> newCallId_;
   std::unordered_map<uint64_t, Pending> pending_;
   uint64_t nextId_ = 1;

@@ -570,5 +570,110 @@ TEST_F(PhonesTest, WrongCallCodesFromAPhoneCountAsFailedAuthentications) {
   expectAllGone();
 }
 
+// Gateway mode with a PBX that challenges as well (it should trust the gateway): the phone gets
+// the PBX's challenge and a fresh one of ours, answers both realms, and the PBX gets only the
+// answer to its own, so the phone does not loop between two realms.
+std::vector<std::string> headerFields(const Sent* s, HeaderId id) {
+  std::vector<std::string> out;
+  s->msg->forEach(id, [&](const sip::HeaderField& f) { out.emplace_back(f.value); });
+  return out;
+}
+
+const std::string kPbxRealmChallenge =
+    "Digest realm=\"asterisk\", nonce=\"4f3a2b1c0d9e8f7a\", algorithm=MD5, qop=\"auth\"";
+
+std::string pbxRealmAnswer(const std::string& uri) {
+  return "Digest username=\"201\", realm=\"asterisk\", nonce=\"4f3a2b1c0d9e8f7a\", uri=\"" +
+         uri + "\", response=\"0123456789abcdef0123456789abcdef\", algorithm=MD5, qop=auth, "
+         "nc=00000001, cnonce=\"x1\"";
+}
+
+TEST_F(PhonesTest, GatewayModeRegisterChallengedByThePbxTooAsksForBothRealms) {
+  const Sent* reg = registerThroughChallenge();
+  ASSERT_NE(reg, nullptr);
+  ResponseOptions no;
+  no.headers = {{"WWW-Authenticate", kPbxRealmChallenge}};
+  size_t m = mark();
+  deliver(replyTo(*reg->msg, 401, "pbx", no), kPbx);
+  const Sent* both = lastResponseTo(kPhone, 401, m);
+  ASSERT_NE(both, nullptr);
+  const std::vector<std::string> challenges = headerFields(both, HeaderId::kWwwAuthenticate);
+  ASSERT_GE(challenges.size(), 2u);
+  EXPECT_EQ(challenges.front(), kPbxRealmChallenge);
+  std::string gatewayChallenge;
+  for (const std::string& c : challenges) {
+    if (c.find("realm=\"gw.example.com\"") != std::string::npos) gatewayChallenge = c;
+  }
+  ASSERT_FALSE(gatewayChallenge.empty()) << "no challenge of the gateway's realm";
+
+  // The retry answers both realms.
+  auth::testing::Answer a;
+  a.username = "201";
+  a.password = kPassword;
+  a.method = "REGISTER";
+  a.uri = "sip:" + kPublicListener;
+  Request retry = registerRequest(auth::testing::answer(gatewayChallenge, a));
+  retry.headers.push_back({"Authorization", pbxRealmAnswer(a.uri)});
+  m = mark();
+  deliver(retry, kPhone);
+  const Sent* relayed = lastRequestTo(kPbx, "REGISTER", m);
+  ASSERT_NE(relayed, nullptr) << "the gateway accepted its realm's answer";
+  EXPECT_EQ(headerFields(relayed, HeaderId::kAuthorization),
+            std::vector<std::string>{pbxRealmAnswer(a.uri)})
+      << "only the PBX's realm goes to the PBX";
+}
+
+TEST_F(PhonesTest, GatewayModeInviteChallengedByThePbxTooAsksForBothRealms) {
+  Caller a = phoneCaller();
+  size_t m = mark();
+  deliver(a.invite(), kPhone);
+  const Sent* challenge = lastResponseTo(kPhone, 407, m);
+  ASSERT_NE(challenge, nullptr);
+  deliver(a.ackNon2xx(challenge->toTag()), kPhone);
+  a.inviteBranch.clear();
+  a.inviteCseq = ++a.cseq;
+  a.inviteHeaders = {{"Proxy-Authorization",
+                      answerFor(challenge, "INVITE", a.ruri, HeaderId::kProxyAuthenticate)}};
+  m = mark();
+  deliver(a.invite(), kPhone);
+  const Sent* inv = lastRequestTo(kPbx, "INVITE", m);
+  ASSERT_NE(inv, nullptr);
+  const std::string bCallId(inv->msg->callId());
+
+  Callee pbx = calleeFor(inv, kPbx, "pbx-tag-1");
+  ResponseOptions no;
+  no.headers = {{"Proxy-Authenticate", kPbxRealmChallenge}};
+  m = mark();
+  deliver(pbx.respond(407, no), kPbx);
+  const Sent* both = lastResponseTo(kPhone, 407, m);
+  ASSERT_NE(both, nullptr);
+  const std::vector<std::string> challenges = headerFields(both, HeaderId::kProxyAuthenticate);
+  ASSERT_GE(challenges.size(), 2u);
+  EXPECT_EQ(challenges.front(), kPbxRealmChallenge);
+  std::string gatewayChallenge;
+  for (const std::string& c : challenges) {
+    if (c.find("realm=\"gw.example.com\"") != std::string::npos) gatewayChallenge = c;
+  }
+  ASSERT_FALSE(gatewayChallenge.empty()) << "no challenge of the gateway's realm";
+  deliver(a.ackNon2xx(both->toTag()), kPhone);
+
+  auth::testing::Answer ans;
+  ans.username = "201";
+  ans.password = kPassword;
+  ans.method = "INVITE";
+  ans.uri = a.ruri;
+  a.inviteBranch.clear();
+  a.inviteCseq = ++a.cseq;
+  a.inviteHeaders = {{"Proxy-Authorization", auth::testing::answer(gatewayChallenge, ans)},
+                     {"Proxy-Authorization", pbxRealmAnswer(a.ruri)}};
+  m = mark();
+  deliver(a.invite(), kPhone);
+  const Sent* retry = lastRequestTo(kPbx, "INVITE", m);
+  ASSERT_NE(retry, nullptr) << "the gateway accepted its realm's answer";
+  EXPECT_EQ(headerFields(retry, HeaderId::kProxyAuthorization),
+            std::vector<std::string>{pbxRealmAnswer(a.ruri)});
+  EXPECT_EQ(retry->msg->callId(), bCallId) << "the retry goes on in the challenged dialog";
+}
+
 }  // namespace
 }  // namespace tg::b2bua::testing
