@@ -250,13 +250,14 @@ std::string B2bua::via(Zone zone, config::TransportKind transport,
   return v;
 }
 
-std::string B2bua::contactFor(Zone zone, config::TransportKind transport) const {
+std::string B2bua::contactFor(Zone zone, config::TransportKind transport, bool sips) const {
   const transport::LocalEndpoint* local = endpoints_(zone, transport);
-  std::string c = "<sip:trunkguard@";
+  // RFC 3261 §8.1.1.8: the Contact of a request to a SIPS URI is a SIPS URI.
+  std::string c = sips ? "<sips:trunkguard@" : "<sip:trunkguard@";
   c.append(local != nullptr ? local->address.toString() : "invalid");
   // RFC 3261 §19.1.2: a stream transport is named in the URI, so in-dialog requests come
   // back over it (never over UDP in the clear for a TLS leg).
-  if (transport != config::TransportKind::kUdp) {
+  if (transport != config::TransportKind::kUdp && !sips) {
     c.append(";transport=");
     c.append(config::transportName(transport));
   }
@@ -349,6 +350,23 @@ void B2bua::answerLocally(ServerTransaction& st, int code, std::string_view reas
     b.header(HeaderId::kUnsupported, unsupported);
   }
   layer_->respond(st, code, b.build());
+}
+
+bool B2bua::anyTlsProvider() const {
+  return std::any_of(config_->trunk.providers.begin(), config_->trunk.providers.end(),
+                     [](const config::Provider& p) {
+                       return p.target.transport == config::TransportKind::kTls;
+                     });
+}
+
+void B2bua::answerSipsNotAllowed(ServerTransaction& st) {
+  auto b = sip::responseTo(st.request(), 480, {}, base::randomHex(8));
+  if (!config_->b2bua.userAgent.empty()) b.header(HeaderId::kServer, config_->b2bua.userAgent);
+  // RFC 5630 §3.3: warn-code 380, the request cannot be completed over TLS on every hop.
+  const transport::LocalEndpoint* local = endpoints_(st.target().zone, st.target().transport);
+  b.header(HeaderId::kWarning, "380 " + (local != nullptr ? local->address.sipHost() : "trunkguard") +
+                                   " \"SIPS Not Allowed\"");
+  layer_->respond(st, 480, b.build());
 }
 
 void B2bua::respondA(Call& call, int code, std::string_view reason, const sip::Message* copyFrom) {
@@ -452,6 +470,16 @@ void B2bua::startCall(ServerTransaction& st) {
     call.zoneB = Zone::kPublic;
     call.dialled = phone->account;
   }
+  // RFC 5630: a SIPS Request-URI asks for TLS on every hop. An outbound call leaves over TLS
+  // or not at all, never downgraded to a plaintext provider. (Towards the PBX trunkguard ends
+  // the caller's hop: its leg to the PBX uses the PBX's configured transport.)
+  call.sips = ruri->scheme == sip::UriScheme::kSips && call.direction == Direction::kOutbound;
+  if (call.sips && !anyTlsProvider()) {
+    TG_LOG(kB2bua, info, "call={} a sips: call from {}, and no provider is reached over TLS: "
+           "refused with 480 (Warning 380)", call.uuid, st.target().address.toString());
+    answerSipsNotAllowed(st);
+    return;
+  }
   if (policy_ != nullptr && policy_->enabled() && !phone && !admitByPolicy(st, call)) return;
 
   Leg& a = call.a;
@@ -501,6 +529,11 @@ void B2bua::startCall(ServerTransaction& st) {
   }
   if (call.candidates.empty()) {
     for (size_t i = 0; i < count; ++i) addCandidates(i);
+  }
+  if (call.sips) {
+    std::erase_if(call.candidates, [](const Call::Candidate& c) {
+      return c.target.transport != config::TransportKind::kTls;
+    });
   }
   if (phone) {
     call.candidates.clear();
@@ -614,11 +647,15 @@ bool B2bua::sendInitialInvite(Call& call) {
     }
   }
   b.peer = target;
-  b.localContact = contactFor(call.zoneB, target.transport);
-  b.remoteTarget = "sip:" + call.dialled + "@" + host;
-  if (target.transport != config::TransportKind::kUdp) {
-    b.remoteTarget.append(";transport=");
-    b.remoteTarget.append(config::transportName(target.transport));
+  b.localContact = contactFor(call.zoneB, target.transport, call.sips);
+  if (call.sips) {
+    b.remoteTarget = "sips:" + call.dialled + "@" + host;  // TLS is implied (RFC 5630 §3.1.3)
+  } else {
+    b.remoteTarget = "sip:" + call.dialled + "@" + host;
+    if (target.transport != config::TransportKind::kUdp) {
+      b.remoteTarget.append(";transport=");
+      b.remoteTarget.append(config::transportName(target.transport));
+    }
   }
   if (!next.requestUri.empty()) b.remoteTarget = next.requestUri;
 

@@ -146,6 +146,8 @@ class B2bua final : public transaction::TransactionUser {
 
   void rebuildPeers();
   void answerLocally(transaction::ServerTransaction& st, int code, std::string_view reason = {});
+  bool anyTlsProvider() const;
+  void answerSipsNotAllowed(transaction::ServerTransaction& st);
   void startCall(transaction::ServerTransaction& st);
   // A public-zone INVITE: trunkguard's own digest check (gateway mode) or the pass-through
   // bookkeeping (pbx mode). False: it was answered. Fills the account it claims or proved.
@@ -215,7 +217,8 @@ class B2bua final : public transaction::TransactionUser {
   // Message construction.
   std::string via(transport::Zone zone, config::TransportKind transport,
                   const std::string& branch) const;
-  std::string contactFor(transport::Zone zone, config::TransportKind transport) const;
+  std::string contactFor(transport::Zone zone, config::TransportKind transport,
+                         bool sips = false) const;
   using ExtraHeaders = std::vector<std::pair<std::string_view, std::string>>;
   std::string buildInDialog(const Leg& leg, transport::Zone zone, std::string_view method,
                             uint32_t cseq, const std::string& branch, const sip::Message* copyFrom,

@@ -89,6 +89,7 @@ struct Call {
     std::string requestUri;  // a registered phone's Contact: the Request-URI toward it
   };
   std::vector<Candidate> candidates;
+  bool sips = false;             // A asked for TLS on every hop (a sips: Request-URI, outbound)
   std::string provider;          // provider in use (outbound) or source provider (inbound)
   size_t peerIndex = 0;          // health index of the peer B was sent to
   std::string endReason;         // set when the gateway ends the call itself

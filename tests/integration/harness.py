@@ -967,8 +967,9 @@ class Sipp:
                  remote=None, transport="u1", service=None, calls=None, rate=None,
                  rate_period_ms=None, limit=None, duration_ms=None, timeout_s=60,
                  recv_timeout_ms=None, lost=None, trace_msg=True, trace_rtt=False,
-                 stat_freq_s=1, contact=None, extra=()):
+                 stat_freq_s=1, contact=None, ruri_scheme="sip", extra=()):
         self.name = name
+        self.ruri_scheme = ruri_scheme  # uac_basic.xml's Request-URI: sip or sips
         self.scenario = scenario if os.path.isabs(scenario) else os.path.join(SCENARIOS,
                                                                               scenario)
         self.workdir = workdir
@@ -1015,7 +1016,8 @@ class Sipp:
                 "-trace_stat", "-stf", self.stat_path, "-fd", str(self.stat_freq_s),
                 "-trace_screen", "-screen_file", self.screen_path,
                 "-timeout", f"{self.timeout_s}s", "-timeout_error",
-                "-mi", self.local_ip, "-key", "contact_hostport", self.contact]
+                "-mi", self.local_ip, "-key", "contact_hostport", self.contact,
+                "-key", "ruri_scheme", self.ruri_scheme]
         if self.local_port:
             cmd += ["-p", str(self.local_port)]
         if self.service:

@@ -5,7 +5,9 @@ has no TLS in Debian).
 1. PBX (sipp UAC, UDP) -> gateway -> carrier-a over TLS: stunnel (server cert for 127.0.0.1
    signed by the test CA, which the gateway's provider tls.ca_file names) -> sipp UAS over
    TCP. 10 calls; then 5 where the provider hangs up (its BYE comes back over the TLS
-   connection the gateway opened).
+   connection the gateway opened); then 2 dialled as sips: URIs (RFC 5630), which reach the
+   TLS provider with sips: Request-URIs (the unit tests show that a plaintext provider is
+   never offered one).
 2. carrier-a (sipp UAC over TCP) -> stunnel in client mode -> the gateway's tls:// trunk
    listener -> PBX (sipp UAS, UDP). 5 calls.
 Checks: all calls succeed; the gateway opened few connections to the provider (reuse); the
@@ -31,7 +33,11 @@ def test(ctx):
     prov_tls_port = harness.free_port(topo.prov1_host)   # stunnel: TLS for the provider
     prov_uac_port = harness.free_port(topo.prov1_host)   # stunnel client: sipp UAC -> TLS
     providers = [{"name": "carrier-a", "host": topo.prov1_host, "port": prov_tls_port,
-                  "transport": "tls", "priority": 10, "tls": {"ca_file": pki["ca"]}}]
+                  "transport": "tls", "priority": 10, "tls": {"ca_file": pki["ca"]}},
+                 # A plaintext provider next to the TLS one: the config a sips: call must
+                 # not be downgraded through (carrier-a comes first and always answers).
+                 {"name": "carrier-b", "host": topo.prov2_host, "port": topo.prov2_port,
+                  "transport": "udp", "priority": 20, "allow_plaintext": True}]
     extra = {"tls": {"certificate": pki["server"][0], "private_key": pki["server"][1],
                      "handshake_timeout_ms": 3000}}
     sut = ctx.sut(topo, providers=providers, extra=extra, log_level="debug").start()
@@ -74,6 +80,21 @@ def test(ctx):
     log(f"stunnel accepted {accepted} TCP connection(s) (1 probe + gateway) for 15 calls")
     check(accepted <= 3, f"the gateway opened {accepted - 1} TLS connections to the "
           "provider for 15 calls in two sipp runs; expected it to reuse them")
+
+    # sips: from the PBX: TLS on the provider's side, SIPS URIs there.
+    uas3 = ctx.sipp("carrier-a-sips", "uas_basic.xml", transport="t1", local_ip=topo.prov1_host,
+                    local_port=topo.prov1_port, contact=f"{topo.prov1_host}:{prov_tls_port}",
+                    calls=2, timeout_s=60)
+    uac3 = ctx.sipp("pbx-sips", "uac_basic.xml", local_ip=topo.pbx_host,
+                    local_port=topo.pbx_port, remote=topo.pbx_side_addr(),
+                    service=topo.dialled, calls=2, rate=10, duration_ms=300, timeout_s=60,
+                    ruri_scheme="sips")
+    uac3_r, (uas3_r,) = ctx.run_calls(uac3, [uas3])
+    harness.expect_calls(uac3_r, 2, what="sips: calls from the PBX")
+    harness.expect_calls(uas3_r, 2, what="sips: calls at the TLS provider")
+    uris = {m.uri for m in uas3.received("INVITE")}
+    check(uris and all(u.startswith("sips:") for u in uris),
+          f"the TLS provider should get sips: Request-URIs, got {uris}")
     with open(sut.stderr_path, errors="replace") as f:
         check("provider 'carrier-a' tls connection" in f.read(),
               "no log line names the provider's TLS connection")

@@ -340,6 +340,42 @@ TEST_F(OutboundCallTest, TcpProviderGetsTcpViaContactAndNoRetransmissions) {
   EXPECT_EQ(requestsTo(kProvA, "INVITE").size(), 1u) << "no Timer A on a reliable transport";
 }
 
+// RFC 5630: a sips: call from the PBX leaves only over TLS, with SIPS URIs, never downgraded.
+TEST_F(OutboundCallTest, SipsCallGoesOnlyToATlsProviderWithSipsUris) {
+  Options o;
+  o.providerATransport = "tls";
+  o.providerBPriority = 5;  // the plaintext provider comes first, and must be skipped
+  endpoints_.push_back({Zone::kTrunk, config::TransportKind::kTls, addr("127.0.0.1", 5061)});
+  start(o);
+  Caller a = pbxCaller();
+  a.ruri = "sips:+15551234567@" + kPbxListener;
+  const Sent* inv = sendInvite(a, kProvA);
+  ASSERT_NE(inv, nullptr);
+  EXPECT_TRUE(requestsTo(kProvB, "INVITE").empty());
+  EXPECT_EQ(inv->target.transport, config::TransportKind::kTls);
+  EXPECT_EQ(std::string(inv->msg->requestUriText()), "sips:+15551234567@127.0.0.1:5090");
+  EXPECT_EQ(uriOf(inv->header(HeaderId::kContact)), "sips:trunkguard@127.0.0.1:5061");
+
+  // A sip: call still takes the plaintext provider first.
+  Caller plain = pbxCaller("a-call-2@pbx.example.com");
+  plain.fromTag = "pbx-from-2";
+  EXPECT_NE(sendInvite(plain, kProvB), nullptr);
+}
+
+TEST_F(OutboundCallTest, SipsCallWithoutATlsProviderIsRefused) {
+  Caller a = pbxCaller();
+  a.ruri = "sips:+15551234567@" + kPbxListener;
+  const size_t m = mark();
+  deliver(a.invite(), kPbx);
+  const Sent* refused = lastResponseTo(kPbx, 480, m);
+  ASSERT_NE(refused, nullptr);
+  EXPECT_EQ(refused->header(HeaderId::kWarning).rfind("380 ", 0), 0u)
+      << refused->header(HeaderId::kWarning);
+  EXPECT_TRUE(sentToZone(Zone::kTrunk, m).empty()) << "nothing left in the clear";
+  deliver(a.ackNon2xx(refused->toTag()), kPbx);
+  expectAllGone();
+}
+
 // Late offer: A's INVITE has no SDP, B's 200 carries the offer, A's ACK the answer, which must
 // reach B in B's ACK (B2BUA.md: "Build B's ACK only when A's ACK arrives").
 TEST_F(OutboundCallTest, LateOfferAnswerInTheAckCrosses) {
