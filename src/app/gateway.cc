@@ -83,6 +83,10 @@ Gateway::Gateway(asio::io_context& io, config::ConfigPtr config, db::CdrStore* c
       shard_(shard) {
   b2bua_.attach(layer_, *this);
   b2bua_.setRemotePhones(guard.auth, guard.bindings);
+  // Banned and not-allowed sources are reset at accept: no TLS handshake is spent on them.
+  transport_->setConnectionFilter([this](transport::Zone zone, const base::Address& source) {
+    return guard_.admitConnection(zone, source, clock_.now());
+  });
   // New dialogs this worker creates must hash back to it, so their responses and in-dialog
   // requests land here whichever socket receives them.
   auto callIds = [count = shard.count, index = shard.index] {

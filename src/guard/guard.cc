@@ -60,26 +60,35 @@ overload::OverloadLevel Guard::overloadLevel() const {
 }
 
 bool Guard::admitSource(const transport::Packet& packet) {
-  if (bans_.isBanned(packet.source, packet.received)) {
+  return admit(packet.zone, packet.source, packet.received, packet.bytes);
+}
+
+bool Guard::admitConnection(transport::Zone zone, const base::Address& source,
+                            base::TimePoint now) {
+  return admit(zone, source, now, "(a TCP or TLS connection)");
+}
+
+bool Guard::admit(transport::Zone zone, const base::Address& source, base::TimePoint now,
+                  std::string_view sample) {
+  if (bans_.isBanned(source, now)) {
     ++stats_.bannedDrops;  // the ban itself was the event
     return false;
   }
   if (acl_ == nullptr) return true;
-  const acl::AclVerdict v = acl_->check(packet.zone, packet.source);
+  const acl::AclVerdict v = acl_->check(zone, source);
   if (v.allowed && !v.shadow) return true;
   // ACL drops do not end in a ban, so a flood of them would build an event per packet: skip
   // the ones the sink would fold anyway.
-  if (!recentlyRecorded(packet.source, v.rule, packet.received)) {
-    record(packet.zone, packet.source, v.rule, v.reason, v.shadow ? "shadow" : "drop",
-           packet.bytes);
+  if (!recentlyRecorded(source, v.rule, now)) {
+    record(zone, source, v.rule, v.reason, v.shadow ? "shadow" : "drop", sample);
   }
   if (v.shadow) {
     ++stats_.shadowed;
     return true;
   }
   ++stats_.aclDrops;
-  TG_LOG(kGuard, debug, "dropped a packet from {} on the {} zone: {}",
-         packet.source.toString(), transport::zoneName(packet.zone), v.reason);
+  TG_LOG(kGuard, debug, "dropped traffic from {} on the {} zone: {}", source.toString(),
+         transport::zoneName(zone), v.reason);
   return false;
 }
 

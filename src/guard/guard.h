@@ -47,6 +47,8 @@ class Guard {
 
   // Before parsing. False: drop silently.
   bool admitSource(const transport::Packet& packet);
+  // The same check for a TCP or TLS connection at accept, before it costs a handshake.
+  bool admitConnection(transport::Zone zone, const base::Address& source, base::TimePoint now);
   // After parsing and validation, for requests.
   Verdict checkRequest(const sip::Message& request, const transport::Packet& packet);
   // A final response the gateway sent (feeds the scanner's failure ratio).
@@ -59,6 +61,10 @@ class Guard {
   const GuardStats& stats() const { return stats_; }
 
  private:
+  // Ban list, then zone ACL; `sample` goes into the event of an ACL drop.
+  bool admit(transport::Zone zone, const base::Address& source, base::TimePoint now,
+             std::string_view sample);
+
   struct Slot {
     std::unique_ptr<Filter> filter;
     bool enforce = true;

@@ -58,6 +58,7 @@ struct TransportStats {
   uint64_t streamMessagesSent = 0;
   uint64_t connectionsAccepted = 0;
   uint64_t connectionsRefused = 0;   // over a cap
+  uint64_t connectionsFiltered = 0;  // refused by the connection filter (banned, not allowed)
   uint64_t connectionsClosedIdle = 0;
   uint64_t framingErrors = 0;
   uint64_t keepAlivePongs = 0;

@@ -113,6 +113,9 @@ class TransportManager::Impl final : public TcpListener::Owner, public TcpConnec
                          : std::clamp(idleTimeout_ / 4, kMinSweepInterval, kMaxSweepInterval);
   }
 
+  void setConnectionFilter(TransportManager::ConnectionFilter filter) {
+    connectionFilter_ = std::move(filter);
+  }
   std::vector<int> udpSocketFds() const {
     std::vector<int> fds;
     for (const auto& l : udpListeners_) {
@@ -171,6 +174,7 @@ class TransportManager::Impl final : public TcpListener::Owner, public TcpConnec
   milliseconds idleTimeout_{0};
   milliseconds sweepInterval_{0};
   SendErrorHandler onSendError_;
+  TransportManager::ConnectionFilter connectionFilter_;
   TransportContext ctx_;
 
   bool started_ = false;
@@ -417,6 +421,14 @@ void TransportManager::Impl::onAccepted(TcpListener& listener, asio::ip::tcp::so
   const auto peer = socket.remote_endpoint(ec);
   if (ec) return;  // already reset by the peer
   const base::Address remote = fromEndpoint(peer);
+  if (connectionFilter_ && !connectionFilter_(listener.zone(), remote)) {
+    ++ctx_.stats.connectionsFiltered;
+    TG_LOG(kTransport, debug, "dropped {} connection from {}: banned or not allowed",
+           config::transportName(listener.transport()), remote.toString());
+    socket.set_option(asio::socket_base::linger(true, 0), ec);
+    socket.close(ec);
+    return;
+  }
   const bool overTotal = tcp_.maxConnections != 0 && connections_.size() >= tcp_.maxConnections;
   const bool overSource = tcp_.maxConnectionsPerSource != 0 &&
                           connections_.inboundFrom(remote) >= tcp_.maxConnectionsPerSource;
@@ -507,6 +519,9 @@ const LocalEndpoint* TransportManager::localEndpoint(Zone zone, TransportKind tr
 }
 std::vector<LocalEndpoint> TransportManager::endpoints() const { return impl_->endpoints(); }
 std::vector<int> TransportManager::udpSocketFds() const { return impl_->udpSocketFds(); }
+void TransportManager::setConnectionFilter(ConnectionFilter filter) {
+  impl_->setConnectionFilter(std::move(filter));
+}
 std::string TransportManager::reloadTls(const config::Config& config) {
   return impl_->reloadTls(config);
 }

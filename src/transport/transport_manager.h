@@ -70,6 +70,12 @@ class TransportManager {
   // that TLS connections to it check that provider's certificate name and CA.
   void bindTlsPeer(const base::Address& address, const std::string& provider);
 
+  // Asked for every accepted TCP or TLS connection before anything is read from it (for TLS,
+  // before the handshake): false resets it. The gateway passes its ban list and zone ACL, so
+  // a banned source cannot make trunkguard do TLS handshakes. Runs on the io thread.
+  using ConnectionFilter = std::function<bool(Zone zone, const base::Address& source)>;
+  void setConnectionFilter(ConnectionFilter filter);
+
   // The UDP sockets' descriptors, to read their receive-queue depth (overload detection).
   std::vector<int> udpSocketFds() const;
 

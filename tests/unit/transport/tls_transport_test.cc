@@ -265,6 +265,35 @@ TEST_F(TlsTransportTest, PerSourceCapCountsUnfinishedHandshakes) {
   EXPECT_EQ(server_->stats().connectionsAccepted, 2u);
 }
 
+TEST_F(TlsTransportTest, FilteredSourcesAreResetBeforeAnyHandshake) {
+  startServer(serverConfig(pki_->serverCert, pki_->serverKey));
+  std::vector<std::pair<Zone, base::Address>> asked;
+  bool admit = false;
+  server_->setConnectionFilter([&](Zone zone, const base::Address& source) {
+    asked.emplace_back(zone, source);
+    return admit;
+  });
+  Recorder clientRec;
+  auto client = makeClient(clientRec, trustingCa());
+  client->send(toServer(), sipMessage("a"));
+  ASSERT_TRUE(runUntil(io_, [&] { return server_->stats().connectionsFiltered == 1; }));
+  ASSERT_EQ(asked.size(), 1u);
+  EXPECT_EQ(asked[0].first, Zone::kTrunk);
+  EXPECT_TRUE(asked[0].second.sameIp(serverAddress()));
+  runFor(io_, 50ms);
+  EXPECT_EQ(server_->stats().tlsHandshakes, 0u) << "no handshake for a filtered source";
+  EXPECT_EQ(server_->stats().connectionsAccepted, 0u);
+  EXPECT_TRUE(serverRec_.packets.empty());
+
+  // Admitted again: the next connection gets its handshake and its message through.
+  admit = true;
+  Recorder laterRec;
+  auto later = makeClient(laterRec, trustingCa());
+  later->send(toServer(), sipMessage("b"));
+  ASSERT_TRUE(runUntil(io_, [&] { return serverRec_.packets.size() == 1; }));
+  EXPECT_EQ(server_->stats().connectionsAccepted, 1u);
+}
+
 TEST_F(TlsTransportTest, MutualTlsNeedsAClientCertificateFromTheCa) {
   config::Config c = serverConfig(pki_->serverCert, pki_->serverKey);
   c.tls.caFile = pki_->caCert;
