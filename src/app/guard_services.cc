@@ -35,12 +35,27 @@ GuardServices::GuardServices(config::ConfigPtr config, const base::Clock& clock)
   restoreFromStore();
   store_.changedSinceLastCheck();  // the baseline: what we just read
   bans_.trackChanges(true);
+  if (!config->guard.bans.blocklistUrl.empty()) {
+    // Until the URL's first good pull, the blocklist bans restored from the table stand for
+    // it: a gateway that restarts while the feed is down keeps them.
+    for (const guard::Ban& ban : bans_.list(clock.now())) {
+      if (ban.origin == guard::BanOrigin::kBlocklist) urlNetworks_.push_back(ban.network);
+    }
+  }
+  fetcher_ = std::make_unique<guard::BlocklistFetcher>(
+      [](const std::string& url, const std::atomic<bool>& cancel) {
+        return guard::downloadFeed(url, guard::FeedLimits{}, &cancel);
+      },
+      [this](const std::string& url, const guard::Blocklist& feed) {
+        return applyPulledFeed(url, feed);
+      });
   importBlocklists(*config);
   const size_t restored = bans_.size();
   if (restored > 0) TG_LOG(kGuard, info, "{} bans in force (restored and imported)", restored);
 }
 
 GuardServices::~GuardServices() {
+  fetcher_->stop();  // it applies pulls to what is destroyed below
   {
     std::lock_guard<std::mutex> lock(stopMutex_);
     stopping_ = true;
@@ -85,6 +100,7 @@ void GuardServices::reload(config::ConfigPtr config) {
 
 void GuardServices::start() {
   thread_ = std::thread([this] { run(); });
+  fetcher_->start();
 }
 
 void GuardServices::run() {
@@ -145,8 +161,9 @@ void GuardServices::restoreFromStore() {
 }
 
 void GuardServices::importBlocklists(const config::Config& config) {
+  const config::BanSettings& settings = config.guard.bans;
   std::vector<guard::IpPrefix> networks;
-  for (const std::string& path : config.guard.bans.blocklistFiles) {
+  for (const std::string& path : settings.blocklistFiles) {
     guard::Blocklist list = guard::readBlocklistFile(path);
     if (!list.ok()) {
       TG_LOG(kGuard, err, "blocklist {}: {}", path, list.error);
@@ -158,9 +175,52 @@ void GuardServices::importBlocklists(const config::Config& config) {
     networks.insert(networks.end(), list.networks.begin(), list.networks.end());
     TG_LOG(kGuard, info, "blocklist {}: {} networks", path, list.networks.size());
   }
-  if (networks.empty() && config.guard.bans.blocklistFiles.empty()) return;
-  const size_t banned = bans_.replaceBlocklist(networks, "blocklist", clock_.now());
-  TG_LOG(kGuard, info, "blocklists: {} networks banned", banned);
+  std::optional<size_t> banned;
+  {
+    std::lock_guard<std::mutex> lock(feedMutex_);
+    fileNetworks_ = std::move(networks);
+    if (settings.blocklistUrl != blocklistUrl_) {
+      // A new URL's first good pull replaces the old one's bans; no URL lifts them now, as a
+      // file taken off the list does.
+      if (settings.blocklistUrl.empty()) urlNetworks_.clear();
+      blocklistUrl_ = settings.blocklistUrl;
+    }
+    const bool configured = !settings.blocklistFiles.empty() || !settings.blocklistUrl.empty();
+    // With no feed now nor before, blocklist bans restored from the table are left alone.
+    if (configured || feedsConfigured_) banned = replaceBlocklistBans();
+    feedsConfigured_ = configured;
+  }
+  fetcher_->configure(settings.blocklistUrl, settings.blocklistInterval);
+  if (banned) TG_LOG(kGuard, info, "blocklists: {} networks banned", *banned);
+}
+
+size_t GuardServices::replaceBlocklistBans() {
+  std::vector<guard::IpPrefix> all = fileNetworks_;
+  all.insert(all.end(), urlNetworks_.begin(), urlNetworks_.end());
+  return bans_.replaceBlocklist(all, "blocklist", clock_.now());
+}
+
+std::optional<guard::PullOutcome> GuardServices::applyPulledFeed(const std::string& url,
+                                                                 const guard::Blocklist& feed) {
+  std::lock_guard<std::mutex> lock(feedMutex_);
+  if (url != blocklistUrl_) return std::nullopt;
+  const base::TimePoint now = clock_.now();
+  const auto bannedNow = [&](const guard::IpPrefix& network) {
+    const std::optional<guard::Ban> ban = bans_.find(network);
+    return ban && ban->activeAt(now);
+  };
+  std::vector<bool> before;
+  before.reserve(feed.networks.size());
+  for (const guard::IpPrefix& network : feed.networks) before.push_back(bannedNow(network));
+  urlNetworks_ = feed.networks;
+  replaceBlocklistBans();
+  guard::PullOutcome outcome;
+  for (size_t i = 0; i < feed.networks.size(); ++i) {
+    if (!bannedNow(feed.networks[i])) continue;
+    ++outcome.banned;
+    if (!before[i]) ++outcome.added;
+  }
+  return outcome;
 }
 
 }  // namespace tg::app

@@ -61,19 +61,14 @@ void Loader::readGuardBans(const YAML::Node& node, int line, GuardSettings& g) {
     b.blocklistFiles.push_back(resolvePath(item.value));
   }
   setString(m, "blocklist_url", b.blocklistUrl);
-  if (!b.blocklistUrl.empty()) {
-    const int urlLine = valueLine(m, "blocklist_url");
-    if (b.blocklistUrl.rfind("http://", 0) != 0 && b.blocklistUrl.rfind("https://", 0) != 0) {
-      error(urlLine, m.pathOf("blocklist_url"),
-            "'" + b.blocklistUrl + "' is not an http:// or https:// URL");
-    } else {
-      // Not silently ignored: the operator must know the feed is not pulled.
-      warn(urlLine, m.pathOf("blocklist_url"),
-           "is not fetched by this version; download the feed periodically (e.g. curl from a "
-           "timer) and list the file in blocklist_files");
-    }
+  if (!b.blocklistUrl.empty() && b.blocklistUrl.rfind("http://", 0) != 0 &&
+      b.blocklistUrl.rfind("https://", 0) != 0) {
+    error(valueLine(m, "blocklist_url"), m.pathOf("blocklist_url"),
+          "'" + b.blocklistUrl + "' is not an http:// or https:// URL");
   }
-  setDuration(m, "blocklist_interval_s", b.blocklistInterval, 60, kIntMax);
+  // Pulled by guard::BlocklistFetcher. Seconds are allowed (tests, a local mirror); a public
+  // feed wants its own rate limit respected (APIBAN: no more than every few minutes).
+  setDuration(m, "blocklist_interval_s", b.blocklistInterval, 1, kIntMax);
 }
 
 void Loader::readGuardEvents(const YAML::Node& node, int line, GuardSettings& g) {

@@ -5,8 +5,9 @@
 // number and skipped; the rest of the feed still counts. The networks go to
 // BanList::replaceBlocklist() or, from the CLI, into the bans table.
 //
-// There is no HTTP pull yet (guard.bans.blocklist_url): fetch the feed with curl or a timer and
-// list the file in guard.bans.blocklist_files.
+// Files (guard.bans.blocklist_files) are read with readBlocklistFile(); the URL
+// (guard.bans.blocklist_url) is downloaded by BlocklistFetcher (blocklist_fetcher.h) and its
+// body parsed with parseBlocklist(), so both take the same formats.
 
 #include <string>
 #include <string_view>

@@ -120,7 +120,7 @@ TEST(GuardBansConfig, UnknownKeySuggestsTheRightOne) {
   EXPECT_NE(all.find("sample_bytes"), std::string::npos) << all;
 }
 
-TEST(GuardBansConfig, BlocklistUrlIsValidatedAndWarnedAbout) {
+TEST(GuardBansConfig, BlocklistUrlIsValidated) {
   LoadResult r = load(R"(guard:
   bans:
     blocklist_url: "ftp://example.com/list"
@@ -129,12 +129,19 @@ TEST(GuardBansConfig, BlocklistUrlIsValidatedAndWarnedAbout) {
   r = load(R"(guard:
   bans:
     blocklist_url: "https://apiban.org/api/KEY/banned"
+    blocklist_interval_s: 1
 )");
   ASSERT_TRUE(r.ok()) << dump(r);
   EXPECT_EQ(r.config->guard.bans.blocklistUrl, "https://apiban.org/api/KEY/banned");
-  bool warned = false;
-  for (const auto& w : r.warnings) warned |= w.find("blocklist_url") != std::string::npos;
-  EXPECT_TRUE(warned) << dump(r);
+  EXPECT_EQ(r.config->guard.bans.blocklistInterval, 1s);
+  // The URL is pulled now: no "not fetched" warning any more.
+  for (const auto& w : r.warnings) EXPECT_EQ(w.find("blocklist_url"), std::string::npos) << w;
+  r = load(R"(guard:
+  bans:
+    blocklist_url: "http://127.0.0.1:8080/list.txt"
+    blocklist_interval_s: 0
+)");
+  EXPECT_TRUE(hasError(r, kGuardLine + 3, "guard.bans.blocklist_interval_s", "")) << dump(r);
 }
 
 TEST(GuardBansConfig, RelativeBlocklistFilesAreRelativeToTheConfigFile) {
