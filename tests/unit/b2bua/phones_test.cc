@@ -132,6 +132,25 @@ class PhonesTest : public B2buaTest {
     return key;
   }
 
+  // The phone's INVITE, our 407 and its ACK, then the retry (same Call-ID, next CSeq) with
+  // its answer. Returns the mark taken before the retry: what that INVITE caused follows it.
+  size_t inviteThroughChallenge(Caller& a) {
+    size_t m = mark();
+    deliver(a.invite(), kPhone);
+    EXPECT_TRUE(requestsTo(kPbx, "INVITE", m).empty()) << "nothing reaches the PBX unchallenged";
+    const Sent* challenge = lastResponseTo(kPhone, 407, m);
+    EXPECT_NE(challenge, nullptr);
+    if (challenge == nullptr) return mark();
+    deliver(a.ackNon2xx(challenge->toTag()), kPhone);
+    a.inviteBranch.clear();
+    a.inviteCseq = ++a.cseq;
+    a.inviteHeaders = {{"Proxy-Authorization",
+                        answerFor(challenge, "INVITE", a.ruri, HeaderId::kProxyAuthenticate)}};
+    m = mark();
+    deliver(a.invite(), kPhone);
+    return m;
+  }
+
   Caller phoneCaller() {
     Caller c;
     c.peer = kPhone;
@@ -240,20 +259,7 @@ TEST_F(PhonesTest, UnregisterRemovesTheBinding) {
 
 TEST_F(PhonesTest, CallFromAPhoneIsChallengedThenReachesThePbx) {
   Caller a = phoneCaller();
-  size_t m = mark();
-  deliver(a.invite(), kPhone);
-  EXPECT_TRUE(requestsTo(kPbx, "INVITE", m).empty());
-  const Sent* challenge = lastResponseTo(kPhone, 407, m);
-  ASSERT_NE(challenge, nullptr);
-  deliver(a.ackNon2xx(challenge->toTag()), kPhone);
-
-  // The retry: same Call-ID, next CSeq, with Proxy-Authorization.
-  a.inviteBranch.clear();
-  a.inviteCseq = ++a.cseq;
-  a.inviteHeaders = {{"Proxy-Authorization",
-                      answerFor(challenge, "INVITE", a.ruri, HeaderId::kProxyAuthenticate)}};
-  m = mark();
-  deliver(a.invite(), kPhone);
+  const size_t m = inviteThroughChallenge(a);
   const Sent* inv = lastRequestTo(kPbx, "INVITE", m);
   ASSERT_NE(inv, nullptr);
   EXPECT_EQ(std::string(inv->msg->requestUriText()), "sip:202@127.0.0.1:5080");
@@ -279,17 +285,7 @@ TEST_F(PhonesTest, CallFromAPhoneIsChallengedThenReachesThePbx) {
 TEST_F(PhonesTest, CallerIdMustBeTheAccounts) {
   Caller a = phoneCaller();
   a.from = "<sip:+15550009999@" + kPublicListener + ">";
-  size_t m = mark();
-  deliver(a.invite(), kPhone);
-  const Sent* challenge = lastResponseTo(kPhone, 407, m);
-  ASSERT_NE(challenge, nullptr);
-  deliver(a.ackNon2xx(challenge->toTag()), kPhone);
-  a.inviteBranch.clear();
-  a.inviteCseq = ++a.cseq;
-  a.inviteHeaders = {{"Proxy-Authorization",
-                      answerFor(challenge, "INVITE", a.ruri, HeaderId::kProxyAuthenticate)}};
-  m = mark();
-  deliver(a.invite(), kPhone);
+  size_t m = inviteThroughChallenge(a);
   const Sent* refused = lastResponseTo(kPhone, 403, m);
   ASSERT_NE(refused, nullptr);
   EXPECT_EQ(refused->msg->reasonPhrase(), "Caller ID Not Allowed");
@@ -298,17 +294,7 @@ TEST_F(PhonesTest, CallerIdMustBeTheAccounts) {
 
 TEST_F(PhonesTest, PbxNotFoundIsNormalisedForThePhone) {
   Caller a = phoneCaller();
-  size_t m = mark();
-  deliver(a.invite(), kPhone);
-  const Sent* challenge = lastResponseTo(kPhone, 407, m);
-  ASSERT_NE(challenge, nullptr);
-  deliver(a.ackNon2xx(challenge->toTag()), kPhone);
-  a.inviteBranch.clear();
-  a.inviteCseq = ++a.cseq;
-  a.inviteHeaders = {{"Proxy-Authorization",
-                      answerFor(challenge, "INVITE", a.ruri, HeaderId::kProxyAuthenticate)}};
-  m = mark();
-  deliver(a.invite(), kPhone);
+  size_t m = inviteThroughChallenge(a);
   const Sent* inv = lastRequestTo(kPbx, "INVITE", m);
   ASSERT_NE(inv, nullptr);
   Callee pbx = calleeFor(inv, kPbx, "pbx-tag-1");
@@ -548,17 +534,7 @@ TEST_F(PhonesTest, WrongCallCodesFromAPhoneCountAsFailedAuthentications) {
     a.callId = "code-" + std::to_string(i) + "@192.168.1.10";
     a.fromTag = "code-" + std::to_string(i);
     a.ruri = "sip:*79999011442079460000@" + kPublicListener;
-    size_t m = mark();
-    deliver(a.invite(), kPhone);
-    const Sent* challenge = lastResponseTo(kPhone, 407, m);
-    ASSERT_NE(challenge, nullptr);
-    deliver(a.ackNon2xx(challenge->toTag()), kPhone);
-    a.inviteBranch.clear();
-    a.inviteCseq = ++a.cseq;
-    a.inviteHeaders = {{"Proxy-Authorization",
-                        answerFor(challenge, "INVITE", a.ruri, HeaderId::kProxyAuthenticate)}};
-    m = mark();
-    deliver(a.invite(), kPhone);
+    const size_t m = inviteThroughChallenge(a);
     const Sent* refused = lastResponseTo(kPhone, 403, m);
     ASSERT_NE(refused, nullptr) << "attempt " << i;
     deliver(a.ackNon2xx(refused->toTag()), kPhone);
@@ -625,17 +601,7 @@ TEST_F(PhonesTest, GatewayModeRegisterChallengedByThePbxTooAsksForBothRealms) {
 
 TEST_F(PhonesTest, GatewayModeInviteChallengedByThePbxTooAsksForBothRealms) {
   Caller a = phoneCaller();
-  size_t m = mark();
-  deliver(a.invite(), kPhone);
-  const Sent* challenge = lastResponseTo(kPhone, 407, m);
-  ASSERT_NE(challenge, nullptr);
-  deliver(a.ackNon2xx(challenge->toTag()), kPhone);
-  a.inviteBranch.clear();
-  a.inviteCseq = ++a.cseq;
-  a.inviteHeaders = {{"Proxy-Authorization",
-                      answerFor(challenge, "INVITE", a.ruri, HeaderId::kProxyAuthenticate)}};
-  m = mark();
-  deliver(a.invite(), kPhone);
+  size_t m = inviteThroughChallenge(a);
   const Sent* inv = lastRequestTo(kPbx, "INVITE", m);
   ASSERT_NE(inv, nullptr);
   const std::string bCallId(inv->msg->callId());
