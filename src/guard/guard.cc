@@ -51,7 +51,8 @@ void Guard::buildFilters() {
   }
   if (g.rateLimit.enabled) {
     slots_.push_back(
-        {std::make_unique<ratelimit::RateLimitFilter>(g.rateLimit), g.rateLimit.enforce});
+        {std::make_unique<ratelimit::RateLimitFilter>(g.rateLimit, config_->workers),
+         g.rateLimit.enforce});
   }
 }
 

@@ -33,7 +33,7 @@ MethodClass classify(sip::Method method, bool inDialog) {
   }
 }
 
-RateLimitFilter::RateLimitFilter(const config::RateLimitSettings& settings)
+RateLimitFilter::RateLimitFilter(const config::RateLimitSettings& settings, int workers)
     : settings_(settings),
       window_(std::chrono::duration_cast<base::Duration>(settings.window)),
       sources_(settings.maxSources) {
@@ -47,6 +47,12 @@ RateLimitFilter::RateLimitFilter(const config::RateLimitSettings& settings)
   aggregate_[zoneIndex(transport::Zone::kPbx)] = limitsOf(settings.pbx.aggregate);
   aggregate_[zoneIndex(transport::Zone::kTrunk)] = limitsOf(settings.trunk.aggregate);
   aggregate_[zoneIndex(transport::Zone::kPublic)] = limitsOf(settings.publicZone.aggregate);
+  // This worker's share of each zone aggregate (never below one request per window).
+  for (Limits& zone : aggregate_) {
+    for (double& limit : zone) {
+      if (limit > 0 && workers > 1) limit = std::max(1.0, limit / workers);
+    }
+  }
   trusted_ = limitsOf(settings.trustedPerSource);
 }
 

@@ -4,7 +4,9 @@
 // zone and method class for the zone as a whole. Untrusted sources over a limit are dropped,
 // and banned once they were over it in `ban_after_violations` windows; trusted peers (the PBX,
 // providers, guard.trusted) have their own, larger limits and get 503 with Retry-After. One
-// instance per worker, so limits apply per worker (SO_REUSEPORT keeps a source on one worker).
+// instance per worker: a source's limits hold as configured (SO_REUSEPORT keeps a source
+// address and port on one worker), and each of `workers` instances takes its share of a zone
+// aggregate, since the kernel spreads many sources evenly over the workers' sockets.
 
 #include <array>
 #include <cstdint>
@@ -25,7 +27,7 @@ MethodClass classify(sip::Method method, bool inDialog);
 
 class RateLimitFilter final : public Filter {
  public:
-  explicit RateLimitFilter(const config::RateLimitSettings& settings);
+  explicit RateLimitFilter(const config::RateLimitSettings& settings, int workers = 1);
 
   std::string_view name() const override { return "ratelimit"; }
   Verdict onRequest(const Request& request) override;

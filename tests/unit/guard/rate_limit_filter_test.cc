@@ -156,6 +156,16 @@ TEST_F(RateLimitFilterTest, ZoneAggregateCapsManySources) {
   EXPECT_EQ(t.rule, "ratelimit.zone.invite");
 }
 
+TEST_F(RateLimitFilterTest, EachWorkerTakesItsShareOfAZoneAggregate) {
+  settings_.publicZone.aggregate.invite = 12;
+  filter_ = std::make_unique<RateLimitFilter>(settings_, 4);
+  EXPECT_EQ(passing(5, "INVITE", "203.0.113.1"), 3);  // 12 / 4 workers
+  // The per-source limit (5) is not shared out: a source stays on one worker.
+  settings_.publicZone.aggregate.invite = 0;
+  filter_ = std::make_unique<RateLimitFilter>(settings_, 4);
+  EXPECT_EQ(passing(10, "INVITE", "203.0.113.1"), 5);
+}
+
 TEST_F(RateLimitFilterTest, ZonesAreIndependent) {
   // pbx zone: no per-source limit by default (it holds only the PBX).
   int passed = 0;
