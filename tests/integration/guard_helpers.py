@@ -195,3 +195,39 @@ def pbx_answering(peer, msg, addr):
             body=harness.sdp(port=41000)), addr)
     elif msg.method in ("BYE", "OPTIONS", "CANCEL"):
         peer.send(harness.build_response(msg, 200, "OK"), addr)
+
+
+def pbx_calls_phone(pbx, topo, key, hold_s=0.2):
+    """The PBX (a RawPeer) calls a registered phone by its binding key through the gateway's
+    pbx side: INVITE, the phone's 200 relayed back, ACK, BYE after `hold_s`, its 200. Returns
+    the Call-ID."""
+    call_id = f"{harness.new_tag()}@pbx"
+    from_tag = harness.new_tag()
+    gw = topo.pbx_side_addr()
+    here = f"{pbx.addr[0]}:{pbx.addr[1]}"
+
+    def request(start_line, cseq, to, extra=(), body=""):
+        return harness.build_message(start_line, [
+            ("Via", f"SIP/2.0/UDP {here};branch={harness.new_branch()};rport"),
+            ("Max-Forwards", "70"),
+            ("From", f"<sip:2002@{pbx.addr[0]}>;tag={from_tag}"),
+            ("To", to),
+            ("Call-ID", call_id),
+            ("CSeq", cseq),
+        ] + list(extra), body)
+
+    start = pbx.count()
+    pbx.send(request(f"INVITE sip:{key}@{gw[0]}:{gw[1]} SIP/2.0", "1 INVITE",
+                     f"<sip:{key}@{gw[0]}>",
+                     [("Contact", f"<sip:2002@{here}>"), ("Content-Type", "application/sdp")],
+                     harness.sdp(port=42000)), gw)
+    answer = pbx.wait_for(lambda m: m.is_response and m.call_id == call_id and m.status == 200,
+                          timeout=10, start=start, what="the phone's 200 relayed to the PBX")
+    to = answer.header("To")
+    target = answer.contact_uri()
+    pbx.send(request(f"ACK {target} SIP/2.0", "1 ACK", to), gw)
+    time.sleep(hold_s)
+    pbx.send(request(f"BYE {target} SIP/2.0", "2 BYE", to), gw)
+    pbx.wait_for(lambda m: m.is_response and m.call_id == call_id and m.cseq[1] == "BYE"
+                 and m.status == 200, timeout=10, start=start, what="200 to the PBX's BYE")
+    return call_id

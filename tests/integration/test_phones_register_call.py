@@ -12,11 +12,10 @@
 4. A wrong password never reaches the PBX.
 """
 import sys
-import time
 
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 import harness  # noqa: E402
-from harness import check, log, build_message, new_branch, new_tag  # noqa: E402
+from harness import check, log  # noqa: E402
 import guard_helpers as gh  # noqa: E402
 
 PHONE_IP = "127.0.0.30"
@@ -74,39 +73,7 @@ def test(ctx):
                    calls=1, timeout_s=20)
     uas.start()
     uas.wait_listening()
-    call_id = f"{new_tag()}@pbx"
-    from_tag = new_tag()
-    gw = topo.pbx_side_addr()
-    body = harness.sdp(port=42000)
-    start = pbx.count()
-    invite = build_message(f"INVITE sip:{key}@{gw[0]}:{gw[1]} SIP/2.0", [
-        ("Via", f"SIP/2.0/UDP {pbx.addr[0]}:{pbx.addr[1]};branch={new_branch()};rport"),
-        ("Max-Forwards", "70"),
-        ("From", f"<sip:2002@{pbx.addr[0]}>;tag={from_tag}"),
-        ("To", f"<sip:{key}@{gw[0]}>"),
-        ("Call-ID", call_id),
-        ("CSeq", "1 INVITE"),
-        ("Contact", f"<sip:2002@{pbx.addr[0]}:{pbx.addr[1]}>"),
-        ("Content-Type", "application/sdp"),
-    ], body)
-    pbx.send(invite, gw)
-    answer = pbx.wait_for(lambda m: m.is_response and m.call_id == call_id and m.status == 200,
-                          timeout=10, start=start, what="the phone's 200 relayed to the PBX")
-    to = answer.header("To")
-    target = answer.contact_uri()
-    ack = build_message(f"ACK {target} SIP/2.0", [
-        ("Via", f"SIP/2.0/UDP {pbx.addr[0]}:{pbx.addr[1]};branch={new_branch()};rport"),
-        ("Max-Forwards", "70"), ("From", f"<sip:2002@{pbx.addr[0]}>;tag={from_tag}"),
-        ("To", to), ("Call-ID", call_id), ("CSeq", "1 ACK")])
-    pbx.send(ack, gw)
-    time.sleep(0.2)
-    bye = build_message(f"BYE {target} SIP/2.0", [
-        ("Via", f"SIP/2.0/UDP {pbx.addr[0]}:{pbx.addr[1]};branch={new_branch()};rport"),
-        ("Max-Forwards", "70"), ("From", f"<sip:2002@{pbx.addr[0]}>;tag={from_tag}"),
-        ("To", to), ("Call-ID", call_id), ("CSeq", "2 BYE")])
-    pbx.send(bye, gw)
-    pbx.wait_for(lambda m: m.is_response and m.call_id == call_id and m.cseq[1] == "BYE"
-                 and m.status == 200, timeout=10, start=start, what="200 to the PBX's BYE")
+    gh.pbx_calls_phone(pbx, topo, key)
     uas_result = uas.wait()
     harness.expect_calls(uas_result, 1, what="the PBX's call to the registered phone")
     got = uas.received(method="INVITE")
