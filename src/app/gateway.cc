@@ -169,12 +169,20 @@ void Gateway::scheduleHousekeeping() {
   timers_.schedule(std::chrono::seconds(1), [this] {
     if (stopped_) return;
     const base::TimePoint now = clock_.now();
-    size_t queued = 0;
-    for (int fd : transport_->udpSocketFds()) {
-      queued = std::max(queued, guard::overload::receiveQueueDatagrams(fd).value_or(0));
+    guard::overload::LoadSample load;
+    load.busy = busy_;
+    load.trustedBusy = trustedZonesBusy_;
+    load.interval = now - lastSample_;
+    for (const auto& socket : transport_->udpSockets()) {
+      const size_t queued = guard::overload::receiveQueueDatagrams(socket.fd).value_or(0);
+      load.queuedDatagrams = std::max(load.queuedDatagrams, queued);
+      if (socket.zone != transport::Zone::kPublic) {
+        load.trustedQueuedDatagrams = std::max(load.trustedQueuedDatagrams, queued);
+      }
     }
-    guard_.housekeeping(busy_, now - lastSample_, queued);
+    guard_.housekeeping(load);
     busy_ = {};
+    trustedZonesBusy_ = {};
     lastSample_ = now;
     scheduleHousekeeping();
   });
@@ -251,8 +259,13 @@ void Gateway::onPacket(transport::Packet&& packet) {
   struct BusyTimer {
     Gateway& g;
     base::TimePoint start;
-    ~BusyTimer() { g.busy_ += g.clock_.now() - start; }
-  } busyTimer{*this, clock_.now()};
+    bool trustedZone;  // pbx or trunk: only the PBX and the providers get past the zone ACL
+    ~BusyTimer() {
+      const base::Duration spent = g.clock_.now() - start;
+      g.busy_ += spent;
+      if (trustedZone) g.trustedZonesBusy_ += spent;
+    }
+  } busyTimer{*this, clock_.now(), packet.zone != transport::Zone::kPublic};
   auto message = std::make_unique<sip::Message>();
   sip::ParseOptions options;
   options.framing = packet.transport == config::TransportKind::kUdp ? sip::Framing::kDatagram

@@ -113,6 +113,7 @@ class Gateway final : public transaction::Sender {
   std::unique_ptr<guard::BanList> ownBans_;  // when GuardDeps gave none
   guard::Guard guard_;
   base::Duration busy_{};                    // time spent on packets since the last sample
+  base::Duration trustedZonesBusy_{};        // of which on the pbx and trunk zones
   base::TimePoint lastSample_{};
   GatewayStats stats_;
   bool stopped_ = false;

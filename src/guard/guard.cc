@@ -131,15 +131,21 @@ void Guard::responseSent(transport::Zone zone, const base::Address& to, int code
   for (Slot& slot : slots_) slot.filter->onResponseSent(zone, to, code, now);
 }
 
-void Guard::housekeeping(base::Duration busy, base::Duration interval, size_t queuedDatagrams) {
+void Guard::housekeeping(const overload::LoadSample& load) {
   const base::TimePoint now = clock_.now();
   if (overload_ != nullptr) {
     const overload::OverloadLevel before = overload_->level();
-    overload_->recordSample(busy, interval, queuedDatagrams);
+    overload_->recordSample(load);
     if (overload_->level() != before) {
-      TG_LOG(kGuard, warn, "overload: {} -> {} (loop busy {:.0f}%, {} datagrams queued)",
+      TG_LOG(kGuard, warn,
+             "overload: {} -> {} (loop busy {:.0f}%, {} datagrams queued; pbx and trunk zones "
+             "{:.0f}% busy, {} queued)",
              overload::levelName(before), overload::levelName(overload_->level()),
-             overload_->lastCpuPercent(), queuedDatagrams);
+             overload_->lastCpuPercent(), load.queuedDatagrams,
+             load.interval > base::Duration::zero()
+                 ? 100.0 * static_cast<double>(load.trustedBusy.count()) / load.interval.count()
+                 : 0.0,
+             load.trustedQueuedDatagrams);
     }
   }
   for (Slot& slot : slots_) slot.filter->expire(now);

@@ -54,7 +54,7 @@ class Guard {
   // A final response the gateway sent (feeds the scanner's failure ratio).
   void responseSent(transport::Zone zone, const base::Address& to, int code);
   // About once a second: expire per-source state, and one load sample for overload shedding.
-  void housekeeping(base::Duration busy, base::Duration interval, size_t queuedDatagrams);
+  void housekeeping(const overload::LoadSample& load);
 
   bool isTrusted(const base::Address& source) const { return bans_.isTrusted(source); }
   overload::OverloadLevel overloadLevel() const;

@@ -116,12 +116,12 @@ class TransportManager::Impl final : public TcpListener::Owner, public TcpConnec
   void setConnectionFilter(TransportManager::ConnectionFilter filter) {
     connectionFilter_ = std::move(filter);
   }
-  std::vector<int> udpSocketFds() const {
-    std::vector<int> fds;
+  std::vector<TransportManager::UdpSocket> udpSockets() const {
+    std::vector<TransportManager::UdpSocket> out;
     for (const auto& l : udpListeners_) {
-      if (int fd = l->nativeHandle(); fd >= 0) fds.push_back(fd);
+      if (int fd = l->nativeHandle(); fd >= 0) out.push_back({l->zone(), fd});
     }
-    return fds;
+    return out;
   }
 
   ~Impl() override { stop(); }
@@ -518,7 +518,9 @@ const LocalEndpoint* TransportManager::localEndpoint(Zone zone, TransportKind tr
   return impl_->localEndpoint(zone, transport);
 }
 std::vector<LocalEndpoint> TransportManager::endpoints() const { return impl_->endpoints(); }
-std::vector<int> TransportManager::udpSocketFds() const { return impl_->udpSocketFds(); }
+std::vector<TransportManager::UdpSocket> TransportManager::udpSockets() const {
+  return impl_->udpSockets();
+}
 void TransportManager::setConnectionFilter(ConnectionFilter filter) {
   impl_->setConnectionFilter(std::move(filter));
 }

@@ -76,8 +76,13 @@ class TransportManager {
   using ConnectionFilter = std::function<bool(Zone zone, const base::Address& source)>;
   void setConnectionFilter(ConnectionFilter filter);
 
-  // The UDP sockets' descriptors, to read their receive-queue depth (overload detection).
-  std::vector<int> udpSocketFds() const;
+  // The UDP sockets' zones and descriptors, to read their receive-queue depth (overload
+  // detection).
+  struct UdpSocket {
+    Zone zone;
+    int fd;
+  };
+  std::vector<UdpSocket> udpSockets() const;
 
   const TransportStats& stats() const;
   size_t openConnections() const;

@@ -27,18 +27,27 @@ std::string_view levelName(OverloadLevel level) {
 OverloadDetector::OverloadDetector(const config::OverloadSettings& settings)
     : settings_(settings) {}
 
-void OverloadDetector::recordSample(base::Duration busy, base::Duration interval,
-                                    size_t queuedDatagrams) {
+namespace {
+
+double percentOf(base::Duration part, base::Duration whole) {
+  if (whole <= base::Duration::zero()) return 0.0;
+  return std::clamp(100.0 * static_cast<double>(part.count()) / whole.count(), 0.0, 100.0);
+}
+
+}  // namespace
+
+void OverloadDetector::recordSample(const LoadSample& sample) {
   if (!settings_.enabled) return;
-  const double cpu =
-      interval > base::Duration::zero()
-          ? std::clamp(100.0 * static_cast<double>(busy.count()) / interval.count(), 0.0, 100.0)
-          : 0.0;
+  const double cpu = percentOf(sample.busy, sample.interval);
+  const double trustedCpu = percentOf(sample.trustedBusy, sample.interval);
   lastCpuPercent_ = cpu;
   const size_t queueLimit = std::max<size_t>(1, settings_.queueDatagrams);
-  const bool overloaded = cpu >= settings_.cpuPercent || queuedDatagrams >= queueLimit;
+  const bool overloaded = cpu >= settings_.cpuPercent || sample.queuedDatagrams >= queueLimit;
   const bool calm = cpu < settings_.cpuPercent - kResumeBandPercent &&
-                    queuedDatagrams < std::max<size_t>(1, queueLimit / 2);
+                    sample.queuedDatagrams < std::max<size_t>(1, queueLimit / 2);
+  // Whether turning trusted peers away could relieve the load at all.
+  const bool trustedShare = trustedCpu >= settings_.cpuPercent / 2 ||
+                            sample.trustedQueuedDatagrams >= queueLimit;
 
   if (overloaded) {
     calmSamples_ = 0;
@@ -49,13 +58,21 @@ void OverloadDetector::recordSample(base::Duration busy, base::Duration interval
       ++overloadedSamples_;
     }
     // Shedding the untrusted did not help, or the queue is far beyond the mark.
-    if (level_ == OverloadLevel::kShedUntrusted &&
-        (overloadedSamples_ >= kEscalateSamples || queuedDatagrams >= 2 * queueLimit)) {
+    if (level_ == OverloadLevel::kShedUntrusted && trustedShare &&
+        (overloadedSamples_ >= kEscalateSamples || sample.queuedDatagrams >= 2 * queueLimit)) {
       level_ = OverloadLevel::kShedAll;
       overloadedSamples_ = 0;
     }
+    // The trusted zones are quiet again: their 503s relieve nothing.
+    if (level_ == OverloadLevel::kShedAll && !trustedShare &&
+        ++untrustedOnlySamples_ >= kCalmSamples) {
+      level_ = OverloadLevel::kShedUntrusted;
+      overloadedSamples_ = 0;
+    }
+    if (trustedShare) untrustedOnlySamples_ = 0;
     return;
   }
+  untrustedOnlySamples_ = 0;
   overloadedSamples_ = 0;
   if (!calm) {
     calmSamples_ = 0;  // between the marks: hold the level

@@ -1,10 +1,13 @@
 #pragma once
 
 // Overload protection (guard.overload). The gateway feeds one sample per interval: how busy
-// its loop was and how many datagrams wait in its sockets. Over a threshold the detector
-// sheds new out-of-dialog requests of untrusted sources (silence); if that does not bring the
-// load down, trusted peers' new requests too (503 + Retry-After). In-dialog requests, ACK and
-// CANCEL always pass: finishing established calls is what frees capacity. One per worker.
+// its loop was and how many datagrams wait in its sockets, in total and for the pbx and trunk
+// zones (which only the PBX and the providers may use). Over a threshold the detector sheds
+// new out-of-dialog requests of untrusted sources (silence); if that does not bring the load
+// down and the trusted zones are themselves a large part of it, trusted peers' new requests
+// too (503 + Retry-After). A flood on the public zone alone never costs the PBX its calls:
+// turning them away would not relieve it. In-dialog requests, ACK and CANCEL always pass:
+// finishing established calls is what frees capacity. One per worker.
 
 #include <cstddef>
 #include <cstdint>
@@ -18,21 +21,30 @@ namespace tg::guard::overload {
 enum class OverloadLevel : uint8_t { kNormal, kShedUntrusted, kShedAll };
 std::string_view levelName(OverloadLevel level);  // "normal", "shed_untrusted", "shed_all"
 
+struct LoadSample {
+  base::Duration busy{};         // the loop's time on admitted packets
+  base::Duration trustedBusy{};  // of which on the pbx and trunk zones
+  base::Duration interval{};
+  size_t queuedDatagrams = 0;         // the largest backlog over the worker's sockets
+  size_t trustedQueuedDatagrams = 0;  // the largest over the pbx and trunk zones' sockets
+};
+
 class OverloadDetector final : public Filter {
  public:
-  // Hysteresis: a level is entered on the first sample over a threshold, escalated to shedAll
+  // Hysteresis: a level is entered on the first sample over a threshold. shedAll follows
   // after kEscalateSamples more overloaded samples (or at once with twice the queue
-  // threshold), and left one level at a time after kCalmSamples samples under the resume
-  // marks (kResumeBandPercent under cpu_percent, half of queue_datagrams).
+  // threshold) when the trusted zones carry a large share: half of cpu_percent busy, or a
+  // backlog over the queue threshold. Levels are left one at a time after kCalmSamples samples
+  // under the resume marks (kResumeBandPercent under cpu_percent, half of queue_datagrams);
+  // shedAll also steps down after kCalmSamples samples without that trusted share.
   static constexpr int kEscalateSamples = 3;
   static constexpr int kCalmSamples = 3;
   static constexpr double kResumeBandPercent = 10;
 
   explicit OverloadDetector(const config::OverloadSettings& settings);
 
-  // One sample: the loop was busy for `busy` of the last `interval`, and `queuedDatagrams`
-  // wait unread (the largest over the worker's sockets; see receiveQueueDatagrams).
-  void recordSample(base::Duration busy, base::Duration interval, size_t queuedDatagrams);
+  // One sample (queue depths: see receiveQueueDatagrams).
+  void recordSample(const LoadSample& sample);
   OverloadLevel level() const { return level_; }
   double lastCpuPercent() const { return lastCpuPercent_; }
 
@@ -44,6 +56,7 @@ class OverloadDetector final : public Filter {
   OverloadLevel level_ = OverloadLevel::kNormal;
   int overloadedSamples_ = 0;  // in a row, at the current level
   int calmSamples_ = 0;        // in a row
+  int untrustedOnlySamples_ = 0;  // overloaded in a row at shedAll without the trusted share
   double lastCpuPercent_ = 0;
 };
 

@@ -35,9 +35,16 @@ class OverloadDetectorTest : public ::testing::Test {
     return detector_.onRequest(
         Request{*m, transport::Zone::kPublic, src, trusted, inDialog, base::TimePoint{}});
   }
-  // One second of loop time with `cpu` percent of it busy.
-  void sample(int cpu, size_t queue = 0) {
-    detector_.recordSample(milliseconds(cpu * 10), milliseconds(1000), queue);
+  // One second of loop time with `cpu` percent of it busy, all of it on the trusted zones
+  // unless `trustedCpu` / `trustedQueue` say how much.
+  void sample(int cpu, size_t queue = 0, int trustedCpu = -1, int64_t trustedQueue = -1) {
+    LoadSample s;
+    s.busy = milliseconds(cpu * 10);
+    s.trustedBusy = milliseconds((trustedCpu < 0 ? cpu : trustedCpu) * 10);
+    s.interval = milliseconds(1000);
+    s.queuedDatagrams = queue;
+    s.trustedQueuedDatagrams = trustedQueue < 0 ? queue : static_cast<size_t>(trustedQueue);
+    detector_.recordSample(s);
   }
 
   config::OverloadSettings settings_;  // 90%, 2000 datagrams, Retry-After 5
@@ -87,6 +94,26 @@ TEST_F(OverloadDetectorTest, EscalatesWhenSheddingUntrustedDoesNotHelp) {
   EXPECT_TRUE(send("INVITE", false, true).passes());  // re-INVITE in a call
 }
 
+TEST_F(OverloadDetectorTest, AFloodOnThePublicZoneAloneNeverShedsTrustedPeers) {
+  // The public zone is flooded (its socket backlog twice the mark, the loop busy); the pbx
+  // and trunk zones are quiet: turning the PBX away would relieve nothing.
+  for (int i = 0; i < 10; ++i) sample(95, 4000, /*trustedCpu=*/5, /*trustedQueue=*/0);
+  EXPECT_EQ(detector_.level(), OverloadLevel::kShedUntrusted);
+  EXPECT_TRUE(send("INVITE", true).passes());
+  EXPECT_EQ(send("INVITE", false).action, Action::kDrop);
+}
+
+TEST_F(OverloadDetectorTest, TrustedSheddingEndsWhenTheTrustedZonesQuietDown) {
+  for (int i = 0; i < 4; ++i) sample(95);  // all of it trusted traffic
+  ASSERT_EQ(detector_.level(), OverloadLevel::kShedAll);
+  sample(95, 0, 5, 0);
+  sample(95, 0, 5, 0);
+  EXPECT_EQ(detector_.level(), OverloadLevel::kShedAll);
+  sample(95, 0, 5, 0);  // three samples of untrusted load only
+  EXPECT_EQ(detector_.level(), OverloadLevel::kShedUntrusted);
+  EXPECT_TRUE(send("INVITE", true).passes());
+}
+
 TEST_F(OverloadDetectorTest, ADeepQueueEscalatesAtOnce) {
   sample(10, 4000);
   EXPECT_EQ(detector_.level(), OverloadLevel::kShedAll);
@@ -120,7 +147,8 @@ TEST_F(OverloadDetectorTest, HysteresisStepsDownSlowly) {
 TEST_F(OverloadDetectorTest, DisabledNeverSheds) {
   settings_.enabled = false;
   OverloadDetector off(settings_);
-  off.recordSample(milliseconds(1000), milliseconds(1000), 100000);
+  off.recordSample(LoadSample{milliseconds(1000), milliseconds(1000), milliseconds(1000),
+                              100000, 100000});
   EXPECT_EQ(off.level(), OverloadLevel::kNormal);
 }
 
