@@ -184,7 +184,6 @@ void B2bua::updateConfig(config::ConfigPtr config) {
 }
 
 void B2bua::rebuildPeers() {
-  providerTargets_.clear();
   pbxTargets_.clear();
   std::vector<PeerHealth> peers;
   auto toTarget = [](const config::PeerTarget& p, Zone zone) {
@@ -194,32 +193,39 @@ void B2bua::rebuildPeers() {
     if (auto a = base::Address::parse(p.host, p.port)) t.address = *a;
     return t;
   };
+  auto peer = [](std::string name, const std::vector<transport::SendTarget>& targets) {
+    PeerHealth h;
+    h.name = std::move(name);
+    h.addresses.resize(targets.size());
+    for (size_t i = 0; i < targets.size(); ++i) h.addresses[i].target = targets[i];
+    return h;
+  };
+  // Health peers: the providers (each with every address), then the PBX targets.
   providerAddressLists_.clear();
   for (const config::Provider& p : config_->trunk.providers) {
     std::vector<transport::SendTarget> all;
     if (providerAddresses_ != nullptr) all = providerAddresses_->targetsOf(p.name);
     if (all.empty()) all.push_back(toTarget(p.target, Zone::kTrunk));  // unresolved: skipped
-    providerTargets_.push_back(all.front());
+    peers.push_back(peer(p.name, all));
     providerAddressLists_.push_back(std::move(all));
-    peers.push_back({p.name, providerTargets_.back()});
   }
   for (size_t i = 0; i < config_->pbx.targets.size(); ++i) {
     pbxTargets_.push_back(toTarget(config_->pbx.targets[i], Zone::kPbx));
-    peers.push_back({i == 0 ? "pbx" : "pbx#" + std::to_string(i + 1), pbxTargets_.back()});
+    peers.push_back(peer(i == 0 ? "pbx" : "pbx#" + std::to_string(i + 1), {pbxTargets_.back()}));
   }
   health_->setPeers(std::move(peers));
   registrations_->updateConfig(config_, pbxTargets_);
 }
 
 void B2bua::startHealthChecks() {
-  health_->start(*layer_, [this](const PeerHealth& peer, std::string& branch) {
-    const transport::LocalEndpoint* local = endpoints_(peer.target.zone, peer.target.transport);
-    if (local == nullptr || !peer.target.address.valid()) return std::string();
+  health_->start(*layer_, [this](const transport::SendTarget& target, std::string& branch) {
+    const transport::LocalEndpoint* local = endpoints_(target.zone, target.transport);
+    if (local == nullptr || !target.address.valid()) return std::string();
     branch = transaction::TransactionLayer::newBranch();
-    const std::string uri = "sip:" + peer.target.address.toString();
+    const std::string uri = "sip:" + target.address.toString();
     const std::string self = "<sip:trunkguard@" + local->address.toString() + ">";
     auto b = sip::MessageBuilder::request("OPTIONS", uri);
-    b.header(HeaderId::kVia, via(peer.target.zone, peer.target.transport, branch));
+    b.header(HeaderId::kVia, via(target.zone, target.transport, branch));
     b.header(HeaderId::kMaxForwards, "70");
     b.header(HeaderId::kFrom, withTag(self, base::randomHex(6)));
     b.header(HeaderId::kTo, "<" + uri + ">");
@@ -495,13 +501,13 @@ void B2bua::startCall(ServerTransaction& st) {
   a.localContact = contactFor(zone, st.target().transport);
 
   // Candidates: healthy peers in priority order; when none is healthy, try them all anyway.
-  const size_t count = call.direction == Direction::kOutbound ? providerTargets_.size()
-                                                              : pbxTargets_.size();
-  const size_t healthBase = call.direction == Direction::kOutbound ? 0 : providerTargets_.size();
+  // Health peers are the providers (config order), then the PBX targets (rebuildPeers()).
   const bool outbound = call.direction == Direction::kOutbound;
+  const size_t count = outbound ? providerAddressLists_.size() : pbxTargets_.size();
+  const size_t healthBase = outbound ? 0 : providerAddressLists_.size();
+  const std::vector<PeerHealth>& peers = health_->peers();
   auto candidate = [&](size_t i) {
     Call::Candidate c;
-    c.target = outbound ? providerTargets_[i] : pbxTargets_[i];
     c.name = outbound ? config_->trunk.providers[i].name : std::string("pbx");
     c.domain = outbound ? config_->trunk.providers[i].domain : config_->pbx.domain;
     // A provider found by name keeps that name in its URIs: DNS says where, not who.
@@ -509,19 +515,21 @@ void B2bua::startCall(ServerTransaction& st) {
       const std::string& host = config_->trunk.providers[i].target.host;
       if (!base::Address::parse(host, 0)) c.domain = host;
     }
-    c.peerIndex = healthBase + i;
     return c;
   };
-  // A provider's addresses (SRV targets) are tried in order before the next provider.
+  // A provider's addresses (SRV targets) are tried before the next provider: those that answer
+  // first, in SRV order, then the others (a down address may still be the one that works).
   auto addCandidates = [&](size_t i) {
+    if (healthBase + i >= peers.size()) return;
+    const PeerHealth& peer = peers[healthBase + i];
     Call::Candidate c = candidate(i);
-    if (!outbound) {
-      call.candidates.push_back(std::move(c));
-      return;
-    }
-    for (const transport::SendTarget& t : providerAddressLists_[i]) {
-      c.target = t;
-      call.candidates.push_back(c);
+    for (bool up : {true, false}) {
+      for (const AddressHealth& address : peer.addresses) {
+        if (address.up != up) continue;
+        c.target = address.target;
+        c.healthId = address.id;
+        call.candidates.push_back(c);
+      }
     }
   };
   for (size_t i = 0; i < count; ++i) {
@@ -543,7 +551,7 @@ void B2bua::startCall(ServerTransaction& st) {
     const transport::LocalEndpoint* pub = endpoints_(Zone::kPublic, phone->phone.transport);
     c.domain = pub != nullptr ? pub->address.toString() : "invalid";
     c.requestUri = phone->phoneContact;
-    c.peerIndex = SIZE_MAX;  // phones are not health-checked
+    c.healthId = HealthMonitor::kNoAddress;  // phones are not health-checked
     call.candidates.push_back(std::move(c));
     ++stats_.callsToPhones;
   }
@@ -621,7 +629,7 @@ bool B2bua::sendInitialInvite(Call& call) {
   const bool outbound = call.direction == Direction::kOutbound;
   const transport::SendTarget& target = next.target;
   if (!target.address.valid()) return sendInitialInvite(call);
-  call.peerIndex = next.peerIndex;
+  call.healthId = next.healthId;
   if (outbound) call.provider = next.name;
   const std::string& domain = next.domain;
   const std::string host = domain.empty() ? target.address.toString() : domain;
@@ -778,7 +786,7 @@ void B2bua::onInitialInviteResponse(Call& call, ClientTransaction& ct,
     if (code >= 200 && code < 300) ackAndByeStray(response, ct.target());
     return;
   }
-  health_->markAlive(call.peerIndex);
+  health_->markAlive(call.healthId);
   if (code < 200 && call.cancelled) {
     cancelB(call);  // §9.1: the CANCEL waited for a provisional, and 100 Trying is one
     return;
@@ -1014,7 +1022,7 @@ void B2bua::onClientFailure(ClientTransaction& ct, bool transportError) {
   if (ct.ownerTag == kTagInitialInvite) {
     if (&ct != call->bInvite) return;
     call->bInvite = nullptr;
-    health_->markFailed(call->peerIndex);
+    health_->markFailed(call->healthId);
     TG_LOG(kB2bua, warn, "call={} no answer from {} ({})", call->uuid, call->provider,
            transportError ? "transport error" : "timeout");
     if (call->cancelled) {

@@ -241,8 +241,8 @@ class B2bua final : public transaction::TransactionUser {
   transaction::TransactionLayer* layer_ = nullptr;
   transaction::Sender* sender_ = nullptr;
   std::unique_ptr<HealthMonitor> health_;
-  std::vector<transport::SendTarget> providerTargets_;  // parallel to config_->trunk.providers
-  // Every address of each provider, in the order to try them (DNS SRV order; failover).
+  // Every address of each provider (parallel to config_->trunk.providers), in the order to try
+  // them (DNS SRV order; failover). The health monitor has the same lists, address by address.
   std::vector<std::vector<transport::SendTarget>> providerAddressLists_;
   const trunk::ProviderTargets* providerAddresses_ = nullptr;
   trunk::RegistrationClient* registration_ = nullptr;

@@ -85,13 +85,13 @@ struct Call {
     transport::SendTarget target;
     std::string name;    // provider name (outbound)
     std::string domain;  // host for the Request-URI and To
-    size_t peerIndex = 0;  // health index
+    uint64_t healthId = 0;  // the address in the health monitor (AddressHealth::id)
     std::string requestUri;  // a registered phone's Contact: the Request-URI toward it
   };
   std::vector<Candidate> candidates;
   bool sips = false;             // A asked for TLS on every hop (a sips: Request-URI, outbound)
   std::string provider;          // provider in use (outbound) or source provider (inbound)
-  size_t peerIndex = 0;          // health index of the peer B was sent to
+  uint64_t healthId = 0;         // health id of the address B was sent to (AddressHealth::id)
   std::string endReason;         // set when the gateway ends the call itself
 
   // What the call policy decided (guard/policy/call_policy.h); empty when none runs.

@@ -1,15 +1,45 @@
 #include "b2bua/health.h"
 
+#include <algorithm>
+
 #include "base/log.h"
 
 namespace tg::b2bua {
+namespace {
+
+bool sameAddress(const transport::SendTarget& a, const transport::SendTarget& b) {
+  return a.address == b.address && a.transport == b.transport && a.zone == b.zone;
+}
+
+}  // namespace
 
 HealthMonitor::HealthMonitor(base::TimerQueue& timers, const config::HealthCheck& settings)
     : timers_(timers), settings_(settings) {}
 
 HealthMonitor::~HealthMonitor() { stop(); }
 
-void HealthMonitor::setPeers(std::vector<PeerHealth> peers) { peers_ = std::move(peers); }
+void HealthMonitor::setPeers(std::vector<PeerHealth> peers) {
+  std::vector<uint64_t> kept;  // ids carried over: an address listed twice gets a new one
+  for (PeerHealth& next : peers) {
+    for (AddressHealth& a : next.addresses) {
+      const transport::SendTarget target = a.target;
+      a = AddressHealth{};
+      a.target = target;
+      for (const PeerHealth& old : peers_) {
+        if (old.name != next.name) continue;
+        for (const AddressHealth& known : old.addresses) {
+          if (sameAddress(known.target, target) &&
+              std::find(kept.begin(), kept.end(), known.id) == kept.end()) {
+            a = known;
+          }
+        }
+      }
+      if (a.id == kNoAddress) a.id = nextId_++;
+      kept.push_back(a.id);
+    }
+  }
+  peers_ = std::move(peers);
+}
 
 void HealthMonitor::start(transaction::TransactionLayer& layer, PingBuilder buildPing) {
   layer_ = &layer;
@@ -24,40 +54,64 @@ void HealthMonitor::stop() {
 }
 
 void HealthMonitor::pingAll() {
-  for (size_t i = 0; i < peers_.size(); ++i) {
-    std::string branch;
-    std::string bytes = buildPing_(peers_[i], branch);
-    if (bytes.empty()) continue;
-    ++peers_[i].pingsSent;
-    layer_->request(std::move(bytes), branch, sip::Method::kOptions, peers_[i].target, 0,
-                    kPingTagBase + i);
+  for (PeerHealth& p : peers_) {
+    for (AddressHealth& a : p.addresses) {
+      std::string branch;
+      std::string bytes = buildPing_(a.target, branch);
+      if (bytes.empty()) continue;
+      ++a.pingsSent;
+      layer_->request(std::move(bytes), branch, sip::Method::kOptions, a.target, 0,
+                      kPingTagBase + a.id);
+    }
   }
   timer_ = timers_.schedule(settings_.interval, [this] { pingAll(); });
+}
+
+std::pair<PeerHealth*, AddressHealth*> HealthMonitor::find(uint64_t addressId) {
+  if (addressId == kNoAddress) return {nullptr, nullptr};
+  for (PeerHealth& p : peers_) {
+    for (AddressHealth& a : p.addresses) {
+      if (a.id == addressId) return {&p, &a};
+    }
+  }
+  return {nullptr, nullptr};
 }
 
 void HealthMonitor::onPingAnswered(uint64_t ownerTag) { markAlive(ownerTag - kPingTagBase); }
 
 void HealthMonitor::onPingFailed(uint64_t ownerTag) { markFailed(ownerTag - kPingTagBase); }
 
-void HealthMonitor::markAlive(size_t index) {
-  if (index >= peers_.size()) return;
-  PeerHealth& p = peers_[index];
-  p.consecutiveFailures = 0;
-  if (!p.up) {
-    p.up = true;
-    TG_LOG(kB2bua, info, "peer {} ({}) is up", p.name, p.target.address.toString());
+void HealthMonitor::markAlive(uint64_t addressId) {
+  auto [p, a] = find(addressId);
+  if (a == nullptr) return;
+  a->consecutiveFailures = 0;
+  if (a->up) return;
+  a->up = true;
+  if (p->addresses.size() == 1) {
+    TG_LOG(kB2bua, info, "peer {} ({}) is up", p->name, a->target.address.toString());
+  } else {
+    TG_LOG(kB2bua, info, "peer {} address {} ({}) is up; {} of {} addresses up", p->name,
+           a->target.address.toString(), config::transportName(a->target.transport), p->upCount(),
+           p->addresses.size());
   }
 }
 
-void HealthMonitor::markFailed(size_t index) {
-  // Without pings nothing could ever bring a peer back up, so failures are not tracked then.
-  if (index >= peers_.size() || settings_.interval.count() <= 0) return;
-  PeerHealth& p = peers_[index];
-  ++p.consecutiveFailures;
-  if (p.up && p.consecutiveFailures >= settings_.failuresBeforeDown) {
-    p.up = false;
-    TG_LOG(kB2bua, warn, "peer {} ({}) is down after {} unanswered requests", p.name,
-           p.target.address.toString(), p.consecutiveFailures);
+void HealthMonitor::markFailed(uint64_t addressId) {
+  // Without pings nothing could ever bring an address back up, so failures are not tracked then.
+  if (settings_.interval.count() <= 0) return;
+  auto [p, a] = find(addressId);
+  if (a == nullptr) return;
+  ++a->consecutiveFailures;
+  if (!a->up || a->consecutiveFailures < settings_.failuresBeforeDown) return;
+  a->up = false;
+  if (p->addresses.size() == 1) {
+    TG_LOG(kB2bua, warn, "peer {} ({}) is down after {} unanswered requests", p->name,
+           a->target.address.toString(), a->consecutiveFailures);
+  } else {
+    TG_LOG(kB2bua, warn,
+           "peer {} address {} ({}) is down after {} unanswered requests; {} of {} addresses up",
+           p->name, a->target.address.toString(), config::transportName(a->target.transport),
+           a->consecutiveFailures, p->upCount(), p->addresses.size());
   }
 }
 

@@ -695,6 +695,20 @@ class B2buaTest : public ::testing::Test {
   base::TimerQueue timers_;
   RecordingSender sender_;
   std::vector<transport::LocalEndpoint> endpoints_;
+  // Health pings: answers 200 to every OPTIONS sent to one of `answering_` since the last call
+  // (tests call it from afterStep).
+  void answerPings() {
+    for (; answered_ < sender_.sent.size(); ++answered_) {
+      const Sent& s = sender_.sent[answered_];
+      if (!s.isRequest("OPTIONS")) continue;
+      for (const Peer* p : answering_) {
+        if (s.to(*p)) deliver(replyTo(*s.msg, 200, "ping-" + p->name), *p);
+      }
+    }
+  }
+  std::vector<const Peer*> answering_;
+  size_t answered_ = 0;
+
   Options options_;
   config::ConfigPtr config_;
   std::unique_ptr<B2bua> b2b_;

@@ -15,17 +15,8 @@ class HealthTest : public B2buaTest {
     start(o);
     b2b_->startHealthChecks();
     // Peers that answer pings: the PBX and provider B (provider A is silent unless told).
+    answering_ = {&kPbx, &kProvB};
     afterStep = [this] { answerPings(); };
-  }
-
-  void answerPings() {
-    for (; answered_ < sender_.sent.size(); ++answered_) {
-      const Sent& s = sender_.sent[answered_];
-      if (!s.isRequest("OPTIONS")) continue;
-      for (const Peer* p : answering_) {
-        if (s.to(*p)) deliver(replyTo(*s.msg, 200, "ping-" + p->name), *p);
-      }
-    }
   }
 
   size_t indexOf(const std::string& name) const {
@@ -39,15 +30,19 @@ class HealthTest : public B2buaTest {
   const PeerHealth& peer(const std::string& name) const {
     return b2b_->health().peers()[indexOf(name)];
   }
+  // The peers here have one address each.
+  const AddressHealth& address(const std::string& name) const {
+    const PeerHealth& p = peer(name);
+    EXPECT_EQ(p.addresses.size(), 1u) << name;
+    return p.addresses.at(0);
+  }
 
-  std::vector<const Peer*> answering_ = {&kPbx, &kProvB};
-  size_t answered_ = 0;
 };
 
 TEST_F(HealthTest, PingsGoToEveryPeer) {
   const auto& peers = b2b_->health().peers();
   ASSERT_EQ(peers.size(), 3u);
-  EXPECT_TRUE(peers[0].up && peers[1].up && peers[2].up) << "optimistic at start";
+  EXPECT_TRUE(peers[0].up() && peers[1].up() && peers[2].up()) << "optimistic at start";
   advance(100ms);
   for (const Peer* p : {&kProvA, &kProvB, &kPbx}) {
     auto pings = requestsTo(*p, "OPTIONS");
@@ -65,8 +60,8 @@ TEST_F(HealthTest, PingsGoToEveryPeer) {
   for (const Peer* p : {&kProvA, &kProvB, &kPbx}) {
     EXPECT_EQ(branchesTo(*p, "OPTIONS").size(), 2u) << p->name;
   }
-  EXPECT_EQ(peer("carrier-a").pingsSent, 2u);
-  EXPECT_EQ(peer("pbx").pingsSent, 2u);
+  EXPECT_EQ(address("carrier-a").pingsSent, 2u);
+  EXPECT_EQ(address("pbx").pingsSent, 2u);
   // Health pings never touch the call tables.
   EXPECT_EQ(b2b_->callCount(), 0u);
   EXPECT_EQ(b2b_->dialogIndexSize(), 0u);
@@ -75,19 +70,19 @@ TEST_F(HealthTest, PingsGoToEveryPeer) {
 TEST_F(HealthTest, SilentProviderGoesDownAfterTheConfiguredFailures) {
   // Ping 1 at 50 ms times out at 50 + 64*T1; ping 2 at 1050 ms one second later.
   advance(32100ms);
-  EXPECT_EQ(peer("carrier-a").consecutiveFailures, 1);
-  EXPECT_TRUE(peer("carrier-a").up) << "one failure is not enough";
+  EXPECT_EQ(address("carrier-a").consecutiveFailures, 1);
+  EXPECT_TRUE(peer("carrier-a").up()) << "one failure is not enough";
   advance(1000ms);
-  EXPECT_GE(peer("carrier-a").consecutiveFailures, 2);
-  EXPECT_FALSE(peer("carrier-a").up);
-  EXPECT_TRUE(peer("carrier-b").up);
-  EXPECT_TRUE(peer("pbx").up);
-  EXPECT_EQ(peer("carrier-b").consecutiveFailures, 0);
+  EXPECT_GE(address("carrier-a").consecutiveFailures, 2);
+  EXPECT_FALSE(peer("carrier-a").up());
+  EXPECT_TRUE(peer("carrier-b").up());
+  EXPECT_TRUE(peer("pbx").up());
+  EXPECT_EQ(address("carrier-b").consecutiveFailures, 0);
 }
 
 TEST_F(HealthTest, NewCallsSkipADownProviderWhileAnotherIsUp) {
   advance(33200ms);
-  ASSERT_FALSE(peer("carrier-a").up);
+  ASSERT_FALSE(peer("carrier-a").up());
   Caller a = pbxCaller();
   const size_t m = mark();
   deliver(a.invite(), kPbx);
@@ -98,12 +93,12 @@ TEST_F(HealthTest, NewCallsSkipADownProviderWhileAnotherIsUp) {
 
 TEST_F(HealthTest, AnAnswerMarksThePeerUpAgain) {
   advance(33200ms);
-  ASSERT_FALSE(peer("carrier-a").up);
+  ASSERT_FALSE(peer("carrier-a").up());
   // Provider A comes back and answers the next ping.
   answering_.push_back(&kProvA);
   advance(1100ms);
-  EXPECT_TRUE(peer("carrier-a").up);
-  EXPECT_EQ(peer("carrier-a").consecutiveFailures, 0);
+  EXPECT_TRUE(peer("carrier-a").up());
+  EXPECT_EQ(address("carrier-a").consecutiveFailures, 0);
   Caller a = pbxCaller();
   const size_t m = mark();
   deliver(a.invite(), kPbx);
@@ -114,8 +109,8 @@ TEST_F(HealthTest, AnAnswerMarksThePeerUpAgain) {
 TEST_F(HealthTest, WhenEveryProviderIsDownCallsStillTryThemInOrder) {
   answering_ = {&kPbx};
   advance(33200ms);
-  ASSERT_FALSE(peer("carrier-a").up);
-  ASSERT_FALSE(peer("carrier-b").up);
+  ASSERT_FALSE(peer("carrier-a").up());
+  ASSERT_FALSE(peer("carrier-b").up());
   Caller a = pbxCaller();
   const Sent* inv = sendInvite(a, kProvA);
   ASSERT_NE(inv, nullptr);
@@ -126,14 +121,14 @@ TEST_F(HealthTest, WhenEveryProviderIsDownCallsStillTryThemInOrder) {
 
 TEST_F(HealthTest, CallTrafficFromAProviderProvesItAlive) {
   advance(32100ms);
-  ASSERT_EQ(peer("carrier-a").consecutiveFailures, 1);
+  ASSERT_EQ(address("carrier-a").consecutiveFailures, 1);
   Caller a = pbxCaller();
   const Sent* inv = sendInvite(a, kProvA);
   ASSERT_NE(inv, nullptr);
   Callee b = calleeFor(inv);
   ASSERT_NE(calleeSends(a, b, 180), nullptr);
-  EXPECT_EQ(peer("carrier-a").consecutiveFailures, 0);
-  EXPECT_TRUE(peer("carrier-a").up);
+  EXPECT_EQ(address("carrier-a").consecutiveFailures, 0);
+  EXPECT_TRUE(peer("carrier-a").up());
 }
 
 }  // namespace
