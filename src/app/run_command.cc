@@ -71,6 +71,28 @@ void printStartup(const config::Config& c, Gateway& gw, std::ostream& out) {
   out.flush();
 }
 
+// Spend caps count the last 24 hours: what calls cost before a restart still counts, so
+// restarting the gateway never hands a fraudster a fresh budget.
+void restoreSpend(guard::policy::CallPolicy& policy, db::CdrStore& cdrs) {
+  const base::Clock& clock = base::SystemClock::instance();
+  const base::SystemTime wallNow = clock.wallNow();
+  const base::TimePoint now = clock.now();
+  size_t counted = 0;
+  double total = 0;
+  for (const db::CdrRecord& r : cdrs.costedSince(wallNow - std::chrono::hours(24))) {
+    if (!r.endTime || r.policyRule.empty()) continue;
+    const auto ago = std::chrono::duration_cast<base::Duration>(wallNow - *r.endTime);
+    if (policy.restoreSpend(r.policyRule, r.account, now - ago, r.cost)) {
+      ++counted;
+      total += r.cost;
+    }
+  }
+  if (counted > 0) {
+    TG_LOG(kMain, info, "spend caps: counted again {} ended call(s) of the last 24 hours ({:.2f})",
+           counted, total);
+  }
+}
+
 }  // namespace
 
 int runGateway(const std::string& configPath, std::ostream& out, std::ostream& err) {
@@ -137,6 +159,7 @@ int runGateway(const std::string& configPath, std::ostream& out, std::ostream& e
     err << "trunkguard: cannot start the call policy: " << policyError << "\n";
     return 1;
   }
+  restoreSpend(*policy, *cdrs);
 
   // One io_context and one Gateway per worker; worker 0 runs on this thread and also owns the
   // TCP connections and the signal handling.

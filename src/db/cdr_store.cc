@@ -82,6 +82,14 @@ SELECT call_uuid, direction, a_call_id, a_from_tag, a_to_tag, b_call_id, b_from_
        cost, a_transport, b_transport
 FROM cdrs ORDER BY start_ms DESC, id DESC LIMIT ?1)sql";
 
+// The same columns for the calls that ended since ?1 with a cost, oldest end first.
+constexpr std::string_view kCostedSinceSql = R"sql(
+SELECT call_uuid, direction, a_call_id, a_from_tag, a_to_tag, b_call_id, b_from_tag, b_to_tag,
+       provider, from_uri, to_uri, source_address, start_ms, answer_ms, end_ms, disposition,
+       sip_code, end_reason, duration_ms, account, dialled_e164, destination_class, policy_rule,
+       cost, a_transport, b_transport
+FROM cdrs WHERE end_ms >= ?1 AND cost > 0 ORDER BY end_ms, id)sql";
+
 void bindTime(Statement& s, int textIndex, int msIndex, const std::optional<base::SystemTime>& t) {
   if (t) {
     s.bind(textIndex, formatUtcMillis(*t)).bind(msIndex, toEpochMillis(*t));
@@ -126,13 +134,17 @@ CdrRecord readRow(const Statement& s) {
   return r;
 }
 
-// Runs the recent-query on s (already prepared); "" or SQLite's message.
-std::string readRecent(Statement& s, size_t limit, std::vector<CdrRecord>& out) {
-  if (limit == 0) return {};
-  constexpr size_t kMaxLimit = static_cast<size_t>(std::numeric_limits<int64_t>::max());
+// A row count for LIMIT ?1 (SQLite's integers are signed).
+int64_t sqlLimit(size_t limit) {
+  constexpr size_t kMax = static_cast<size_t>(std::numeric_limits<int64_t>::max());
+  return static_cast<int64_t>(std::min(limit, kMax));
+}
+
+// Runs a query of readRow's columns on s (already prepared) with ?1 bound to `param`; "" or
+// SQLite's message.
+std::string readRows(Statement& s, int64_t param, std::vector<CdrRecord>& out) {
   s.reset();
-  s.bind(1, static_cast<int64_t>(std::min(limit, kMaxLimit)));
-  out.reserve(std::min<size_t>(limit, 1024));
+  s.bind(1, param);
   std::string error;
   for (;;) {
     const Statement::Step step = s.step();
@@ -165,6 +177,7 @@ class CdrStore::Impl {
         // Its own connection: WAL lets recent() read while the writer commits.
         readDb_(path, DatabaseOptions{.access = Access::kReadOnly}),
         recent_(readDb_.prepare(kRecentSql)),
+        costedSince_(readDb_.prepare(kCostedSinceSql)),
         writer_({.threadName = "tg-cdr-writer",
                  .maxPending = maxPending,
                  .batchWindow = kBatchWindow,
@@ -175,14 +188,16 @@ class CdrStore::Impl {
   void flush() { writer_.flush(); }
 
   std::vector<CdrRecord> recent(size_t limit) {
-    flush();
+    if (limit == 0) return {};
     std::vector<CdrRecord> out;
-    std::string error;
-    {
-      std::lock_guard lock(readMutex_);
-      error = readRecent(recent_, limit, out);
-    }
-    if (!error.empty()) writer_.noteError(writeDb_.path() + ": read: " + error);
+    out.reserve(std::min<size_t>(limit, 1024));
+    read(recent_, sqlLimit(limit), out);
+    return out;
+  }
+
+  std::vector<CdrRecord> costedSince(base::SystemTime since) {
+    std::vector<CdrRecord> out;
+    read(costedSince_, toEpochMillis(since), out);
     return out;
   }
 
@@ -255,9 +270,21 @@ class CdrStore::Impl {
   Statement end_;
   Statement leg_;
 
-  std::mutex readMutex_;  // guards readDb_ and recent_
+  // Flushes first, so that what was recorded before the call is read.
+  void read(Statement& query, int64_t param, std::vector<CdrRecord>& out) {
+    flush();
+    std::string error;
+    {
+      std::lock_guard lock(readMutex_);
+      error = readRows(query, param, out);
+    }
+    if (!error.empty()) writer_.noteError(writeDb_.path() + ": read: " + error);
+  }
+
+  std::mutex readMutex_;  // guards readDb_ and the read statements
   Database readDb_;
   Statement recent_;
+  Statement costedSince_;
 
   // Last: its thread starts once the statements exist, and it is destroyed (draining the queue)
   // before they are.
@@ -290,6 +317,9 @@ void CdrStore::recordEnd(const std::string& callUuid, base::SystemTime when,
 void CdrStore::flush() { impl_->flush(); }
 
 std::vector<CdrRecord> CdrStore::recent(size_t limit) { return impl_->recent(limit); }
+std::vector<CdrRecord> CdrStore::costedSince(base::SystemTime since) {
+  return impl_->costedSince(since);
+}
 
 uint64_t CdrStore::droppedWrites() const { return impl_->droppedWrites(); }
 
@@ -302,9 +332,10 @@ std::vector<CdrRecord> readRecentCdrs(const std::string& path, size_t limit) {
   if (!hasCdrTable(db)) {
     throw std::runtime_error(path + ": no cdrs table (not a trunkguard database?)");
   }
+  if (limit == 0) return {};
   Statement s = db.prepare(kRecentSql);
   std::vector<CdrRecord> out;
-  if (std::string error = readRecent(s, limit, out); !error.empty()) {
+  if (std::string error = readRows(s, sqlLimit(limit), out); !error.empty()) {
     throw std::runtime_error(path + ": read cdrs: " + error);
   }
   return out;

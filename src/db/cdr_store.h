@@ -74,6 +74,9 @@ class CdrStore {
   // Most recent first (by start time). Flushes first, then reads the database on its own
   // connection; on a read error returns what it read and sets lastError().
   std::vector<CdrRecord> recent(size_t limit);
+  // The calls that ended at or after `since` and cost something, oldest end first: what the
+  // call policy's spend caps counted, to count again after a restart. Flushes first.
+  std::vector<CdrRecord> costedSince(base::SystemTime since);
 
   // For the caller to log or export; this class logs nothing. Never reset.
   uint64_t droppedWrites() const;  // refused because maxPendingWrites were waiting

@@ -9,8 +9,10 @@ Each PBX user has its own rule for domestic (+1) calls:
 1. 301 holds two calls; a third placed meanwhile is refused (403 + Reason); the two complete.
 2. 302's call is never hung up by either side: the gateway ends it at 3 s with a BYE on both
    legs; its CDR says so, with a duration of about 3 s.
-3. 303's call is never hung up either: the spend cap ends it within about a second of
-   reaching 3.00, with a BYE on both legs; the CDR carries the cost.
+3. 303's call is never hung up either: the spend cap ends it once its paid 3 s are used,
+   with a BYE on both legs; the CDR carries the cost.
+4. After a restart, 303's spend of the last hour still counts (rebuilt from the CDRs): its
+   next call is refused (spend_per_hour).
 """
 import os
 import re
@@ -131,6 +133,22 @@ def test(ctx):
     rejected = [r for r in rows if r.get("disposition") == "rejected"]
     check(len(rejected) == 1 and rejected[0].get("policy_rule") == "two-at-once.max_concurrent",
           f"rejected CDRs: {[(r.get('policy_rule'), r.get('sip_code')) for r in rejected]}")
+
+    # 4. A restart does not hand out a fresh budget.
+    sut.stop()
+    sut.start()
+    again = ctx.sipp("spend-after-restart", "policy_uac_reject.xml", local_ip=topo.pbx_host,
+                     local_port=harness.free_port(), remote=topo.pbx_side_addr(),
+                     service=DIALLED, calls=1, timeout_s=20, extra=["-key", "caller", "303"])
+    again.start()
+    harness.expect_calls(again.wait(), 1, what="303's call after the restart (refused)")
+    rows = sut.cdr_list()
+    refused = [r for r in rows if r.get("disposition") == "rejected" and r.get("account") == "303"]
+    check(refused and refused[0].get("policy_rule") == "capped.spend_per_hour",
+          f"303 after the restart: {[(r.get('policy_rule'), r.get('sip_code')) for r in refused]}")
+    with open(sut.stderr_path, encoding="utf-8", errors="replace") as f:
+        check("spend caps: counted again 1 ended call(s) of the last 24 hours" in f.read(),
+              "the gateway did not log the spend it counted again")
 
 
 if __name__ == "__main__":

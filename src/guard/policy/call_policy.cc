@@ -79,6 +79,11 @@ struct Lockout {
   base::TimePoint until{};
 };
 
+// Whose limits a call of rule r counts against: the account's, or everyone's the rule admits.
+std::string scopeKeyOf(const config::PolicyRule& r, const std::string& account) {
+  return r.name + "|" + (r.scope == config::LimitScope::kRule ? "*" : account);
+}
+
 double liveCost(const LiveCall& c, base::TimePoint now) {
   if (!c.answered || !c.rate || now <= c.answeredAt) return 0;
   return RateTable::cost(*c.rate, std::chrono::ceil<seconds>(now - c.answeredAt));
@@ -192,7 +197,7 @@ Admission CallPolicy::admit(const CallAttempt& a, std::vector<RuleTrace>* trace)
   std::string scopeKey;
   if (e.limits != nullptr) {
     const config::PolicyRule& r = *e.limits;
-    scopeKey = r.name + "|" + (r.scope == config::LimitScope::kRule ? "*" : e.limitAccount);
+    scopeKey = scopeKeyOf(r, e.limitAccount);
     Scope& sc = st.scopes[scopeKey];
     sc.capHour = r.spendPerHour;
     sc.capDay = r.spendPerDay;
@@ -322,6 +327,24 @@ std::vector<uint64_t> CallPolicy::overCap(base::TimePoint now, base::Duration lo
     }
   }
   return out;
+}
+
+bool CallPolicy::restoreSpend(const std::string& rule, const std::string& account,
+                              base::TimePoint endedAt, double cost) {
+  State& st = *state_;
+  std::lock_guard lock(st.mu);
+  if (cost <= 0 || st.engine == nullptr) return false;
+  for (const config::PolicyRule& r : st.engine->settings().rules) {
+    if (r.name != rule || (r.spendPerHour <= 0 && r.spendPerDay <= 0)) continue;
+    Scope& sc = st.scopes[scopeKeyOf(r, account)];
+    sc.capHour = r.spendPerHour;
+    sc.capDay = r.spendPerDay;
+    sc.hour.add(endedAt, cost);
+    sc.day.add(endedAt, cost);
+    sc.liveCostKnown = false;
+    return true;
+  }
+  return false;
 }
 
 void CallPolicy::expire(base::TimePoint now) {

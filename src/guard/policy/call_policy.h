@@ -97,6 +97,13 @@ class CallPolicy {
   // interval) and ends them on both legs. Each handle is returned once.
   std::vector<uint64_t> overCap(base::TimePoint now, base::Duration lookahead);
 
+  // At start-up, before any call: counts again what an ended call cost (from its CDR) in the
+  // spend windows of `rule` for `account`, as if it had ended at `endedAt` (monotonic). Calls
+  // of rules without a spend cap, or of rules no longer configured, are skipped; returns
+  // whether this one was counted.
+  bool restoreSpend(const std::string& rule, const std::string& account,
+                    base::TimePoint endedAt, double cost);
+
   // Drops rate windows and lockouts that have aged out (bounded memory); about once a second.
   void expire(base::TimePoint now);
 

@@ -237,6 +237,27 @@ TEST_F(CdrStoreTest, RecentIsNewestFirstAndHonoursTheLimit) {
   }));
 }
 
+// What the call policy's spend caps count again after a restart.
+TEST_F(CdrStoreTest, CostedSinceListsPricedCallsThatEndedSinceOldestFirst) {
+  CdrStore store(path_);
+  const auto end = [&](const std::string& id, base::SystemTime at, double cost) {
+    store.recordStart(call(id, at - 10s));
+    store.recordEnd(id, at, "answered", 200, "bye-from-a", 10000, cost);
+  };
+  end("old", kStart - 2h, 1.5);
+  end("late", kStart + 30min, 0.25);
+  end("free", kStart + 10min, 0);
+  end("early", kStart + 5min, 2.0);
+  store.recordStart(call("running", kStart + 40min));  // not ended: nothing to count yet
+  std::vector<CdrRecord> rows = store.costedSince(kStart);
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[0].callUuid, "early");
+  EXPECT_DOUBLE_EQ(rows[0].cost, 2.0);
+  ASSERT_TRUE(rows[0].endTime.has_value());
+  EXPECT_LT(abs(*rows[0].endTime - (kStart + 5min)), 1ms);  // stored in milliseconds
+  EXPECT_EQ(rows[1].callUuid, "late");
+}
+
 TEST_F(CdrStoreTest, DuplicateStartKeepsTheFirstRow) {
   CdrStore store(path_);
   store.recordStart(call("c1", kStart));

@@ -192,6 +192,27 @@ TEST(CallPolicy, SpendIsCountedLiveAndTheCapEndsCalls) {
   EXPECT_TRUE(p->admit(outbound("201", "011442079460002", t0 + 62s + 1h + 1min)).allowed);
 }
 
+TEST(CallPolicy, RestoredSpendCountsAgainstTheCapsAfterARestart) {
+  auto s = baseSettings();
+  auto r = rule("intl", PolicyAction::kAllow, {"international"});
+  r.spendPerHour = 3.0;
+  s.rules.push_back(r);
+  auto p = make(s);
+  const base::TimePoint t0 = base::TimePoint{} + 10h;
+  // Before the restart, 201 spent 3.00 ending 20 minutes ago; 202 spent 1.00; a rule that is
+  // gone and a rule without a cap are not counted.
+  EXPECT_TRUE(p->restoreSpend("intl", "201", t0 - 20min, 3.0));
+  EXPECT_TRUE(p->restoreSpend("intl", "202", t0 - 20min, 1.0));
+  EXPECT_FALSE(p->restoreSpend("no-such-rule", "201", t0 - 20min, 5.0));
+  EXPECT_FALSE(p->restoreSpend("intl", "201", t0 - 20min, 0.0));
+  const Admission a = p->admit(outbound("201", "011442079460000", t0));
+  EXPECT_FALSE(a.allowed);
+  EXPECT_EQ(a.rule, "intl.spend_per_hour");
+  EXPECT_TRUE(p->admit(outbound("202", "011442079460000", t0)).allowed);
+  // The restored spend ages out of the rolling hour like any other.
+  EXPECT_TRUE(p->admit(outbound("201", "011442079460000", t0 + 42min)).allowed);
+}
+
 TEST(CallPolicy, ConcurrencyAndCallsPerMinute) {
   auto s = baseSettings();
   auto r = rule("national", PolicyAction::kAllow, {"national"});
