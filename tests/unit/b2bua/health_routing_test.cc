@@ -83,6 +83,12 @@ class HealthRoutingTest : public B2buaTest {
     for (const AddressHealth& a : peer(name).addresses) out.push_back(a.target.address.toString());
     return out;
   }
+  // `at` refuses the INVITE with 503: returns the INVITE failover then sends to `next`.
+  const Sent* refuseThenNext(const Sent* invite, const Peer& at, const Peer& next) {
+    const size_t m = mark();
+    deliver(calleeFor(invite, at).respond(503), at);
+    return lastRequestTo(next, "INVITE", m);
+  }
   // Pings go out at 50 ms and then every second; an unanswered one fails 64*T1 (32 s) later,
   // so by now every silent address has failed twice.
   void untilSilentAddressesAreDown() { advance(33200ms); }
@@ -157,13 +163,9 @@ TEST_F(HealthRoutingTest, ADownAddressIsStillTriedAfterTheOnesThatAnswer) {
   const Sent* inv = sendInvite(a, kProvA2);
   ASSERT_NE(inv, nullptr);
   // The second address refuses: the down first address is next, then carrier-b.
-  size_t m = mark();
-  deliver(calleeFor(inv, kProvA2).respond(503), kProvA2);
-  const Sent* retry = lastRequestTo(kProvA, "INVITE", m);
+  const Sent* retry = refuseThenNext(inv, kProvA2, kProvA);
   ASSERT_NE(retry, nullptr);
-  m = mark();
-  deliver(calleeFor(retry, kProvA).respond(503), kProvA);
-  EXPECT_NE(lastRequestTo(kProvB, "INVITE", m), nullptr);
+  EXPECT_NE(refuseThenNext(retry, kProvA, kProvB), nullptr);
 }
 
 TEST_F(HealthRoutingTest, AProviderWithEveryAddressDownIsSkippedWhileAnotherIsUp) {
@@ -190,13 +192,9 @@ TEST_F(HealthRoutingTest, WhenEveryProviderIsDownEveryAddressIsTriedInOrder) {
   Caller a = pbxCaller();
   const Sent* inv = sendInvite(a, kProvA);
   ASSERT_NE(inv, nullptr);
-  size_t m = mark();
-  deliver(calleeFor(inv).respond(503), kProvA);
-  const Sent* second = lastRequestTo(kProvA2, "INVITE", m);
+  const Sent* second = refuseThenNext(inv, kProvA, kProvA2);
   ASSERT_NE(second, nullptr);
-  m = mark();
-  deliver(calleeFor(second, kProvA2).respond(503), kProvA2);
-  EXPECT_NE(lastRequestTo(kProvB, "INVITE", m), nullptr);
+  EXPECT_NE(refuseThenNext(second, kProvA2, kProvB), nullptr);
 }
 
 TEST_F(HealthRoutingTest, ACallsTimeoutOrTransportErrorMarksTheAddressItWentTo) {
