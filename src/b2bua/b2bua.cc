@@ -36,15 +36,6 @@ std::string withTag(std::string_view value, std::string_view tag) {
   return s;
 }
 
-std::string_view viaTransport(config::TransportKind t) {
-  switch (t) {
-    case config::TransportKind::kUdp: return "UDP";
-    case config::TransportKind::kTcp: return "TCP";
-    case config::TransportKind::kTls: return "TLS";
-  }
-  return "UDP";
-}
-
 // Headers that describe one hop or one dialog: never copied across, whatever the allowlist
 // says, since copying them would leak the other side's topology (B2BUA.md "What never crosses").
 bool neverCopied(std::string_view name) {
@@ -247,7 +238,7 @@ std::string B2bua::via(Zone zone, config::TransportKind transport,
                        const std::string& branch) const {
   const transport::LocalEndpoint* local = endpoints_(zone, transport);
   std::string v = "SIP/2.0/";
-  v.append(viaTransport(transport));
+  v.append(config::viaTransportName(transport));
   v.push_back(' ');
   v.append(local != nullptr ? local->address.toString() : "invalid");
   v.append(";branch=");

@@ -44,18 +44,6 @@ void freshen(std::string& challenge, std::string_view name) {
   challenge.replace(start, end - start, fresh);
 }
 
-std::string_view viaTransport(config::TransportKind t) {
-  switch (t) {
-    case config::TransportKind::kUdp:
-      return "UDP";
-    case config::TransportKind::kTcp:
-      return "TCP";
-    case config::TransportKind::kTls:
-      return "TLS";
-  }
-  return "UDP";
-}
-
 }  // namespace
 
 uint32_t requestedExpires(const sip::Message& request) {
@@ -221,7 +209,7 @@ void RegistrationRelay::onRegister(ServerTransaction& st) {
   const std::string aor = "<sip:" + account + "@" + host + ">";
   const std::string branch = transaction::TransactionLayer::newBranch();
   auto m = sip::MessageBuilder::request("REGISTER", "sip:" + host);
-  m.header(HeaderId::kVia, "SIP/2.0/" + std::string(viaTransport(target.transport)) + " " +
+  m.header(HeaderId::kVia, "SIP/2.0/" + std::string(config::viaTransportName(target.transport)) + " " +
                                localHost + ";branch=" + branch + ";rport");
   m.header(HeaderId::kMaxForwards, "70");
   m.header(HeaderId::kFrom, aor + ";tag=" + base::randomHex(6));

@@ -74,6 +74,18 @@ std::string_view transportName(TransportKind t) {
   return "unknown";
 }
 
+std::string_view viaTransportName(TransportKind t) {
+  switch (t) {
+    case TransportKind::kUdp:
+      return "UDP";
+    case TransportKind::kTcp:
+      return "TCP";
+    case TransportKind::kTls:
+      return "TLS";
+  }
+  return "UDP";
+}
+
 std::optional<TransportKind> parseTransportName(std::string_view name) {
   if (name == "udp") return TransportKind::kUdp;
   if (name == "tcp") return TransportKind::kTcp;

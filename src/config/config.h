@@ -27,6 +27,7 @@ namespace tg::config {
 
 enum class TransportKind : uint8_t { kUdp, kTcp, kTls };
 std::string_view transportName(TransportKind t);  // "udp", "tcp", "tls"
+std::string_view viaTransportName(TransportKind t);  // "UDP", "TCP", "TLS" (a Via's protocol)
 std::optional<TransportKind> parseTransportName(std::string_view name);  // the inverse
 
 // "udp://127.0.0.1:5060", "tcp://[::1]:5070".

@@ -149,6 +149,9 @@ class Loader {
                        Provider& provider);
   // After every section: tls:// listeners need tls.certificate; tls providers want a listener.
   void checkTls(const Config& c);
+  // A PEM file name at `key`, resolved against the config's folder: true when it names a
+  // readable file (then in `out`); each problem is an error at the key.
+  bool readPemPath(const MapReader& m, std::string_view key, std::string& out);
   // Loads a certificate and its key (PEM), reporting each problem at its key.
   void checkPair(const MapReader& m, std::string_view certKey, std::string& certificate,
                  std::string_view keyKey, std::string& privateKey, bool haveCert, bool haveKey);

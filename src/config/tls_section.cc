@@ -52,6 +52,23 @@ std::string caFileProblem(const std::string& path) {
 
 }  // namespace
 
+bool Loader::readPemPath(const MapReader& m, std::string_view key, std::string& out) {
+  if (!m.has(key)) return false;
+  auto v = readString(m, key);
+  if (!v) return false;
+  if (v->empty()) {
+    error(valueLine(m, key), m.pathOf(key), "is empty; give a PEM file name");
+    return false;
+  }
+  out = resolvePath(*v);
+  if (std::string why = fileProblem(out); !why.empty()) {
+    error(valueLine(m, key), m.pathOf(key), why);
+    out.clear();
+    return false;
+  }
+  return true;
+}
+
 void Loader::checkPair(const MapReader& m, std::string_view certKey, std::string& certificate,
                        std::string_view keyKey, std::string& privateKey, bool haveCert,
                        bool haveKey) {
@@ -113,25 +130,9 @@ void Loader::readTls(const YAML::Node& node, int line, Config& c) {
       }
     }
   }
-  auto readPath = [&](std::string_view key, std::string& out) {
-    if (!m.has(key)) return false;
-    auto v = readString(m, key);
-    if (!v) return false;
-    if (v->empty()) {
-      error(valueLine(m, key), m.pathOf(key), "is empty; give a PEM file name");
-      return false;
-    }
-    out = resolvePath(*v);
-    if (std::string why = fileProblem(out); !why.empty()) {
-      error(valueLine(m, key), m.pathOf(key), why);
-      out.clear();
-      return false;
-    }
-    return true;
-  };
   const size_t errorsBefore = errors_.size();
-  const bool haveCert = readPath("certificate", tls.certificate);
-  const bool haveKey = readPath("private_key", tls.privateKey);
+  const bool haveCert = readPemPath(m, "certificate", tls.certificate);
+  const bool haveKey = readPemPath(m, "private_key", tls.privateKey);
   if (m.has("certificate") != m.has("private_key")) {
     const std::string_view missing = m.has("certificate") ? "private_key" : "certificate";
     error(m.line(), m.pathOf(missing),
@@ -139,7 +140,7 @@ void Loader::readTls(const YAML::Node& node, int line, Config& c) {
   }
   checkPair(m, "certificate", tls.certificate, "private_key", tls.privateKey, haveCert, haveKey);
   tlsFilesBad_ = errors_.size() != errorsBefore;
-  if (readPath("ca_file", tls.caFile)) {
+  if (readPemPath(m, "ca_file", tls.caFile)) {
     if (std::string why = caFileProblem(tls.caFile); !why.empty()) {
       error(valueLine(m, "ca_file"), m.pathOf("ca_file"), why);
       tls.caFile.clear();
@@ -177,30 +178,14 @@ void Loader::readProviderTls(const YAML::Node& node, int line, const std::string
       }
     }
   }
-  auto readPath = [&](std::string_view key, std::string& out) {
-    if (!m.has(key)) return false;
-    auto v = readString(m, key);
-    if (!v) return false;
-    if (v->empty()) {
-      error(valueLine(m, key), m.pathOf(key), "is empty; give a PEM file name");
-      return false;
-    }
-    out = resolvePath(*v);
-    if (std::string why = fileProblem(out); !why.empty()) {
-      error(valueLine(m, key), m.pathOf(key), why);
-      out.clear();
-      return false;
-    }
-    return true;
-  };
-  if (readPath("ca_file", tls.caFile)) {
+  if (readPemPath(m, "ca_file", tls.caFile)) {
     if (std::string why = caFileProblem(tls.caFile); !why.empty()) {
       error(valueLine(m, "ca_file"), m.pathOf("ca_file"), why);
       tls.caFile.clear();
     }
   }
-  const bool haveCert = readPath("client_certificate", tls.clientCertificate);
-  const bool haveKey = readPath("client_private_key", tls.clientPrivateKey);
+  const bool haveCert = readPemPath(m, "client_certificate", tls.clientCertificate);
+  const bool haveKey = readPemPath(m, "client_private_key", tls.clientPrivateKey);
   if (m.has("client_certificate") != m.has("client_private_key")) {
     const std::string_view missing =
         m.has("client_certificate") ? "client_private_key" : "client_certificate";

@@ -30,18 +30,6 @@ std::string_view registrationStateName(RegistrationState s) {
 
 namespace {
 
-std::string_view viaTransport(config::TransportKind t) {
-  switch (t) {
-    case config::TransportKind::kUdp:
-      return "UDP";
-    case config::TransportKind::kTcp:
-      return "TCP";
-    case config::TransportKind::kTls:
-      return "TLS";
-  }
-  return "UDP";
-}
-
 uint32_t toSeconds(std::string_view text, uint32_t fallback) {
   text = sip::trim(text);
   uint32_t v = 0;
@@ -266,7 +254,7 @@ void RegistrationClient::send(Reg& r, std::optional<Authorization> auth) {
   if (target.transport == config::TransportKind::kTls) r.contactUri += ";transport=tls";
   const std::string branch = transaction::TransactionLayer::newBranch();
   auto b = sip::MessageBuilder::request("REGISTER", r.requestUri);
-  b.header(sip::HeaderId::kVia, "SIP/2.0/" + std::string(viaTransport(target.transport)) + " " +
+  b.header(sip::HeaderId::kVia, "SIP/2.0/" + std::string(config::viaTransportName(target.transport)) + " " +
                                     local->address.toString() + ";branch=" + branch + ";rport");
   b.header(sip::HeaderId::kMaxForwards, "70");
   b.header(sip::HeaderId::kFrom, aor + ";tag=" + r.fromTag);
