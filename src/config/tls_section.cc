@@ -5,10 +5,10 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
-#include <cstring>
 #include <filesystem>
 #include <memory>
 
+#include "base/openssl_error.h"
 #include "config/loader.h"
 #include "sip/host.h"
 
@@ -23,18 +23,6 @@ using SslCtxPtr = std::unique_ptr<SSL_CTX, decltype(&SSL_CTX_free)>;
 
 SslCtxPtr newCtx() { return SslCtxPtr(SSL_CTX_new(TLS_method()), &SSL_CTX_free); }
 
-// OpenSSL's reason for the last failure; clears its error queue.
-std::string opensslReason() {
-  // The first error is the cause ("no start line"); later ones are callers ("PEM lib").
-  const unsigned long last = ERR_get_error();
-  ERR_clear_error();
-  if (last == 0) return "unknown OpenSSL error";
-  // A file that cannot be opened is a system error: its errno says more than "system lib".
-  if (ERR_GET_LIB(last) == ERR_LIB_SYS) return std::strerror(ERR_GET_REASON(last));
-  const char* reason = ERR_reason_error_string(last);
-  return reason != nullptr ? reason : "OpenSSL error " + std::to_string(last);
-}
-
 // Empty when `path` names a readable regular file, otherwise what is wrong with it.
 std::string fileProblem(const std::string& path) {
   std::error_code ec;
@@ -47,7 +35,7 @@ std::string fileProblem(const std::string& path) {
 std::string caFileProblem(const std::string& path) {
   SslCtxPtr ctx = newCtx();
   if (SSL_CTX_load_verify_locations(ctx.get(), path.c_str(), nullptr) == 1) return {};
-  return "cannot load CA certificates from '" + path + "': " + opensslReason();
+  return "cannot load CA certificates from '" + path + "': " + base::lastOpensslError();
 }
 
 }  // namespace
@@ -78,14 +66,14 @@ void Loader::checkPair(const MapReader& m, std::string_view certKey, std::string
   SslCtxPtr keyCtx = newCtx();
   if (haveCert && SSL_CTX_use_certificate_chain_file(certCtx.get(), certificate.c_str()) != 1) {
     error(valueLine(m, certKey), m.pathOf(certKey),
-          "cannot load a PEM certificate from '" + certificate + "': " + opensslReason());
+          "cannot load a PEM certificate from '" + certificate + "': " + base::lastOpensslError());
     certificate.clear();
   }
   if (haveKey &&
       SSL_CTX_use_PrivateKey_file(keyCtx.get(), privateKey.c_str(), SSL_FILETYPE_PEM) != 1) {
     // The reason names the format problem; the key itself never reaches a message.
     error(valueLine(m, keyKey), m.pathOf(keyKey),
-          "cannot load a PEM private key from '" + privateKey + "': " + opensslReason());
+          "cannot load a PEM private key from '" + privateKey + "': " + base::lastOpensslError());
     privateKey.clear();
   }
   if (!certificate.empty() && !privateKey.empty() &&

@@ -75,20 +75,18 @@ UPDATE cdrs SET end_time = ?2, end_ms = ?3, disposition = ?4, sip_code = ?5, end
                 duration_ms = ?7, cost = ?8
 WHERE call_uuid = ?1)sql";
 
-constexpr std::string_view kRecentSql = R"sql(
-SELECT call_uuid, direction, a_call_id, a_from_tag, a_to_tag, b_call_id, b_from_tag, b_to_tag,
-       provider, from_uri, to_uri, source_address, start_ms, answer_ms, end_ms, disposition,
-       sip_code, end_reason, duration_ms, account, dialled_e164, destination_class, policy_rule,
-       cost, a_transport, b_transport
-FROM cdrs ORDER BY start_ms DESC, id DESC LIMIT ?1)sql";
+// The columns readRow() reads, in its order.
+#define TG_CDR_COLUMNS                                                                         \
+  "SELECT call_uuid, direction, a_call_id, a_from_tag, a_to_tag, b_call_id, b_from_tag, "      \
+  "b_to_tag, provider, from_uri, to_uri, source_address, start_ms, answer_ms, end_ms, "        \
+  "disposition, sip_code, end_reason, duration_ms, account, dialled_e164, destination_class, " \
+  "policy_rule, cost, a_transport, b_transport FROM cdrs "
 
-// The same columns for the calls that ended since ?1 with a cost, oldest end first.
-constexpr std::string_view kCostedSinceSql = R"sql(
-SELECT call_uuid, direction, a_call_id, a_from_tag, a_to_tag, b_call_id, b_from_tag, b_to_tag,
-       provider, from_uri, to_uri, source_address, start_ms, answer_ms, end_ms, disposition,
-       sip_code, end_reason, duration_ms, account, dialled_e164, destination_class, policy_rule,
-       cost, a_transport, b_transport
-FROM cdrs WHERE end_ms >= ?1 AND cost > 0 ORDER BY end_ms, id)sql";
+constexpr std::string_view kRecentSql = TG_CDR_COLUMNS "ORDER BY start_ms DESC, id DESC LIMIT ?1";
+// The calls that ended since ?1 with a cost, oldest end first.
+constexpr std::string_view kCostedSinceSql =
+    TG_CDR_COLUMNS "WHERE end_ms >= ?1 AND cost > 0 ORDER BY end_ms, id";
+#undef TG_CDR_COLUMNS
 
 void bindTime(Statement& s, int textIndex, int msIndex, const std::optional<base::SystemTime>& t) {
   if (t) {

@@ -5,25 +5,6 @@
 namespace tg::guard {
 namespace {
 
-// Answers that differ between "no such user" and "wrong password" on common PBXs, or that name
-// a destination as non-existent.
-bool tellsUsersApart(int code) {
-  switch (code) {
-    case 401:
-    case 403:
-    case 404:
-    case 407:
-    case 410:
-    case 480:
-    case 484:
-    case 485:
-    case 604:
-      return true;
-    default:
-      return code >= 300 && code < 400;  // a redirect names where the user is
-  }
-}
-
 // "No such destination" in its many spellings, for an authenticated requester.
 bool saysNoSuchDestination(int code) {
   switch (code) {
@@ -35,8 +16,14 @@ bool saysNoSuchDestination(int code) {
     case 604:
       return true;
     default:
-      return code >= 300 && code < 400;
+      return code >= 300 && code < 400;  // a redirect names where the user is
   }
+}
+
+// Answers that differ between "no such user" and "wrong password" on common PBXs: the
+// challenges and refusals as well as every "no such destination".
+bool tellsUsersApart(int code) {
+  return code == 401 || code == 403 || code == 407 || saysNoSuchDestination(code);
 }
 
 EdgeAnswer relay(int code) {

@@ -9,6 +9,7 @@
 #include <cstring>
 
 #include "base/log.h"
+#include "base/openssl_error.h"
 #include "transport/socket_util.h"
 
 namespace tg::transport {
@@ -104,13 +105,13 @@ void TcpConnection::startHandshake() {
   const bool client = direction_ == Direction::kOutbound;
   BIO* bio = ssl_ ? newSocketBio(socket_.native_handle()) : nullptr;
   if (bio == nullptr) {
-    close("tls setup failed: " + lastOpensslError());
+    close("tls setup failed: " + base::lastOpensslError());
     return;
   }
   SSL_set_bio(ssl_.get(), bio, bio);
   if (client) {
     if (!prepareClientSsl(ssl_.get(), peer_)) {
-      close("tls setup for " + peer_.serverName + " failed: " + lastOpensslError());
+      close("tls setup for " + peer_.serverName + " failed: " + base::lastOpensslError());
       return;
     }
     SSL_set_connect_state(ssl_.get());
@@ -164,7 +165,7 @@ void TcpConnection::onHandshakeFailed(int sslError) {
   ++ctx_.stats.tlsHandshakeFailures;
   std::string fallback = "tls handshake failed: ";
   if (sslError == SSL_ERROR_SSL) {
-    fallback += lastOpensslError();
+    fallback += base::lastOpensslError();
   } else if (sslError == SSL_ERROR_SYSCALL && errno != 0) {
     fallback += std::strerror(errno);
   } else {
@@ -255,7 +256,7 @@ void TcpConnection::readTls() {
                          : std::string("closed by peer"));
         return;
       default:
-        close("tls read failed: " + lastOpensslError());
+        close("tls read failed: " + base::lastOpensslError());
         return;
     }
   }
@@ -290,7 +291,7 @@ void TcpConnection::flushTls() {
         return;
       default:
         close("write failed: " +
-              (errno != 0 ? std::string(std::strerror(errno)) : lastOpensslError()));
+              (errno != 0 ? std::string(std::strerror(errno)) : base::lastOpensslError()));
         return;
     }
   }

@@ -9,6 +9,7 @@
 #include <cstring>
 
 #include "base/address.h"
+#include "base/openssl_error.h"
 
 namespace tg::transport {
 namespace {
@@ -24,7 +25,7 @@ TlsContextResult baseContext(const config::TlsSettings& settings, bool server) {
   TlsContextResult out;
   SSL_CTX* raw = SSL_CTX_new(server ? TLS_server_method() : TLS_client_method());
   if (raw == nullptr) {
-    out.error = "cannot create a TLS context: " + lastOpensslError();
+    out.error = "cannot create a TLS context: " + base::lastOpensslError();
     return out;
   }
   auto ctx = std::make_shared<asio::ssl::context>(raw);  // takes ownership
@@ -42,7 +43,7 @@ TlsContextResult baseContext(const config::TlsSettings& settings, bool server) {
   SSL_CTX_set_read_ahead(c, 1);
   const std::string& ciphers = settings.ciphers.empty() ? kDefaultCiphers : settings.ciphers;
   if (SSL_CTX_set_cipher_list(c, ciphers.c_str()) != 1) {
-    out.error = "tls.ciphers '" + ciphers + "': " + lastOpensslError();
+    out.error = "tls.ciphers '" + ciphers + "': " + base::lastOpensslError();
     return out;
   }
   out.context = std::move(ctx);
@@ -52,11 +53,11 @@ TlsContextResult baseContext(const config::TlsSettings& settings, bool server) {
 bool loadPair(SSL_CTX* c, const std::string& certificate, const std::string& key,
               std::string& error) {
   if (SSL_CTX_use_certificate_chain_file(c, certificate.c_str()) != 1) {
-    error = "cannot load certificate '" + certificate + "': " + lastOpensslError();
+    error = "cannot load certificate '" + certificate + "': " + base::lastOpensslError();
     return false;
   }
   if (SSL_CTX_use_PrivateKey_file(c, key.c_str(), SSL_FILETYPE_PEM) != 1) {
-    error = "cannot load private key '" + key + "': " + lastOpensslError();
+    error = "cannot load private key '" + key + "': " + base::lastOpensslError();
     return false;
   }
   if (SSL_CTX_check_private_key(c) != 1) {
@@ -109,17 +110,6 @@ BIO* newSocketBio(int fd) {
   return bio;
 }
 
-std::string lastOpensslError() {
-  // The first error is the cause ("no start line"); later ones are callers ("PEM lib").
-  const unsigned long last = ERR_get_error();
-  ERR_clear_error();
-  if (last == 0) return "unknown OpenSSL error";
-  // A file that cannot be opened is a system error: its errno says more than "system lib".
-  if (ERR_GET_LIB(last) == ERR_LIB_SYS) return std::strerror(ERR_GET_REASON(last));
-  const char* reason = ERR_reason_error_string(last);
-  return reason != nullptr ? reason : "OpenSSL error " + std::to_string(last);
-}
-
 TlsContextResult makeServerTlsContext(const config::TlsSettings& settings) {
   TlsContextResult out = baseContext(settings, true);
   if (!out.context) return out;
@@ -131,7 +121,7 @@ TlsContextResult makeServerTlsContext(const config::TlsSettings& settings) {
   if (!settings.caFile.empty()) {
     // Mutual TLS on the listeners: only peers with a certificate from this CA get in.
     if (SSL_CTX_load_verify_locations(c, settings.caFile.c_str(), nullptr) != 1) {
-      out.error = "cannot load tls.ca_file '" + settings.caFile + "': " + lastOpensslError();
+      out.error = "cannot load tls.ca_file '" + settings.caFile + "': " + base::lastOpensslError();
       out.context.reset();
       return out;
     }
@@ -153,12 +143,12 @@ TlsContextResult makeClientTlsContext(const config::TlsSettings& settings,
   const std::string& caFile = peer != nullptr ? peer->caFile : settings.caFile;
   if (!caFile.empty()) {
     if (SSL_CTX_load_verify_locations(c, caFile.c_str(), nullptr) != 1) {
-      out.error = "cannot load ca_file '" + caFile + "': " + lastOpensslError();
+      out.error = "cannot load ca_file '" + caFile + "': " + base::lastOpensslError();
       out.context.reset();
       return out;
     }
   } else if (SSL_CTX_set_default_verify_paths(c) != 1) {
-    out.error = "cannot load the system CA store: " + lastOpensslError();
+    out.error = "cannot load the system CA store: " + base::lastOpensslError();
     out.context.reset();
     return out;
   }

@@ -54,7 +54,4 @@ bool prepareClientSsl(SSL* ssl, const TlsPeer& peer);
 // one (e.g. "certificate verify failed: hostname mismatch"), otherwise `fallback`.
 std::string handshakeFailureReason(SSL* ssl, const std::string& fallback, bool* verifyFailed);
 
-// OpenSSL's last queued error as text; clears the queue.
-std::string lastOpensslError();
-
 }  // namespace tg::transport
