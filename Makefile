@@ -12,24 +12,37 @@ CMAKE_FLAGS ?=
 export CCACHE_BASEDIR := $(CURDIR)
 export CCACHE_NOHASHDIR := 1
 
-.PHONY: all deps build test unit sanitize fuzz-smoke run bench fuzz format clean
+.PHONY: all deps configure build gateway test unit integration sanitize fuzz-smoke run bench fuzz \
+        format format-check clean
 
 all: build
 
 deps:
 	@scripts/install-deps.sh
 
-build: deps
+configure: deps
 	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Release -DTG_WERROR=ON $(CMAKE_FLAGS)
+
+# Everything: the gateway, every test and benchmark.
+build: configure
 	cmake --build $(BUILD) -j $(JOBS)
 
-# Everything a change must pass: unit + conformance + CLI tests, the same under ASan+UBSan,
-# then every fuzz target for a bounded time.
-test: unit sanitize fuzz-smoke
+# The gateway binary alone: what `make run` needs on a fresh machine.
+gateway: configure
+	cmake --build $(BUILD) -j $(JOBS) --target trunkguard
+
+# Everything a change must pass: unit + conformance + CLI tests, the
+# integration tests with real peers, the same under ASan+UBSan, then every fuzz target for a
+# bounded time.
+test: unit integration sanitize fuzz-smoke
 	@echo "make test: all stages passed"
 
+# Unit, conformance and CLI tests (seconds), then the integration tests (minutes, serial).
 unit: build
-	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
+	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS) -LE integration
+
+integration: build
+	ctest --test-dir $(BUILD) --output-on-failure -L integration
 
 sanitize: deps
 	cmake -S . -B $(ASAN_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DTG_SANITIZE=ON -DTG_BENCH=OFF
@@ -50,7 +63,7 @@ fuzz: deps $(FUZZ_BUILD)/build.ninja
 	scripts/fuzz.sh $(FUZZ_BUILD) $(FUZZ_SECONDS)
 
 # The gateway on the example config (loopback ports); Ctrl-C stops it.
-run: build
+run: gateway
 	$(BUILD)/trunkguard run --config config/trunkguard.example.yaml
 
 bench: build
@@ -64,6 +77,10 @@ bench: build
 
 format:
 	clang-format -i $$(git ls-files '*.h' '*.cc')
+
+# The tree as clang-format (.clang-format) writes it; `make format` fixes what this reports.
+format-check: deps
+	clang-format --dry-run --Werror $$(git ls-files '*.h' '*.cc')
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)

@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(
   # toolchain
-  build-essential cmake ninja-build ccache clang-14 libclang-rt-14-dev
+  build-essential cmake ninja-build ccache clang-14 libclang-rt-14-dev clang-format
   # libraries (ARCHITECTURE.md "Chosen dependencies")
   libssl-dev libfmt-dev libspdlog-dev libcli11-dev nlohmann-json3-dev libyaml-cpp-dev
   libasio-dev libsqlite3-dev sqlite3 libmaxminddb-dev libc-ares-dev

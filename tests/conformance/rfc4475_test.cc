@@ -1,4 +1,4 @@
-// RFC 4475 torture messages against ../shared/testdata/rfc4475/expectations.tsv. Each file is
+// RFC 4475 torture messages against tests/data/rfc4475/expectations.tsv. Each file is
 // one raw datagram; each expectation (valid / invalid / liberal / semantic) is checked, and for
 // semantic cases the specific property the RFC describes is asserted.
 

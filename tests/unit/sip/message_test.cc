@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "../common/case_name.h"
 #include "test_messages.h"
 
 namespace tg::sip {
@@ -195,7 +196,10 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{"OPTIONS sip:a@b SIP/2.0\nBad Name: x\n\n", "malformed header name"},
         BadCase{"OPTIONS sip:a@b SIP/2.0\nContent-Length: -1\n\n", "malformed Content-Length"},
         BadCase{"OPTIONS sip:a@b SIP/2.0\nContent-Length: 10\n\nshort",
-                "Content-Length larger than the message body"}));
+                "Content-Length larger than the message body"}),
+    [](const ::testing::TestParamInfo<BadCase>& p) {
+      return tg::testing::caseName(p.index, p.param.reason);
+    });
 
 TEST(MessageTest, HeaderCountIsBounded) {
   std::string text = "OPTIONS sip:a@b SIP/2.0\r\n";

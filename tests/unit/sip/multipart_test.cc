@@ -8,10 +8,6 @@
 
 #include "sip/sdp.h"
 
-#ifndef TG_TESTDATA_DIR
-#define TG_TESTDATA_DIR "../shared/testdata"
-#endif
-
 namespace tg::sip {
 namespace {
 

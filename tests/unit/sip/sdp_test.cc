@@ -7,10 +7,6 @@
 #include <sstream>
 #include <string>
 
-#ifndef TG_TESTDATA_DIR
-#define TG_TESTDATA_DIR "../shared/testdata"
-#endif
-
 namespace tg::sip {
 namespace {
 

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "../common/case_name.h"
 #include "test_messages.h"
 
 namespace tg::sip {
@@ -59,6 +60,8 @@ struct Case {
   std::string_view reason;
 };
 
+void PrintTo(const Case& c, std::ostream* os) { *os << c.code << " " << c.reason; }
+
 class ValidatorRejectsTest : public ::testing::TestWithParam<Case> {};
 
 TEST_P(ValidatorRejectsTest, WithCodeAndReason) {
@@ -97,7 +100,10 @@ INSTANTIATE_TEST_SUITE_P(
              "malformed Content-Type header"},
         Case{crlf("OPTIONS sip:b@example.com SIP/2.0\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\n"
                   "CSeq: 1 OPTIONS\n\n"),
-             400, "missing From header"}));
+             400, "missing From header"}),
+    [](const ::testing::TestParamInfo<Case>& p) {
+      return tg::testing::caseName(p.index, p.param.reason);
+    });
 
 TEST(ValidatorTest, LimitsAreConfigurable) {
   const std::string text = request("OPTIONS sip:b@example.com SIP/2.0", "X-A: 1\nX-B: 2\n");
