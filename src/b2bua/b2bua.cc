@@ -1391,6 +1391,7 @@ bool B2bua::admitPhone(ServerTransaction& st, PhoneAdmission& out) {
   ar.credentials = credentials;
   ar.source = st.target().address;
   ar.zone = Zone::kPublic;
+  ar.requestUri = req.requestUriText();
   ar.callerId = req.from()->uri.user;
   const auth::AuthDecision d = auth_->gateway().authenticate(ar);
   if (d.action == auth::AuthDecision::Action::kAccept) {

@@ -127,6 +127,7 @@ void RegistrationRelay::onRegister(ServerTransaction& st) {
     ar.credentials = credentials;
     ar.source = st.target().address;
     ar.zone = Zone::kPublic;
+    ar.requestUri = req.requestUriText();
     const auth::AuthDecision d = auth_->gateway().authenticate(ar);
     if (d.action == auth::AuthDecision::Action::kChallenge) {
       ++stats_.challenged;

@@ -52,6 +52,8 @@ database: { path: )" + (dir_ / "t.db").string() +
     AuthRequest req;
     req.method = "REGISTER";
     req.source = kAttacker;
+    const std::string requestUri = testing::Answer().uri;
+    req.requestUri = requestUri;
     const AuthDecision ch = s.gateway().authenticate(req);
     testing::Answer a;
     a.password = password;
