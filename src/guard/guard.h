@@ -9,7 +9,8 @@
 // trusted sources), and writes a SecurityEvent for every decision that blocks.
 //
 // The ban list, the event sink and the ACL are shared by all workers; the filters' per-source
-// state is per worker (the kernel sends one source's datagrams to one SO_REUSEPORT socket).
+// state is per worker (the UDP listeners steer each source address to one worker's socket,
+// transport/reuseport_steering.h).
 
 #include <array>
 #include <memory>

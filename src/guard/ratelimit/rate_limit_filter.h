@@ -4,9 +4,9 @@
 // zone and method class for the zone as a whole. Untrusted sources over a limit are dropped,
 // and banned once they were over it in `ban_after_violations` windows; trusted peers (the PBX,
 // providers, guard.trusted) have their own, larger limits and get 503 with Retry-After. One
-// instance per worker: a source's limits hold as configured (SO_REUSEPORT keeps a source
-// address and port on one worker), and each of `workers` instances takes its share of a zone
-// aggregate, since the kernel spreads many sources evenly over the workers' sockets.
+// instance per worker: a source's limits hold as configured (the UDP listeners steer each
+// source address to one worker, transport/reuseport_steering.h), and each of `workers`
+// instances takes its share of a zone aggregate, since many sources spread evenly.
 
 #include <array>
 #include <cstdint>
