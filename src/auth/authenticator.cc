@@ -93,7 +93,7 @@ AuthDecision GatewayAuthenticator::authenticate(const AuthRequest& request) {
     AuthDecision d;
     d.action = AuthDecision::Action::kReject;
     d.status = 400;
-    d.reasonPhrase = "Digest URI Does Not Match Request-URI";
+    d.reasonPhrase = kDigestUriMismatch;
     d.check = DigestCheck::kMalformed;
     return d;
   }

@@ -64,6 +64,8 @@ struct AuthDecision {
 // Whether a digest uri= names the Request-URI: the same text, or an equivalent SIP URI
 // (RFC 3261 §19.1.4), since a phone may write its uri= with other case or escaping.
 bool digestUriMatches(std::string_view digestUri, std::string_view requestUri);
+// The reason phrase of the 400 for a mismatch.
+inline constexpr std::string_view kDigestUriMismatch = "Digest URI Does Not Match Request-URI";
 
 class GatewayAuthenticator {
  public:

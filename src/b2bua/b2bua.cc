@@ -1359,10 +1359,13 @@ bool B2bua::admitPhone(ServerTransaction& st, PhoneAdmission& out) {
     if (!any.empty()) {
       out.authWatchKey =
           "I " + std::string(req.callId()) + " " + std::to_string(req.cseq()->number);
-      out.stripCredentials =
-          auth_->watcher().onRequest(out.authWatchKey, any.front(),
-                                     st.target().address, Zone::kPublic) ==
-          auth::FailureWatcher::Verdict::kStripCredentials;
+      const auth::FailureWatcher::Verdict verdict = auth_->watcher().onRequest(
+          out.authWatchKey, any.front(), st.target().address, req.requestUriText(), Zone::kPublic);
+      if (verdict == auth::FailureWatcher::Verdict::kRefuseUriMismatch) {
+        answerLocally(st, 400, auth::kDigestUriMismatch);
+        return false;
+      }
+      out.stripCredentials = verdict == auth::FailureWatcher::Verdict::kStripCredentials;
     }
     return true;
   }
