@@ -294,8 +294,8 @@ void Gateway::onPacket(transport::Packet&& packet) {
     }
     return;
   }
-  if (message->isRequest() && !passedGuard(guard_.checkRequest(*message, packet), *message,
-                                           packet)) {
+  if (message->isRequest() &&
+      !passedGuard(guard_.checkRequest(*message, packet), *message, packet)) {
     return;
   }
   if (message->isRequest() && message->maxForwards() == 0u &&
@@ -341,8 +341,7 @@ void Gateway::rejectMalformed(const sip::Message& request, const transport::Pack
     } else {
       TG_LOG(kTransport, info,
              "rejected a {} from {}: {} {} ({} more rejected from there since the last report)",
-             request.methodText(), packet.source.toString(), verdict.code, verdict.reason,
-             *held);
+             request.methodText(), packet.source.toString(), verdict.code, verdict.reason, *held);
     }
   }
   respondStateless(request, packet, verdict.code, verdict.reason);

@@ -84,11 +84,11 @@ void AuthService::reportPasswordExpiry(std::vector<std::string>& problems) {
           "`trunkguard account passwd {}`",
           name, age.daysLeft, age.daysLeft == 1 ? "" : "s", policy_.settings().maxAgeDays, name));
     } else if (age.status == PasswordAge::Status::kExpired) {
-      problems.push_back(fmt::format(
-          "the password of {} has expired (max_age_days {}); {}", name,
-          policy_.settings().maxAgeDays,
-          policy_.settings().refuseExpired ? "its phones are refused until it is changed"
-                                           : "still accepted (refuse_expired: false)"));
+      problems.push_back(fmt::format("the password of {} has expired (max_age_days {}); {}", name,
+                                     policy_.settings().maxAgeDays,
+                                     policy_.settings().refuseExpired
+                                         ? "its phones are refused until it is changed"
+                                         : "still accepted (refuse_expired: false)"));
     }
   }
 }

@@ -40,8 +40,8 @@ namespace tg::auth {
 class FailureWatcher {
  public:
   enum class Verdict : uint8_t {
-    kRelay,             // relay as it is
-    kStripCredentials,  // locked: relay without Authorization / Proxy-Authorization
+    kRelay,              // relay as it is
+    kStripCredentials,   // locked: relay without Authorization / Proxy-Authorization
     kRefuseUriMismatch,  // uri= names another Request-URI: answer 400 (kDigestUriMismatch)
   };
 

@@ -653,8 +653,8 @@ bool B2bua::sendInitialInvite(Call& call) {
 
   const transport::LocalEndpoint* local = endpoints_(call.zoneB, target.transport);
   const std::string localHost = local != nullptr ? local->address.toString() : "invalid";
-  const OutgoingIdentity identity = outgoingIdentity(
-      req, assertedUser(req), call.callerIdRewrite, localHost, call.zoneB == Zone::kTrunk);
+  const OutgoingIdentity identity = outgoingIdentity(req, assertedUser(req), call.callerIdRewrite,
+                                                     localHost, call.zoneB == Zone::kTrunk);
   b.localParty = withTag(identity.from, b.localTag);
   b.remoteParty = "<sip:" + call.dialled + "@" + host + ">";
 

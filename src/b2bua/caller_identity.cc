@@ -10,8 +10,9 @@ using sip::HeaderId;
 CallerPrivacy callerPrivacyOf(const sip::Message& invite) {
   CallerPrivacy out;
   const sip::NameAddr* from = invite.from();
-  out.anonymousFrom = from != nullptr && (sip::equalsIgnoreCase(from->uri.user, "anonymous") ||
-                                          sip::equalsIgnoreCase(from->uri.host, "anonymous.invalid"));
+  out.anonymousFrom =
+      from != nullptr && (sip::equalsIgnoreCase(from->uri.user, "anonymous") ||
+                          sip::equalsIgnoreCase(from->uri.host, "anonymous.invalid"));
   out.hideIdentity = out.anonymousFrom;
   if (invite.has(HeaderId::kPrivacy)) {
     const auto flags = sip::parsePrivacy(invite.value(HeaderId::kPrivacy));

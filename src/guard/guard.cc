@@ -102,8 +102,7 @@ Verdict Guard::checkRejected(const sip::Message& request, const transport::Packe
   return check(request, packet, /*inDialog=*/false);
 }
 
-Verdict Guard::check(const sip::Message& request, const transport::Packet& packet,
-                     bool inDialog) {
+Verdict Guard::check(const sip::Message& request, const transport::Packet& packet, bool inDialog) {
   const Request r{request,  packet.zone,    packet.source, bans_.isTrusted(packet.source),
                   inDialog, packet.received};
   for (Slot& slot : slots_) {

@@ -72,8 +72,8 @@ Verdict RateLimitFilter::onRequest(const Request& request) {
   if (!settings_.enabled) return Verdict::next();
   // Established calls of trusted peers are never held up by a rate limit.
   if (request.trusted && request.inDialog) return Verdict::next();
-  return check(classify(request.message.method(), request.inDialog), request.zone,
-               request.source, request.trusted, request.now);
+  return check(classify(request.message.method(), request.inDialog), request.zone, request.source,
+               request.trusted, request.now);
 }
 
 Verdict RateLimitFilter::onKeepAlive(transport::Zone zone, const base::Address& source,

@@ -38,8 +38,8 @@ std::string_view probedUser(const sip::Message& m) {
 // Answers that tell a scanner "no such user" or "wrong password", and the validator's answers
 // to broken requests (a fuzzer's): a legitimate peer seldom earns either.
 bool isProbeFailure(int code) {
-  return code == 400 || code == 401 || code == 403 || code == 404 || code == 407 ||
-         code == 484 || code == 505;
+  return code == 400 || code == 401 || code == 403 || code == 404 || code == 407 || code == 484 ||
+         code == 505;
 }
 
 uint16_t increment(uint16_t v) { return v == UINT16_MAX ? v : static_cast<uint16_t>(v + 1); }

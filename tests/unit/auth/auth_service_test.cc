@@ -160,8 +160,7 @@ TEST_F(AuthServiceTest, PasswordsNearExpiryAreReportedOnceADay) {
   AuthService service(cfg, clock, nullptr, nullptr);
   const std::vector<std::string> first = service.housekeeping();
   ASSERT_EQ(first.size(), 2u);
-  EXPECT_NE(first[0].find("the password of 201 expires in 9 days"), std::string::npos)
-      << first[0];
+  EXPECT_NE(first[0].find("the password of 201 expires in 9 days"), std::string::npos) << first[0];
   EXPECT_NE(first[1].find("the password of 202 has expired"), std::string::npos) << first[1];
   clock.advance(std::chrono::hours(23));
   EXPECT_TRUE(service.housekeeping().empty());

@@ -127,8 +127,7 @@ TEST_F(AuthenticatorTest, AnswerForAnotherRequestUriIsRefusedAndCounted) {
   a.uri = "sip:2001@gw.example.com";
   const AuthDecision ch = send("", kPhone, "INVITE");
   const std::string creds = testing::answer(ch.challenges.at(0), a);
-  const AuthDecision replayed =
-      send(creds, kPhone, "INVITE", {}, "sip:+900555123@gw.example.com");
+  const AuthDecision replayed = send(creds, kPhone, "INVITE", {}, "sip:+900555123@gw.example.com");
   EXPECT_EQ(replayed.action, Action::kReject);
   EXPECT_EQ(replayed.status, 400);
   EXPECT_EQ(replayed.reasonPhrase, "Digest URI Does Not Match Request-URI");

@@ -89,8 +89,7 @@ TEST_F(CallerPrivacyTest, AnonymousCallLeavesWithTheCheckedIdentityAsserted) {
   ASSERT_NE(inv, nullptr);
   EXPECT_EQ(uriOf(inv->header(HeaderId::kFrom)), "sip:anonymous@anonymous.invalid");
   EXPECT_EQ(inv->header(HeaderId::kPrivacy), "id");
-  EXPECT_EQ(uriOf(inv->header(HeaderId::kPAssertedIdentity)),
-            "sip:+12125550123@" + kTrunkListener);
+  EXPECT_EQ(uriOf(inv->header(HeaderId::kPAssertedIdentity)), "sip:+12125550123@" + kTrunkListener);
   EXPECT_EQ(inv->bytes.find("Alice"), std::string::npos) << inv->bytes;
 }
 
@@ -107,8 +106,7 @@ TEST_F(CallerPrivacyTest, AnonymousFromIsJudgedByItsAssertedIdentity) {
   ASSERT_NE(inv, nullptr);
   EXPECT_EQ(uriOf(inv->header(HeaderId::kFrom)), "sip:anonymous@anonymous.invalid");
   EXPECT_EQ(inv->header(HeaderId::kPrivacy), "id");
-  EXPECT_EQ(uriOf(inv->header(HeaderId::kPAssertedIdentity)),
-            "sip:+12125550123@" + kTrunkListener);
+  EXPECT_EQ(uriOf(inv->header(HeaderId::kPAssertedIdentity)), "sip:+12125550123@" + kTrunkListener);
 }
 
 TEST_F(CallerPrivacyTest, RewrittenIdentityIsTheAssertedOne) {
@@ -121,8 +119,7 @@ TEST_F(CallerPrivacyTest, RewrittenIdentityIsTheAssertedOne) {
   ASSERT_NE(inv, nullptr);
   EXPECT_EQ(uriOf(inv->header(HeaderId::kFrom)), "sip:anonymous@anonymous.invalid");
   EXPECT_EQ(inv->header(HeaderId::kPrivacy), "id;header");
-  EXPECT_EQ(uriOf(inv->header(HeaderId::kPAssertedIdentity)),
-            "sip:+12125550000@" + kTrunkListener);
+  EXPECT_EQ(uriOf(inv->header(HeaderId::kPAssertedIdentity)), "sip:+12125550000@" + kTrunkListener);
   EXPECT_EQ(inv->bytes.find("442079460000"), std::string::npos) << inv->bytes;
 }
 
@@ -146,9 +143,11 @@ std::unique_ptr<sip::Message> inviteFrom(const std::string& from, const std::str
   return tg::testing::parse(
       "INVITE sip:12125550100@gw.example.com SIP/2.0\r\n"
       "Via: SIP/2.0/UDP 192.0.2.10:5060;branch=z9hG4bK1\r\n"
-      "From: " + from + ";tag=f1\r\nTo: <sip:12125550100@gw.example.com>\r\n"
-      "Call-ID: c1\r\nCSeq: 1 INVITE\r\nMax-Forwards: 70\r\n" + extra +
-      "Content-Length: 0\r\n\r\n");
+      "From: " +
+      from +
+      ";tag=f1\r\nTo: <sip:12125550100@gw.example.com>\r\n"
+      "Call-ID: c1\r\nCSeq: 1 INVITE\r\nMax-Forwards: 70\r\n" +
+      extra + "Content-Length: 0\r\n\r\n");
 }
 
 TEST(CallerPrivacyOf, ReadsPrivacyAndTheAnonymousFrom) {

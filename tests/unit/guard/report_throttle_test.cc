@@ -18,8 +18,8 @@ TEST(ReportThrottleTest, OneReportPerSourcePerIntervalWithTheCountHeldBack) {
   EXPECT_EQ(*first, 0u);
   // Another port of the same address is the same source.
   for (int i = 0; i < 5; ++i) {
-    EXPECT_FALSE(t.admit(addr("203.0.113.5", static_cast<uint16_t>(6000 + i)), clock.now(),
-                         seconds(60)));
+    EXPECT_FALSE(
+        t.admit(addr("203.0.113.5", static_cast<uint16_t>(6000 + i)), clock.now(), seconds(60)));
   }
   // Another source is reported at once.
   EXPECT_TRUE(t.admit(addr("203.0.113.6", 5060), clock.now(), seconds(60)).has_value());

@@ -109,8 +109,7 @@ TEST(ReuseportSteeringTest, Ipv4SourceAddressPicksTheSocketWhateverThePort) {
   std::set<int> used;
   for (const auto& [ip, sockets] : spread(g)) {
     ASSERT_EQ(sockets.size(), 1u) << ip << " reached more than one socket";
-    const int expected =
-        static_cast<int>(steeringIndex(*base::Address::parse(ip, 5060), 2));
+    const int expected = static_cast<int>(steeringIndex(*base::Address::parse(ip, 5060), 2));
     EXPECT_EQ(*sockets.begin(), expected) << ip;
     used.insert(*sockets.begin());
   }
