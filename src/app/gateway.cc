@@ -252,6 +252,10 @@ void Gateway::onPacket(transport::Packet&& packet) {
   }
   // RFC 5626 §4.4.2: phones behind NAT keep their UDP flow open with STUN on the SIP port.
   if (packet.transport == config::TransportKind::kUdp && transport::isStunMessage(packet.bytes)) {
+    if (!guard_.admitKeepAlive(packet)) {
+      ++stats_.stunDropped;
+      return;
+    }
     answerStunKeepAlive(packet);
     return;
   }
@@ -282,10 +286,7 @@ void Gateway::onPacket(transport::Packet&& packet) {
   if (!verdict.ok()) {
     if (verdict.action == sip::VerdictAction::kReject && message->isRequest() &&
         message->method() != sip::Method::kAck && message->topVia() != nullptr) {
-      ++stats_.rejected;
-      TG_LOG(kTransport, info, "rejected a {} from {}: {} {}", message->methodText(),
-             packet.source.toString(), verdict.code, verdict.reason);
-      respondStateless(*message, packet, verdict.code, verdict.reason);
+      rejectMalformed(*message, packet, verdict);
     } else {
       ++stats_.responsesDropped;
       TG_LOG(kTransport, debug, "dropped a malformed message from {}: {}",
@@ -293,15 +294,9 @@ void Gateway::onPacket(transport::Packet&& packet) {
     }
     return;
   }
-  if (message->isRequest()) {
-    const guard::Verdict v = guard_.checkRequest(*message, packet);
-    if (!v.passes()) {
-      ++stats_.guardBlocked;
-      if (v.action == guard::Action::kReply && message->method() != sip::Method::kAck) {
-        respondStateless(*message, packet, v.code, v.reason, v.retryAfterS);
-      }
-      return;
-    }
+  if (message->isRequest() &&
+      !passedGuard(guard_.checkRequest(*message, packet), *message, packet)) {
+    return;
   }
   if (message->isRequest() && message->maxForwards() == 0u &&
       message->method() != sip::Method::kOptions && message->method() != sip::Method::kAck) {
@@ -319,6 +314,37 @@ void Gateway::onPacket(transport::Packet&& packet) {
     return;
   }
   process(std::move(message), packet);
+}
+
+bool Gateway::passedGuard(const guard::Verdict& verdict, const sip::Message& request,
+                          const transport::Packet& packet) {
+  if (verdict.passes()) return true;
+  ++stats_.guardBlocked;
+  if (verdict.action == guard::Action::kReply && request.method() != sip::Method::kAck) {
+    respondStateless(request, packet, verdict.code, verdict.reason, verdict.retryAfterS);
+  }
+  return false;
+}
+
+void Gateway::rejectMalformed(const sip::Message& request, const transport::Packet& packet,
+                              const sip::Verdict& verdict) {
+  // Broken requests are requests too: shed under overload, rate-limited, and (through the
+  // answer below) part of the source's scanner score.
+  if (!passedGuard(guard_.checkRejected(request, packet), request, packet)) return;
+  ++stats_.rejected;
+  // The log must not grow with a flood: one line per source per interval, with a count.
+  if (const auto held = rejectReports_.admit(packet.source, packet.received,
+                                             config_->guard.events.repeatInterval)) {
+    if (*held == 0) {
+      TG_LOG(kTransport, info, "rejected a {} from {}: {} {}", request.methodText(),
+             packet.source.toString(), verdict.code, verdict.reason);
+    } else {
+      TG_LOG(kTransport, info,
+             "rejected a {} from {}: {} {} ({} more rejected from there since the last report)",
+             request.methodText(), packet.source.toString(), verdict.code, verdict.reason, *held);
+    }
+  }
+  respondStateless(request, packet, verdict.code, verdict.reason);
 }
 
 void Gateway::process(std::unique_ptr<sip::Message> message, const transport::Packet& packet) {

@@ -16,7 +16,9 @@
 #include "base/timer_queue.h"
 #include "config/config.h"
 #include "db/cdr_store.h"
+#include "guard/common/report_throttle.h"
 #include "guard/guard.h"
+#include "sip/validator.h"
 #include "transaction/transaction_layer.h"
 #include "transport/transport_manager.h"
 #include "trunk/trunk_services.h"
@@ -28,6 +30,7 @@ struct GatewayStats {
   uint64_t sourceDropped = 0;    // banned, or not allowed in that zone (guard stats say which)
   uint64_t parseDropped = 0;     // not SIP at all (nor a STUN keep-alive)
   uint64_t stunKeepAlives = 0;   // STUN Binding requests answered (RFC 5626 keep-alives)
+  uint64_t stunDropped = 0;      // STUN Binding requests over the rate limit
   uint64_t rejected = 0;         // answered with the validator's code
   uint64_t responsesDropped = 0; // malformed responses
   uint64_t handedOver = 0;       // passed to the worker that owns the call
@@ -91,6 +94,12 @@ class Gateway final : public transaction::Sender {
   // Continues the path on the owning worker (its own thread).
   void process(std::unique_ptr<sip::Message> message, const transport::Packet& packet);
   void answerStunKeepAlive(const transport::Packet& packet);
+  // Runs `verdict` of the guard chain: false when it blocked (answered or dropped).
+  bool passedGuard(const guard::Verdict& verdict, const sip::Message& request,
+                   const transport::Packet& packet);
+  // A request the validator refused: through the guard chain, then answered with its code.
+  void rejectMalformed(const sip::Message& request, const transport::Packet& packet,
+                       const sip::Verdict& verdict);
   void respondStateless(const sip::Message& request, const transport::Packet& packet, int code,
                         std::string_view reason, uint32_t retryAfterS = 0);
   void armTimer();
@@ -116,6 +125,7 @@ class Gateway final : public transaction::Sender {
   base::Duration trustedZonesBusy_{};        // of which on the pbx and trunk zones
   base::TimePoint lastSample_{};
   GatewayStats stats_;
+  guard::ReportThrottle rejectReports_;  // one log line per source per events.repeat_interval
   bool stopped_ = false;
   Shard shard_;
   std::vector<Gateway*> peers_;

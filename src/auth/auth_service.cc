@@ -1,5 +1,7 @@
 #include "auth/auth_service.h"
 
+#include <fmt/format.h>
+
 #include <stdexcept>
 
 #include "db/account_store.h"
@@ -70,6 +72,27 @@ void AuthService::reloadAccounts(std::vector<std::string>& problems) {
   accounts_.replace(std::move(accounts));
 }
 
+void AuthService::reportPasswordExpiry(std::vector<std::string>& problems) {
+  const base::SystemTime now = clock_.wallNow();
+  if (policy_.settings().maxAgeDays <= 0 || now < nextExpiryReport_) return;
+  nextExpiryReport_ = now + std::chrono::hours(24);
+  for (const auto& [name, account] : *accounts_.snapshot()) {
+    const PasswordAge age = policy_.age(account.passwordChanged, now);
+    if (age.status == PasswordAge::Status::kWarn) {
+      problems.push_back(fmt::format(
+          "the password of {} expires in {} day{} (max_age_days {}); set a new one with "
+          "`trunkguard account passwd {}`",
+          name, age.daysLeft, age.daysLeft == 1 ? "" : "s", policy_.settings().maxAgeDays, name));
+    } else if (age.status == PasswordAge::Status::kExpired) {
+      problems.push_back(fmt::format("the password of {} has expired (max_age_days {}); {}", name,
+                                     policy_.settings().maxAgeDays,
+                                     policy_.settings().refuseExpired
+                                         ? "its phones are refused until it is changed"
+                                         : "still accepted (refuse_expired: false)"));
+    }
+  }
+}
+
 std::vector<std::string> AuthService::housekeeping() {
   std::vector<std::string> problems;
   lockout_.expire();
@@ -77,6 +100,7 @@ std::vector<std::string> AuthService::housekeeping() {
   watcher_.expire();
   if (!store_) return problems;
   if (store_->changedSinceLastCheck()) reloadAccounts(problems);
+  reportPasswordExpiry(problems);
   for (const AccountLockChange& c : lockout_.drainAccountLocks()) {
     const std::string error =
         store_->setLock(c.account, db::toEpochMillis(c.lockedUntil), c.lockCount);

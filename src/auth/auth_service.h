@@ -48,11 +48,14 @@ class AuthService {
   // Accounts skipped at start-up (unparsable stored networks), for the log.
   const std::vector<std::string>& startupProblems() const { return startupProblems_; }
 
-  // Housekeeping thread only (SQLite). Returns problems worth a log line.
+  // Housekeeping thread only (SQLite). Returns problems worth a log line, among them once a
+  // day (the first call, then every 24 hours) each account whose password is inside
+  // accounts.password.warn_days of its max_age_days, or past it.
   std::vector<std::string> housekeeping();
 
  private:
   void reloadAccounts(std::vector<std::string>& problems);
+  void reportPasswordExpiry(std::vector<std::string>& problems);
 
   const base::Clock& clock_;
   config::PublicAuthMode mode_;
@@ -64,6 +67,7 @@ class AuthService {
   GatewayAuthenticator gateway_;
   FailureWatcher watcher_;
   std::map<std::string, int64_t, std::less<>> unlockedMs_;  // per account, last seen
+  base::SystemTime nextExpiryReport_{};                     // epoch: at the first housekeeping
   std::vector<std::string> startupProblems_;
 };
 

@@ -1,6 +1,17 @@
 #include "auth/authenticator.h"
 
+#include "sip/uri.h"
+
 namespace tg::auth {
+
+bool digestUriMatches(std::string_view digestUri, std::string_view requestUri) {
+  if (digestUri.empty() || requestUri.empty()) return false;
+  if (digestUri == requestUri) return true;
+  sip::Uri a;
+  sip::Uri b;
+  if (!sip::parseUri(digestUri, a).empty() || !sip::parseUri(requestUri, b).empty()) return false;
+  return a.isSipOrSips() && b.isSipOrSips() && sip::uriEquivalent(a, b);
+}
 
 GatewayAuthenticator::GatewayAuthenticator(const AccountDirectory& accounts, DigestServer& digest,
                                            Lockout& lockout, const PasswordPolicy& policy,
@@ -74,6 +85,18 @@ AuthDecision GatewayAuthenticator::authenticate(const AuthRequest& request) {
   }
 
   const std::string username = creds->username.str();
+  // Checked before the account is looked up, so the answer says nothing about the user; and
+  // before verify(), so a replayed answer never spends the nonce-count of the real one.
+  if (!digestUriMatches(creds->uri.str(), request.requestUri)) {
+    lockout_.recordFailure(username, request.source, request.zone,
+                           "digest uri does not match the Request-URI");
+    AuthDecision d;
+    d.action = AuthDecision::Action::kReject;
+    d.status = 400;
+    d.reasonPhrase = kDigestUriMismatch;
+    d.check = DigestCheck::kMalformed;
+    return d;
+  }
   std::shared_ptr<const AccountDirectory::Map> keep;
   const Account* account = accounts_.find(username, keep);
   const bool locked = lockout_.isLocked(username, request.source);

@@ -34,6 +34,9 @@ struct AuthRequest {
   std::span<const std::string_view> credentials;
   base::Address source;
   transport::Zone zone = transport::Zone::kPublic;
+  // The Request-URI as written in the request line. The credentials' uri= must name the same
+  // URI (RFC 7616 §3.4.6), so an answer captured for one request cannot be replayed on another.
+  std::string_view requestUri;
   // The caller ID the request asserts (the From user of an INVITE), checked against the
   // account's allowed caller IDs; empty: not checked (REGISTER).
   std::string_view callerId;
@@ -57,6 +60,12 @@ struct AuthDecision {
   std::shared_ptr<const AccountDirectory::Map> keep;
   std::optional<int> passwordDaysLeft;
 };
+
+// Whether a digest uri= names the Request-URI: the same text, or an equivalent SIP URI
+// (RFC 3261 §19.1.4), since a phone may write its uri= with other case or escaping.
+bool digestUriMatches(std::string_view digestUri, std::string_view requestUri);
+// The reason phrase of the 400 for a mismatch.
+inline constexpr std::string_view kDigestUriMismatch = "Digest URI Does Not Match Request-URI";
 
 class GatewayAuthenticator {
  public:

@@ -3,6 +3,7 @@
 #include <optional>
 #include <utility>
 
+#include "auth/authenticator.h"
 #include "sip/auth_header.h"
 
 namespace tg::auth {
@@ -14,12 +15,17 @@ FailureWatcher::FailureWatcher(const base::Clock& clock, Lockout& lockout, size_
 FailureWatcher::Verdict FailureWatcher::onRequest(std::string_view transactionKey,
                                                   std::string_view credentials,
                                                   const base::Address& source,
+                                                  std::string_view requestUri,
                                                   transport::Zone zone) {
   if (credentials.empty()) return Verdict::kRelay;
   auto parsed = sip::parseCredentials(credentials);
   // Unparsable credentials still count when the PBX refuses them: track under "".
   std::string username =
       parsed && parsed->isDigest() && parsed->username.present ? parsed->username.str() : "";
+  if (parsed && parsed->isDigest() && !digestUriMatches(parsed->uri.str(), requestUri)) {
+    lockout_.recordFailure(username, source, zone, "digest uri does not match the Request-URI");
+    return Verdict::kRefuseUriMismatch;
+  }
   const bool locked = !username.empty() && lockout_.isLocked(username, source);
   {
     std::lock_guard lock(mutex_);

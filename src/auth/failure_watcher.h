@@ -13,6 +13,11 @@
 // number and method). Pending requests are capped and time out, so requests the PBX never
 // answers cost nothing lasting.
 //
+// Credentials whose uri= does not name the request's Request-URI (RFC 7616 §3.4.6: an answer
+// captured for one request, replayed on another) are a failure at once, and onRequest() says
+// kRefuseUriMismatch: answer 400, do not relay. The PBX cannot check this itself, since the
+// gateway rewrites the Request-URI on the way.
+//
 // A locked account must answer exactly like a wrong password. trunkguard cannot build the
 // PBX's challenge, so onRequest() says kStripCredentials: relay the request without its
 // credentials, and the PBX answers it with a fresh challenge, as it does for a wrong password.
@@ -35,8 +40,9 @@ namespace tg::auth {
 class FailureWatcher {
  public:
   enum class Verdict : uint8_t {
-    kRelay,             // relay as it is
-    kStripCredentials,  // locked: relay without Authorization / Proxy-Authorization
+    kRelay,              // relay as it is
+    kStripCredentials,   // locked: relay without Authorization / Proxy-Authorization
+    kRefuseUriMismatch,  // uri= names another Request-URI: answer 400 (kDigestUriMismatch)
   };
 
   // lockout must outlive this object. Pending requests are forgotten after `pendingLifetime`
@@ -46,8 +52,10 @@ class FailureWatcher {
 
   // `credentials`: the value of the request's Authorization or Proxy-Authorization header;
   // empty when it has none (then nothing is tracked and the verdict is kRelay).
+  // `requestUri`: the request's Request-URI as written.
   Verdict onRequest(std::string_view transactionKey, std::string_view credentials,
-                    const base::Address& source, transport::Zone zone = transport::Zone::kPublic);
+                    const base::Address& source, std::string_view requestUri,
+                    transport::Zone zone = transport::Zone::kPublic);
 
   // The PBX's final response to that request. `challenge`: its WWW-Authenticate or
   // Proxy-Authenticate value, if any (stale=true there is not a failure). Provisional

@@ -4,6 +4,7 @@
 #include <charconv>
 
 #include "auth/auth_service.h"
+#include "b2bua/caller_identity.h"
 #include "base/log.h"
 #include "base/random.h"
 #include "guard/enumeration.h"
@@ -87,18 +88,6 @@ std::string assertedUser(const sip::Message& m) {
     if (!id.uri.user.empty()) return std::string(id.uri.user);
   }
   return {};
-}
-
-// RFC 3323: Privacy id (or a malformed Privacy, read the cautious way), or an anonymous From
-// (RFC 3323 §4.1.1.3: "Anonymous" <sip:anonymous@anonymous.invalid>).
-bool isAnonymous(const sip::Message& m) {
-  if (m.has(HeaderId::kPrivacy)) {
-    auto flags = sip::parsePrivacy(m.value(HeaderId::kPrivacy));
-    if (!flags || (*flags & sip::kPrivacyId) != 0) return true;
-  }
-  const sip::NameAddr* from = m.from();
-  return sip::equalsIgnoreCase(from->uri.user, "anonymous") ||
-         sip::equalsIgnoreCase(from->uri.host, "anonymous.invalid");
 }
 
 // Text for a quoted-string (Reason: text="..."): no quotes, backslashes or control bytes.
@@ -441,6 +430,10 @@ void B2bua::startCall(ServerTransaction& st) {
     answerLocally(st, 400, "Missing Contact");
     return;
   }
+  if (callerPrivacyOf(req).malformed) {
+    answerLocally(st, 400, "Malformed Privacy Header");
+    return;
+  }
   if (req.maxForwards().value_or(70) == 0) {
     // RFC 3261 §8.1.1.6, RFC 7332 §3: the hop limit is spent; a new leg with a fresh
     // Max-Forwards would let a routing loop through the gateway run forever.
@@ -660,24 +653,9 @@ bool B2bua::sendInitialInvite(Call& call) {
 
   const transport::LocalEndpoint* local = endpoints_(call.zoneB, target.transport);
   const std::string localHost = local != nullptr ? local->address.toString() : "invalid";
-  const sip::NameAddr* from = req.from();
-  std::string caller;
-  // A rewritten caller ID takes no display name: the one sent with the spoofed number is not
-  // ours to vouch for either.
-  if (!from->displayName.empty() && call.callerIdRewrite.empty()) {
-    caller.append(from->displayName);
-    caller.push_back(' ');
-  }
-  caller.append("<sip:");
-  if (call.callerIdRewrite.empty()) {
-    caller.append(from->uri.user);
-  } else {
-    caller.append(call.callerIdRewrite);
-  }
-  caller.append("@");
-  caller.append(localHost);
-  caller.append(">");
-  b.localParty = withTag(caller, b.localTag);
+  const OutgoingIdentity identity = outgoingIdentity(req, assertedUser(req), call.callerIdRewrite,
+                                                     localHost, call.zoneB == Zone::kTrunk);
+  b.localParty = withTag(identity.from, b.localTag);
   b.remoteParty = "<sip:" + call.dialled + "@" + host + ">";
 
   const std::string branch = transaction::TransactionLayer::newBranch();
@@ -692,6 +670,8 @@ bool B2bua::sendInitialInvite(Call& call) {
   m.header(HeaderId::kCSeq, std::to_string(b.inviteCseq) + " INVITE");
   m.header(HeaderId::kContact, b.localContact);
   if (!config_->b2bua.userAgent.empty()) m.header(HeaderId::kUserAgent, config_->b2bua.userAgent);
+  if (!identity.asserted.empty()) m.header(HeaderId::kPAssertedIdentity, identity.asserted);
+  if (!identity.privacy.empty()) m.header(HeaderId::kPrivacy, identity.privacy);
   copyAllowedHeaders(req, m);
   if (call.zoneA == Zone::kPublic) copyPhoneCredentials(call, req, m);
   if (!req.body().empty()) m.body(req.value(HeaderId::kContentType), req.body());
@@ -1379,10 +1359,13 @@ bool B2bua::admitPhone(ServerTransaction& st, PhoneAdmission& out) {
     if (!any.empty()) {
       out.authWatchKey =
           "I " + std::string(req.callId()) + " " + std::to_string(req.cseq()->number);
-      out.stripCredentials =
-          auth_->watcher().onRequest(out.authWatchKey, any.front(),
-                                     st.target().address, Zone::kPublic) ==
-          auth::FailureWatcher::Verdict::kStripCredentials;
+      const auth::FailureWatcher::Verdict verdict = auth_->watcher().onRequest(
+          out.authWatchKey, any.front(), st.target().address, req.requestUriText(), Zone::kPublic);
+      if (verdict == auth::FailureWatcher::Verdict::kRefuseUriMismatch) {
+        answerLocally(st, 400, auth::kDigestUriMismatch);
+        return false;
+      }
+      out.stripCredentials = verdict == auth::FailureWatcher::Verdict::kStripCredentials;
     }
     return true;
   }
@@ -1391,6 +1374,7 @@ bool B2bua::admitPhone(ServerTransaction& st, PhoneAdmission& out) {
   ar.credentials = credentials;
   ar.source = st.target().address;
   ar.zone = Zone::kPublic;
+  ar.requestUri = req.requestUriText();
   ar.callerId = req.from()->uri.user;
   const auth::AuthDecision d = auth_->gateway().authenticate(ar);
   if (d.action == auth::AuthDecision::Action::kAccept) {
@@ -1520,7 +1504,8 @@ bool B2bua::admitByPolicy(ServerTransaction& st, Call& call) {
   // A remote phone is counted as the account it authenticated as (issue 6).
   if (attempt.zone == Zone::kPublic) attempt.account = call.account;
   attempt.assertedId = assertedUser(req);
-  attempt.anonymous = isAnonymous(req);
+  // Privacy: id hides the identity from the callee; the From user is still what is checked.
+  attempt.anonymous = callerPrivacyOf(req).anonymousFrom;
   attempt.when = call.started;
   attempt.now = timers_.clock().now();
   const guard::policy::Admission admission = policy_->admit(attempt);

@@ -127,6 +127,7 @@ void RegistrationRelay::onRegister(ServerTransaction& st) {
     ar.credentials = credentials;
     ar.source = st.target().address;
     ar.zone = Zone::kPublic;
+    ar.requestUri = req.requestUriText();
     const auth::AuthDecision d = auth_->gateway().authenticate(ar);
     if (d.action == auth::AuthDecision::Action::kChallenge) {
       ++stats_.challenged;
@@ -145,9 +146,15 @@ void RegistrationRelay::onRegister(ServerTransaction& st) {
     account = std::string(req.to()->uri.user);
     watcherKey = "R " + std::string(req.callId()) + " " + std::to_string(req.cseq()->number);
     if (!credentials.empty()) {
-      stripCredentials = auth_->watcher().onRequest(watcherKey, credentials.front(),
-                                                    st.target().address, Zone::kPublic) ==
-                         auth::FailureWatcher::Verdict::kStripCredentials;
+      const auth::FailureWatcher::Verdict verdict =
+          auth_->watcher().onRequest(watcherKey, credentials.front(), st.target().address,
+                                     req.requestUriText(), Zone::kPublic);
+      if (verdict == auth::FailureWatcher::Verdict::kRefuseUriMismatch) {
+        ++stats_.refused;
+        answer(st, 400, auth::kDigestUriMismatch);
+        return;
+      }
+      stripCredentials = verdict == auth::FailureWatcher::Verdict::kStripCredentials;
     } else {
       watcherKey.clear();
     }

@@ -53,7 +53,7 @@ struct ScannerSettings : FilterSwitches {
   std::chrono::seconds window{60};
   int maxDistinctUsers = 8;           // distinct R-URI / To users probed by one source
   int maxOptions = 10;                // out-of-dialog OPTIONS from one untrusted source
-  double maxFailureRatio = 0.8;       // 401/403/404/407/484 share of final responses sent
+  double maxFailureRatio = 0.8;       // 400/401/403/404/407/484/505 share of final answers
   int minResponsesForRatio = 10;      // before the ratio counts
   size_t maxSources = 32768;          // per worker; the least recently seen is forgotten first
 };

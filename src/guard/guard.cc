@@ -3,7 +3,6 @@
 #include <fmt/format.h>
 
 #include "base/log.h"
-#include "guard/ratelimit/rate_limit_filter.h"
 #include "guard/scanner/scanner_filter.h"
 
 namespace tg::guard {
@@ -39,6 +38,7 @@ void Guard::updateConfig(config::ConfigPtr config, std::shared_ptr<const acl::Zo
 void Guard::buildFilters() {
   slots_.clear();
   overload_ = nullptr;
+  rateLimit_ = nullptr;
   const config::GuardSettings& g = config_->guard;
   // Shedding first: under overload nothing else should spend time on a request it drops.
   if (g.overload.enabled) {
@@ -50,9 +50,10 @@ void Guard::buildFilters() {
     slots_.push_back({std::make_unique<scanner::ScannerFilter>(g.scanner), g.scanner.enforce});
   }
   if (g.rateLimit.enabled) {
-    slots_.push_back(
-        {std::make_unique<ratelimit::RateLimitFilter>(g.rateLimit, config_->workers),
-         g.rateLimit.enforce});
+    auto limits = std::make_unique<ratelimit::RateLimitFilter>(g.rateLimit, config_->workers);
+    rateLimit_ = limits.get();
+    rateLimitSlot_ = slots_.size();
+    slots_.push_back({std::move(limits), g.rateLimit.enforce});
   }
 }
 
@@ -94,35 +95,56 @@ bool Guard::admit(transport::Zone zone, const base::Address& source, base::TimeP
 }
 
 Verdict Guard::checkRequest(const sip::Message& request, const transport::Packet& packet) {
-  const Request r{request, packet.zone, packet.source, bans_.isTrusted(packet.source),
-                  request.to() != nullptr && !request.to()->tag().empty(), packet.received};
+  return check(request, packet, request.to() != nullptr && !request.to()->tag().empty());
+}
+
+Verdict Guard::checkRejected(const sip::Message& request, const transport::Packet& packet) {
+  return check(request, packet, /*inDialog=*/false);
+}
+
+Verdict Guard::check(const sip::Message& request, const transport::Packet& packet, bool inDialog) {
+  const Request r{request,  packet.zone,    packet.source, bans_.isTrusted(packet.source),
+                  inDialog, packet.received};
   for (Slot& slot : slots_) {
     const Verdict v = slot.filter->onRequest(r);
     if (v.passes()) continue;
-    if (!slot.enforce) {
-      ++stats_.shadowed;
-      record(packet.zone, packet.source, v.rule, v.reason, "shadow", request.text());
-      continue;
-    }
-    BanResult ban;
-    // bans.enabled false: filters still block, but nobody is banned automatically.
-    if (v.ban && !r.trusted && config_->guard.bans.enabled) {
-      ban = bans_.ban(packet.source, v.rule, v.reason, BanOrigin::kAuto, packet.received);
-      if (ban.banned()) {
-        ++stats_.bansIssued;
-        TG_LOG(kGuard, warn, "banned {} for {}s ({}: {}; offence {})",
-               packet.source.toString(), ban.duration.count(), v.rule, v.reason, ban.offences);
-      }
-    }
-    if (v.action == Action::kReply) {
-      ++stats_.filterReplies;
-    } else {
-      ++stats_.filterDrops;
-    }
-    record(packet.zone, packet.source, v.rule, v.reason, actionText(v, &ban), request.text());
-    return v;
+    if (enforce(slot, v, r.trusted, packet, request.text())) return v;
   }
   return Verdict::next();
+}
+
+bool Guard::admitKeepAlive(const transport::Packet& packet) {
+  if (rateLimit_ == nullptr) return true;
+  const bool trusted = bans_.isTrusted(packet.source);
+  const Verdict v = rateLimit_->onKeepAlive(packet.zone, packet.source, trusted, packet.received);
+  if (v.passes()) return true;
+  return !enforce(slots_[rateLimitSlot_], v, trusted, packet, "(a STUN Binding request)");
+}
+
+bool Guard::enforce(const Slot& slot, const Verdict& v, bool trusted,
+                    const transport::Packet& packet, std::string_view sample) {
+  if (!slot.enforce) {
+    ++stats_.shadowed;
+    record(packet.zone, packet.source, v.rule, v.reason, "shadow", sample);
+    return false;
+  }
+  BanResult ban;
+  // bans.enabled false: filters still block, but nobody is banned automatically.
+  if (v.ban && !trusted && config_->guard.bans.enabled) {
+    ban = bans_.ban(packet.source, v.rule, v.reason, BanOrigin::kAuto, packet.received);
+    if (ban.banned()) {
+      ++stats_.bansIssued;
+      TG_LOG(kGuard, warn, "banned {} for {}s ({}: {}; offence {})", packet.source.toString(),
+             ban.duration.count(), v.rule, v.reason, ban.offences);
+    }
+  }
+  if (v.action == Action::kReply) {
+    ++stats_.filterReplies;
+  } else {
+    ++stats_.filterDrops;
+  }
+  record(packet.zone, packet.source, v.rule, v.reason, actionText(v, &ban), sample);
+  return true;
 }
 
 void Guard::responseSent(transport::Zone zone, const base::Address& to, int code) {

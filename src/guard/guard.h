@@ -9,7 +9,8 @@
 // trusted sources), and writes a SecurityEvent for every decision that blocks.
 //
 // The ban list, the event sink and the ACL are shared by all workers; the filters' per-source
-// state is per worker (the kernel sends one source's datagrams to one SO_REUSEPORT socket).
+// state is per worker (the UDP listeners steer each source address to one worker's socket,
+// transport/reuseport_steering.h).
 
 #include <array>
 #include <memory>
@@ -22,6 +23,7 @@
 #include "guard/ban/ban_list.h"
 #include "guard/filter.h"
 #include "guard/overload/overload_detector.h"
+#include "guard/ratelimit/rate_limit_filter.h"
 #include "guard/security_event.h"
 #include "transport/transport.h"
 
@@ -51,6 +53,13 @@ class Guard {
   bool admitConnection(transport::Zone zone, const base::Address& source, base::TimePoint now);
   // After parsing and validation, for requests.
   Verdict checkRequest(const sip::Message& request, const transport::Packet& packet);
+  // A request the validator rejects goes through the same chain before it is answered, so a
+  // flood of broken requests is shed, rate-limited and banned like any other. It never counts
+  // as in-dialog: a broken request is no traffic of an established call.
+  Verdict checkRejected(const sip::Message& request, const transport::Packet& packet);
+  // A STUN Binding request on a SIP port, before it is answered: the rate limit only (a
+  // keep-alive says nothing a scanner would). False: drop it silently.
+  bool admitKeepAlive(const transport::Packet& packet);
   // A final response the gateway sent (feeds the scanner's failure ratio).
   void responseSent(transport::Zone zone, const base::Address& to, int code);
   // About once a second: expire per-source state, and one load sample for overload shedding.
@@ -71,6 +80,11 @@ class Guard {
   };
 
   void buildFilters();
+  Verdict check(const sip::Message& request, const transport::Packet& packet, bool inDialog);
+  // A filter's blocking verdict: shadow mode, the ban, the stats and the event. Returns
+  // whether it blocks (false in shadow mode).
+  bool enforce(const Slot& slot, const Verdict& v, bool trusted, const transport::Packet& packet,
+               std::string_view sample);
   void record(transport::Zone zone, const base::Address& source, std::string_view rule,
               std::string_view reason, std::string action, std::string_view bytes);
 
@@ -87,6 +101,8 @@ class Guard {
   EventSink* events_;
   const base::Clock& clock_;
   overload::OverloadDetector* overload_ = nullptr;  // one of slots_, when enabled
+  ratelimit::RateLimitFilter* rateLimit_ = nullptr;  // one of slots_, when enabled
+  size_t rateLimitSlot_ = 0;
   std::vector<Slot> slots_;
   GuardStats stats_;
   struct Recent {

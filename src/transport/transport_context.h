@@ -27,6 +27,8 @@ struct TransportContext {
   sip::FramerLimits framerLimits;
   size_t maxQueuedBytesPerConnection;
   std::chrono::milliseconds tlsHandshakeTimeout;
+  // How many workers bind each UDP port (config `workers`): the size of its reuseport group.
+  uint32_t udpGroupSize = 1;
   TransportStats stats;
 };
 

@@ -98,6 +98,7 @@ class TransportManager::Impl final : public TcpListener::Owner, public TcpConnec
              .maxQueuedBytesPerConnection = options.maxQueuedBytesPerConnection,
              .tlsHandshakeTimeout =
                  options.tlsHandshakeTimeout.value_or(config.tls.handshakeTimeout),
+             .udpGroupSize = static_cast<uint32_t>(std::max(1, config.workers)),
              .stats = {}},
         sweepTimer_(io) {
     tlsConfig_ = std::make_shared<const config::Config>(config);

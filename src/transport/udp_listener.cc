@@ -7,6 +7,7 @@
 #include <cerrno>
 
 #include "base/log.h"
+#include "transport/reuseport_steering.h"
 #include "transport/socket_util.h"
 
 namespace tg::transport {
@@ -60,6 +61,15 @@ std::string UdpListener::open(const base::Address& address) {
   setBufferSize(fd, SO_SNDBUFFORCE, SO_SNDBUF, kSendBufferBytes);
   socket_.bind(endpoint, ec);
   if (ec) return ec.message();
+  // Every datagram of one source address to one worker, whatever its port: per-source limits
+  // and scanner thresholds are per worker.
+  if (std::string error = steerBySourceAddress(fd, address.isV6(), ctx_.udpGroupSize);
+      !error.empty()) {
+    TG_LOG(kTransport, warn,
+           "udp {}: cannot steer datagrams by source address ({}); with {} workers a source "
+           "that changes ports may get up to {} times its per-source limits",
+           address.toString(), error, ctx_.udpGroupSize, ctx_.udpGroupSize);
+  }
   socket_.non_blocking(true, ec);
   if (ec) return ec.message();
   const auto bound = socket_.local_endpoint(ec);

@@ -1,7 +1,8 @@
 #pragma once
 
-// One UDP socket of one zone: SO_REUSEPORT so every worker can bind the same port, a receive
-// loop that drains the socket with recvmmsg batches into reused buffers, and sendto with a small
+// One UDP socket of one zone: SO_REUSEPORT so every worker can bind the same port (datagrams
+// steered to a worker by source address, see reuseport_steering.h), a receive loop that
+// drains the socket with recvmmsg batches into reused buffers, and sendto with a small
 // queue for the rare moment the socket buffer is full.
 
 #include <sys/socket.h>

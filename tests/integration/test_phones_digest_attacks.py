@@ -11,6 +11,8 @@ challenge from trunkguard and never reaches the PBX:
     answer to that new challenge registers again).
 The next nonce-count on the same nonce is accepted, which shows the replay check is what
 refused the first.
+Finally a right answer sent on another Request-URI than the one it was computed for (RFC 7616
+§3.4.6) gets 400 and never reaches the PBX; the same answer on its own Request-URI registers.
 """
 import hashlib
 import re
@@ -48,9 +50,9 @@ class Phone:
         self.tag = new_tag()
         self.cseq = 0
 
-    def register(self, authorization=None):
+    def register(self, authorization=None, uri=None):
         self.cseq += 1
-        uri = f"sip:{self.pub[0]}:{self.pub[1]}"
+        uri = uri or f"sip:{self.pub[0]}:{self.pub[1]}"
         headers = [
             ("Via", f"SIP/2.0/UDP {PHONE_IP}:{self.port};branch={new_branch()};rport"),
             ("Max-Forwards", "70"),
@@ -156,6 +158,17 @@ def test(ctx):
     check(pbx_registers() == 2, "an expired nonce reached the PBX")
     r = phone.register(phone.answer(phone.challenge(r)))
     check(r.status == 200, f"the answer to the stale challenge must register: {r.summary()}")
+
+    # A captured answer replayed on another Request-URI.
+    before = pbx_registers()
+    captured = phone.answer(phone.challenge(phone.register()))
+    r = phone.register(captured, uri=f"sip:{USER}@{pub[0]}:{pub[1]}")
+    check(r.status == 400 and r.reason == "Digest URI Does Not Match Request-URI",
+          f"an answer for another Request-URI must get 400, got {r.summary()}")
+    time.sleep(0.2)
+    check(pbx_registers() == before, "an answer for another Request-URI reached the PBX")
+    r = phone.register(captured)
+    check(r.status == 200, f"the answer on its own Request-URI must register: {r.summary()}")
     sut.stop()
 
 

@@ -11,6 +11,9 @@ refusals with the same lockout (3 failures, per source).
 4. The phone from 127.0.0.80 still registers (the lock is per source), and calls the PBX: the
    PBX's own challenge (401) reaches the phone, and the phone's answer reaches the PBX in the
    dialog it challenged, so the call completes.
+5. Credentials whose uri= names another Request-URI than the request's (an answer captured
+   for one request, replayed on another): 400 from trunkguard, never relayed to the PBX,
+   which could not tell since trunkguard rewrites the Request-URI.
 """
 import sys
 
@@ -65,7 +68,9 @@ def test(ctx):
                     local_port=harness.free_port("127.0.0.80"),
                     remote=(topo.host, topo.public_side), service="2002", calls=1,
                     duration_ms=200, timeout_s=20,
-                    extra=["-au", "201", "-ap", gh.PHONE_PASSWORD, "-key", "caller", "201"])
+                    extra=["-au", "201", "-ap", gh.PHONE_PASSWORD, "-key", "caller", "201",
+                           # the digest answer names the Request-URI, as a phone's does
+                           "-auth_uri", f"2002@{topo.host}:{topo.public_side}"])
     call.start()
     harness.expect_calls(call.wait(), 1, what="a call authenticated by the PBX")
 
@@ -82,6 +87,29 @@ def test(ctx):
     check(len(with_credentials) == FAILURES + 2,
           f"the PBX saw {len(with_credentials)} REGISTERs with credentials, expected "
           f"{FAILURES + 2} (the locked source's must be stripped)")
+
+    replayer = ctx.peer("replayer", "127.0.0.82")
+    lhost, lport = replayer.addr
+    pub = (topo.host, topo.public_side)
+    replayer.send(harness.build_message(f"REGISTER sip:{pub[0]}:{pub[1]} SIP/2.0", [
+        ("Via", f"SIP/2.0/UDP {lhost}:{lport};branch={harness.new_branch()};rport"),
+        ("Max-Forwards", "70"),
+        ("From", f"<sip:201@{pub[0]}>;tag={harness.new_tag()}"),
+        ("To", f"<sip:201@{pub[0]}>"),
+        ("Call-ID", f"{harness.new_tag()}@{lhost}"),
+        ("CSeq", "1 REGISTER"),
+        ("Contact", f"<sip:201@{lhost}:{lport}>"),
+        ("Authorization", 'Digest username="201", realm="asterisk", nonce="4f3a2b1c", '
+                          f'uri="sip:2002@{pub[0]}:{pub[1]}", qop=auth, nc=00000001, '
+                          'cnonce="0a4f113b", response="0123456789abcdef0123456789abcdef"'),
+    ]), pub)
+    r = replayer.wait_for(lambda m: m.is_response and m.status >= 200, timeout=5,
+                          what="an answer to the replayed credentials")
+    check(r.status == 400 and r.reason == "Digest URI Does Not Match Request-URI",
+          f"credentials for another Request-URI must get 400, got {r.summary()}")
+    relayed = {(m.call_id, m.cseq) for m in pbx.received(method="REGISTER")
+               if m.header("Authorization") is not None}
+    check(relayed == with_credentials, "the replayed credentials reached the PBX")
     sut.stop()
     pbx.stop()
 

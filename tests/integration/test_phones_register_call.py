@@ -57,7 +57,10 @@ def test(ctx):
     # 2. The phone calls extension 2002 on the PBX.
     call = ctx.sipp("phone-call", "phone_uac_call.xml", local_ip=PHONE_IP, local_port=phone_port,
                     remote=pub, service="2002", calls=1, duration_ms=200, timeout_s=20,
-                    extra=["-au", "201", "-ap", gh.PHONE_PASSWORD, "-key", "caller", "201"])
+                    extra=["-au", "201", "-ap", gh.PHONE_PASSWORD, "-key", "caller", "201",
+                               # a phone answers for its Request-URI (RFC 7616 §3.4.6); sipp
+                               # would answer for sip:host:port unless told
+                               "-auth_uri", f"2002@{pub[0]}:{pub[1]}"])
     call.start()
     harness.expect_calls(call.wait(), 1, what="phone INVITE with digest auth")
     invites = [m for m in pbx.messages() if m.method == "INVITE"]

@@ -52,7 +52,10 @@ def test(ctx):
     call = ctx.sipp("tcp-call", "phone_uac_call.xml", local_ip=TCP_PHONE, local_port=port,
                     remote=pub, transport="t1", service="2002", calls=1, duration_ms=200,
                     timeout_s=20,
-                    extra=["-au", "201", "-ap", gh.PHONE_PASSWORD, "-key", "caller", "201"])
+                    extra=["-au", "201", "-ap", gh.PHONE_PASSWORD, "-key", "caller", "201",
+                               # a phone answers for its Request-URI (RFC 7616 §3.4.6); sipp
+                               # would answer for sip:host:port unless told
+                               "-auth_uri", f"2002@{pub[0]}:{pub[1]}"])
     call.start()
     harness.expect_calls(call.wait(), 1, what="a call from the TCP phone")
     invites = [m for m in pbx.messages() if m.method == "INVITE"]

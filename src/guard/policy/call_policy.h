@@ -32,7 +32,7 @@ struct CallAttempt {
   std::string dialled;     // Request-URI user as received (may start with a call code)
   std::string callerId;    // From user (outbound: must be one of our own numbers)
   std::string assertedId;  // P-Asserted-Identity user, empty when absent
-  bool anonymous = false;  // Privacy: id, or an anonymous From
+  bool anonymous = false;  // the From names nobody (anonymous.invalid): assertedId is checked
   base::SystemTime when{};  // wall clock: time windows and holidays
   base::TimePoint now{};    // monotonic: rate windows, lockouts, spend
 };

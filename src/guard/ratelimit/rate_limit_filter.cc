@@ -72,31 +72,41 @@ Verdict RateLimitFilter::onRequest(const Request& request) {
   if (!settings_.enabled) return Verdict::next();
   // Established calls of trusted peers are never held up by a rate limit.
   if (request.trusted && request.inDialog) return Verdict::next();
-  const MethodClass c = classify(request.message.method(), request.inDialog);
+  return check(classify(request.message.method(), request.inDialog), request.zone, request.source,
+               request.trusted, request.now);
+}
+
+Verdict RateLimitFilter::onKeepAlive(transport::Zone zone, const base::Address& source,
+                                     bool trusted, base::TimePoint now) {
+  if (!settings_.enabled) return Verdict::next();
+  return check(MethodClass::kOptions, zone, source, trusted, now);
+}
+
+Verdict RateLimitFilter::check(MethodClass c, transport::Zone zone, const base::Address& address,
+                               bool trusted, base::TimePoint now) {
   const size_t ci = static_cast<size_t>(c);
-  const size_t zi = zoneIndex(request.zone);
-  const base::TimePoint now = request.now;
+  const size_t zi = zoneIndex(zone);
 
   // Per source first: a single flooder is its own problem, not the zone's.
-  const double sourceLimit = request.trusted ? trusted_[ci] : perSource_[zi][ci];
+  const double sourceLimit = trusted ? trusted_[ci] : perSource_[zi][ci];
   Source* source = nullptr;
   if (sourceLimit > 0) {
-    source = &sources_.findOrInsert(SourceKey::of(request.source, static_cast<uint8_t>(zi)));
+    source = &sources_.findOrInsert(SourceKey::of(address, static_cast<uint8_t>(zi)));
     source->lastSeen = now;
     if (!fits(source->windows[ci], now, window_, sourceLimit)) {
-      if (request.trusted) {
+      if (trusted) {
         Verdict v = Verdict::reply(503, kTrustedRules[ci], "Service Unavailable");
         v.retryAfterS = retryAfterS_;
         return v;
       }
-      return overSourceLimit(*source, c, request);
+      return overSourceLimit(*source, c, now);
     }
   }
 
   SlidingWindow& zoneWindow = zoneWindows_[zi][ci];
   if (!fits(zoneWindow, now, window_, aggregate_[zi][ci])) {
     // Not this source's fault alone: no ban.
-    if (request.trusted) {
+    if (trusted) {
       Verdict v = Verdict::reply(503, kZoneRules[ci], "Service Unavailable");
       v.retryAfterS = retryAfterS_;
       return v;
@@ -109,8 +119,8 @@ Verdict RateLimitFilter::onRequest(const Request& request) {
   return Verdict::next();
 }
 
-Verdict RateLimitFilter::overSourceLimit(Source& s, MethodClass c, const Request& request) {
-  const int64_t windowIndex = (request.now - base::TimePoint{}) / window_;
+Verdict RateLimitFilter::overSourceLimit(Source& s, MethodClass c, base::TimePoint now) {
+  const int64_t windowIndex = (now - base::TimePoint{}) / window_;
   if (windowIndex != s.lastViolationWindow) {
     // Violations count while they keep coming: a gap longer than the ban threshold (in
     // windows) starts the count over, so an occasional burst is never banned.

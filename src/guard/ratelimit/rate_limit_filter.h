@@ -4,9 +4,9 @@
 // zone and method class for the zone as a whole. Untrusted sources over a limit are dropped,
 // and banned once they were over it in `ban_after_violations` windows; trusted peers (the PBX,
 // providers, guard.trusted) have their own, larger limits and get 503 with Retry-After. One
-// instance per worker: a source's limits hold as configured (SO_REUSEPORT keeps a source
-// address and port on one worker), and each of `workers` instances takes its share of a zone
-// aggregate, since the kernel spreads many sources evenly over the workers' sockets.
+// instance per worker: a source's limits hold as configured (the UDP listeners steer each
+// source address to one worker, transport/reuseport_steering.h), and each of `workers`
+// instances takes its share of a zone aggregate, since many sources spread evenly.
 
 #include <array>
 #include <cstdint>
@@ -31,6 +31,10 @@ class RateLimitFilter final : public Filter {
 
   std::string_view name() const override { return "ratelimit"; }
   Verdict onRequest(const Request& request) override;
+  // A STUN Binding request (RFC 5626 keep-alive) on a SIP port: counted as an OPTIONS, the
+  // other keep-alive, so a flood of them is limited and banned like one.
+  Verdict onKeepAlive(transport::Zone zone, const base::Address& source, bool trusted,
+                      base::TimePoint now);
   void expire(base::TimePoint now) override;
 
   size_t trackedSources() const { return sources_.size(); }
@@ -47,7 +51,9 @@ class RateLimitFilter final : public Filter {
   Limits limitsOf(const config::MethodRates& rates) const;
   // True when one more request still fits (0 = unlimited).
   static bool fits(SlidingWindow& w, base::TimePoint now, base::Duration window, double limit);
-  Verdict overSourceLimit(Source& s, MethodClass c, const Request& request);
+  Verdict check(MethodClass c, transport::Zone zone, const base::Address& address, bool trusted,
+                base::TimePoint now);
+  Verdict overSourceLimit(Source& s, MethodClass c, base::TimePoint now);
 
   config::RateLimitSettings settings_;
   base::Duration window_;

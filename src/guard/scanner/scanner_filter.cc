@@ -35,9 +35,11 @@ std::string_view probedUser(const sip::Message& m) {
   return {};
 }
 
-// Answers that tell a scanner "no such user" or "wrong password".
+// Answers that tell a scanner "no such user" or "wrong password", and the validator's answers
+// to broken requests (a fuzzer's): a legitimate peer seldom earns either.
 bool isProbeFailure(int code) {
-  return code == 401 || code == 403 || code == 404 || code == 407 || code == 484;
+  return code == 400 || code == 401 || code == 403 || code == 404 || code == 407 || code == 484 ||
+         code == 505;
 }
 
 uint16_t increment(uint16_t v) { return v == UINT16_MAX ? v : static_cast<uint16_t>(v + 1); }
@@ -114,7 +116,8 @@ Verdict ScannerFilter::onRequest(const Request& request) {
   if (s.responses >= settings_.minResponsesForRatio && s.responses > 0 &&
       static_cast<double>(s.failures) / s.responses > settings_.maxFailureRatio) {
     return flag(s, "scanner.failure_ratio",
-                "most requests were answered 401/403/404/407/484 (guessing users or passwords)");
+                "most requests were answered 400/401/403/404/407/484/505 (guessing users or "
+                "passwords, or fuzzing)");
   }
   // Requests inside a dialog probe nothing.
   if (request.inDialog || m.method() == sip::Method::kAck || m.method() == sip::Method::kCancel) {

@@ -2,8 +2,9 @@
 
 // Scanner detection (guard.scanner): known tool signatures, and behaviour that survives a
 // changed User-Agent: one source probing many distinct users (svwar, DID sweeps), OPTIONS
-// sweeps (svmap) and a high share of 401/403/404/407/484 answers (svcrack, guessing). A scanner
-// gets silence and a ban. Trusted sources are never judged. One instance per worker.
+// sweeps (svmap) and a high share of 400/401/403/404/407/484/505 answers (svcrack, guessing,
+// fuzzing with broken requests). A scanner gets silence and a ban. Trusted sources are never
+// judged. One instance per worker.
 
 #include <array>
 #include <cstdint>

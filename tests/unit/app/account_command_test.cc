@@ -5,9 +5,11 @@
 
 #include <ctime>
 #include <filesystem>
+#include <fstream>
 #include <sstream>
 #include <string>
 
+#include "auth/account.h"
 #include "auth/totp.h"
 #include "db/account_store.h"
 
@@ -92,6 +94,39 @@ TEST_F(AccountCommandTest, ListDisableAndJsonWithoutHashes) {
   o.json = false;
   ASSERT_EQ(run(o), 0);
   EXPECT_TRUE(db::AccountStore(db_).find("201")->enabled);
+}
+
+// Issue 12 item 13: `account list` names passwords inside warn_days of max_age_days.
+TEST_F(AccountCommandTest, ListShowsPasswordsCloseToExpiry) {
+  const std::filesystem::path config = dir_ / "tg.yaml";
+  std::ofstream(config) << "pbx:\n  listen: [ \"udp://127.0.0.1:5070\" ]\n"
+                           "  targets: [ { host: 127.0.0.1, port: 5080 } ]\n"
+                           "trunk:\n  listen: [ \"udp://127.0.0.1:5060\" ]\n"
+                           "  providers:\n"
+                           "    - { name: a, host: 192.0.2.1, transport: udp, "
+                           "allow_plaintext: true }\n"
+                           "accounts:\n  password: { max_age_days: 90, warn_days: 14 }\n"
+                           "database: { path: "
+                        << db_ << " }\n";
+  const int64_t nowMs = static_cast<int64_t>(std::time(nullptr)) * 1000;
+  const int64_t dayMs = 24LL * 3600 * 1000;
+  {
+    db::AccountStore store(db_);
+    const int64_t changed = nowMs - 80 * dayMs - dayMs / 2;  // 9.5 days left
+    ASSERT_EQ(store.add(auth::hashPassword("201", "trunkguard", "x", changed)), "");
+    ASSERT_EQ(store.add(auth::hashPassword("202", "trunkguard", "x", nowMs - dayMs)), "");
+    ASSERT_EQ(store.add(auth::hashPassword("203", "trunkguard", "x", nowMs - 91 * dayMs)), "");
+  }
+  AccountCommandOptions o;
+  o.action = "list";
+  o.configPath = config.string();
+  o.dbPath = "";
+  std::istringstream in;
+  ASSERT_EQ(runAccount(o, in, out_, err_), 0) << err_.str();
+  const std::string text = out_.str();
+  EXPECT_NE(text.find("expires in 9d"), std::string::npos) << text;
+  EXPECT_NE(text.find("expired"), std::string::npos) << text;
+  EXPECT_EQ(text.find("expires in 88d"), std::string::npos) << text;  // outside warn_days
 }
 
 TEST_F(AccountCommandTest, UnlockNeedsAnAdminCodeOnceAnAdminExists) {

@@ -52,6 +52,8 @@ database: { path: )" + (dir_ / "t.db").string() +
     AuthRequest req;
     req.method = "REGISTER";
     req.source = kAttacker;
+    const std::string requestUri = testing::Answer().uri;
+    req.requestUri = requestUri;
     const AuthDecision ch = s.gateway().authenticate(req);
     testing::Answer a;
     a.password = password;
@@ -137,6 +139,33 @@ TEST_F(AuthServiceTest, SharedNonceKeyFile) {
 
   std::ofstream(key, std::ios::trunc) << "short";
   EXPECT_THROW(AuthService(withKey, clock, nullptr, nullptr), std::runtime_error);
+}
+
+// Issue 12 item 13: passwords close to expiry are named in the log once a day.
+TEST_F(AuthServiceTest, PasswordsNearExpiryAreReportedOnceADay) {
+  config::Config cfg = *load();
+  cfg.accounts.password.maxAgeDays = 90;
+  cfg.accounts.password.warnDays = 14;
+  base::ManualClock clock;
+  // Half a day more, so that whole days left do not hinge on a millisecond.
+  const auto daysAgo = [&](int days) {
+    return db::toEpochMillis(clock.wallNow() - std::chrono::hours(24 * days + 12));
+  };
+  {
+    db::AccountStore cli(cfg.database.path);
+    ASSERT_EQ(cli.add(hashPassword("201", "gw.example.com", "x", daysAgo(80))), "");
+    ASSERT_EQ(cli.add(hashPassword("202", "gw.example.com", "x", daysAgo(95))), "");
+    ASSERT_EQ(cli.add(hashPassword("203", "gw.example.com", "x", daysAgo(10))), "");
+  }
+  AuthService service(cfg, clock, nullptr, nullptr);
+  const std::vector<std::string> first = service.housekeeping();
+  ASSERT_EQ(first.size(), 2u);
+  EXPECT_NE(first[0].find("the password of 201 expires in 9 days"), std::string::npos) << first[0];
+  EXPECT_NE(first[1].find("the password of 202 has expired"), std::string::npos) << first[1];
+  clock.advance(std::chrono::hours(23));
+  EXPECT_TRUE(service.housekeeping().empty());
+  clock.advance(std::chrono::hours(1));
+  EXPECT_EQ(service.housekeeping().size(), 2u);
 }
 
 }  // namespace

@@ -62,13 +62,15 @@ class AuthenticatorTest : public ::testing::Test {
   }
 
   AuthDecision send(const std::string& credentials, const base::Address& from = kPhone,
-                    std::string_view method = "REGISTER", std::string_view callerId = {}) {
+                    std::string_view method = "REGISTER", std::string_view callerId = {},
+                    std::string_view requestUri = "sip:gw.example.com") {
     std::vector<std::string_view> values;
     if (!credentials.empty()) values.push_back(credentials);
     AuthRequest req;
     req.method = method;
     req.credentials = values;
     req.source = from;
+    req.requestUri = requestUri;
     req.callerId = callerId;
     return auth_.authenticate(req);
   }
@@ -115,6 +117,54 @@ TEST_F(AuthenticatorTest, InviteChecksTheCallerId) {
   const AuthDecision d = login(a, kPhone, "+15559999999");
   EXPECT_EQ(d.action, Action::kReject);
   EXPECT_EQ(d.status, 403);
+}
+
+// RFC 7616 §3.4.6: an answer computed for one Request-URI is no good on another, even with
+// a fresh nonce-count; it counts as a failed login and is answered 400.
+TEST_F(AuthenticatorTest, AnswerForAnotherRequestUriIsRefusedAndCounted) {
+  Answer a;
+  a.method = "INVITE";
+  a.uri = "sip:2001@gw.example.com";
+  const AuthDecision ch = send("", kPhone, "INVITE");
+  const std::string creds = testing::answer(ch.challenges.at(0), a);
+  const AuthDecision replayed = send(creds, kPhone, "INVITE", {}, "sip:+900555123@gw.example.com");
+  EXPECT_EQ(replayed.action, Action::kReject);
+  EXPECT_EQ(replayed.status, 400);
+  EXPECT_EQ(replayed.reasonPhrase, "Digest URI Does Not Match Request-URI");
+  // The nonce-count was not spent: the genuine request still goes through.
+  EXPECT_EQ(send(creds, kPhone, "INVITE", {}, "sip:2001@gw.example.com").action, Action::kAccept);
+}
+
+TEST_F(AuthenticatorTest, RepeatedUriMismatchesLockTheAccount) {
+  Answer a;
+  a.uri = "sip:gw.example.com";
+  const AuthDecision ch = send("", kAttacker);
+  const std::string creds = testing::answer(ch.challenges.at(0), a);
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(send(creds, kAttacker, "REGISTER", {}, "sip:elsewhere.example.com").status, 400);
+  }
+  EXPECT_TRUE(lockout_.isLocked("201", kAttacker));
+}
+
+TEST_F(AuthenticatorTest, UnknownUserGetsTheSameUriMismatchAnswer) {
+  Answer a;
+  a.username = "999";
+  const AuthDecision ch = send("", kAttacker);
+  const AuthDecision d =
+      send(testing::answer(ch.challenges.at(0), a), kAttacker, "REGISTER", {}, "sip:other");
+  EXPECT_EQ(d.status, 400);
+  EXPECT_EQ(d.reasonPhrase, "Digest URI Does Not Match Request-URI");
+}
+
+TEST(DigestUriMatches, SameTextOrEquivalentSipUri) {
+  EXPECT_TRUE(digestUriMatches("sip:201@gw.example.com", "sip:201@gw.example.com"));
+  EXPECT_TRUE(digestUriMatches("sip:201@GW.Example.com", "sip:201@gw.example.com"));
+  EXPECT_TRUE(digestUriMatches("sip:%3201@gw.example.com", "sip:201@gw.example.com"));
+  EXPECT_FALSE(digestUriMatches("sip:201@gw.example.com", "sip:202@gw.example.com"));
+  EXPECT_FALSE(digestUriMatches("sip:gw.example.com", "sip:gw.example.com:5070"));
+  EXPECT_FALSE(digestUriMatches("", "sip:gw.example.com"));
+  EXPECT_FALSE(digestUriMatches("sip:gw.example.com", ""));
+  EXPECT_FALSE(digestUriMatches("tel:+15551230201", "tel:+1-555-123-0201"));
 }
 
 // Strips the nonces: what is left must be the same bytes whatever the reason of the failure.

@@ -65,6 +65,20 @@ TEST_F(RateLimitFilterTest, PublicDefaultsLimitEachSourcePerMethodClass) {
   EXPECT_EQ(passing(10, "INVITE", "203.0.113.6"), 5);  // another source, its own windows
 }
 
+// Issue 12 item 3: STUN keep-alives spend the OPTIONS budget of their source.
+TEST_F(RateLimitFilterTest, StunKeepAlivesCountAsOptions) {
+  const base::Address src = addr("203.0.113.5", 40000);
+  int passed = 0;
+  for (int i = 0; i < 10; ++i) {
+    passed += filter_->onKeepAlive(transport::Zone::kPublic, src, false, clock_.now()).passes();
+  }
+  EXPECT_EQ(passed, 5);
+  const Verdict v = filter_->onKeepAlive(transport::Zone::kPublic, src, false, clock_.now());
+  EXPECT_EQ(v.action, Action::kDrop);
+  EXPECT_EQ(v.rule, "ratelimit.options");
+  EXPECT_EQ(passing(1, "OPTIONS", "203.0.113.5"), 0);  // the same budget
+}
+
 TEST_F(RateLimitFilterTest, OverTheLimitIsASilentDropWithoutBanAtFirst) {
   passing(5, "INVITE", "203.0.113.5");
   const Verdict v = send("INVITE", "203.0.113.5");

@@ -194,6 +194,20 @@ TEST_F(ScannerFilterTest, HighFailureRatioMarksAPasswordGuesser) {
   EXPECT_TRUE(v.ban);
 }
 
+// Issue 12 item 3: a fuzzer whose requests the validator refuses scores like a guesser.
+TEST_F(ScannerFilterTest, BrokenRequestsAnswered400Or505MarkAFuzzer) {
+  const base::Address src = addr("203.0.113.5", 5060);
+  Msg m;
+  m.method = "INVITE";
+  for (int i = 0; i < 10; ++i) {
+    ASSERT_TRUE(send(m, src).passes()) << i;
+    filter_->onResponseSent(transport::Zone::kPublic, src, i % 2 == 0 ? 400 : 505, clock_.now());
+  }
+  const Verdict v = send(m, src);
+  EXPECT_EQ(v.rule, "scanner.failure_ratio");
+  EXPECT_TRUE(v.ban);
+}
+
 TEST_F(ScannerFilterTest, ChallengeThenSuccessIsNormal) {
   // Digest authentication answers every first request 401: a ratio of one half.
   const base::Address src = addr("203.0.113.5", 5060);
