@@ -21,13 +21,20 @@ std::shared_ptr<const guard::acl::ZoneAcl> buildAcl(const config::Config& config
   return acl;
 }
 
+// Room for every component's configured cap, and the rest of the shared counters besides.
+store::MemoryStoreOptions storeOptions(const config::Config& config) {
+  store::MemoryStoreOptions o;
+  o.maxKeys += config.accounts.nonce.maxTracked + 3 * config.accounts.lockout.maxTracked;
+  return o;
+}
+
 }  // namespace
 
 GuardServices::GuardServices(config::ConfigPtr config, const base::Clock& clock)
     : clock_(clock),
       config_(config),
       acl_(buildAcl(*config)),
-      store_(clock),
+      store_(clock, storeOptions(*config)),
       bans_(clock, guard::BanPolicy::from(config->guard.bans)),
       banSync_(bans_, *config, clock),
       eventStore_(config->database.path),

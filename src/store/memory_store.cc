@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <utility>
 
+#include "base/random.h"
+
 namespace tg::store {
 namespace {
 
@@ -19,16 +21,30 @@ void answer(const Done<T>& done, T value) {
 
 }  // namespace
 
+size_t SeededHash::operator()(std::string_view s) const {
+  // FNV-1a from the seed, then a 64-bit finalizer so that every bit reaches the bucket index.
+  uint64_t h = 0xcbf29ce484222325ull ^ seed;
+  for (const char c : s) h = (h ^ static_cast<unsigned char>(c)) * 0x100000001b3ull;
+  h ^= h >> 33;
+  h *= 0xff51afd7ed558ccdull;
+  h ^= h >> 33;
+  return static_cast<size_t>(h);
+}
+
 MemoryStore::MemoryStore(const base::Clock& clock, MemoryStoreOptions options)
     : clock_(clock),
+      hash_{base::randomU64()},
       shardCapacity_(std::max<size_t>(1, options.maxKeys / std::max<size_t>(1, options.shards))),
       shards_(std::make_unique<Shard[]>(std::max<size_t>(1, options.shards))),
-      shardCount_(std::max<size_t>(1, options.shards)) {}
+      shardCount_(std::max<size_t>(1, options.shards)) {
+  for (size_t i = 0; i < shardCount_; ++i) shards_[i].entries = Map(16, hash_);
+}
 
 MemoryStore::~MemoryStore() = default;
 
 MemoryStore::Shard& MemoryStore::shardOf(std::string_view key) const {
-  return shards_[Hash()(key) % shardCount_];
+  // The high bits pick the shard; the map's bucket index uses the low ones.
+  return shards_[(hash_(key) >> 40) % shardCount_];
 }
 
 MemoryStore::Entry* MemoryStore::live(Shard& shard, std::string_view key,
@@ -74,7 +90,7 @@ void MemoryStore::makeRoom(Shard& shard, base::TimePoint now) {
     const auto it = shard.entries.find(key);
     if (it == shard.entries.end() || it->second.seq != seq) continue;  // already gone
     shard.entries.erase(it);
-    evictions_.fetch_add(1, std::memory_order_relaxed);
+    evictions_.fetch_add(1, std::memory_order_release);
   }
 }
 

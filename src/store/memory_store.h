@@ -37,6 +37,14 @@ struct MemoryStoreOptions {
   size_t shards = 64;
 };
 
+// Keys hold attacker-chosen text (user names, nonces): a per-store random seed keeps them from
+// being aimed at one bucket or one shard.
+struct SeededHash {
+  using is_transparent = void;
+  uint64_t seed = 0;
+  size_t operator()(std::string_view s) const;
+};
+
 class MemoryStore final : public Store {
  public:
   explicit MemoryStore(const base::Clock& clock, MemoryStoreOptions options = {});
@@ -69,7 +77,7 @@ class MemoryStore final : public Store {
   // Drops every expired key and set member; returns the keys dropped. Housekeeping.
   size_t sweep();
   size_t size() const;
-  uint64_t evictions() const { return evictions_.load(std::memory_order_relaxed); }
+  uint64_t evictions() const override { return evictions_.load(std::memory_order_acquire); }
 
   static constexpr size_t kMaxWindowEvents = 65536;
   static constexpr size_t kMaxSetMembers = 65536;
@@ -81,13 +89,11 @@ class MemoryStore final : public Store {
     base::TimePoint expires = base::TimePoint::max();
     uint64_t seq = 0;  // when the key was added: its place in Shard::order
   };
-  struct Hash {
-    using is_transparent = void;
-    size_t operator()(std::string_view s) const { return std::hash<std::string_view>()(s); }
-  };
+  using Hash = SeededHash;
+  using Map = std::unordered_map<std::string, Entry, Hash, std::equal_to<>>;
   struct Shard {
     std::mutex mutex;
-    std::unordered_map<std::string, Entry, Hash, std::equal_to<>> entries;
+    Map entries;
     std::deque<std::pair<uint64_t, std::string>> order;  // keys by age; stale pairs skipped
     uint64_t nextSeq = 1;
     base::TimePoint lastPrune{};
@@ -108,6 +114,7 @@ class MemoryStore final : public Store {
                          base::Duration window);
 
   const base::Clock& clock_;
+  const Hash hash_;
   size_t shardCapacity_;
   std::unique_ptr<Shard[]> shards_;
   size_t shardCount_;

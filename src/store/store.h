@@ -97,6 +97,10 @@ class Store {
   virtual SubscriptionId subscribe(std::string_view channel, Subscriber subscriber) = 0;
   virtual void unsubscribe(SubscriptionId id) = 0;
   virtual void publish(std::string_view channel, std::string_view message) = 0;
+
+  // Keys dropped before their expiry to stay within a memory cap, since start. A caller that
+  // reads an absent key as "never seen" (nonce counts) checks it after such a read.
+  virtual uint64_t evictions() const = 0;
 };
 
 // The answer of an operation on a store that completesInline(), for callers that cannot defer
