@@ -29,7 +29,7 @@ AuthService::AuthService(const config::Config& config, const base::Clock& clock,
                  ? nullptr
                  : std::make_unique<db::AccountStore>(config.database.path)),
       digest_(clock, digestOptionsFrom(config), store),
-      lockout_(clock, LockoutPolicy::from(config.accounts.lockout), bans, events),
+      lockout_(clock, LockoutPolicy::from(config.accounts.lockout), bans, events, store),
       policy_(config.accounts.password),
       gateway_(accounts_, digest_, lockout_, policy_, clock),
       watcher_(clock, lockout_) {

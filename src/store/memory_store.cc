@@ -78,11 +78,26 @@ MemoryStore::Entry& MemoryStore::obtain(Shard& shard, std::string_view key, base
 }
 
 void MemoryStore::makeRoom(Shard& shard, base::TimePoint now) {
-  // Expired keys go first; the pass over the shard runs at most once a second.
-  if (!shard.pruned || now - shard.lastPrune >= std::chrono::seconds(1)) {
-    shard.pruned = true;
-    shard.lastPrune = now;
-    pruneExpired(shard, now);
+  // Expired keys go first: the oldest written are the likeliest to have expired, so a few of
+  // them are looked at, at most once a second (a full pass is sweep()'s job, not a writer's).
+  size_t looked = 0;
+  if (shard.scanned && now - shard.lastScan < std::chrono::seconds(1)) looked = kEvictionScan;
+  shard.scanned = true;
+  shard.lastScan = now;
+  for (auto it = shard.order.begin(); it != shard.order.end() && looked < kEvictionScan;) {
+    const auto found = shard.entries.find(it->second);
+    if (found == shard.entries.end() || found->second.seq != it->first) {
+      it = shard.order.erase(it);  // already gone
+      continue;
+    }
+    ++looked;
+    if (now >= found->second.expires) {
+      shard.entries.erase(found);
+      it = shard.order.erase(it);
+      if (shard.entries.size() < shardCapacity_) return;
+    } else {
+      ++it;
+    }
   }
   while (shard.entries.size() >= shardCapacity_ && !shard.order.empty()) {
     auto [seq, key] = std::move(shard.order.front());

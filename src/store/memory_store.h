@@ -9,8 +9,9 @@
 // expired, and sweep() (housekeeping, about once a second) drops the rest.
 //
 // Bounded memory: at most `maxKeys` keys (split evenly over the shards). A write that adds a key
-// to a full shard first drops that shard's expired keys (at most one such pass a second per
-// shard), and when none expired evicts the shard's oldest written key, counted in evictions().
+// to a full shard first drops the expired ones among that shard's kEvictionScan oldest written
+// keys (at most one such look a second per shard; sweep() drops the rest), and when none has
+// expired evicts the oldest written key, counted in evictions().
 // Callers choose what forgetting means for them (a forgotten nonce is answered stale, a
 // forgotten failure count starts over). A window keeps at most kMaxWindowEvents events, and a
 // set at most kMaxSetMembers members (a new member beyond it is refused: setAdd answers false).
@@ -81,6 +82,7 @@ class MemoryStore final : public Store {
 
   static constexpr size_t kMaxWindowEvents = 65536;
   static constexpr size_t kMaxSetMembers = 65536;
+  static constexpr size_t kEvictionScan = 32;
 
  private:
   using Members = std::unordered_map<std::string, base::TimePoint>;  // member -> expiry
@@ -96,8 +98,8 @@ class MemoryStore final : public Store {
     Map entries;
     std::deque<std::pair<uint64_t, std::string>> order;  // keys by age; stale pairs skipped
     uint64_t nextSeq = 1;
-    base::TimePoint lastPrune{};
-    bool pruned = false;
+    base::TimePoint lastScan{};  // makeRoom's last look for expired keys
+    bool scanned = false;
   };
 
   Shard& shardOf(std::string_view key) const;
