@@ -83,10 +83,33 @@ BanList::BanList(const base::Clock& clock, BanPolicy policy)
   publish();
 }
 
+void BanList::fold() {
+  if (settled_ == nullptr) return rebuild();
+  auto settled = std::make_shared<CidrTrie<base::TimePoint>>(*settled_);  // one vector copy
+  recent_.forEach([&](const IpPrefix& p, const base::TimePoint& end) {
+    if (end == kLifted) {
+      settled->erase(p);
+    } else {
+      settled->insert(p, end);
+    }
+  });
+  settled_ = std::move(settled);
+  recent_.clear();
+}
+
+void BanList::rebuild() {
+  auto settled = std::make_shared<CidrTrie<base::TimePoint>>();
+  bans_.forEach([&](const IpPrefix& p, const Ban& b) { settled->insert(p, b.expires); });
+  settled_ = std::move(settled);
+  recent_.clear();
+}
+
 void BanList::publish() {
+  if (settled_ == nullptr) rebuild();
+  if (recent_.size() > kMaxRecentChanges) fold();
   // The pointer first, then the generation: a reader that sees the new generation fetches a
   // snapshot at least this new.
-  snapshot_.store(std::make_shared<const Snapshot>(Snapshot{expiries_, trustedTrie_}),
+  snapshot_.store(std::make_shared<const Snapshot>(Snapshot{settled_, recent_, trustedTrie_}),
                   std::memory_order_release);
   version_.fetch_add(1, std::memory_order_release);
 }
@@ -109,10 +132,15 @@ const BanList::Snapshot& BanList::current() const {
 
 bool BanList::isBanned(const base::Address& source, base::TimePoint now) const {
   const Snapshot& snap = current();
-  if (snap.expiries.empty()) return false;
+  if (snap.recent.empty() && snap.settled->empty()) return false;
   // Every covering ban is looked at: an ended /32 must not hide a live /24 above it.
-  const bool banned = snap.expiries.anyMatch(
-      source, [now](const IpPrefix&, const base::TimePoint& end) { return now < end; });
+  const auto active = [now](const IpPrefix&, const base::TimePoint& end) { return now < end; };
+  bool banned = !snap.recent.empty() && snap.recent.anyMatch(source, active);
+  if (!banned && !snap.settled->empty()) {
+    banned = snap.settled->anyMatch(source, [&](const IpPrefix& p, const base::TimePoint& end) {
+      return now < end && snap.recent.find(p) == nullptr;  // a recent change overrides it
+    });
+  }
   return banned && !snap.trusted->contains(source);
 }
 
@@ -121,13 +149,14 @@ bool BanList::isTrusted(const base::Address& source) const {
 }
 
 void BanList::putBan(const IpPrefix& network, Ban ban) {
-  expiries_.insert(network, ban.expires);
+  recent_.insert(network, ban.expires);
   bans_.insert(network, std::move(ban));
 }
 
 bool BanList::dropBan(const IpPrefix& network) {
-  expiries_.erase(network);
-  return bans_.erase(network);
+  if (!bans_.erase(network)) return false;
+  recent_.insert(network, kLifted);
+  return true;
 }
 
 base::SystemTime BanList::wallAt(base::TimePoint t) const {
@@ -257,6 +286,7 @@ size_t BanList::replaceBlocklist(const std::vector<IpPrefix>& networks, std::str
     putBan(p, std::move(b));
     ++added;
   });
+  rebuild();  // a feed is a bulk change: rebuilt once here rather than carried as recent changes
   publish();
   return added;
 }
@@ -297,7 +327,10 @@ size_t BanList::expire(base::TimePoint now) {
     if (!b.activeAt(now)) ended.push_back(p);
   });
   for (const IpPrefix& p : ended) dropBan(p);
-  if (!ended.empty()) publish();  // so that old snapshots do not keep ended bans alive
+  if (!ended.empty() || !recent_.empty()) {
+    fold();  // housekeeping pays for the rebuild, not the writers
+    publish();
+  }
   const base::SystemTime wallNow = wallAt(now);
   std::erase_if(offences_, [&](const auto& entry) {
     return wallNow - entry.second.lastEnd > policy_.forgetAfter;
@@ -325,7 +358,6 @@ void BanList::restore(const std::vector<db::BanRecord>& bans,
   const base::SystemTime wallNow = clock_.wallNow();
   std::lock_guard lock(mutex_);
   bans_.clear();
-  expiries_.clear();
   offences_.clear();
   for (const db::BanRecord& r : bans) {
     const auto network = IpPrefix::parse(r.network);
@@ -349,6 +381,7 @@ void BanList::restore(const std::vector<db::BanRecord>& bans,
     if (!network || o.offences < 1) continue;
     offences_[*network] = Offence{o.offences, fromEpochMs(o.lastMs)};
   }
+  rebuild();  // bans_ was replaced wholesale: what recent_ held no longer applies
   publish();
 }
 

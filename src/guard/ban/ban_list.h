@@ -1,15 +1,20 @@
 #pragma once
 
 // The banned networks, shared by every worker. isBanned() runs for every packet before it is
-// parsed, so it reads a read-copy-update snapshot: an immutable CIDR trie of ban expiries (and
+// parsed, so it reads a read-copy-update snapshot: immutable CIDR tries of ban expiries (and
 // the trusted networks) behind an atomic pointer. Writers (ban, unban, restore, ...) change
 // their own tables under a mutex, then build a new snapshot and swap it in; a reader never
 // takes a lock and never waits. Each thread keeps the snapshot it last used with its
 // generation number, so a packet costs one atomic load of the generation and a trie walk (no
 // reference counting, no allocation, no formatting); only after a change does a thread fetch
 // the new snapshot. All the bookkeeping (escalation, trust, the change log for SQLite) happens
-// when a ban is made, which is rare; a change costs a copy of the expiry trie (linear in the
-// number of bans, a few hundred microseconds for 100k).
+// when a ban is made, which is rare.
+//
+// A snapshot is two tries: the settled bans (shared between snapshots, rebuilt by a fold) and
+// the changes since the last fold (copied into each snapshot). A ban or unban therefore costs a
+// copy of the recent changes only, however many networks a blocklist holds, so a flood of new
+// attackers cannot make every ban a full copy; the fold runs on housekeeping's expire() and
+// whenever the changes pass kMaxRecentChanges.
 //
 // Escalation (fail2ban's bantime.increment): the n-th automatic ban of a network lasts
 // min(duration * factor^(n-1), maxDuration); a network whose last ban ended more than
@@ -146,6 +151,7 @@ class BanList {
   uint64_t version() const { return version_.load(std::memory_order_acquire); }
 
   static constexpr size_t kMaxPendingChanges = 100000;
+  static constexpr size_t kMaxRecentChanges = 4096;
 
  private:
   struct Offence {
@@ -158,19 +164,28 @@ class BanList {
     }
   };
 
-  // What the message path reads: immutable once published.
+  // What the message path reads: immutable once published. A network in `recent` overrides
+  // its entry in `settled` (kLifted: unbanned since the fold).
   struct Snapshot {
-    CidrTrie<base::TimePoint> expiries;  // every ban's network and monotonic end
+    std::shared_ptr<const CidrTrie<base::TimePoint>> settled;  // bans' monotonic ends
+    CidrTrie<base::TimePoint> recent;
     std::shared_ptr<const CidrTrie<uint8_t>> trusted;
   };
+  static constexpr base::TimePoint kLifted = base::TimePoint::min();
 
   base::SystemTime wallAt(base::TimePoint t) const;
   const IpPrefix* overlapsTrusted(const IpPrefix& network) const;  // caller holds the lock
   void queueChange(db::BanWrite write);                            // caller holds the lock
-  // The bans_ and expiries_ tables move together. Caller holds the lock.
+  // bans_ and recent_ move together. Caller holds the lock.
   void putBan(const IpPrefix& network, Ban ban);
   bool dropBan(const IpPrefix& network);
-  // Swaps in a snapshot of expiries_ and trusted_ and bumps version_. Caller holds the lock.
+  // Applies recent_ to a copy of settled_ and empties recent_. Caller holds the lock.
+  void fold();
+  // Builds settled_ afresh from bans_ and empties recent_ (after a wholesale change). Caller
+  // holds the lock.
+  void rebuild();
+  // Swaps in a snapshot (folding first when recent_ grew past its bound) and bumps version_.
+  // Caller holds the lock.
   void publish();
   // The snapshot this thread should read: its cached one while the generation is unchanged.
   const Snapshot& current() const;
@@ -180,7 +195,8 @@ class BanList {
   mutable std::mutex mutex_;  // writers only
   BanPolicy policy_;
   CidrTrie<Ban> bans_;
-  CidrTrie<base::TimePoint> expiries_;
+  std::shared_ptr<const CidrTrie<base::TimePoint>> settled_;
+  CidrTrie<base::TimePoint> recent_;
   std::shared_ptr<const CidrTrie<uint8_t>> trustedTrie_;
   std::atomic<std::shared_ptr<const Snapshot>> snapshot_;
   std::vector<IpPrefix> trusted_;

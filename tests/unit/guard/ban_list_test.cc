@@ -350,5 +350,30 @@ TEST_F(BanListTest, ExpiryDropsEndedBansFromTheSnapshot) {
   EXPECT_FALSE(bans_.isBanned(ip("203.0.113.9"), clock_.now()));
 }
 
+TEST_F(BanListTest, RecentChangesOverrideTheSettledBansUntilAndAfterTheFold) {
+  // Enough bans to be folded into the settled trie, then changes on top of them.
+  for (int i = 0; i < static_cast<int>(BanList::kMaxRecentChanges) + 10; ++i) {
+    const std::string host = "10.0." + std::to_string(i / 256) + "." + std::to_string(i % 256);
+    bans_.ban(net(host.c_str()), "manual", "", BanOrigin::kManual, clock_.now(), 600s);
+  }
+  EXPECT_TRUE(bans_.isBanned(ip("10.0.0.5"), clock_.now()));
+  EXPECT_TRUE(bans_.unban(net("10.0.0.5")));  // lifted after the fold: a recent change
+  EXPECT_FALSE(bans_.isBanned(ip("10.0.0.5"), clock_.now()));
+  bans_.ban(net("10.0.0.6"), "manual", "", BanOrigin::kManual, clock_.now(), 1s);  // shorter
+  clock_.advance(1s);
+  EXPECT_FALSE(bans_.isBanned(ip("10.0.0.6"), clock_.now()));
+  EXPECT_TRUE(bans_.isBanned(ip("10.0.0.7"), clock_.now()));
+  bans_.expire(clock_.now());  // folds
+  EXPECT_FALSE(bans_.isBanned(ip("10.0.0.5"), clock_.now()));
+  EXPECT_FALSE(bans_.isBanned(ip("10.0.0.6"), clock_.now()));
+  EXPECT_TRUE(bans_.isBanned(ip("10.0.0.7"), clock_.now()));
+}
+
+TEST_F(BanListTest, RestoreForgetsBansMadeBeforeIt) {
+  autoBan("203.0.113.9");
+  bans_.restore({}, {});  // the table no longer holds it
+  EXPECT_FALSE(bans_.isBanned(ip("203.0.113.9"), clock_.now()));
+}
+
 }  // namespace
 }  // namespace tg::guard
