@@ -2,16 +2,12 @@
 
 // The parts of the perimeter defense that all workers share, and the thread that keeps them in
 // step with the database (docs/security.md "Bans"):
-//   - the ban list: restored from SQLite at start, every new ban or unban written back within
-//     a second, and re-read whenever another process (`trunkguard ban ...`) changed the table;
-//   - the blocklist feeds: files (guard.bans.blocklist_files), imported at start and on every
-//     reload, and the URL (guard.bans.blocklist_url), pulled by a guard::BlocklistFetcher on a
-//     thread of its own; the blocklist bans are always the union of the files and the URL's
-//     last good pull (BanList::replaceBlocklist);
+//   - the ban list, kept in step with SQLite and the blocklist feeds by a guard::BanSync;
 //   - the security event log and its SQLite store (with retention);
-//   - the zone ACL of the current config (with its country database).
-// Nothing here runs on a SIP worker: the maintenance thread wakes once a second, the pull
-// thread when its interval is up.
+//   - the zone ACL of the current config (with its country database);
+//   - the state store the shared counters live in (store::MemoryStore, swept here).
+// Nothing here runs on a SIP worker: the maintenance thread wakes once a second, the blocklist
+// pull thread (BanSync's) when its interval is up.
 
 #include <condition_variable>
 #include <functional>
@@ -25,12 +21,11 @@
 #include "app/gateway.h"
 #include "base/clock.h"
 #include "config/config.h"
-#include "db/ban_store.h"
 #include "db/event_store.h"
 #include "guard/ban/ban_list.h"
-#include "guard/ban/blocklist.h"
-#include "guard/ban/blocklist_fetcher.h"
+#include "guard/ban/ban_sync.h"
 #include "guard/event_log.h"
+#include "store/memory_store.h"
 
 namespace tg::app {
 
@@ -53,6 +48,8 @@ class GuardServices {
 
   guard::BanList& bans() { return bans_; }
   guard::EventLog& events() { return eventLog_; }
+  // The one state store of this process, for every component that shares counters.
+  store::MemoryStore& store() { return store_; }
   // One maintenance pass now (tests): write pending bans, pick up the CLI's changes.
   void syncNow();
   // Also run `task` at the end of every pass (the accounts' housekeeping); set before start().
@@ -60,34 +57,22 @@ class GuardServices {
 
  private:
   void run();
-  void importBlocklists(const config::Config& config);
-  // A good pull of the blocklist URL: replaces that feed's networks (nullopt: not the
-  // configured URL any more).
-  std::optional<guard::PullOutcome> applyPulledFeed(const std::string& url,
-                                                    const guard::Blocklist& feed);
-  size_t replaceBlocklistBans();  // caller holds feedMutex_
-  void restoreFromStore();
 
   const base::Clock& clock_;
   mutable std::mutex mutex_;  // config_ and acl_
   config::ConfigPtr config_;
   std::shared_ptr<const guard::acl::ZoneAcl> acl_;
+  store::MemoryStore store_;
   guard::BanList bans_;
-  db::BanStore store_;  // used by the maintenance thread (and the constructor) only
+  guard::BanSync banSync_;  // after bans_: it feeds them
   db::EventStore eventStore_;
   guard::EventLog eventLog_;
-  std::mutex syncMutex_;  // one sync pass at a time
+  std::mutex syncMutex_;  // one maintenance pass at a time
   std::thread thread_;
   std::mutex stopMutex_;
   std::condition_variable stopCv_;
   bool stopping_ = false;
   int passes_ = 0;
-  std::mutex feedMutex_;                       // the feeds below and their replacement in bans_
-  std::vector<guard::IpPrefix> fileNetworks_;  // every blocklist file, as last read
-  std::vector<guard::IpPrefix> urlNetworks_;   // the URL's last good pull
-  std::string blocklistUrl_;                   // the configured URL ("" = none)
-  bool feedsConfigured_ = false;               // so that removing the last feed lifts its bans
-  std::unique_ptr<guard::BlocklistFetcher> fetcher_;  // stopped first in the destructor
   std::function<void()> extraTask_;  // last: destroyed first, before what it refers to
 };
 

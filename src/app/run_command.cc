@@ -132,7 +132,8 @@ int runGateway(const std::string& configPath, std::ostream& out, std::ostream& e
   if (cfg->publicZone) {
     try {
       phones = std::make_shared<auth::AuthService>(*cfg, base::SystemClock::instance(),
-                                                   &guard->bans(), &guard->events());
+                                                   &guard->bans(), &guard->events(),
+                                                   &guard->store());
     } catch (const std::exception& e) {
       err << "trunkguard: cannot start the remote-phone accounts: " << e.what() << "\n";
       return 1;

@@ -24,14 +24,14 @@ DigestServerOptions digestOptionsFrom(const config::Config& config) {
 }
 
 AuthService::AuthService(const config::Config& config, const base::Clock& clock,
-                         guard::BanList* bans, guard::EventSink* events)
+                         guard::BanList* bans, guard::EventSink* events, store::Store* store)
     : clock_(clock),
       mode_(config.publicZone ? config.publicZone->auth.mode : config::PublicAuthMode::kGateway),
       store_(config.database.path.empty()
                  ? nullptr
                  : std::make_unique<db::AccountStore>(config.database.path)),
-      digest_(clock, digestOptionsFrom(config)),
-      lockout_(clock, LockoutPolicy::from(config.accounts.lockout), bans, events),
+      digest_(clock, digestOptionsFrom(config), store),
+      lockout_(clock, LockoutPolicy::from(config.accounts.lockout), bans, events, store),
       policy_(config.accounts.password),
       gateway_(accounts_, digest_, lockout_, policy_, clock),
       watcher_(clock, lockout_) {

@@ -33,9 +33,10 @@ namespace tg::auth {
 class AuthService {
  public:
   // Start-up only: throws std::runtime_error when the nonce key file or the database cannot be
-  // read. bans and events may be null; both must outlive this object.
+  // read. bans, events and store may be null; all must outlive this object. `store` is the
+  // process's state store (nonce counts, lockout windows); without one each keeps its own.
   AuthService(const config::Config& config, const base::Clock& clock, guard::BanList* bans,
-              guard::EventSink* events);
+              guard::EventSink* events, store::Store* store = nullptr);
   ~AuthService();
 
   config::PublicAuthMode mode() const { return mode_; }

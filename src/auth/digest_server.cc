@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <fstream>
 #include <iterator>
+#include <stdexcept>
 
 #include "base/random.h"
 
@@ -103,20 +104,38 @@ std::optional<std::string> loadNonceKey(const std::string& path, std::string* er
   return key;
 }
 
-DigestServer::DigestServer(const base::Clock& clock, DigestServerOptions options)
+namespace {
+
+std::unique_ptr<store::MemoryStore> ownStoreUnless(store::Store* given, const base::Clock& clock,
+                                                   size_t cap) {
+  if (given != nullptr) return nullptr;
+  // One shard: the cap is exact and the oldest count is the one forgotten.
+  return std::make_unique<store::MemoryStore>(
+      clock, store::MemoryStoreOptions{.maxKeys = std::max<size_t>(1, cap), .shards = 1});
+}
+
+}  // namespace
+
+DigestServer::DigestServer(const base::Clock& clock, DigestServerOptions options,
+                           store::Store* store)
     : clock_(clock),
       options_(std::move(options)),
       dummyMd5_(base::randomHex(16)),
-      dummySha_(base::randomHex(32)) {
+      dummySha_(base::randomHex(32)),
+      ownStore_(ownStoreUnless(store, clock, options_.maxTrackedNonces)),
+      store_(store != nullptr ? *store : *ownStore_) {
+  if (!store_.completesInline()) {
+    throw std::invalid_argument("the digest server needs a store that answers inline");
+  }
   if (options_.key.empty()) options_.key = randomKey();
   if (options_.algorithms.empty()) options_.algorithms = {sip::DigestAlgorithm::kSha256};
-  if (options_.maxTrackedNonces == 0) options_.maxTrackedNonces = 1;
   // Nonces issued before we started may have been used already, by us before a restart or by
   // another node: their counts are unknown here.
   forgottenUpTo_ =
       std::chrono::duration_cast<std::chrono::seconds>(clock_.wallNow().time_since_epoch())
           .count() -
       1;
+  evictionsSeen_ = store_.evictions();
 }
 
 const std::string& DigestServer::dummyHa1(sip::DigestAlgorithm alg) const {
@@ -245,40 +264,48 @@ DigestCheck DigestServer::verify(const sip::Credentials& c, std::string_view met
 }
 
 DigestCheck DigestServer::recordNonceCount(std::string_view nonce, int64_t issuedS, uint32_t nc) {
-  std::lock_guard lock(mutex_);
-  auto it = counts_.find(std::string(nonce));
-  if (it != counts_.end()) {
-    if (nc <= it->second) return DigestCheck::kReplay;
-    it->second = nc;
-    return DigestCheck::kOk;
+  const std::string key = "nonce:" + std::string(nonce);
+  const int64_t nowS =
+      std::chrono::duration_cast<std::chrono::seconds>(clock_.wallNow().time_since_epoch()).count();
+  // Past its lifetime a nonce is refused as stale before its count is consulted: the count
+  // need not outlive it.
+  const auto ttl = std::chrono::seconds(
+      std::max<int64_t>(1, issuedS + options_.nonceLifetime.count() + 1 - nowS));
+  const std::string next = std::to_string(nc);
+  // Another worker may answer with the same nonce at the same moment: compare-and-set, and
+  // look again when it moved first.
+  for (int attempt = 0; attempt < 8; ++attempt) {
+    const auto held = store::answerNow<std::optional<std::string>>(
+        [&](store::Done<std::optional<std::string>> d) { store_.get(key, std::move(d)); });
+    std::optional<std::string_view> expected;
+    if (held) {
+      uint32_t seen = 0;
+      const auto [end, ec] = std::from_chars(held->data(), held->data() + held->size(), seen);
+      if (ec != std::errc() || nc <= seen) return DigestCheck::kReplay;
+      expected = *held;
+    } else {
+      // Absent: never used, or forgotten by an eviction.
+      const uint64_t evictions = store_.evictions();
+      if (evictions != evictionsSeen_.exchange(evictions)) {
+        int64_t upTo = forgottenUpTo_.load();
+        while (upTo < nowS && !forgottenUpTo_.compare_exchange_weak(upTo, nowS)) {
+        }
+      }
+      // Its count may have been forgotten: make the phone take a fresh nonce.
+      if (issuedS <= forgottenUpTo_.load()) return DigestCheck::kStale;
+    }
+    const auto result = store::answerNow<store::CasResult>([&](store::Done<store::CasResult> d) {
+      store_.compareAndSet(key, expected, next, ttl, std::move(d));
+    });
+    if (result.swapped()) return DigestCheck::kOk;
   }
-  // Its count may have been forgotten: make the phone take a fresh nonce.
-  if (issuedS <= forgottenUpTo_) return DigestCheck::kStale;
-  while (counts_.size() >= options_.maxTrackedNonces && !order_.empty()) {
-    forgottenUpTo_ = std::max(forgottenUpTo_, order_.front().second);
-    counts_.erase(order_.front().first);
-    order_.pop_front();
-  }
-  counts_.emplace(std::string(nonce), nc);
-  order_.emplace_back(std::string(nonce), issuedS);
-  return DigestCheck::kOk;
+  return DigestCheck::kReplay;  // others kept moving it: this answer is not the newest
 }
 
 void DigestServer::expire() {
-  const int64_t now =
-      std::chrono::duration_cast<std::chrono::seconds>(clock_.wallNow().time_since_epoch()).count();
-  std::lock_guard lock(mutex_);
-  // Past their lifetime they are refused as stale before their count is consulted.
-  std::erase_if(order_, [&](const auto& entry) {
-    if (now - entry.second <= options_.nonceLifetime.count()) return false;
-    counts_.erase(entry.first);
-    return true;
-  });
+  if (ownStore_) ownStore_->sweep();
 }
 
-size_t DigestServer::trackedNonces() const {
-  std::lock_guard lock(mutex_);
-  return counts_.size();
-}
+size_t DigestServer::trackedNonces() const { return ownStore_ ? ownStore_->size() : 0; }
 
 }  // namespace tg::auth

@@ -7,22 +7,23 @@
 // source IP)[:16]). Any node holding the key (nonce.secret_file) accepts them, a forged or
 // another source's nonce fails the MAC, and one older than nonce.lifetime earns stale=true when
 // the response is otherwise right. Replays are refused by nonce-count: the highest nc seen per
-// nonce is kept in a capped table; a nonce that table has forgotten (evicted, or from before a
-// restart) is answered stale=true rather than trusted, so eviction can never re-open a replay.
+// nonce is kept in the state store ("nonce:<nonce>", expiring with the nonce's lifetime,
+// raised by compare-and-set so that two workers cannot both accept one nc); a nonce the store
+// may have forgotten (after it evicted keys, or from before a restart) is answered stale=true
+// rather than trusted, so eviction can never re-open a replay.
 //
 // Only qop=auth is offered and accepted (qop-less RFC 2069 answers have no nonce-count, so no
 // replay protection). The -sess variants are not offered.
 //
-// Thread-safe: the nonce-count table has its own mutex; everything else is immutable.
+// Thread-safe: the nonce counts live in the store; everything else is immutable or atomic.
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
-#include <deque>
-#include <mutex>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 #include "base/address.h"
@@ -30,6 +31,7 @@
 #include "config/accounts_config.h"
 #include "sip/auth_header.h"
 #include "sip/digest.h"
+#include "store/memory_store.h"
 
 namespace tg::auth {
 
@@ -39,7 +41,7 @@ struct DigestServerOptions {
                                                   sip::DigestAlgorithm::kMd5};
   std::chrono::seconds nonceLifetime{300};
   std::string key;  // HMAC key bytes; empty: 32 random bytes for this process
-  size_t maxTrackedNonces = 65536;
+  size_t maxTrackedNonces = 65536;  // the cap of its own store, when it is given none
 };
 
 // Reads the nonce key from `path` (at least 32 bytes; the whole file is the key). nullopt with
@@ -68,7 +70,12 @@ struct DigestPrecheck {
 
 class DigestServer {
  public:
-  DigestServer(const base::Clock& clock, DigestServerOptions options);
+  // The nonce counts go to `store` (the process's shared one; it must outlive this and answer
+  // inline); without one the server keeps them in a store of its own, capped at
+  // options.maxTrackedNonces. Throws std::invalid_argument for a store that does not answer
+  // inline: start-up only.
+  DigestServer(const base::Clock& clock, DigestServerOptions options,
+               store::Store* store = nullptr);
 
   const std::string& realm() const { return options_.realm; }
   const std::vector<sip::DigestAlgorithm>& algorithms() const { return options_.algorithms; }
@@ -94,8 +101,10 @@ class DigestServer {
   // A fixed random HA1 of the right length, for unknown users.
   const std::string& dummyHa1(sip::DigestAlgorithm alg) const;
 
-  // Drops nonce-counts of nonces past their lifetime (housekeeping).
+  // Drops nonce-counts of nonces past their lifetime from its own store (housekeeping; a
+  // shared store is swept by its owner).
   void expire();
+  // The nonce counts in its own store (0 when it was given the shared one).
   size_t trackedNonces() const;
 
  private:
@@ -114,10 +123,12 @@ class DigestServer {
   std::string dummyMd5_;
   std::string dummySha_;
 
-  mutable std::mutex mutex_;
-  std::unordered_map<std::string, uint32_t> counts_;   // nonce -> highest nc
-  std::deque<std::pair<std::string, int64_t>> order_;  // first use order, for eviction
-  int64_t forgottenUpTo_ = 0;  // nonces issued at or before this (epoch s) may be forgotten
+  std::unique_ptr<store::MemoryStore> ownStore_;  // when given no store
+  store::Store& store_;
+  // Nonces issued at or before this (epoch s) may have been forgotten: their counts are
+  // unknown. Raised when the store is seen to have evicted keys.
+  std::atomic<int64_t> forgottenUpTo_{0};
+  std::atomic<uint64_t> evictionsSeen_{0};
 };
 
 }  // namespace tg::auth

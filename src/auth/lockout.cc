@@ -3,11 +3,13 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
+#include <stdexcept>
 #include <utility>
 
-#include "base/random.h"
 #include "guard/ban/ban_list.h"
+#include "guard/common/source_table.h"
 #include "guard/security_event.h"
 
 namespace tg::auth {
@@ -15,7 +17,29 @@ namespace {
 
 using std::chrono::seconds;
 
+using std::chrono::milliseconds;
+
 std::string describe(seconds d) { return std::to_string(d.count()) + "s"; }
+
+int64_t msOf(base::Duration d) { return std::chrono::duration_cast<milliseconds>(d).count(); }
+
+std::unique_ptr<store::MemoryStore> ownStoreUnless(store::Store* shared, const base::Clock& clock,
+                                                   size_t cap) {
+  if (shared != nullptr) return nullptr;
+  // One shard: the cap is exact and the oldest counter is the one forgotten.
+  return std::make_unique<store::MemoryStore>(
+      clock, store::MemoryStoreOptions{.maxKeys = std::max<size_t>(1, cap), .shards = 1});
+}
+
+// The next comma-separated integer of `text` (advanced past it), or nullopt.
+std::optional<int64_t> takeInt(std::string_view& text) {
+  int64_t value = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc()) return std::nullopt;
+  text.remove_prefix(static_cast<size_t>(end - text.data()));
+  if (!text.empty() && text.front() == ',') text.remove_prefix(1);
+  return value;
+}
 
 }  // namespace
 
@@ -50,86 +74,199 @@ seconds LockoutPolicy::durationFor(int lockNumber) const {
   return seconds(static_cast<int64_t>(capped));
 }
 
-size_t Lockout::StringHash::operator()(const std::string& s) const {
-  // FNV-1a from a per-table seed, then a finalizer: names are attacker-chosen, and a fixed
-  // hash would let them be aimed at one bucket.
-  uint64_t h = 0xcbf29ce484222325ull ^ seed;
-  for (const char c : s) h = (h ^ static_cast<unsigned char>(c)) * 0x100000001b3ull;
-  return guard::SourceKeyHash::mix(h);
+std::string Lockout::Counter::encode() const {
+  std::string out = fmt::format("{},{},{}", lockedUntil, lastFailure, locks);
+  for (const int64_t f : failures) fmt::format_to(std::back_inserter(out), ",{}", f);
+  return out;
+}
+
+std::optional<Lockout::Counter> Lockout::Counter::decode(std::string_view text) {
+  Counter c;
+  const auto until = takeInt(text);
+  const auto last = takeInt(text);
+  const auto locks = takeInt(text);
+  if (!until || !last || !locks) return std::nullopt;
+  c.lockedUntil = *until;
+  c.lastFailure = *last;
+  c.locks = static_cast<int>(*locks);
+  while (!text.empty()) {
+    const auto f = takeInt(text);
+    if (!f) return std::nullopt;
+    c.failures.push_back(*f);
+  }
+  return c;
 }
 
 Lockout::Lockout(const base::Clock& clock, LockoutPolicy policy, guard::BanList* bans,
-                 guard::EventSink* events)
+                 guard::EventSink* events, store::Store* store)
     : clock_(clock),
       bans_(bans),
       events_(events),
-      policy_(policy),
-      accounts_(policy.maxTracked, StringHash{base::randomU64()}),
-      pairs_(policy.maxTracked, PairHash{StringHash{base::randomU64()}, {}}),
-      sources_(policy.maxTracked) {}
+      ownAccounts_(ownStoreUnless(store, clock, policy.maxTracked)),
+      ownPairs_(ownStoreUnless(store, clock, policy.maxTracked)),
+      ownSources_(ownStoreUnless(store, clock, policy.maxTracked)),
+      shared_(store),
+      policy_(policy) {
+  if (shared_ != nullptr && !shared_->completesInline()) {
+    throw std::invalid_argument("the lockout needs a store that answers inline");
+  }
+}
 
 base::SystemTime Lockout::wallAt(base::TimePoint t) const {
   return clock_.wallNow() +
          std::chrono::duration_cast<base::SystemTime::duration>(t - clock_.now());
 }
 
-bool Lockout::isLocked(std::string_view account, const base::Address& source) const {
-  const base::TimePoint now = clock_.now();
+int64_t Lockout::nowMs() const { return msOf(clock_.now().time_since_epoch()); }
+
+LockoutPolicy Lockout::policy() const {
   std::lock_guard lock(mutex_);
-  const std::string name(account);
-  if (const Counter* c = accounts_.peek(name); c != nullptr && now < c->lockedUntil) return true;
-  if (!policy_.perSource) return false;
-  const Counter* c = pairs_.peek(PairKey{name, guard::SourceKey::of(source)});
-  return c != nullptr && now < c->lockedUntil;
+  return policy_;
 }
 
-std::optional<seconds> Lockout::countFailure(Counter& c, int threshold, base::TimePoint now) const {
+store::Store& Lockout::storeOf(Table table) const {
+  if (shared_ != nullptr) return *shared_;
+  switch (table) {
+    case Table::kAccounts:
+      return *ownAccounts_;
+    case Table::kPairs:
+      return *ownPairs_;
+    case Table::kSources:
+      return *ownSources_;
+  }
+  return *ownAccounts_;
+}
+
+std::string Lockout::keyOf(Table table, std::string_view account,
+                           const base::Address& source) const {
+  const guard::SourceKey k = guard::SourceKey::of(source);
+  switch (table) {
+    case Table::kAccounts:
+      return fmt::format("lockout:a:{}", account);
+    case Table::kPairs:
+      return fmt::format("lockout:p:{} {:x}.{:x}", account, k.high, k.low);
+    case Table::kSources:
+      return fmt::format("lockout:s:{:x}.{:x}", k.high, k.low);
+  }
+  return {};
+}
+
+std::optional<Lockout::Counter> Lockout::read(Table table, const std::string& key) const {
+  const auto held = store::answerNow<std::optional<std::string>>(
+      [&](store::Done<std::optional<std::string>> d) { storeOf(table).get(key, std::move(d)); });
+  return held ? Counter::decode(*held) : std::nullopt;
+}
+
+template <typename Change>
+auto Lockout::update(Table table, const std::string& key, bool create, Change&& change)
+    -> std::optional<decltype(change(std::declval<Counter&>()))> {
+  store::Store& s = storeOf(table);
+  const LockoutPolicy p = policy();
+  // Workers sharing the store may change the same counter at once: compare-and-set, and
+  // apply the change again to what moved first.
+  for (;;) {
+    const auto held = store::answerNow<std::optional<std::string>>(
+        [&](store::Done<std::optional<std::string>> d) { s.get(key, std::move(d)); });
+    if (!held && !create) return std::nullopt;
+    Counter c = held ? Counter::decode(*held).value_or(Counter{}) : Counter{};
+    auto answer = change(c);
+    const int64_t now = nowMs();
+    const auto result = store::answerNow<store::CasResult>([&](store::Done<store::CasResult> d) {
+      s.compareAndSet(key, held ? std::optional<std::string_view>(*held) : std::nullopt,
+                      c.encode(), keepFor(c, now, p), std::move(d));
+    });
+    if (result.swapped()) return answer;
+  }
+}
+
+base::Duration Lockout::keepFor(const Counter& c, int64_t now, const LockoutPolicy& p) const {
+  // Kept while locked; escalation is remembered for max_duration after the last lock ends,
+  // failures for two windows after the last one.
+  const int64_t quietSince = std::max(c.lastFailure, c.lockedUntil);
+  const base::Duration keep =
+      c.locks > 0 ? base::Duration(p.maxDuration) : base::Duration(p.window) * 2;
+  const base::Duration left = milliseconds(quietSince - now) + keep;
+  return std::max<base::Duration>(left, milliseconds(1));
+}
+
+bool Lockout::isLocked(std::string_view account, const base::Address& source) const {
+  const int64_t now = nowMs();
+  if (const auto c = read(Table::kAccounts, keyOf(Table::kAccounts, account, source));
+      c && now < c->lockedUntil) {
+    return true;
+  }
+  if (!policy().perSource) return false;
+  const auto c = read(Table::kPairs, keyOf(Table::kPairs, account, source));
+  return c && now < c->lockedUntil;
+}
+
+std::optional<seconds> Lockout::countFailure(Counter& c, int threshold, int64_t now,
+                                             const LockoutPolicy& p) const {
   c.lastFailure = now;
   if (threshold <= 0 || now < c.lockedUntil) return std::nullopt;  // already locked: no relock
-  c.failures.add(now, policy_.window);
-  if (c.failures.estimate(now, policy_.window) < threshold) return std::nullopt;
+  const int64_t window = msOf(p.window);
+  std::erase_if(c.failures, [&](int64_t f) { return now - f >= window; });
+  c.failures.push_back(now);
+  if (static_cast<int>(c.failures.size()) < threshold) return std::nullopt;
   ++c.locks;
-  const seconds d = policy_.durationFor(c.locks);
-  c.lockedUntil = now + d;
-  c.failures = {};
+  const seconds d = p.durationFor(c.locks);
+  c.lockedUntil = now + msOf(d);
+  c.failures.clear();
   return d;
 }
 
 FailureOutcome Lockout::recordFailure(std::string_view account, const base::Address& source,
                                       transport::Zone zone, std::string_view reason) {
-  const base::TimePoint now = clock_.now();
+  const base::TimePoint nowPoint = clock_.now();
+  const int64_t now = nowMs();
+  const LockoutPolicy p = policy();
   const std::string name = printableName(account);
   FailureOutcome out;
-  bool ban = false;
-  {
-    std::lock_guard lock(mutex_);
-    const std::string key(account);
-    const int accountThreshold = policy_.perSource ? policy_.accountFailures : policy_.failures;
-    if (accountThreshold > 0) {
-      Counter& a = accounts_.findOrInsert(key);
-      if (auto d = countFailure(a, accountThreshold, now)) {
-        out.locked = out.lockedEverywhere = true;
-        out.lockDuration = *d;
-        if (changes_.size() < kMaxPendingChanges) {
-          changes_.push_back({key, wallAt(a.lockedUntil), a.locks});
-        }
+  const int accountThreshold = p.perSource ? p.accountFailures : p.failures;
+  if (accountThreshold > 0) {
+    const auto locked = update(
+        Table::kAccounts, keyOf(Table::kAccounts, account, source), true,
+        [&](Counter& a) -> std::optional<std::pair<seconds, int>> {
+          if (auto d = countFailure(a, accountThreshold, now, p)) return std::pair{*d, a.locks};
+          return std::nullopt;
+        });
+    if (locked && *locked) {
+      out.locked = out.lockedEverywhere = true;
+      out.lockDuration = (*locked)->first;
+      std::lock_guard lock(mutex_);
+      if (changes_.size() < kMaxPendingChanges) {
+        changes_.push_back({std::string(account),
+                            wallAt(nowPoint + std::chrono::duration_cast<base::Duration>(
+                                                  out.lockDuration)),
+                            (*locked)->second});
       }
-    }
-    if (policy_.perSource) {
-      Counter& p = pairs_.findOrInsert(PairKey{key, guard::SourceKey::of(source)});
-      if (auto d = countFailure(p, policy_.failures, now); d && !out.locked) {
-        out.locked = true;
-        out.lockDuration = *d;
-      }
-    }
-    Counter& s = sources_.findOrInsert(guard::SourceKey::of(source));
-    if (countFailure(s, policy_.sourceFailures, now)) {
-      // The source table only decides when to ask for a ban; BanList escalates it.
-      s.lockedUntil = {};
-      s.locks = 0;
-      ban = true;
     }
   }
+  if (p.perSource) {
+    const std::string pairKey = keyOf(Table::kPairs, account, source);
+    base::Duration pairKept{};
+    const auto locked = update(Table::kPairs, pairKey, true, [&](Counter& c) {
+      auto d = countFailure(c, p.failures, now, p);
+      pairKept = keepFor(c, now, p);
+      return d;
+    });
+    if (locked && *locked && !out.locked) {
+      out.locked = true;
+      out.lockDuration = **locked;
+    }
+    // The account's per-source counters, for unlock(): each listed as long as it is kept.
+    storeOf(Table::kAccounts)
+        .setAdd(fmt::format("lockout:i:{}", account), pairKey, pairKept, nullptr);
+  }
+  const auto sourceBan =
+      update(Table::kSources, keyOf(Table::kSources, account, source), true, [&](Counter& s) {
+        if (!countFailure(s, p.sourceFailures, now, p)) return false;
+        // The source table only decides when to ask for a ban; BanList escalates it.
+        s.lockedUntil = 0;
+        s.locks = 0;
+        return true;
+      });
+  const bool ban = sourceBan.value_or(false);
   emit(source, zone, "auth.failure",
        fmt::format("failed authentication for '{}': {}", name, reason), "count");
   if (out.locked) {
@@ -139,16 +276,15 @@ FailureOutcome Lockout::recordFailure(std::string_view account, const base::Addr
          "lock " + describe(out.lockDuration));
   }
   if (ban && bans_ != nullptr) {
-    const guard::BanResult r =
-        bans_->ban(source, "auth.failures",
-                   fmt::format("{} failed authentications within {}", policy_.sourceFailures,
-                               describe(policy_.window)),
-                   guard::BanOrigin::kAuto, now);
+    const guard::BanResult r = bans_->ban(
+        source, "auth.failures",
+        fmt::format("{} failed authentications within {}", p.sourceFailures, describe(p.window)),
+        guard::BanOrigin::kAuto, nowPoint);
     out.sourceBanned = r.banned();
     if (r.banned()) {
       emit(source, zone, "auth.failures",
-           fmt::format("{} failed authentications within {}, last for '{}'", policy_.sourceFailures,
-                       describe(policy_.window), name),
+           fmt::format("{} failed authentications within {}, last for '{}'", p.sourceFailures,
+                       describe(p.window), name),
            r.duration.count() == 0 ? "ban" : "ban " + describe(r.duration));
     }
   }
@@ -156,32 +292,41 @@ FailureOutcome Lockout::recordFailure(std::string_view account, const base::Addr
 }
 
 void Lockout::recordSuccess(std::string_view account, const base::Address& source) {
-  std::lock_guard lock(mutex_);
-  if (Counter* p = pairs_.find(PairKey{std::string(account), guard::SourceKey::of(source)})) {
-    p->failures = {};
-  }
+  update(Table::kPairs, keyOf(Table::kPairs, account, source), false, [](Counter& c) {
+    c.failures.clear();
+    return true;
+  });
 }
 
 bool Lockout::unlock(std::string_view account) {
-  std::lock_guard lock(mutex_);
-  const std::string key(account);
-  bool lifted = accounts_.erase(key);
-  lifted = pairs_.eraseIf([&](const PairKey& k, const Counter&) { return k.account == key; }) > 0 ||
-           lifted;
+  store::Store& accounts = storeOf(Table::kAccounts);
+  const std::string indexKey = fmt::format("lockout:i:{}", account);
+  const auto pairKeys = store::answerNow<std::vector<std::string>>(
+      [&](store::Done<std::vector<std::string>> d) { accounts.setMembers(indexKey, std::move(d)); });
+  bool lifted = false;
+  for (const std::string& key : pairKeys) {
+    storeOf(Table::kPairs).erase(key, [&](bool erased) { lifted = lifted || erased; });
+  }
+  accounts.erase(indexKey, nullptr);
+  const base::Address none;
+  accounts.erase(keyOf(Table::kAccounts, account, none),
+                 [&](bool erased) { lifted = lifted || erased; });
   return lifted;
 }
 
 void Lockout::restoreAccountLock(std::string_view account, base::SystemTime lockedUntil,
                                  int lockCount) {
-  const base::TimePoint now = clock_.now();
+  const int64_t now = nowMs();
   const auto left = lockedUntil - clock_.wallNow();
-  std::lock_guard lock(mutex_);
-  Counter& c = accounts_.findOrInsert(std::string(account));
-  c.locks = std::max(c.locks, lockCount);
-  c.lastFailure = now;
-  if (left > base::SystemTime::duration::zero()) {
-    c.lockedUntil = now + std::chrono::duration_cast<base::Duration>(left);
-  }
+  const base::Address none;
+  update(Table::kAccounts, keyOf(Table::kAccounts, account, none), true, [&](Counter& c) {
+    c.locks = std::max(c.locks, lockCount);
+    c.lastFailure = now;
+    if (left > base::SystemTime::duration::zero()) {
+      c.lockedUntil = now + msOf(std::chrono::duration_cast<base::Duration>(left));
+    }
+    return true;
+  });
 }
 
 std::vector<AccountLockChange> Lockout::drainAccountLocks() {
@@ -195,36 +340,15 @@ void Lockout::setPolicy(LockoutPolicy policy) {
   policy_ = policy;
 }
 
-bool Lockout::stale(const Counter& c, base::TimePoint now) const {
-  if (now < c.lockedUntil) return false;
-  const base::TimePoint quietSince = std::max(c.lastFailure, c.lockedUntil);
-  // Escalation is remembered for max_duration after the last lock ends.
-  const base::Duration keep =
-      c.locks > 0 ? base::Duration(policy_.maxDuration) : base::Duration(policy_.window) * 2;
-  return now - quietSince >= keep;
-}
-
 void Lockout::expire() {
-  const base::TimePoint now = clock_.now();
-  std::lock_guard lock(mutex_);
-  accounts_.eraseIf([&](const std::string&, const Counter& c) { return stale(c, now); });
-  pairs_.eraseIf([&](const PairKey&, const Counter& c) { return stale(c, now); });
-  // Source entries never lock (BanList does), so the least recently failed are the oldest.
-  sources_.dropStale([&](const Counter& c) { return stale(c, now); });
+  for (store::MemoryStore* s : {ownAccounts_.get(), ownPairs_.get(), ownSources_.get()}) {
+    if (s != nullptr) s->sweep();
+  }
 }
 
-size_t Lockout::accountEntries() const {
-  std::lock_guard lock(mutex_);
-  return accounts_.size();
-}
-size_t Lockout::pairEntries() const {
-  std::lock_guard lock(mutex_);
-  return pairs_.size();
-}
-size_t Lockout::sourceEntries() const {
-  std::lock_guard lock(mutex_);
-  return sources_.size();
-}
+size_t Lockout::accountEntries() const { return ownAccounts_ ? ownAccounts_->size() : 0; }
+size_t Lockout::pairEntries() const { return ownPairs_ ? ownPairs_->size() : 0; }
+size_t Lockout::sourceEntries() const { return ownSources_ ? ownSources_->size() : 0; }
 
 void Lockout::emit(const base::Address& source, transport::Zone zone, std::string rule,
                    std::string reason, std::string action) const {

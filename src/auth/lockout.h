@@ -15,10 +15,18 @@
 //
 // A locked account must answer exactly like a wrong password (callers: see GatewayAuthenticator
 // and FailureWatcher); this class only keeps the books. Every failure, lock and ban is a
-// guard::SecurityEvent. Every table is capped (lockout.max_tracked, the least recently failed
-// forgotten first), so a credential-stuffing run from many sources stays bounded in memory.
+// guard::SecurityEvent.
 //
-// Thread-safe (one mutex): failures are rare next to packets, and isLocked() is one lookup.
+// The counters live in the state store, one key each ("lockout:a:<account>",
+// "lockout:p:<account> <source>", "lockout:s:<source>"), holding the lock, the escalation and
+// the failure times within the window, changed by compare-and-set so workers sharing the
+// store count every failure once. A key expires when it stops mattering (a window after its
+// last failure; max_duration after its last lock ends), and "lockout:i:<account>" indexes the
+// sources of an account's per-source counters for unlock(). Bounded memory is the store's cap;
+// given no store, a Lockout keeps its own, one per table capped at lockout.max_tracked (the
+// oldest counter forgotten first), so a credential-stuffing run stays bounded either way.
+//
+// Thread-safe: the store is; only the queue of account locks to persist has a mutex.
 
 #include <chrono>
 #include <cstdint>
@@ -31,8 +39,7 @@
 #include "base/address.h"
 #include "base/clock.h"
 #include "config/accounts_config.h"
-#include "guard/common/sliding_window.h"
-#include "guard/common/source_table.h"
+#include "store/memory_store.h"
 #include "transport/transport.h"
 
 namespace tg::guard {
@@ -74,9 +81,10 @@ struct AccountLockChange {
 
 class Lockout {
  public:
-  // bans and events may be null (tests, or no perimeter); both must outlive this object.
+  // bans, events and store may be null (tests, or no perimeter); all must outlive this object.
+  // A store must answer inline (std::invalid_argument otherwise: start-up only).
   Lockout(const base::Clock& clock, LockoutPolicy policy, guard::BanList* bans = nullptr,
-          guard::EventSink* events = nullptr);
+          guard::EventSink* events = nullptr, store::Store* store = nullptr);
 
   // Whether `account` is locked for requests from `source` (everywhere, or for that source).
   bool isLocked(std::string_view account, const base::Address& source) const;
@@ -89,7 +97,7 @@ class Lockout {
   void recordSuccess(std::string_view account, const base::Address& source);
 
   // Lifts every lock of the account and forgets its failures and escalation (`account
-  // unlock`). Returns whether there was anything to lift.
+  // unlock`). Returns whether the account had failures or a lock on record.
   bool unlock(std::string_view account);
   // Restores a persisted account-wide lock (start-up).
   void restoreAccountLock(std::string_view account, base::SystemTime lockedUntil, int lockCount);
@@ -98,9 +106,11 @@ class Lockout {
   std::vector<AccountLockChange> drainAccountLocks();
 
   void setPolicy(LockoutPolicy policy);
-  // Forgets what no longer matters (housekeeping, about once a second).
+  // Forgets what no longer matters from its own stores (housekeeping, about once a second; a
+  // shared store is swept by its owner).
   void expire();
 
+  // Counters held in its own stores (0 when it was given the shared one).
   size_t accountEntries() const;
   size_t pairEntries() const;
   size_t sourceEntries() const;
@@ -108,31 +118,34 @@ class Lockout {
   static constexpr size_t kMaxPendingChanges = 10000;
 
  private:
+  // One counter as stored: times in ms on the monotonic clock.
   struct Counter {
-    guard::SlidingWindow failures;
-    base::TimePoint lockedUntil{};
-    base::TimePoint lastFailure{};
+    int64_t lockedUntil = 0;
+    int64_t lastFailure = 0;
     int locks = 0;
-  };
-  struct PairKey {
-    std::string account;
-    guard::SourceKey source;
-    bool operator==(const PairKey&) const = default;
-  };
-  struct StringHash {
-    uint64_t seed;
-    size_t operator()(const std::string& s) const;
-  };
-  struct PairHash {
-    StringHash strings;
-    guard::SourceKeyHash sources;
-    size_t operator()(const PairKey& k) const { return strings(k.account) ^ sources(k.source); }
-  };
+    std::vector<int64_t> failures;  // within the window, oldest first
 
+    std::string encode() const;
+    static std::optional<Counter> decode(std::string_view text);
+  };
+  enum class Table : uint8_t { kAccounts, kPairs, kSources };
+
+  std::string keyOf(Table table, std::string_view account, const base::Address& source) const;
+  store::Store& storeOf(Table table) const;
+  std::optional<Counter> read(Table table, const std::string& key) const;
+  // Applies `change` to the counter (a fresh one when absent, unless `create` is false) by
+  // compare-and-set, and stores it with the expiry its state calls for. Returns the change's
+  // answer from the attempt that was stored (nullopt when absent and not created).
+  template <typename Change>
+  auto update(Table table, const std::string& key, bool create, Change&& change)
+      -> std::optional<decltype(change(std::declval<Counter&>()))>;
   // Counts one failure on `c`; returns the lock duration when it reached `threshold`.
-  std::optional<std::chrono::seconds> countFailure(Counter& c, int threshold,
-                                                   base::TimePoint now) const;
-  bool stale(const Counter& c, base::TimePoint now) const;
+  std::optional<std::chrono::seconds> countFailure(Counter& c, int threshold, int64_t now,
+                                                   const LockoutPolicy& policy) const;
+  // How long a counter stays worth keeping after `now` (the old housekeeping rule).
+  base::Duration keepFor(const Counter& c, int64_t now, const LockoutPolicy& policy) const;
+  LockoutPolicy policy() const;
+  int64_t nowMs() const;
   void emit(const base::Address& source, transport::Zone zone, std::string rule, std::string reason,
             std::string action) const;
   base::SystemTime wallAt(base::TimePoint t) const;
@@ -140,11 +153,13 @@ class Lockout {
   const base::Clock& clock_;
   guard::BanList* bans_;
   guard::EventSink* events_;
-  mutable std::mutex mutex_;
+  // Given no store: one per table, so each has its own cap.
+  std::unique_ptr<store::MemoryStore> ownAccounts_;
+  std::unique_ptr<store::MemoryStore> ownPairs_;
+  std::unique_ptr<store::MemoryStore> ownSources_;
+  store::Store* shared_;
+  mutable std::mutex mutex_;  // policy_ and changes_
   LockoutPolicy policy_;
-  guard::BoundedTable<std::string, Counter, StringHash> accounts_;
-  guard::BoundedTable<PairKey, Counter, PairHash> pairs_;
-  guard::SourceTable<Counter> sources_;
   std::vector<AccountLockChange> changes_;
 };
 

@@ -8,7 +8,8 @@
 // Threads: every method runs synchronously on the caller's thread and may wait for the disk
 // (and for another process's write lock, up to busy_timeout). The gateway must therefore call
 // it from a housekeeping thread, never from a SIP worker: workers only touch guard::BanList,
-// whose drainChanges() hands the pending writes to that thread (app::GuardServices does both).
+// whose drainChanges() hands the pending writes to that thread (guard::BanSync does both, on
+// app::GuardServices' thread).
 // One BanStore is used by one thread at a time.
 
 #include <cstdint>

@@ -18,6 +18,8 @@ base::SystemTime fromEpochMs(int64_t ms) {
   return base::SystemTime{} + std::chrono::milliseconds(ms);
 }
 
+std::atomic<uint64_t> nextBanListId{1};
+
 }  // namespace
 
 std::string_view originName(BanOrigin origin) {
@@ -72,20 +74,89 @@ db::BanRecord Ban::toRecord() const {
   return r;
 }
 
-BanList::BanList(const base::Clock& clock, BanPolicy policy) : clock_(clock), policy_(policy) {}
+BanList::BanList(const base::Clock& clock, BanPolicy policy)
+    : id_(nextBanListId.fetch_add(1, std::memory_order_relaxed)),
+      clock_(clock),
+      policy_(policy),
+      trustedTrie_(std::make_shared<const CidrTrie<uint8_t>>()) {
+  std::lock_guard lock(mutex_);
+  publish();
+}
+
+void BanList::fold() {
+  if (settled_ == nullptr) return rebuild();
+  auto settled = std::make_shared<CidrTrie<base::TimePoint>>(*settled_);  // one vector copy
+  recent_.forEach([&](const IpPrefix& p, const base::TimePoint& end) {
+    if (end == kLifted) {
+      settled->erase(p);
+    } else {
+      settled->insert(p, end);
+    }
+  });
+  settled_ = std::move(settled);
+  recent_.clear();
+}
+
+void BanList::rebuild() {
+  auto settled = std::make_shared<CidrTrie<base::TimePoint>>();
+  bans_.forEach([&](const IpPrefix& p, const Ban& b) { settled->insert(p, b.expires); });
+  settled_ = std::move(settled);
+  recent_.clear();
+}
+
+void BanList::publish() {
+  if (settled_ == nullptr) rebuild();
+  if (recent_.size() > kMaxRecentChanges) fold();
+  // The pointer first, then the generation: a reader that sees the new generation fetches a
+  // snapshot at least this new.
+  snapshot_.store(std::make_shared<const Snapshot>(Snapshot{settled_, recent_, trustedTrie_}),
+                  std::memory_order_release);
+  version_.fetch_add(1, std::memory_order_release);
+}
+
+const BanList::Snapshot& BanList::current() const {
+  struct Cached {
+    uint64_t owner = 0;
+    uint64_t generation = 0;
+    std::shared_ptr<const Snapshot> snapshot;
+  };
+  thread_local Cached cached;
+  const uint64_t generation = version_.load(std::memory_order_acquire);
+  if (cached.owner != id_ || cached.generation != generation || cached.snapshot == nullptr) {
+    cached.snapshot = snapshot_.load(std::memory_order_acquire);
+    cached.owner = id_;
+    cached.generation = generation;
+  }
+  return *cached.snapshot;
+}
 
 bool BanList::isBanned(const base::Address& source, base::TimePoint now) const {
-  std::shared_lock lock(mutex_);
-  if (bans_.empty()) return false;
+  const Snapshot& snap = current();
+  if (snap.recent.empty() && snap.settled->empty()) return false;
   // Every covering ban is looked at: an ended /32 must not hide a live /24 above it.
-  const bool banned =
-      bans_.anyMatch(source, [now](const IpPrefix&, const Ban& b) { return b.activeAt(now); });
-  return banned && !trustedTrie_.contains(source);
+  const auto active = [now](const IpPrefix&, const base::TimePoint& end) { return now < end; };
+  bool banned = !snap.recent.empty() && snap.recent.anyMatch(source, active);
+  if (!banned && !snap.settled->empty()) {
+    banned = snap.settled->anyMatch(source, [&](const IpPrefix& p, const base::TimePoint& end) {
+      return now < end && snap.recent.find(p) == nullptr;  // a recent change overrides it
+    });
+  }
+  return banned && !snap.trusted->contains(source);
 }
 
 bool BanList::isTrusted(const base::Address& source) const {
-  std::shared_lock lock(mutex_);
-  return trustedTrie_.contains(source);
+  return current().trusted->contains(source);
+}
+
+void BanList::putBan(const IpPrefix& network, Ban ban) {
+  recent_.insert(network, ban.expires);
+  bans_.insert(network, std::move(ban));
+}
+
+bool BanList::dropBan(const IpPrefix& network) {
+  if (!bans_.erase(network)) return false;
+  recent_.insert(network, kLifted);
+  return true;
 }
 
 base::SystemTime BanList::wallAt(base::TimePoint t) const {
@@ -120,7 +191,7 @@ BanResult BanList::ban(const base::Address& source, std::string_view rule,
 BanResult BanList::ban(const IpPrefix& network, std::string_view rule, std::string_view reason,
                        BanOrigin origin, base::TimePoint now, std::optional<seconds> duration) {
   BanResult result;
-  std::unique_lock lock(mutex_);
+  std::lock_guard lock(mutex_);
   if (const IpPrefix* t = overlapsTrusted(network)) {
     result.outcome = BanResult::Outcome::kTrusted;
     result.trustedNetwork = *t;
@@ -165,25 +236,25 @@ BanResult BanList::ban(const IpPrefix& network, std::string_view rule, std::stri
   result.outcome = BanResult::Outcome::kBanned;
   result.offences = b.offences;
   queueChange({db::BanWrite::Kind::kUpsert, b.toRecord(), std::move(offenceRecord)});
-  bans_.insert(network, std::move(b));
-  version_.fetch_add(1, std::memory_order_release);
+  putBan(network, std::move(b));
+  publish();
   return result;
 }
 
 bool BanList::unban(const IpPrefix& network) {
-  std::unique_lock lock(mutex_);
-  if (!bans_.erase(network)) return false;
+  std::lock_guard lock(mutex_);
+  if (!dropBan(network)) return false;
   db::BanWrite w;
   w.kind = db::BanWrite::Kind::kRemove;
   w.ban.network = network.toString();
   queueChange(std::move(w));
-  version_.fetch_add(1, std::memory_order_release);
+  publish();
   return true;
 }
 
 size_t BanList::replaceBlocklist(const std::vector<IpPrefix>& networks, std::string_view rule,
                                  base::TimePoint now) {
-  std::unique_lock lock(mutex_);
+  std::lock_guard lock(mutex_);
   CidrTrie<uint8_t> wanted;
   for (const IpPrefix& p : networks) wanted.insert(p, 1);
   std::vector<IpPrefix> stale;
@@ -191,7 +262,7 @@ size_t BanList::replaceBlocklist(const std::vector<IpPrefix>& networks, std::str
     if (b.origin == BanOrigin::kBlocklist && wanted.find(p) == nullptr) stale.push_back(p);
   });
   for (const IpPrefix& p : stale) {
-    bans_.erase(p);
+    dropBan(p);
     db::BanWrite w;
     w.kind = db::BanWrite::Kind::kRemove;
     w.ban.network = p.toString();
@@ -212,17 +283,18 @@ size_t BanList::replaceBlocklist(const std::vector<IpPrefix>& networks, std::str
     b.reason = "listed in a blocklist feed";
     b.created = wallNow;
     queueChange({db::BanWrite::Kind::kUpsert, b.toRecord(), std::nullopt});
-    bans_.insert(p, std::move(b));
+    putBan(p, std::move(b));
     ++added;
   });
-  version_.fetch_add(1, std::memory_order_release);
+  rebuild();  // a feed is a bulk change: rebuilt once here rather than carried as recent changes
+  publish();
   return added;
 }
 
 std::vector<Ban> BanList::list(base::TimePoint now) const {
   std::vector<Ban> out;
   {
-    std::shared_lock lock(mutex_);
+    std::lock_guard lock(mutex_);
     out.reserve(bans_.size());
     bans_.forEach([&](const IpPrefix&, const Ban& b) {
       if (b.activeAt(now)) out.push_back(b);
@@ -238,23 +310,27 @@ std::vector<Ban> BanList::list(base::TimePoint now) const {
 }
 
 std::optional<Ban> BanList::find(const IpPrefix& network) const {
-  std::shared_lock lock(mutex_);
+  std::lock_guard lock(mutex_);
   if (const Ban* b = bans_.find(network)) return *b;
   return std::nullopt;
 }
 
 size_t BanList::size() const {
-  std::shared_lock lock(mutex_);
+  std::lock_guard lock(mutex_);
   return bans_.size();
 }
 
 size_t BanList::expire(base::TimePoint now) {
-  std::unique_lock lock(mutex_);
+  std::lock_guard lock(mutex_);
   std::vector<IpPrefix> ended;
   bans_.forEach([&](const IpPrefix& p, const Ban& b) {
     if (!b.activeAt(now)) ended.push_back(p);
   });
-  for (const IpPrefix& p : ended) bans_.erase(p);
+  for (const IpPrefix& p : ended) dropBan(p);
+  if (!ended.empty() || !recent_.empty()) {
+    fold();  // housekeeping pays for the rebuild, not the writers
+    publish();
+  }
   const base::SystemTime wallNow = wallAt(now);
   std::erase_if(offences_, [&](const auto& entry) {
     return wallNow - entry.second.lastEnd > policy_.forgetAfter;
@@ -263,15 +339,16 @@ size_t BanList::expire(base::TimePoint now) {
 }
 
 void BanList::setTrusted(std::vector<IpPrefix> networks) {
-  std::unique_lock lock(mutex_);
-  trustedTrie_.clear();
-  for (const IpPrefix& p : networks) trustedTrie_.insert(p, 1);
+  std::lock_guard lock(mutex_);
+  auto trie = std::make_shared<CidrTrie<uint8_t>>();
+  for (const IpPrefix& p : networks) trie->insert(p, 1);
+  trustedTrie_ = std::move(trie);
   trusted_ = std::move(networks);
-  version_.fetch_add(1, std::memory_order_release);
+  publish();
 }
 
 void BanList::setPolicy(BanPolicy policy) {
-  std::unique_lock lock(mutex_);
+  std::lock_guard lock(mutex_);
   policy_ = policy;
 }
 
@@ -279,7 +356,7 @@ void BanList::restore(const std::vector<db::BanRecord>& bans,
                       const std::vector<db::OffenceRecord>& offences) {
   const base::TimePoint now = clock_.now();
   const base::SystemTime wallNow = clock_.wallNow();
-  std::unique_lock lock(mutex_);
+  std::lock_guard lock(mutex_);
   bans_.clear();
   offences_.clear();
   for (const db::BanRecord& r : bans) {
@@ -297,31 +374,32 @@ void BanList::restore(const std::vector<db::BanRecord>& bans,
       if (*b.expiresWall <= wallNow) continue;  // ended while we were down
       b.expires = now + std::chrono::duration_cast<base::Duration>(*b.expiresWall - wallNow);
     }
-    bans_.insert(*network, std::move(b));
+    putBan(*network, std::move(b));
   }
   for (const db::OffenceRecord& o : offences) {
     const auto network = IpPrefix::parse(o.network);
     if (!network || o.offences < 1) continue;
     offences_[*network] = Offence{o.offences, fromEpochMs(o.lastMs)};
   }
-  version_.fetch_add(1, std::memory_order_release);
+  rebuild();  // bans_ was replaced wholesale: what recent_ held no longer applies
+  publish();
 }
 
 void BanList::trackChanges(bool on) {
-  std::unique_lock lock(mutex_);
+  std::lock_guard lock(mutex_);
   trackChanges_ = on;
   if (!on) changes_.clear();
 }
 
 std::vector<db::BanWrite> BanList::drainChanges() {
   std::vector<db::BanWrite> out;
-  std::unique_lock lock(mutex_);
+  std::lock_guard lock(mutex_);
   out.swap(changes_);
   return out;
 }
 
 uint64_t BanList::droppedChanges() const {
-  std::shared_lock lock(mutex_);
+  std::lock_guard lock(mutex_);
   return droppedChanges_;
 }
 

@@ -1,9 +1,20 @@
 #pragma once
 
 // The banned networks, shared by every worker. isBanned() runs for every packet before it is
-// parsed, so it takes a shared lock, walks a CIDR trie and neither allocates nor formats; all
-// the bookkeeping (escalation, trust, the change log for SQLite) happens when a ban is made,
-// which is rare.
+// parsed, so it reads a read-copy-update snapshot: immutable CIDR tries of ban expiries (and
+// the trusted networks) behind an atomic pointer. Writers (ban, unban, restore, ...) change
+// their own tables under a mutex, then build a new snapshot and swap it in; a reader never
+// takes a lock and never waits. Each thread keeps the snapshot it last used with its
+// generation number, so a packet costs one atomic load of the generation and a trie walk (no
+// reference counting, no allocation, no formatting); only after a change does a thread fetch
+// the new snapshot. All the bookkeeping (escalation, trust, the change log for SQLite) happens
+// when a ban is made, which is rare.
+//
+// A snapshot is two tries: the settled bans (shared between snapshots, rebuilt by a fold) and
+// the changes since the last fold (copied into each snapshot). A ban or unban therefore costs a
+// copy of the recent changes only, however many networks a blocklist holds, so a flood of new
+// attackers cannot make every ban a full copy; the fold runs on housekeeping's expire() and
+// whenever the changes pass kMaxRecentChanges.
 //
 // Escalation (fail2ban's bantime.increment): the n-th automatic ban of a network lasts
 // min(duration * factor^(n-1), maxDuration); a network whose last ban ended more than
@@ -17,9 +28,9 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <mutex>
 #include <optional>
-#include <shared_mutex>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -91,7 +102,7 @@ class BanList {
  public:
   explicit BanList(const base::Clock& clock, BanPolicy policy = {});
 
-  // --- the message path: shared lock, no allocation ---
+  // --- the message path: no lock, no allocation ---
   bool isBanned(const base::Address& source, base::TimePoint now) const;
   bool isTrusted(const base::Address& source) const;
 
@@ -135,10 +146,12 @@ class BanList {
   void trackChanges(bool on);
   std::vector<db::BanWrite> drainChanges();
   uint64_t droppedChanges() const;
-  // Bumped by every change: lets a reader see cheaply that something changed.
+  // Bumped by every change: lets a reader see cheaply that something changed. Also the
+  // generation of the published snapshot.
   uint64_t version() const { return version_.load(std::memory_order_acquire); }
 
   static constexpr size_t kMaxPendingChanges = 100000;
+  static constexpr size_t kMaxRecentChanges = 4096;
 
  private:
   struct Offence {
@@ -151,15 +164,41 @@ class BanList {
     }
   };
 
+  // What the message path reads: immutable once published. A network in `recent` overrides
+  // its entry in `settled` (kLifted: unbanned since the fold).
+  struct Snapshot {
+    std::shared_ptr<const CidrTrie<base::TimePoint>> settled;  // bans' monotonic ends
+    CidrTrie<base::TimePoint> recent;
+    std::shared_ptr<const CidrTrie<uint8_t>> trusted;
+  };
+  static constexpr base::TimePoint kLifted = base::TimePoint::min();
+
   base::SystemTime wallAt(base::TimePoint t) const;
   const IpPrefix* overlapsTrusted(const IpPrefix& network) const;  // caller holds the lock
   void queueChange(db::BanWrite write);                            // caller holds the lock
+  // bans_ and recent_ move together. Caller holds the lock.
+  void putBan(const IpPrefix& network, Ban ban);
+  bool dropBan(const IpPrefix& network);
+  // Applies recent_ to a copy of settled_ and empties recent_. Caller holds the lock.
+  void fold();
+  // Builds settled_ afresh from bans_ and empties recent_ (after a wholesale change). Caller
+  // holds the lock.
+  void rebuild();
+  // Swaps in a snapshot (folding first when recent_ grew past its bound) and bumps version_.
+  // Caller holds the lock.
+  void publish();
+  // The snapshot this thread should read: its cached one while the generation is unchanged.
+  const Snapshot& current() const;
 
+  const uint64_t id_;  // tells apart the BanLists a thread's cache may have seen
   const base::Clock& clock_;
-  mutable std::shared_mutex mutex_;
+  mutable std::mutex mutex_;  // writers only
   BanPolicy policy_;
   CidrTrie<Ban> bans_;
-  CidrTrie<uint8_t> trustedTrie_;
+  std::shared_ptr<const CidrTrie<base::TimePoint>> settled_;
+  CidrTrie<base::TimePoint> recent_;
+  std::shared_ptr<const CidrTrie<uint8_t>> trustedTrie_;
+  std::atomic<std::shared_ptr<const Snapshot>> snapshot_;
   std::vector<IpPrefix> trusted_;
   std::unordered_map<IpPrefix, Offence, PrefixHash> offences_;
   bool trackChanges_ = false;

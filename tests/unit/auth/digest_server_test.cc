@@ -7,6 +7,7 @@
 #include "auth/account.h"
 #include "auth_test_util.h"
 #include "base/clock.h"
+#include "store/memory_store.h"
 
 namespace tg::auth {
 namespace {
@@ -247,6 +248,52 @@ TEST(DigestServerTest, ExpireDropsCountsOfExpiredNonces) {
   clock.advance(301s);
   server.expire();
   EXPECT_EQ(server.trackedNonces(), 0u);
+}
+
+TEST(DigestServerTest, TwoServersSharingAStoreRefuseEachOthersReplays) {
+  // Two workers (or, with a shared store, two gateways) holding the same nonce key.
+  base::ManualClock clock;
+  store::MemoryStore shared(clock);
+  DigestServer one(clock, options(), &shared);
+  DigestServer two(clock, options(), &shared);
+  Answer a;
+  const std::string stored = ha1(DigestAlgorithm::kSha256, a);
+  const std::string ch = one.challenges(kPhone)[0];
+  EXPECT_EQ(check(one, testing::answer(ch, a), kPhone, stored).result, DigestCheck::kOk);
+  EXPECT_EQ(check(two, testing::answer(ch, a), kPhone, stored).result, DigestCheck::kReplay);
+  a.nc = "00000002";
+  EXPECT_EQ(check(two, testing::answer(ch, a), kPhone, stored).result, DigestCheck::kOk);
+  EXPECT_EQ(check(one, testing::answer(ch, a), kPhone, stored).result, DigestCheck::kReplay);
+  EXPECT_EQ(one.trackedNonces(), 0u);  // the counts are the shared store's
+}
+
+TEST(DigestServerTest, NonceCountsExpireInTheSharedStoreWithTheNonce) {
+  base::ManualClock clock;
+  store::MemoryStore shared(clock);
+  DigestServer server(clock, options(), &shared);
+  const Answer a;
+  const std::string stored = ha1(DigestAlgorithm::kSha256, a);
+  EXPECT_EQ(check(server, testing::answer(server.challenges(kPhone)[0], a), kPhone, stored).result,
+            DigestCheck::kOk);
+  EXPECT_EQ(shared.size(), 1u);
+  clock.advance(301s);
+  shared.sweep();
+  EXPECT_EQ(shared.size(), 0u);
+}
+
+TEST(DigestServerTest, AnEvictionInTheSharedStoreMakesOlderNoncesStale) {
+  base::ManualClock clock;
+  store::MemoryStore shared(clock, store::MemoryStoreOptions{.maxKeys = 2, .shards = 1});
+  DigestServer server(clock, options(), &shared);
+  const Answer a;
+  const std::string stored = ha1(DigestAlgorithm::kSha256, a);
+  const std::string first = testing::answer(server.challenges(kPhone)[0], a);
+  EXPECT_EQ(check(server, first, kPhone, stored).result, DigestCheck::kOk);
+  clock.advance(1s);
+  shared.put("other:a", "x", store::kForever);  // other users of the store fill it
+  shared.put("other:b", "x", store::kForever);
+  EXPECT_EQ(shared.evictions(), 1u);
+  EXPECT_EQ(check(server, first, kPhone, stored).result, DigestCheck::kStale);
 }
 
 }  // namespace

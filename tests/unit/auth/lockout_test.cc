@@ -3,11 +3,13 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "base/clock.h"
 #include "guard/ban/ban_list.h"
 #include "guard/security_event.h"
+#include "store/memory_store.h"
 
 namespace tg::auth {
 namespace {
@@ -223,6 +225,42 @@ TEST(LockoutTest, MillionFailuresStayWithinTheTableBound) {
   EXPECT_LE(l.sourceEntries(), 10000u);
   EXPECT_EQ(l.accountEntries(), 10000u);
   EXPECT_GE(sink.total, 1000000u);
+}
+
+TEST(LockoutTest, LockoutsSharingAStoreCountTogether) {
+  // Two gateways (or any two holders of the process's store): failures add up across them.
+  base::ManualClock clock;
+  store::MemoryStore shared(clock);
+  Lockout one(clock, policy(), nullptr, nullptr, &shared);
+  Lockout two(clock, policy(), nullptr, nullptr, &shared);
+  fail(one, "201", kAttacker, 2);
+  EXPECT_FALSE(two.isLocked("201", kAttacker));
+  const FailureOutcome out = two.recordFailure("201", kAttacker, transport::Zone::kPublic, "x");
+  EXPECT_TRUE(out.locked);
+  EXPECT_TRUE(one.isLocked("201", kAttacker));
+  EXPECT_TRUE(one.unlock("201"));
+  EXPECT_FALSE(two.isLocked("201", kAttacker));
+  EXPECT_EQ(one.pairEntries(), 0u);  // the counters are the shared store's
+  clock.advance(200s);
+  shared.sweep();
+  EXPECT_EQ(shared.size(), 0u);  // everything expires once quiet (no lock left)
+}
+
+TEST(LockoutTest, FailuresFromSeveralThreadsAreCountedOnce) {
+  base::ManualClock clock;
+  store::MemoryStore shared(clock);
+  LockoutPolicy p = policy();
+  p.failures = 1000;  // no lock: only counting
+  p.accountFailures = 4 * 50 + 1;
+  Lockout l(clock, p, nullptr, nullptr, &shared);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&] { fail(l, "201", kAttacker, 50); });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_FALSE(l.isLocked("201", kPhone));
+  l.recordFailure("201", kPhone, transport::Zone::kPublic, "x");  // the 201st
+  EXPECT_TRUE(l.isLocked("201", kPhone));
 }
 
 TEST(LockoutTest, PrintableNameNeutralisesControlCharacters) {

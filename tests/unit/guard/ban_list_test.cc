@@ -3,7 +3,9 @@
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
+#include <atomic>
 #include <filesystem>
+#include <memory>
 #include <thread>
 
 #include "config/config_loader.h"
@@ -298,6 +300,79 @@ TEST_F(BanListTest, ConcurrentReadersAndWriters) {
   stop = true;
   for (auto& r : readers) r.join();
   EXPECT_EQ(bans_.size(), 0u);
+}
+
+TEST_F(BanListTest, AReaderThreadSeesABanAsSoonAsItIsMade) {
+  // The reader keeps its snapshot between checks; a change must still reach it at once.
+  std::atomic<int> step{0};
+  std::atomic<bool> sawClean{false}, sawBan{false}, sawLifted{false};
+  std::thread reader([&] {
+    const base::Address a = ip("203.0.113.7");
+    sawClean = !bans_.isBanned(a, clock_.now());
+    step = 1;
+    while (step.load() != 2) std::this_thread::yield();
+    sawBan = bans_.isBanned(a, clock_.now());
+    step = 3;
+    while (step.load() != 4) std::this_thread::yield();
+    sawLifted = !bans_.isBanned(a, clock_.now());
+  });
+  while (step.load() != 1) std::this_thread::yield();
+  bans_.ban(net("203.0.113.0/24"), "manual", "", BanOrigin::kManual, clock_.now(), 60s);
+  step = 2;
+  while (step.load() != 3) std::this_thread::yield();
+  bans_.unban(net("203.0.113.0/24"));
+  step = 4;
+  reader.join();
+  EXPECT_TRUE(sawClean);
+  EXPECT_TRUE(sawBan);
+  EXPECT_TRUE(sawLifted);
+}
+
+TEST_F(BanListTest, EachListHasItsOwnSnapshotOnOneThread) {
+  // A thread caches the snapshot it read last: another list must not be answered from it.
+  BanList other(clock_, policy());
+  autoBan("203.0.113.9");
+  EXPECT_TRUE(bans_.isBanned(ip("203.0.113.9"), clock_.now()));
+  EXPECT_FALSE(other.isBanned(ip("203.0.113.9"), clock_.now()));
+  EXPECT_TRUE(bans_.isBanned(ip("203.0.113.9"), clock_.now()));
+  for (int i = 0; i < 3; ++i) {
+    auto fresh = std::make_unique<BanList>(clock_, policy());  // may reuse an address
+    EXPECT_FALSE(fresh->isBanned(ip("203.0.113.9"), clock_.now()));
+  }
+}
+
+TEST_F(BanListTest, ExpiryDropsEndedBansFromTheSnapshot) {
+  autoBan("203.0.113.9");
+  const uint64_t before = bans_.version();
+  clock_.advance(600s);
+  EXPECT_EQ(bans_.expire(clock_.now()), 1u);
+  EXPECT_GT(bans_.version(), before);  // a new snapshot without the ended ban
+  EXPECT_FALSE(bans_.isBanned(ip("203.0.113.9"), clock_.now()));
+}
+
+TEST_F(BanListTest, RecentChangesOverrideTheSettledBansUntilAndAfterTheFold) {
+  // Enough bans to be folded into the settled trie, then changes on top of them.
+  for (int i = 0; i < static_cast<int>(BanList::kMaxRecentChanges) + 10; ++i) {
+    const std::string host = "10.0." + std::to_string(i / 256) + "." + std::to_string(i % 256);
+    bans_.ban(net(host.c_str()), "manual", "", BanOrigin::kManual, clock_.now(), 600s);
+  }
+  EXPECT_TRUE(bans_.isBanned(ip("10.0.0.5"), clock_.now()));
+  EXPECT_TRUE(bans_.unban(net("10.0.0.5")));  // lifted after the fold: a recent change
+  EXPECT_FALSE(bans_.isBanned(ip("10.0.0.5"), clock_.now()));
+  bans_.ban(net("10.0.0.6"), "manual", "", BanOrigin::kManual, clock_.now(), 1s);  // shorter
+  clock_.advance(1s);
+  EXPECT_FALSE(bans_.isBanned(ip("10.0.0.6"), clock_.now()));
+  EXPECT_TRUE(bans_.isBanned(ip("10.0.0.7"), clock_.now()));
+  bans_.expire(clock_.now());  // folds
+  EXPECT_FALSE(bans_.isBanned(ip("10.0.0.5"), clock_.now()));
+  EXPECT_FALSE(bans_.isBanned(ip("10.0.0.6"), clock_.now()));
+  EXPECT_TRUE(bans_.isBanned(ip("10.0.0.7"), clock_.now()));
+}
+
+TEST_F(BanListTest, RestoreForgetsBansMadeBeforeIt) {
+  autoBan("203.0.113.9");
+  bans_.restore({}, {});  // the table no longer holds it
+  EXPECT_FALSE(bans_.isBanned(ip("203.0.113.9"), clock_.now()));
 }
 
 }  // namespace

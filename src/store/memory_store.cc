@@ -1,0 +1,396 @@
+#include "store/memory_store.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "base/random.h"
+
+namespace tg::store {
+namespace {
+
+using Events = std::deque<base::TimePoint>;
+
+base::TimePoint expiryAt(base::TimePoint now, base::Duration ttl) {
+  return ttl > base::Duration::zero() ? now + ttl : base::TimePoint::max();
+}
+
+template <typename T>
+void answer(const Done<T>& done, T value) {
+  if (done) done(std::move(value));
+}
+
+}  // namespace
+
+size_t SeededHash::operator()(std::string_view s) const {
+  // FNV-1a from the seed, then a 64-bit finalizer so that every bit reaches the bucket index.
+  uint64_t h = 0xcbf29ce484222325ull ^ seed;
+  for (const char c : s) h = (h ^ static_cast<unsigned char>(c)) * 0x100000001b3ull;
+  h ^= h >> 33;
+  h *= 0xff51afd7ed558ccdull;
+  h ^= h >> 33;
+  return static_cast<size_t>(h);
+}
+
+MemoryStore::MemoryStore(const base::Clock& clock, MemoryStoreOptions options)
+    : clock_(clock),
+      hash_{base::randomU64()},
+      shardCapacity_(std::max<size_t>(1, options.maxKeys / std::max<size_t>(1, options.shards))),
+      shards_(std::make_unique<Shard[]>(std::max<size_t>(1, options.shards))),
+      shardCount_(std::max<size_t>(1, options.shards)) {
+  for (size_t i = 0; i < shardCount_; ++i) shards_[i].entries = Map(16, hash_);
+}
+
+MemoryStore::~MemoryStore() = default;
+
+MemoryStore::Shard& MemoryStore::shardOf(std::string_view key) const {
+  // The high bits pick the shard; the map's bucket index uses the low ones.
+  return shards_[(hash_(key) >> 40) % shardCount_];
+}
+
+MemoryStore::Entry* MemoryStore::live(Shard& shard, std::string_view key,
+                                      base::TimePoint now) const {
+  const auto it = shard.entries.find(key);
+  if (it == shard.entries.end()) return nullptr;
+  if (now >= it->second.expires) {
+    shard.entries.erase(it);
+    return nullptr;
+  }
+  return &it->second;
+}
+
+template <typename T>
+MemoryStore::Entry& MemoryStore::obtain(Shard& shard, std::string_view key, base::TimePoint now) {
+  if (Entry* e = live(shard, key, now)) {
+    if (!std::holds_alternative<T>(e->value)) {
+      e->value = T{};
+      e->expires = base::TimePoint::max();
+    }
+    return *e;
+  }
+  if (shard.entries.size() >= shardCapacity_) makeRoom(shard, now);
+  const uint64_t seq = shard.nextSeq++;
+  Entry& e = shard.entries.try_emplace(std::string(key)).first->second;
+  e.value = T{};
+  e.seq = seq;
+  shard.order.emplace_back(seq, std::string(key));
+  if (shard.order.size() > 2 * shard.entries.size() + 64) compactOrder(shard);
+  return e;
+}
+
+void MemoryStore::makeRoom(Shard& shard, base::TimePoint now) {
+  // Expired keys go first: the oldest written are the likeliest to have expired, so a few of
+  // them are looked at, at most once a second (a full pass is sweep()'s job, not a writer's).
+  size_t looked = 0;
+  if (shard.scanned && now - shard.lastScan < std::chrono::seconds(1)) looked = kEvictionScan;
+  shard.scanned = true;
+  shard.lastScan = now;
+  for (auto it = shard.order.begin(); it != shard.order.end() && looked < kEvictionScan;) {
+    const auto found = shard.entries.find(it->second);
+    if (found == shard.entries.end() || found->second.seq != it->first) {
+      it = shard.order.erase(it);  // already gone
+      continue;
+    }
+    ++looked;
+    if (now >= found->second.expires) {
+      shard.entries.erase(found);
+      it = shard.order.erase(it);
+      if (shard.entries.size() < shardCapacity_) return;
+    } else {
+      ++it;
+    }
+  }
+  while (shard.entries.size() >= shardCapacity_ && !shard.order.empty()) {
+    auto [seq, key] = std::move(shard.order.front());
+    shard.order.pop_front();
+    const auto it = shard.entries.find(key);
+    if (it == shard.entries.end() || it->second.seq != seq) continue;  // already gone
+    shard.entries.erase(it);
+    evictions_.fetch_add(1, std::memory_order_release);
+  }
+}
+
+size_t MemoryStore::pruneExpired(Shard& shard, base::TimePoint now) {
+  size_t dropped = 0;
+  for (auto it = shard.entries.begin(); it != shard.entries.end();) {
+    if (auto* members = std::get_if<Members>(&it->second.value)) {
+      std::erase_if(*members, [now](const auto& m) { return now >= m.second; });
+      if (members->empty()) it->second.expires = now;  // an empty set is no key
+    }
+    if (now >= it->second.expires) {
+      it = shard.entries.erase(it);
+      ++dropped;
+    } else {
+      ++it;
+    }
+  }
+  compactOrder(shard);
+  return dropped;
+}
+
+void MemoryStore::compactOrder(Shard& shard) {
+  std::erase_if(shard.order, [&shard](const auto& item) {
+    const auto it = shard.entries.find(item.second);
+    return it == shard.entries.end() || it->second.seq != item.first;
+  });
+}
+
+void MemoryStore::trimWindow(Events& events, base::TimePoint now, base::Duration window) {
+  while (!events.empty() && now - events.front() >= window) events.pop_front();
+}
+
+void MemoryStore::counterAdd(std::string_view key, int64_t delta, int64_t limit,
+                             base::Duration ttl, Done<Count> done) {
+  const base::TimePoint now = clock_.now();
+  Shard& shard = shardOf(key);
+  Count out;
+  {
+    std::lock_guard lock(shard.mutex);
+    Entry& e = obtain<int64_t>(shard, key, now);
+    int64_t& value = std::get<int64_t>(e.value);
+    if (delta > 0 && limit > 0 && value + delta > limit) {
+      out.value = value;
+    } else {
+      value = std::max<int64_t>(0, value + delta);
+      if (ttl > base::Duration::zero()) e.expires = now + ttl;
+      out = {true, value};
+      if (value == 0) shard.entries.erase(shard.entries.find(key));  // zero is no key
+    }
+  }
+  answer(done, out);
+}
+
+void MemoryStore::counterGet(std::string_view key, Done<int64_t> done) {
+  const base::TimePoint now = clock_.now();
+  Shard& shard = shardOf(key);
+  int64_t value = 0;
+  {
+    std::lock_guard lock(shard.mutex);
+    if (const Entry* e = live(shard, key, now)) {
+      if (const auto* v = std::get_if<int64_t>(&e->value)) value = *v;
+    }
+  }
+  answer(done, value);
+}
+
+void MemoryStore::windowAdd(std::string_view key, base::Duration window, int64_t limit,
+                            Done<Count> done) {
+  const base::TimePoint now = clock_.now();
+  Shard& shard = shardOf(key);
+  Count out;
+  {
+    std::lock_guard lock(shard.mutex);
+    Entry& e = obtain<Events>(shard, key, now);
+    Events& events = std::get<Events>(e.value);
+    trimWindow(events, now, window);
+    if (limit > 0 && static_cast<int64_t>(events.size()) >= limit) {
+      out.value = static_cast<int64_t>(events.size());
+    } else {
+      if (events.size() >= kMaxWindowEvents) events.pop_front();
+      events.push_back(now);
+      e.expires = expiryAt(now, window);
+      out = {true, static_cast<int64_t>(events.size())};
+    }
+  }
+  answer(done, out);
+}
+
+void MemoryStore::windowCount(std::string_view key, base::Duration window, Done<int64_t> done) {
+  const base::TimePoint now = clock_.now();
+  Shard& shard = shardOf(key);
+  int64_t count = 0;
+  {
+    std::lock_guard lock(shard.mutex);
+    if (Entry* e = live(shard, key, now)) {
+      if (auto* events = std::get_if<Events>(&e->value)) {
+        trimWindow(*events, now, window);
+        count = static_cast<int64_t>(events->size());
+      }
+    }
+  }
+  answer(done, count);
+}
+
+void MemoryStore::setAdd(std::string_view key, std::string_view member, base::Duration ttl,
+                         Done<bool> added) {
+  const base::TimePoint now = clock_.now();
+  Shard& shard = shardOf(key);
+  bool isNew = false;
+  {
+    std::lock_guard lock(shard.mutex);
+    Entry& e = obtain<Members>(shard, key, now);
+    Members& members = std::get<Members>(e.value);
+    const auto it = members.find(std::string(member));
+    if (it != members.end()) {
+      isNew = now >= it->second;  // an expired member comes back as new
+      it->second = expiryAt(now, ttl);
+    } else if (members.size() < kMaxSetMembers) {
+      members.emplace(std::string(member), expiryAt(now, ttl));
+      isNew = true;
+    }
+  }
+  answer(added, isNew);
+}
+
+void MemoryStore::setRemove(std::string_view key, std::string_view member, Done<bool> removed) {
+  const base::TimePoint now = clock_.now();
+  Shard& shard = shardOf(key);
+  bool was = false;
+  {
+    std::lock_guard lock(shard.mutex);
+    if (Entry* e = live(shard, key, now)) {
+      if (auto* members = std::get_if<Members>(&e->value)) {
+        const auto it = members->find(std::string(member));
+        if (it != members->end()) {
+          was = now < it->second;
+          members->erase(it);
+        }
+      }
+    }
+  }
+  answer(removed, was);
+}
+
+void MemoryStore::setContains(std::string_view key, std::string_view member, Done<bool> done) {
+  const base::TimePoint now = clock_.now();
+  Shard& shard = shardOf(key);
+  bool found = false;
+  {
+    std::lock_guard lock(shard.mutex);
+    if (Entry* e = live(shard, key, now)) {
+      if (auto* members = std::get_if<Members>(&e->value)) {
+        const auto it = members->find(std::string(member));
+        if (it != members->end()) {
+          found = now < it->second;
+          if (!found) members->erase(it);
+        }
+      }
+    }
+  }
+  answer(done, found);
+}
+
+void MemoryStore::setMembers(std::string_view key, Done<std::vector<std::string>> done) {
+  const base::TimePoint now = clock_.now();
+  Shard& shard = shardOf(key);
+  std::vector<std::string> out;
+  {
+    std::lock_guard lock(shard.mutex);
+    if (Entry* e = live(shard, key, now)) {
+      if (auto* members = std::get_if<Members>(&e->value)) {
+        std::erase_if(*members, [now](const auto& m) { return now >= m.second; });
+        out.reserve(members->size());
+        for (const auto& m : *members) out.push_back(m.first);
+      }
+    }
+  }
+  std::sort(out.begin(), out.end());
+  answer(done, std::move(out));
+}
+
+void MemoryStore::put(std::string_view key, std::string_view value, base::Duration ttl) {
+  const base::TimePoint now = clock_.now();
+  Shard& shard = shardOf(key);
+  std::lock_guard lock(shard.mutex);
+  Entry& e = obtain<std::string>(shard, key, now);
+  std::get<std::string>(e.value).assign(value);
+  e.expires = expiryAt(now, ttl);
+}
+
+void MemoryStore::get(std::string_view key, Done<std::optional<std::string>> done) {
+  const base::TimePoint now = clock_.now();
+  Shard& shard = shardOf(key);
+  std::optional<std::string> out;
+  {
+    std::lock_guard lock(shard.mutex);
+    if (const Entry* e = live(shard, key, now)) {
+      if (const auto* v = std::get_if<std::string>(&e->value)) out = *v;
+    }
+  }
+  answer(done, std::move(out));
+}
+
+void MemoryStore::compareAndSet(std::string_view key, std::optional<std::string_view> expected,
+                                std::string_view value, base::Duration ttl,
+                                Done<CasResult> done) {
+  const base::TimePoint now = clock_.now();
+  Shard& shard = shardOf(key);
+  CasResult out;
+  {
+    std::lock_guard lock(shard.mutex);
+    const Entry* current = live(shard, key, now);
+    const std::string* held =
+        current != nullptr ? std::get_if<std::string>(&current->value) : nullptr;
+    const bool matches = expected ? (held != nullptr && *held == *expected) : held == nullptr;
+    if (matches) {
+      Entry& e = obtain<std::string>(shard, key, now);
+      std::get<std::string>(e.value).assign(value);
+      e.expires = expiryAt(now, ttl);
+      out.outcome = CasOutcome::kSwapped;
+      out.current = std::string(value);
+    } else if (held != nullptr) {
+      out.current = *held;
+    }
+  }
+  answer(done, std::move(out));
+}
+
+void MemoryStore::erase(std::string_view key, Done<bool> erased) {
+  const base::TimePoint now = clock_.now();
+  Shard& shard = shardOf(key);
+  bool was = false;
+  {
+    std::lock_guard lock(shard.mutex);
+    if (live(shard, key, now) != nullptr) {
+      shard.entries.erase(shard.entries.find(key));
+      was = true;
+    }
+  }
+  answer(erased, was);
+}
+
+SubscriptionId MemoryStore::subscribe(std::string_view channel, Subscriber subscriber) {
+  std::lock_guard lock(subscribersMutex_);
+  const SubscriptionId id = nextSubscription_++;
+  subscribers_.emplace(
+      id, Subscription{std::string(channel),
+                       std::make_shared<const Subscriber>(std::move(subscriber))});
+  return id;
+}
+
+void MemoryStore::unsubscribe(SubscriptionId id) {
+  std::lock_guard lock(subscribersMutex_);
+  subscribers_.erase(id);
+}
+
+void MemoryStore::publish(std::string_view channel, std::string_view message) {
+  std::vector<std::shared_ptr<const Subscriber>> targets;
+  {
+    std::lock_guard lock(subscribersMutex_);
+    for (const auto& [id, s] : subscribers_) {
+      if (s.channel == channel) targets.push_back(s.subscriber);
+    }
+  }
+  // Outside the lock: a subscriber may subscribe, unsubscribe or publish itself.
+  for (const auto& s : targets) (*s)(channel, message);
+}
+
+size_t MemoryStore::sweep() {
+  const base::TimePoint now = clock_.now();
+  size_t dropped = 0;
+  for (size_t i = 0; i < shardCount_; ++i) {
+    std::lock_guard lock(shards_[i].mutex);
+    dropped += pruneExpired(shards_[i], now);
+  }
+  return dropped;
+}
+
+size_t MemoryStore::size() const {
+  size_t total = 0;
+  for (size_t i = 0; i < shardCount_; ++i) {
+    std::lock_guard lock(shards_[i].mutex);
+    total += shards_[i].entries.size();
+  }
+  return total;
+}
+
+}  // namespace tg::store

@@ -1,0 +1,134 @@
+#pragma once
+
+// The state store of one process (the default). Keys are spread over shards, each with its own
+// mutex, so workers touching different keys do not wait on each other. Every `done` runs inline,
+// on the caller's thread before the operation returns, after the shard's lock is released (so
+// it may call the store again).
+//
+// Expiry runs on base::Clock (tests use base::ManualClock): a read ignores and drops what has
+// expired, and sweep() (housekeeping, about once a second) drops the rest.
+//
+// Bounded memory: at most `maxKeys` keys (split evenly over the shards). A write that adds a key
+// to a full shard first drops the expired ones among that shard's kEvictionScan oldest written
+// keys (at most one such look a second per shard; sweep() drops the rest), and when none has
+// expired evicts the oldest written key, counted in evictions().
+// Callers choose what forgetting means for them (a forgotten nonce is answered stale, a
+// forgotten failure count starts over). A window keeps at most kMaxWindowEvents events, and a
+// set at most kMaxSetMembers members (a new member beyond it is refused: setAdd answers false).
+
+#include <atomic>
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <variant>
+#include <vector>
+
+#include "base/clock.h"
+#include "store/store.h"
+
+namespace tg::store {
+
+struct MemoryStoreOptions {
+  size_t maxKeys = 1000000;
+  size_t shards = 64;
+};
+
+// Keys hold attacker-chosen text (user names, nonces): a per-store random seed keeps them from
+// being aimed at one bucket or one shard.
+struct SeededHash {
+  using is_transparent = void;
+  uint64_t seed = 0;
+  size_t operator()(std::string_view s) const;
+};
+
+class MemoryStore final : public Store {
+ public:
+  explicit MemoryStore(const base::Clock& clock, MemoryStoreOptions options = {});
+  ~MemoryStore() override;
+  MemoryStore(const MemoryStore&) = delete;
+  MemoryStore& operator=(const MemoryStore&) = delete;
+
+  bool completesInline() const override { return true; }
+
+  void counterAdd(std::string_view key, int64_t delta, int64_t limit, base::Duration ttl,
+                  Done<Count> done) override;
+  void counterGet(std::string_view key, Done<int64_t> done) override;
+  void windowAdd(std::string_view key, base::Duration window, int64_t limit,
+                 Done<Count> done) override;
+  void windowCount(std::string_view key, base::Duration window, Done<int64_t> done) override;
+  void setAdd(std::string_view key, std::string_view member, base::Duration ttl,
+              Done<bool> added) override;
+  void setRemove(std::string_view key, std::string_view member, Done<bool> removed) override;
+  void setContains(std::string_view key, std::string_view member, Done<bool> done) override;
+  void setMembers(std::string_view key, Done<std::vector<std::string>> done) override;
+  void put(std::string_view key, std::string_view value, base::Duration ttl) override;
+  void get(std::string_view key, Done<std::optional<std::string>> done) override;
+  void compareAndSet(std::string_view key, std::optional<std::string_view> expected,
+                     std::string_view value, base::Duration ttl, Done<CasResult> done) override;
+  void erase(std::string_view key, Done<bool> erased) override;
+  SubscriptionId subscribe(std::string_view channel, Subscriber subscriber) override;
+  void unsubscribe(SubscriptionId id) override;
+  void publish(std::string_view channel, std::string_view message) override;
+
+  // Drops every expired key and set member; returns the keys dropped. Housekeeping.
+  size_t sweep();
+  size_t size() const;
+  uint64_t evictions() const override { return evictions_.load(std::memory_order_acquire); }
+
+  static constexpr size_t kMaxWindowEvents = 65536;
+  static constexpr size_t kMaxSetMembers = 65536;
+  static constexpr size_t kEvictionScan = 32;
+
+ private:
+  using Members = std::unordered_map<std::string, base::TimePoint>;  // member -> expiry
+  struct Entry {
+    std::variant<int64_t, std::deque<base::TimePoint>, Members, std::string> value;
+    base::TimePoint expires = base::TimePoint::max();
+    uint64_t seq = 0;  // when the key was added: its place in Shard::order
+  };
+  using Hash = SeededHash;
+  using Map = std::unordered_map<std::string, Entry, Hash, std::equal_to<>>;
+  struct Shard {
+    std::mutex mutex;
+    Map entries;
+    std::deque<std::pair<uint64_t, std::string>> order;  // keys by age; stale pairs skipped
+    uint64_t nextSeq = 1;
+    base::TimePoint lastScan{};  // makeRoom's last look for expired keys
+    bool scanned = false;
+  };
+
+  Shard& shardOf(std::string_view key) const;
+  // The live entry of `key`, or nullptr (an expired one is dropped). Caller holds the lock.
+  Entry* live(Shard& shard, std::string_view key, base::TimePoint now) const;
+  // The entry of `key` holding a value of kind T, created (empty) when absent or of another
+  // kind. Caller holds the lock.
+  template <typename T>
+  Entry& obtain(Shard& shard, std::string_view key, base::TimePoint now);
+  void makeRoom(Shard& shard, base::TimePoint now);
+  size_t pruneExpired(Shard& shard, base::TimePoint now);
+  void compactOrder(Shard& shard);
+  static void trimWindow(std::deque<base::TimePoint>& events, base::TimePoint now,
+                         base::Duration window);
+
+  const base::Clock& clock_;
+  const Hash hash_;
+  size_t shardCapacity_;
+  std::unique_ptr<Shard[]> shards_;
+  size_t shardCount_;
+  std::atomic<uint64_t> evictions_{0};
+
+  struct Subscription {
+    std::string channel;
+    std::shared_ptr<const Subscriber> subscriber;
+  };
+  mutable std::mutex subscribersMutex_;
+  std::map<SubscriptionId, Subscription> subscribers_;
+  SubscriptionId nextSubscription_ = 1;
+};
+
+}  // namespace tg::store

@@ -1,0 +1,115 @@
+#pragma once
+
+// The state the workers share (issue 11, item 6): counters, sliding windows, sets and
+// key-values, each with an expiry, plus compare-and-set and publish/subscribe. MemoryStore keeps
+// it in this process; a later RedisStore (issue 18) shares it between gateways.
+//
+// Why completion callbacks: every operation hands its answer to a `done` callback instead of
+// returning it, because a Redis answer needs a round trip and an admission decision must not
+// block a worker on it. MemoryStore calls `done` inline, before the operation returns
+// (completesInline() says so); RedisStore will call it later on the caller's worker loop.
+// Callers whose answer is still synchronous today (lockout, nonce counts, call policy) check
+// completesInline() at construction and are handed the MemoryStore until their path can defer.
+//
+// Keys are plain strings; a component prefixes its own ("lockout:", "nonce:", "policy:").
+// A key holds one kind of value; an operation on a key of another kind treats it as absent and
+// replaces it (writes) or reports it absent (reads). An empty `done` means "no answer wanted".
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/clock.h"
+
+namespace tg::store {
+
+template <typename T>
+using Done = std::function<void(T)>;
+
+// No expiry.
+inline constexpr base::Duration kForever = base::Duration::zero();
+
+// The answer of a counting operation.
+struct Count {
+  bool counted = false;  // false: the limit refused it, nothing changed
+  int64_t value = 0;     // the counter, or the events in the window, after the operation
+};
+
+enum class CasOutcome : uint8_t {
+  kSwapped,   // the value was `expected` (or absent when expected was nullopt) and is now set
+  kMismatch,  // it was something else: nothing changed
+};
+struct CasResult {
+  CasOutcome outcome = CasOutcome::kMismatch;
+  std::optional<std::string> current;  // the value now held (after a swap: the new one)
+  bool swapped() const { return outcome == CasOutcome::kSwapped; }
+};
+
+// Called with (channel, message). MemoryStore calls subscribers on the publisher's thread,
+// inside publish() and outside every store lock; RedisStore will call them on its connection's
+// thread. Either way a subscriber must be quick and thread-safe, and hand real work to its own
+// thread or worker.
+using Subscriber = std::function<void(std::string_view channel, std::string_view message)>;
+using SubscriptionId = uint64_t;
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  // Whether every `done` has run by the time the operation returns.
+  virtual bool completesInline() const = 0;
+
+  // --- counters: an integer that never goes below zero ---
+  // Adds `delta`. A positive delta that would take the counter above `limit` (> 0) is refused.
+  // `ttl` (> 0) sets the key to expire that long after this write; kForever keeps its expiry.
+  virtual void counterAdd(std::string_view key, int64_t delta, int64_t limit, base::Duration ttl,
+                          Done<Count> done) = 0;
+  virtual void counterGet(std::string_view key, Done<int64_t> done) = 0;
+
+  // --- sliding windows: the events of the last `window` ---
+  // Counts one event now unless `limit` (> 0) events are already in the window (check and count
+  // are one step). The key expires a window after its last event.
+  virtual void windowAdd(std::string_view key, base::Duration window, int64_t limit,
+                         Done<Count> done) = 0;
+  virtual void windowCount(std::string_view key, base::Duration window, Done<int64_t> done) = 0;
+
+  // --- sets: members that expire one by one (ttl kForever: until removed) ---
+  virtual void setAdd(std::string_view key, std::string_view member, base::Duration ttl,
+                      Done<bool> added) = 0;
+  virtual void setRemove(std::string_view key, std::string_view member, Done<bool> removed) = 0;
+  virtual void setContains(std::string_view key, std::string_view member, Done<bool> done) = 0;
+  virtual void setMembers(std::string_view key, Done<std::vector<std::string>> done) = 0;
+
+  // --- key-values ---
+  virtual void put(std::string_view key, std::string_view value, base::Duration ttl) = 0;
+  virtual void get(std::string_view key, Done<std::optional<std::string>> done) = 0;
+  // Sets `value` only when the key holds `expected` (nullopt: only when absent).
+  virtual void compareAndSet(std::string_view key, std::optional<std::string_view> expected,
+                             std::string_view value, base::Duration ttl, Done<CasResult> done) = 0;
+
+  // --- any kind ---
+  virtual void erase(std::string_view key, Done<bool> erased) = 0;
+
+  // --- publish/subscribe ---
+  virtual SubscriptionId subscribe(std::string_view channel, Subscriber subscriber) = 0;
+  virtual void unsubscribe(SubscriptionId id) = 0;
+  virtual void publish(std::string_view channel, std::string_view message) = 0;
+
+  // Keys dropped before their expiry to stay within a memory cap, since start. A caller that
+  // reads an absent key as "never seen" (nonce counts) checks it after such a read.
+  virtual uint64_t evictions() const = 0;
+};
+
+// The answer of an operation on a store that completesInline(), for callers that cannot defer
+// yet: `op` is called with the `done` to pass on. A store that did not answer inline yields T{}.
+template <typename T, typename Op>
+T answerNow(Op&& op) {
+  std::optional<T> answer;
+  op([&answer](T value) { answer = std::move(value); });
+  return answer ? std::move(*answer) : T{};
+}
+
+}  // namespace tg::store
