@@ -1,0 +1,63 @@
+#include "app/audit_command.h"
+
+#include <CLI/CLI.hpp>
+#include <ostream>
+
+#include "audit/asterisk_audit.h"
+#include "audit/gateway_audit.h"
+#include "audit/report.h"
+
+namespace tg::app {
+
+std::unique_ptr<AuditCli> addAuditCommands(CLI::App& app) {
+  auto cli = std::make_unique<AuditCli>();
+  AuditOptions& o = cli->options;
+  CLI::App* audit = app.add_subcommand(
+      "audit", "Report what is weak in the gateway's or a PBX's configuration (docs/audit.md)");
+  audit->require_subcommand(1);
+  auto formats = [&o](CLI::App* sub) {
+    CLI::Option* json = sub->add_flag("--json", o.json, "Machine-readable report");
+    sub->add_flag("--html", o.html, "One self-contained HTML page")->excludes(json);
+  };
+  cli->gateway = audit->add_subcommand("gateway", "Audit a trunkguard configuration");
+  cli->gateway->add_option("-c,--config", o.target, "Configuration file (YAML)")->required();
+  formats(cli->gateway);
+  cli->asterisk =
+      audit->add_subcommand("asterisk", "Audit an Asterisk configuration directory");
+  cli->asterisk->add_option("dir", o.target, "Directory such as /etc/asterisk")->required();
+  formats(cli->asterisk);
+  return cli;
+}
+
+std::optional<int> runAuditCli(AuditCli& cli, std::ostream& out, std::ostream& err) {
+  for (CLI::App* sub : {cli.gateway, cli.asterisk}) {
+    if (sub->parsed()) {
+      cli.options.kind = sub->get_name();
+      return runAudit(cli.options, out, err);
+    }
+  }
+  return std::nullopt;
+}
+
+int runAudit(const AuditOptions& options, std::ostream& out, std::ostream& err) {
+  audit::AuditResult result;
+  if (options.kind == "gateway") {
+    result = audit::auditGateway(options.target);
+  } else if (options.kind == "asterisk") {
+    result = audit::auditAsteriskDirectory(options.target);
+  } else {
+    err << "audit: unknown kind '" << options.kind << "'; use gateway or asterisk\n";
+    return 2;
+  }
+  if (options.json) {
+    audit::writeJson(result, out);
+  } else if (options.html) {
+    audit::writeHtml(result, out);
+  } else {
+    audit::writeText(result, out);
+  }
+  for (const std::string& e : result.errors) err << "audit " << options.kind << ": " << e << "\n";
+  return audit::exitCodeFor(result);
+}
+
+}  // namespace tg::app

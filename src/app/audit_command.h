@@ -1,0 +1,38 @@
+#pragma once
+
+// `trunkguard audit gateway|asterisk`: offline security audits (src/audit/, docs/audit.md).
+
+#include <iosfwd>
+#include <memory>
+#include <optional>
+#include <string>
+
+namespace CLI {
+class App;
+}
+
+namespace tg::app {
+
+struct AuditOptions {
+  std::string kind;    // "gateway" or "asterisk"
+  std::string target;  // the config file or the configuration directory
+  bool json = false;
+  bool html = false;
+};
+
+struct AuditCli {
+  AuditOptions options;
+  CLI::App* gateway = nullptr;
+  CLI::App* asterisk = nullptr;
+};
+
+// Adds `audit` and its subcommands to `app`; the returned object must outlive parsing.
+std::unique_ptr<AuditCli> addAuditCommands(CLI::App& app);
+// The exit code when an audit subcommand was parsed, nullopt otherwise.
+std::optional<int> runAuditCli(AuditCli& cli, std::ostream& out, std::ostream& err);
+
+// Runs one audit and writes its report. Exit codes: audit/report.h (0 clean, 10-13 by the worst
+// severity, 2 when input could not be read; the errors also go to `err`).
+int runAudit(const AuditOptions& options, std::ostream& out, std::ostream& err);
+
+}  // namespace tg::app

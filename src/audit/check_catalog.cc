@@ -1,0 +1,160 @@
+// The catalogue of checks: ids, severities, titles, fixes and sources. docs/audit.md lists the
+// same table for people (a unit test keeps the two in step).
+
+#include <algorithm>
+
+#include "audit/finding.h"
+
+namespace tg::audit {
+namespace {
+
+using S = Severity;
+
+const std::vector<Check> kChecks = {
+    // trunkguard's own configuration (audit gateway)
+    {"GW-PLAINTEXT-TRUNK", S::kHigh, "Provider trunk signalling is not encrypted",
+     "Use transport: tls toward the provider (and drop allow_plaintext) if it offers TLS",
+     "RFC 3261 section 26.2 (TLS for SIP); docs/tls.md"},
+    {"GW-TLS-NO-VERIFY", S::kHigh, "The provider's TLS certificate is not verified",
+     "Set tls.verify: true (with tls.ca_file if the provider uses a private CA)",
+     "RFC 5922 (SIP domain certificates); docs/tls.md"},
+    {"GW-WEAK-PROVIDER-SECRET", S::kMedium, "The provider password fails the password policy",
+     "Ask the provider for a long random password (or IP authentication plus a strong one)",
+     "NIST SP 800-63B section 5.1.1"},
+    {"GW-SECRET-FILE-READABLE", S::kHigh, "A file holding a secret is readable by other users",
+     "chmod 600 the file (owned by the user trunkguard runs as)",
+     "CWE-732 (incorrect permission assignment for critical resource)"},
+    {"GW-DATABASE-READABLE", S::kHigh,
+     "The database (password hashes, admin TOTP secrets) is readable by other users",
+     "chmod 600 the database file and its -wal/-shm files", "CWE-732; docs/accounts.md"},
+    {"GW-POLICY-DISABLED", S::kHigh, "The toll-fraud call policy is off",
+     "Set policy.enabled: true with rules for international and premium classes",
+     "CFCA Global Fraud Loss Survey (toll fraud, IRSF); docs/policy.md"},
+    {"GW-POLICY-SHADOW", S::kMedium, "The call policy runs in shadow mode and blocks nothing",
+     "Set policy.enforce: true once `trunkguard explain` shows the rules are right",
+     "docs/policy.md"},
+    {"GW-CALLERID-OFF", S::kMedium, "Outbound caller IDs are not checked",
+     "Set policy.caller_id.action: reject (or rewrite) and list policy.own_numbers",
+     "RFC 8224 (STIR); FCC caller ID spoofing rules"},
+    {"GW-INTERNATIONAL-UNCAPPED", S::kHigh,
+     "International calls are allowed without any limit",
+     "Deny international, premium, high-risk and satellite classes or cap them "
+     "(max_concurrent, calls_per_minute, spend_per_hour/day)",
+     "CFCA (International Revenue Share Fraud); docs/policy.md"},
+    {"GW-PUBLIC-NO-LOCKOUT", S::kHigh, "Password guessing on the public zone is not locked out",
+     "Set accounts.lockout.failures and source_failures above 0",
+     "OWASP Authentication Cheat Sheet (account lockout); docs/accounts.md"},
+    {"GW-PUBLIC-NO-ACL", S::kMedium, "The public zone accepts phones from the whole internet",
+     "Limit guard.acl.public.allow to the phones' networks or guard.acl.countries",
+     "docs/security.md"},
+    {"GW-WILDCARD-LISTENER", S::kLow, "A pbx or trunk listener binds every interface",
+     "Bind the pbx zone to the LAN address and the trunk zone to the provider-facing address",
+     "docs/configuration.md (zones)"},
+    {"GW-GUARD-FILTER-DISABLED", S::kHigh, "A perimeter filter is disabled",
+     "Set enabled: true for the filter named in the evidence", "docs/security.md"},
+    {"GW-GUARD-FILTER-SHADOW", S::kMedium, "A perimeter filter runs in shadow mode",
+     "Set enforce: true for the filter named in the evidence", "docs/security.md"},
+    {"GW-BANS-DISABLED", S::kHigh, "Attacking sources are never banned",
+     "Set guard.bans.enabled: true", "docs/security.md"},
+    {"GW-BAN-FEED-OFF", S::kLow, "No blocklist of known SIP attackers is loaded",
+     "Set guard.bans.blocklist_url (e.g. an APIBAN feed) or blocklist_files",
+     "APIBAN (apiban.org) SIP attacker list"},
+    {"GW-TLS-MIN-VERSION", S::kInfo, "TLS 1.2 is still accepted on tls:// listeners",
+     "Set tls.min_version: \"1.3\" once every peer supports it", "RFC 8446; RFC 8996"},
+    {"GW-TLS-WEAK-CIPHERS", S::kMedium, "The TLS 1.2 cipher list allows weak ciphers",
+     "Leave tls.ciphers empty (modern AEAD only) or list only ECDHE AEAD suites",
+     "RFC 7525 section 4.2; RFC 8996"},
+    {"GW-WEAK-PASSWORD-POLICY", S::kMedium, "The account password policy is weak",
+     "Set accounts.password.min_length >= 12 and dictionary_check: true",
+     "NIST SP 800-63B section 5.1.1"},
+    {"GW-REFER-ALLOWED", S::kMedium, "REFER (call transfer) is allowed from an outside zone",
+     "Set allow_refer: false on the trunk and public zones unless transfers are needed",
+     "REFER-based toll fraud (RFC 3515 section 5: security considerations)"},
+    {"GW-NO-ADMIN", S::kLow, "Accounts exist but no admin: account changes need no TOTP code",
+     "Add an admin (`trunkguard admin add NAME`) and verify its code", "docs/accounts.md"},
+    {"GW-ADMIN-TOTP-UNVERIFIED", S::kMedium, "An admin's TOTP code was never verified",
+     "Run `trunkguard admin verify NAME CODE` (or remove the admin)", "RFC 6238; docs/accounts.md"},
+
+    // Asterisk configuration (audit asterisk)
+    {"AST-SECRET-EQUALS-USER", S::kCritical, "A SIP secret equals the user or section name",
+     "Set a long random password (e.g. `trunkguard account add --generate`)",
+     "SIPVicious svcrack tries the extension as password first; NIST SP 800-63B"},
+    {"AST-WEAK-SECRET", S::kHigh, "A SIP secret fails the password policy",
+     "Set a long random password (12+ characters, 3 classes, not a dictionary word)",
+     "NIST SP 800-63B section 5.1.1; libpwquality/cracklib"},
+    {"AST-ALLOWGUEST", S::kHigh, "chan_sip accepts calls from unauthenticated guests",
+     "Set allowguest=no in sip.conf [general]",
+     "Asterisk README-SERIOUSLY.bestpractices; sip.conf.sample (allowguest)"},
+    {"AST-ALWAYSAUTHREJECT-OFF", S::kMedium,
+     "chan_sip answers differently for existing and missing users (enumeration)",
+     "Set alwaysauthreject=yes in sip.conf [general]",
+     "AST-2011-013 / CVE-2011-4597 (remote enumeration of SIP endpoints)"},
+    {"AST-INSECURE-INVITE", S::kHigh, "A peer accepts INVITEs without authentication",
+     "Remove insecure= and authenticate the peer (or restrict it with permit/deny)",
+     "sip.conf.sample (insecure); Asterisk README-SERIOUSLY.bestpractices"},
+    {"AST-ENDPOINT-NO-AUTH", S::kCritical,
+     "A PJSIP endpoint has no auth and no identify: anyone can use it",
+     "Add auth= (type=auth with a strong password) or an identify section with match=",
+     "Asterisk PJSIP configuration wiki (endpoint auth); README-SERIOUSLY.bestpractices"},
+    {"AST-ANONYMOUS-ENDPOINT", S::kHigh, "The PJSIP anonymous endpoint accepts unauthenticated calls",
+     "Remove the [anonymous] endpoint or give it a context that only reaches local extensions",
+     "Asterisk PJSIP configuration wiki (anonymous endpoint)"},
+    {"AST-IDENTIFY-NO-ACL", S::kMedium,
+     "An endpoint is trusted by source address alone, without an ACL",
+     "Add acl= (or permit/deny) to the endpoint and keep identify match= to exact addresses",
+     "Asterisk PJSIP configuration wiki (res_pjsip_acl)"},
+    {"AST-GUEST-CONTEXT-OUTBOUND", S::kCritical,
+     "A guest or default context reaches outbound routes (toll fraud)",
+     "Point guests and unauthenticated endpoints at a context with local extensions only",
+     "Asterisk README-SERIOUSLY.bestpractices (default context)"},
+    {"AST-DIAL-INJECTION", S::kCritical,
+     "Dial() takes the dialled number unfiltered from a pattern that matches '&'",
+     "Filter the number (Dial(PJSIP/${FILTER(0-9,${EXTEN})}@trunk)) or use a digits-only "
+     "pattern such as _NXXNXXXXXX",
+     "Asterisk README-SERIOUSLY.bestpractices (dialplan injection)"},
+    {"AST-SHELL-INJECTION", S::kCritical,
+     "System()/MixMonitor run a command built from caller-controlled data",
+     "Never pass caller data to a shell; if unavoidable, use ${FILTER(...)} first",
+     "Asterisk README-SERIOUSLY.bestpractices (dialplan injection); CWE-78"},
+    {"AST-AMI-EXPOSED", S::kHigh, "The manager interface (AMI) listens on a non-loopback address",
+     "Set bindaddr=127.0.0.1 in manager.conf (or firewall it and use TLS)",
+     "manager.conf.sample (AMI is not meant for untrusted networks)"},
+    {"AST-AMI-WEAK-SECRET", S::kCritical, "An AMI user has a weak secret",
+     "Set a long random secret", "NIST SP 800-63B section 5.1.1"},
+    {"AST-AMI-DANGEROUS-PERMS", S::kHigh,
+     "An AMI user may originate calls or run system commands",
+     "Drop system, originate and all from write= unless that user needs them",
+     "manager.conf.sample (write permissions); CWE-250"},
+    {"AST-AMI-NO-ACL", S::kMedium, "An AMI user has no permit/deny restriction",
+     "Add deny=0.0.0.0/0.0.0.0 and permit= the hosts that use it", "manager.conf.sample"},
+    {"AST-HTTP-EXPOSED", S::kMedium, "The HTTP server (ARI, AJAM) listens on a non-loopback address",
+     "Set bindaddr=127.0.0.1 in http.conf or use tlsenable with a firewall",
+     "http.conf.sample"},
+    {"AST-LIVE-DANGEROUSLY", S::kHigh,
+     "live_dangerously lets AMI and ARI call SHELL() and other privileged functions",
+     "Set live_dangerously=no in asterisk.conf [options]", "asterisk.conf.sample (live_dangerously)"},
+    {"AST-STRICTRTP-OFF", S::kMedium, "strictrtp is off: media can be hijacked (RTP bleed)",
+     "Set strictrtp=yes in rtp.conf", "AST-2017-005 / CVE-2017-14099 (RTP bleed)"},
+    {"AST-SRTP-REPLAY-OFF", S::kMedium, "SRTP replay protection is off",
+     "Set srtpreplayprotection=yes in rtp.conf", "RFC 3711 section 3.3.2"},
+    {"AST-NO-TLS", S::kLow, "No TLS transport: SIP signalling and credentials travel in clear",
+     "Add a transport with protocol=tls (PJSIP) or tlsenable=yes (chan_sip)",
+     "RFC 3261 section 26.2"},
+    {"AST-TLS-NO-VERIFY", S::kHigh, "TLS server certificates are not verified",
+     "Set verify_server=yes (PJSIP) or tlsdontverifyserver=no (chan_sip)", "RFC 5922"},
+    {"AST-NO-ACL", S::kLow, "SIP peers are not restricted by source address",
+     "Add a type=acl section (PJSIP) or permit/deny on each peer (chan_sip)",
+     "Asterisk README-SERIOUSLY.bestpractices"},
+};
+
+}  // namespace
+
+const std::vector<Check>& checkCatalog() { return kChecks; }
+
+const Check* findCheck(std::string_view id) {
+  const auto it =
+      std::find_if(kChecks.begin(), kChecks.end(), [id](const Check& c) { return c.id == id; });
+  return it == kChecks.end() ? nullptr : &*it;
+}
+
+}  // namespace tg::audit
