@@ -4,6 +4,7 @@
 #include <ostream>
 
 #include "audit/asterisk_audit.h"
+#include "audit/freeswitch_audit.h"
 #include "audit/gateway_audit.h"
 #include "audit/report.h"
 
@@ -26,11 +27,15 @@ std::unique_ptr<AuditCli> addAuditCommands(CLI::App& app) {
       audit->add_subcommand("asterisk", "Audit an Asterisk configuration directory");
   cli->asterisk->add_option("dir", o.target, "Directory such as /etc/asterisk")->required();
   formats(cli->asterisk);
+  cli->freeswitch =
+      audit->add_subcommand("freeswitch", "Audit a FreeSWITCH configuration directory");
+  cli->freeswitch->add_option("dir", o.target, "Directory such as /etc/freeswitch")->required();
+  formats(cli->freeswitch);
   return cli;
 }
 
 std::optional<int> runAuditCli(AuditCli& cli, std::ostream& out, std::ostream& err) {
-  for (CLI::App* sub : {cli.gateway, cli.asterisk}) {
+  for (CLI::App* sub : {cli.gateway, cli.asterisk, cli.freeswitch}) {
     if (sub->parsed()) {
       cli.options.kind = sub->get_name();
       return runAudit(cli.options, out, err);
@@ -45,8 +50,10 @@ int runAudit(const AuditOptions& options, std::ostream& out, std::ostream& err) 
     result = audit::auditGateway(options.target);
   } else if (options.kind == "asterisk") {
     result = audit::auditAsteriskDirectory(options.target);
+  } else if (options.kind == "freeswitch") {
+    result = audit::auditFreeswitchDirectory(options.target);
   } else {
-    err << "audit: unknown kind '" << options.kind << "'; use gateway or asterisk\n";
+    err << "audit: unknown kind '" << options.kind << "'; use gateway, asterisk or freeswitch\n";
     return 2;
   }
   if (options.json) {

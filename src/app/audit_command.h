@@ -1,6 +1,6 @@
 #pragma once
 
-// `trunkguard audit gateway|asterisk`: offline security audits (src/audit/, docs/audit.md).
+// `trunkguard audit gateway|asterisk|freeswitch`: offline security audits (src/audit/, docs/audit.md).
 
 #include <iosfwd>
 #include <memory>
@@ -14,7 +14,7 @@ class App;
 namespace tg::app {
 
 struct AuditOptions {
-  std::string kind;    // "gateway" or "asterisk"
+  std::string kind;    // "gateway", "asterisk" or "freeswitch"
   std::string target;  // the config file or the configuration directory
   bool json = false;
   bool html = false;
@@ -24,6 +24,7 @@ struct AuditCli {
   AuditOptions options;
   CLI::App* gateway = nullptr;
   CLI::App* asterisk = nullptr;
+  CLI::App* freeswitch = nullptr;
 };
 
 // Adds `audit` and its subcommands to `app`; the returned object must outlive parsing.

@@ -51,6 +51,16 @@ grep -q "binary data" "$scratch/err" || fail "$(cat "$scratch/err")"
 run "$bin" audit asterisk "$scratch/does-not-exist"
 [ $rc -eq 2 ] || fail "missing directory should exit 2, got $rc"
 
+# FreeSWITCH: critical findings in the seeded tree, none in the hardened one, an XML bomb refused.
+run "$bin" audit freeswitch "$corpus/freeswitch/seeded"
+[ $rc -eq 13 ] || fail "seeded freeswitch should exit 13, got $rc"
+grep -q "FS-ESL-DEFAULT-PASSWORD" "$scratch/out" || fail "$(cat "$scratch/out")"
+run "$bin" audit freeswitch "$corpus/freeswitch/hardened"
+[ $rc -eq 0 ] || fail "hardened freeswitch should exit 0, got $rc: $(cat "$scratch/out")"
+run "$bin" audit freeswitch "$corpus/freeswitch/bomb"
+[ $rc -eq 2 ] || fail "an XML bomb should exit 2, got $rc"
+grep -q "DOCTYPE is not accepted" "$scratch/err" || fail "$(cat "$scratch/err")"
+
 # The gateway: the seeded config has high findings at worst (12), the hardened one none.
 cp "$corpus/gateway/seeded.yaml" "$corpus/gateway/hardened.yaml" "$corpus/gateway/provider.secret" \
    "$scratch/"

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "audit/asterisk_audit.h"
+#include "audit/freeswitch_audit.h"
 #include "audit/gateway_audit.h"
 
 namespace tg::audit {
@@ -61,6 +62,36 @@ TEST_P(AsteriskCorpus, ReportsExactlyTheExpectedFindings) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Corpus, AsteriskCorpus, ::testing::Values("seeded", "hardened"));
+
+class FreeswitchCorpus : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(FreeswitchCorpus, ReportsExactlyTheExpectedFindings) {
+  const fs::path dir = kCorpus / "freeswitch" / GetParam();
+  const AuditResult result = auditFreeswitchDirectory(dir.string());
+  EXPECT_TRUE(result.errors.empty()) << result.errors.front();
+  std::multiset<std::string> got;
+  for (const Finding& f : result.findings) {
+    got.insert(f.id + " " + f.file + ":" + std::to_string(f.line));
+  }
+  expectSame(expectations(dir / "expected.txt"), got);
+}
+
+INSTANTIATE_TEST_SUITE_P(Corpus, FreeswitchCorpus, ::testing::Values("seeded", "hardened"));
+
+TEST(FreeswitchAudit, XmlBombIsRefusedNotExpanded) {
+  const AuditResult result = auditFreeswitchDirectory((kCorpus / "freeswitch" / "bomb").string());
+  ASSERT_EQ(result.errors.size(), 1u);
+  EXPECT_EQ(result.errors[0], "vars.xml: line 2: a DOCTYPE is not accepted (entities are never "
+                              "expanded)");
+  EXPECT_TRUE(result.findings.empty());
+}
+
+TEST(FreeswitchAudit, NotAFreeswitchDirectory) {
+  const AuditResult result = auditFreeswitchDirectory((kCorpus / "asterisk" / "seeded").string());
+  ASSERT_EQ(result.errors.size(), 1u);
+  EXPECT_NE(result.errors[0].find("not a FreeSWITCH configuration"), std::string::npos);
+  EXPECT_FALSE(auditFreeswitchDirectory("/nonexistent/fs").errors.empty());
+}
 
 class GatewayCorpus : public ::testing::TestWithParam<std::string> {};
 
