@@ -6,6 +6,7 @@
 #include "audit/asterisk_audit.h"
 #include "audit/freeswitch_audit.h"
 #include "audit/gateway_audit.h"
+#include "audit/pbx_audit.h"
 #include "audit/report.h"
 
 namespace tg::app {
@@ -31,11 +32,20 @@ std::unique_ptr<AuditCli> addAuditCommands(CLI::App& app) {
       audit->add_subcommand("freeswitch", "Audit a FreeSWITCH configuration directory");
   cli->freeswitch->add_option("dir", o.target, "Directory such as /etc/freeswitch")->required();
   formats(cli->freeswitch);
+  cli->pbx = audit->add_subcommand(
+      "pbx", "Ask one SIP server what it is and how it answers (sends at most 3 requests)");
+  cli->pbx->add_option("target", o.target, "HOST or HOST:PORT (one address, never a range)")
+      ->required();
+  cli->pbx->add_option("--data", o.dataFile, "Vulnerable versions table (JSON) to use instead of "
+                                             "data/audit/vulnerable_versions.json");
+  cli->pbx->add_option("--extension", o.extension,
+                       "An extension that exists, to check for enumeration");
+  formats(cli->pbx);
   return cli;
 }
 
 std::optional<int> runAuditCli(AuditCli& cli, std::ostream& out, std::ostream& err) {
-  for (CLI::App* sub : {cli.gateway, cli.asterisk, cli.freeswitch}) {
+  for (CLI::App* sub : {cli.gateway, cli.asterisk, cli.freeswitch, cli.pbx}) {
     if (sub->parsed()) {
       cli.options.kind = sub->get_name();
       return runAudit(cli.options, out, err);
@@ -52,8 +62,11 @@ int runAudit(const AuditOptions& options, std::ostream& out, std::ostream& err) 
     result = audit::auditAsteriskDirectory(options.target);
   } else if (options.kind == "freeswitch") {
     result = audit::auditFreeswitchDirectory(options.target);
+  } else if (options.kind == "pbx") {
+    result = audit::auditPbx({options.target, options.dataFile, options.extension});
   } else {
-    err << "audit: unknown kind '" << options.kind << "'; use gateway, asterisk or freeswitch\n";
+    err << "audit: unknown kind '" << options.kind
+        << "'; use gateway, asterisk, freeswitch or pbx\n";
     return 2;
   }
   if (options.json) {

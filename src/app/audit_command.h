@@ -1,6 +1,6 @@
 #pragma once
 
-// `trunkguard audit gateway|asterisk|freeswitch`: offline security audits (src/audit/, docs/audit.md).
+// `trunkguard audit gateway|asterisk|freeswitch|pbx`: security security audits (src/audit/, docs/audit.md).
 
 #include <iosfwd>
 #include <memory>
@@ -14,8 +14,10 @@ class App;
 namespace tg::app {
 
 struct AuditOptions {
-  std::string kind;    // "gateway", "asterisk" or "freeswitch"
-  std::string target;  // the config file or the configuration directory
+  std::string kind;    // "gateway", "asterisk", "freeswitch" or "pbx"
+  std::string target;  // the config file, the configuration directory or HOST[:PORT]
+  std::string dataFile;   // pbx: the vulnerable versions table instead of the shipped one
+  std::string extension;  // pbx: an existing extension, for the enumeration check
   bool json = false;
   bool html = false;
 };
@@ -25,6 +27,7 @@ struct AuditCli {
   CLI::App* gateway = nullptr;
   CLI::App* asterisk = nullptr;
   CLI::App* freeswitch = nullptr;
+  CLI::App* pbx = nullptr;
 };
 
 // Adds `audit` and its subcommands to `app`; the returned object must outlive parsing.

@@ -175,6 +175,21 @@ const std::vector<Check> kChecks = {
     {"FS-NO-TLS", S::kLow, "A SIP profile has no TLS: signalling and credentials travel in clear",
      "Set tls=true on the profile (internal_ssl_enable / external_ssl_enable in vars.xml)",
      "RFC 3261 section 26.2"},
+
+    // A SIP server probed over the network (audit pbx)
+    {"PBX-VULNERABLE-VERSION", S::kHigh,
+     "The server announces a version with a published vulnerability",
+     "Upgrade to a fixed release (the advisory names it) and stop announcing the version",
+     "The advisory named in the evidence (data/audit/vulnerable_versions.json)"},
+    {"PBX-VERSION-DISCLOSED", S::kLow, "The server announces its product and version",
+     "Set a neutral useragent/sdp_owner (Asterisk), user-agent-string (FreeSWITCH) or "
+     "server_header (Kamailio)",
+     "OWASP WSTG-INFO-02 (fingerprint web server): version banners guide attackers"},
+    {"PBX-ENUMERATION", S::kMedium,
+     "The server answers differently for existing and missing users (enumeration)",
+     "Answer every unauthenticated request alike (Asterisk: alwaysauthreject=yes; or put "
+     "trunkguard's public zone in front)",
+     "AST-2011-013 / CVE-2011-4597; SIPVicious svwar"},
 };
 
 }  // namespace

@@ -16,14 +16,17 @@ std::string_view severityName(Severity s) {
   return "info";
 }
 
-void AuditResult::add(std::string_view id, std::string file, int line, std::string evidence) {
+Finding* AuditResult::add(std::string_view id, std::string file, int line,
+                          std::string evidence) {
   const Check* check = findCheck(id);
   if (check == nullptr) {  // a programming error, caught by the unit tests
     errors.push_back("internal: unknown check id " + std::string(id));
-    return;
+    return nullptr;
   }
   for (const Finding& f : findings) {
-    if (f.id == id && f.file == file && f.line == line) return;
+    if (f.id == id && f.file == file && f.line == line && (line > 0 || f.evidence == evidence)) {
+      return nullptr;
+    }
   }
   Finding f;
   f.id = std::string(check->id);
@@ -35,6 +38,7 @@ void AuditResult::add(std::string_view id, std::string file, int line, std::stri
   f.fix = std::string(check->fix);
   f.references.emplace_back(check->reference);
   findings.push_back(std::move(f));
+  return &findings.back();
 }
 
 void AuditResult::sort() {

@@ -46,8 +46,10 @@ struct AuditResult {
   std::vector<std::string> errors;  // input that could not be read or understood
 
   // Adds a finding of catalogue check `id` (which must exist) unless the same id was already
-  // reported at the same file and line (a template inherited by many sections).
-  void add(std::string_view id, std::string file, int line, std::string evidence);
+  // reported at the same file and line (a template inherited by many sections; findings
+  // without a line count as the same only with the same evidence). Returns the new finding,
+  // or nullptr when it was not added.
+  Finding* add(std::string_view id, std::string file, int line, std::string evidence);
   // Most severe first, then by file and line.
   void sort();
   std::optional<Severity> worst() const;

@@ -29,6 +29,14 @@ TEST(AuditResult, DeduplicatesAndSortsMostSevereFirst) {
   EXPECT_TRUE(r.errors.empty());
 }
 
+TEST(AuditResult, FindingsWithoutALineDifferByEvidence) {
+  AuditResult r;
+  EXPECT_NE(r.add("PBX-VULNERABLE-VERSION", "pbx:5060", 0, "advisory A"), nullptr);
+  EXPECT_NE(r.add("PBX-VULNERABLE-VERSION", "pbx:5060", 0, "advisory B"), nullptr);
+  EXPECT_EQ(r.add("PBX-VULNERABLE-VERSION", "pbx:5060", 0, "advisory B"), nullptr);
+  EXPECT_EQ(r.findings.size(), 2u);
+}
+
 TEST(AuditResult, UnknownIdIsAnInternalError) {
   AuditResult r;
   r.add("NO-SUCH-CHECK", "f", 1, "");
