@@ -7,6 +7,7 @@
 #include "audit/freeswitch_audit.h"
 #include "audit/gateway_audit.h"
 #include "audit/pbx_audit.h"
+#include "audit/provider_audit.h"
 #include "audit/report.h"
 
 namespace tg::app {
@@ -41,11 +42,23 @@ std::unique_ptr<AuditCli> addAuditCommands(CLI::App& app) {
   cli->pbx->add_option("--extension", o.extension,
                        "An extension that exists, to check for enumeration");
   formats(cli->pbx);
+  cli->provider = audit->add_subcommand(
+      "provider", "Probe a provider of the config: TLS, certificate, plaintext SIP");
+  cli->provider->add_option("name", o.target, "The provider's name in trunk.providers")
+      ->required();
+  cli->provider->add_option("-c,--config", o.config, "Configuration file (YAML)")->required();
+  cli->provider->add_option("--cert-warn-days", o.certificateWarnDays,
+                            "Report a certificate expiring within this many days (default 30)");
+  cli->provider->add_option("--plaintext-port", o.plaintextPort,
+                            "Where SIP in the clear is tried (default 5060)");
+  cli->provider->add_option("--tls-port", o.tlsPort,
+                            "Where TLS is tried for a plaintext trunk (default 5061)");
+  formats(cli->provider);
   return cli;
 }
 
 std::optional<int> runAuditCli(AuditCli& cli, std::ostream& out, std::ostream& err) {
-  for (CLI::App* sub : {cli.gateway, cli.asterisk, cli.freeswitch, cli.pbx}) {
+  for (CLI::App* sub : {cli.gateway, cli.asterisk, cli.freeswitch, cli.pbx, cli.provider}) {
     if (sub->parsed()) {
       cli.options.kind = sub->get_name();
       return runAudit(cli.options, out, err);
@@ -64,9 +77,17 @@ int runAudit(const AuditOptions& options, std::ostream& out, std::ostream& err) 
     result = audit::auditFreeswitchDirectory(options.target);
   } else if (options.kind == "pbx") {
     result = audit::auditPbx({options.target, options.dataFile, options.extension});
+  } else if (options.kind == "provider") {
+    audit::ProviderAuditOptions p;
+    p.configPath = options.config;
+    p.provider = options.target;
+    p.certificateWarnDays = options.certificateWarnDays;
+    p.plaintextPort = options.plaintextPort;
+    p.tlsPort = options.tlsPort;
+    result = audit::auditProvider(p);
   } else {
     err << "audit: unknown kind '" << options.kind
-        << "'; use gateway, asterisk, freeswitch or pbx\n";
+        << "'; use gateway, asterisk, freeswitch, pbx or provider\n";
     return 2;
   }
   if (options.json) {

@@ -1,6 +1,6 @@
 #pragma once
 
-// `trunkguard audit gateway|asterisk|freeswitch|pbx`: security security audits (src/audit/, docs/audit.md).
+// `trunkguard audit gateway|asterisk|freeswitch|pbx|provider`: security security audits (src/audit/, docs/audit.md).
 
 #include <iosfwd>
 #include <memory>
@@ -14,10 +14,14 @@ class App;
 namespace tg::app {
 
 struct AuditOptions {
-  std::string kind;    // "gateway", "asterisk", "freeswitch" or "pbx"
-  std::string target;  // the config file, the configuration directory or HOST[:PORT]
+  std::string kind;    // "gateway", "asterisk", "freeswitch", "pbx" or "provider"
+  std::string target;  // the config file, the directory, HOST[:PORT] or the provider's name
+  std::string config;  // provider: the config that names it
   std::string dataFile;   // pbx: the vulnerable versions table instead of the shipped one
   std::string extension;  // pbx: an existing extension, for the enumeration check
+  int certificateWarnDays = 30;  // provider
+  uint16_t plaintextPort = 5060;  // provider
+  uint16_t tlsPort = 5061;        // provider
   bool json = false;
   bool html = false;
 };
@@ -28,6 +32,7 @@ struct AuditCli {
   CLI::App* asterisk = nullptr;
   CLI::App* freeswitch = nullptr;
   CLI::App* pbx = nullptr;
+  CLI::App* provider = nullptr;
 };
 
 // Adds `audit` and its subcommands to `app`; the returned object must outlive parsing.

@@ -190,6 +190,27 @@ const std::vector<Check> kChecks = {
      "Answer every unauthenticated request alike (Asterisk: alwaysauthreject=yes; or put "
      "trunkguard's public zone in front)",
      "AST-2011-013 / CVE-2011-4597; SIPVicious svwar"},
+
+    // A provider probed over the network (audit provider)
+    {"PRV-TLS-MODERN-REFUSED", S::kHigh, "The provider refuses a TLS 1.2+ handshake",
+     "Ask the provider for TLS 1.2 or 1.3 with AEAD ciphers", "RFC 8996; RFC 7525"},
+    {"PRV-CERT-INVALID", S::kHigh,
+     "The provider's certificate does not verify (chain, name or dates)",
+     "Ask the provider to fix its certificate, or set tls.ca_file / tls.server_name to what it "
+     "really presents", "RFC 5922; RFC 6125"},
+    {"PRV-CERT-EXPIRING", S::kMedium, "The provider's certificate expires soon",
+     "Tell the provider; calls will fail once it expires", "RFC 5280 section 4.1.2.5"},
+    {"PRV-TLS-OLD-VERSION", S::kMedium, "The provider still accepts TLS 1.0 or 1.1",
+     "Ask the provider to disable TLS 1.0 and 1.1", "RFC 8996 (TLS 1.0 and 1.1 deprecated)"},
+    {"PRV-TLS-WEAK-CIPHER", S::kHigh,
+     "The provider accepts a NULL, export, RC4, DES or 3DES cipher",
+     "Ask the provider to offer only ECDHE with AEAD ciphers", "RFC 7525 section 4.2; RFC 7465"},
+    {"PRV-PLAINTEXT-ACCEPTED", S::kMedium,
+     "The provider also answers SIP in the clear on its TLS host",
+     "Ask the provider to refuse plaintext SIP for your trunk (or to restrict it to your "
+     "addresses)", "RFC 3261 section 26.2; downgrade attacks"},
+    {"PRV-TLS-UNUSED", S::kMedium, "The provider offers TLS that the trunk does not use",
+     "Set transport: tls for this provider (and drop allow_plaintext)", "RFC 3261 section 26.2"},
 };
 
 }  // namespace
