@@ -5,6 +5,7 @@
 
 #include "audit/asterisk_checks.h"
 #include "audit/secret_strength.h"
+#include "audit/text_match.h"
 
 namespace tg::audit {
 namespace {
@@ -18,18 +19,6 @@ using asterisk::Setting;
 
 std::string at(const Setting& s) { return s.file + ":" + std::to_string(s.line); }
 std::string at(const Section& s) { return s.file + ":" + std::to_string(s.line); }
-
-bool isLoopbackHost(std::string_view host) {
-  return host.rfind("127.", 0) == 0 || host == "::1" || host == "[::1]" || host == "localhost";
-}
-
-bool containsIgnoreCase(std::string_view haystack, std::string_view needle) {
-  if (needle.size() > haystack.size()) return false;
-  for (size_t i = 0; i + needle.size() <= haystack.size(); ++i) {
-    if (equalsIgnoreCase(haystack.substr(i, needle.size()), needle)) return true;
-  }
-  return false;
-}
 
 std::vector<std::string> splitCommas(std::string_view s) {
   std::vector<std::string> out;

@@ -7,6 +7,7 @@
 #include <set>
 
 #include "audit/asterisk_checks.h"
+#include "audit/text_match.h"
 
 namespace tg::audit {
 namespace {
@@ -26,14 +27,6 @@ struct Context {
   std::vector<Step> steps;
   std::vector<std::string> includes;
 };
-
-bool containsIgnoreCase(std::string_view haystack, std::string_view needle) {
-  if (needle.size() > haystack.size()) return false;
-  for (size_t i = 0; i + needle.size() <= haystack.size(); ++i) {
-    if (equalsIgnoreCase(haystack.substr(i, needle.size()), needle)) return true;
-  }
-  return false;
-}
 
 std::string trimmed(std::string_view s) {
   const size_t b = s.find_first_not_of(" \t");

@@ -8,6 +8,7 @@
 
 #include "audit/asterisk_reader.h"
 #include "audit/secret_strength.h"
+#include "audit/text_match.h"
 #include "audit/xml_reader.h"
 
 namespace tg::audit {
@@ -34,10 +35,6 @@ bool fsTrue(std::string_view v) {
     return v.find_first_not_of('0') != std::string_view::npos;
   }
   return asterisk::isTrue(v);
-}
-
-bool isLoopback(std::string_view ip) {
-  return ip.rfind("127.", 0) == 0 || ip == "::1" || ip == "localhost";
 }
 
 class FreeswitchAudit {
@@ -241,7 +238,7 @@ class FreeswitchAudit {
     const Element* acl = param(*d.root, "apply-inbound-acl");
     const std::string ip = listen != nullptr ? resolve(listen->attribute("value")) : "127.0.0.1";
     const bool restricted = acl != nullptr && !openAcl(resolve(acl->attribute("value")));
-    if (listen != nullptr && !isLoopback(ip) && !restricted) {
+    if (listen != nullptr && !isLoopbackHost(ip) && !restricted) {
       result_.add("FS-ESL-EXPOSED", d.file, listen->line, "listen-ip=" + ip);
     }
     if (const Element* p = param(*d.root, "password")) {

@@ -5,6 +5,7 @@
 #include <filesystem>
 
 #include "memory_source.h"
+#include "scratch_dir.h"
 
 namespace tg::audit::asterisk {
 namespace {
@@ -156,8 +157,9 @@ TEST(AsteriskReader, DialplanLinesAreArrowSettings) {
 }
 
 TEST(AsteriskReader, DiskSourceRefusesWhatIsNotAFile) {
-  const auto dir = std::filesystem::temp_directory_path() / "tg-audit-reader-disk";
-  std::filesystem::remove_all(dir);
+  const ScratchDir scratch;
+  const auto& dir = scratch.path();
+  ASSERT_FALSE(dir.empty());
   std::filesystem::create_directories(dir / "sip.conf");  // a directory in the file's place
   DiskSource src(dir.string());
   const ReadResult r = readConfig(src, "sip.conf");
@@ -165,7 +167,6 @@ TEST(AsteriskReader, DiskSourceRefusesWhatIsNotAFile) {
   EXPECT_TRUE(hasError(r, "not a regular file"));
   const ReadResult missing = readConfig(src, "nope.conf");
   EXPECT_TRUE(hasError(missing, "cannot open"));
-  std::filesystem::remove_all(dir);
 }
 
 TEST(AsteriskReader, TrueAndFalseFollowAsterisk) {

@@ -12,6 +12,7 @@
 #include "audit/asterisk_audit.h"
 #include "audit/freeswitch_audit.h"
 #include "audit/gateway_audit.h"
+#include "scratch_dir.h"
 
 namespace tg::audit {
 namespace {
@@ -97,9 +98,9 @@ class GatewayCorpus : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(GatewayCorpus, ReportsExactlyTheExpectedFindings) {
   // A copy, so that file modes are the test's and not the checkout's umask.
-  const fs::path dir = fs::temp_directory_path() / ("tg-audit-gw-" + GetParam());
-  fs::remove_all(dir);
-  fs::create_directories(dir);
+  const ScratchDir scratch;
+  const fs::path& dir = scratch.path();
+  ASSERT_FALSE(dir.empty());
   for (const char* name : {"seeded.yaml", "hardened.yaml", "provider.secret"}) {
     fs::copy_file(kCorpus / "gateway" / name, dir / name);
   }
@@ -113,7 +114,6 @@ TEST_P(GatewayCorpus, ReportsExactlyTheExpectedFindings) {
     got.insert(f.id + " " + std::to_string(f.line));
   }
   expectSame(expectations(kCorpus / "gateway" / (GetParam() + ".expected")), got);
-  fs::remove_all(dir);
 }
 
 INSTANTIATE_TEST_SUITE_P(Corpus, GatewayCorpus, ::testing::Values("seeded", "hardened"));
@@ -132,9 +132,9 @@ TEST(AsteriskAudit, MissingDirectoryIsAnError) {
 }
 
 TEST(AsteriskAudit, BinaryAndHugeFilesAreErrors) {
-  const fs::path dir = fs::temp_directory_path() / "tg-audit-bad-input";
-  fs::remove_all(dir);
-  fs::create_directories(dir);
+  const ScratchDir scratch;
+  const fs::path& dir = scratch.path();
+  ASSERT_FALSE(dir.empty());
   {
     std::ofstream garbage(dir / "sip.conf", std::ios::binary);
     for (int i = 0; i < 4096; ++i) garbage.put(static_cast<char>((i * 131 + 7) % 256));
@@ -146,7 +146,6 @@ TEST(AsteriskAudit, BinaryAndHugeFilesAreErrors) {
   ASSERT_EQ(result.errors.size(), 2u);
   EXPECT_NE(result.errors[0].find("binary data"), std::string::npos) << result.errors[0];
   EXPECT_NE(result.errors[1].find("too large"), std::string::npos) << result.errors[1];
-  fs::remove_all(dir);
 }
 
 TEST(GatewayAudit, AConfigThatDoesNotLoadIsAnError) {

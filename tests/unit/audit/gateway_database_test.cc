@@ -10,6 +10,7 @@
 
 #include "audit/gateway_audit.h"
 #include "db/account_store.h"
+#include "scratch_dir.h"
 
 namespace tg::audit {
 namespace {
@@ -19,9 +20,8 @@ namespace fs = std::filesystem;
 class GatewayDatabaseTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() / "tg-audit-gw-db";
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
+    ASSERT_FALSE(scratch_.path().empty());
+    dir_ = scratch_.path();
     fs::copy_file(fs::path(TG_SOURCE_DIR) / "tests/data/audit/gateway/hardened.yaml",
                   dir_ / "gw.yaml");
     // Lines 28-29 (hardened.yaml has 27): findings about the database point at `path:`.
@@ -29,8 +29,6 @@ class GatewayDatabaseTest : public ::testing::Test {
     config_ = (dir_ / "gw.yaml").string();
     db_ = (dir_ / "accounts.db").string();
   }
-  void TearDown() override { fs::remove_all(dir_); }
-
   std::set<std::string> ids() {
     const AuditResult r = auditGateway(config_);
     EXPECT_TRUE(r.errors.empty()) << r.errors.front();
@@ -39,6 +37,7 @@ class GatewayDatabaseTest : public ::testing::Test {
     return out;
   }
 
+  ScratchDir scratch_;
   fs::path dir_;
   std::string config_;
   std::string db_;
