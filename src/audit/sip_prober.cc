@@ -98,7 +98,12 @@ std::optional<base::Address> resolveProbeTarget(const ProbeTarget& target, std::
 
 SipProber::SipProber(base::Address target, std::string targetHost, milliseconds timeout,
                      milliseconds spacing)
-    : target_(target), targetHost_(std::move(targetHost)), timeout_(timeout), spacing_(spacing) {}
+    : target_(target), targetHost_(std::move(targetHost)), timeout_(timeout), spacing_(spacing) {
+  // The host goes into URIs: an IPv6 literal needs its brackets there.
+  if (targetHost_.find(':') != std::string::npos && targetHost_.front() != '[') {
+    targetHost_ = "[" + targetHost_ + "]";
+  }
+}
 
 SipProber::~SipProber() {
   if (fd_ >= 0) ::close(fd_);

@@ -112,8 +112,17 @@ TlsProbeResult probeTls(const base::Address& address, TlsProbeKind kind,
   std::unique_ptr<SSL, SslFree> ssl(SSL_new(ctx.get()));
   SSL_set_fd(ssl.get(), fd);
   if (!settings.serverName.empty()) {
-    SSL_set_tlsext_host_name(ssl.get(), settings.serverName.c_str());
-    if (kind == TlsProbeKind::kModern) SSL_set1_host(ssl.get(), settings.serverName.c_str());
+    // An IP literal is checked against the certificate's IP entries and never sent as SNI
+    // (RFC 6066 section 3); a name is both.
+    const bool literal = base::Address::parse(settings.serverName, 0).has_value();
+    if (!literal) SSL_set_tlsext_host_name(ssl.get(), settings.serverName.c_str());
+    if (kind == TlsProbeKind::kModern) {
+      if (literal) {
+        X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl.get()), settings.serverName.c_str());
+      } else {
+        SSL_set1_host(ssl.get(), settings.serverName.c_str());
+      }
+    }
   }
   ERR_clear_error();
   if (SSL_connect(ssl.get()) == 1) {

@@ -6,7 +6,8 @@
    PRV-PLAINTEXT-ACCEPTED; exit 12.
 2. openssl s_server with OpenSSL's defaults: nothing (exit 0) with --cert-warn-days 1 (the test
    certificates live 2 days); with the default 30 days, PRV-CERT-EXPIRING (exit 11).
-3. The same server checked for a name its certificate does not carry: PRV-CERT-INVALID.
+3. The same server checked for a name its certificate does not carry: PRV-CERT-INVALID; and
+   by its address (no server_name), which the certificate carries: nothing.
 4. A udp provider whose host also speaks TLS: PRV-TLS-UNUSED.
 5. An unknown provider name: exit 2, the known names listed.
 """
@@ -60,7 +61,9 @@ def test(ctx):
     def provider(name, port, transport="tls", server_name="localhost"):
         p = {"name": name, "host": "127.0.0.1", "port": port, "transport": transport}
         if transport == "tls":
-            p["tls"] = {"ca_file": pki["ca"], "server_name": server_name}
+            p["tls"] = {"ca_file": pki["ca"]}
+            if server_name:
+                p["tls"]["server_name"] = server_name
         else:
             p["allow_plaintext"] = True
         return p
@@ -72,6 +75,7 @@ def test(ctx):
                    "trunk": {"listen": ["udp://127.0.0.1:5060"], "providers": [
                        provider("weak", weak_port), provider("strong", strong_port),
                        provider("misnamed", strong_port, server_name="other.example"),
+                       provider("by-address", strong_port, server_name=None),
                        provider("cleartext", udp_port, transport="udp")]}}, f)
 
     rc, _, ids = audit(ctx, config, "weak", "--cert-warn-days", "1",
@@ -90,6 +94,11 @@ def test(ctx):
                             "--plaintext-port", str(silent_port))
     check(rc == 12 and ids == ["PRV-CERT-INVALID"], f"misnamed: exit {rc}, {ids}")
     check("hostname mismatch" in report["findings"][0]["evidence"], report["findings"][0])
+
+    # Checked against the certificate's IP entry (127.0.0.1), no SNI sent.
+    rc, _, ids = audit(ctx, config, "by-address", "--cert-warn-days", "1",
+                       "--plaintext-port", str(silent_port))
+    check(rc == 0 and ids == [], f"by address: exit {rc}, {ids}")
 
     rc, _, ids = audit(ctx, config, "cleartext", "--tls-port", str(strong_port))
     check(rc == 11 and ids == ["PRV-TLS-UNUSED"], f"cleartext trunk: exit {rc}, {ids}")
