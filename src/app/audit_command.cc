@@ -25,8 +25,7 @@ std::unique_ptr<AuditCli> addAuditCommands(CLI::App& app) {
   cli->gateway = audit->add_subcommand("gateway", "Audit a trunkguard configuration");
   cli->gateway->add_option("-c,--config", o.target, "Configuration file (YAML)")->required();
   formats(cli->gateway);
-  cli->asterisk =
-      audit->add_subcommand("asterisk", "Audit an Asterisk configuration directory");
+  cli->asterisk = audit->add_subcommand("asterisk", "Audit an Asterisk configuration directory");
   cli->asterisk->add_option("dir", o.target, "Directory such as /etc/asterisk")->required();
   formats(cli->asterisk);
   cli->freeswitch =
@@ -37,15 +36,18 @@ std::unique_ptr<AuditCli> addAuditCommands(CLI::App& app) {
       "pbx", "Ask one SIP server what it is and how it answers (sends at most 3 requests)");
   cli->pbx->add_option("target", o.target, "HOST or HOST:PORT (one address, never a range)")
       ->required();
-  cli->pbx->add_option("--data", o.dataFile, "Vulnerable versions table (JSON) to use instead of "
-                                             "data/audit/vulnerable_versions.json");
+  cli->pbx->add_option("--data", o.dataFile,
+                       "Vulnerable versions table (JSON) to use instead of "
+                       "data/audit/vulnerable_versions.json");
   cli->pbx->add_option("--extension", o.extension,
                        "An extension that exists, to check for enumeration");
+  cli->pbx->add_option("--invite", o.inviteNumber,
+                       "Also send one unauthenticated INVITE to this external number (cancelled "
+                       "as soon as the server routes it)");
   formats(cli->pbx);
   cli->provider = audit->add_subcommand(
       "provider", "Probe a provider of the config: TLS, certificate, plaintext SIP");
-  cli->provider->add_option("name", o.target, "The provider's name in trunk.providers")
-      ->required();
+  cli->provider->add_option("name", o.target, "The provider's name in trunk.providers")->required();
   cli->provider->add_option("-c,--config", o.config, "Configuration file (YAML)")->required();
   cli->provider->add_option("--cert-warn-days", o.certificateWarnDays,
                             "Report a certificate expiring within this many days (default 30)");
@@ -76,7 +78,8 @@ int runAudit(const AuditOptions& options, std::ostream& out, std::ostream& err) 
   } else if (options.kind == "freeswitch") {
     result = audit::auditFreeswitchDirectory(options.target);
   } else if (options.kind == "pbx") {
-    result = audit::auditPbx({options.target, options.dataFile, options.extension});
+    result = audit::auditPbx(
+        {options.target, options.dataFile, options.extension, options.inviteNumber});
   } else if (options.kind == "provider") {
     audit::ProviderAuditOptions p;
     p.configPath = options.config;

@@ -1,6 +1,7 @@
 #pragma once
 
-// `trunkguard audit gateway|asterisk|freeswitch|pbx|provider`: security security audits (src/audit/, docs/audit.md).
+// `trunkguard audit gateway|asterisk|freeswitch|pbx|provider`: security audits
+// (src/audit/, docs/audit.md).
 
 #include <iosfwd>
 #include <memory>
@@ -14,12 +15,13 @@ class App;
 namespace tg::app {
 
 struct AuditOptions {
-  std::string kind;    // "gateway", "asterisk", "freeswitch", "pbx" or "provider"
-  std::string target;  // the config file, the directory, HOST[:PORT] or the provider's name
-  std::string config;  // provider: the config that names it
-  std::string dataFile;   // pbx: the vulnerable versions table instead of the shipped one
-  std::string extension;  // pbx: an existing extension, for the enumeration check
-  int certificateWarnDays = 30;  // provider
+  std::string kind;          // "gateway", "asterisk", "freeswitch", "pbx" or "provider"
+  std::string target;        // the config file, the directory, HOST[:PORT] or the provider's name
+  std::string config;        // provider: the config that names it
+  std::string dataFile;      // pbx: the vulnerable versions table instead of the shipped one
+  std::string extension;     // pbx: an existing extension, for the enumeration check
+  std::string inviteNumber;  // pbx: an external number for the unauthenticated INVITE check
+  int certificateWarnDays = 30;   // provider
   uint16_t plaintextPort = 5060;  // provider
   uint16_t tlsPort = 5061;        // provider
   bool json = false;

@@ -74,8 +74,7 @@ void auditSipConf(const ConfigFile& sip, std::vector<GuestEntry>& guests, AuditR
     if (const Setting* s = general->last("alwaysauthreject"); s != nullptr && isFalse(s->value)) {
       result.add("AST-ALWAYSAUTHREJECT-OFF", s->file, s->line, "alwaysauthreject=" + s->value);
     }
-    if (const Setting* s = general->last("tlsdontverifyserver");
-        s != nullptr && isTrue(s->value)) {
+    if (const Setting* s = general->last("tlsdontverifyserver"); s != nullptr && isTrue(s->value)) {
       result.add("AST-TLS-NO-VERIFY", s->file, s->line, "tlsdontverifyserver=" + s->value);
     }
     const Setting* tls = general->last("tlsenable");
@@ -110,8 +109,7 @@ std::vector<const Section*> ofType(const ConfigFile& c, std::string_view type) {
   return out;
 }
 
-void auditPjsipConf(const ConfigFile& pjsip, std::vector<GuestEntry>& guests,
-                    AuditResult& result) {
+void auditPjsipConf(const ConfigFile& pjsip, std::vector<GuestEntry>& guests, AuditResult& result) {
   for (const Section* auth : ofType(pjsip, "auth")) {
     const std::string user = auth->value("username").empty() ? auth->name : auth->value("username");
     if (const Setting* password = auth->last("password")) {
@@ -242,8 +240,8 @@ void auditAsteriskConf(const ConfigFile& asterisk, AuditResult& result) {
 AuditResult auditAsterisk(asterisk::FileSource& source, const std::string& target) {
   AuditResult result;
   result.target = target;
-  const std::vector<std::string> files = {"asterisk.conf", "sip.conf",  "pjsip.conf",
-                                          "manager.conf",  "http.conf", "rtp.conf",
+  const std::vector<std::string> files = {"asterisk.conf",  "sip.conf",  "pjsip.conf",
+                                          "manager.conf",   "http.conf", "rtp.conf",
                                           "extensions.conf"};
   std::map<std::string, ConfigFile> read;
   for (const std::string& name : files) {
@@ -253,7 +251,8 @@ AuditResult auditAsterisk(asterisk::FileSource& source, const std::string& targe
     if (!r.readFailed) read.emplace(name, std::move(r.config));
   }
   if (read.empty() && result.errors.empty()) {
-    result.errors.push_back(target + ": none of " + files.front() + ", sip.conf, pjsip.conf, "
+    result.errors.push_back(target + ": none of " + files.front() +
+                            ", sip.conf, pjsip.conf, "
                             "manager.conf, http.conf, rtp.conf, extensions.conf is there");
   }
   std::vector<GuestEntry> guests;

@@ -49,8 +49,9 @@ class Reader {
       return;
     }
     if (static_cast<int>(stack_.size()) > limits_.maxIncludeDepth) {
-      error(from, fromLine, "#include nested deeper than " +
-                                std::to_string(limits_.maxIncludeDepth) + " levels: " + name);
+      error(from, fromLine,
+            "#include nested deeper than " + std::to_string(limits_.maxIncludeDepth) +
+                " levels: " + name);
       return;
     }
     std::string why;
@@ -69,8 +70,9 @@ class Reader {
     }
     totalBytes_ += text->size();
     if (const size_t nul = text->find('\0'); nul != std::string::npos) {
-      error(name, 0, "binary data (a NUL byte at offset " + std::to_string(nul) +
-                         "): not an Asterisk configuration file");
+      error(name, 0,
+            "binary data (a NUL byte at offset " + std::to_string(nul) +
+                "): not an Asterisk configuration file");
       if (stack_.empty()) result_.readFailed = true;
       return;
     }
@@ -135,8 +137,9 @@ class Reader {
         setting(file, lineNo, line);
       }
       if (result_.config.sections.size() + settingCount_ > limits_.maxSettings) {
-        error(file, lineNo, "more than " + std::to_string(limits_.maxSettings) +
-                                " settings: reading stopped here");
+        error(
+            file, lineNo,
+            "more than " + std::to_string(limits_.maxSettings) + " settings: reading stopped here");
         return;
       }
     }
@@ -231,8 +234,8 @@ class Reader {
   void setting(const std::string& file, int lineNo, std::string_view line) {
     const size_t eq = line.find('=');
     if (eq == std::string_view::npos || eq == 0) {
-      error(file, lineNo, "not a setting (expected key = value): " +
-                              std::string(line.substr(0, 60)));
+      error(file, lineNo,
+            "not a setting (expected key = value): " + std::string(line.substr(0, 60)));
       return;
     }
     if (!current_) {
@@ -266,9 +269,9 @@ class Reader {
 }  // namespace
 
 bool equalsIgnoreCase(std::string_view a, std::string_view b) {
-  return a.size() == b.size() &&
-         std::equal(a.begin(), a.end(), b.begin(),
-                    [](char x, char y) { return lowerChar(x) == lowerChar(y); });
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return lowerChar(x) == lowerChar(y);
+         });
 }
 
 bool isTrue(std::string_view v) {

@@ -7,17 +7,21 @@ namespace tg::audit {
 
 std::string_view severityName(Severity s) {
   switch (s) {
-    case Severity::kInfo: return "info";
-    case Severity::kLow: return "low";
-    case Severity::kMedium: return "medium";
-    case Severity::kHigh: return "high";
-    case Severity::kCritical: return "critical";
+    case Severity::kInfo:
+      return "info";
+    case Severity::kLow:
+      return "low";
+    case Severity::kMedium:
+      return "medium";
+    case Severity::kHigh:
+      return "high";
+    case Severity::kCritical:
+      return "critical";
   }
   return "info";
 }
 
-Finding* AuditResult::add(std::string_view id, std::string file, int line,
-                          std::string evidence) {
+Finding* AuditResult::add(std::string_view id, std::string file, int line, std::string evidence) {
   const Check* check = findCheck(id);
   if (check == nullptr) {  // a programming error, caught by the unit tests
     errors.push_back("internal: unknown check id " + std::string(id));

@@ -19,8 +19,8 @@ std::string_view severityName(Severity s);  // "info" ... "critical"
 struct Check {
   std::string_view id;  // "AST-INSECURE-INVITE"
   Severity severity;
-  std::string_view title;  // what is wrong, in one line
-  std::string_view fix;    // what to change
+  std::string_view title;      // what is wrong, in one line
+  std::string_view fix;        // what to change
   std::string_view reference;  // CVE, advisory or best-practice source
 };
 
@@ -33,8 +33,8 @@ struct Finding {
   std::string id;
   Severity severity = Severity::kInfo;
   std::string title;
-  std::string file;  // "" when not tied to a file
-  int line = 0;      // 0 when not tied to a line
+  std::string file;      // "" when not tied to a file
+  int line = 0;          // 0 when not tied to a line
   std::string evidence;  // what was seen (secrets are never shown)
   std::string fix;
   std::vector<std::string> references;

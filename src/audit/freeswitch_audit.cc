@@ -59,7 +59,8 @@ class FreeswitchAudit {
     }
     if (auto esl = load("autoload_configs/event_socket.conf.xml")) checkEventSocket(*esl);
     if (!anyFile_ && result_.errors.empty()) {
-      result_.errors.push_back(dir_ + ": no vars.xml, sip_profiles/, directory/ or "
+      result_.errors.push_back(dir_ +
+                               ": no vars.xml, sip_profiles/, directory/ or "
                                "autoload_configs/ here: not a FreeSWITCH configuration");
     }
     result_.sort();

@@ -62,8 +62,8 @@ void checkProviders(Context& c) {
     if (!p.auth.enabled) continue;
     if (const std::string why = secretWeakness(p.auth.password.reveal(), p.auth.username);
         !why.empty()) {
-      c.add("GW-WEAK-PROVIDER-SECRET", key + ".auth", p.name + " (" + p.auth.passwordSource +
-                                                           "): " + why);
+      c.add("GW-WEAK-PROVIDER-SECRET", key + ".auth",
+            p.name + " (" + p.auth.passwordSource + "): " + why);
     }
     if (p.auth.passwordSource.rfind("file ", 0) == 0) {
       checkSecretFile(c, p.auth.passwordSource.substr(5), key + ".auth.password_file");
@@ -125,15 +125,17 @@ void checkPolicy(Context& c) {
       if (!capped(r)) {
         c.result.add("GW-INTERNATIONAL-UNCAPPED", c.file, r.line,
                      "rule " + r.name + " allows international calls from the " +
-                         std::string(name) + " zone with no max_concurrent, calls_per_minute "
+                         std::string(name) +
+                         " zone with no max_concurrent, calls_per_minute "
                          "or spend limit");
       }
     }
     const size_t index = zone == config::kZonePbx ? 0 : 2;
     if (!denied && p.defaultAction[index] == PolicyAction::kAllow) {
       c.add("GW-INTERNATIONAL-UNCAPPED", "policy.default_action." + std::string(name),
-            "default_action." + std::string(name) + ": allow (calls no rule matches, "
-            "international ones included, pass without limits)");
+            "default_action." + std::string(name) +
+                ": allow (calls no rule matches, "
+                "international ones included, pass without limits)");
     }
   }
 }
@@ -159,16 +161,16 @@ void checkGuardAndZones(Context& c) {
   } else if (cfg.guard.bans.blocklistUrl.empty() && cfg.guard.bans.blocklistFiles.empty()) {
     c.add("GW-BAN-FEED-OFF", "guard.bans", "no blocklist_url and no blocklist_files");
   }
-  for (const auto& [listeners, key] :
-       {std::pair{&cfg.pbx.listen, std::string("pbx.listen")},
-        std::pair{&cfg.trunk.listen, std::string("trunk.listen")}}) {
+  for (const auto& [listeners, key] : {std::pair{&cfg.pbx.listen, std::string("pbx.listen")},
+                                       std::pair{&cfg.trunk.listen, std::string("trunk.listen")}}) {
     for (size_t i = 0; i < listeners->size(); ++i) {
       if (anyAddress((*listeners)[i].address)) {
         c.add("GW-WILDCARD-LISTENER", key + "[" + std::to_string(i) + "]", (*listeners)[i].text);
       }
     }
   }
-  if (cfg.trunk.allowRefer) c.add("GW-REFER-ALLOWED", "trunk.allow_refer", "trunk.allow_refer: true");
+  if (cfg.trunk.allowRefer)
+    c.add("GW-REFER-ALLOWED", "trunk.allow_refer", "trunk.allow_refer: true");
   if (!cfg.publicZone) return;
   if (cfg.publicZone->allowRefer) {
     c.add("GW-REFER-ALLOWED", "public.allow_refer", "public.allow_refer: true");
@@ -207,8 +209,8 @@ void checkTls(Context& c) {
   if (tls.minVersion == config::TlsVersion::k12) {
     c.add("GW-TLS-MIN-VERSION", "tls.min_version", "min_version: 1.2");
   }
-  for (std::string_view weak : {"RC4", "DES", "3DES", "NULL", "EXPORT", "MD5", "aNULL", "eNULL",
-                                "ALL", "LOW", "CBC"}) {
+  for (std::string_view weak :
+       {"RC4", "DES", "3DES", "NULL", "EXPORT", "MD5", "aNULL", "eNULL", "ALL", "LOW", "CBC"}) {
     if (tls.ciphers.find(weak) != std::string::npos) {
       c.add("GW-TLS-WEAK-CIPHERS", "tls.ciphers",
             "tls.ciphers contains " + std::string(weak) + ": " + tls.ciphers);
@@ -229,8 +231,8 @@ void checkDatabase(Context& c) {
   try {
     db::Database database(path, {db::Access::kReadOnly});
     db::Statement accounts = database.prepare("SELECT COUNT(*) FROM accounts");
-    const bool hasAccounts = accounts.step() == db::Statement::Step::kRow &&
-                             accounts.columnInt64(0) > 0;
+    const bool hasAccounts =
+        accounts.step() == db::Statement::Step::kRow && accounts.columnInt64(0) > 0;
     db::Statement admins =
         database.prepare("SELECT name, totp_secret, last_totp_step FROM admin_users ORDER BY name");
     bool anyAdmin = false;

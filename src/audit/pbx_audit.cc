@@ -13,9 +13,9 @@ std::string describe(const SipAnswer& a) {
 
 void checkVersion(const SipAnswer& answer, const VersionTable& table, const std::string& where,
                   AuditResult& result) {
-  for (const auto& [name, value] : {std::pair<std::string, const std::string&>{"Server", answer.server},
-                                    std::pair<std::string, const std::string&>{"User-Agent",
-                                                                               answer.userAgent}}) {
+  for (const auto& [name, value] :
+       {std::pair<std::string, const std::string&>{"Server", answer.server},
+        std::pair<std::string, const std::string&>{"User-Agent", answer.userAgent}}) {
     if (value.empty()) continue;
     const auto identified = table.identify(value);
     if (!identified) continue;
@@ -74,6 +74,17 @@ AuditResult auditPbx(const PbxAuditOptions& options) {
       result.add("PBX-ENUMERATION", target->text(), 0,
                  "REGISTER for " + options.extension + ": " + describe(*existing) +
                      "; for a missing user: " + describe(*absent));
+    }
+  }
+  if (!options.inviteNumber.empty()) {
+    const auto outcome = prober.inviteAndCancel(options.inviteNumber, &error);
+    if (!outcome) {
+      result.errors.push_back(target->text() + ": INVITE: " + error);
+    } else if (outcome->progressed) {
+      result.add("PBX-UNAUTH-INVITE", target->text(), 0,
+                 "INVITE to " + options.inviteNumber +
+                     " without credentials: " + describe(outcome->answer) +
+                     (outcome->answered ? "; answered, hung up at once" : "; cancelled at once"));
     }
   }
   result.sort();

@@ -29,13 +29,13 @@ void checkTls(const config::Provider& p, const base::Address& address,
                  "certificate for '" + settings.serverName + "': " + modern.verifyError);
     }
     if (modern.certificateDaysLeft && *modern.certificateDaysLeft < o.certificateWarnDays) {
-      result.add("PRV-CERT-EXPIRING", where, 0,
-                 "the certificate expires in " + std::to_string(*modern.certificateDaysLeft) +
-                     " days");
+      result.add(
+          "PRV-CERT-EXPIRING", where, 0,
+          "the certificate expires in " + std::to_string(*modern.certificateDaysLeft) + " days");
     }
   }
-  for (const auto& [kind, name] : {std::pair{TlsProbeKind::kTls10, "TLS 1.0"},
-                                   std::pair{TlsProbeKind::kTls11, "TLS 1.1"}}) {
+  for (const auto& [kind, name] :
+       {std::pair{TlsProbeKind::kTls10, "TLS 1.0"}, std::pair{TlsProbeKind::kTls11, "TLS 1.1"}}) {
     if (probeTls(address, kind, settings).handshake) {
       result.add("PRV-TLS-OLD-VERSION", where, 0, std::string("accepts ") + name);
     }
@@ -63,8 +63,8 @@ AuditResult auditProvider(const ProviderAuditOptions& o) {
   if (it == providers.end()) {
     std::string names;
     for (const auto& p : providers) names += (names.empty() ? "" : ", ") + p.name;
-    result.errors.push_back(o.configPath + ": no provider '" + o.provider + "' (there are: " +
-                            names + ")");
+    result.errors.push_back(o.configPath + ": no provider '" + o.provider +
+                            "' (there are: " + names + ")");
     return result;
   }
   const config::Provider& p = *it;

@@ -55,9 +55,8 @@ void writeJson(const AuditResult& result, std::ostream& out) {
                         {"fix", f.fix},
                         {"references", f.references}});
   }
-  const nlohmann::json doc = {{"target", result.target},
-                              {"findings", findings},
-                              {"errors", result.errors}};
+  const nlohmann::json doc = {
+      {"target", result.target}, {"findings", findings}, {"errors", result.errors}};
   // Input text is not guaranteed UTF-8: replace invalid bytes rather than throw.
   out << doc.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
 }
@@ -67,12 +66,23 @@ std::string escapeHtml(std::string_view text) {
   out.reserve(text.size());
   for (const char c : text) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -95,7 +105,8 @@ void writeHtml(const AuditResult& result, std::ostream& out) {
     for (const Finding& f : result.findings) {
       if (f.severity != s) continue;
       if (!header) {
-        out << "<h2>" << severityName(s) << "</h2>\n<table><tr><th>id</th><th>finding</th>"
+        out << "<h2>" << severityName(s)
+            << "</h2>\n<table><tr><th>id</th><th>finding</th>"
                "<th>where</th><th>seen</th><th>fix</th><th>references</th></tr>\n";
         header = true;
       }
@@ -110,7 +121,8 @@ void writeHtml(const AuditResult& result, std::ostream& out) {
   }
   if (!result.errors.empty()) {
     out << "<h2>errors</h2>\n<ul>\n";
-    for (const std::string& e : result.errors) out << "<li><code>" << escapeHtml(e) << "</code></li>\n";
+    for (const std::string& e : result.errors)
+      out << "<li><code>" << escapeHtml(e) << "</code></li>\n";
     out << "</ul>\n";
   }
   out << "</body></html>\n";

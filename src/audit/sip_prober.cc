@@ -30,7 +30,8 @@ std::string ProbeTarget::text() const {
 
 std::optional<ProbeTarget> parseProbeTarget(std::string_view text, std::string* error) {
   if (text.empty() || text.find_first_of("/*, \t") != std::string_view::npos) {
-    *error = "'" + std::string(text) + "': name one host or address (HOST or HOST:PORT); "
+    *error = "'" + std::string(text) +
+             "': name one host or address (HOST or HOST:PORT); "
              "ranges, networks and lists are refused";
     return std::nullopt;
   }
@@ -122,6 +123,7 @@ bool SipProber::open(std::string* error) {
   ::getsockname(fd_, reinterpret_cast<sockaddr*>(&local), &len);
   const base::Address self = base::Address::fromSockaddr(reinterpret_cast<sockaddr*>(&local), len);
   localHost_ = self.sipHost();
+  localIp_ = self.ip();
   localPort_ = self.port();
   return true;
 }
@@ -134,25 +136,67 @@ std::optional<SipAnswer> SipProber::registerUser(const std::string& user, std::s
   return transact("REGISTER", user, error);
 }
 
-std::optional<SipAnswer> SipProber::transact(std::string_view method, const std::string& user,
-                                             std::string* error) {
-  if (!open(error)) return std::nullopt;
+void SipProber::pace() {
   if (lastSent_) {
     const auto wait = *lastSent_ + spacing_ - Clock::now();
     if (wait > Clock::duration::zero()) std::this_thread::sleep_for(wait);
   }
+  lastSent_ = Clock::now();
+}
+
+bool SipProber::send(const std::string& text, std::string* error) {
+  if (::send(fd_, text.data(), text.size(), 0) < 0 && errno != ECONNREFUSED) {
+    *error = target_.toString() + ": send: " + std::strerror(errno);
+    return false;
+  }
+  return true;
+}
+
+std::optional<SipProber::Response> SipProber::receive(const std::string& callId,
+                                                      Clock::time_point until) {
+  char buffer[65536];
+  while (true) {
+    const auto left = std::chrono::duration_cast<milliseconds>(until - Clock::now()).count();
+    if (left <= 0) return std::nullopt;
+    pollfd p{fd_, POLLIN, 0};
+    if (::poll(&p, 1, static_cast<int>(left)) <= 0) continue;
+    const ssize_t n = ::recv(fd_, buffer, sizeof buffer, 0);
+    if (n <= 0) continue;  // ECONNREFUSED (ICMP port unreachable) and the like: keep waiting
+    sip::Message m;
+    if (!m.parse(std::string(buffer, static_cast<size_t>(n))).ok() || !m.isResponse() ||
+        m.callId() != callId) {
+      continue;  // not ours
+    }
+    Response r;
+    r.answer.status = m.statusCode();
+    r.answer.reason = std::string(m.reasonPhrase());
+    r.answer.server = std::string(m.value(sip::HeaderId::kServer));
+    r.answer.userAgent = std::string(m.value(sip::HeaderId::kUserAgent));
+    r.answer.challenged =
+        m.has(sip::HeaderId::kWwwAuthenticate) || m.has(sip::HeaderId::kProxyAuthenticate);
+    r.to = std::string(m.value(sip::HeaderId::kTo));
+    if (const sip::CSeq* cseq = m.cseq()) r.cseqMethod = std::string(cseq->methodText);
+    if (const sip::NameAddr* contact = m.contact()) r.contact = std::string(contact->uri.text);
+    return r;
+  }
+}
+
+std::optional<SipAnswer> SipProber::transact(std::string_view method, const std::string& user,
+                                             std::string* error) {
+  if (!open(error)) return std::nullopt;
+  pace();
   const std::string host = target_.sipHost() + ":" + std::to_string(target_.port());
   const std::string branch = "z9hG4bK-tga-" + base::randomHex(8);
   const std::string callId = base::randomHex(12) + "@" + localHost_;
   const std::string self = localHost_ + ":" + std::to_string(localPort_);
   const bool isRegister = method == "REGISTER";
   const std::string aor = isRegister ? "sip:" + user + "@" + targetHost_ : "sip:" + host;
-  std::string request = std::string(method) + " " + (isRegister ? "sip:" + targetHost_ : aor) +
-                        " SIP/2.0\r\n";
+  std::string request =
+      std::string(method) + " " + (isRegister ? "sip:" + targetHost_ : aor) + " SIP/2.0\r\n";
   request += "Via: SIP/2.0/UDP " + self + ";branch=" + branch + ";rport\r\n";
   request += "Max-Forwards: 70\r\n";
-  request += "From: <" + (isRegister ? aor : "sip:audit@" + self) + ">;tag=" +
-             base::randomHex(6) + "\r\n";
+  request +=
+      "From: <" + (isRegister ? aor : "sip:audit@" + self) + ">;tag=" + base::randomHex(6) + "\r\n";
   request += "To: <" + aor + ">\r\n";
   request += "Call-ID: " + callId + "\r\n";
   request += "CSeq: " + std::to_string(++cseq_) + " " + std::string(method) + "\r\n";
@@ -163,48 +207,20 @@ std::optional<SipAnswer> SipProber::transact(std::string_view method, const std:
   }
   request += "User-Agent: trunkguard-audit\r\nContent-Length: 0\r\n\r\n";
 
-  const auto start = Clock::now();
-  lastSent_ = start;
-  auto retransmitAt = start;
+  const auto deadline = Clock::now() + timeout_;
   milliseconds interval = kT1;
-  char buffer[65536];
-  while (true) {
-    const auto now = Clock::now();
-    if (now - start >= timeout_) {
-      *error = "no final answer to " + std::string(method) + " from " + target_.toString() +
-               " within " + std::to_string(timeout_.count()) + " ms";
-      return std::nullopt;
+  while (Clock::now() < deadline) {
+    // RFC 3261 17.1.2.2: retransmit at T1, doubling, capped by T2 (4 s).
+    if (!send(request, error)) return std::nullopt;
+    const auto retransmitAt = std::min(Clock::now() + interval, deadline);
+    interval = std::min(interval * 2, milliseconds(4000));
+    while (auto r = receive(callId, retransmitAt)) {
+      if (r->answer.status >= 200) return r->answer;
     }
-    if (now >= retransmitAt) {  // RFC 3261 17.1.2.2: T1, doubling, capped by T2 (4 s)
-      if (::send(fd_, request.data(), request.size(), 0) < 0 && errno != ECONNREFUSED) {
-        *error = target_.toString() + ": send: " + std::strerror(errno);
-        return std::nullopt;
-      }
-      retransmitAt = now + interval;
-      interval = std::min(interval * 2, milliseconds(4000));
-    }
-    const auto until = std::min(retransmitAt, start + timeout_);
-    const int waitMs = static_cast<int>(
-        std::chrono::duration_cast<milliseconds>(until - Clock::now()).count());
-    pollfd p{fd_, POLLIN, 0};
-    if (::poll(&p, 1, std::max(waitMs, 0)) <= 0) continue;
-    const ssize_t n = ::recv(fd_, buffer, sizeof buffer, 0);
-    if (n <= 0) continue;  // ECONNREFUSED (ICMP port unreachable) and the like: keep trying
-    sip::Message response;
-    if (!response.parse(std::string(buffer, static_cast<size_t>(n))).ok() ||
-        !response.isResponse() || response.callId() != callId) {
-      continue;  // not ours
-    }
-    if (response.statusCode() < 200) continue;
-    SipAnswer answer;
-    answer.status = response.statusCode();
-    answer.reason = std::string(response.reasonPhrase());
-    answer.server = std::string(response.value(sip::HeaderId::kServer));
-    answer.userAgent = std::string(response.value(sip::HeaderId::kUserAgent));
-    answer.challenged = response.has(sip::HeaderId::kWwwAuthenticate) ||
-                        response.has(sip::HeaderId::kProxyAuthenticate);
-    return answer;
   }
+  *error = "no final answer to " + std::string(method) + " from " + target_.toString() +
+           " within " + std::to_string(timeout_.count()) + " ms";
+  return std::nullopt;
 }
 
 }  // namespace tg::audit

@@ -13,11 +13,11 @@
 namespace tg::audit {
 
 struct TlsProbeResult {
-  bool connected = false;   // TCP connected
-  bool handshake = false;   // the handshake completed
-  std::string error;        // why not (connect or handshake)
-  std::string protocol;     // "TLSv1.3"
-  std::string cipher;       // "TLS_AES_256_GCM_SHA384"
+  bool connected = false;  // TCP connected
+  bool handshake = false;  // the handshake completed
+  std::string error;       // why not (connect or handshake)
+  std::string protocol;    // "TLSv1.3"
+  std::string cipher;      // "TLS_AES_256_GCM_SHA384"
   // With verification asked for: X509 verification result (empty when it passed).
   std::string verifyError;
   std::optional<int> certificateDaysLeft;  // of the leaf the server presented

@@ -40,7 +40,9 @@ int compareVersions(const std::string& a, const std::string& b) {
   return 0;
 }
 
-std::string defaultVersionTablePath() { return std::string(TG_AUDIT_DATA_DIR) + "/vulnerable_versions.json"; }
+std::string defaultVersionTablePath() {
+  return std::string(TG_AUDIT_DATA_DIR) + "/vulnerable_versions.json";
+}
 
 std::optional<VersionTable> VersionTable::load(const std::string& path, std::string* error) {
   std::ifstream in(path, std::ios::binary);

@@ -3,10 +3,10 @@
 // Where a key of a trunkguard YAML config was written, so that gateway findings name a line as
 // precisely as the loader's errors do. The config structs keep few lines; the YAML keeps all.
 
+#include <yaml-cpp/yaml.h>
+
 #include <string>
 #include <string_view>
-
-#include <yaml-cpp/yaml.h>
 
 namespace tg::audit {
 

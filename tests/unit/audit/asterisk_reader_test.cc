@@ -19,7 +19,8 @@ bool hasError(const ReadResult& r, std::string_view text) {
 
 TEST(AsteriskReader, SectionsSettingsAndLines) {
   MemorySource src;
-  src.files["sip.conf"] = "; comment\n[general]\nallowguest = no ; trailing\n\n[201]\nsecret=a\\;b\n";
+  src.files["sip.conf"] =
+      "; comment\n[general]\nallowguest = no ; trailing\n\n[201]\nsecret=a\\;b\n";
   const ReadResult r = readConfig(src, "sip.conf");
   ASSERT_TRUE(r.errors.empty()) << r.errors.front();
   ASSERT_EQ(r.config.sections.size(), 2u);
@@ -70,7 +71,8 @@ TEST(AsteriskReader, BlockComments) {
 
 TEST(AsteriskReader, IncludesKeepTheirFileAndLine) {
   MemorySource src;
-  src.files["pjsip.conf"] = "[t]\ntype=transport\n#include \"more.conf\"\n#tryinclude absent.conf\n";
+  src.files["pjsip.conf"] =
+      "[t]\ntype=transport\n#include \"more.conf\"\n#tryinclude absent.conf\n";
   src.files["more.conf"] = "\n[201]\ntype=endpoint\n";
   const ReadResult r = readConfig(src, "pjsip.conf");
   ASSERT_TRUE(r.errors.empty());
@@ -99,8 +101,7 @@ TEST(AsteriskReader, IncludeLoopIsReportedNotFollowed) {
 TEST(AsteriskReader, IncludeDepthIsLimited) {
   MemorySource src;
   for (int i = 0; i < 20; ++i) {
-    src.files["f" + std::to_string(i) + ".conf"] =
-        "#include f" + std::to_string(i + 1) + ".conf\n";
+    src.files["f" + std::to_string(i) + ".conf"] = "#include f" + std::to_string(i + 1) + ".conf\n";
   }
   src.files["f20.conf"] = "[end]\n";
   const ReadResult r = readConfig(src, "f0.conf");
@@ -109,7 +110,10 @@ TEST(AsteriskReader, IncludeDepthIsLimited) {
 
 TEST(AsteriskReader, BinaryGarbageIsRefused) {
   MemorySource src;
-  src.files["sip.conf"] = std::string("\x7f" "ELF\x02\x01\x01\0\0\0[x]\n", 14);
+  src.files["sip.conf"] = std::string(
+      "\x7f"
+      "ELF\x02\x01\x01\0\0\0[x]\n",
+      14);
   const ReadResult r = readConfig(src, "sip.conf");
   EXPECT_TRUE(r.readFailed);
   EXPECT_TRUE(hasError(r, "binary data"));

@@ -82,8 +82,9 @@ INSTANTIATE_TEST_SUITE_P(Corpus, FreeswitchCorpus, ::testing::Values("seeded", "
 TEST(FreeswitchAudit, XmlBombIsRefusedNotExpanded) {
   const AuditResult result = auditFreeswitchDirectory((kCorpus / "freeswitch" / "bomb").string());
   ASSERT_EQ(result.errors.size(), 1u);
-  EXPECT_EQ(result.errors[0], "vars.xml: line 2: a DOCTYPE is not accepted (entities are never "
-                              "expanded)");
+  EXPECT_EQ(result.errors[0],
+            "vars.xml: line 2: a DOCTYPE is not accepted (entities are never "
+            "expanded)");
   EXPECT_TRUE(result.findings.empty());
 }
 
@@ -119,7 +120,8 @@ TEST_P(GatewayCorpus, ReportsExactlyTheExpectedFindings) {
 INSTANTIATE_TEST_SUITE_P(Corpus, GatewayCorpus, ::testing::Values("seeded", "hardened"));
 
 TEST(AsteriskAudit, IncludeLoopIsAnErrorNotACrash) {
-  const AuditResult result = auditAsteriskDirectory((kCorpus / "asterisk" / "include-loop").string());
+  const AuditResult result =
+      auditAsteriskDirectory((kCorpus / "asterisk" / "include-loop").string());
   ASSERT_EQ(result.errors.size(), 1u);
   EXPECT_EQ(result.errors[0], "loop_b.conf:1: #include loop: loop_a.conf is already being read");
 }

@@ -31,34 +31,36 @@ TEST(DialplanAudit, FilteredDialIsNotInjection) {
 }
 
 TEST(DialplanAudit, DigitsOnlyPatternIsNotInjection) {
-  const AuditResult r = audit({{"extensions.conf", "[a]\nexten => _NXXNXXXXXX,1,Dial(SIP/p/${EXTEN})\n"}});
+  const AuditResult r =
+      audit({{"extensions.conf", "[a]\nexten => _NXXNXXXXXX,1,Dial(SIP/p/${EXTEN})\n"}});
   EXPECT_TRUE(r.findings.empty());
 }
 
 TEST(DialplanAudit, SameLinesUseThePatternAbove) {
-  const AuditResult r =
-      audit({{"extensions.conf", "[a]\nexten => _9!,1,NoOp()\n same => n,Dial(IAX2/p/${EXTEN})\n"}});
+  const AuditResult r = audit(
+      {{"extensions.conf", "[a]\nexten => _9!,1,NoOp()\n same => n,Dial(IAX2/p/${EXTEN})\n"}});
   EXPECT_EQ(idsAt(r, "extensions.conf", 3), std::vector<std::string>{"AST-DIAL-INJECTION"});
 }
 
 TEST(DialplanAudit, ShellFunctionWithCallerData) {
-  const AuditResult r = audit(
-      {{"extensions.conf", "[a]\nexten => s,1,Set(X=${SHELL(lookup ${CALLERID(num)})})\n"}});
+  const AuditResult r =
+      audit({{"extensions.conf", "[a]\nexten => s,1,Set(X=${SHELL(lookup ${CALLERID(num)})})\n"}});
   EXPECT_EQ(idsAt(r, "extensions.conf", 2), std::vector<std::string>{"AST-SHELL-INJECTION"});
 }
 
 TEST(DialplanAudit, GuestReachThroughIncludeCyclesTerminates) {
-  const AuditResult r = audit(
-      {{"sip.conf", "[general]\ncontext=guests\nalwaysauthreject=yes\ntlsenable=yes\n"},
-       {"extensions.conf",
-        "[guests]\ninclude => b\n[b]\ninclude => guests\nexten => _1NXX,1,Dial(SIP/trunk/${EXTEN})\n"}});
+  const AuditResult r =
+      audit({{"sip.conf", "[general]\ncontext=guests\nalwaysauthreject=yes\ntlsenable=yes\n"},
+             {"extensions.conf",
+              "[guests]\ninclude => b\n[b]\ninclude => guests\nexten => "
+              "_1NXX,1,Dial(SIP/trunk/${EXTEN})\n"}});
   EXPECT_EQ(idsAt(r, "sip.conf", 1), std::vector<std::string>{"AST-ALLOWGUEST"});
   EXPECT_EQ(idsAt(r, "extensions.conf", 5), std::vector<std::string>{"AST-GUEST-CONTEXT-OUTBOUND"});
 }
 
 TEST(DialplanAudit, LocalChannelIsNotAnOutboundRoute) {
-  const AuditResult r = audit({{"extensions.conf",
-                                "[default]\nexten => _1XX,1,Dial(Local/${EXTEN}@internal)\n"}});
+  const AuditResult r =
+      audit({{"extensions.conf", "[default]\nexten => _1XX,1,Dial(Local/${EXTEN}@internal)\n"}});
   EXPECT_TRUE(r.findings.empty());
 }
 
@@ -82,8 +84,9 @@ TEST(AsteriskAudit, PjsipTlsTransportWithoutVerifyServer) {
 }
 
 TEST(AsteriskAudit, SecretsAreNeverShown) {
-  const AuditResult r = audit({{"sip.conf", "[general]\nallowguest=no\ntlsenable=yes\n"
-                                            "[p]\ntype=peer\npermit=10.0.0.1\nsecret=hunter2\n"}});
+  const AuditResult r = audit({{"sip.conf",
+                                "[general]\nallowguest=no\ntlsenable=yes\n"
+                                "[p]\ntype=peer\npermit=10.0.0.1\nsecret=hunter2\n"}});
   ASSERT_EQ(r.findings.size(), 1u);
   EXPECT_EQ(r.findings[0].id, "AST-WEAK-SECRET");
   EXPECT_EQ(r.findings[0].evidence.find("hunter2"), std::string::npos) << r.findings[0].evidence;

@@ -66,8 +66,8 @@ TEST_F(GatewayDatabaseTest, AccountsWithoutAdminAndUnverifiedAdmins) {
     ASSERT_EQ(store.addAdmin(admin), "");
   }
   ASSERT_EQ(::chmod(db_.c_str(), 0644), 0);
-  EXPECT_EQ(ids(), (std::set<std::string>{"GW-ADMIN-TOTP-UNVERIFIED 29",
-                                          "GW-DATABASE-READABLE 29"}));
+  EXPECT_EQ(ids(),
+            (std::set<std::string>{"GW-ADMIN-TOTP-UNVERIFIED 29", "GW-DATABASE-READABLE 29"}));
   {
     db::AccountStore store(db_);
     bool advanced = false;

@@ -20,12 +20,12 @@ TEST(XmlReader, ElementsAttributesAndLines) {
 
 TEST(XmlReader, EntityDeclarationsAreRefused) {
   const ParseResult bomb = parseXml(
-      "<?xml version=\"1.0\"?>\n<!DOCTYPE x [<!ENTITY a \"aaaaaaaaaa\"><!ENTITY b \"&a;&a;&a;\">]>\n"
+      "<?xml version=\"1.0\"?>\n<!DOCTYPE x [<!ENTITY a \"aaaaaaaaaa\"><!ENTITY b "
+      "\"&a;&a;&a;\">]>\n"
       "<x>&b;</x>");
   EXPECT_FALSE(bomb.root);
   EXPECT_NE(bomb.error.find("DOCTYPE is not accepted"), std::string::npos) << bomb.error;
-  const ParseResult external =
-      parseXml("<!DOCTYPE x SYSTEM \"file:///etc/passwd\"><x/>");
+  const ParseResult external = parseXml("<!DOCTYPE x SYSTEM \"file:///etc/passwd\"><x/>");
   EXPECT_FALSE(external.root);
 }
 
