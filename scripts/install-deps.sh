@@ -10,6 +10,7 @@ packages=(
   libssl-dev libfmt-dev libspdlog-dev libcli11-dev nlohmann-json3-dev libyaml-cpp-dev
   libasio-dev libsqlite3-dev sqlite3 libmaxminddb-dev libc-ares-dev
   libpwquality-dev liboath-dev libqrencode-dev cracklib-runtime libcpp-httplib-dev pkg-config
+  libexpat1-dev  # audit freeswitch: XML without entity expansion
   # tests and benchmarks: real peers (sipp, Kamailio as the baseline), python3 for the harness
   libgtest-dev libgmock-dev libbenchmark-dev libosip2-dev sip-tester kamailio python3
   # guard tests build a tiny country database (tests/unit/guard/make_test_mmdb.pl)

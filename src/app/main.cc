@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "app/account_command.h"
+#include "app/audit_command.h"
 #include "app/ban_command.h"
 #include "app/cdr_command.h"
 #include "app/check_config.h"
@@ -91,6 +92,9 @@ int main(int argc, char** argv) {
   // account add|passwd|list|disable|enable|unlock, admin add|verify (account_command.h)
   auto accountCli = tg::app::addAccountCommands(app);
 
+  // audit gateway|asterisk (audit_command.h)
+  auto auditCli = tg::app::addAuditCommands(app);
+
   tg::app::ExplainOptions explain;
   CLI::App* explainCmd =
       app.add_subcommand("explain", "Show how the call policy would treat a call, rule by rule");
@@ -114,6 +118,7 @@ int main(int argc, char** argv) {
 
   if (runCmd->parsed()) return tg::app::runGateway(runConfig, std::cout, std::cerr);
   if (auto rc = tg::app::runAccountCli(*accountCli, std::cin, std::cout, std::cerr)) return *rc;
+  if (auto rc = tg::app::runAuditCli(*auditCli, std::cout, std::cerr)) return *rc;
   if (checkConfigCmd->parsed()) {
     return tg::app::runCheckConfig(checkConfigPath, std::cout, std::cerr);
   }
