@@ -194,6 +194,7 @@ LoadResult Loader::load(const std::string& yaml, std::span<const Section> table)
         for (const Section& s : table) {
           if (m.has(s.key)) {
             s.read(*this, m.get(s.key), m.keyLine(s.key), *config);
+            flatten(m.get(s.key), std::string(s.key), config->written);
           } else if (!s.missing.empty()) {
             error(1, std::string(s.key), std::string(s.missing));
           }

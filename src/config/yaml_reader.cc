@@ -92,6 +92,19 @@ std::string index(const std::string& path, size_t i) {
   return path + "[" + std::to_string(i) + "]";
 }
 
+void flatten(const YAML::Node& node, const std::string& path,
+             std::map<std::string, std::string>& out) {
+  if (node.IsMap() && node.size() > 0) {
+    for (auto it = node.begin(); it != node.end(); ++it) {
+      if (it->first.IsScalar()) flatten(it->second, child(path, it->first.Scalar()), out);
+    }
+  } else if (node.IsSequence() && node.size() > 0) {
+    for (size_t i = 0; i < node.size(); ++i) flatten(node[i], index(path, i), out);
+  } else {
+    out[path] = node.IsScalar() ? node.Scalar() : std::string();
+  }
+}
+
 MapReader::MapReader(YamlReader& reader, const YAML::Node& node, std::string path, int line,
                      std::vector<std::string_view> known)
     : path_(std::move(path)), line_(line) {

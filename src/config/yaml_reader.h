@@ -8,6 +8,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -27,6 +28,11 @@ std::optional<std::string_view> closestName(std::string_view word,
                                             const std::vector<std::string_view>& known);
 // "unknown key 'x'; did you mean 'y'?" or "unknown key 'x'; known keys here: a, b, c".
 std::string unknownKeyMessage(std::string_view key, const std::vector<std::string_view>& known);
+
+// Every scalar under `node` by its key path ("a.b", "a[0]"); an empty mapping or list, or a
+// null, is recorded as "" at its own path.
+void flatten(const YAML::Node& node, const std::string& path,
+             std::map<std::string, std::string>& out);
 
 // A value together with where it was written, for checks that span several keys.
 template <typename T>
