@@ -12,7 +12,6 @@ namespace {
 
 constexpr int64_t kTenYearsS = int64_t{10} * 366 * 24 * 3600;
 
-
 // Realms are quoted into every challenge: keep them to printable ASCII without quotes.
 bool isRealmText(const std::string& s) {
   for (const char c : s) {
@@ -24,81 +23,82 @@ bool isRealmText(const std::string& s) {
 
 }  // namespace
 
-void Loader::readAccounts(const YAML::Node& node, int line, Config& c) {
-  MapReader m(*this, node, "accounts", line, {"password", "lockout", "nonce", "algorithms"});
+void readAccounts(Loader& loader, const YAML::Node& node, int line, Config& c) {
+  MapReader m(loader, node, "accounts", line, {"password", "lockout", "nonce", "algorithms"});
   if (!m.valid()) return;
   AccountSettings& a = c.accounts;
 
   if (m.has("password")) {
-    MapReader p(*this, m.get("password"), m.pathOf("password"), m.keyLine("password"),
+    MapReader p(loader, m.get("password"), m.pathOf("password"), m.keyLine("password"),
                 {"min_length", "min_classes", "dictionary_check", "max_age_days", "warn_days",
                  "refuse_expired"});
     if (p.valid()) {
       PasswordPolicySettings& s = a.password;
-      setInt(p, "min_length", s.minLength, 8, 128);
-      setInt(p, "min_classes", s.minClasses, 1, 4);
-      setBool(p, "dictionary_check", s.dictionaryCheck);
-      setInt(p, "max_age_days", s.maxAgeDays, 0, 3650);
-      setInt(p, "warn_days", s.warnDays, 0, 365);
-      setBool(p, "refuse_expired", s.refuseExpired);
+      loader.setInt(p, "min_length", s.minLength, 8, 128);
+      loader.setInt(p, "min_classes", s.minClasses, 1, 4);
+      loader.setBool(p, "dictionary_check", s.dictionaryCheck);
+      loader.setInt(p, "max_age_days", s.maxAgeDays, 0, 3650);
+      loader.setInt(p, "warn_days", s.warnDays, 0, 365);
+      loader.setBool(p, "refuse_expired", s.refuseExpired);
       if (s.refuseExpired && s.maxAgeDays == 0) {
-        warn(valueLine(p, "refuse_expired"), p.pathOf("refuse_expired"),
-             "has no effect while max_age_days is 0 (passwords never expire)");
+        loader.warn(Loader::valueLine(p, "refuse_expired"), p.pathOf("refuse_expired"),
+                    "has no effect while max_age_days is 0 (passwords never expire)");
       }
     }
   }
 
   if (m.has("lockout")) {
-    MapReader l(*this, m.get("lockout"), m.pathOf("lockout"), m.keyLine("lockout"),
+    MapReader l(loader, m.get("lockout"), m.pathOf("lockout"), m.keyLine("lockout"),
                 {"failures", "window_s", "duration_s", "factor", "max_duration_s", "per_source",
                  "account_failures", "source_failures", "max_tracked"});
     if (l.valid()) {
       LockoutSettings& s = a.lockout;
-      setInt(l, "failures", s.failures, 1, 1000);
-      setDuration(l, "window_s", s.window, 1, kTenYearsS);
-      setDuration(l, "duration_s", s.duration, 1, kTenYearsS);
-      if (auto f = readNumber(l, "factor", 1, 100,
-                              "a number from 1 to 100 (1: every lock lasts duration_s)")) {
+      loader.setInt(l, "failures", s.failures, 1, 1000);
+      loader.setDuration(l, "window_s", s.window, 1, kTenYearsS);
+      loader.setDuration(l, "duration_s", s.duration, 1, kTenYearsS);
+      if (auto f = loader.readNumber(l, "factor", 1, 100,
+                                     "a number from 1 to 100 (1: every lock lasts duration_s)")) {
         s.factor = *f;
       }
-      setDuration(l, "max_duration_s", s.maxDuration, 1, kTenYearsS);
-      setBool(l, "per_source", s.perSource);
-      setInt(l, "account_failures", s.accountFailures, 0, 1000000);
-      setInt(l, "source_failures", s.sourceFailures, 0, 1000000);
-      setInt(l, "max_tracked", s.maxTracked, 1000, 10000000);
+      loader.setDuration(l, "max_duration_s", s.maxDuration, 1, kTenYearsS);
+      loader.setBool(l, "per_source", s.perSource);
+      loader.setInt(l, "account_failures", s.accountFailures, 0, 1000000);
+      loader.setInt(l, "source_failures", s.sourceFailures, 0, 1000000);
+      loader.setInt(l, "max_tracked", s.maxTracked, 1000, 10000000);
       if (s.maxDuration < s.duration) {
         const std::string key = l.has("max_duration_s") ? "max_duration_s" : "duration_s";
-        error(valueLine(l, key), l.pathOf(key),
-              "max_duration_s (" + std::to_string(s.maxDuration.count()) +
-                  ") is shorter than duration_s (" + std::to_string(s.duration.count()) +
-                  "); the cap must be at least the first lock");
+        loader.error(Loader::valueLine(l, key), l.pathOf(key),
+                     "max_duration_s (" + std::to_string(s.maxDuration.count()) +
+                         ") is shorter than duration_s (" + std::to_string(s.duration.count()) +
+                         "); the cap must be at least the first lock");
       }
       if (s.perSource && s.accountFailures != 0 && s.accountFailures < s.failures) {
         const std::string key = l.has("account_failures") ? "account_failures" : "failures";
-        error(valueLine(l, key), l.pathOf(key),
-              "account_failures (" + std::to_string(s.accountFailures) + ") is below failures (" +
-                  std::to_string(s.failures) +
-                  "); the lock everywhere must need at least as many failures as the lock of "
-                  "one source (or set it to 0)");
+        loader.error(
+            Loader::valueLine(l, key), l.pathOf(key),
+            "account_failures (" + std::to_string(s.accountFailures) + ") is below failures (" +
+                std::to_string(s.failures) +
+                "); the lock everywhere must need at least as many failures as the lock of "
+                "one source (or set it to 0)");
       }
     }
   }
 
   if (m.has("nonce")) {
-    MapReader n(*this, m.get("nonce"), m.pathOf("nonce"), m.keyLine("nonce"),
+    MapReader n(loader, m.get("nonce"), m.pathOf("nonce"), m.keyLine("nonce"),
                 {"lifetime_s", "secret_file", "max_tracked"});
     if (n.valid()) {
       NonceSettings& s = a.nonce;
-      setDuration(n, "lifetime_s", s.lifetime, 10, 86400);
-      setInt(n, "max_tracked", s.maxTracked, 1000, 10000000);
+      loader.setDuration(n, "lifetime_s", s.lifetime, 10, 86400);
+      loader.setInt(n, "max_tracked", s.maxTracked, 1000, 10000000);
       if (n.has("secret_file")) {
-        if (auto file = readString(n, "secret_file")) {
+        if (auto file = loader.readString(n, "secret_file")) {
           if (file->empty()) {
-            error(valueLine(n, "secret_file"), n.pathOf("secret_file"),
-                  "is empty; name a file of at least 32 random bytes (e.g. head -c 32 "
-                  "/dev/urandom > nonce.key), or remove the key for a per-process secret");
+            loader.error(Loader::valueLine(n, "secret_file"), n.pathOf("secret_file"),
+                         "is empty; name a file of at least 32 random bytes (e.g. head -c 32 "
+                         "/dev/urandom > nonce.key), or remove the key for a per-process secret");
           } else {
-            s.secretFile = resolvePath(*file);
+            s.secretFile = loader.resolvePath(*file);
           }
         }
       }
@@ -107,16 +107,17 @@ void Loader::readAccounts(const YAML::Node& node, int line, Config& c) {
 
   if (m.has("algorithms")) {
     std::vector<sip::DigestAlgorithm> algorithms;
-    const auto items = readStringList(m, "algorithms");
+    const auto items = loader.readStringList(m, "algorithms");
     for (const auto& item : items) {
       const auto alg = sip::parseDigestAlgorithm(item.value);
       if (item.value.empty() || !alg || sip::isSession(*alg)) {
-        error(item.line, item.path,
-              "unknown digest algorithm '" + item.value + "'; use SHA-512-256, SHA-256 or MD5");
+        loader.error(
+            item.line, item.path,
+            "unknown digest algorithm '" + item.value + "'; use SHA-512-256, SHA-256 or MD5");
         continue;
       }
       if (std::find(algorithms.begin(), algorithms.end(), *alg) != algorithms.end()) {
-        error(item.line, item.path, "'" + item.value + "' is listed twice; keep one");
+        loader.error(item.line, item.path, "'" + item.value + "' is listed twice; keep one");
         continue;
       }
       algorithms.push_back(*alg);
@@ -125,8 +126,8 @@ void Loader::readAccounts(const YAML::Node& node, int line, Config& c) {
     if (!algorithms.empty()) {
       a.algorithms = std::move(algorithms);
     } else if (v.IsNull() || (v.IsSequence() && v.size() == 0)) {
-      error(valueLine(m, "algorithms"), m.pathOf("algorithms"),
-            "is empty; list at least one of SHA-512-256, SHA-256, MD5");
+      loader.error(Loader::valueLine(m, "algorithms"), m.pathOf("algorithms"),
+                   "is empty; list at least one of SHA-512-256, SHA-256, MD5");
     }
   }
 }

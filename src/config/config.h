@@ -133,6 +133,9 @@ struct Config {
   TlsSettings tls;        // listener certificates, handshake limits (tls_config.h)
   AccountSettings accounts;  // password policy, lockout, nonces (accounts_config.h)
   DnsSettings dns;           // provider name resolution (dns_config.h)
+  // Every value as written, by key path ("tcp.idle_timeout_s", "dns.servers[0]"): a reload
+  // compares these to say which keys changed, whatever section they belong to.
+  std::map<std::string, std::string> written;
 };
 
 using ConfigPtr = std::shared_ptr<const Config>;

@@ -1,5 +1,7 @@
 // The filter subsections of `guard:` (guard_config.h): acl, scanner, rate_limit, overload.
 
+#include "config/guard_filters_section.h"
+
 #include <algorithm>
 #include <cctype>
 #include <charconv>
@@ -8,8 +10,6 @@
 #include <limits>
 #include <string_view>
 #include <system_error>
-
-#include "config/loader.h"
 
 namespace tg::config::detail {
 namespace {
@@ -36,7 +36,6 @@ bool isCountryCode(std::string_view code) {
   }
   return false;
 }
-
 
 void readSwitches(Loader& loader, const MapReader& m, FilterSwitches& s) {
   loader.setBool(m, "enabled", s.enabled);
@@ -108,121 +107,126 @@ void readZoneRateLimit(Loader& loader, const MapReader& parent, std::string_view
 
 }  // namespace
 
-void Loader::readGuardAcl(const YAML::Node& node, int line, GuardSettings& g) {
-  MapReader m(*this, node, "guard.acl", line,
+void readGuardAcl(Loader& loader, const YAML::Node& node, int line, GuardSettings& g) {
+  MapReader m(loader, node, "guard.acl", line,
               {"enabled", "enforce", "pbx", "trunk", "public", "countries"});
   if (!m.valid()) return;
   AclSettings& acl = g.acl;
-  readSwitches(*this, m, acl);
-  readZoneAcl(*this, m, "pbx", acl.pbx);
-  readZoneAcl(*this, m, "trunk", acl.trunk);
-  readZoneAcl(*this, m, "public", acl.publicZone);
+  readSwitches(loader, m, acl);
+  readZoneAcl(loader, m, "pbx", acl.pbx);
+  readZoneAcl(loader, m, "trunk", acl.trunk);
+  readZoneAcl(loader, m, "public", acl.publicZone);
   if (!m.has("countries") || m.get("countries").IsNull()) return;
-  MapReader c(*this, m.get("countries"), m.pathOf("countries"), m.keyLine("countries"),
+  MapReader c(loader, m.get("countries"), m.pathOf("countries"), m.keyLine("countries"),
               {"database", "allow", "deny", "deny_unknown"});
   if (!c.valid()) return;
   CountryAcl countries;
-  countries.allow = readCountries(*this, c, "allow");
-  countries.deny = readCountries(*this, c, "deny");
-  setBool(c, "deny_unknown", countries.denyUnknown);
+  countries.allow = readCountries(loader, c, "allow");
+  countries.deny = readCountries(loader, c, "deny");
+  loader.setBool(c, "deny_unknown", countries.denyUnknown);
   for (const std::string& code : countries.allow) {
     if (std::find(countries.deny.begin(), countries.deny.end(), code) != countries.deny.end()) {
-      error(valueLine(c, "deny"), c.pathOf("deny"),
-            code + " is on both the allow and the deny list; keep it on one");
+      loader.error(Loader::valueLine(c, "deny"), c.pathOf("deny"),
+                   code + " is on both the allow and the deny list; keep it on one");
     }
   }
   if (!c.has("database")) {
-    error(c.line(), c.pathOf("database"),
-          "missing; give the path of a MaxMind country database, e.g. GeoLite2-Country.mmdb");
+    loader.error(
+        c.line(), c.pathOf("database"),
+        "missing; give the path of a MaxMind country database, e.g. GeoLite2-Country.mmdb");
     return;
   }
-  auto database = readString(c, "database");
+  auto database = loader.readString(c, "database");
   if (!database) return;
   if (database->empty()) {
-    error(valueLine(c, "database"), c.pathOf("database"),
-          "is empty; give the path of a MaxMind country database, e.g. GeoLite2-Country.mmdb");
+    loader.error(
+        Loader::valueLine(c, "database"), c.pathOf("database"),
+        "is empty; give the path of a MaxMind country database, e.g. GeoLite2-Country.mmdb");
     return;
   }
-  countries.database = resolvePath(*database);
+  countries.database = loader.resolvePath(*database);
   std::error_code ec;
   if (!std::filesystem::is_regular_file(countries.database, ec)) {
-    error(valueLine(c, "database"), c.pathOf("database"),
-          "'" + countries.database +
-              "' does not exist or is not a file; download GeoLite2-Country.mmdb from MaxMind "
-              "(free account) or remove guard.acl.countries");
+    loader.error(
+        Loader::valueLine(c, "database"), c.pathOf("database"),
+        "'" + countries.database +
+            "' does not exist or is not a file; download GeoLite2-Country.mmdb from MaxMind "
+            "(free account) or remove guard.acl.countries");
     return;
   }
   if (countries.allow.empty() && countries.deny.empty() && !countries.denyUnknown) {
-    warn(c.line(), c.path(), "has neither allow nor deny nor deny_unknown: it filters nothing");
+    loader.warn(c.line(), c.path(),
+                "has neither allow nor deny nor deny_unknown: it filters nothing");
   }
   acl.countries = std::move(countries);
 }
 
-void Loader::readGuardScanner(const YAML::Node& node, int line, GuardSettings& g) {
-  MapReader m(*this, node, "guard.scanner", line,
+void readGuardScanner(Loader& loader, const YAML::Node& node, int line, GuardSettings& g) {
+  MapReader m(loader, node, "guard.scanner", line,
               {"enabled", "enforce", "user_agents", "use_shipped_signatures", "window_s",
                "max_distinct_users", "max_options", "max_failure_ratio", "min_responses_for_ratio",
                "max_sources"});
   if (!m.valid()) return;
   ScannerSettings& s = g.scanner;
-  readSwitches(*this, m, s);
+  readSwitches(loader, m, s);
   if (m.has("user_agents")) {
     s.userAgents.clear();
-    for (const auto& item : readStringList(m, "user_agents")) {
+    for (const auto& item : loader.readStringList(m, "user_agents")) {
       const bool printable = std::all_of(item.value.begin(), item.value.end(), [](char ch) {
         return static_cast<unsigned char>(ch) >= 0x20 && ch != 0x7F;
       });
       if (item.value.size() < 3) {
         // A one- or two-letter substring would match nearly every User-Agent.
-        error(item.line, item.path,
-              "'" + item.value + "' is too short to be a signature; give at least 3 characters");
+        loader.error(
+            item.line, item.path,
+            "'" + item.value + "' is too short to be a signature; give at least 3 characters");
       } else if (!printable) {
-        error(item.line, item.path, "contains control characters; use plain text");
+        loader.error(item.line, item.path, "contains control characters; use plain text");
       } else {
         s.userAgents.push_back(item.value);
       }
     }
   }
-  setBool(m, "use_shipped_signatures", s.useShippedSignatures);
-  setDuration(m, "window_s", s.window, 1, 86400);
+  loader.setBool(m, "use_shipped_signatures", s.useShippedSignatures);
+  loader.setDuration(m, "window_s", s.window, 1, 86400);
   // Each source keeps one hash more than this in place (ScannerFilter::kMaxDistinctUsers).
-  setInt(m, "max_distinct_users", s.maxDistinctUsers, 1, 31);
-  setInt(m, "max_options", s.maxOptions, 1, 65534);
-  if (auto v = readNumber(m, "max_failure_ratio", 0, 1, "a number from 0 to 1")) {
+  loader.setInt(m, "max_distinct_users", s.maxDistinctUsers, 1, 31);
+  loader.setInt(m, "max_options", s.maxOptions, 1, 65534);
+  if (auto v = loader.readNumber(m, "max_failure_ratio", 0, 1, "a number from 0 to 1")) {
     s.maxFailureRatio = *v;
   }
-  setInt(m, "min_responses_for_ratio", s.minResponsesForRatio, 1, 65535);
-  setInt(m, "max_sources", s.maxSources, 1, 10000000);
+  loader.setInt(m, "min_responses_for_ratio", s.minResponsesForRatio, 1, 65535);
+  loader.setInt(m, "max_sources", s.maxSources, 1, 10000000);
 }
 
-void Loader::readGuardRateLimit(const YAML::Node& node, int line, GuardSettings& g) {
-  MapReader m(*this, node, "guard.rate_limit", line,
+void readGuardRateLimit(Loader& loader, const YAML::Node& node, int line, GuardSettings& g) {
+  MapReader m(loader, node, "guard.rate_limit", line,
               {"enabled", "enforce", "window_ms", "pbx", "trunk", "public", "trusted_per_source",
                "ban_after_violations", "max_sources"});
   if (!m.valid()) return;
   RateLimitSettings& r = g.rateLimit;
-  readSwitches(*this, m, r);
-  setDuration(m, "window_ms", r.window, 10, 3600000);
-  readZoneRateLimit(*this, m, "pbx", r.pbx);
-  readZoneRateLimit(*this, m, "trunk", r.trunk);
-  readZoneRateLimit(*this, m, "public", r.publicZone);
-  readMethodRates(*this, m, "trusted_per_source", r.trustedPerSource);
-  setInt(m, "ban_after_violations", r.banAfterViolations, 0, 1000);
-  setInt(m, "max_sources", r.maxSources, 1, 10000000);
+  readSwitches(loader, m, r);
+  loader.setDuration(m, "window_ms", r.window, 10, 3600000);
+  readZoneRateLimit(loader, m, "pbx", r.pbx);
+  readZoneRateLimit(loader, m, "trunk", r.trunk);
+  readZoneRateLimit(loader, m, "public", r.publicZone);
+  readMethodRates(loader, m, "trusted_per_source", r.trustedPerSource);
+  loader.setInt(m, "ban_after_violations", r.banAfterViolations, 0, 1000);
+  loader.setInt(m, "max_sources", r.maxSources, 1, 10000000);
 }
 
-void Loader::readGuardOverload(const YAML::Node& node, int line, GuardSettings& g) {
-  MapReader m(*this, node, "guard.overload", line,
+void readGuardOverload(Loader& loader, const YAML::Node& node, int line, GuardSettings& g) {
+  MapReader m(loader, node, "guard.overload", line,
               {"enabled", "enforce", "cpu_percent", "queue_datagrams", "retry_after_s"});
   if (!m.valid()) return;
   OverloadSettings& o = g.overload;
-  readSwitches(*this, m, o);
+  readSwitches(loader, m, o);
   // Below 20% the resume mark (10 points lower) would be too close to idle to ever be reached.
-  if (auto v = readNumber(m, "cpu_percent", 20, 100, "a percentage from 20 to 100")) {
+  if (auto v = loader.readNumber(m, "cpu_percent", 20, 100, "a percentage from 20 to 100")) {
     o.cpuPercent = *v;
   }
-  setInt(m, "queue_datagrams", o.queueDatagrams, 1, kIntMax);
-  setInt(m, "retry_after_s", o.retryAfterS, 1, 3600);
+  loader.setInt(m, "queue_datagrams", o.queueDatagrams, 1, kIntMax);
+  loader.setInt(m, "retry_after_s", o.retryAfterS, 1, 3600);
 }
 
 }  // namespace tg::config::detail

@@ -85,52 +85,55 @@ void Loader::checkPair(const MapReader& m, std::string_view certKey, std::string
   }
 }
 
-void Loader::readTls(const YAML::Node& node, int line, Config& c) {
+void readTls(Loader& loader, const YAML::Node& node, int line, Config& c) {
   MapReader m(
-      *this, node, "tls", line,
+      loader, node, "tls", line,
       {"certificate", "private_key", "ca_file", "handshake_timeout_ms", "min_version", "ciphers"});
   if (!m.valid()) return;
   TlsSettings& tls = c.tls;
   tls.line = line;
-  setDuration(m, "handshake_timeout_ms", tls.handshakeTimeout, 100, 120000);
+  loader.setDuration(m, "handshake_timeout_ms", tls.handshakeTimeout, 100, 120000);
   if (m.has("min_version")) {
     // "1.2" written without quotes is a number in YAML; accept it either way.
-    if (auto v = readString(m, "min_version")) {
+    if (auto v = loader.readString(m, "min_version")) {
       if (*v == "1.2") {
         tls.minVersion = TlsVersion::k12;
       } else if (*v == "1.3") {
         tls.minVersion = TlsVersion::k13;
       } else {
-        error(valueLine(m, "min_version"), m.pathOf("min_version"),
-              "'" + *v + "' is not supported; use \"1.2\" or \"1.3\" (older versions are unsafe)");
+        loader.error(
+            Loader::valueLine(m, "min_version"), m.pathOf("min_version"),
+            "'" + *v + "' is not supported; use \"1.2\" or \"1.3\" (older versions are unsafe)");
       }
     }
   }
   if (m.has("ciphers")) {
-    if (auto v = readString(m, "ciphers")) {
+    if (auto v = loader.readString(m, "ciphers")) {
       SslCtxPtr ctx = newCtx();
       if (v->empty() || SSL_CTX_set_cipher_list(ctx.get(), v->c_str()) != 1) {
         ERR_clear_error();
-        error(valueLine(m, "ciphers"), m.pathOf("ciphers"),
-              "'" + *v + "' names no cipher OpenSSL knows; remove it to use the modern default");
+        loader.error(
+            Loader::valueLine(m, "ciphers"), m.pathOf("ciphers"),
+            "'" + *v + "' names no cipher OpenSSL knows; remove it to use the modern default");
       } else {
         tls.ciphers = *v;
       }
     }
   }
-  const size_t errorsBefore = errors_.size();
-  const bool haveCert = readPemPath(m, "certificate", tls.certificate);
-  const bool haveKey = readPemPath(m, "private_key", tls.privateKey);
+  const size_t errorsBefore = loader.errorCount();
+  const bool haveCert = loader.readPemPath(m, "certificate", tls.certificate);
+  const bool haveKey = loader.readPemPath(m, "private_key", tls.privateKey);
   if (m.has("certificate") != m.has("private_key")) {
     const std::string_view missing = m.has("certificate") ? "private_key" : "certificate";
-    error(m.line(), m.pathOf(missing),
-          "missing; tls.certificate and tls.private_key go together (PEM files)");
+    loader.error(m.line(), m.pathOf(missing),
+                 "missing; tls.certificate and tls.private_key go together (PEM files)");
   }
-  checkPair(m, "certificate", tls.certificate, "private_key", tls.privateKey, haveCert, haveKey);
-  tlsFilesBad_ = errors_.size() != errorsBefore;
-  if (readPemPath(m, "ca_file", tls.caFile)) {
+  loader.checkPair(m, "certificate", tls.certificate, "private_key", tls.privateKey, haveCert,
+                   haveKey);
+  loader.setTlsFilesBad(loader.errorCount() != errorsBefore);
+  if (loader.readPemPath(m, "ca_file", tls.caFile)) {
     if (std::string why = caFileProblem(tls.caFile); !why.empty()) {
-      error(valueLine(m, "ca_file"), m.pathOf("ca_file"), why);
+      loader.error(Loader::valueLine(m, "ca_file"), m.pathOf("ca_file"), why);
       tls.caFile.clear();
     }
   }

@@ -5,7 +5,10 @@
 2. The config file is replaced with one that has an unknown key: SIGHUP is refused (logged
    with file:line), the gateway keeps running and calls still reach carrier-a.
 3. The config is replaced with one where carrier-b has the better priority: after SIGHUP new
-   calls reach carrier-b.
+   calls reach carrier-b, and the reload line names trunk.providers as applied with nothing
+   needing a restart.
+4. A TCP setting and a B2BUA setting change: the reload line says tcp.idle_timeout_s needs a
+   restart and b2bua was applied (and is not among the keys that need a restart).
 """
 import os
 import signal
@@ -38,6 +41,27 @@ def wait_for_log(path, needle, timeout=5.0):
     raise harness.TestFailure(f"{needle!r} never appeared in {path}")
 
 
+def reload_line(path, number, timeout=5.0):
+    """The `number`-th (1-based) "configuration reloaded" log line, once it is written."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        with open(path, errors="replace") as f:
+            lines = [line for line in f if "configuration reloaded" in line]
+        if len(lines) >= number:
+            return lines[number - 1]
+        time.sleep(0.1)
+    raise harness.TestFailure(f"reload line #{number} never appeared in {path}")
+
+
+def listed_after(line, label):
+    """The keys the reload line lists after `label` ("applied:", "needs a restart:")."""
+    if label not in line:
+        return []
+    rest = line.split(label, 1)[1]
+    rest = rest.split(";", 1)[0].split('"', 1)[0]
+    return [key.strip() for key in rest.split(",") if key.strip()]
+
+
 def test(ctx):
     topo = harness.Topology()
     gw = ctx.sut(topo).start()
@@ -65,9 +89,26 @@ def test(ctx):
     ]
     gw.write_config()
     os.kill(gw.pid, signal.SIGHUP)
-    wait_for_log(gw.stderr_path, "configuration reloaded")
+    line = reload_line(gw.stderr_path, 1)
+    check(listed_after(line, "applied:") == ["trunk.providers"],
+          f"the reload line does not say trunk.providers was applied: {line!r}")
+    check("needs a restart" not in line, f"a live change was said to need a restart: {line!r}")
     calls_to(ctx, topo, "carrier-b", topo.prov2_host, topo.prov2_port, 3)
     log("after reload new calls go to carrier-b")
+
+    gw.config_args["extra"] = {"tcp": {"idle_timeout_s": 120},
+                               "b2bua": {"user_agent": "trunkguard-reloaded"}}
+    gw.write_config()
+    os.kill(gw.pid, signal.SIGHUP)
+    line = reload_line(gw.stderr_path, 2)
+    restart = listed_after(line, "needs a restart:")
+    check("tcp.idle_timeout_s" in restart,
+          f"no 'needs a restart' warning for tcp.idle_timeout_s: {line!r}")
+    check("b2bua" in listed_after(line, "applied:") and
+          not any(key.startswith("b2bua") for key in restart),
+          f"b2bua applies live but the reload line says otherwise: {line!r}")
+    check(gw.alive(), "the gateway died on reload")
+    log(f"reload result logged: {line.strip()!r}")
     gw.stop()
 
 

@@ -1,0 +1,376 @@
+#include "app/server.h"
+
+#include <malloc.h>
+
+#include <asio/executor_work_guard.hpp>
+#include <asio/post.hpp>
+#include <chrono>
+#include <future>
+
+#include "app/guard_services.h"
+#include "auth/auth_service.h"
+#include "base/log.h"
+#include "config/config_loader.h"
+#include "db/cdr_store.h"
+#include "guard/policy/call_policy.h"
+
+namespace tg::app {
+namespace {
+
+// How long snapshot() and call control wait for a busy worker before leaving it out.
+constexpr auto kAskTimeout = std::chrono::seconds(2);
+
+// Spend caps count the last 24 hours: what calls cost before a restart still counts, so
+// restarting the gateway never hands a fraudster a fresh budget.
+void restoreSpend(guard::policy::CallPolicy& policy, db::CdrStore& cdrs) {
+  const base::Clock& clock = base::SystemClock::instance();
+  const base::SystemTime wallNow = clock.wallNow();
+  const base::TimePoint now = clock.now();
+  size_t counted = 0;
+  double total = 0;
+  for (const db::CdrRecord& r : cdrs.costedSince(wallNow - std::chrono::hours(24))) {
+    if (!r.endTime || r.policyRule.empty()) continue;
+    const auto ago = std::chrono::duration_cast<base::Duration>(wallNow - *r.endTime);
+    if (policy.restoreSpend(r.policyRule, r.account, now - ago, r.cost)) {
+      ++counted;
+      total += r.cost;
+    }
+  }
+  if (counted > 0) {
+    TG_LOG(kMain, info, "spend caps: counted again {} ended call(s) of the last 24 hours ({:.2f})",
+           counted, total);
+  }
+}
+
+void add(GatewayStats& to, const GatewayStats& from) {
+  to.received += from.received;
+  to.sourceDropped += from.sourceDropped;
+  to.parseDropped += from.parseDropped;
+  to.stunKeepAlives += from.stunKeepAlives;
+  to.rejected += from.rejected;
+  to.responsesDropped += from.responsesDropped;
+  to.handedOver += from.handedOver;
+  to.guardBlocked += from.guardBlocked;
+}
+
+void add(b2bua::B2buaStats& to, const b2bua::B2buaStats& from) {
+  to.callsStarted += from.callsStarted;
+  to.callsAnswered += from.callsAnswered;
+  to.callsFailed += from.callsFailed;
+  to.failovers += from.failovers;
+  to.referRefused += from.referRefused;
+  to.unknownDialog += from.unknownDialog;
+  to.phoneCalls += from.phoneCalls;
+  to.phoneChallenges += from.phoneChallenges;
+  to.callsToPhones += from.callsToPhones;
+  to.policyRejected += from.policyRejected;
+  to.policyShadow += from.policyShadow;
+  to.policyEnded += from.policyEnded;
+  to.emergencyCalls += from.emergencyCalls;
+}
+
+void add(guard::GuardStats& to, const guard::GuardStats& from) {
+  to.bannedDrops += from.bannedDrops;
+  to.aclDrops += from.aclDrops;
+  to.filterDrops += from.filterDrops;
+  to.filterReplies += from.filterReplies;
+  to.shadowed += from.shadowed;
+  to.bansIssued += from.bansIssued;
+}
+
+// One worker's counters, copied on its own thread.
+struct WorkerCounters {
+  size_t activeCalls = 0;
+  GatewayStats gateway;
+  b2bua::B2buaStats calls;
+  guard::GuardStats guard;
+};
+
+}  // namespace
+
+log::Settings logSettings(const config::Config& c) {
+  log::Settings s;
+  s.level = c.log.level;
+  s.format = c.log.format;
+  s.modules = c.log.modules;
+  return s;
+}
+
+Server::Server(std::string configPath, config::ConfigPtr config)
+    : configPath_(std::move(configPath)), config_(std::move(config)) {}
+
+Server::~Server() {
+  for (std::thread& t : threads_) {
+    if (t.joinable()) t.join();
+  }
+}
+
+std::unique_ptr<Server> Server::create(std::string configPath, config::ConfigPtr config,
+                                       std::string* error) {
+  std::unique_ptr<Server> server(new Server(std::move(configPath), std::move(config)));
+  if (std::string why = server->open(); !why.empty()) {
+    if (error != nullptr) *error = std::move(why);
+    return nullptr;
+  }
+  return server;
+}
+
+std::string Server::open() {
+  const config::Config& cfg = *config_;
+  const base::Clock& clock = base::SystemClock::instance();
+  try {
+    cdrs_ = std::make_unique<db::CdrStore>(cfg.database.path);
+  } catch (const std::exception& e) {
+    return std::string("cannot open the call record database: ") + e.what();
+  }
+  try {
+    guard_ = std::make_unique<GuardServices>(config_, clock);
+  } catch (const std::exception& e) {
+    return std::string("cannot start the perimeter defense: ") + e.what();
+  }
+
+  // Remote phones: one account directory and binding table for all workers, kept up to date by
+  // the guard's maintenance thread (SQLite stays off the workers).
+  bindings_ = std::make_shared<b2bua::Bindings>(clock);
+  if (cfg.publicZone) {
+    try {
+      phones_ = std::make_shared<auth::AuthService>(cfg, clock, &guard_->bans(), &guard_->events(),
+                                                    &guard_->store());
+    } catch (const std::exception& e) {
+      return std::string("cannot start the remote-phone accounts: ") + e.what();
+    }
+    for (const std::string& p : phones_->startupProblems()) {
+      TG_LOG(kMain, warn, "accounts: {}", p);
+    }
+    guard_->setExtraTask([phones = phones_, bindings = bindings_] {
+      for (const std::string& p : phones->housekeeping()) TG_LOG(kMain, warn, "accounts: {}", p);
+      bindings->expire();
+    });
+  }
+
+  // One engine for every worker (it is thread-safe), created even when disabled so that a
+  // reload can turn it on.
+  std::string policyError;
+  policy_ = guard::policy::CallPolicy::create(cfg.policy, &policyError);
+  if (!policy_) return "cannot start the call policy: " + policyError;
+  restoreSpend(*policy_, *cdrs_);
+
+  GuardDeps deps = guard_->deps();
+  deps.auth = phones_.get();
+  deps.bindings = bindings_.get();
+  const size_t workers = static_cast<size_t>(std::max(1, cfg.workers));
+  for (size_t i = 0; i < workers; ++i) {
+    ios_.push_back(std::make_unique<asio::io_context>(1));
+    gateways_.push_back(
+        std::make_unique<Gateway>(*ios_[i], config_, cdrs_.get(), clock, Shard{i, workers}, deps));
+    peers_.push_back(gateways_.back().get());
+  }
+  wireWorkers();
+  return {};
+}
+
+void Server::wireWorkers() {
+  const bool several = gateways_.size() > 1;
+  for (auto& g : gateways_) {
+    if (several) g->setPeers(peers_);
+    b2bua::B2bua& b2b = g->b2bua();
+    b2b.setCallPolicy(policy_.get());
+    b2b.setEventSink(&guard_->events());
+    if (!several) continue;
+    // A spend cap reported to this worker may hit calls that live on another one.
+    Gateway* self = g.get();
+    b2b.setForeignCapHandler([this, self](std::vector<uint64_t> handles) {
+      for (Gateway* other : peers_) {
+        if (other == self) continue;
+        asio::post(other->io(), [other, handles] {
+          other->b2bua().endPolicyCalls(handles, "spend cap reached");
+        });
+      }
+    });
+  }
+}
+
+std::string Server::start() {
+  for (auto& g : gateways_) {
+    if (std::string error = g->start(); !error.empty()) {
+      for (auto& other : gateways_) other->stop();
+      return error;
+    }
+  }
+  guard_->start();
+  scheduleHousekeeping();
+  running_ = true;  // from now on the workers' state is read on their own threads
+  return {};
+}
+
+void Server::scheduleHousekeeping() {
+  policyTimer_ = std::make_unique<asio::steady_timer>(mainIo());
+  trimTimer_ = std::make_unique<asio::steady_timer>(mainIo());
+  waitPolicyTick();
+  waitTrimTick();
+}
+
+// The policy's rate windows and lockouts age out once a second (bounded memory).
+void Server::waitPolicyTick() {
+  policyTimer_->expires_after(std::chrono::seconds(1));
+  policyTimer_->async_wait([this](const std::error_code& ec) {
+    if (ec) return;
+    policy_->expire(base::SystemClock::instance().now());
+    waitPolicyTick();
+  });
+}
+
+// Transactions linger 64*T1 after their calls move on; once they are gone, give the freed heap
+// back so the resident size follows the live calls instead of the busiest minute.
+void Server::waitTrimTick() {
+  trimTimer_->expires_after(std::chrono::seconds(30));
+  trimTimer_->async_wait([this](const std::error_code& ec) {
+    if (ec) return;
+    malloc_trim(0);
+    waitTrimTick();
+  });
+}
+
+void Server::run() {
+  for (size_t i = 1; i < ios_.size(); ++i) {
+    asio::io_context* io = ios_[i].get();
+    threads_.emplace_back([io] {
+      auto work = asio::make_work_guard(*io);  // idle workers wait for traffic, not exit
+      io->run();
+    });
+  }
+  mainIo().run();
+  for (std::thread& t : threads_) t.join();
+  threads_.clear();
+  running_ = false;
+  cdrs_->flush();
+  TG_LOG(kMain, info, "stopped; {} calls were still active", snapshot().activeCalls);
+}
+
+void Server::stop() {
+  asio::post(mainIo(), [this] {
+    if (stopping_) return;
+    stopping_ = true;
+    forEachWorker([](Gateway& g) {
+      for (const b2bua::CallSummary& c : g.b2bua().activeCalls()) {
+        g.b2bua().endCall(c.id, "gateway shutting down");
+      }
+    });
+    shutdownTimer_ = std::make_unique<asio::steady_timer>(mainIo());
+    shutdownTimer_->expires_after(std::chrono::milliseconds(300));
+    shutdownTimer_->async_wait([this](const std::error_code&) { finishStop(); });
+  });
+}
+
+void Server::finishStop() {
+  if (trimTimer_) trimTimer_->cancel();
+  if (policyTimer_) policyTimer_->cancel();
+  forEachWorker([](Gateway& g) {
+    g.stop();
+    g.io().stop();
+  });
+}
+
+ReloadResult Server::reload() {
+  ReloadResult result;
+  config::LoadResult next = config::loadConfigFile(configPath_);
+  if (!next.ok()) {
+    for (const config::ConfigError& e : next.errors) {
+      TG_LOG(kConfig, err, "reload refused: {}", e.toString());
+    }
+    TG_LOG(kConfig, err, "reload refused: keeping the running configuration");
+    result.refused = true;
+    return result;
+  }
+  for (const std::string& w : next.warnings) TG_LOG(kConfig, warn, "{}", w);
+  config::ConfigPtr fresh = next.config;
+  result = planReload(*config_, *fresh);
+
+  log::init(logSettings(*fresh));
+  guard_->reload(fresh);
+  if (std::string why; !policy_->reload(fresh->policy, &why)) {
+    TG_LOG(kConfig, err, "call policy reload refused, keeping the running rules: {}", why);
+    std::erase(result.applied, "policy");
+    result.failed.push_back("policy (" + why + ")");
+  }
+  if (phones_) phones_->lockout().setPolicy(auth::LockoutPolicy::from(fresh->accounts.lockout));
+  forEachWorker([fresh, acl = guard_->acl()](Gateway& g) { g.reload(fresh, acl); });
+  config_ = fresh;
+
+  const std::string line = "configuration reloaded from " + configPath_ + "; " + result.summary();
+  if (result.needsRestart.empty() && result.failed.empty()) {
+    TG_LOG(kConfig, info, "{}", line);
+  } else {
+    TG_LOG(kConfig, warn, "{}", line);
+  }
+  return result;
+}
+
+template <typename T>
+std::vector<std::optional<T>> Server::askEachWorker(std::function<T(Gateway&)> ask) {
+  std::vector<std::optional<T>> answers(gateways_.size());
+  std::vector<std::pair<size_t, std::future<T>>> pending;
+  for (size_t i = 0; i < gateways_.size(); ++i) {
+    Gateway* g = gateways_[i].get();
+    if (!running_ || g->io().get_executor().running_in_this_thread()) {
+      answers[i] = ask(*g);
+      continue;
+    }
+    auto task = std::make_shared<std::packaged_task<T()>>([ask, g] { return ask(*g); });
+    pending.emplace_back(i, task->get_future());
+    asio::post(g->io(), [task] { (*task)(); });
+  }
+  for (auto& [i, answer] : pending) {
+    if (answer.wait_for(kAskTimeout) == std::future_status::ready) answers[i] = answer.get();
+  }
+  return answers;
+}
+
+ServerSnapshot Server::snapshot() {
+  ServerSnapshot s;
+  s.workers = gateways_.size();
+  const auto counters = askEachWorker<WorkerCounters>([](Gateway& g) {
+    return WorkerCounters{g.b2bua().callCount(), g.stats(), g.b2bua().stats(), g.guard().stats()};
+  });
+  for (const auto& c : counters) {
+    if (!c) continue;
+    ++s.workersAnswered;
+    s.activeCalls += c->activeCalls;
+    add(s.gateway, c->gateway);
+    add(s.calls, c->calls);
+    add(s.guard, c->guard);
+  }
+  return s;
+}
+
+std::vector<CallEntry> Server::listCalls() {
+  const auto perWorker = askEachWorker<std::vector<b2bua::CallSummary>>(
+      [](Gateway& g) { return g.b2bua().activeCalls(); });
+  std::vector<CallEntry> out;
+  for (size_t i = 0; i < perWorker.size(); ++i) {
+    if (!perWorker[i]) continue;
+    for (const b2bua::CallSummary& c : *perWorker[i]) out.push_back({i, c});
+  }
+  return out;
+}
+
+bool Server::endCall(std::string_view uuid, std::string_view reason) {
+  // Call uuids carry no shard, so every worker looks; only the owner has it.
+  const auto ended =
+      askEachWorker<bool>([uuid = std::string(uuid), reason = std::string(reason)](Gateway& g) {
+        for (const b2bua::CallSummary& c : g.b2bua().activeCalls()) {
+          if (c.uuid == uuid) return g.b2bua().endCall(c.id, reason);
+        }
+        return false;
+      });
+  return std::any_of(ended.begin(), ended.end(), [](const auto& e) { return e && *e; });
+}
+
+void Server::forEachWorker(std::function<void(Gateway&)> fn) {
+  for (auto& g : gateways_) {
+    Gateway* gp = g.get();
+    asio::post(gp->io(), [gp, fn] { fn(*gp); });
+  }
+}
+
+}  // namespace tg::app

@@ -1,0 +1,127 @@
+#pragma once
+
+// The running gateway as one object: the workers (one Gateway and io_context each, worker 0 on
+// the thread that calls run()), the services they share (call records, guard services, remote
+// phones, call policy) and what reaches across workers: stats, call control and reload.
+// docs/architecture.md "Threads" says who owns what.
+//
+// Threads: run(), stop(), reload() and the signal handling belong to worker 0's thread (or to
+// the only thread before run()); snapshot(), listCalls() and endCall() may also be called from
+// a thread that is not a worker (they post to each worker and wait), never from workers 1..N.
+
+#include <asio/io_context.hpp>
+#include <asio/steady_timer.hpp>
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include "app/gateway.h"
+#include "app/reload_plan.h"
+#include "b2bua/b2bua.h"
+#include "base/log.h"
+#include "config/config.h"
+
+namespace tg::auth {
+class AuthService;
+}
+namespace tg::db {
+class CdrStore;
+}
+namespace tg::guard::policy {
+class CallPolicy;
+}
+
+namespace tg::app {
+
+class GuardServices;
+
+// The log settings a config asks for (at start and on reload).
+log::Settings logSettings(const config::Config& c);
+
+// Counters summed over the workers, read on each worker's own thread.
+struct ServerSnapshot {
+  size_t workers = 0;
+  size_t activeCalls = 0;
+  size_t workersAnswered = 0;  // less than workers when one did not answer in time
+  GatewayStats gateway;
+  b2bua::B2buaStats calls;
+  guard::GuardStats guard;
+};
+
+struct CallEntry {
+  size_t worker = 0;  // the worker that owns the call
+  b2bua::CallSummary call;
+};
+
+class Server {
+ public:
+  // Opens the shared services and builds the workers for `config` (read from `configPath`,
+  // which reload() reads again). Null on failure, with the reason in *error.
+  static std::unique_ptr<Server> create(std::string configPath, config::ConfigPtr config,
+                                        std::string* error);
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // Binds every worker's listeners and starts the shared threads; "" or what failed.
+  std::string start();
+  // Runs worker 0 on this thread and the others on their own until stop() has finished.
+  void run();
+  // Ends the active calls (BYE on both legs, CDRs closed), gives the BYEs a moment to leave,
+  // then stops every worker; run() returns after that.
+  void stop();
+  // Reads the config file again. Refused when it has errors; otherwise applies what can change
+  // live and names the rest. The result is also logged, as one line.
+  ReloadResult reload();
+
+  ServerSnapshot snapshot();
+  std::vector<CallEntry> listCalls();
+  // Ends the call with this uuid on the worker that owns it; false when no worker has it.
+  bool endCall(std::string_view uuid, std::string_view reason);
+  // Runs `fn` on every worker's own thread; returns at once.
+  void forEachWorker(std::function<void(Gateway&)> fn);
+
+  size_t workerCount() const { return gateways_.size(); }
+  Gateway& worker(size_t index) { return *gateways_[index]; }
+  asio::io_context& mainIo() { return *ios_[0]; }
+  const config::ConfigPtr& config() const { return config_; }
+
+ private:
+  Server(std::string configPath, config::ConfigPtr config);
+  std::string open();
+  void wireWorkers();
+  void scheduleHousekeeping();
+  void waitPolicyTick();
+  void waitTrimTick();
+  void finishStop();
+  // `ask` on every worker's thread (inline when that is this thread or nothing runs yet), each
+  // answer in its worker's slot; a worker that does not answer in time leaves its slot empty.
+  template <typename T>
+  std::vector<std::optional<T>> askEachWorker(std::function<T(Gateway&)> ask);
+
+  std::string configPath_;
+  config::ConfigPtr config_;
+  std::unique_ptr<db::CdrStore> cdrs_;
+  std::unique_ptr<GuardServices> guard_;
+  // Shared pointers: the guard's maintenance thread runs their housekeeping until it stops.
+  std::shared_ptr<auth::AuthService> phones_;
+  std::shared_ptr<b2bua::Bindings> bindings_;
+  // Declared before the workers: their B2BUAs report the end of their calls to it.
+  std::unique_ptr<guard::policy::CallPolicy> policy_;
+  std::vector<std::unique_ptr<asio::io_context>> ios_;
+  std::vector<std::unique_ptr<Gateway>> gateways_;
+  std::vector<Gateway*> peers_;
+  std::unique_ptr<asio::steady_timer> policyTimer_;
+  std::unique_ptr<asio::steady_timer> trimTimer_;
+  std::unique_ptr<asio::steady_timer> shutdownTimer_;
+  std::vector<std::thread> threads_;
+  std::atomic<bool> running_{false};
+  bool stopping_ = false;
+};
+
+}  // namespace tg::app

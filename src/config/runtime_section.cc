@@ -1,0 +1,73 @@
+// How the process runs: `workers:` (threads), `log:` (levels, format) and `database:` (the
+// SQLite file).
+
+#include "base/log.h"
+#include "config/loader.h"
+
+namespace tg::config::detail {
+
+void readWorkers(Loader& loader, const YAML::Node& node, int line, Config& c) {
+  if (auto v =
+          loader.readInt(node, node.IsNull() ? line : Loader::lineOf(node), "workers", 1, 64)) {
+    c.workers = static_cast<int>(*v);
+  }
+}
+
+void readLog(Loader& loader, const YAML::Node& node, int line, Config& c) {
+  MapReader m(loader, node, "log", line, {"level", "format", "modules"});
+  if (!m.valid()) return;
+  // log::validateSettings is the authority on names; ask it about one value at a time so that
+  // each error carries its own line.
+  auto check = [&loader](const log::Settings& s, int at, const std::string& path) {
+    const std::string why = log::validateSettings(s);
+    if (!why.empty()) loader.error(at, path, why);
+    return why.empty();
+  };
+  if (m.has("level")) {
+    if (auto level = loader.readString(m, "level")) {
+      log::Settings s;
+      s.level = *level;
+      if (check(s, Loader::valueLine(m, "level"), m.pathOf("level"))) c.log.level = *level;
+    }
+  }
+  if (m.has("format")) {
+    if (auto format = loader.readString(m, "format")) {
+      log::Settings s;
+      s.format = *format;
+      if (check(s, Loader::valueLine(m, "format"), m.pathOf("format"))) c.log.format = *format;
+    }
+  }
+  if (m.has("modules")) {
+    std::vector<std::string_view> modules;
+    for (size_t i = 0; i < static_cast<size_t>(log::Module::kCount); ++i) {
+      modules.push_back(log::moduleName(static_cast<log::Module>(i)));
+    }
+    MapReader mods(loader, m.get("modules"), m.pathOf("modules"), m.keyLine("modules"), modules);
+    if (!mods.valid()) return;
+    for (std::string_view module : modules) {
+      if (!mods.has(module)) continue;
+      if (auto level = loader.readString(mods, module)) {
+        log::Settings s;
+        s.modules[std::string(module)] = *level;
+        if (check(s, Loader::valueLine(mods, module), mods.pathOf(module))) {
+          c.log.modules[std::string(module)] = *level;
+        }
+      }
+    }
+  }
+}
+
+void readDatabase(Loader& loader, const YAML::Node& node, int line, Config& c) {
+  MapReader m(loader, node, "database", line, {"path"});
+  if (!m.valid() || !m.has("path")) return;
+  auto path = loader.readString(m, "path");
+  if (!path) return;
+  if (path->empty()) {
+    loader.error(Loader::valueLine(m, "path"), m.pathOf("path"),
+                 "is empty; give a file name, e.g. trunkguard.db");
+    return;
+  }
+  c.database.path = *path;
+}
+
+}  // namespace tg::config::detail

@@ -1,0 +1,162 @@
+// The server object: workers started on their threads, counters gathered from each worker's
+// own thread, call control that reaches every worker, and reload with its result.
+
+#include "app/server.h"
+
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <asio/post.hpp>
+#include <atomic>
+#include <filesystem>
+#include <fstream>
+#include <future>
+#include <thread>
+
+#include "config/config_loader.h"
+
+namespace tg::app {
+namespace {
+
+// A UDP port nothing listens on right now.
+uint16_t freeUdpPort() {
+  const int fd = ::socket(AF_INET, SOCK_DGRAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a));
+  socklen_t len = sizeof(a);
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+  ::close(fd);
+  return ntohs(a.sin_port);
+}
+
+class ServerTest : public testing::Test {
+ protected:
+  void SetUp() override {
+    std::string pattern = (std::filesystem::temp_directory_path() / "tg-server-XXXXXX").string();
+    ASSERT_NE(mkdtemp(pattern.data()), nullptr);
+    dir_ = pattern;
+    pbxPort_ = freeUdpPort();
+    trunkPort_ = freeUdpPort();
+    writeConfig("");
+    const config::LoadResult loaded = config::loadConfigFile(path());
+    ASSERT_TRUE(loaded.ok()) << loaded.errors[0].toString();
+    std::string error;
+    server_ = Server::create(path(), loaded.config, &error);
+    ASSERT_NE(server_, nullptr) << error;
+  }
+
+  void TearDown() override {
+    if (runner_.joinable()) {
+      server_->stop();
+      runner_.join();
+    }
+    server_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+
+  std::string path() const { return (dir_ / "gw.yaml").string(); }
+
+  void writeConfig(const std::string& extra) {
+    std::ofstream(path()) << "workers: 2\n"
+                          << "pbx:\n  listen: [ \"udp://127.0.0.1:" << pbxPort_ << "\" ]\n"
+                          << "  targets: [ { host: 127.0.0.2, port: 5080 } ]\n"
+                          << "trunk:\n  listen: [ \"udp://127.0.0.1:" << trunkPort_ << "\" ]\n"
+                          << "  providers:\n    - { name: carrier-a, host: 192.0.2.1, "
+                             "transport: udp, allow_plaintext: true }\n"
+                          << "health: { interval_ms: 0 }\n"
+                          << "database: { path: cdr.db }\n"
+                          << extra;
+  }
+
+  void startRunning() {
+    ASSERT_EQ(server_->start(), "");
+    runner_ = std::thread([this] { server_->run(); });
+  }
+
+  // reload() belongs to worker 0's thread, as a signal handler calls it.
+  ReloadResult reloadOnWorker0() {
+    std::promise<ReloadResult> done;
+    asio::post(server_->mainIo(), [&] { done.set_value(server_->reload()); });
+    return done.get_future().get();
+  }
+
+  std::filesystem::path dir_;
+  uint16_t pbxPort_ = 0;
+  uint16_t trunkPort_ = 0;
+  std::unique_ptr<Server> server_;
+  std::thread runner_;
+};
+
+TEST_F(ServerTest, SnapshotBeforeRunReadsEveryWorker) {
+  const ServerSnapshot s = server_->snapshot();
+  EXPECT_EQ(s.workers, 2u);
+  EXPECT_EQ(s.workersAnswered, 2u);
+  EXPECT_EQ(s.activeCalls, 0u);
+}
+
+TEST_F(ServerTest, SnapshotAsksRunningWorkersOnTheirThreads) {
+  startRunning();
+  const ServerSnapshot s = server_->snapshot();
+  EXPECT_EQ(s.workers, 2u);
+  EXPECT_EQ(s.workersAnswered, 2u);
+  EXPECT_EQ(s.gateway.received, 0u);
+  EXPECT_EQ(s.calls.callsStarted, 0u);
+}
+
+TEST_F(ServerTest, ForEachWorkerRunsOnEveryWorkerThread) {
+  startRunning();
+  std::atomic<int> seen{0};
+  std::atomic<int> onOwnThread{0};
+  server_->forEachWorker([&](Gateway& g) {
+    if (g.io().get_executor().running_in_this_thread()) ++onOwnThread;
+    ++seen;
+  });
+  for (int i = 0; i < 200 && seen < 2; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  EXPECT_EQ(seen, 2);
+  EXPECT_EQ(onOwnThread, 2);
+}
+
+TEST_F(ServerTest, CallControlWithNoCalls) {
+  startRunning();
+  EXPECT_TRUE(server_->listCalls().empty());
+  EXPECT_FALSE(server_->endCall("0123456789abcdef", "test"));
+}
+
+TEST_F(ServerTest, ReloadSaysWhatAppliedAndWhatNeedsARestart) {
+  startRunning();
+  writeConfig("b2bua: { user_agent: other }\ntcp: { idle_timeout_s: 60 }\n");
+  const ReloadResult r = reloadOnWorker0();
+  EXPECT_FALSE(r.refused);
+  EXPECT_EQ(r.applied, std::vector<std::string>{"b2bua"});
+  EXPECT_EQ(r.needsRestart, std::vector<std::string>{"tcp.idle_timeout_s"});
+  EXPECT_EQ(server_->config()->b2bua.userAgent, "other");
+
+  // The next reload compares with what is now running.
+  const ReloadResult again = reloadOnWorker0();
+  EXPECT_TRUE(again.applied.empty());
+  EXPECT_TRUE(again.needsRestart.empty());
+}
+
+TEST_F(ServerTest, ABrokenFileIsRefused) {
+  startRunning();
+  writeConfig("wokers: 3\n");
+  const ReloadResult r = reloadOnWorker0();
+  EXPECT_TRUE(r.refused);
+  EXPECT_EQ(server_->config()->b2bua.userAgent, "trunkguard");
+}
+
+TEST_F(ServerTest, StopEndsRun) {
+  startRunning();
+  server_->stop();
+  runner_.join();
+  EXPECT_EQ(server_->snapshot().workersAnswered, 2u);  // read inline once nothing runs
+}
+
+}  // namespace
+}  // namespace tg::app
