@@ -555,8 +555,8 @@ void B2bua::startCall(ServerTransaction& st) {
     }
   }
 
-  st.owner = call.id;
-  st.ownerTag = kTagInitialInvite;
+  st.owner = &inviteOwner_;
+  st.ownerId = call.id;
   st.setLocalTag(a.localTag);  // so that the layer's 200 to a CANCEL carries the same To tag
   call.aInvite = &st;
   dialogs_[dialogKey(zone, a.callId)] = {call.id, Side::kA};
@@ -697,8 +697,8 @@ bool B2bua::sendInitialInvite(Call& call) {
   if (!req.body().empty()) m.body(req.value(HeaderId::kContentType), req.body());
 
   dialogs_[dialogKey(call.zoneB, b.callId)] = {call.id, Side::kB};
-  ClientTransaction& ct = layer_->request(m.build(), branch, Method::kInvite, target, call.id,
-                                          kTagInitialInvite);
+  ClientTransaction& ct =
+      layer_->request(m.build(), branch, Method::kInvite, target, &inviteOwner_, call.id);
   call.bInvite = &ct;
   if (cdrs_ != nullptr) {
     cdrs_->recordLeg(call.uuid, call.provider, b.callId, b.localTag, {},
@@ -714,40 +714,48 @@ bool B2bua::sendInitialInvite(Call& call) {
 
 // --- responses --------------------------------------------------------------------------------
 
-void B2bua::onResponse(ClientTransaction& ct, const sip::Message& response) {
-  if (registrations_->onResponse(ct, response)) return;
-  if (ct.owner == 0 && trunk::RegistrationClient::ownsTag(ct.ownerTag)) {
-    if (registration_ != nullptr) registration_->onResponse(ct.ownerTag, response);
-    return;
+void B2bua::InviteOwner::onResponse(ClientTransaction& ct, const sip::Message& response) {
+  if (Call* call = b_.findCall(ct.ownerId)) {
+    b_.onInitialInviteResponse(*call, ct, response);
+  } else if (response.statusCode() >= 200 && response.statusCode() < 300) {
+    b_.ackAndByeStray(response, ct.target());  // answered after the call ended
   }
-  if (ct.ownerTag >= HealthMonitor::kPingTagBase) {
-    health_->onPingAnswered(ct.ownerTag);
-    return;
-  }
-  Call* call = findCall(ct.owner);
+}
+
+void B2bua::RelayOwner::onResponse(ClientTransaction& ct, const sip::Message& response) {
+  Call* call = b_.findCall(ct.ownerId);
   if (call == nullptr) {
-    if (ct.ownerTag == kTagLocal) answerOrphanChallenge(ct, response);  // BYE after the call
-    if (ct.method() == Method::kInvite && response.statusCode() < 300 &&
-        response.statusCode() >= 200) {
-      ackAndByeStray(response, ct.target());
+    if (ct.method() == Method::kInvite && response.statusCode() >= 200 &&
+        response.statusCode() < 300) {
+      b_.ackAndByeStray(response, ct.target());
     }
     return;
   }
-  if (ct.ownerTag == kTagInitialInvite) {
-    onInitialInviteResponse(*call, ct, response);
-  } else if (ct.ownerTag < kTagLocal) {
-    auto it = call->relays.find(ct.ownerTag);
-    if (it == call->relays.end()) return;
-    if (ClientTransaction* retry = answerChallenge(*call, ct, response)) {
-      it->second.client = retry;
-      it->second.clientCseq = call->leg(call->zoneA == Zone::kTrunk ? Side::kA : Side::kB)
-                                  .localCseq;
-      return;
-    }
-    relayResponse(*call, it->second, response);
-  } else if (ct.ownerTag == kTagLocal) {
-    answerChallenge(*call, ct, response);  // a BYE or PRACK of ours, challenged
+  auto it = call->relays.find(ct.ownerTag);
+  if (it == call->relays.end()) return;
+  if (ClientTransaction* retry = b_.answerChallenge(*call, ct, response)) {
+    it->second.client = retry;
+    it->second.clientCseq =
+        call->leg(call->zoneA == Zone::kTrunk ? Side::kA : Side::kB).localCseq;
+    return;
   }
+  b_.relayResponse(*call, it->second, response);
+}
+
+void B2bua::LocalOwner::onResponse(ClientTransaction& ct, const sip::Message& response) {
+  if (Call* call = b_.findCall(ct.ownerId)) {
+    b_.answerChallenge(*call, ct, response);  // a BYE or PRACK of ours, challenged
+  } else {
+    b_.answerOrphanChallenge(ct, response);  // a BYE that outlived its call
+  }
+}
+
+// Every transaction of the B2BUA has an owner: nothing reaches these.
+void B2bua::onResponse(ClientTransaction& /*ct*/, const sip::Message& /*response*/) {}
+void B2bua::onClientFailure(ClientTransaction& /*ct*/, bool /*transportError*/) {}
+void B2bua::onTerminated(transaction::Transaction& /*t*/) {}
+void B2bua::onCancel(ServerTransaction& invite) {
+  layer_->respond(invite, 487, sip::responseTo(invite.request(), 487, {}, invite.localTag()).build());
 }
 
 void B2bua::learnBDialog(Call& call, const sip::Message& response) {
@@ -948,7 +956,7 @@ ClientTransaction* B2bua::resendWithCredentials(const config::Provider& provider
   TG_LOG(kB2bua, info, "call={} {} answered {} to {}: sending it again with credentials", uuid,
          provider.name, response.statusCode(), sip::methodName(ct.method()));
   return &layer_->request(std::move(retry->bytes), retry->branch, ct.method(), ct.target(),
-                          ct.owner, ct.ownerTag);
+                          ct.owner, ct.ownerId, ct.ownerTag);
 }
 
 ClientTransaction* B2bua::answerChallenge(Call& call, const ClientTransaction& ct,
@@ -995,58 +1003,48 @@ void B2bua::sendPrack(Call& call, const sip::Message& reliableProvisional) {
   const std::string branch = transaction::TransactionLayer::newBranch();
   const std::string bytes =
       buildInDialog(b, call.zoneB, "PRACK", ++b.localCseq, branch, nullptr, {{"RAck", rack}});
-  layer_->request(bytes, branch, Method::kPrack, b.peer, call.id, kTagLocal);
+  layer_->request(bytes, branch, Method::kPrack, b.peer, &localOwner_, call.id);
 }
 
-void B2bua::onClientFailure(ClientTransaction& ct, bool transportError) {
-  if (registrations_->onClientFailure(ct)) return;
-  if (ct.owner == 0 && trunk::RegistrationClient::ownsTag(ct.ownerTag)) {
-    if (registration_ != nullptr) registration_->onFailure(ct.ownerTag, transportError);
+void B2bua::InviteOwner::onClientFailure(ClientTransaction& ct, bool transportError) {
+  Call* call = b_.findCall(ct.ownerId);
+  if (call == nullptr || &ct != call->bInvite) return;
+  call->bInvite = nullptr;
+  b_.health_->markFailed(call->healthId);
+  TG_LOG(kB2bua, warn, "call={} no answer from {} ({})", call->uuid, call->provider,
+         transportError ? "transport error" : "timeout");
+  if (call->cancelled) {
+    b_.endAbandoned(*call);
     return;
   }
-  if (ct.ownerTag >= HealthMonitor::kPingTagBase) {
-    health_->onPingFailed(ct.ownerTag);
-    return;
+  if (!call->candidates.empty()) {
+    ++b_.stats_.failovers;
+    if (b_.sendInitialInvite(*call)) return;
   }
-  Call* call = findCall(ct.owner);
+  b_.onInitialInviteFailed(*call, transportError ? 503 : 408,
+                           transportError ? "Service Unavailable" : "Request Timeout");
+}
+
+void B2bua::RelayOwner::onClientFailure(ClientTransaction& ct, bool /*transportError*/) {
+  Call* call = b_.findCall(ct.ownerId);
   if (call == nullptr) return;
-  if (ct.ownerTag == kTagInitialInvite) {
-    if (&ct != call->bInvite) return;
-    call->bInvite = nullptr;
-    health_->markFailed(call->healthId);
-    TG_LOG(kB2bua, warn, "call={} no answer from {} ({})", call->uuid, call->provider,
-           transportError ? "transport error" : "timeout");
-    if (call->cancelled) {
-      endAbandoned(*call);
-      return;
-    }
-    if (!call->candidates.empty()) {
-      ++stats_.failovers;
-      if (sendInitialInvite(*call)) return;
-    }
-    onInitialInviteFailed(*call, transportError ? 503 : 408,
-                          transportError ? "Service Unavailable" : "Request Timeout");
-    return;
+  auto it = call->relays.find(ct.ownerTag);
+  if (it == call->relays.end()) return;
+  Relay& relay = it->second;
+  relay.client = nullptr;
+  if (relay.method == Method::kInvite) call->reinvitePending = false;
+  if (relay.server != nullptr && relay.server->lastStatus() < 200) {
+    ServerTransaction& st = *relay.server;
+    b_.layer_->respond(st, 408, b_.responseFor(st, call->leg(relay.from), 408, {}, nullptr));
   }
-  if (ct.ownerTag < kTagLocal) {
-    auto it = call->relays.find(ct.ownerTag);
-    if (it == call->relays.end()) return;
-    Relay& relay = it->second;
-    relay.client = nullptr;
-    if (relay.method == Method::kInvite) call->reinvitePending = false;
-    if (relay.server != nullptr && relay.server->lastStatus() < 200) {
-      ServerTransaction& st = *relay.server;
-      layer_->respond(st, 408, responseFor(st, call->leg(relay.from), 408, {}, nullptr));
-    }
-    // §12.2.1.2: a peer that no longer answers in-dialog requests is gone; end the call so
-    // that neither the dialog nor the CDR is left open.
-    if (relay.method != Method::kBye) {
-      const Side gone = other(relay.from);
-      TG_LOG(kB2bua, warn, "call={} the {} side stopped answering; ending the call", call->uuid,
-             gone == Side::kA ? "A" : "B");
-      sendBye(*call, relay.from);
-      endNow(*call, "answered", 408, gone == Side::kA ? "a-leg-timeout" : "b-leg-timeout");
-    }
+  // §12.2.1.2: a peer that no longer answers in-dialog requests is gone; end the call so
+  // that neither the dialog nor the CDR is left open.
+  if (relay.method != Method::kBye) {
+    const Side gone = other(relay.from);
+    TG_LOG(kB2bua, warn, "call={} the {} side stopped answering; ending the call", call->uuid,
+           gone == Side::kA ? "A" : "B");
+    b_.sendBye(*call, relay.from);
+    b_.endNow(*call, "answered", 408, gone == Side::kA ? "a-leg-timeout" : "b-leg-timeout");
   }
 }
 
@@ -1092,24 +1090,16 @@ void B2bua::ackAndByeStray(const sip::Message& response, const transport::SendTa
   byedStrays_.emplace(std::move(key), expiry);
   const std::string branch = transaction::TransactionLayer::newBranch();
   layer_->request(buildInDialog(leg, target.zone, "BYE", cseq + 1, branch, nullptr), branch,
-                  Method::kBye, target, 0, kTagLocal);
+                  Method::kBye, target, &localOwner_);
 }
 
 // --- CANCEL, ACK --------------------------------------------------------------------------
 
-void B2bua::onCancel(ServerTransaction& invite) {
-  Call* call = findCall(invite.owner);
-  if (call == nullptr || invite.ownerTag != kTagInitialInvite) {
-    // A relayed re-INVITE: answer it as terminated and cancel its relay on the other leg.
-    auto b = sip::responseTo(invite.request(), 487, {}, invite.localTag());
-    layer_->respond(invite, 487, b.build());
-    if (call != nullptr) {
-      auto it = call->relays.find(invite.ownerTag);
-      if (it != call->relays.end() && it->second.client != nullptr &&
-          it->second.client->receivedProvisional()) {
-        sendCancel(*it->second.client, call->leg(other(it->second.from)).peer, call->id);
-      }
-    }
+void B2bua::InviteOwner::onCancel(ServerTransaction& invite) {
+  Call* call = b_.findCall(invite.ownerId);
+  if (call == nullptr) {
+    b_.layer_->respond(invite, 487, sip::responseTo(invite.request(), 487, {},
+                                                    invite.localTag()).build());
     return;
   }
   // The CANCEL's 200 used the To tag the INVITE's final must carry.
@@ -1119,12 +1109,25 @@ void B2bua::onCancel(ServerTransaction& invite) {
   }
   call->cancelled = true;
   TG_LOG(kB2bua, info, "call={} cancelled by caller", call->uuid);
-  respondA(*call, 487, "Request Terminated", nullptr);
+  b_.respondA(*call, 487, "Request Terminated", nullptr);
   if (call->bInvite == nullptr) {
-    endNow(*call, "cancelled", 487, "cancelled by caller");
+    b_.endNow(*call, "cancelled", 487, "cancelled by caller");
   } else if (call->bInvite->receivedProvisional()) {
-    cancelB(*call);
+    b_.cancelB(*call);
   }  // else: CANCEL goes out with B's first provisional (§9.1)
+}
+
+void B2bua::RelayOwner::onCancel(ServerTransaction& invite) {
+  // A relayed re-INVITE: answer it as terminated and cancel its relay on the other leg.
+  b_.layer_->respond(invite, 487,
+                     sip::responseTo(invite.request(), 487, {}, invite.localTag()).build());
+  Call* call = b_.findCall(invite.ownerId);
+  if (call == nullptr) return;
+  auto it = call->relays.find(invite.ownerTag);
+  if (it != call->relays.end() && it->second.client != nullptr &&
+      it->second.client->receivedProvisional()) {
+    b_.sendCancel(*it->second.client, call->leg(other(it->second.from)).peer, call->id);
+  }
 }
 
 void B2bua::cancelB(Call& call) {
@@ -1134,7 +1137,7 @@ void B2bua::cancelB(Call& call) {
 }
 
 void B2bua::sendCancel(const ClientTransaction& inviteTxn, const transport::SendTarget& peer,
-                       uint64_t owner) {
+                       uint64_t callId) {
   sip::Message invite;
   if (!invite.parse(inviteTxn.requestBytes()).ok()) return;
   std::string_view topVia;
@@ -1149,26 +1152,29 @@ void B2bua::sendCancel(const ClientTransaction& inviteTxn, const transport::Send
   b.header(HeaderId::kCallId, invite.callId());
   b.header(HeaderId::kCSeq, std::to_string(invite.cseq()->number) + " CANCEL");
   invite.forEach(HeaderId::kRoute, [&](const sip::HeaderField& f) { b.header(HeaderId::kRoute, f.value); });
-  layer_->request(b.build(), invite.topVia()->branch(), Method::kCancel, peer, owner, kTagLocal);
+  layer_->request(b.build(), invite.topVia()->branch(), Method::kCancel, peer, &localOwner_,
+                  callId);
 }
 
-void B2bua::onAck(ServerTransaction* invite, const sip::Message& ack,
-                  const transport::Packet& /*packet*/) {
-  if (invite == nullptr) return;  // stray ACK: nothing to do
-  Call* call = findCall(invite->owner);
+void B2bua::onStrayAck(const sip::Message& /*ack*/, const transport::Packet& /*packet*/) {}
+
+void B2bua::InviteOwner::onAck(ServerTransaction& invite, const sip::Message& ack,
+                               const transport::Packet& /*packet*/) {
+  if (Call* call = b_.findCall(invite.ownerId)) b_.sendAckToB(*call, &ack);
+}
+
+void B2bua::RelayOwner::onAck(ServerTransaction& invite, const sip::Message& ack,
+                              const transport::Packet& /*packet*/) {
+  Call* call = b_.findCall(invite.ownerId);
   if (call == nullptr) return;
-  if (invite->ownerTag == kTagInitialInvite) {
-    sendAckToB(*call, &ack);
-    return;
-  }
-  auto it = call->relays.find(invite->ownerTag);
+  auto it = call->relays.find(invite.ownerTag);
   if (it == call->relays.end() || it->second.method != Method::kInvite) return;
   Relay& relay = it->second;
   const Side to = other(relay.from);
   Leg& leg = call->leg(to);
-  relay.clientAck = buildInDialog(leg, call->zone(to), "ACK", relay.clientCseq,
-                                  transaction::TransactionLayer::newBranch(), &ack);
-  sender_->send(leg.peer, relay.clientAck);
+  relay.clientAck = b_.buildInDialog(leg, call->zone(to), "ACK", relay.clientCseq,
+                                     transaction::TransactionLayer::newBranch(), &ack);
+  b_.sender_->send(leg.peer, relay.clientAck);
 }
 
 void B2bua::sendAckToB(Call& call, const sip::Message* aAck) {
@@ -1196,11 +1202,10 @@ void B2bua::resendAckToB(Call& call) {
   sender_->send(call.b.peer, call.bAck);
 }
 
-void B2bua::onAckTimeout(ServerTransaction& invite) {
-  Call* call = findCall(invite.owner);
-  if (call != nullptr && invite.ownerTag == kTagInitialInvite) {
+void B2bua::InviteOwner::onAckTimeout(ServerTransaction& invite) {
+  if (Call* call = b_.findCall(invite.ownerId)) {
     TG_LOG(kB2bua, warn, "call={} the caller never acknowledged the answer", call->uuid);
-    endCall(call->id, "no ACK from caller");
+    b_.endCall(call->id, "no ACK from caller");
   }
 }
 
@@ -1307,11 +1312,13 @@ void B2bua::relayRequest(Call& call, Side from, ServerTransaction& st) {
   }
   std::string bytes = buildInDialog(to, call.zone(toSide), req.methodText(), relay.clientCseq,
                                     branch, &req, extra);
-  st.owner = call.id;
+  st.owner = &relayOwner_;
+  st.ownerId = call.id;
   st.ownerTag = relay.id;
   const uint64_t id = relay.id;
   Relay& stored = call.relays.emplace(id, std::move(relay)).first->second;
-  stored.client = &layer_->request(std::move(bytes), branch, req.method(), to.peer, call.id, id);
+  stored.client =
+      &layer_->request(std::move(bytes), branch, req.method(), to.peer, &relayOwner_, call.id, id);
 }
 
 void B2bua::relayResponse(Call& call, Relay& relay, const sip::Message& response) {
@@ -1358,7 +1365,7 @@ void B2bua::sendBye(Call& call, Side side) {
   if (side == Side::kB && !call.bAcked) sendAckToB(call, nullptr);
   const std::string branch = transaction::TransactionLayer::newBranch();
   layer_->request(buildInDialog(leg, call.zone(side), "BYE", ++leg.localCseq, branch, nullptr),
-                  branch, Method::kBye, leg.peer, call.id, kTagLocal);
+                  branch, Method::kBye, leg.peer, &localOwner_, call.id);
 }
 
 // --- remote phones (public zone) -------------------------------------------------------------
@@ -1736,13 +1743,16 @@ void B2bua::eraseCall(uint64_t callId) {
   calls_.erase(it);
 }
 
-void B2bua::onTerminated(transaction::Transaction& t) {
-  if (registrations_->onTerminated(t)) return;
-  Call* call = findCall(t.owner);
+void B2bua::InviteOwner::onTerminated(transaction::Transaction& t) {
+  Call* call = b_.findCall(t.ownerId);
   if (call == nullptr) return;
   if (&t == call->aInvite) call->aInvite = nullptr;
   if (&t == call->bInvite) call->bInvite = nullptr;
-  if (t.ownerTag == kTagInitialInvite || t.ownerTag >= kTagLocal) return;
+}
+
+void B2bua::RelayOwner::onTerminated(transaction::Transaction& t) {
+  Call* call = b_.findCall(t.ownerId);
+  if (call == nullptr) return;
   auto it = call->relays.find(t.ownerTag);
   if (it == call->relays.end()) return;
   Relay& relay = it->second;

@@ -26,7 +26,6 @@
 #include "transaction/transaction_layer.h"
 #include "transaction/transaction_user.h"
 #include "trunk/provider_targets.h"
-#include "trunk/registration.h"
 
 namespace tg::auth {
 class AuthService;
@@ -86,8 +85,6 @@ class B2bua final : public transaction::TransactionUser {
     rebuildPeers();
   }
   void refreshProviderTargets() { rebuildPeers(); }
-  // Where the responses of REGISTER transactions go (the one worker that registers).
-  void setRegistrationClient(trunk::RegistrationClient* client) { registration_ = client; }
 
   // The toll-fraud call policy, one engine shared by every worker (it is thread-safe);
   // nullptr (the default) admits every call. Set before traffic flows; must outlive this.
@@ -123,21 +120,58 @@ class B2bua final : public transaction::TransactionUser {
   const B2buaStats& stats() const { return stats_; }
   const HealthMonitor& health() const { return *health_; }
 
-  // TransactionUser
+  // TransactionUser. Every transaction the B2BUA starts or accepts has an owner (below, the
+  // registration relay or the health monitor); the owner-less defaults only see server
+  // transactions answered at once.
   void onRequest(transaction::ServerTransaction& st) override;
-  void onCancel(transaction::ServerTransaction& invite) override;
-  void onAck(transaction::ServerTransaction* invite, const sip::Message& ack,
-             const transport::Packet& packet) override;
-  void onAckTimeout(transaction::ServerTransaction& invite) override;
+  void onStrayAck(const sip::Message& ack, const transport::Packet& packet) override;
+  void onStrayResponse(const sip::Message& response, const transport::Packet& packet) override;
   void onResponse(transaction::ClientTransaction& ct, const sip::Message& response) override;
   void onClientFailure(transaction::ClientTransaction& ct, bool transportError) override;
-  void onStrayResponse(const sip::Message& response, const transport::Packet& packet) override;
   void onTerminated(transaction::Transaction& t) override;
+  void onCancel(transaction::ServerTransaction& invite) override;
 
  private:
-  // Relay tags on client transactions: the initial INVITE, BYEs we originate, relays.
-  static constexpr uint64_t kTagInitialInvite = 0;
-  static constexpr uint64_t kTagLocal = (uint64_t{1} << 61);  // BYE/CANCEL/PRACK we originate
+  // The owners of a call's transactions (ownerId: the call). A's and B's initial INVITEs;
+  // requests relayed within a dialog (ownerTag: the relay); the BYEs, CANCELs and PRACKs the
+  // gateway sends itself (ownerId 0 once the call is gone).
+  class InviteOwner final : public transaction::TransactionOwner {
+   public:
+    explicit InviteOwner(B2bua& b) : b_(b) {}
+    void onResponse(transaction::ClientTransaction& ct, const sip::Message& response) override;
+    void onClientFailure(transaction::ClientTransaction& ct, bool transportError) override;
+    void onCancel(transaction::ServerTransaction& invite) override;
+    void onAck(transaction::ServerTransaction& invite, const sip::Message& ack,
+               const transport::Packet& packet) override;
+    void onAckTimeout(transaction::ServerTransaction& invite) override;
+    void onTerminated(transaction::Transaction& t) override;
+
+   private:
+    B2bua& b_;
+  };
+  class RelayOwner final : public transaction::TransactionOwner {
+   public:
+    explicit RelayOwner(B2bua& b) : b_(b) {}
+    void onResponse(transaction::ClientTransaction& ct, const sip::Message& response) override;
+    void onClientFailure(transaction::ClientTransaction& ct, bool transportError) override;
+    void onCancel(transaction::ServerTransaction& invite) override;
+    void onAck(transaction::ServerTransaction& invite, const sip::Message& ack,
+               const transport::Packet& packet) override;
+    void onTerminated(transaction::Transaction& t) override;
+
+   private:
+    B2bua& b_;
+  };
+  class LocalOwner final : public transaction::TransactionOwner {
+   public:
+    explicit LocalOwner(B2bua& b) : b_(b) {}
+    void onResponse(transaction::ClientTransaction& ct, const sip::Message& response) override;
+    void onClientFailure(transaction::ClientTransaction& /*ct*/, bool /*error*/) override {}
+    void onTerminated(transaction::Transaction& /*t*/) override {}
+
+   private:
+    B2bua& b_;
+  };
 
   struct DialogRef {
     uint64_t callId;
@@ -205,7 +239,7 @@ class B2bua final : public transaction::TransactionUser {
   void cancelB(Call& call);
   // CANCEL for a client INVITE transaction that has received a provisional (§9.1).
   void sendCancel(const transaction::ClientTransaction& invite,
-                  const transport::SendTarget& peer, uint64_t owner);
+                  const transport::SendTarget& peer, uint64_t callId);
 
   void endNow(Call& call, std::string_view disposition, int code, std::string_view reason);
   // Ends a call A has already been answered for (cancel, no-answer timer, endCall()) with the
@@ -245,7 +279,6 @@ class B2bua final : public transaction::TransactionUser {
   // them (DNS SRV order; failover). The health monitor has the same lists, address by address.
   std::vector<std::vector<transport::SendTarget>> providerAddressLists_;
   const trunk::ProviderTargets* providerAddresses_ = nullptr;
-  trunk::RegistrationClient* registration_ = nullptr;
   std::vector<transport::SendTarget> pbxTargets_;
   auth::AuthService* auth_ = nullptr;      // remote phones; null: refused
   std::unique_ptr<Bindings> ownBindings_;  // when setRemotePhones() gave none
@@ -275,6 +308,9 @@ class B2bua final : public transaction::TransactionUser {
   std::unordered_map<std::string, base::TimerId> byedStrays_;
   uint64_t nextCallId_ = 1;
   B2buaStats stats_;
+  InviteOwner inviteOwner_{*this};
+  RelayOwner relayOwner_{*this};
+  LocalOwner localOwner_{*this};
 };
 
 }  // namespace tg::b2bua
