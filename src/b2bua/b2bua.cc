@@ -38,18 +38,12 @@ std::string_view directionName(Direction d) {
   return d == Direction::kOutbound ? "outbound" : "inbound";
 }
 
-std::string_view dispositionFor(int code, bool cancelled) {
-  if (code >= 200 && code < 300) return "answered";
-  if (cancelled || code == 487) return "cancelled";
-  if (code == 486 || code == 600) return "busy";
-  if (code == 408 || code == 480) return "no-answer";
-  return "failed";
-}
-
 B2bua::B2bua(config::ConfigPtr config, base::TimerQueue& timers, EndpointLookup endpoints,
              db::CdrStore* cdrs)
     : ctx_(std::move(config), timers, std::move(endpoints), *this),
-      cdrs_(cdrs),
+      counters_(ctx_.stats),
+      policyTracker_(timers, *this, ctx_.stats),
+      cdrWriter_(cdrs != nullptr ? std::make_unique<CdrWriter>(*cdrs) : nullptr),
       health_(timers, ctx_.config->health),
       ownBindings_(std::make_unique<Bindings>(timers.clock())),
       bindings_(ownBindings_.get()),
@@ -57,10 +51,13 @@ B2bua::B2bua(config::ConfigPtr config, base::TimerQueue& timers, EndpointLookup 
       registrations_(timers.clock(), ctx_.endpoints),
       router_(ctx_, health_),
       phones_(ctx_, messages_, registrations_),
-      admission_(ctx_, messages_, cdrs),
-      invite_(ctx_, messages_, router_, phones_, health_, cdrs),
+      admission_(ctx_, messages_),
+      invite_(ctx_, messages_, router_, phones_, health_),
       relay_(ctx_, messages_, invite_) {
   ctx_.newCallId = [] { return base::randomHex(16); };
+  ctx_.events.add(&counters_);
+  ctx_.events.add(&policyTracker_);  // prices the call before the CDR writer records its end
+  if (cdrWriter_ != nullptr) ctx_.events.add(cdrWriter_.get());
   registrations_.setServices(nullptr, bindings_);
   phones_.setServices(nullptr, bindings_);
   rebuildPeers();
@@ -77,22 +74,16 @@ void B2bua::setRemotePhones(auth::AuthService* auth, Bindings* bindings) {
 }
 
 void B2bua::setCallPolicy(guard::policy::CallPolicy* policy) {
-  policy_ = policy;
   admission_.setCallPolicy(policy);
-  invite_.setCallPolicy(policy);
+  policyTracker_.setPolicy(policy);
 }
 
 B2bua::~B2bua() {
   health_.stop();
-  ctx_.timers.cancel(capPoll_);
   for (auto& [id, call] : calls_) {
     ctx_.timers.cancel(call->noAnswerTimer);
     ctx_.timers.cancel(call->durationTimer);
     ctx_.timers.cancel(call->ackReleaseTimer);
-    // The engine is shared and outlives this worker: release what it counts for us.
-    if (policy_ != nullptr && call->policyHandle != 0) {
-      policy_->ended(call->policyHandle, ctx_.timers.clock().now());
-    }
   }
 }
 
@@ -217,6 +208,7 @@ void B2bua::startCall(ServerTransaction& st) {
   call.account = std::move(phoneCall.account);
   call.authWatchKey = std::move(phoneCall.authWatchKey);
   call.stripCredentials = phoneCall.stripCredentials;
+  call.fromUri = std::string(req.from()->uri.text);
   // A PBX call for a registered remote phone goes to the phone, not to the providers (and is
   // an internal call: no toll-fraud policy).
   const std::optional<Binding> phone = zone == Zone::kPbx ? phones_.phoneFor(req) : std::nullopt;
@@ -238,13 +230,17 @@ void B2bua::startCall(ServerTransaction& st) {
   if (admission_.policyEnabled() && !phone && !admission_.admitByPolicy(st, call)) return;
 
   openLegA(call, st);
+  call.toUri = std::string(req.requestUriText());
+  if (const std::string_view user = req.requestUri()->user; call.dialled != user) {
+    // The call code is a secret: the record keeps the number only.
+    const size_t at = call.toUri.find(user);
+    if (at != std::string::npos) call.toUri.replace(at, user.size(), call.dialled);
+  }
   if (phone) {
     call.candidates.push_back(router_.phoneCandidate(*phone));
-    ++ctx_.stats.callsToPhones;
   } else {
     call.candidates = router_.candidates(call.direction, call.sips);
   }
-  if (zone == Zone::kPublic) ++ctx_.stats.phoneCalls;
   if (call.direction == Direction::kInbound) {
     call.provider = router_.sourceProvider(st.target().address);
   }
@@ -252,17 +248,12 @@ void B2bua::startCall(ServerTransaction& st) {
   invite_.adopt(st, call);
   call.aInvite = &st;
   indexDialog(zone, call.a.callId, call.id, Side::kA);
-  ++ctx_.stats.callsStarted;
   calls_.emplace(call.id, std::move(owned));
-  if (call.policyHandle != 0) {
-    policyCalls_[call.policyHandle] = call.id;
-    armCapPoll();
-  }
 
   TG_LOG(kB2bua, info, "call={} {} call from {} over {} to {} (A Call-ID {})", call.uuid,
          directionName(call.direction), st.target().address.toString(),
          config::transportName(st.target().transport), call.dialled, call.a.callId);
-  recordStart(call, st);
+  ctx_.events.started(recordOf(call));
 
   const uint64_t id = call.id;
   call.noAnswerTimer = ctx_.timers.schedule(ctx_.config->b2bua.noAnswerTimeout, [this, id] {
@@ -272,12 +263,12 @@ void B2bua::startCall(ServerTransaction& st) {
       c->cancelled = true;
       invite_.respondA(*c, 480, "No Answer", nullptr);
       if (c->bInvite != nullptr && c->bInvite->receivedProvisional()) invite_.cancelB(*c);
-      if (c->bInvite == nullptr) endNow(*c, "no-answer", 480, "no answer");
+      if (c->bInvite == nullptr) endNow(*c, Disposition::kNoAnswer, 480, "no answer");
     }
   });
   if (!invite_.sendNext(call)) {
     invite_.respondA(call, 503, "No Route Available", nullptr);
-    endNow(call, "failed", 503, "no provider available");
+    endNow(call, Disposition::kFailed, 503, "no provider available");
   }
 }
 
@@ -294,71 +285,6 @@ void B2bua::openLegA(Call& call, const ServerTransaction& st) {
   a.remoteCseq = a.inviteCseq = req.cseq()->number;
   a.peer = st.target();
   a.localContact = messages_.contactFor(call.zoneA, st.target().transport);
-}
-
-void B2bua::recordStart(const Call& call, const ServerTransaction& st) {
-  if (cdrs_ == nullptr) return;
-  const sip::Message& req = st.request();
-  const sip::Uri* ruri = req.requestUri();
-  db::CdrRecord r;
-  r.callUuid = call.uuid;
-  r.direction = std::string(directionName(call.direction));
-  r.aCallId = call.a.callId;
-  r.aFromTag = call.a.remoteTag;
-  r.aToTag = call.a.localTag;
-  r.provider = call.provider;
-  r.fromUri = std::string(req.from()->uri.text);
-  r.toUri = std::string(req.requestUriText());
-  if (call.dialled != ruri->user) {
-    // The call code is a secret: the record keeps the number only.
-    const size_t at = r.toUri.find(ruri->user);
-    if (at != std::string::npos) r.toUri.replace(at, ruri->user.size(), call.dialled);
-  }
-  r.account = call.account;
-  r.dialledE164 = call.e164;
-  r.destinationClass = call.destinationClass;
-  r.policyRule = call.policyRule;
-  r.sourceAddress = st.target().address.toString();
-  r.aTransport = std::string(config::transportName(st.target().transport));
-  r.startTime = call.started;
-  r.disposition = "in-progress";
-  cdrs_->recordStart(r);
-}
-
-// --- spend caps -------------------------------------------------------------------------------
-
-void B2bua::armCapPoll() {
-  if (capPoll_ != base::kNoTimer || policy_ == nullptr) return;
-  capPoll_ = ctx_.timers.schedule(kCapPollInterval, [this] {
-    capPoll_ = base::kNoTimer;
-    pollCaps();
-  });
-}
-
-void B2bua::pollCaps() {
-  std::vector<uint64_t> handles = policy_->overCap(ctx_.timers.clock().now(), kCapPollInterval);
-  std::vector<uint64_t> foreign;
-  for (const uint64_t h : handles) {
-    if (!policyCalls_.contains(h)) foreign.push_back(h);
-  }
-  endPolicyCalls(handles, "spend cap reached");
-  if (!foreign.empty() && foreignCaps_) foreignCaps_(std::move(foreign));
-  // Only while calls are tracked: an idle gateway (and a drained test) has no timer pending.
-  if (!policyCalls_.empty()) armCapPoll();
-}
-
-size_t B2bua::endPolicyCalls(const std::vector<uint64_t>& handles, std::string_view reason) {
-  size_t ended = 0;
-  for (const uint64_t h : handles) {
-    auto it = policyCalls_.find(h);
-    if (it == policyCalls_.end()) continue;
-    const uint64_t id = it->second;
-    if (endCall(id, reason)) {
-      ++ended;
-      ++ctx_.stats.policyEnded;
-    }
-  }
-  return ended;
 }
 
 // --- the call table and teardown ----------------------------------------------------------------
@@ -384,53 +310,46 @@ bool B2bua::endCall(uint64_t callId, std::string_view reason) {
   if (call->state == CallState::kConfirmed) {
     relay_.sendBye(*call, Side::kA);
     relay_.sendBye(*call, Side::kB);
-    endNow(*call, "answered", 200, call->endReason);
+    endNow(*call, Disposition::kAnswered, 200, call->endReason);
     return true;
   }
   call->cancelled = true;
   invite_.respondA(*call, 480, "Call Ended By Gateway", nullptr);
   if (call->bInvite != nullptr && call->bInvite->receivedProvisional()) invite_.cancelB(*call);
-  if (call->bInvite == nullptr) endNow(*call, "failed", 480, call->endReason);
+  if (call->bInvite == nullptr) endNow(*call, Disposition::kFailed, 480, call->endReason);
   return true;
 }
 
-void B2bua::endNow(Call& call, std::string_view disposition, int code, std::string_view reason) {
+void B2bua::endNow(Call& call, Disposition disposition, int code, std::string_view reason) {
   if (call.state == CallState::kEnded) return;
   call.state = CallState::kEnded;
   ctx_.timers.cancel(call.noAnswerTimer);
   ctx_.timers.cancel(call.durationTimer);
   ctx_.timers.cancel(call.ackReleaseTimer);
   call.noAnswerTimer = call.durationTimer = call.ackReleaseTimer = base::kNoTimer;
-  if (disposition != "answered") ++ctx_.stats.callsFailed;
-  const base::SystemTime now = ctx_.timers.clock().wallNow();
-  int64_t durationMs = 0;
+  CallRecord record = recordOf(call);
+  record.endTime = ctx_.timers.clock().wallNow();
   if (call.aAnswered) {
-    durationMs = std::chrono::duration_cast<std::chrono::milliseconds>(
-                     ctx_.timers.clock().now() - call.answeredMono)
-                     .count();
+    record.durationMs = std::chrono::duration_cast<std::chrono::milliseconds>(
+                            ctx_.timers.clock().now() - call.answeredMono)
+                            .count();
   }
-  TG_LOG(kB2bua, info, "call={} ended: {} {} ({}), {} ms", call.uuid, disposition, code, reason,
-         durationMs);
-  double cost = 0;
-  if (policy_ != nullptr && call.policyHandle != 0) {
-    cost = policy_->ended(call.policyHandle, ctx_.timers.clock().now());
-    policyCalls_.erase(call.policyHandle);
-    call.policyHandle = 0;
-  }
-  if (cdrs_ != nullptr) {
-    cdrs_->recordEnd(call.uuid, now, std::string(disposition), code, std::string(reason),
-                     durationMs, cost);
-  }
+  record.disposition = disposition;
+  record.sipCode = code;
+  record.endReason = std::string(reason);
+  TG_LOG(kB2bua, info, "call={} ended: {} {} ({}), {} ms", call.uuid,
+         dispositionName(disposition), code, reason, record.durationMs);
+  ctx_.events.ended(record);
   eraseCall(call.id);
 }
 
 void B2bua::endAbandoned(Call& call) {
   if (call.endReason == "no answer") {
-    endNow(call, "no-answer", 480, "no answer");
+    endNow(call, Disposition::kNoAnswer, 480, "no answer");
   } else if (!call.endReason.empty()) {
-    endNow(call, "failed", 480, call.endReason);  // endCall() before the answer
+    endNow(call, Disposition::kFailed, 480, call.endReason);  // endCall() before the answer
   } else {
-    endNow(call, "cancelled", 487, "cancelled by caller");
+    endNow(call, Disposition::kCancelled, 487, "cancelled by caller");
   }
 }
 

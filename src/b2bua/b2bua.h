@@ -12,6 +12,8 @@
 //   InDialogRelay   requests within the dialogs (re-INVITE, UPDATE, BYE, glare)
 //   PhoneCalls      calls to and from remote phones
 //   LegMessages     every message written on a leg; the only place a body crosses
+// and tells what happens to calls as call events (call_events.h) to its observers: the CDR
+// writer, the policy tracker and the counters, then any added with addObserver().
 
 #include <functional>
 #include <memory>
@@ -23,13 +25,17 @@
 #include "b2bua/bindings.h"
 #include "b2bua/call.h"
 #include "b2bua/call_admission.h"
+#include "b2bua/call_counters.h"
 #include "b2bua/call_context.h"
+#include "b2bua/call_events.h"
+#include "b2bua/cdr_writer.h"
 #include "b2bua/health.h"
 #include "b2bua/in_dialog_relay.h"
 #include "b2bua/leg_messages.h"
 #include "b2bua/offer_answer.h"
 #include "b2bua/outgoing_invite.h"
 #include "b2bua/phone_calls.h"
+#include "b2bua/policy_tracker.h"
 #include "b2bua/registration_relay.h"
 #include "b2bua/router.h"
 #include "base/timer_queue.h"
@@ -92,13 +98,16 @@ class B2bua final : public transaction::TransactionUser, private CallTable {
   // go here, so the app can pass them to the other workers' endPolicyCalls(). Without it they
   // are dropped (right with one worker).
   void setForeignCapHandler(std::function<void(std::vector<uint64_t> handles)> handler) {
-    foreignCaps_ = std::move(handler);
+    policyTracker_.setForeignCapHandler(std::move(handler));
   }
   // Ends the calls of these policy handles that live here (spend cap); returns how many.
-  size_t endPolicyCalls(const std::vector<uint64_t>& handles, std::string_view reason);
-  // How often overCap() is asked while this B2BUA has calls the policy tracks: a capped call
-  // ends within this much before its paid time runs out.
-  static constexpr base::Duration kCapPollInterval = std::chrono::milliseconds(250);
+  size_t endPolicyCalls(const std::vector<uint64_t>& handles, std::string_view reason) {
+    return policyTracker_.endPolicyCalls(handles, reason);
+  }
+  static constexpr base::Duration kCapPollInterval = PolicyTracker::kCapPollInterval;
+  // Another observer of call events (call_events.h), told after the built-in ones. Must
+  // outlive this.
+  void addObserver(CallObserver* observer) { ctx_.events.add(observer); }
 
   // Remote phones on the public zone (docs/accounts.md): the accounts and lockout shared by
   // every worker, and the shared binding table (null: a private one). Without auth, public
@@ -138,26 +147,21 @@ class B2bua final : public transaction::TransactionUser, private CallTable {
   void startCall(transaction::ServerTransaction& st);
   // The new call's A leg, from the INVITE that opened it.
   void openLegA(Call& call, const transaction::ServerTransaction& st);
-  void recordStart(const Call& call, const transaction::ServerTransaction& st);
-  void armCapPoll();
-  void pollCaps();
 
   // CallTable
   Call* findCall(uint64_t id) override;
   void indexDialog(transport::Zone zone, std::string_view callId, uint64_t call,
                    Side side) override;
   void forgetDialog(transport::Zone zone, std::string_view callId) override;
-  void endNow(Call& call, std::string_view disposition, int code,
+  void endNow(Call& call, Disposition disposition, int code,
               std::string_view reason) override;
   void endAbandoned(Call& call) override;
   void eraseCall(uint64_t callId);
 
   B2buaContext ctx_;
-  db::CdrStore* cdrs_;
-  guard::policy::CallPolicy* policy_ = nullptr;
-  std::function<void(std::vector<uint64_t>)> foreignCaps_;
-  std::unordered_map<uint64_t, uint64_t> policyCalls_;  // policy handle -> call id
-  base::TimerId capPoll_ = base::kNoTimer;
+  CallCounters counters_;
+  PolicyTracker policyTracker_;
+  std::unique_ptr<CdrWriter> cdrWriter_;  // without a CDR store, none
   HealthMonitor health_;
   std::unique_ptr<Bindings> ownBindings_;  // when setRemotePhones() gave none
   Bindings* bindings_ = nullptr;

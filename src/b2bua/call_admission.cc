@@ -4,7 +4,6 @@
 #include "b2bua/registration_relay.h"
 #include "base/log.h"
 #include "base/random.h"
-#include "db/cdr_store.h"
 #include "sip/header_values.h"
 #include "sip/identity_headers.h"
 #include "sip/scan.h"
@@ -143,24 +142,23 @@ bool CallAdmission::admitByPolicy(ServerTransaction& st, Call& call) {
   call.destinationClass = admission.destinationClass;
   call.policyRule = admission.rule;
   if (!admission.forwardUser.empty()) call.dialled = admission.forwardUser;
+  call.policyHandle = admission.handle;
+  ctx_.events.policyDecision(recordOf(call), admission);
   if (admission.rejected()) {
     if (admission.authFailure) countCallCodeFailure(st, attempt.account);
     rejectByPolicy(st, call, admission);
     return false;
   }
   if (admission.shadow) {
-    ++ctx_.stats.policyShadow;
     TG_LOG(kB2bua, info, "call={} the policy would refuse this call ({} {}, rule {}): "
            "shadow mode lets it through", call.uuid, admission.code, admission.reason,
            admission.rule);
     recordPolicyEvent(st, admission, "shadow");
   }
   if (admission.emergency) {
-    ++ctx_.stats.emergencyCalls;
     TG_LOG(kB2bua, warn, "call={} emergency call to {} from {} ({})", call.uuid, call.dialled,
            attempt.callerId, st.target().address.toString());
   }
-  call.policyHandle = admission.handle;
   call.policyMaxDuration = admission.maxDuration;
   if (admission.callerIdRewrite) call.callerIdRewrite = *admission.callerIdRewrite;
   return true;
@@ -176,7 +174,6 @@ void CallAdmission::countCallCodeFailure(const ServerTransaction& st, const std:
 
 void CallAdmission::rejectByPolicy(ServerTransaction& st, const Call& call,
                                    const guard::policy::Admission& admission) {
-  ++ctx_.stats.policyRejected;
   const int code = admission.code >= 400 && admission.code < 700 ? admission.code : 403;
   TG_LOG(kB2bua, info, "call={} {} call from {} to {} refused by the call policy: {} {} "
          "(rule {})", call.uuid, directionName(call.direction), st.target().address.toString(),
@@ -187,26 +184,20 @@ void CallAdmission::rejectByPolicy(ServerTransaction& st, const Call& call,
   b.header(HeaderId::kReason, "SIP;cause=" + std::to_string(code) + ";text=\"" +
                                   quotable(admission.reason) + "\"");
   recordPolicyEvent(st, admission, "reply " + std::to_string(code));
-  if (cdrs_ != nullptr) {
-    db::CdrRecord r;
-    r.callUuid = call.uuid;
-    r.direction = std::string(directionName(call.direction));
-    r.aCallId = std::string(req.callId());
-    r.aFromTag = std::string(req.from()->tag());
-    r.fromUri = std::string(req.from()->uri.text);
-    r.toUri = "sip:" + call.dialled;  // without the (wrong) code
-    r.sourceAddress = st.target().address.toString();
-    r.aTransport = std::string(config::transportName(st.target().transport));
-    r.startTime = r.endTime.emplace(call.started);
-    r.disposition = "rejected";
-    r.sipCode = code;
-    r.endReason = "policy: " + admission.reason;
-    r.account = call.account;
-    r.dialledE164 = call.e164;
-    r.destinationClass = call.destinationClass;
-    r.policyRule = call.policyRule;
-    cdrs_->recordStart(r);
-  }
+  // Leg A was never opened: the record takes it from the INVITE.
+  CallRecord r = recordOf(call);
+  r.aCallId = std::string(req.callId());
+  r.aFromTag = std::string(req.from()->tag());
+  r.aToTag.clear();
+  r.fromUri = std::string(req.from()->uri.text);
+  r.toUri = "sip:" + call.dialled;  // without the (wrong) code
+  r.sourceAddress = st.target().address.toString();
+  r.aTransport = std::string(config::transportName(st.target().transport));
+  r.endTime = call.started;
+  r.disposition = Disposition::kRejected;
+  r.sipCode = code;
+  r.endReason = "policy: " + admission.reason;
+  ctx_.events.rejected(r);
   ctx_.layer->respond(st, code, b.build());
 }
 

@@ -19,10 +19,6 @@ namespace tg::auth {
 class AuthService;
 }  // namespace tg::auth
 
-namespace tg::db {
-class CdrStore;
-}  // namespace tg::db
-
 namespace tg::b2bua {
 
 // What admitting a public-zone INVITE learnt, moved into its call.
@@ -34,8 +30,8 @@ struct PhoneAdmission {
 
 class CallAdmission {
  public:
-  CallAdmission(B2buaContext& context, const LegMessages& messages, db::CdrStore* cdrs)
-      : ctx_(context), messages_(messages), cdrs_(cdrs) {}
+  CallAdmission(B2buaContext& context, const LegMessages& messages)
+      : ctx_(context), messages_(messages) {}
 
   // All optional and must outlive this (b2bua.h says what each does).
   void setAuth(auth::AuthService* auth) { auth_ = auth; }
@@ -45,8 +41,8 @@ class CallAdmission {
 
   // The checks before a call exists. False: `st` was answered.
   bool admitRequest(transaction::ServerTransaction& st, PhoneAdmission& phone);
-  // Asks the call policy about the new call and records its decision in `call`. False: the
-  // call was refused (answered, recorded).
+  // Asks the call policy about the new call and records its decision in `call` (and as
+  // onPolicyDecision). False: the call was refused (answered, and told as onRejected).
   bool admitByPolicy(transaction::ServerTransaction& st, Call& call);
 
  private:
@@ -59,7 +55,6 @@ class CallAdmission {
 
   B2buaContext& ctx_;
   const LegMessages& messages_;
-  db::CdrStore* cdrs_;
   auth::AuthService* auth_ = nullptr;
   guard::policy::CallPolicy* policy_ = nullptr;
   guard::EventSink* events_ = nullptr;

@@ -10,6 +10,7 @@
 #include <string_view>
 
 #include "b2bua/call.h"
+#include "b2bua/call_events.h"
 #include "base/timer_queue.h"
 #include "config/config.h"
 #include "transaction/transaction_layer.h"
@@ -37,9 +38,6 @@ struct B2buaStats {
   uint64_t emergencyCalls = 0;
 };
 
-// The CDR disposition of a call that ended with `code` (cancelled: A gave up first).
-std::string_view dispositionFor(int code, bool cancelled);
-
 // The calls of this worker (b2bua.cc): pieces look calls up and end them only through it.
 class CallTable {
  public:
@@ -48,8 +46,8 @@ class CallTable {
   virtual void indexDialog(transport::Zone zone, std::string_view callId, uint64_t call,
                            Side side) = 0;
   virtual void forgetDialog(transport::Zone zone, std::string_view callId) = 0;
-  // Ends the call at once (timers, policy, CDR): `call` is gone afterwards.
-  virtual void endNow(Call& call, std::string_view disposition, int code,
+  // Ends the call at once (timers, then onEnding/onEnded): `call` is gone afterwards.
+  virtual void endNow(Call& call, Disposition disposition, int code,
                       std::string_view reason) = 0;
   // Ends a call A has already been answered for (cancel, no-answer timer, endCall()) with the
   // disposition and code A was given.
@@ -73,6 +71,7 @@ struct B2buaContext {
   transaction::Sender* sender = nullptr;
   std::function<std::string()> newCallId;
   B2buaStats stats;
+  CallEvents events;  // the CDR writer, the policy tracker, the counters, and any added
 };
 
 }  // namespace tg::b2bua

@@ -47,12 +47,13 @@ void InDialogRelay::onRequest(Call& call, Side side, ServerTransaction& st) {
         if (call.bInvite != nullptr && call.bInvite->receivedProvisional()) invite_.cancelB(call);
         invite_.respondA(call, 487, {}, nullptr);
         if (call.bInvite == nullptr) {
-          ctx_.calls.endNow(call, "cancelled", 487, "cancelled by caller");
+          ctx_.calls.endNow(call, Disposition::kCancelled, 487, "cancelled by caller");
         }
         return;
       }
       sendBye(call, other(side));
-      ctx_.calls.endNow(call, "answered", 200, side == Side::kA ? "bye-from-a" : "bye-from-b");
+      ctx_.calls.endNow(call, Disposition::kAnswered, 200,
+                        side == Side::kA ? "bye-from-a" : "bye-from-b");
       return;
     }
     case Method::kRefer: {
@@ -181,7 +182,7 @@ void InDialogRelay::relayResponse(Call& call, Relay& relay, const sip::Message& 
   if ((code == 481 || code == 408) && relay.method != Method::kBye) {
     // §12.2.1.2: the far dialog is gone; end ours on both sides.
     sendBye(call, relay.from);
-    ctx_.calls.endNow(call, "answered", code,
+    ctx_.calls.endNow(call, Disposition::kAnswered, code,
                       relay.from == Side::kA ? "b-leg-dialog-gone" : "a-leg-dialog-gone");
   }
 }
@@ -204,7 +205,8 @@ void InDialogRelay::onClientFailure(ClientTransaction& ct, bool /*transportError
     TG_LOG(kB2bua, warn, "call={} the {} side stopped answering; ending the call", call->uuid,
            gone == Side::kA ? "A" : "B");
     sendBye(*call, relay.from);
-    ctx_.calls.endNow(*call, "answered", 408, gone == Side::kA ? "a-leg-timeout" : "b-leg-timeout");
+    ctx_.calls.endNow(*call, Disposition::kAnswered, 408,
+                      gone == Side::kA ? "a-leg-timeout" : "b-leg-timeout");
   }
 }
 

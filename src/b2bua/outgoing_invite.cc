@@ -110,10 +110,7 @@ bool OutgoingInvite::sendNext(Call& call) {
   ClientTransaction& ct =
       ctx_.layer->request(std::move(bytes), branch, Method::kInvite, target, this, call.id);
   call.bInvite = &ct;
-  if (cdrs_ != nullptr) {
-    cdrs_->recordLeg(call.uuid, call.provider, b.callId, b.localTag, {},
-                     std::string(config::transportName(target.transport)));
-  }
+  ctx_.events.routed(recordOf(call));
   TG_LOG(kB2bua, info, "call={} B leg to {} ({} over {}{}) Call-ID {}", call.uuid,
          outbound ? call.provider : "pbx", target.address.toString(),
          config::transportName(target.transport),
@@ -241,10 +238,6 @@ void OutgoingInvite::onAnswered(Call& call, int code, const sip::Message& respon
   call.answeredMono = ctx_.timers.clock().now();
   ctx_.timers.cancel(call.noAnswerTimer);
   call.noAnswerTimer = base::kNoTimer;
-  ++ctx_.stats.callsAnswered;
-  if (policy_ != nullptr && call.policyHandle != 0) {
-    policy_->answered(call.policyHandle, call.answeredMono);
-  }
   // The tighter of the gateway-wide limit and the policy's (0 = none for either).
   std::chrono::seconds limit = ctx_.config->b2bua.maxCallDuration;
   std::string_view why = "maximum call duration reached";
@@ -263,11 +256,7 @@ void OutgoingInvite::onAnswered(Call& call, int code, const sip::Message& respon
     });
   }
   respondA(call, code, response.reasonPhrase(), &response);
-  if (cdrs_ != nullptr) {
-    cdrs_->recordLeg(call.uuid, call.provider, call.b.callId, call.b.localTag,
-                     call.b.remoteTag);
-    cdrs_->recordAnswer(call.uuid, call.answered);
-  }
+  ctx_.events.answered(recordOf(call));
   TG_LOG(kB2bua, info, "call={} answered", call.uuid);
 }
 
@@ -356,7 +345,7 @@ void OutgoingInvite::onClientFailure(ClientTransaction& ct, bool transportError)
   const int code = transportError ? 503 : 408;
   const std::string_view reason = transportError ? "Service Unavailable" : "Request Timeout";
   respondA(*call, code, reason, nullptr);
-  ctx_.calls.endNow(*call, "failed", code, reason);
+  ctx_.calls.endNow(*call, Disposition::kFailed, code, reason);
 }
 
 void OutgoingInvite::onTerminated(transaction::Transaction& t) {
@@ -492,7 +481,7 @@ void OutgoingInvite::onCancel(ServerTransaction& invite) {
   TG_LOG(kB2bua, info, "call={} cancelled by caller", call->uuid);
   respondA(*call, 487, "Request Terminated", nullptr);
   if (call->bInvite == nullptr) {
-    ctx_.calls.endNow(*call, "cancelled", 487, "cancelled by caller");
+    ctx_.calls.endNow(*call, Disposition::kCancelled, 487, "cancelled by caller");
   } else if (call->bInvite->receivedProvisional()) {
     cancelB(*call);
   }  // else: CANCEL goes out with B's first provisional (§9.1)

@@ -17,8 +17,6 @@
 #include "b2bua/leg_messages.h"
 #include "b2bua/phone_calls.h"
 #include "b2bua/router.h"
-#include "db/cdr_store.h"
-#include "guard/policy/call_policy.h"
 #include "transaction/transaction_owner.h"
 
 namespace tg::b2bua {
@@ -26,14 +24,12 @@ namespace tg::b2bua {
 class OutgoingInvite final : public transaction::TransactionOwner {
  public:
   OutgoingInvite(B2buaContext& context, const LegMessages& messages, const Router& router,
-                 PhoneCalls& phones, HealthMonitor& health, db::CdrStore* cdrs)
+                 PhoneCalls& phones, HealthMonitor& health)
       : ctx_(context), messages_(messages), router_(router), phones_(phones), health_(health),
-        cdrs_(cdrs), local_(*this) {}
+        local_(*this) {}
   ~OutgoingInvite() override;
   OutgoingInvite(const OutgoingInvite&) = delete;
   OutgoingInvite& operator=(const OutgoingInvite&) = delete;
-
-  void setCallPolicy(guard::policy::CallPolicy* policy) { policy_ = policy; }
 
   // Takes ownership of A's INVITE (`call.aInvite`).
   void adopt(transaction::ServerTransaction& aInvite, const Call& call);
@@ -101,8 +97,6 @@ class OutgoingInvite final : public transaction::TransactionOwner {
   const Router& router_;
   PhoneCalls& phones_;
   HealthMonitor& health_;
-  db::CdrStore* cdrs_;
-  guard::policy::CallPolicy* policy_ = nullptr;
   LocalRequests local_;
   // Stray 2xx dialogs (Call-ID + To tag) already sent a BYE: their retransmissions are only
   // ACKed. Entries expire after 64*T1.

@@ -45,8 +45,9 @@ TEST_F(OfferAnswerTest, TheOfferAndTheAnswerOfACallCrossThroughTheProcessor) {
   const Sent* ok = calleeSends(a, b, 200, sdp(kSdpAnswer));
   ASSERT_NE(ok, nullptr);
   EXPECT_EQ(ok->msg->body(), "answer-rewritten-2");
-  EXPECT_EQ(bodies_.seen, (std::vector<std::string>{"offer from A of outbound (application/sdp)",
-                                                     "answer from B of outbound (application/sdp)"}));
+  EXPECT_EQ(bodies_.seen,
+            (std::vector<std::string>{"offer from A of outbound (application/sdp)",
+                                      "answer from B of outbound (application/sdp)"}));
 }
 
 TEST_F(OfferAnswerTest, AReInviteFromBIsAnOfferFromBAndItsAnswerComesFromA) {
@@ -64,8 +65,9 @@ TEST_F(OfferAnswerTest, AReInviteFromBIsAnOfferFromBAndItsAnswerComesFromA) {
   const Sent* ok = lastResponseTo(kProvA, 200, m);
   ASSERT_NE(ok, nullptr);
   EXPECT_EQ(ok->msg->body(), "answer-rewritten-2");
-  EXPECT_EQ(bodies_.seen, (std::vector<std::string>{"offer from B of outbound (application/sdp)",
-                                                     "answer from A of outbound (application/sdp)"}));
+  EXPECT_EQ(bodies_.seen,
+            (std::vector<std::string>{"offer from B of outbound (application/sdp)",
+                                      "answer from A of outbound (application/sdp)"}));
 }
 
 TEST_F(OfferAnswerTest, WithoutAProcessorBodiesCrossUnchanged) {
