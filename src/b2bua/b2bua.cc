@@ -20,18 +20,6 @@ std::string dialogKey(Zone zone, std::string_view callId) {
   return key;
 }
 
-// The first element of each field, in order (for Record-Route lists).
-std::vector<std::string> listElements(const sip::Message& m, HeaderId id) {
-  std::vector<std::string> out;
-  m.forEachElement(id, [&](std::string_view e) { out.emplace_back(e); });
-  return out;
-}
-
-std::string_view contactUri(const sip::Message& m) {
-  const sip::NameAddr* c = m.contact();
-  return c != nullptr ? c->uri.text : std::string_view{};
-}
-
 }  // namespace
 
 std::string_view directionName(Direction d) {

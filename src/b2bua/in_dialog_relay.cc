@@ -11,11 +11,6 @@ using transaction::ClientTransaction;
 using transaction::ServerTransaction;
 using transport::Zone;
 
-std::string_view contactUri(const sip::Message& m) {
-  const sip::NameAddr* c = m.contact();
-  return c != nullptr ? c->uri.text : std::string_view{};
-}
-
 }  // namespace
 
 void InDialogRelay::respond(ServerTransaction& st, const Leg& leg, int code,

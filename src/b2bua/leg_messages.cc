@@ -43,6 +43,17 @@ std::string withTag(std::string_view value, std::string_view tag) {
   return s;
 }
 
+std::string_view contactUri(const sip::Message& m) {
+  const sip::NameAddr* c = m.contact();
+  return c != nullptr ? c->uri.text : std::string_view{};
+}
+
+std::vector<std::string> listElements(const sip::Message& m, HeaderId id) {
+  std::vector<std::string> out;
+  m.forEachElement(id, [&](std::string_view e) { out.emplace_back(e); });
+  return out;
+}
+
 std::string LegMessages::via(Zone zone, config::TransportKind transport,
                              const std::string& branch) const {
   const transport::LocalEndpoint* local = ctx_.endpoints(zone, transport);

@@ -22,6 +22,10 @@ namespace tg::b2bua {
 
 // A name-addr value with ";tag=" appended.
 std::string withTag(std::string_view value, std::string_view tag);
+// The Contact URI of a message; empty when it has none.
+std::string_view contactUri(const sip::Message& m);
+// The first element of each `id` field, in order (Record-Route and Route lists).
+std::vector<std::string> listElements(const sip::Message& m, sip::HeaderId id);
 
 class LegMessages {
  public:
