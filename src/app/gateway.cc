@@ -104,7 +104,6 @@ Gateway::Gateway(asio::io_context& io, config::ConfigPtr config, db::CdrStore* c
       },
       config, shard.index == 0, callIds);
   b2bua_.setProviderTargets(&trunk_->targets());
-  b2bua_.setRegistrationClient(trunk_->registration());
   trunk_->targets().setOnChange([this] { b2bua_.refreshProviderTargets(); });
 }
 

@@ -93,6 +93,8 @@ struct Call {
   std::string provider;          // provider in use (outbound) or source provider (inbound)
   uint64_t healthId = 0;         // health id of the address B was sent to (AddressHealth::id)
   std::string endReason;         // set when the gateway ends the call itself
+  std::string fromUri;           // CDR: the caller as received
+  std::string toUri;             // CDR: the callee as received, less any call code
 
   // What the call policy decided (guard/policy/call_policy.h); empty when none runs.
   uint64_t policyHandle = 0;     // reported answered/ended; 0 when the policy tracks nothing

@@ -25,6 +25,16 @@ CallerPrivacy callerPrivacyOf(const sip::Message& invite) {
   return out;
 }
 
+std::string assertedUserOf(const sip::Message& invite) {
+  if (!invite.has(HeaderId::kPAssertedIdentity)) return {};
+  auto ids = sip::parseAssertedIdentity(invite.value(HeaderId::kPAssertedIdentity));
+  if (!ids) return {};
+  for (const sip::NameAddr& id : *ids) {
+    if (!id.uri.user.empty()) return std::string(id.uri.user);
+  }
+  return {};
+}
+
 OutgoingIdentity outgoingIdentity(const sip::Message& invite, std::string_view assertedUser,
                                   std::string_view callerIdRewrite, std::string_view localHost,
                                   bool towardProvider) {

@@ -26,6 +26,9 @@ struct CallerPrivacy {
 };
 CallerPrivacy callerPrivacyOf(const sip::Message& invite);
 
+// The first user of a P-Asserted-Identity (sip or tel URI); empty when absent or malformed.
+std::string assertedUserOf(const sip::Message& invite);
+
 // From, and for an anonymous call toward a provider P-Asserted-Identity and Privacy, of the B
 // leg's INVITE.
 struct OutgoingIdentity {

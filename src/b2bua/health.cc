@@ -60,8 +60,7 @@ void HealthMonitor::pingAll() {
       std::string bytes = buildPing_(a.target, branch);
       if (bytes.empty()) continue;
       ++a.pingsSent;
-      layer_->request(std::move(bytes), branch, sip::Method::kOptions, a.target, 0,
-                      kPingTagBase + a.id);
+      layer_->request(std::move(bytes), branch, sip::Method::kOptions, a.target, this, a.id);
     }
   }
   timer_ = timers_.schedule(settings_.interval, [this] { pingAll(); });
@@ -77,9 +76,13 @@ std::pair<PeerHealth*, AddressHealth*> HealthMonitor::find(uint64_t addressId) {
   return {nullptr, nullptr};
 }
 
-void HealthMonitor::onPingAnswered(uint64_t ownerTag) { markAlive(ownerTag - kPingTagBase); }
+void HealthMonitor::onResponse(transaction::ClientTransaction& ct, const sip::Message&) {
+  markAlive(ct.ownerId);
+}
 
-void HealthMonitor::onPingFailed(uint64_t ownerTag) { markFailed(ownerTag - kPingTagBase); }
+void HealthMonitor::onClientFailure(transaction::ClientTransaction& ct, bool) {
+  markFailed(ct.ownerId);
+}
 
 void HealthMonitor::markAlive(uint64_t addressId) {
   auto [p, a] = find(addressId);

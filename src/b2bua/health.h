@@ -48,15 +48,14 @@ struct PeerHealth {
   }
 };
 
-class HealthMonitor {
+// Owns its pings' transactions (ownerId: the address id).
+class HealthMonitor final : public transaction::TransactionOwner {
  public:
-  // ownerTag values at or above this mark a health ping (below are relay ids of calls).
-  static constexpr uint64_t kPingTagBase = uint64_t{1} << 62;
   // The address id of a target that is not health-checked (a registered phone).
   static constexpr uint64_t kNoAddress = 0;
 
   HealthMonitor(base::TimerQueue& timers, const config::HealthCheck& settings);
-  ~HealthMonitor();
+  ~HealthMonitor() override;
 
   // The peers to watch, each with its addresses (only `target` is read). What is known about an
   // address already watched (same peer name, address and transport) is kept; new addresses
@@ -69,9 +68,10 @@ class HealthMonitor {
   void start(transaction::TransactionLayer& layer, PingBuilder buildPing);
   void stop();
 
-  // Results of pings, from the B2BUA's transaction callbacks.
-  void onPingAnswered(uint64_t ownerTag);
-  void onPingFailed(uint64_t ownerTag);
+  // Results of pings: any response proves the address alive; a timeout counts against it.
+  void onResponse(transaction::ClientTransaction& ct, const sip::Message& response) override;
+  void onClientFailure(transaction::ClientTransaction& ct, bool transportError) override;
+  void onTerminated(transaction::Transaction& /*t*/) override {}
   // Any traffic from an address proves it is alive (a call's response, for example); a call's
   // timeout or transport error counts as an unanswered request. By AddressHealth::id; unknown
   // ids (an address dropped since) are ignored.

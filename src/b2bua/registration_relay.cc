@@ -248,19 +248,18 @@ void RegistrationRelay::onRegister(ServerTransaction& st) {
   p.account = account;
   p.watcherKey = std::move(watcherKey);
   p.requested = expires;
-  st.owner = kOwner;
-  st.ownerTag = id;
+  st.owner = this;
+  st.ownerId = id;
   Pending& stored = pending_.emplace(id, std::move(p)).first->second;
   ++stats_.relayed;
   TG_LOG(kB2bua, info, "REGISTER of {} from {} relayed to the PBX as {} (expires {})", account,
          st.target().address.toString(), binding.key, expires);
-  stored.client = &layer_->request(m.build(), branch, sip::Method::kRegister, target, kOwner, id);
+  stored.client = &layer_->request(m.build(), branch, sip::Method::kRegister, target, this, id);
 }
 
-bool RegistrationRelay::onResponse(ClientTransaction& ct, const sip::Message& response) {
-  if (ct.owner != kOwner) return false;
-  auto it = pending_.find(ct.ownerTag);
-  if (it == pending_.end() || response.statusCode() < 200) return true;
+void RegistrationRelay::onResponse(ClientTransaction& ct, const sip::Message& response) {
+  auto it = pending_.find(ct.ownerId);
+  if (it == pending_.end() || response.statusCode() < 200) return;
   Pending& p = it->second;
   if (!p.watcherKey.empty()) {
     auth_->watcher().onFinalResponse(p.watcherKey, response.statusCode(),
@@ -268,7 +267,6 @@ bool RegistrationRelay::onResponse(ClientTransaction& ct, const sip::Message& re
     p.watcherKey.clear();
   }
   relayFinal(p, response);
-  return true;
 }
 
 void RegistrationRelay::relayFinal(Pending& p, const sip::Message& response) {
@@ -345,10 +343,9 @@ void warnPbxChallengesInGatewayMode(std::string_view method, std::string_view ac
          "Let the PBX trust trunkguard's address, or use public.auth.mode: pbx", method, account);
 }
 
-bool RegistrationRelay::onClientFailure(ClientTransaction& ct) {
-  if (ct.owner != kOwner) return false;
-  auto it = pending_.find(ct.ownerTag);
-  if (it == pending_.end()) return true;
+void RegistrationRelay::onClientFailure(ClientTransaction& ct, bool /*transportError*/) {
+  auto it = pending_.find(ct.ownerId);
+  if (it == pending_.end()) return;
   Pending& p = it->second;
   p.client = nullptr;
   if (p.server != nullptr && p.server->lastStatus() < 200) {
@@ -356,18 +353,15 @@ bool RegistrationRelay::onClientFailure(ClientTransaction& ct) {
     p.server = nullptr;
     answer(st, 408, {});
   }
-  return true;
 }
 
-bool RegistrationRelay::onTerminated(transaction::Transaction& t) {
-  if (t.owner != kOwner) return false;
-  auto it = pending_.find(t.ownerTag);
-  if (it == pending_.end()) return true;
+void RegistrationRelay::onTerminated(transaction::Transaction& t) {
+  auto it = pending_.find(t.ownerId);
+  if (it == pending_.end()) return;
   Pending& p = it->second;
   if (&t == p.server) p.server = nullptr;
   if (&t == p.client) p.client = nullptr;
   if (p.server == nullptr && p.client == nullptr) pending_.erase(it);
-  return true;
 }
 
 }  // namespace tg::b2bua

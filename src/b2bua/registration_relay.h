@@ -50,12 +50,11 @@ struct RegistrationStats {
 void warnPbxChallengesInGatewayMode(std::string_view method, std::string_view account,
                                     base::TimePoint now, base::TimePoint& lastWarning);
 
-class RegistrationRelay {
+// Owns the REGISTER transactions it relays, both sides (ownerId: the pending relay).
+class RegistrationRelay final : public transaction::TransactionOwner {
  public:
   using LocalEndpointLookup =
       std::function<const transport::LocalEndpoint*(transport::Zone, config::TransportKind)>;
-  // Client and server transactions of this relay carry this owner id (no call has it).
-  static constexpr transaction::OwnerId kOwner = ~uint64_t{0};
 
   RegistrationRelay(const base::Clock& clock, LocalEndpointLookup endpoints);
 
@@ -72,10 +71,10 @@ class RegistrationRelay {
 
   // A REGISTER (out of dialog) from the public zone.
   void onRegister(transaction::ServerTransaction& st);
-  // Each returns false when the transaction is not this relay's.
-  bool onResponse(transaction::ClientTransaction& ct, const sip::Message& response);
-  bool onClientFailure(transaction::ClientTransaction& ct);
-  bool onTerminated(transaction::Transaction& t);
+  // TransactionOwner
+  void onResponse(transaction::ClientTransaction& ct, const sip::Message& response) override;
+  void onClientFailure(transaction::ClientTransaction& ct, bool transportError) override;
+  void onTerminated(transaction::Transaction& t) override;
 
   // A challenge that looks like the PBX's last one (fresh nonce), for answers that must not
   // differ from a wrong password. `header` is "WWW-Authenticate" or "Proxy-Authenticate".

@@ -30,10 +30,8 @@ enum class State : uint8_t {
 std::string_view kindName(Kind k);
 std::string_view stateName(State s);
 
-// Opaque handle the transaction user (the B2BUA) attaches to its transactions.
-using OwnerId = uint64_t;
-
 class TransactionLayer;
+class TransactionOwner;
 
 class Transaction {
  public:
@@ -48,8 +46,11 @@ class Transaction {
   bool reliable() const { return target_.transport != config::TransportKind::kUdp; }
   const transport::SendTarget& target() const { return target_; }
 
-  OwnerId owner = 0;  // set by the transaction user
-  uint64_t ownerTag = 0;  // free for the transaction user (e.g. which leg, which relay)
+  // Who hears about this transaction (transaction_owner.h); null: the layer's TransactionUser.
+  TransactionOwner* owner = nullptr;
+  // Free for the owner, to find its state again: e.g. which call, and which request of it.
+  uint64_t ownerId = 0;
+  uint64_t ownerTag = 0;
 
  protected:
   friend class TransactionLayer;

@@ -199,7 +199,7 @@ void TransactionLayer::terminateServer(ServerTransaction& st) {
       awaitingAck_.erase(it);
     }
   }
-  user_.onTerminated(st);
+  ownerOf(st).onTerminated(st);
   auto it = servers_.find(st.key());
   if (it != servers_.end()) {
     graveyard_.push_back(std::move(it->second));
@@ -212,7 +212,7 @@ void TransactionLayer::terminateClient(ClientTransaction& ct) {
   if (ct.state_ == State::kTerminated) return;
   ct.state_ = State::kTerminated;
   ct.cancelTimers(timers_);
-  user_.onTerminated(ct);
+  ownerOf(ct).onTerminated(ct);
   auto it = clients_.find(ct.key());
   if (it != clients_.end()) {
     graveyard_.push_back(std::move(it->second));
@@ -285,7 +285,7 @@ void TransactionLayer::receiveAck(std::unique_ptr<sip::Message> ack,
   // An ACK for a 2xx is its own transaction; match it to the INVITE by dialog (§13.3.1.4).
   auto it = awaitingAck_.find(ackKey(*ack));
   if (it == awaitingAck_.end()) {
-    user_.onAck(nullptr, *ack, packet);
+    user_.onStrayAck(*ack, packet);
     return;
   }
   ServerTransaction& invite = *it->second;
@@ -293,7 +293,7 @@ void TransactionLayer::receiveAck(std::unique_ptr<sip::Message> ack,
   invite.ackKey_.clear();
   timers_.cancel(invite.retransmitTimer_);
   invite.retransmitTimer_ = base::kNoTimer;
-  user_.onAck(&invite, *ack, packet);
+  ownerOf(invite).onAck(invite, *ack, packet);
   // Until Timer L the transaction only absorbs INVITE retransmissions by its key: the request
   // and the 2xx are no longer needed, and long calls should not pay for them.
   invite.releaseMessages();
@@ -337,7 +337,7 @@ void TransactionLayer::receiveCancel(std::unique_ptr<sip::Message> cancel,
   respond(st, 200, sip::responseTo(st.request(), 200, {}, invite.localTag()).build());
   if (invite.lastStatus_ < 200 && !invite.cancelled_) {
     invite.cancelled_ = true;
-    user_.onCancel(invite);
+    ownerOf(invite).onCancel(invite);
   }
 }
 
@@ -378,7 +378,7 @@ void TransactionLayer::respond(ServerTransaction& st, int status, std::string by
     scheduleTimeout(st, 64 * t1(), [this, p] {
       if (!p->ackKey_.empty()) {
         ++stats_.ackTimeouts;
-        user_.onAckTimeout(*p);
+        ownerOf(*p).onAckTimeout(*p);
       }
       terminateServer(*p);
     });
@@ -413,7 +413,8 @@ void TransactionLayer::retransmitResponse(ServerTransaction& st) {
 
 ClientTransaction& TransactionLayer::request(std::string bytes, std::string_view branch,
                                              sip::Method method,
-                                             const transport::SendTarget& target, OwnerId owner,
+                                             const transport::SendTarget& target,
+                                             TransactionOwner* owner, uint64_t ownerId,
                                              uint64_t ownerTag) {
   const bool invite = method == Method::kInvite;
   std::string key = clientKey(branch, sip::methodName(method));
@@ -421,6 +422,7 @@ ClientTransaction& TransactionLayer::request(std::string bytes, std::string_view
       invite ? Kind::kClientInvite : Kind::kClientNonInvite, key, std::move(bytes), method);
   ClientTransaction& ct = *owned;
   ct.owner = owner;
+  ct.ownerId = ownerId;
   ct.ownerTag = ownerTag;
   ct.target_ = target;
   ct.state_ = invite ? State::kCalling : State::kTrying;
@@ -437,7 +439,7 @@ ClientTransaction& TransactionLayer::request(std::string bytes, std::string_view
       ClientTransaction* ip = inv->second.get();
       scheduleTimeout(*ip, 64 * t1(), [this, ip] {
         ++stats_.clientTimeouts;
-        user_.onClientFailure(*ip, false);
+        ownerOf(*ip).onClientFailure(*ip, false);
         terminateClient(*ip);
       });
     }
@@ -450,7 +452,7 @@ ClientTransaction& TransactionLayer::request(std::string bytes, std::string_view
   }
   scheduleTimeout(ct, 64 * t1(), [this, p] {  // Timer B / F
     ++stats_.clientTimeouts;
-    user_.onClientFailure(*p, false);
+    ownerOf(*p).onClientFailure(*p, false);
     terminateClient(*p);
   });
   return ct;
@@ -496,7 +498,7 @@ void TransactionLayer::receiveResponse(const sip::Message& response,
         ClientTransaction* p = &ct;
         ct.retransmitTimer_ = timers_.schedule(t2(), [this, p] { retransmitRequest(*p); });
       }
-      user_.onResponse(ct, response);
+      ownerOf(ct).onResponse(ct, response);
     }
     return;
   }
@@ -510,7 +512,7 @@ void TransactionLayer::receiveResponse(const sip::Message& response,
       std::string().swap(ct.request_);  // never resent once answered; only its key matters
       scheduleCleanup(ct, 64 * t1());  // Timer M
     }
-    if (ct.state_ == State::kAccepted) user_.onResponse(ct, response);  // 2xx retransmissions too
+    if (ct.state_ == State::kAccepted) ownerOf(ct).onResponse(ct, response);  // 2xx retransmissions too
     return;
   }
   if (invite) {
@@ -521,7 +523,7 @@ void TransactionLayer::receiveResponse(const sip::Message& response,
       ct.ackForNon2xx_ = buildAckForNon2xx(ct.request_, response);
       sendRaw(ct.target_, ct.ackForNon2xx_);
       scheduleCleanup(ct, ct.reliable() ? base::Duration::zero() : std::chrono::seconds(32));
-      user_.onResponse(ct, response);
+      ownerOf(ct).onResponse(ct, response);
     } else if (ct.state_ == State::kCompleted) {
       ++stats_.retransmissionsAbsorbed;
       sendRaw(ct.target_, ct.ackForNon2xx_);
@@ -532,7 +534,7 @@ void TransactionLayer::receiveResponse(const sip::Message& response,
     ct.cancelTimers(timers_);
     ct.state_ = State::kCompleted;
     ct.lastStatus_ = status;
-    user_.onResponse(ct, response);
+    ownerOf(ct).onResponse(ct, response);
     if (ct.state_ != State::kTerminated) {
       scheduleCleanup(*p, p->reliable() ? base::Duration::zero() : t4());  // Timer K
     }
@@ -550,7 +552,7 @@ void TransactionLayer::onSendError(const transport::SendTarget& target) {
     }
   }
   for (ClientTransaction* ct : failed) {
-    user_.onClientFailure(*ct, true);
+    ownerOf(*ct).onClientFailure(*ct, true);
     terminateClient(*ct);
   }
 }

@@ -2,7 +2,8 @@
 
 // The transaction table of one worker: matches inbound messages to transactions (RFC 3261
 // §17.1.3, §17.2.3, with RFC 2543 matching for peers without the magic cookie), runs the
-// timers A-M, absorbs retransmissions, and reports to the TransactionUser.
+// timers A-M, absorbs retransmissions, and reports to each transaction's owner (or the
+// TransactionUser).
 
 #include <memory>
 #include <string>
@@ -51,10 +52,11 @@ class TransactionLayer {
   // Sends a response (bytes built by the caller) on a server transaction and moves its state.
   void respond(ServerTransaction& st, int status, std::string bytes);
 
-  // Starts a client transaction. `branch` is the one in the request's top Via.
+  // Starts a client transaction owned by `owner` (null: the TransactionUser), which finds it
+  // again by `ownerId` and `ownerTag`. `branch` is the one in the request's top Via.
   ClientTransaction& request(std::string bytes, std::string_view branch, sip::Method method,
-                             const transport::SendTarget& target, OwnerId owner,
-                             uint64_t ownerTag = 0);
+                             const transport::SendTarget& target, TransactionOwner* owner,
+                             uint64_t ownerId = 0, uint64_t ownerTag = 0);
 
   // The transport could not deliver to `target`: fails client transactions still waiting for
   // their first response there.
@@ -83,6 +85,7 @@ class TransactionLayer {
   void terminateServer(ServerTransaction& st);
   void terminateClient(ClientTransaction& ct);
   void buryLater();
+  TransactionOwner& ownerOf(const Transaction& t) { return t.owner != nullptr ? *t.owner : user_; }
 
   base::Duration t1() const { return settings_.t1; }
   base::Duration t2() const { return settings_.t2; }

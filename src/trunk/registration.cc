@@ -265,7 +265,7 @@ void RegistrationClient::send(Reg& r, std::optional<Authorization> auth) {
   b.header(sip::HeaderId::kExpires, std::to_string(r.expires.count()));
   if (!userAgent_.empty()) b.header(sip::HeaderId::kUserAgent, userAgent_);
   if (auth) b.header(auth->header, auth->value);
-  r.pendingTag = kTagBase | (nextSequence_++ << 16) | (r.index & 0xffff);
+  r.pendingTag = (nextSequence_++ << 16) | (r.index & 0xffff);  // never 0: sequences start at 1
   r.status.registrar = target.address.toString();
   TG_LOG(kB2bua, debug, "provider {}: REGISTER to {} (CSeq {}{})", r.provider.name,
          r.status.registrar, r.cseq, auth ? ", with credentials" : "");

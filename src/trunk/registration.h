@@ -5,9 +5,9 @@
 // and exponential back-off with jitter after failures, failing over across the registrar's
 // addresses. The state of each provider is kept for logs and the admin API.
 //
-// Requests go out through the worker's transaction layer (RegistrationTransport); the B2BUA,
-// which is the layer's TransactionUser, hands back the responses of transactions whose
-// ownerTag ownsTag() claims. One client runs per process (on worker 0).
+// Requests go out through the worker's transaction layer (RegistrationTransport), which owns
+// their transactions and hands back their responses by the tag each request was sent with. One
+// client runs per process (on worker 0).
 
 #include <cstdint>
 #include <functional>
@@ -52,6 +52,7 @@ struct RegistrationStatus {
 class RegistrationTransport {
  public:
   virtual ~RegistrationTransport() = default;
+  // The outcome comes back through onResponse/onFailure with `ownerTag` (never 0).
   virtual void sendRequest(std::string bytes, std::string_view branch,
                            const transport::SendTarget& target, uint64_t ownerTag) = 0;
   // The local listener for Via and Contact; nullptr when there is none.
@@ -68,11 +69,6 @@ struct RegistrationTiming {
 
 class RegistrationClient {
  public:
-  // ownerTag values at or above this belong to registrations (health pings and relays are
-  // below).
-  static constexpr uint64_t kTagBase = uint64_t{1} << 63;
-  static bool ownsTag(uint64_t tag) { return tag >= kTagBase; }
-
   using Resolve = std::function<void(const config::PeerTarget&, TargetResolver::Callback)>;
 
   RegistrationClient(base::TimerQueue& timers, RegistrationTransport& transport, Resolve resolve,
@@ -88,7 +84,7 @@ class RegistrationClient {
   // credentials); nothing is retried or awaited.
   void unregisterAll();
 
-  // Responses and failures of REGISTER transactions, from the B2BUA.
+  // Responses and failures of REGISTER transactions, from the RegistrationTransport.
   void onResponse(uint64_t ownerTag, const sip::Message& response);
   void onFailure(uint64_t ownerTag, bool transportError);
 

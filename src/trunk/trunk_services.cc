@@ -29,14 +29,26 @@ class UnavailableDns final : public DnsClient {
 
 }  // namespace
 
-class TrunkServices::LayerTransport final : public RegistrationTransport {
+// Sends REGISTERs through the worker's transaction layer and, as their transactions' owner,
+// hands their outcome back to the registration client.
+class TrunkServices::LayerTransport final : public RegistrationTransport,
+                                            public transaction::TransactionOwner {
  public:
   LayerTransport(transaction::TransactionLayer& layer, EndpointLookup endpoints)
       : layer_(layer), endpoints_(std::move(endpoints)) {}
+  void deliverTo(RegistrationClient* client) { client_ = client; }
+
   void sendRequest(std::string bytes, std::string_view branch, const transport::SendTarget& target,
                    uint64_t ownerTag) override {
-    layer_.request(std::move(bytes), branch, sip::Method::kRegister, target, 0, ownerTag);
+    layer_.request(std::move(bytes), branch, sip::Method::kRegister, target, this, 0, ownerTag);
   }
+  void onResponse(transaction::ClientTransaction& ct, const sip::Message& response) override {
+    if (client_ != nullptr) client_->onResponse(ct.ownerTag, response);
+  }
+  void onClientFailure(transaction::ClientTransaction& ct, bool transportError) override {
+    if (client_ != nullptr) client_->onFailure(ct.ownerTag, transportError);
+  }
+  void onTerminated(transaction::Transaction& /*t*/) override {}
   const transport::LocalEndpoint* localEndpoint(transport::Zone zone,
                                                 config::TransportKind transport) override {
     return endpoints_(zone, transport);
@@ -45,6 +57,7 @@ class TrunkServices::LayerTransport final : public RegistrationTransport {
  private:
   transaction::TransactionLayer& layer_;
   EndpointLookup endpoints_;
+  RegistrationClient* client_ = nullptr;
 };
 
 TrunkServices::TrunkServices(asio::io_context& io, base::TimerQueue& timers,
@@ -78,6 +91,7 @@ TrunkServices::TrunkServices(asio::io_context& io, base::TimerQueue& timers,
           resolver->resolve(peer, transport::Zone::kTrunk, std::move(done));
         },
         std::move(newCallId), base::randomU64());
+    transport_->deliverTo(registration_.get());
   }
 }
 

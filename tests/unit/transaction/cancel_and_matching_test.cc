@@ -18,6 +18,16 @@ class CancelTest : public TransactionTest {
   }
 };
 
+TEST_F(CancelTest, TheCancelOfAnInviteHandedToAnOwnerGoesToThatOwner) {
+  CountingOwner owner;
+  user_.onRequestHook = [&](ServerTransaction& st) { st.owner = &owner; };
+  const RequestSpec spec;
+  receiveInvite(spec);
+  deliver(cancelFor(spec), udpPacket());
+  EXPECT_EQ(owner.events, (std::vector<std::string>{"cancel"}));
+  EXPECT_EQ(user_.count(Ev::kCancel), 0u);
+}
+
 TEST_F(CancelTest, CancelMatchesTheInviteAnswers200WithTheInvitesTagAndTellsTheUser) {
   const RequestSpec spec;
   ServerTransaction& invite = receiveInvite(spec);

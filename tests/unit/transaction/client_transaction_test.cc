@@ -21,7 +21,7 @@ TEST_F(ClientInviteTest, FirstSendIsImmediateAndExact) {
   ClientTransaction& ct = startClient(spec, udpTarget(), 77, 3);
   EXPECT_EQ(ct.kind(), Kind::kClientInvite);
   EXPECT_EQ(ct.state(), State::kCalling);
-  EXPECT_EQ(ct.owner, 77u);
+  EXPECT_EQ(ct.ownerId, 77u);
   EXPECT_EQ(ct.ownerTag, 3u);
   EXPECT_FALSE(ct.reliable());
   EXPECT_FALSE(ct.receivedProvisional());

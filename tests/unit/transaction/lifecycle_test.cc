@@ -30,13 +30,13 @@ TEST_F(LifecycleTest, SendErrorFailsCallingAndTryingTransactionsToThatAddressOnl
 
   advanceTo(100);
   layer_->onSendError(x);
-  std::set<OwnerId> failed;
+  std::set<uint64_t> failed;
   for (const Event* e : user_.of(Ev::kClientFailure)) {
     EXPECT_TRUE(e->transportError);
     EXPECT_EQ(e->atMs, 100);
     failed.insert(e->owner);
   }
-  EXPECT_EQ(failed, (std::set<OwnerId>{1, 2, 3}));
+  EXPECT_EQ(failed, (std::set<uint64_t>{1, 2, 3}));
   EXPECT_EQ(user_.count(Ev::kClientFailure), 3u);
   EXPECT_EQ(layer_->clientCount(), 3u);
   EXPECT_EQ(user_.count(Ev::kTerminated), 3u);
@@ -72,10 +72,10 @@ TEST_F(LifecycleTest, UserMayStartANewTransactionFromOnClientFailure) {
   // Failover: the first provider does not answer (Timer B), the user tries the second.
   const RequestSpec second = ourRequest("INVITE", "z9hG4bKsecond");
   user_.onClientFailureHook = [&](ClientTransaction& ct, bool) {
-    if (ct.owner == 1) {
+    if (ct.ownerId == 1) {
       ClientTransaction& next = user_.track(layer_->request(
           buildRequest(second), second.branch, sip::Method::kInvite,
-          udpTarget("203.0.113.20", 5060), 2));
+          udpTarget("203.0.113.20", 5060), nullptr, 2));
       EXPECT_EQ(next.state(), State::kCalling);
     }
   };
@@ -109,13 +109,13 @@ TEST_F(LifecycleTest, UserMayStartANewTransactionFromOnResponse) {
   const RequestSpec second = ourRequest("INVITE", "z9hG4bKsecond");
   const RequestSpec bye = ourRequest("BYE", "z9hG4bKbye");
   user_.onResponseHook = [&](ClientTransaction& ct, const sip::Message& r) {
-    if (ct.owner == 1 && r.statusCode() == 503) {
+    if (ct.ownerId == 1 && r.statusCode() == 503) {
       user_.track(layer_->request(buildRequest(second), second.branch, sip::Method::kInvite,
-                                  udpTarget("203.0.113.20", 5060), 2));
+                                  udpTarget("203.0.113.20", 5060), nullptr, 2));
     }
-    if (ct.owner == 2 && r.statusCode() == 200) {  // e.g. a BYE after a crossing CANCEL
+    if (ct.ownerId == 2 && r.statusCode() == 200) {  // e.g. a BYE after a crossing CANCEL
       user_.track(layer_->request(buildRequest(bye), bye.branch, sip::Method::kBye,
-                                  udpTarget("203.0.113.20", 5060), 3));
+                                  udpTarget("203.0.113.20", 5060), nullptr, 3));
     }
   };
   startClient(first, udpTarget(), 1);
@@ -139,9 +139,10 @@ TEST_F(LifecycleTest, UserMayStartANewTransactionFromOnResponse) {
 TEST_F(LifecycleTest, UserMayStartANewTransactionFromAnOnSendErrorFailure) {
   const RequestSpec second = ourRequest("OPTIONS", "z9hG4bKretry");
   user_.onClientFailureHook = [&](ClientTransaction& ct, bool transportError) {
-    if (transportError && ct.owner == 1) {
+    if (transportError && ct.ownerId == 1) {
       user_.track(layer_->request(buildRequest(second), second.branch, sip::Method::kOptions,
-                                  udpTarget(), 2));  // same address: not failed by this error
+                                  udpTarget(), nullptr,
+                                  2));  // same address: not failed by this error
     }
   };
   startClient(ourRequest("OPTIONS", "z9hG4bKfirst"), udpTarget(), 1);
@@ -234,7 +235,8 @@ TEST_F(LifecycleTest, GraveyardIsEmptiedWhenTheUserKeepsNoPointers) {
     int terminated = 0;
     void onRequest(ServerTransaction&) override {}
     void onCancel(ServerTransaction&) override {}
-    void onAck(ServerTransaction*, const sip::Message&, const transport::Packet&) override {}
+    void onAck(ServerTransaction&, const sip::Message&, const transport::Packet&) override {}
+    void onStrayAck(const sip::Message&, const transport::Packet&) override {}
     void onAckTimeout(ServerTransaction&) override {}
     void onResponse(ClientTransaction&, const sip::Message&) override {}
     void onClientFailure(ClientTransaction&, bool) override {}
@@ -249,7 +251,7 @@ TEST_F(LifecycleTest, GraveyardIsEmptiedWhenTheUserKeepsNoPointers) {
     auto m = parse(buildRequest(s));
     layer.receive(std::move(m), udpPacket());
     RequestSpec c = ourRequest(i % 2 ? "OPTIONS" : "INVITE", "z9hG4bKfc" + std::to_string(i));
-    layer.request(buildRequest(c), c.branch, sip::methodFromName(c.method), udpTarget(), 0);
+    layer.request(buildRequest(c), c.branch, sip::methodFromName(c.method), udpTarget(), nullptr);
     layer.onSendError(udpTarget());  // terminates the client one right away
   }
   EXPECT_EQ(layer.clientCount(), 0u);
@@ -291,6 +293,23 @@ TEST_F(LifecycleTest, TerminatedTransactionsStayValidDuringTheCallbackThatEndsTh
   advanceTo(32000);
   EXPECT_EQ(seenKey, "z9hG4bKtg000001|INVITE");
   EXPECT_TRUE(user_.terminatedKeys.contains(seenKey));
+}
+
+TEST_F(LifecycleTest, AnOwnedClientTransactionReportsToItsOwnerOnly) {
+  CountingOwner owner;
+  const RequestSpec answered = ourRequest("OPTIONS", "z9hG4bKowned1");
+  const RequestSpec silent = ourRequest("OPTIONS", "z9hG4bKowned2");
+  layer_->request(buildRequest(answered), answered.branch, sip::Method::kOptions, udpTarget(),
+                  &owner, 7, 1);
+  layer_->request(buildRequest(silent), silent.branch, sip::Method::kOptions, udpTarget(),
+                  &owner, 7, 2);
+  deliver(responseTo(buildRequest(answered), 200), fromTrunk());
+  drain();
+  EXPECT_EQ(owner.events, (std::vector<std::string>{"response 200 tag 1", "terminated",
+                                                     "failure", "terminated"}));
+  EXPECT_EQ(user_.count(Ev::kResponse), 0u);
+  EXPECT_EQ(user_.count(Ev::kClientFailure), 0u);
+  EXPECT_EQ(user_.count(Ev::kTerminated), 0u);
 }
 
 }  // namespace

@@ -209,7 +209,7 @@ struct Event {
   int64_t atMs = 0;
   std::string key;        // the transaction's key (empty for stray / unmatched ACK)
   Kind kind = Kind::kClientInvite;
-  OwnerId owner = 0;
+  uint64_t owner = 0;     // Transaction::ownerId
   uint64_t ownerTag = 0;
   int status = 0;         // responses
   std::string method;     // request method / CSeq method of a response
@@ -236,16 +236,19 @@ class RecordingUser final : public TransactionUser {
     events.push_back(base(Ev::kCancel, invite));
     if (onCancelHook) onCancelHook(invite);
   }
-  void onAck(ServerTransaction* invite, const sip::Message& ack,
+  void onAck(ServerTransaction& invite, const sip::Message& ack,
              const transport::Packet&) override {
+    EXPECT_TRUE(live.contains(&invite)) << "onAck with a dead transaction";
+    Event e = base(Ev::kAck, invite);
+    e.matched = true;
+    e.method = std::string(ack.methodText());
+    e.text = std::string(ack.text());
+    events.push_back(std::move(e));
+  }
+  void onStrayAck(const sip::Message& ack, const transport::Packet&) override {
     Event e;
     e.type = Ev::kAck;
     e.atMs = toMs(clock_.now());
-    if (invite != nullptr) {
-      EXPECT_TRUE(live.contains(invite)) << "onAck with a dead transaction";
-      e = base(Ev::kAck, *invite);
-      e.matched = true;
-    }
     e.method = std::string(ack.methodText());
     e.text = std::string(ack.text());
     events.push_back(std::move(e));
@@ -338,12 +341,29 @@ class RecordingUser final : public TransactionUser {
     e.atMs = toMs(clock_.now());
     e.key = t.key();
     e.kind = t.kind();
-    e.owner = t.owner;
+    e.owner = t.ownerId;
     e.ownerTag = t.ownerTag;
     return e;
   }
 
   const base::Clock& clock_;
+};
+
+// An owner that lists what it heard (transactions carry their owner: its events go there,
+// never to the user).
+struct CountingOwner final : TransactionOwner {
+  std::vector<std::string> events;
+  void onResponse(ClientTransaction& ct, const sip::Message& r) override {
+    events.push_back("response " + std::to_string(r.statusCode()) + " tag " +
+                     std::to_string(ct.ownerTag));
+  }
+  void onClientFailure(ClientTransaction&, bool) override { events.push_back("failure"); }
+  void onCancel(ServerTransaction&) override { events.push_back("cancel"); }
+  void onAck(ServerTransaction&, const sip::Message&, const transport::Packet&) override {
+    events.push_back("ack");
+  }
+  void onAckTimeout(ServerTransaction&) override { events.push_back("ack-timeout"); }
+  void onTerminated(Transaction&) override { events.push_back("terminated"); }
 };
 
 // --- fixture ---------------------------------------------------------------------------------
@@ -400,10 +420,11 @@ class TransactionTest : public ::testing::Test {
 
   // Starts a client transaction for `spec` (its branch is the transaction's) towards `target`.
   ClientTransaction& startClient(const RequestSpec& spec, const transport::SendTarget& target,
-                                 OwnerId owner = 1, uint64_t ownerTag = 0) {
+                                 uint64_t owner = 1, uint64_t ownerTag = 0) {
     const std::string method = spec.method;
     return user_.track(layer_->request(buildRequest(spec), spec.branch,
-                                       sip::methodFromName(method), target, owner, ownerTag));
+                                       sip::methodFromName(method), target, nullptr, owner,
+                                       ownerTag));
   }
 
   // A request as trunkguard writes it on the trunk side (it is the UAC there).

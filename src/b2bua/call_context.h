@@ -1,0 +1,77 @@
+#pragma once
+
+// What the pieces of one worker's B2BUA share (docs/architecture.md "The B2BUA"): the services
+// every piece reaches, and the call table they find calls in and end them through. B2bua owns
+// the context and every piece; all of it runs on the worker thread.
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+
+#include "b2bua/call.h"
+#include "b2bua/call_events.h"
+#include "base/timer_queue.h"
+#include "config/config.h"
+#include "transaction/transaction_layer.h"
+#include "transport/transport.h"
+
+namespace tg::b2bua {
+
+// Finds the local listener to use for a zone and transport (Via, Contact).
+using EndpointLookup =
+    std::function<const transport::LocalEndpoint*(transport::Zone, config::TransportKind)>;
+
+struct B2buaStats {
+  uint64_t callsStarted = 0;
+  uint64_t callsAnswered = 0;
+  uint64_t callsFailed = 0;
+  uint64_t failovers = 0;
+  uint64_t referRefused = 0;
+  uint64_t unknownDialog = 0;  // in-dialog requests answered 481
+  uint64_t phoneCalls = 0;       // calls from authenticated remote phones (public zone)
+  uint64_t phoneChallenges = 0;  // public-zone INVITEs answered with a challenge
+  uint64_t callsToPhones = 0;    // PBX calls routed to a registered phone
+  uint64_t policyRejected = 0;  // new calls the call policy refused
+  uint64_t policyShadow = 0;    // calls it would have refused (enforce: false)
+  uint64_t policyEnded = 0;     // live calls ended by a spend cap
+  uint64_t emergencyCalls = 0;
+};
+
+// The calls of this worker (b2bua.cc): pieces look calls up and end them only through it.
+class CallTable {
+ public:
+  virtual Call* findCall(uint64_t id) = 0;
+  // Where in-dialog requests for a leg's Call-ID in `zone` go.
+  virtual void indexDialog(transport::Zone zone, std::string_view callId, uint64_t call,
+                           Side side) = 0;
+  virtual void forgetDialog(transport::Zone zone, std::string_view callId) = 0;
+  // Ends the call at once (timers, then onEnding/onEnded): `call` is gone afterwards.
+  virtual void endNow(Call& call, Disposition disposition, int code,
+                      std::string_view reason) = 0;
+  // Ends a call A has already been answered for (cancel, no-answer timer, endCall()) with the
+  // disposition and code A was given.
+  virtual void endAbandoned(Call& call) = 0;
+  // Ends a call from inside the process: BYE on both legs once answered, CANCEL before.
+  virtual bool endCall(uint64_t id, std::string_view reason) = 0;
+
+ protected:
+  ~CallTable() = default;
+};
+
+struct B2buaContext {
+  B2buaContext(config::ConfigPtr c, base::TimerQueue& t, EndpointLookup e, CallTable& table)
+      : config(std::move(c)), timers(t), endpoints(std::move(e)), calls(table) {}
+
+  config::ConfigPtr config;  // replaced on reload; calls in progress keep their legs
+  base::TimerQueue& timers;
+  EndpointLookup endpoints;
+  CallTable& calls;
+  transaction::TransactionLayer* layer = nullptr;  // set by B2bua::attach()
+  transaction::Sender* sender = nullptr;
+  std::function<std::string()> newCallId;
+  B2buaStats stats;
+  CallEvents events;  // the CDR writer, the policy tracker, the counters, and any added
+};
+
+}  // namespace tg::b2bua

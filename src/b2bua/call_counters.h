@@ -1,0 +1,35 @@
+#pragma once
+
+// The B2BUA's call counters (B2buaStats), kept from call events.
+
+#include "b2bua/call_context.h"
+#include "b2bua/call_events.h"
+
+namespace tg::b2bua {
+
+class CallCounters final : public CallObserver {
+ public:
+  explicit CallCounters(B2buaStats& stats) : stats_(stats) {}
+
+  void onPolicyDecision(const CallRecord& /*call*/,
+                        const guard::policy::Admission& decision) override {
+    if (decision.rejected()) return;  // counted by onRejected
+    if (decision.shadow) ++stats_.policyShadow;
+    if (decision.emergency) ++stats_.emergencyCalls;
+  }
+  void onRejected(const CallRecord& /*call*/) override { ++stats_.policyRejected; }
+  void onStarted(const CallRecord& call) override {
+    ++stats_.callsStarted;
+    if (call.zoneA == transport::Zone::kPublic) ++stats_.phoneCalls;
+    if (call.zoneB == transport::Zone::kPublic) ++stats_.callsToPhones;
+  }
+  void onAnswered(const CallRecord& /*call*/) override { ++stats_.callsAnswered; }
+  void onEnded(const CallRecord& call) override {
+    if (call.disposition != Disposition::kAnswered) ++stats_.callsFailed;
+  }
+
+ private:
+  B2buaStats& stats_;
+};
+
+}  // namespace tg::b2bua

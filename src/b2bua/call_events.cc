@@ -1,0 +1,60 @@
+#include "b2bua/call_events.h"
+
+#include "config/config.h"
+
+namespace tg::b2bua {
+
+std::string_view dispositionName(Disposition d) {
+  switch (d) {
+    case Disposition::kInProgress: return "in-progress";
+    case Disposition::kAnswered: return "answered";
+    case Disposition::kBusy: return "busy";
+    case Disposition::kNoAnswer: return "no-answer";
+    case Disposition::kCancelled: return "cancelled";
+    case Disposition::kFailed: return "failed";
+    case Disposition::kRejected: return "rejected";
+  }
+  return "failed";
+}
+
+Disposition dispositionFor(int code, bool cancelled) {
+  if (code >= 200 && code < 300) return Disposition::kAnswered;
+  if (cancelled || code == 487) return Disposition::kCancelled;
+  if (code == 486 || code == 600) return Disposition::kBusy;
+  if (code == 408 || code == 480) return Disposition::kNoAnswer;
+  return Disposition::kFailed;
+}
+
+CallRecord recordOf(const Call& call) {
+  CallRecord r;
+  r.callId = call.id;
+  r.uuid = call.uuid;
+  r.direction = call.direction;
+  r.zoneA = call.zoneA;
+  r.zoneB = call.zoneB;
+  r.aCallId = call.a.callId;
+  r.aFromTag = call.a.remoteTag;
+  r.aToTag = call.a.localTag;
+  r.aTransport = std::string(config::transportName(call.a.peer.transport));
+  r.sourceAddress = call.a.peer.address.toString();
+  r.bCallId = call.b.callId;
+  r.bFromTag = call.b.localTag;
+  r.bToTag = call.b.remoteTag;
+  if (!call.b.callId.empty()) {
+    r.bTransport = std::string(config::transportName(call.b.peer.transport));
+  }
+  r.provider = call.provider;
+  r.fromUri = call.fromUri;
+  r.toUri = call.toUri;
+  r.account = call.account;
+  r.dialledE164 = call.e164;
+  r.destinationClass = call.destinationClass;
+  r.policyRule = call.policyRule;
+  r.policyHandle = call.policyHandle;
+  r.startTime = call.started;
+  r.answerTime = call.answered;
+  r.answeredMono = call.answeredMono;
+  return r;
+}
+
+}  // namespace tg::b2bua
