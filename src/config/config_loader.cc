@@ -795,6 +795,7 @@ LoadResult Loader::load(const std::string& yaml) {
         if (m.has("database")) readDatabase(m.get("database"), m.keyLine("database"), *config);
         if (m.has("guard")) readGuard(m.get("guard"), m.keyLine("guard"), *config);
         if (m.has("policy")) readPolicy(m.get("policy"), m.keyLine("policy"), *config);
+        checkPolicy(m.has("policy") ? m.keyLine("policy") : 0, *config);
         if (m.has("tls")) readTls(m.get("tls"), m.keyLine("tls"), *config);
         if (m.has("accounts")) readAccounts(m.get("accounts"), m.keyLine("accounts"), *config);
         if (m.has("dns")) readDns(m.get("dns"), m.keyLine("dns"), *config);

@@ -143,6 +143,7 @@ class Loader {
   void readGuardRateLimit(const YAML::Node& node, int line, GuardSettings& g);
   void readGuardOverload(const YAML::Node& node, int line, GuardSettings& g);
   void readPolicy(const YAML::Node& node, int line, Config& c);  // policy_section.cc
+  void checkPolicy(int line, Config& c);                        // policy_section.cc
   // tls_section.cc: the top-level `tls:` (listener certificates) and a provider's `tls:`.
   void readTls(const YAML::Node& node, int line, Config& c);
   void readProviderTls(const YAML::Node& node, int line, const std::string& path,
