@@ -1,9 +1,10 @@
 // The safe defaults of a fresh install: built-in default:* rules after the admin's and caps for
 // every allowing rule that sets none (docs/policy.md, "Safe defaults").
+#include "guard/policy/default_rules.h"
+
 #include <gtest/gtest.h>
 
 #include "guard/policy/call_policy.h"
-#include "guard/policy/default_rules.h"
 #include "policy_test_util.h"
 
 namespace tg::guard::policy {
@@ -125,12 +126,12 @@ TEST(DefaultRules, CapsGoToAllowRulesWithoutLimitsOnly) {
   s.rules.push_back(shortCalls);
   applyDefaults(s);
   ASSERT_EQ(s.rules.size(), 8u);
-  EXPECT_EQ(s.rules[3].maxConcurrent, 0);  // a duration limit is a limit of its own too
+  EXPECT_EQ(s.rules[3].maxConcurrent, 0);   // a duration limit is a limit of its own too
   EXPECT_EQ(s.rules[0].maxConcurrent, 50);  // the admin's own limits stand
   EXPECT_EQ(s.rules[0].callsPerMinute, 0);
   EXPECT_EQ(s.rules[1].maxConcurrent, s.defaultLimits.maxConcurrent);
   EXPECT_EQ(s.rules[1].callsPerMinute, s.defaultLimits.callsPerMinute);
-  EXPECT_EQ(s.rules[1].spendPerHour, 0);  // no rate table: nothing costs anything
+  EXPECT_EQ(s.rules[1].spendPerHour, 0);   // no rate table: nothing costs anything
   EXPECT_EQ(s.rules[2].maxConcurrent, 0);  // deny rules have no limits
   EXPECT_EQ(s.rules.back().name, config::kDefaultAllowDomestic);
 }
