@@ -199,6 +199,7 @@ LoadResult Loader::load(const std::string& yaml, std::span<const Section> table)
             error(1, std::string(s.key), std::string(s.missing));
           }
         }
+        checkPolicy(m.has("policy") ? m.keyLine("policy") : 0, *config);
         checkListeners();
         checkTargetsAreNotOurs();
         checkTls(*config);

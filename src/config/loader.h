@@ -51,6 +51,8 @@ class Loader : public YamlReader {
   void readPublicAuth(const YAML::Node& node, int line, PublicZone& zone);
   // policy_section.cc (its sections.cc row calls this).
   void readPolicy(const YAML::Node& node, int line, Config& c);
+  // The policy's safe-default warnings, with or without a policy section (policy_section.cc).
+  void checkPolicy(int line, Config& c);
 
  private:
   void checkListeners();

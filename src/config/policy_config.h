@@ -93,9 +93,25 @@ struct PolicyAccount {
   std::string callerId;                    // rewrite spoofed IDs to this (E.164)
 };
 
+// Built-in rules appended after the admin's (docs/policy.md, "Safe defaults"), named so that
+// events, CDRs and explain say which one decided.
+inline constexpr std::string_view kDefaultDenyPremium = "default:deny-premium";
+inline constexpr std::string_view kDefaultDenyInternational = "default:deny-international";
+inline constexpr std::string_view kDefaultDenyUnknown = "default:deny-unknown";
+inline constexpr std::string_view kDefaultAllowDomestic = "default:allow-domestic";
+
+// Caps for every allowing rule that sets no limit of its own; 0 = none.
+struct DefaultLimits {
+  int maxConcurrent = 8;
+  int callsPerMinute = 20;
+  double spendPerHour = 30;  // in the rate table's currency; only with a rate table
+};
+
 struct PolicySettings {
-  bool enabled = false;
+  bool enabled = true;  // a fresh install is protected; `enabled: false` is a choice
   bool enforce = true;  // false: shadow mode, admit everything and report the decision
+  bool defaultRules = true;  // append the built-in default:* rules after `rules`
+  DefaultLimits defaultLimits;
   int rejectCode = 403;
   std::array<NumberingPlan, kZoneCount> numbering{};  // by zone; filled from the US preset
   std::array<PolicyAction, kZoneCount> defaultAction{PolicyAction::kDeny, PolicyAction::kAllow,

@@ -224,6 +224,12 @@ std::vector<std::string> readNumbers(Loader& l, const MapReader& m, std::string_
   return out;
 }
 
+bool anyOwnNumbers(const PolicySettings& p) {
+  return !p.ownNumbers.empty() ||
+         std::any_of(p.accounts.begin(), p.accounts.end(),
+                     [](const auto& a) { return !a.second.ownNumbers.empty(); });
+}
+
 std::vector<std::string> readPlain(Loader& l, const MapReader& m, std::string_view key) {
   std::vector<std::string> out;
   for (auto& item : l.readStringList(m, key)) out.push_back(std::move(item.value));
@@ -533,11 +539,22 @@ void Loader::readPolicy(const YAML::Node& node, int line, Config& c) {
   MapReader m(*this, node, "policy", line,
               {"enabled", "enforce", "reject_code", "numbering", "default_action", "holidays",
                "groups", "accounts", "rules", "own_numbers", "caller_id", "inbound",
-               "call_codes", "rate_table", "classes"});
+               "call_codes", "rate_table", "classes", "default_rules", "default_limits"});
   if (!m.valid()) return;
   PolicySettings& p = c.policy;
   setBool(m, "enabled", p.enabled);
   setBool(m, "enforce", p.enforce);
+  setBool(m, "default_rules", p.defaultRules);
+  if (m.has("default_limits")) {
+    MapReader dl(*this, m.get("default_limits"), m.pathOf("default_limits"),
+                 m.keyLine("default_limits"),
+                 {"max_concurrent", "calls_per_minute", "spend_per_hour"});
+    if (dl.valid()) {
+      setInt(dl, "max_concurrent", p.defaultLimits.maxConcurrent, 0, 100000);
+      setInt(dl, "calls_per_minute", p.defaultLimits.callsPerMinute, 0, 100000);
+      if (auto v = readMoney(*this, dl, "spend_per_hour")) p.defaultLimits.spendPerHour = *v;
+    }
+  }
   setInt(m, "reject_code", p.rejectCode, 400, 699);
   const std::array<std::string_view, kZoneCount> zones = {"pbx", "trunk", "public"};
   const NumberingPlan us = *numberingPreset("US");
@@ -637,6 +654,8 @@ void Loader::readPolicy(const YAML::Node& node, int line, Config& c) {
     }
   }
   p.ownNumbers = readNumbers(*this, m, "own_numbers");
+  // Caller-ID check on by default once there is something to check against.
+  if (!m.has("caller_id") && anyOwnNumbers(p)) p.callerIdAction = CallerIdAction::kReject;
   if (m.has("caller_id")) {
     MapReader cm(*this, m.get("caller_id"), m.pathOf("caller_id"), m.keyLine("caller_id"),
                  {"action", "default"});
@@ -661,9 +680,7 @@ void Loader::readPolicy(const YAML::Node& node, int line, Config& c) {
                 "'" + *d + "' is not an E.164 number; write e.g. \"+12125550100\"");
         }
       }
-      if (p.callerIdAction != CallerIdAction::kOff && p.ownNumbers.empty() &&
-          std::all_of(p.accounts.begin(), p.accounts.end(),
-                      [](const auto& a) { return a.second.ownNumbers.empty(); })) {
+      if (p.callerIdAction != CallerIdAction::kOff && !anyOwnNumbers(p)) {
         error(valueLine(cm, "action"), cm.pathOf("action"),
               "checks caller IDs against own_numbers, but none are listed; add "
               "policy.own_numbers: [\"+1212555*\"]");
@@ -771,6 +788,43 @@ void Loader::readPolicy(const YAML::Node& node, int line, Config& c) {
       error(r.line, "policy.rules." + r.name + ".action",
             "require_code, but no call codes are configured; add policy.call_codes");
     }
+  }
+}
+
+// Warnings about what the policy leaves open, with or without a `policy:` section; `line` is
+// the section's (0: absent, the built-in defaults alone apply).
+void Loader::checkPolicy(int line, Config& c) {
+  PolicySettings& p = c.policy;
+  const std::string path = "policy";
+  if (p.numbering[0].countryCode.empty()) {  // no section: readPolicy filled nothing
+    for (NumberingPlan& n : p.numbering) n = *numberingPreset("US");
+  }
+  if (!p.enabled) {
+    warn(line, path + ".enabled",
+         "false: the toll-fraud policy is OFF and every call passes, premium and international "
+         "included; remove `enabled: false` to get the safe defaults (docs/policy.md)");
+    return;
+  }
+  if (!p.enforce) {
+    warn(line, path + ".enforce",
+         "false: shadow mode, every call passes and refusals are only reported");
+  }
+  if (line == 0) {
+    warn(0, path,
+         "not given: the built-in defaults apply (deny premium, high-risk, satellite, "
+         "international and unknown numbers; allow domestic calls with per-account caps). Calls "
+         "are read as dialled in the US: a number that is not clearly national there counts as "
+         "international and is refused. Set policy.numbering.pbx.country and add e.g. "
+         "policy.rules: [{ name: intl, classes: [international], action: allow }] to allow it");
+  }
+  if (!p.defaultRules) {
+    warn(line, path + ".default_rules",
+         "false: no built-in default:* rules; calls no rule matches get default_action");
+  }
+  if (p.callerIdAction == CallerIdAction::kOff && !anyOwnNumbers(p)) {
+    warn(line, path + ".own_numbers",
+         "CALLER-ID NOT CHECKED: no own numbers are configured, so calls from the PBX may "
+         "present any caller ID; list your DIDs, e.g. policy.own_numbers: [\"+1212555*\"]");
   }
 }
 

@@ -646,7 +646,7 @@ def to_yaml(obj, indent=0):
 def gateway_config(topo, db_path, t1_ms=500, t2_ms=4000, t4_ms=5000, workers=1,
                    log_level="info", providers=None, extra=None):
     """The gateway's config as a dict, from the brief's schema; `extra` is merged on top
-    (nested dicts merged key by key)."""
+    (nested dicts merged key by key; a value None removes the key)."""
     if providers is None:
         providers = [
             {"name": "carrier-a", "host": topo.prov1_host, "port": topo.prov1_port,
@@ -669,6 +669,14 @@ def gateway_config(topo, db_path, t1_ms=500, t2_ms=4000, t4_ms=5000, workers=1,
         "health": {"interval_ms": 0},
         "log": {"level": log_level, "format": "json"},
         "database": {"path": db_path},
+        # The policy is on by default (docs/policy.md, "Safe defaults"). The suite's calls go
+        # from one sipp account on the PBX side to fictional +1 555 numbers, many at once and
+        # many per minute: this rule says so, and its own limit keeps the default per-account
+        # caps off. Tests about the policy replace `rules` with their own.
+        "policy": {
+            "rules": [{"name": "suite-numbers", "zones": ["pbx"], "prefixes": ["+1555"],
+                       "action": "allow", "max_concurrent": 10000}],
+        },
     }
     # The readiness probe (OPTIONS over UDP) needs a UDP listener on the PBX side as well.
     if topo.pbx_transport != "udp":
@@ -676,7 +684,9 @@ def gateway_config(topo, db_path, t1_ms=500, t2_ms=4000, t4_ms=5000, workers=1,
     if topo.trunk_transport != "udp":
         cfg["trunk"]["listen"].append(f"udp://{topo.host}:{topo.trunk_side}")
     for key, value in (extra or {}).items():
-        if isinstance(value, dict) and isinstance(cfg.get(key), dict):
+        if value is None:
+            cfg.pop(key, None)
+        elif isinstance(value, dict) and isinstance(cfg.get(key), dict):
             cfg[key].update(value)
         else:
             cfg[key] = value

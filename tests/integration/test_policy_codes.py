@@ -15,12 +15,12 @@ outbound caller IDs must be our own numbers (+1212555*), otherwise the call is r
 6. CDRs: the rejected calls with disposition rejected, 403 and the rule; the coded call with
    account alice, the E.164 number, its class and rule; no CDR holds the code.
 """
-import re
 import sys
 
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 import harness  # noqa: E402
 from harness import check, log
+from policy_helpers import answered, refused
 
 OWN = "+12125550123"      # one of our DIDs: a legitimate caller ID
 OTHER = "+12125550124"    # another of ours: the one that guesses codes
@@ -41,47 +41,6 @@ POLICY = {
         {"name": "domestic", "prefixes": ["+1"], "action": "allow"},
     ],
 }
-
-
-def reason_of(msg):
-    return msg.header("Reason") or ""
-
-
-def refused(ctx, topo, name, caller, dialled, calls=1, code=403):
-    """Places `calls` calls that must each be refused with `code` and a Reason header, and
-    never reach the provider. Returns the final responses."""
-    uac = ctx.sipp(name, "policy_uac_reject.xml", local_ip=topo.pbx_host,
-                   local_port=topo.pbx_port, remote=topo.pbx_side_addr(), service=dialled,
-                   calls=calls, rate=10, timeout_s=10, extra=["-key", "caller", caller])
-    uac.start()
-    r = uac.wait()
-    log(r.describe())
-    harness.expect_calls(r, calls, what=f"{name}: refused calls")
-    finals = [m for m in uac.received() if m.status and m.status >= 200]
-    check(len(finals) >= calls, f"{name}: expected {calls} final responses, got "
-          f"{[m.summary() for m in finals]}")
-    for m in finals:
-        check(m.status == code, f"{name}: expected {code}, got {m.summary()}")
-        check(re.fullmatch(rf'SIP;\s*cause={code};\s*text="[^"]+"', reason_of(m)),
-              f"{name}: Reason header {reason_of(m)!r}, expected SIP;cause={code};text=\"...\"")
-    return finals
-
-
-def answered(ctx, topo, name, caller, dialled):
-    """One call that must go through to carrier-a; returns the INVITEs carrier-a received."""
-    provider = ctx.sipp(f"{name}-provider", "uas_basic.xml", local_ip=topo.prov1_host,
-                        local_port=topo.prov1_port, calls=1, timeout_s=20)
-    uac = ctx.sipp(name, "policy_uac_call.xml", local_ip=topo.pbx_host,
-                   local_port=topo.pbx_port, remote=topo.pbx_side_addr(), service=dialled,
-                   calls=1, duration_ms=300, timeout_s=20, extra=["-key", "caller", caller])
-    uac_r, (prov_r,) = ctx.run_calls(uac, [provider])
-    log(uac_r.describe())
-    log(prov_r.describe())
-    harness.expect_calls(uac_r, 1, what=f"{name}: PBX side")
-    harness.expect_calls(prov_r, 1, what=f"{name}: provider side")
-    invites = harness.distinct_requests(provider.received("INVITE"))
-    check(len(invites) == 1, f"{name}: the provider received {len(invites)} INVITEs")
-    return invites
 
 
 def test(ctx):

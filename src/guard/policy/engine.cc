@@ -4,6 +4,8 @@
 
 #include <algorithm>
 
+#include "guard/policy/default_rules.h"
+
 namespace tg::guard::policy {
 namespace {
 
@@ -37,6 +39,7 @@ std::shared_ptr<const Engine> Engine::compile(const config::PolicySettings& sett
                                               std::string* error) {
   std::shared_ptr<Engine> e(new Engine());
   e->settings_ = settings;
+  applyDefaults(e->settings_);  // before rules_ point into settings_.rules
   const config::PolicySettings& s = e->settings_;
   for (const config::ClassOverride& o : s.classOverrides) e->classes_.override(o.prefix, o.cls);
   e->rates_ = std::make_unique<RateTable>(s.rates);

@@ -37,4 +37,12 @@ inline testing::AssertionResult hasWarning(const LoadResult& r, const std::strin
   return testing::AssertionFailure() << "no warning containing '" << text << "'; got:" << dump(r);
 }
 
+// The warnings outside the policy section (which warns about its safe defaults in every config
+// that leaves them as they are).
+inline size_t nonPolicyWarnings(const LoadResult& r) {
+  size_t n = 0;
+  for (const auto& w : r.warnings) n += w.find(": policy") == std::string::npos ? 1 : 0;
+  return n;
+}
+
 }  // namespace tg::config

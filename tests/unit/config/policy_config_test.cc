@@ -28,10 +28,59 @@ LoadResult load(const std::string& policy) {
   return loadConfigString(std::string(kZones) + policy, "test.yaml");
 }
 
-TEST(PolicyConfig, AbsentMeansDisabled) {
+TEST(PolicyConfig, AbsentMeansTheSafeDefaults) {
   const LoadResult r = load("");
   ASSERT_TRUE(r.ok()) << dump(r);
+  const PolicySettings& p = r.config->policy;
+  EXPECT_TRUE(p.enabled);
+  EXPECT_TRUE(p.enforce);
+  EXPECT_TRUE(p.defaultRules);
+  EXPECT_EQ(p.numbering[0].countryCode, "1");  // the US plan, and a warning that says so
+  EXPECT_TRUE(hasWarning(r, "policy: not given: the built-in defaults apply"));
+  EXPECT_TRUE(hasWarning(r, "Set policy.numbering.pbx.country and add e.g. policy.rules: "
+                            "[{ name: intl, classes: [international], action: allow }]"));
+  EXPECT_TRUE(hasWarning(r, "CALLER-ID NOT CHECKED"));
+}
+
+TEST(PolicyConfig, DisablingThePolicyIsWarnedAbout) {
+  const LoadResult r = load("policy:\n  enabled: false\n");
+  ASSERT_TRUE(r.ok()) << dump(r);
   EXPECT_FALSE(r.config->policy.enabled);
+  EXPECT_TRUE(hasWarning(r, "test.yaml:11: policy.enabled: false: the toll-fraud policy is OFF"));
+}
+
+TEST(PolicyConfig, ShadowModeAndNoDefaultRulesAreWarnedAbout) {
+  const LoadResult r = load("policy:\n  enforce: false\n  default_rules: false\n");
+  ASSERT_TRUE(r.ok()) << dump(r);
+  EXPECT_FALSE(r.config->policy.defaultRules);
+  EXPECT_TRUE(hasWarning(r, "policy.enforce: false: shadow mode"));
+  EXPECT_TRUE(hasWarning(r, "policy.default_rules: false: no built-in default:* rules"));
+}
+
+TEST(PolicyConfig, DefaultLimitsCanBeSet) {
+  const LoadResult r = load(
+      "policy:\n  default_limits: { max_concurrent: 3, calls_per_minute: 0, spend_per_hour: 5.5 }\n");
+  ASSERT_TRUE(r.ok()) << dump(r);
+  EXPECT_EQ(r.config->policy.defaultLimits.maxConcurrent, 3);
+  EXPECT_EQ(r.config->policy.defaultLimits.callsPerMinute, 0);
+  EXPECT_DOUBLE_EQ(r.config->policy.defaultLimits.spendPerHour, 5.5);
+}
+
+TEST(PolicyConfig, CallerIdIsCheckedOnceOwnNumbersExist) {
+  LoadResult r = load("policy:\n  own_numbers: [\"+1212555*\"]\n");
+  ASSERT_TRUE(r.ok()) << dump(r);
+  EXPECT_EQ(r.config->policy.callerIdAction, CallerIdAction::kReject);
+  EXPECT_FALSE(hasWarning(r, "CALLER-ID NOT CHECKED"));
+  r = load("policy:\n  accounts: { \"201\": { own_numbers: [\"+12125550201\"] } }\n");
+  ASSERT_TRUE(r.ok()) << dump(r);
+  EXPECT_EQ(r.config->policy.callerIdAction, CallerIdAction::kReject);
+  r = load("policy:\n  own_numbers: [\"+1212555*\"]\n  caller_id: { action: \"off\" }\n");
+  ASSERT_TRUE(r.ok()) << dump(r);
+  EXPECT_EQ(r.config->policy.callerIdAction, CallerIdAction::kOff);  // an explicit choice
+  r = load("policy:\n  rules: []\n");
+  ASSERT_TRUE(r.ok()) << dump(r);
+  EXPECT_EQ(r.config->policy.callerIdAction, CallerIdAction::kOff);
+  EXPECT_TRUE(hasWarning(r, "CALLER-ID NOT CHECKED: no own numbers are configured"));
 }
 
 TEST(PolicyConfig, FullSectionIsRead) {

@@ -12,6 +12,10 @@ inline config::PolicySettings baseSettings(const char* country = "US") {
   config::PolicySettings s;
   s.enabled = true;
   s.enforce = true;
+  // The bare engine: only the rules and limits a test writes (default_rules_test.cc covers
+  // the built-in ones).
+  s.defaultRules = false;
+  s.defaultLimits = {0, 0, 0};
   for (auto& n : s.numbering) n = *config::numberingPreset(country);
   return s;
 }
