@@ -20,7 +20,8 @@ INSERT INTO accounts(username, realm, ha1_md5, ha1_sha256, ha1_sha512_256, allow
 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12))sql";
 
 constexpr std::string_view kAdminColumns =
-    "SELECT name, totp_secret, last_totp_step, created_ms FROM admin_users";
+    "SELECT name, totp_secret, last_totp_step, created_ms, failed_logins, first_failure_ms,"
+    " locked_until_ms, lock_count FROM admin_users";
 
 AccountRecord readAccount(const Statement& s) {
   AccountRecord r;
@@ -42,7 +43,16 @@ AccountRecord readAccount(const Statement& s) {
 }
 
 AdminRecord readAdmin(const Statement& s) {
-  return {s.columnText(0), s.columnText(1), s.columnInt64(2), s.columnInt64(3)};
+  AdminRecord r;
+  r.name = s.columnText(0);
+  r.totpSecretHex = s.columnText(1);
+  r.lastTotpStep = s.columnInt64(2);
+  r.createdMs = s.columnInt64(3);
+  r.login.failures = s.columnInt(4);
+  r.login.firstFailureMs = s.columnInt64(5);
+  r.login.lockedUntilMs = s.columnInt64(6);
+  r.login.lockCount = s.columnInt(7);
+  return r;
 }
 
 bool isUniqueViolation(const std::string& error) {
@@ -92,6 +102,8 @@ AccountStore::AccountStore(const std::string& path)
                                " created_time, created_ms) VALUES (?1, ?2, ?3, ?4, ?5)")),
       advanceStep_(db_.prepare("UPDATE admin_users SET last_totp_step = ?2"
                                " WHERE name = ?1 AND last_totp_step < ?2")),
+      setAdminLogin_(db_.prepare("UPDATE admin_users SET failed_logins = ?2, first_failure_ms = ?3,"
+                                 " locked_until_ms = ?4, lock_count = ?5 WHERE name = ?1")),
       editsRead_(db_.prepare("SELECT edits FROM account_edits WHERE id = 1")),
       editsBump_(db_.prepare("UPDATE account_edits SET edits = edits + 1 WHERE id = 1")) {
   restrictMode(path);
@@ -213,6 +225,12 @@ std::string AccountStore::addAdmin(const AdminRecord& admin, bool* exists) {
 std::string AccountStore::advanceTotpStep(const std::string& name, int64_t step, bool* advanced) {
   advanceStep_.bind(1, name).bind(2, step);
   return runChange(advanceStep_, advanced);
+}
+
+std::string AccountStore::setAdminLogin(const std::string& name, const AdminLoginState& state) {
+  setAdminLogin_.bind(1, name).bind(2, state.failures).bind(3, state.firstFailureMs);
+  setAdminLogin_.bind(4, state.lockedUntilMs).bind(5, state.lockCount);
+  return runChange(setAdminLogin_, nullptr);
 }
 
 std::string AccountStore::noteEdited() {

@@ -38,11 +38,20 @@ struct AccountRecord {
   int64_t unlockedMs = 0;  // the last `account unlock`
 };
 
+// An admin's failed codes and lock (migration 7), kept across CLI runs.
+struct AdminLoginState {
+  int failures = 0;  // within the lockout window that began at firstFailureMs
+  int64_t firstFailureMs = 0;
+  int64_t lockedUntilMs = 0;  // 0: not locked
+  int lockCount = 0;          // locks so far (escalation)
+};
+
 struct AdminRecord {
   std::string name;
   std::string totpSecretHex;
   int64_t lastTotpStep = 0;
   int64_t createdMs = 0;
+  AdminLoginState login;
 };
 
 class AccountStore {
@@ -78,6 +87,7 @@ class AccountStore {
   // Stores `step` as the last used one only when it is greater than the stored one (atomic,
   // so two concurrent verifications cannot both use one code); *advanced says whether it was.
   std::string advanceTotpStep(const std::string& name, int64_t step, bool* advanced);
+  std::string setAdminLogin(const std::string& name, const AdminLoginState& state);
 
   // Records that the accounts changed (the CLI after each edit); bumps account_edits.
   std::string noteEdited();
@@ -103,6 +113,7 @@ class AccountStore {
   Statement findAdmin_;
   Statement insertAdmin_;
   Statement advanceStep_;
+  Statement setAdminLogin_;
   Statement editsRead_;
   Statement editsBump_;
   std::optional<int64_t> lastEdits_;

@@ -104,9 +104,9 @@ TEST_F(AccountStoreTest, PasswordEnableLockAndUnlock) {
 
 TEST_F(AccountStoreTest, AdminsAndTotpStepOnlyMovesForward) {
   AccountStore store(path_);
-  EXPECT_EQ(store.addAdmin({"alice", "3132", 0, 1000}), "");
+  EXPECT_EQ(store.addAdmin({"alice", "3132", 0, 1000, {}}), "");
   bool exists = false;
-  EXPECT_NE(store.addAdmin({"alice", "3132", 0, 1000}, &exists), "");
+  EXPECT_NE(store.addAdmin({"alice", "3132", 0, 1000, {}}, &exists), "");
   EXPECT_TRUE(exists);
   bool advanced = false;
   EXPECT_EQ(store.advanceTotpStep("alice", 100, &advanced), "");
