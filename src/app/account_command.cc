@@ -17,6 +17,7 @@
 #include "app/admin_gate.h"
 #include "app/admin_log_command.h"
 #include "app/database_option.h"
+#include "app/secrets_at_rest.h"
 #include "app/terminal_prompt.h"
 #include "auth/account.h"
 #include "auth/lockout.h"
@@ -37,6 +38,7 @@ struct Context {
   std::string realm = "trunkguard";
   config::PasswordPolicySettings password;
   auth::LockoutPolicy lockout;  // failed admin codes
+  std::string keyPath;          // seals admin TOTP secrets (secrets_at_rest.h)
 };
 
 int64_t nowMs() { return db::toEpochMillis(std::chrono::system_clock::now()); }
@@ -76,6 +78,7 @@ int loadContext(const AccountCommandOptions& o, Context& ctx, std::ostream& err)
   }
   if (!o.realm.empty()) ctx.realm = o.realm;
   ctx.dbPath = db.path;
+  ctx.keyPath = sealingKeyPath(db.config.get(), db.path);
   return 0;
 }
 
@@ -308,6 +311,7 @@ int accountUnlock(const AccountCommandOptions& o, const Context& ctx, std::ostre
 int adminAdd(const AccountCommandOptions& o, const Context& ctx, std::ostream& out,
              std::ostream& err) {
   db::AccountStore store(ctx.dbPath);
+  if (!useSealingKey(store, ctx.keyPath, err)) return 1;
   if (store.findAdmin(o.user)) {
     err << "admin add: " << o.user << " exists\n";
     return 1;
@@ -334,6 +338,7 @@ int adminAdd(const AccountCommandOptions& o, const Context& ctx, std::ostream& o
 int adminVerify(const AccountCommandOptions& o, const Context& ctx, const LocalOrigin& origin,
                 std::istream& in, std::ostream& out, std::ostream& err) {
   db::AccountStore store(ctx.dbPath);
+  if (!useSealingKey(store, ctx.keyPath, err)) return 1;
   AdminGate gate(store, ctx.dbPath, origin, ctx.lockout);
   AdminCredentials credentials;
   credentials.totpUser = o.user;
@@ -368,6 +373,7 @@ int dispatch(const AccountCommandOptions& o, const Context& ctx, std::istream& i
 int guarded(const AccountCommandOptions& o, const Context& ctx, const LocalOrigin& origin,
             std::istream& in, std::ostream& out, std::ostream& err) {
   db::AccountStore store(ctx.dbPath);
+  if (!useSealingKey(store, ctx.keyPath, err)) return 1;
   AdminGate gate(store, ctx.dbPath, origin, ctx.lockout);
   const AdminAction action{label(o) + " " + o.user, o.action == "admin-add"};
   if (!gate.authorise(action, o.admin, in, err)) return kNotAuthorisedExit;

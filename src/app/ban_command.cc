@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "app/database_option.h"
+#include "app/secrets_at_rest.h"
 #include "auth/lockout.h"
 #include "config/config_loader.h"
 #include "db/account_store.h"
@@ -33,6 +34,7 @@ struct Context {
   bool haveConfig = false;
   seconds defaultDuration{600};
   auth::LockoutPolicy lockout;  // failed admin codes
+  std::string keyPath;          // opens sealed admin TOTP secrets
 };
 
 int64_t nowMs() { return db::toEpochMillis(std::chrono::system_clock::now()); }
@@ -78,6 +80,7 @@ int loadContext(const BanCommandOptions& o, Context& ctx, std::ostream& err) {
     ctx.lockout = auth::LockoutPolicy::from(db.config->accounts.lockout);
   }
   ctx.dbPath = db.path;
+  ctx.keyPath = sealingKeyPath(db.config.get(), db.path);
   return 0;
 }
 
@@ -354,6 +357,7 @@ int runBan(const BanCommandOptions& o, std::ostream& out, std::ostream& err,
     if (o.action == "list") return banList(o, ctx, out, err);
     if (o.action == "add" || o.action == "remove" || o.action == "import") {
       db::AccountStore admins(ctx.dbPath);
+      if (!useSealingKey(admins, ctx.keyPath, err)) return 1;
       AdminGate gate(admins, ctx.dbPath, origin, ctx.lockout);
       if (!gate.authorise({"ban " + o.action + " " + o.target}, o.admin, std::cin, err)) {
         return kNotAuthorisedExit;

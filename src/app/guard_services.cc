@@ -2,6 +2,7 @@
 
 #include <stdexcept>
 
+#include "app/secrets_at_rest.h"
 #include "base/log.h"
 
 namespace tg::app {
@@ -31,6 +32,9 @@ GuardServices::GuardServices(config::ConfigPtr config, const base::Clock& clock)
       store_(config->database.path),
       eventStore_(config->database.path),
       eventLog_(clock, config->guard.events, &eventStore_) {
+  if (const int sealed = sealSecretsAtStart(*config); sealed > 0) {
+    TG_LOG(kMain, info, "sealed {} admin TOTP secret(s) found in the clear", sealed);
+  }
   bans_.setTrusted(guard::trustedNetworks(*config));
   restoreFromStore();
   store_.changedSinceLastCheck();  // the baseline: what we just read

@@ -182,8 +182,9 @@ std::optional<std::string> unseal(const SealingKey& key, std::string_view sealed
       EVP_DecryptFinal_ex(ctx.get(), outBytes + length, &finalLength) == 1;
   if (!ok) {
     OPENSSL_cleanse(plain.data(), plain.size());
-    return refuse("the sealed value does not authenticate (another key, another place, or "
-                  "tampered with)");
+    return refuse(
+        "the sealed value does not authenticate (another key, another place, or "
+        "tampered with)");
   }
   return plain;
 }

@@ -720,7 +720,8 @@ void Loader::readLog(const YAML::Node& node, int line, Config& c) {
 }
 
 void Loader::readDatabase(const YAML::Node& node, int line, Config& c) {
-  MapReader m(*this, node, "database", line, {"path"});
+  MapReader m(*this, node, "database", line, {"path", "key_file"});
+  if (m.valid()) readDatabaseKeyFile(m, c);
   if (!m.valid() || !m.has("path")) return;
   auto path = readString(m, "path");
   if (!path) return;

@@ -162,6 +162,8 @@ class Loader {
   void readAccounts(const YAML::Node& node, int line, Config& c);
   void readPublicAuth(const YAML::Node& node, int line, PublicZone& zone);
   void readDns(const YAML::Node& node, int line, Config& c);  // dns_section.cc
+  // database_key_section.cc: `database.key_file` (the key sealing secrets at rest).
+  void readDatabaseKeyFile(const MapReader& m, Config& c);
   // A file named in the config: relative paths are relative to the config file.
   std::string resolvePath(const std::string& path) const;
 

@@ -102,6 +102,8 @@ AccountStore::AccountStore(const std::string& path)
                                " created_time, created_ms) VALUES (?1, ?2, ?3, ?4, ?5)")),
       advanceStep_(db_.prepare("UPDATE admin_users SET last_totp_step = ?2"
                                " WHERE name = ?1 AND last_totp_step < ?2")),
+      sealAdmin_(db_.prepare("UPDATE admin_users SET totp_secret = ?2"
+                             " WHERE name = ?1 AND totp_secret = ?3")),
       setAdminLogin_(db_.prepare("UPDATE admin_users SET failed_logins = ?2, first_failure_ms = ?3,"
                                  " locked_until_ms = ?4, lock_count = ?5 WHERE name = ?1")),
       editsRead_(db_.prepare("SELECT edits FROM account_edits WHERE id = 1")),
@@ -190,7 +192,7 @@ std::string AccountStore::remove(const std::string& username, bool* found) {
   return runChange(remove_, found);
 }
 
-std::vector<AdminRecord> AccountStore::listAdmins() {
+std::vector<AdminRecord> AccountStore::readAdmins() {
   std::vector<AdminRecord> out;
   for (;;) {
     const Statement::Step step = selectAdmins_.step();
@@ -205,17 +207,60 @@ std::vector<AdminRecord> AccountStore::listAdmins() {
   return out;
 }
 
+std::vector<AdminRecord> AccountStore::listAdmins() {
+  std::vector<AdminRecord> out = readAdmins();
+  for (AdminRecord& a : out) openSecret(a);
+  return out;
+}
+
+void AccountStore::setSealingKey(const base::SealingKey& key) { key_ = key; }
+
+std::string AccountStore::secretContext(const std::string& name) { return "admin_users " + name; }
+
+void AccountStore::openSecret(AdminRecord& admin) {
+  if (!base::isSealed(admin.totpSecretHex)) return;
+  std::string why = "no key to open it (database.key_file)";
+  std::optional<std::string> plain;
+  if (key_) plain = base::unseal(*key_, admin.totpSecretHex, secretContext(admin.name), &why);
+  if (!plain) note("the TOTP secret of admin " + admin.name + ": " + why);
+  admin.totpSecretHex = plain.value_or("");
+}
+
+int AccountStore::sealPlaintextAdminSecrets() {
+  if (!key_) return 0;
+  int sealed = 0;
+  for (const AdminRecord& a : readAdmins()) {
+    if (base::isSealed(a.totpSecretHex)) continue;
+    const std::string value = base::seal(*key_, a.totpSecretHex, secretContext(a.name));
+    if (value.empty()) {
+      note("sealing the TOTP secret of admin " + a.name + ": OpenSSL failed");
+      return -1;
+    }
+    // Only if unchanged since it was read: a concurrent `admin add` is never overwritten.
+    sealAdmin_.bind(1, a.name).bind(2, value).bind(3, a.totpSecretHex);
+    bool changed = false;
+    if (!runChange(sealAdmin_, &changed).empty()) return -1;
+    if (changed) ++sealed;
+  }
+  return sealed;
+}
+
 std::optional<AdminRecord> AccountStore::findAdmin(const std::string& name) {
   findAdmin_.bind(1, name);
   std::optional<AdminRecord> out;
   if (findAdmin_.step() == Statement::Step::kRow) out = readAdmin(findAdmin_);
   findAdmin_.reset();
+  if (out) openSecret(*out);
   return out;
 }
 
 std::string AccountStore::addAdmin(const AdminRecord& admin, bool* exists) {
   Statement& s = insertAdmin_;
-  s.bind(1, admin.name).bind(2, admin.totpSecretHex).bind(3, admin.lastTotpStep);
+  const std::string secret = key_
+                                 ? base::seal(*key_, admin.totpSecretHex, secretContext(admin.name))
+                                 : admin.totpSecretHex;
+  if (secret.empty() && !admin.totpSecretHex.empty()) return note("sealing failed (OpenSSL)");
+  s.bind(1, admin.name).bind(2, secret).bind(3, admin.lastTotpStep);
   s.bind(4, formatUtcMillis(fromEpochMillis(admin.createdMs))).bind(5, admin.createdMs);
   std::string error = runChange(s, nullptr);
   if (exists != nullptr) *exists = isUniqueViolation(error);
