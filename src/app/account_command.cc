@@ -1,7 +1,6 @@
 #include "app/account_command.h"
 
 #include <fmt/format.h>
-#include <termios.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -15,8 +14,13 @@
 #include <ostream>
 #include <stdexcept>
 
+#include "app/admin_gate.h"
+#include "app/admin_log_command.h"
 #include "app/database_option.h"
+#include "app/secrets_at_rest.h"
+#include "app/terminal_prompt.h"
 #include "auth/account.h"
+#include "auth/lockout.h"
 #include "auth/password_policy.h"
 #include "auth/totp.h"
 #include "config/cidr.h"
@@ -33,6 +37,8 @@ struct Context {
   std::string dbPath;
   std::string realm = "trunkguard";
   config::PasswordPolicySettings password;
+  auth::LockoutPolicy lockout;  // failed admin codes
+  std::string keyPath;          // seals admin TOTP secrets (secrets_at_rest.h)
 };
 
 int64_t nowMs() { return db::toEpochMillis(std::chrono::system_clock::now()); }
@@ -68,33 +74,12 @@ int loadContext(const AccountCommandOptions& o, Context& ctx, std::ostream& err)
   if (db.config != nullptr) {
     if (db.config->publicZone) ctx.realm = db.config->publicZone->auth.realm;
     ctx.password = db.config->accounts.password;
+    ctx.lockout = auth::LockoutPolicy::from(db.config->accounts.lockout);
   }
   if (!o.realm.empty()) ctx.realm = o.realm;
   ctx.dbPath = db.path;
+  ctx.keyPath = sealingKeyPath(db.config.get(), db.path);
   return 0;
-}
-
-std::string trimLine(std::string s) {
-  while (!s.empty() && (s.back() == '\n' || s.back() == '\r')) s.pop_back();
-  return s;
-}
-
-// Reads one line from the terminal without echo.
-std::optional<std::string> promptHidden(const std::string& prompt, std::ostream& err) {
-  err << prompt << std::flush;
-  termios old{};
-  const bool tty = tcgetattr(STDIN_FILENO, &old) == 0;
-  if (tty) {
-    termios quiet = old;
-    quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
-    tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
-  }
-  std::string line;
-  const bool ok = static_cast<bool>(std::getline(std::cin, line));
-  if (tty) tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
-  err << "\n";
-  if (!ok) return std::nullopt;
-  return trimLine(line);
 }
 
 // The new password: --password-file, a terminal prompt (asked twice), or one line of `in`.
@@ -151,29 +136,6 @@ std::optional<std::string> newPassword(const AccountCommandOptions& o, const Con
     return std::nullopt;
   }
   return password;
-}
-
-// A sensitive action needs an admin's TOTP code once any admin exists.
-bool authorised(const AccountCommandOptions& o, db::AccountStore& store, std::ostream& err) {
-  if (store.listAdmins().empty()) return true;
-  if (o.totpUser.empty() || o.totpCode.empty()) {
-    err << label(o)
-        << ": this action needs an admin's code: --totp-user ADMIN --totp-code "
-           "CODE\n";
-    return false;
-  }
-  const auto admin = store.findAdmin(o.totpUser);
-  const std::time_t now = std::time(nullptr);
-  std::optional<int64_t> step;
-  if (admin) step = auth::verifyTotp(admin->totpSecretHex, now, o.totpCode, admin->lastTotpStep);
-  bool advanced = false;
-  if (step) store.advanceTotpStep(o.totpUser, *step, &advanced);
-  if (!advanced) {
-    // One message for an unknown admin, a wrong code and a reused one.
-    err << label(o) << ": the admin code was not accepted (wrong, expired or already used)\n";
-    return false;
-  }
-  return true;
 }
 
 int accountAdd(const AccountCommandOptions& o, const Context& ctx, std::istream& in,
@@ -334,7 +296,6 @@ int accountUnlock(const AccountCommandOptions& o, const Context& ctx, std::ostre
     err << "account unlock: no account " << o.user << "\n";
     return 1;
   }
-  if (!authorised(o, store, err)) return 1;
   bool found = false;
   if (std::string e = store.unlock(o.user, nowMs(), &found); !e.empty() || !found) {
     err << "account unlock: " << (e.empty() ? "no account " + o.user : store.lastError()) << "\n";
@@ -350,11 +311,11 @@ int accountUnlock(const AccountCommandOptions& o, const Context& ctx, std::ostre
 int adminAdd(const AccountCommandOptions& o, const Context& ctx, std::ostream& out,
              std::ostream& err) {
   db::AccountStore store(ctx.dbPath);
+  if (!useSealingKey(store, ctx.keyPath, err)) return 1;
   if (store.findAdmin(o.user)) {
     err << "admin add: " << o.user << " exists\n";
     return 1;
   }
-  if (!authorised(o, store, err)) return 1;
   db::AdminRecord admin;
   admin.name = o.user;
   admin.totpSecretHex = auth::newTotpSecretHex();
@@ -372,29 +333,60 @@ int adminAdd(const AccountCommandOptions& o, const Context& ctx, std::ostream& o
   return 0;
 }
 
-int adminVerify(const AccountCommandOptions& o, const Context& ctx, std::ostream& out,
-                std::ostream& err) {
+// A code check is an admin login like any other: it uses the code up, counts towards the
+// admin's lock when wrong, and is audited.
+int adminVerify(const AccountCommandOptions& o, const Context& ctx, const LocalOrigin& origin,
+                std::istream& in, std::ostream& out, std::ostream& err) {
   db::AccountStore store(ctx.dbPath);
-  const auto admin = store.findAdmin(o.user);
-  std::optional<int64_t> step;
-  if (admin) {
-    step = auth::verifyTotp(admin->totpSecretHex, std::time(nullptr), o.code, admin->lastTotpStep);
-  }
-  bool advanced = false;
-  if (step) store.advanceTotpStep(o.user, *step, &advanced);
-  if (!advanced) {
-    err << "admin verify: code not accepted (wrong, expired or already used)\n";
-    return 1;
-  }
+  if (!useSealingKey(store, ctx.keyPath, err)) return 1;
+  AdminGate gate(store, ctx.dbPath, origin, ctx.lockout);
+  AdminCredentials credentials;
+  credentials.totpUser = o.user;
+  credentials.totpCode = o.code;
+  if (!gate.authorise({"admin verify " + o.user}, credentials, in, err)) return 1;
+  gate.finish(0, err);
   out << "code accepted for " << o.user << "\n";
   return 0;
+}
+
+bool mutates(const std::string& action) {
+  return action == "add" || action == "passwd" || action == "disable" || action == "enable" ||
+         action == "unlock" || action == "admin-add";
+}
+
+int dispatch(const AccountCommandOptions& o, const Context& ctx, std::istream& in,
+             std::ostream& out, std::ostream& err) {
+  if (o.action == "add") return accountAdd(o, ctx, in, out, err);
+  if (o.action == "passwd") return accountPasswd(o, ctx, in, out, err);
+  if (o.action == "list") return accountList(o, ctx, out, err);
+  if (o.action == "disable") return accountSetEnabled(o, ctx, false, out, err);
+  if (o.action == "enable") return accountSetEnabled(o, ctx, true, out, err);
+  if (o.action == "unlock") return accountUnlock(o, ctx, out, err);
+  if (o.action == "admin-add") return adminAdd(o, ctx, out, err);
+  if (o.action == "admin-log") return runAdminLog(ctx.dbPath, o.limit, o.json, out, err);
+  err << "account: unknown action '" << o.action << "'\n";
+  return 2;
+}
+
+// An edit runs only once an admin (or root, or the first admin's bootstrap) vouched for it,
+// and lands in the audit either way.
+int guarded(const AccountCommandOptions& o, const Context& ctx, const LocalOrigin& origin,
+            std::istream& in, std::ostream& out, std::ostream& err) {
+  db::AccountStore store(ctx.dbPath);
+  if (!useSealingKey(store, ctx.keyPath, err)) return 1;
+  AdminGate gate(store, ctx.dbPath, origin, ctx.lockout);
+  const AdminAction action{label(o) + " " + o.user, o.action == "admin-add"};
+  if (!gate.authorise(action, o.admin, in, err)) return kNotAuthorisedExit;
+  const int rc = dispatch(o, ctx, in, out, err);
+  gate.finish(rc, err);
+  return rc;
 }
 
 }  // namespace
 
 int runAccount(const AccountCommandOptions& o, std::istream& in, std::ostream& out,
-               std::ostream& err) {
-  if (o.action != "list" && !validName(o.user)) {
+               std::ostream& err, const LocalOrigin& origin) {
+  if (o.action != "list" && o.action != "admin-log" && !validName(o.user)) {
     err << label(o) << ": '" << o.user
         << "' is not a valid name (letters, digits and . _ - + ! ~; at most 64)\n";
     return 2;
@@ -410,20 +402,13 @@ int runAccount(const AccountCommandOptions& o, std::istream& in, std::ostream& o
   Context ctx;
   if (int rc = loadContext(o, ctx, err); rc != 0) return rc;
   try {
-    if (o.action == "add") return accountAdd(o, ctx, in, out, err);
-    if (o.action == "passwd") return accountPasswd(o, ctx, in, out, err);
-    if (o.action == "list") return accountList(o, ctx, out, err);
-    if (o.action == "disable") return accountSetEnabled(o, ctx, false, out, err);
-    if (o.action == "enable") return accountSetEnabled(o, ctx, true, out, err);
-    if (o.action == "unlock") return accountUnlock(o, ctx, out, err);
-    if (o.action == "admin-add") return adminAdd(o, ctx, out, err);
-    if (o.action == "admin-verify") return adminVerify(o, ctx, out, err);
+    if (mutates(o.action)) return guarded(o, ctx, origin, in, out, err);
+    if (o.action == "admin-verify") return adminVerify(o, ctx, origin, in, out, err);
+    return dispatch(o, ctx, in, out, err);
   } catch (const std::exception& e) {  // opening or migrating the database
     err << label(o) << ": " << e.what() << "\n";
     return 1;
   }
-  err << "account: unknown action '" << o.action << "'\n";
-  return 2;
 }
 
 struct AccountCli {
@@ -444,13 +429,10 @@ std::shared_ptr<AccountCli> addAccountCommands(CLI::App& app) {
                     "Read the password from the first line of this file (else: prompt or stdin)");
     sub->add_flag("--generate", o.generate, "Generate a strong random password and print it once");
   };
-  auto totp = [&o](CLI::App* sub) {
-    sub->add_option("--totp-user", o.totpUser, "Admin vouching for this action");
-    sub->add_option("--totp-code", o.totpCode, "That admin's current TOTP code");
-  };
   auto add = [&](CLI::App* parent, const char* name, const char* help, const char* action) {
     CLI::App* sub = parent->add_subcommand(name, help);
     source(sub);
+    if (mutates(action)) addAdminOptions(sub, o.admin);
     cli->actions.emplace_back(sub, action);
     return sub;
   };
@@ -479,17 +461,18 @@ std::shared_ptr<AccountCli> addAccountCommands(CLI::App& app) {
   }
   CLI::App* accUnlock = add(account, "unlock", "Lift a brute-force lock", "unlock");
   accUnlock->add_option("user", o.user, "Username")->required();
-  totp(accUnlock);
 
   CLI::App* admin = app.add_subcommand("admin", "Admin users (TOTP second factor)");
   admin->require_subcommand(1);
   CLI::App* admAdd = add(admin, "add", "Create an admin and enrol TOTP", "admin-add");
   admAdd->add_option("name", o.user, "Admin name")->required();
   admAdd->add_flag("--ascii", o.asciiQr, "Draw the QR code with ASCII characters");
-  totp(admAdd);
   CLI::App* admVerify = add(admin, "verify", "Check an admin's TOTP code", "admin-verify");
   admVerify->add_option("name", o.user, "Admin name")->required();
   admVerify->add_option("code", o.code, "The code the app shows")->required();
+  CLI::App* admLog = add(admin, "log", "Show the admin audit trail, newest first", "admin-log");
+  admLog->add_option("-n,--limit", o.limit, "How many actions to show")->check(CLI::PositiveNumber);
+  admLog->add_flag("--json", o.json, "Machine-readable output");
   return cli;
 }
 
@@ -498,7 +481,7 @@ std::optional<int> runAccountCli(AccountCli& cli, std::istream& in, std::ostream
   for (const auto& [sub, action] : cli.actions) {
     if (sub->parsed()) {
       cli.options.action = action;
-      return runAccount(cli.options, in, out, err);
+      return runAccount(cli.options, in, out, err, currentOrigin());
     }
   }
   return std::nullopt;

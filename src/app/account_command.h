@@ -7,14 +7,17 @@
 //
 // Passwords never come from the command line (it is visible in ps and shell history): from
 // --password-file, from a prompt (no echo) on a terminal, or one line of stdin otherwise; or
-// --generate prints a strong random one, once. They are never logged. Sensitive actions (unlock,
-// adding another admin) need --totp-user and --totp-code of an admin as soon as one exists.
+// --generate prints a strong random one, once. They are never logged. Every edit (add, passwd,
+// disable, enable, unlock, admin add) goes through AdminGate (admin_gate.h): an admin's TOTP
+// code or --local-root, audited; `admin log` shows the audit.
 
 #include <iosfwd>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
+
+#include "app/admin_gate.h"
 
 namespace CLI {
 class App;
@@ -32,18 +35,19 @@ struct AccountCommandOptions {
   std::vector<std::string> callerIds;
   int maxRegistrations = 1;
   bool json = false;
-  std::string totpUser;  // sensitive actions: the admin vouching
-  std::string totpCode;
+  AdminCredentials admin;  // every edit: the admin vouching, or --local-root
+  size_t limit = 50;       // admin-log
   std::string code;      // admin-verify
   bool asciiQr = false;  // admin-add: "##" instead of Unicode half blocks
   std::string configPath;
   std::string dbPath;
 };
 
-// Exit codes: 0 done, 1 refused or failed (policy, no such account, wrong code, database
-// error), 2 bad usage. `in` is where a password is read when there is no file and no terminal.
+// Exit codes: 0 done, 1 refused or failed (policy, no such account, database error), 2 bad
+// usage, 3 (kNotAuthorisedExit) no valid admin credentials. `in` is where a password is read
+// when there is no file and no terminal; `origin` is what the audit records.
 int runAccount(const AccountCommandOptions& options, std::istream& in, std::ostream& out,
-               std::ostream& err);
+               std::ostream& err, const LocalOrigin& origin = currentOrigin());
 
 // main.cc: adds the `account` and `admin` subcommands to `app`; after app.parse(),
 // runAccountCli() runs whichever was chosen (nullopt: neither).

@@ -6,13 +6,17 @@
 #include <array>
 #include <charconv>
 #include <filesystem>
+#include <iostream>
 #include <nlohmann/json.hpp>
 #include <ostream>
 #include <stdexcept>
 #include <vector>
 
 #include "app/database_option.h"
+#include "app/secrets_at_rest.h"
+#include "auth/lockout.h"
 #include "config/config_loader.h"
+#include "db/account_store.h"
 #include "db/ban_store.h"
 #include "db/database.h"
 #include "guard/ban/ban_list.h"
@@ -29,6 +33,8 @@ struct Context {
   std::vector<guard::IpPrefix> trusted;
   bool haveConfig = false;
   seconds defaultDuration{600};
+  auth::LockoutPolicy lockout;  // failed admin codes
+  std::string keyPath;          // opens sealed admin TOTP secrets
 };
 
 int64_t nowMs() { return db::toEpochMillis(std::chrono::system_clock::now()); }
@@ -71,8 +77,10 @@ int loadContext(const BanCommandOptions& o, Context& ctx, std::ostream& err) {
     ctx.trusted = guard::trustedNetworks(*db.config);
     ctx.haveConfig = true;
     ctx.defaultDuration = db.config->guard.bans.duration;
+    ctx.lockout = auth::LockoutPolicy::from(db.config->accounts.lockout);
   }
   ctx.dbPath = db.path;
+  ctx.keyPath = sealingKeyPath(db.config.get(), db.path);
   return 0;
 }
 
@@ -331,14 +339,33 @@ std::optional<seconds> parseBanDuration(std::string_view text, std::string* erro
   return seconds(value * unit);
 }
 
-int runBan(const BanCommandOptions& o, std::ostream& out, std::ostream& err) {
+namespace {
+
+int runEdit(const BanCommandOptions& o, const Context& ctx, std::ostream& out, std::ostream& err) {
+  if (o.action == "add") return banAdd(o, ctx, out, err);
+  if (o.action == "remove") return banRemove(o, ctx, out, err);
+  return banImport(o, ctx, out, err);
+}
+
+}  // namespace
+
+int runBan(const BanCommandOptions& o, std::ostream& out, std::ostream& err,
+           const LocalOrigin& origin) {
   Context ctx;
   if (int rc = loadContext(o, ctx, err); rc != 0) return rc;
   try {
-    if (o.action == "add") return banAdd(o, ctx, out, err);
-    if (o.action == "remove") return banRemove(o, ctx, out, err);
     if (o.action == "list") return banList(o, ctx, out, err);
-    if (o.action == "import") return banImport(o, ctx, out, err);
+    if (o.action == "add" || o.action == "remove" || o.action == "import") {
+      db::AccountStore admins(ctx.dbPath);
+      if (!useSealingKey(admins, ctx.keyPath, err)) return 1;
+      AdminGate gate(admins, ctx.dbPath, origin, ctx.lockout);
+      if (!gate.authorise({"ban " + o.action + " " + o.target}, o.admin, std::cin, err)) {
+        return kNotAuthorisedExit;
+      }
+      const int rc = runEdit(o, ctx, out, err);
+      gate.finish(rc, err);
+      return rc;
+    }
   } catch (const std::exception& e) {  // opening or migrating the database
     err << "ban " << o.action << ": " << e.what() << "\n";
     return 1;

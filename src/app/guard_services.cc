@@ -2,6 +2,7 @@
 
 #include <stdexcept>
 
+#include "app/secrets_at_rest.h"
 #include "base/log.h"
 
 namespace tg::app {
@@ -38,7 +39,11 @@ GuardServices::GuardServices(config::ConfigPtr config, const base::Clock& clock)
       bans_(clock, guard::BanPolicy::from(config->guard.bans)),
       banSync_(bans_, *config, clock),
       eventStore_(config->database.path),
-      eventLog_(clock, config->guard.events, &eventStore_) {}
+      eventLog_(clock, config->guard.events, &eventStore_) {
+  if (const int sealed = sealSecretsAtStart(*config); sealed > 0) {
+    TG_LOG(kMain, info, "sealed {} admin TOTP secret(s) found in the clear", sealed);
+  }
+}
 
 GuardServices::~GuardServices() {
   banSync_.stop();  // its pull thread applies feeds to what is destroyed below

@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "app/account_command.h"
+#include "app/admin_gate.h"
 #include "app/audit_command.h"
 #include "app/ban_command.h"
 #include "app/cdr_command.h"
@@ -56,17 +57,20 @@ int main(int argc, char** argv) {
                     "Configuration: database path and trusted networks");
     sub->add_option("--db", ban.dbPath, "Database file (overrides the config's)");
   };
+  auto banEdit = [&](CLI::App* sub) {
+    banSource(sub);
+    tg::app::addAdminOptions(sub, ban.admin);
+  };
   CLI::App* banAdd = banCmd->add_subcommand("add", "Ban an address or network");
   banAdd->add_option("network", ban.target, "ADDR or CIDR, e.g. 192.0.2.7 or 198.51.100.0/24")
       ->required();
   banAdd->add_option("--duration", ban.duration,
                      "1h, 30m, 3600, 2d or permanent (default: guard.bans.duration_s)");
   banAdd->add_option("--reason", ban.reason, "Why, for the ban list and the logs");
-  banSource(banAdd);
+  banEdit(banAdd);
   CLI::App* banRemove = banCmd->add_subcommand("remove", "Lift the ban of a network");
-  banRemove->add_option("network", ban.target, "ADDR or CIDR as listed by `ban list`")
-      ->required();
-  banSource(banRemove);
+  banRemove->add_option("network", ban.target, "ADDR or CIDR as listed by `ban list`")->required();
+  banEdit(banRemove);
   CLI::App* banListCmd = banCmd->add_subcommand("list", "Show the active bans");
   banListCmd->add_flag("--json", ban.json, "Machine-readable output");
   banSource(banListCmd);
@@ -74,7 +78,7 @@ int main(int argc, char** argv) {
       banCmd->add_subcommand("import", "Ban every network of a blocklist (text or APIBAN JSON)");
   banImport->add_option("file", ban.target, "Blocklist file")->required();
   banImport->add_option("--duration", ban.duration, "1h, 30m, 3600, 2d (default: permanent)");
-  banSource(banImport);
+  banEdit(banImport);
 
   CLI::App* eventsCmd = app.add_subcommand("events", "Security events (blocked traffic)");
   eventsCmd->require_subcommand(1);
@@ -89,7 +93,7 @@ int main(int argc, char** argv) {
       ->check(CLI::PositiveNumber);
   eventsList->add_flag("--json", eventsJson, "Machine-readable output");
 
-  // account add|passwd|list|disable|enable|unlock, admin add|verify (account_command.h)
+  // account add|passwd|list|disable|enable|unlock, admin add|verify|log (account_command.h)
   auto accountCli = tg::app::addAccountCommands(app);
 
   // audit gateway|asterisk (audit_command.h)
@@ -141,8 +145,8 @@ int main(int argc, char** argv) {
   }
   if (eventsList->parsed()) {
     tg::app::DatabaseChoice db;
-    if (int rc = tg::app::chooseDatabase(eventsConfig, eventsDb, "events list",
-                                         "its database.path", db, std::cerr)) {
+    if (int rc = tg::app::chooseDatabase(eventsConfig, eventsDb, "events list", "its database.path",
+                                         db, std::cerr)) {
       return rc;
     }
     eventsDb = db.path;

@@ -113,6 +113,10 @@ struct LogSettings {
 
 struct DatabaseSettings {
   std::string path = "trunkguard.db";  // relative paths are relative to the config file
+  // The key sealing admin TOTP secrets (base/sealed_secret.h); empty: path + ".key". A
+  // `credential:NAME` value is already resolved to $CREDENTIALS_DIRECTORY/NAME.
+  std::string keyFile;
+  std::string sealingKeyPath() const { return keyFile.empty() ? path + ".key" : keyFile; }
 };
 
 struct Config {

@@ -51,6 +51,8 @@ class Loader : public YamlReader {
   void readPublicAuth(const YAML::Node& node, int line, PublicZone& zone);
   // policy_section.cc (its sections.cc row calls this).
   void readPolicy(const YAML::Node& node, int line, Config& c);
+  // database_key_section.cc: `database.key_file` (the key sealing secrets at rest).
+  void readDatabaseKeyFile(const MapReader& m, Config& c);
   // The policy's safe-default warnings, with or without a policy section (policy_section.cc).
   void checkPolicy(int line, Config& c);
 

@@ -12,6 +12,8 @@
 #include <fstream>
 
 #include "base/address.h"
+#include "base/sealed_secret.h"
+#include "config/credentials.h"
 #include "config/loader.h"
 #include "sip/host.h"
 
@@ -115,13 +117,20 @@ void Loader::readProviderAuth(const YAML::Node& node, int line, const std::strin
     const int at = valueLine(m, "password_file");
     const std::string where = m.pathOf("password_file");
     if (auto file = readString(m, "password_file")) {
-      const std::string full = resolvePath(*file);
+      std::string why;
+      const auto credential = credentialPath(*file, &why);  // credential:NAME (systemd)
+      const std::string full = credential ? *credential : resolvePath(*file);
       auth.passwordSource = "file " + full;
       std::string secret;
-      std::string why;
       struct stat st {};
       if (file->empty()) {
         error(at, where, "is empty; give the path of the file holding the password");
+      } else if (credential && credential->empty()) {
+        error(at, where, why);
+      } else if (std::string open = base::filePermissionProblem(full, true);
+                 !open.empty() && ::stat(full.c_str(), &st) == 0 && S_ISREG(st.st_mode)) {
+        // World-readable: every local user has the provider's password. Refused, not warned.
+        error(at, where, "the password file is readable by every user: " + open);
       } else if (!readFirstLine(full, secret, &why)) {
         error(at, where, "cannot read the password file " + full + " (" + why + ")");
       } else if (secret.empty()) {
@@ -129,11 +138,10 @@ void Loader::readProviderAuth(const YAML::Node& node, int line, const std::strin
               "the password file " + full + " is empty (its first line is the password)");
       } else {
         auth.password = Secret(std::move(secret));
-        if (::stat(full.c_str(), &st) == 0 && (st.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
+        if (::stat(full.c_str(), &st) == 0 && (st.st_mode & S_IRWXG) != 0) {
           warn(at, where,
-               "the password file " + full +
-                   " can be read by other users (group or world permissions); run chmod 600 " +
-                   full);
+               "the password file " + full + " can be read by its group; run chmod 600 " + full +
+                   " unless that group is the service's own");
         }
       }
     }

@@ -58,7 +58,8 @@ void readLog(Loader& loader, const YAML::Node& node, int line, Config& c) {
 }
 
 void readDatabase(Loader& loader, const YAML::Node& node, int line, Config& c) {
-  MapReader m(loader, node, "database", line, {"path"});
+  MapReader m(loader, node, "database", line, {"path", "key_file"});
+  if (m.valid()) loader.readDatabaseKeyFile(m, c);
   if (!m.valid() || !m.has("path")) return;
   auto path = loader.readString(m, "path");
   if (!path) return;

@@ -20,7 +20,8 @@ INSERT INTO accounts(username, realm, ha1_md5, ha1_sha256, ha1_sha512_256, allow
 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12))sql";
 
 constexpr std::string_view kAdminColumns =
-    "SELECT name, totp_secret, last_totp_step, created_ms FROM admin_users";
+    "SELECT name, totp_secret, last_totp_step, created_ms, failed_logins, first_failure_ms,"
+    " locked_until_ms, lock_count FROM admin_users";
 
 AccountRecord readAccount(const Statement& s) {
   AccountRecord r;
@@ -42,7 +43,16 @@ AccountRecord readAccount(const Statement& s) {
 }
 
 AdminRecord readAdmin(const Statement& s) {
-  return {s.columnText(0), s.columnText(1), s.columnInt64(2), s.columnInt64(3)};
+  AdminRecord r;
+  r.name = s.columnText(0);
+  r.totpSecretHex = s.columnText(1);
+  r.lastTotpStep = s.columnInt64(2);
+  r.createdMs = s.columnInt64(3);
+  r.login.failures = s.columnInt(4);
+  r.login.firstFailureMs = s.columnInt64(5);
+  r.login.lockedUntilMs = s.columnInt64(6);
+  r.login.lockCount = s.columnInt(7);
+  return r;
 }
 
 bool isUniqueViolation(const std::string& error) {
@@ -92,6 +102,10 @@ AccountStore::AccountStore(const std::string& path)
                                " created_time, created_ms) VALUES (?1, ?2, ?3, ?4, ?5)")),
       advanceStep_(db_.prepare("UPDATE admin_users SET last_totp_step = ?2"
                                " WHERE name = ?1 AND last_totp_step < ?2")),
+      sealAdmin_(db_.prepare("UPDATE admin_users SET totp_secret = ?2"
+                             " WHERE name = ?1 AND totp_secret = ?3")),
+      setAdminLogin_(db_.prepare("UPDATE admin_users SET failed_logins = ?2, first_failure_ms = ?3,"
+                                 " locked_until_ms = ?4, lock_count = ?5 WHERE name = ?1")),
       editsRead_(db_.prepare("SELECT edits FROM account_edits WHERE id = 1")),
       editsBump_(db_.prepare("UPDATE account_edits SET edits = edits + 1 WHERE id = 1")) {
   restrictMode(path);
@@ -178,7 +192,7 @@ std::string AccountStore::remove(const std::string& username, bool* found) {
   return runChange(remove_, found);
 }
 
-std::vector<AdminRecord> AccountStore::listAdmins() {
+std::vector<AdminRecord> AccountStore::readAdmins() {
   std::vector<AdminRecord> out;
   for (;;) {
     const Statement::Step step = selectAdmins_.step();
@@ -193,17 +207,60 @@ std::vector<AdminRecord> AccountStore::listAdmins() {
   return out;
 }
 
+std::vector<AdminRecord> AccountStore::listAdmins() {
+  std::vector<AdminRecord> out = readAdmins();
+  for (AdminRecord& a : out) openSecret(a);
+  return out;
+}
+
+void AccountStore::setSealingKey(const base::SealingKey& key) { key_ = key; }
+
+std::string AccountStore::secretContext(const std::string& name) { return "admin_users " + name; }
+
+void AccountStore::openSecret(AdminRecord& admin) {
+  if (!base::isSealed(admin.totpSecretHex)) return;
+  std::string why = "no key to open it (database.key_file)";
+  std::optional<std::string> plain;
+  if (key_) plain = base::unseal(*key_, admin.totpSecretHex, secretContext(admin.name), &why);
+  if (!plain) note("the TOTP secret of admin " + admin.name + ": " + why);
+  admin.totpSecretHex = plain.value_or("");
+}
+
+int AccountStore::sealPlaintextAdminSecrets() {
+  if (!key_) return 0;
+  int sealed = 0;
+  for (const AdminRecord& a : readAdmins()) {
+    if (base::isSealed(a.totpSecretHex)) continue;
+    const std::string value = base::seal(*key_, a.totpSecretHex, secretContext(a.name));
+    if (value.empty()) {
+      note("sealing the TOTP secret of admin " + a.name + ": OpenSSL failed");
+      return -1;
+    }
+    // Only if unchanged since it was read: a concurrent `admin add` is never overwritten.
+    sealAdmin_.bind(1, a.name).bind(2, value).bind(3, a.totpSecretHex);
+    bool changed = false;
+    if (!runChange(sealAdmin_, &changed).empty()) return -1;
+    if (changed) ++sealed;
+  }
+  return sealed;
+}
+
 std::optional<AdminRecord> AccountStore::findAdmin(const std::string& name) {
   findAdmin_.bind(1, name);
   std::optional<AdminRecord> out;
   if (findAdmin_.step() == Statement::Step::kRow) out = readAdmin(findAdmin_);
   findAdmin_.reset();
+  if (out) openSecret(*out);
   return out;
 }
 
 std::string AccountStore::addAdmin(const AdminRecord& admin, bool* exists) {
   Statement& s = insertAdmin_;
-  s.bind(1, admin.name).bind(2, admin.totpSecretHex).bind(3, admin.lastTotpStep);
+  const std::string secret = key_
+                                 ? base::seal(*key_, admin.totpSecretHex, secretContext(admin.name))
+                                 : admin.totpSecretHex;
+  if (secret.empty() && !admin.totpSecretHex.empty()) return note("sealing failed (OpenSSL)");
+  s.bind(1, admin.name).bind(2, secret).bind(3, admin.lastTotpStep);
   s.bind(4, formatUtcMillis(fromEpochMillis(admin.createdMs))).bind(5, admin.createdMs);
   std::string error = runChange(s, nullptr);
   if (exists != nullptr) *exists = isUniqueViolation(error);
@@ -213,6 +270,12 @@ std::string AccountStore::addAdmin(const AdminRecord& admin, bool* exists) {
 std::string AccountStore::advanceTotpStep(const std::string& name, int64_t step, bool* advanced) {
   advanceStep_.bind(1, name).bind(2, step);
   return runChange(advanceStep_, advanced);
+}
+
+std::string AccountStore::setAdminLogin(const std::string& name, const AdminLoginState& state) {
+  setAdminLogin_.bind(1, name).bind(2, state.failures).bind(3, state.firstFailureMs);
+  setAdminLogin_.bind(4, state.lockedUntilMs).bind(5, state.lockCount);
+  return runChange(setAdminLogin_, nullptr);
 }
 
 std::string AccountStore::noteEdited() {

@@ -4,9 +4,10 @@
 // (migration 5). Passwords are never stored: only HA1 = H(username:realm:password) for each
 // digest algorithm (MD5, SHA-256, SHA-512-256), computed when the password is set.
 //
-// Admin TOTP secrets are stored as hex in the clear; what protects them is the file mode: the
-// constructor makes the database file (and its -wal/-shm) 0600. Encrypting them would only move
-// the problem to where the key lives.
+// Admin TOTP secrets are sealed (base/sealed_secret.h, AES-256-GCM) once a key is set: the
+// gateway sets it at start and seals secrets left in the clear by older versions (or by a CLI
+// run before the key existed); the CLI sets it when the key file is there. The database file
+// (and its -wal/-shm) is also kept 0600 by the constructor.
 //
 // Threads: like BanStore, every method is synchronous SQLite I/O. The gateway reads accounts on
 // its housekeeping thread into auth::AccountDirectory (which workers read); the CLI edits the
@@ -17,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "base/sealed_secret.h"
 #include "db/database.h"
 
 namespace tg::db {
@@ -38,11 +40,20 @@ struct AccountRecord {
   int64_t unlockedMs = 0;  // the last `account unlock`
 };
 
+// An admin's failed codes and lock (migration 7), kept across CLI runs.
+struct AdminLoginState {
+  int failures = 0;  // within the lockout window that began at firstFailureMs
+  int64_t firstFailureMs = 0;
+  int64_t lockedUntilMs = 0;  // 0: not locked
+  int lockCount = 0;          // locks so far (escalation)
+};
+
 struct AdminRecord {
   std::string name;
   std::string totpSecretHex;
   int64_t lastTotpStep = 0;
   int64_t createdMs = 0;
+  AdminLoginState login;
 };
 
 class AccountStore {
@@ -72,12 +83,20 @@ class AccountStore {
   std::string unlock(const std::string& username, int64_t nowMs, bool* found = nullptr);
   std::string remove(const std::string& username, bool* found = nullptr);
 
+  // With a key, admin secrets are written sealed and read opened; a sealed secret that does not
+  // open (no key, another key) reads as "" (that admin's codes fail) and sets lastError().
+  void setSealingKey(const base::SealingKey& key);
+  // Seals every admin secret still stored in the clear; returns how many, or -1 (lastError()).
+  // Without a key, does nothing.
+  int sealPlaintextAdminSecrets();
+
   std::vector<AdminRecord> listAdmins();
   std::optional<AdminRecord> findAdmin(const std::string& name);
   std::string addAdmin(const AdminRecord& admin, bool* exists = nullptr);
   // Stores `step` as the last used one only when it is greater than the stored one (atomic,
   // so two concurrent verifications cannot both use one code); *advanced says whether it was.
   std::string advanceTotpStep(const std::string& name, int64_t step, bool* advanced);
+  std::string setAdminLogin(const std::string& name, const AdminLoginState& state);
 
   // Records that the accounts changed (the CLI after each edit); bumps account_edits.
   std::string noteEdited();
@@ -89,6 +108,9 @@ class AccountStore {
  private:
   std::string note(std::string error);
   std::string runChange(Statement& s, bool* changed);
+  std::vector<AdminRecord> readAdmins();  // as stored (sealed or not)
+  void openSecret(AdminRecord& admin);
+  static std::string secretContext(const std::string& name);
 
   Database db_;
   Statement selectAll_;
@@ -103,9 +125,12 @@ class AccountStore {
   Statement findAdmin_;
   Statement insertAdmin_;
   Statement advanceStep_;
+  Statement sealAdmin_;
+  Statement setAdminLogin_;
   Statement editsRead_;
   Statement editsBump_;
   std::optional<int64_t> lastEdits_;
+  std::optional<base::SealingKey> key_;
   std::string lastError_;
 };
 

@@ -131,7 +131,28 @@ INSERT INTO account_edits (id, edits) VALUES (1, 0);
 ALTER TABLE cdrs ADD COLUMN a_transport TEXT NOT NULL DEFAULT '';
 ALTER TABLE cdrs ADD COLUMN b_transport TEXT NOT NULL DEFAULT '';
 )sql"},
-    // Next: Migration{7, "...", R"sql(...)sql"},
+    Migration{7, "admin_audit", R"sql(
+-- Every admin action of the CLI, allowed or refused (src/app/admin_gate.cc): who (an admin, "root"
+-- with --local-root, or "bootstrap" for the first admin), what, when and from where.
+CREATE TABLE admin_audit (
+  id INTEGER PRIMARY KEY,
+  event_time TEXT NOT NULL,
+  event_ms INTEGER NOT NULL,
+  actor TEXT NOT NULL,
+  action TEXT NOT NULL,              -- e.g. "account add 201", "ban remove 192.0.2.7/32"
+  result TEXT NOT NULL,              -- ok | failed | refused: why
+  uid INTEGER NOT NULL,              -- real uid of the process
+  tty TEXT NOT NULL,                 -- controlling terminal of stdin, "-" without one
+  host TEXT NOT NULL                 -- host name, plus the SSH client address when there is one
+);
+CREATE INDEX admin_audit_ms ON admin_audit(event_ms);
+-- Failed admin codes lock the admin out (auth::LockoutPolicy, accounts.lockout).
+ALTER TABLE admin_users ADD COLUMN failed_logins INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE admin_users ADD COLUMN first_failure_ms INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE admin_users ADD COLUMN locked_until_ms INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE admin_users ADD COLUMN lock_count INTEGER NOT NULL DEFAULT 0;
+)sql"},
+    // Next: Migration{8, "...", R"sql(...)sql"},
 };
 
 }  // namespace

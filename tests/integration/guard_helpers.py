@@ -160,13 +160,14 @@ def phones_extra(topo, mode="gateway", accounts=None, guard=None, realm="tg.test
 
 
 def add_account(ctx, sut, user, password=PHONE_PASSWORD, *args):
-    """`trunkguard account add USER --password-file F -c CONFIG` before the gateway starts."""
+    """`trunkguard account add USER --password-file F -c CONFIG --local-root` before the gateway
+    starts (the tests run as root; an edit needs an admin or --local-root)."""
     sut.write_config()
     path = os.path.join(ctx.workdir, f"{user}.password")
     with open(path, "w") as f:
         f.write(password + "\n")
     trunkguard_cli(ctx, "account", "add", user, "--password-file", path, "-c", sut.config_path,
-                   *args)
+                   "--local-root", *args)
 
 
 def account_list(ctx, sut):

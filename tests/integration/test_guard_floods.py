@@ -97,14 +97,15 @@ def test(ctx):
     while not gh.options_answered(pub, "127.0.0.42", timeout=0.3):
         check(time.time() < deadline, "127.0.0.42 must be answered before its ban")
         time.sleep(0.5)
-    gh.trunkguard_cli(ctx, "ban", "add", "127.0.0.42", "--reason", "test", "--db", sut.db_path)
+    gh.trunkguard_cli(ctx, "ban", "add", "127.0.0.42", "--reason", "test", "--db", sut.db_path,
+                      "--local-root")
     # Probes twice a second: under the public zone's OPTIONS limit (5/s), or they would be a
     # flood of their own.
     deadline = time.time() + 5
     while gh.options_answered(pub, "127.0.0.42", timeout=0.3):
         check(time.time() < deadline, "`ban add` did not reach the running gateway in 5 s")
         time.sleep(0.5)
-    gh.trunkguard_cli(ctx, "ban", "remove", "127.0.0.42", "--db", sut.db_path)
+    gh.trunkguard_cli(ctx, "ban", "remove", "127.0.0.42", "--db", sut.db_path, "--local-root")
     deadline = time.time() + 5
     while not gh.options_answered(pub, "127.0.0.42", timeout=0.3):
         check(time.time() < deadline, "`ban remove` did not reach the running gateway in 5 s")

@@ -79,7 +79,8 @@ def test(ctx):
     check(ask(pub, with_username)[0] is None, "a STUN request with USERNAME was answered")
     check(ask(pub, b"\r\n\r\n", timeout=0.5)[0] is None, "a CRLF keep-alive over UDP was answered")
 
-    gh.trunkguard_cli(ctx, "ban", "add", PHONE, "--reason", "test", "--db", sut.db_path)
+    gh.trunkguard_cli(ctx, "ban", "add", PHONE, "--reason", "test", "--db", sut.db_path,
+                      "--local-root")
     deadline = time.time() + 10
     while ask(pub, binding_request()[1], timeout=0.3)[0] is not None:
         check(time.time() < deadline, "a banned source's STUN keep-alive is still answered")

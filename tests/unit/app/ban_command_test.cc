@@ -8,6 +8,8 @@
 #include <sstream>
 #include <string>
 
+#include "db/audit_store.h"
+
 namespace tg::app {
 namespace {
 
@@ -27,10 +29,14 @@ class BanCommandTest : public ::testing::Test {
     o.action = action;
     o.target = target;
     if (o.configPath.empty() && o.dbPath.empty()) o.dbPath = db_;
+    if (o.admin.totpUser.empty()) o.admin.localRoot = asRoot_;
     out_.str("");
     err_.str("");
-    return runBan(o, out_, err_);
+    return runBan(o, out_, err_, origin_);
   }
+
+  bool asRoot_ = true;  // edits pass --local-root
+  LocalOrigin origin_{.uid = 0, .effectiveRoot = true, .tty = "/dev/pts/9", .host = "testhost"};
 
   std::filesystem::path dir_;
   std::string db_;
@@ -74,6 +80,7 @@ TEST_F(BanCommandTest, AddListRemove) {
 }
 
 TEST_F(BanCommandTest, BadUsageExitsTwo) {
+  EXPECT_EQ(run("list", ""), 1);  // no database yet
   EXPECT_EQ(run("add", "not-an-ip"), 2);
   BanCommandOptions o;
   o.duration = "soon";
@@ -81,8 +88,43 @@ TEST_F(BanCommandTest, BadUsageExitsTwo) {
   EXPECT_NE(err_.str().find("--duration"), std::string::npos);
   BanCommandOptions none;
   none.action = "list";
-  EXPECT_EQ(runBan(none, out_, err_), 2);  // neither -c nor --db
-  EXPECT_EQ(run("list", ""), 1);           // no database yet
+  EXPECT_EQ(runBan(none, out_, err_, origin_), 2);  // neither -c nor --db
+}
+
+TEST_F(BanCommandTest, EditsWithoutAnAdminAreRefusedAndChangeNothing) {
+  asRoot_ = false;
+  EXPECT_EQ(run("add", "203.0.113.9"), kNotAuthorisedExit);
+  EXPECT_NE(err_.str().find("needs an admin"), std::string::npos) << err_.str();
+  EXPECT_NE(err_.str().find("nothing changed"), std::string::npos);
+  EXPECT_EQ(run("list", ""), 0);
+  EXPECT_NE(out_.str().find("no active bans"), std::string::npos) << out_.str();
+
+  asRoot_ = true;
+  ASSERT_EQ(run("add", "203.0.113.9"), 0) << err_.str();
+  asRoot_ = false;
+  EXPECT_EQ(run("remove", "203.0.113.9"), kNotAuthorisedExit);
+  const std::string feed = (dir_ / "feed.txt").string();
+  std::ofstream(feed) << "198.51.100.0/24\n";
+  EXPECT_EQ(run("import", feed), kNotAuthorisedExit);
+  EXPECT_EQ(run("list", ""), 0);
+  EXPECT_NE(out_.str().find("203.0.113.9/32"), std::string::npos);
+  EXPECT_EQ(out_.str().find("198.51.100.0/24"), std::string::npos);
+
+  // --local-root is refused to a non-root process.
+  origin_.effectiveRoot = false;
+  asRoot_ = true;
+  EXPECT_EQ(run("remove", "203.0.113.9"), kNotAuthorisedExit);
+  EXPECT_NE(err_.str().find("needs root"), std::string::npos) << err_.str();
+
+  db::AuditStore audit(db_);
+  const auto rows = audit.recent(10);
+  ASSERT_EQ(rows.size(), 5u);
+  EXPECT_EQ(rows[0].result, "refused: --local-root without root");
+  EXPECT_EQ(rows[2].action, "ban remove 203.0.113.9");
+  EXPECT_EQ(rows[3].actor, "root");
+  EXPECT_EQ(rows[3].result, "ok");
+  EXPECT_EQ(rows[3].tty, "/dev/pts/9");
+  EXPECT_EQ(rows[4].result, "refused: no admin credentials");
 }
 
 TEST_F(BanCommandTest, RefusesTrustedNetworksFromTheConfig) {

@@ -57,6 +57,7 @@ class ProviderAuthConfig : public ::testing::Test {
   void TearDown() override {
     std::filesystem::remove_all(dir_);
     ::unsetenv("TG_TEST_PROVIDER_SECRET");
+    ::unsetenv("CREDENTIALS_DIRECTORY");
   }
   std::string secretFile(const std::string& content, mode_t mode = 0600) {
     const std::string path = (dir_ / "carrier.secret").string();
@@ -130,12 +131,54 @@ TEST_F(ProviderAuthConfig, RelativeFileIsRelativeToTheConfig) {
   EXPECT_EQ(r.config->trunk.providers[0].auth.password.reveal(), kSecret);
 }
 
-TEST_F(ProviderAuthConfig, ReadableByOthersIsAWarning) {
-  const std::string file = secretFile(kSecret, 0644);
+TEST_F(ProviderAuthConfig, ReadableByItsGroupIsAWarning) {
+  const std::string file = secretFile(kSecret, 0640);
   const LoadResult r = load("        username: u\n        password_file: " + file + "\n");
   ASSERT_TRUE(r.ok()) << dump(r);
   ASSERT_TRUE(mentions(r, "chmod 600")) << dump(r);
   EXPECT_FALSE(mentions(r, kSecret));
+}
+
+// Issue 12 item 11: a provider password every local user can read is refused, not warned.
+TEST_F(ProviderAuthConfig, WorldReadableIsRefused) {
+  const std::string file = secretFile(kSecret, 0644);
+  const LoadResult r = load("        username: u\n        password_file: " + file + "\n");
+  EXPECT_FALSE(r.ok());
+  EXPECT_TRUE(hasError(r, 14, "trunk.providers[0].auth.password_file", "readable by every user"));
+  EXPECT_TRUE(hasError(r, 14, "trunk.providers[0].auth.password_file", "chmod o-rwx"));
+  EXPECT_FALSE(mentions(r, kSecret));
+}
+
+TEST_F(ProviderAuthConfig, SystemdCredentialIsReadFromTheCredentialsDirectory) {
+  std::ofstream((dir_ / "carrier-a").string()) << kSecret << "\n";
+  ::chmod((dir_ / "carrier-a").c_str(), 0600);
+  ::setenv("CREDENTIALS_DIRECTORY", dir_.c_str(), 1);
+  const LoadResult r = load("        username: u\n        password_file: credential:carrier-a\n");
+  ASSERT_TRUE(r.ok()) << dump(r);
+  EXPECT_EQ(r.config->trunk.providers[0].auth.password.reveal(), kSecret);
+  const LoadResult escape = load("        username: u\n        password_file: credential:../x\n");
+  EXPECT_TRUE(hasError(escape, 14, "trunk.providers[0].auth.password_file", "file name"));
+  ::unsetenv("CREDENTIALS_DIRECTORY");
+  const LoadResult unset =
+      load("        username: u\n        password_file: credential:carrier-a\n");
+  EXPECT_TRUE(
+      hasError(unset, 14, "trunk.providers[0].auth.password_file", "CREDENTIALS_DIRECTORY"));
+}
+
+TEST_F(ProviderAuthConfig, DatabaseKeyFileMustBePrivate) {
+  const std::string key = (dir_ / "secrets.key").string();
+  const std::string yaml =
+      withAuth("        username: u\n        password_file: " + secretFile(kSecret) + "\n") +
+      "database:\n  path: gw.db\n  key_file: " + key + "\n";
+  LoadResult r = loadConfigString(yaml, "test.yaml");  // missing: created at the first start
+  ASSERT_TRUE(r.ok()) << dump(r);
+  EXPECT_EQ(r.config->database.sealingKeyPath(), key);
+  std::ofstream(key) << std::string(64, 'a') << "\n";
+  ::chmod(key.c_str(), 0644);
+  r = loadConfigString(yaml, "test.yaml");
+  EXPECT_TRUE(hasError(r, 17, "database.key_file", "not private"));
+  ::chmod(key.c_str(), 0600);
+  EXPECT_TRUE(loadConfigString(yaml, "test.yaml").ok());
 }
 
 TEST_F(ProviderAuthConfig, PasswordFromEnvironment) {

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <sys/stat.h>
 
+#include <array>
 #include <filesystem>
 #include <string>
 
@@ -104,9 +105,9 @@ TEST_F(AccountStoreTest, PasswordEnableLockAndUnlock) {
 
 TEST_F(AccountStoreTest, AdminsAndTotpStepOnlyMovesForward) {
   AccountStore store(path_);
-  EXPECT_EQ(store.addAdmin({"alice", "3132", 0, 1000}), "");
+  EXPECT_EQ(store.addAdmin({"alice", "3132", 0, 1000, {}}), "");
   bool exists = false;
-  EXPECT_NE(store.addAdmin({"alice", "3132", 0, 1000}, &exists), "");
+  EXPECT_NE(store.addAdmin({"alice", "3132", 0, 1000, {}}, &exists), "");
   EXPECT_TRUE(exists);
   bool advanced = false;
   EXPECT_EQ(store.advanceTotpStep("alice", 100, &advanced), "");
@@ -136,6 +137,50 @@ TEST(WordsTest, JoinAndSplit) {
   EXPECT_EQ(joinWords({"a", "b"}), "a b");
   EXPECT_EQ(splitWords("  a  b "), (std::vector<std::string>{"a", "b"}));
   EXPECT_TRUE(splitWords("").empty());
+}
+
+base::SealingKey SealingKeyFor(unsigned char fill);
+
+// Issue 12 item 11: TOTP secrets are sealed at rest once a key is set, and old plaintext rows
+// are sealed in place.
+TEST_F(AccountStoreTest, AdminSecretsAreSealedWithAKeyAndPlaintextOnesMigrated) {
+  const std::string secret = "3132333435363738393031323334353637383930";
+  auto rawSecret = [&](const std::string& name) {
+    Database db(path_);
+    Statement s = db.prepare("SELECT totp_secret FROM admin_users WHERE name = ?1");
+    s.bind(1, name);
+    return s.step() == Statement::Step::kRow ? s.columnText(0) : std::string();
+  };
+  {
+    AccountStore old(path_);  // a database from before sealing
+    ASSERT_EQ(old.addAdmin({"alice", secret, 0, 1000, {}}), "");
+  }
+  EXPECT_EQ(rawSecret("alice"), secret);
+
+  AccountStore store(path_);
+  store.setSealingKey(SealingKeyFor(1));
+  EXPECT_EQ(store.sealPlaintextAdminSecrets(), 1);
+  EXPECT_EQ(store.sealPlaintextAdminSecrets(), 0);  // once
+  EXPECT_TRUE(base::isSealed(rawSecret("alice")));
+  EXPECT_EQ(rawSecret("alice").find(secret), std::string::npos);
+  EXPECT_EQ(store.findAdmin("alice")->totpSecretHex, secret);
+  ASSERT_EQ(store.addAdmin({"bob", secret, 0, 1000, {}}), "");
+  EXPECT_TRUE(base::isSealed(rawSecret("bob")));
+  EXPECT_EQ(store.listAdmins().back().totpSecretHex, secret);
+
+  AccountStore noKey(path_);
+  EXPECT_EQ(noKey.findAdmin("alice")->totpSecretHex, "");  // codes fail, nothing leaks
+  EXPECT_NE(noKey.lastError().find("no key"), std::string::npos);
+  AccountStore wrongKey(path_);
+  wrongKey.setSealingKey(SealingKeyFor(2));
+  EXPECT_EQ(wrongKey.findAdmin("alice")->totpSecretHex, "");
+  EXPECT_NE(wrongKey.lastError().find("does not authenticate"), std::string::npos);
+}
+
+base::SealingKey SealingKeyFor(unsigned char fill) {
+  std::array<unsigned char, base::SealingKey::kBytes> bytes{};
+  bytes.fill(fill);
+  return base::SealingKey::fromBytes(bytes);
 }
 
 }  // namespace
