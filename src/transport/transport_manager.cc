@@ -10,6 +10,7 @@
 #include <unordered_map>
 
 #include "base/log.h"
+#include "transport/connection_directory.h"
 #include "transport/connection_table.h"
 #include "transport/socket_util.h"
 #include "transport/tcp_connection.h"
@@ -99,7 +100,10 @@ class TransportManager::Impl final : public TcpListener::Owner, public TcpConnec
              .tlsHandshakeTimeout =
                  options.tlsHandshakeTimeout.value_or(config.tls.handshakeTimeout),
              .stats = {}},
+        directory_(std::make_shared<ConnectionDirectory>()),
         sweepTimer_(io) {
+    caps_ = ConnectionDirectory::Caps{.maxConnections = tcp_.maxConnections,
+                                      .maxConnectionsPerSource = tcp_.maxConnectionsPerSource};
     tlsConfig_ = std::make_shared<const config::Config>(config);
     for (const auto& l : config.pbx.listen) specs_.push_back({Zone::kPbx, l});
     for (const auto& l : config.trunk.listen) specs_.push_back({Zone::kTrunk, l});
@@ -147,6 +151,18 @@ class TransportManager::Impl final : public TcpListener::Owner, public TcpConnec
   const std::vector<LocalEndpoint>& endpoints() const { return endpoints_; }
   const TransportStats& stats() const { return ctx_.stats; }
   size_t openConnections() const { return connections_.size(); }
+  std::shared_ptr<ConnectionDirectory> directory() const { return directory_; }
+  void shareDirectory(std::shared_ptr<ConnectionDirectory> directory) {
+    if (!started_ && directory) directory_ = std::move(directory);
+  }
+  size_t streamSender(SendTarget& target) const {
+    if (target.connection == 0) {
+      if (auto found = directory_->findReusable(target.zone, target.transport, target.address)) {
+        target.connection = *found;
+      }
+    }
+    return target.connection != 0 ? connectionOwner(target.connection) : 0;
+  }
 
   void onAccepted(TcpListener& listener, asio::ip::tcp::socket socket) override;
   void onConnectionClosed(TcpConnection& connection, std::string_view reason,
@@ -164,6 +180,7 @@ class TransportManager::Impl final : public TcpListener::Owner, public TcpConnec
   TlsPeer tlsPeerFor(const SendTarget& target) const;
   TcpConnection* connect(const SendTarget& target);
   void reportSendError(const SendTarget& target, std::string reason);
+  ConnectionId newConnectionId() { return makeConnectionId(nextSequence_++, options_.worker); }
   void armSweep();
   void closeIdleConnections();
 
@@ -189,8 +206,10 @@ class TransportManager::Impl final : public TcpListener::Owner, public TcpConnec
   std::array<std::array<UdpListener*, kFamilyCount>, kZoneCount> udpSenders_{};
   // The listener address that outbound connections of each zone report and bind to.
   std::array<std::array<base::Address, kFamilyCount>, kZoneCount> tcpLocal_{};
-  ConnectionTable connections_;
-  ConnectionId nextConnectionId_ = 1;
+  ConnectionTable connections_;  // the ones this worker owns
+  uint64_t nextSequence_ = 1;
+  std::shared_ptr<ConnectionDirectory> directory_;  // every worker's, shared
+  ConnectionDirectory::Caps caps_;
   // TLS: the configuration the contexts come from, the contexts, and DNS-found addresses.
   std::shared_ptr<const config::Config> tlsConfig_;
   TlsState tls_;
@@ -202,8 +221,7 @@ class TransportManager::Impl final : public TcpListener::Owner, public TcpConnec
 
 std::string TransportManager::Impl::start() {
   if (started_) return {};
-  if (options_.acceptTcp) {
-    // Workers that do not accept also never open streams (their sends go to worker 0).
+  {
     const bool needServer = std::any_of(specs_.begin(), specs_.end(), [](const ListenerSpec& s) {
       return s.listener.transport == TransportKind::kTls;
     });
@@ -248,7 +266,6 @@ std::string TransportManager::Impl::start() {
 }
 
 std::string TransportManager::Impl::reloadTls(const config::Config& config) {
-  if (!options_.acceptTcp) return {};
   const bool needServer = std::any_of(specs_.begin(), specs_.end(), [](const ListenerSpec& s) {
     return s.listener.transport == TransportKind::kTls;
   });
@@ -294,13 +311,10 @@ std::string TransportManager::Impl::bind(const ListenerSpec& spec) {
     if (!error.empty()) return error;
     bound = listener->local();
     if (!udpSenders_[zone][family]) udpSenders_[zone][family] = listener.get();
-  } else if (!options_.acceptTcp) {
-    endpoints_.push_back({spec.zone, spec.listener.transport, spec.listener.address});
-    return {};
   } else {
     auto listener = std::make_shared<TcpListener>(io_, *this, spec.zone, spec.listener.transport);
     tcpListeners_.push_back(listener);
-    std::string error = listener->open(spec.listener.address);
+    std::string error = listener->open(spec.listener.address, options_.shareStreamPorts);
     if (!error.empty()) return error;
     bound = listener->local();
     if (!tcpLocal_[zone][family].valid()) tcpLocal_[zone][family] = bound;
@@ -321,7 +335,10 @@ void TransportManager::Impl::stop() {
   udpListeners_.clear();
   tcpListeners_.clear();
   udpSenders_ = {};
-  for (const auto& c : connections_.takeAll()) c->abandon();
+  for (const auto& c : connections_.takeAll()) {
+    directory_->remove(c->id());
+    c->abandon();
+  }
 }
 
 void TransportManager::Impl::send(const SendTarget& target, std::string bytes) {
@@ -407,10 +424,11 @@ TcpConnection* TransportManager::Impl::connect(const SendTarget& target) {
   }
   TlsContextPtr context = peer.context;
   auto connection =
-      std::make_shared<TcpConnection>(ctx_, *this, std::move(socket), nextConnectionId_++,
+      std::make_shared<TcpConnection>(ctx_, *this, std::move(socket), newConnectionId(),
                                       target.zone, TcpConnection::Direction::kOutbound,
                                       target.address, bindTo, std::move(context), std::move(peer));
   TcpConnection* raw = connection.get();
+  directory_->addOutbound(raw->id(), target.zone, target.transport, target.address);
   connections_.add(std::move(connection));
   raw->startConnect(options_.connectTimeout);
   return raw;
@@ -429,17 +447,25 @@ void TransportManager::Impl::onAccepted(TcpListener& listener, asio::ip::tcp::so
     socket.close(ec);
     return;
   }
-  const bool overTotal = tcp_.maxConnections != 0 && connections_.size() >= tcp_.maxConnections;
-  const bool overSource = tcp_.maxConnectionsPerSource != 0 &&
-                          connections_.inboundFrom(remote) >= tcp_.maxConnectionsPerSource;
   const bool tls = listener.transport() == TransportKind::kTls;
-  if (overTotal || overSource || (tls && !tls_.server)) {
+  const ConnectionId id = newConnectionId();
+  // The caps count every worker's connections.
+  const std::string_view refusal = [&]() -> std::string_view {
+    if (tls && !tls_.server) return "no tls certificate";
+    switch (directory_->admitInbound(id, listener.zone(), listener.transport(), remote, caps_)) {
+      case ConnectionDirectory::Admission::kAdmitted:
+        return {};
+      case ConnectionDirectory::Admission::kOverTotal:
+        return "total cap";
+      case ConnectionDirectory::Admission::kOverSource:
+        return "per-source cap";
+    }
+    return {};
+  }();
+  if (!refusal.empty()) {
     ++ctx_.stats.connectionsRefused;
     TG_LOG(kTransport, debug, "refused {} connection from {}: {}",
-           config::transportName(listener.transport()), remote.toString(),
-           overTotal    ? "total cap"
-           : overSource ? "per-source cap"
-                        : "no tls certificate");
+           config::transportName(listener.transport()), remote.toString(), refusal);
     // Reset rather than FIN: a flood of refused connections leaves no TIME_WAIT behind.
     socket.set_option(asio::socket_base::linger(true, 0), ec);
     socket.close(ec);
@@ -450,8 +476,8 @@ void TransportManager::Impl::onAccepted(TcpListener& listener, asio::ip::tcp::so
   // A TLS connection counts against the caps from accept on, so unfinished handshakes from
   // one source are bounded by max_connections_per_source and tls.handshake_timeout_ms.
   auto connection = std::make_shared<TcpConnection>(
-      ctx_, *this, std::move(socket), nextConnectionId_++, listener.zone(),
-      TcpConnection::Direction::kInbound, remote, listener.local(), tls ? tls_.server : nullptr);
+      ctx_, *this, std::move(socket), id, listener.zone(), TcpConnection::Direction::kInbound,
+      remote, listener.local(), tls ? tls_.server : nullptr);
   TcpConnection* raw = connection.get();
   connections_.add(std::move(connection));
   ++ctx_.stats.connectionsAccepted;
@@ -463,6 +489,7 @@ void TransportManager::Impl::onAccepted(TcpListener& listener, asio::ip::tcp::so
 void TransportManager::Impl::onConnectionClosed(TcpConnection& connection, std::string_view reason,
                                                 std::deque<TcpConnection::Outbound>& unsent) {
   const auto owned = connections_.remove(connection);
+  if (owned) directory_->remove(connection.id());
   for (auto& item : unsent) {
     if (!item.isMessage) continue;
     ++ctx_.stats.sendErrors;
@@ -529,6 +556,15 @@ std::string TransportManager::reloadTls(const config::Config& config) {
 }
 void TransportManager::bindTlsPeer(const base::Address& address, const std::string& provider) {
   impl_->bindTlsPeer(address, provider);
+}
+std::shared_ptr<ConnectionDirectory> TransportManager::directory() const {
+  return impl_->directory();
+}
+void TransportManager::shareDirectory(std::shared_ptr<ConnectionDirectory> directory) {
+  impl_->shareDirectory(std::move(directory));
+}
+size_t TransportManager::streamSender(SendTarget& target) const {
+  return impl_->streamSender(target);
 }
 const TransportStats& TransportManager::stats() const { return impl_->stats(); }
 size_t TransportManager::openConnections() const { return impl_->openConnections(); }

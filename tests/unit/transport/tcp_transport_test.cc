@@ -5,6 +5,7 @@
 
 #include <memory>
 
+#include "transport/connection_directory.h"
 #include "transport/transport_manager.h"
 #include "transport_test_util.h"
 
@@ -375,6 +376,61 @@ TEST_F(TcpPairFromOtherIpTest, OutboundConnectionsLeaveFromTheZoneListenerAddres
   a_->send(toB(), sipMessage("from"));
   ASSERT_TRUE(runUntil(io_, [&] { return bRec_.packets.size() == 1; }));
   EXPECT_EQ(bRec_.packets[0].source.ip(), "127.0.0.2");
+}
+
+// Two workers: each binds the same port (SO_REUSEPORT) and owns what it accepts; the ids name
+// the owner and the caps count both workers' connections.
+TEST(TcpWorkersTest, EachWorkerAcceptsOnTheSharedPortAndTheCapsSpanThem) {
+  asio::io_context io;
+  Recorder rec0, rec1;
+  config::Config c = tcpConfig(Zone::kPbx);
+  c.tcp.maxConnections = 12;
+  c.tcp.maxConnectionsPerSource = 0;
+  TransportManager first(io, c, rec0.packetHandler(), rec0.errorHandler(),
+                         TransportOptions{.worker = 0, .shareStreamPorts = true});
+  ASSERT_EQ(first.start(), "");
+  const base::Address shared = tcpAddress(first, Zone::kPbx);
+  c.pbx.listen[0] = makeListener(TransportKind::kTcp, "127.0.0.1", shared.port());
+  TransportManager second(io, c, rec1.packetHandler(), rec1.errorHandler(),
+                          TransportOptions{.worker = 1, .shareStreamPorts = true});
+  second.shareDirectory(first.directory());
+  ASSERT_EQ(second.start(), "") << "the second worker binds the same port";
+
+  std::vector<RawSocket> clients;
+  for (int i = 0; i < 16; ++i) {
+    clients.push_back(RawSocket::tcpConnect(shared));
+    ASSERT_TRUE(clients.back().valid());
+  }
+  const auto settled = [&] {
+    const auto& s0 = first.stats();
+    const auto& s1 = second.stats();
+    return s0.connectionsAccepted + s0.connectionsRefused + s1.connectionsAccepted +
+               s1.connectionsRefused ==
+           16;
+  };
+  ASSERT_TRUE(runUntil(io, settled));
+  EXPECT_EQ(first.openConnections() + second.openConnections(), 12u) << "one cap for both";
+  EXPECT_EQ(first.directory()->size(), 12u);
+  // The kernel spreads 16 connections over both listeners (all on one: odds 2^-15).
+  EXPECT_GT(first.stats().connectionsAccepted, 0u);
+  EXPECT_GT(second.stats().connectionsAccepted, 0u);
+
+  for (RawSocket& client : clients) client.write(sipMessage("hello"));
+  ASSERT_TRUE(runUntil(io, [&] { return rec0.packets.size() + rec1.packets.size() == 12; }));
+  for (const Packet& p : rec0.packets) EXPECT_EQ(connectionOwner(p.connection), 0u);
+  for (const Packet& p : rec1.packets) EXPECT_EQ(connectionOwner(p.connection), 1u);
+
+  // A send that names no connection finds the owner of the one to that address.
+  ASSERT_FALSE(rec1.packets.empty());
+  SendTarget reply{Zone::kPbx, TransportKind::kTcp, rec1.packets[0].source, 0};
+  EXPECT_EQ(first.streamSender(reply), 1u);
+  EXPECT_EQ(reply.connection, rec1.packets[0].connection);
+  SendTarget fresh{Zone::kPbx, TransportKind::kTcp, addr("127.0.0.1", 9), 0};
+  EXPECT_EQ(second.streamSender(fresh), 0u) << "worker 0 opens new connections";
+  EXPECT_EQ(fresh.connection, 0u);
+
+  second.stop();
+  EXPECT_EQ(first.directory()->size(), first.openConnections()) << "a stopped worker leaves";
 }
 
 }  // namespace

@@ -1,0 +1,82 @@
+#include "transport/connection_directory.h"
+
+#include "transport/socket_util.h"
+
+namespace tg::transport {
+
+ConnectionDirectory::Admission ConnectionDirectory::admitInbound(ConnectionId id, Zone zone,
+                                                                 config::TransportKind transport,
+                                                                 const base::Address& remote,
+                                                                 const Caps& caps) {
+  const std::lock_guard lock(mutex_);
+  if (caps.maxConnections != 0 && byId_.size() >= caps.maxConnections) {
+    return Admission::kOverTotal;
+  }
+  if (caps.maxConnectionsPerSource != 0) {
+    const auto count = inboundPerIp_.find(ipOnly(remote));
+    if (count != inboundPerIp_.end() && count->second >= caps.maxConnectionsPerSource) {
+      return Admission::kOverSource;
+    }
+  }
+  addLocked(id, Entry{zone, transport, true, remote});
+  return Admission::kAdmitted;
+}
+
+void ConnectionDirectory::addOutbound(ConnectionId id, Zone zone, config::TransportKind transport,
+                                      const base::Address& remote) {
+  const std::lock_guard lock(mutex_);
+  addLocked(id, Entry{zone, transport, false, remote});
+}
+
+void ConnectionDirectory::addLocked(ConnectionId id, const Entry& entry) {
+  if (!byId_.emplace(id, entry).second) return;
+  byRemote_.emplace(entry.remote, id);
+  if (entry.inbound) ++inboundPerIp_[ipOnly(entry.remote)];
+}
+
+void ConnectionDirectory::remove(ConnectionId id) {
+  const std::lock_guard lock(mutex_);
+  const auto it = byId_.find(id);
+  if (it == byId_.end()) return;
+  const Entry& entry = it->second;
+  auto [first, last] = byRemote_.equal_range(entry.remote);
+  for (auto r = first; r != last; ++r) {
+    if (r->second == id) {
+      byRemote_.erase(r);
+      break;
+    }
+  }
+  if (entry.inbound) {
+    const auto count = inboundPerIp_.find(ipOnly(entry.remote));
+    if (count != inboundPerIp_.end() && --count->second == 0) inboundPerIp_.erase(count);
+  }
+  byId_.erase(it);
+}
+
+std::optional<ConnectionId> ConnectionDirectory::findReusable(Zone zone,
+                                                              config::TransportKind transport,
+                                                              const base::Address& remote) const {
+  const std::lock_guard lock(mutex_);
+  auto [first, last] = byRemote_.equal_range(remote);
+  for (auto it = first; it != last; ++it) {
+    const auto entry = byId_.find(it->second);
+    if (entry != byId_.end() && entry->second.zone == zone &&
+        entry->second.transport == transport) {
+      return it->second;
+    }
+  }
+  return std::nullopt;
+}
+
+size_t ConnectionDirectory::size() const {
+  const std::lock_guard lock(mutex_);
+  return byId_.size();
+}
+
+size_t ConnectionDirectory::inboundFrom(const base::Address& source) const {
+  const std::lock_guard lock(mutex_);
+  const auto it = inboundPerIp_.find(ipOnly(source));
+  return it == inboundPerIp_.end() ? 0 : it->second;
+}
+
+}  // namespace tg::transport
