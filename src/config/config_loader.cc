@@ -654,12 +654,27 @@ void Loader::readB2bua(const YAML::Node& node, int line, Config& c) {
 
 void Loader::readTcp(const YAML::Node& node, int line, Config& c) {
   MapReader m(*this, node, "tcp", line,
-              {"idle_timeout_s", "max_connections_per_source", "max_connections"});
+              {"idle_timeout_s", "max_connections_per_source", "max_connections",
+               "max_connections_per_prefix", "reserved_for_peers", "first_message_timeout_ms",
+               "message_timeout_ms"});
   if (!m.valid()) return;
   constexpr int64_t kIntMax = std::numeric_limits<int32_t>::max();
   setDuration(m, "idle_timeout_s", c.tcp.idleTimeout, 1, 86400);
   setInt(m, "max_connections_per_source", c.tcp.maxConnectionsPerSource, 1, kIntMax);
   setInt(m, "max_connections", c.tcp.maxConnections, 1, kIntMax);
+  setInt(m, "max_connections_per_prefix", c.tcp.maxConnectionsPerPrefix, 1, kIntMax);
+  setInt(m, "reserved_for_peers", c.tcp.reservedForPeers, 0, kIntMax);
+  setDuration(m, "first_message_timeout_ms", c.tcp.firstMessageTimeout, 0, 600000);
+  setDuration(m, "message_timeout_ms", c.tcp.messageTimeout, 0, 600000);
+  if (!m.has("reserved_for_peers")) {
+    // The default reserve never takes more than a quarter of a small table.
+    c.tcp.reservedForPeers = std::min(c.tcp.reservedForPeers, c.tcp.maxConnections / 4);
+  } else if (c.tcp.reservedForPeers >= c.tcp.maxConnections) {
+    error(m.keyLine("reserved_for_peers"), m.pathOf("reserved_for_peers"),
+          "tcp.reserved_for_peers (" + std::to_string(c.tcp.reservedForPeers) +
+              ") must be below tcp.max_connections (" + std::to_string(c.tcp.maxConnections) +
+              "): the public zone needs room");
+  }
 }
 
 void Loader::readLimits(const YAML::Node& node, int line, Config& c) {

@@ -9,14 +9,24 @@ ConnectionDirectory::Admission ConnectionDirectory::admitInbound(ConnectionId id
                                                                  const base::Address& remote,
                                                                  const Caps& caps) {
   const std::lock_guard lock(mutex_);
-  if (caps.maxConnections != 0 && byId_.size() >= caps.maxConnections) {
-    return Admission::kOverTotal;
-  }
-  if (caps.maxConnectionsPerSource != 0) {
-    const auto count = inboundPerIp_.find(ipOnly(remote));
-    if (count != inboundPerIp_.end() && count->second >= caps.maxConnectionsPerSource) {
-      return Admission::kOverSource;
+  if (caps.maxConnections != 0) {
+    if (byId_.size() >= caps.maxConnections) return Admission::kOverTotal;
+    if (zone == Zone::kPublic && caps.reservedForPeers < caps.maxConnections &&
+        byId_.size() >= caps.maxConnections - caps.reservedForPeers) {
+      return Admission::kOverPublicShare;
     }
+  }
+  const auto over = [](const std::unordered_map<base::Address, size_t>& counts,
+                       const base::Address& key, size_t cap) {
+    if (cap == 0) return false;
+    const auto count = counts.find(key);
+    return count != counts.end() && count->second >= cap;
+  };
+  if (over(inboundPerIp_, ipOnly(remote), caps.maxConnectionsPerSource)) {
+    return Admission::kOverSource;
+  }
+  if (over(inboundPerPrefix_, prefixOf(remote), caps.maxConnectionsPerPrefix)) {
+    return Admission::kOverPrefix;
   }
   addLocked(id, Entry{zone, transport, true, remote});
   return Admission::kAdmitted;
@@ -31,7 +41,10 @@ void ConnectionDirectory::addOutbound(ConnectionId id, Zone zone, config::Transp
 void ConnectionDirectory::addLocked(ConnectionId id, const Entry& entry) {
   if (!byId_.emplace(id, entry).second) return;
   byRemote_.emplace(entry.remote, id);
-  if (entry.inbound) ++inboundPerIp_[ipOnly(entry.remote)];
+  if (entry.inbound) {
+    ++inboundPerIp_[ipOnly(entry.remote)];
+    ++inboundPerPrefix_[prefixOf(entry.remote)];
+  }
 }
 
 void ConnectionDirectory::remove(ConnectionId id) {
@@ -47,10 +60,31 @@ void ConnectionDirectory::remove(ConnectionId id) {
     }
   }
   if (entry.inbound) {
-    const auto count = inboundPerIp_.find(ipOnly(entry.remote));
-    if (count != inboundPerIp_.end() && --count->second == 0) inboundPerIp_.erase(count);
+    const auto release = [](std::unordered_map<base::Address, size_t>& counts,
+                            const base::Address& key) {
+      const auto count = counts.find(key);
+      if (count != counts.end() && --count->second == 0) counts.erase(count);
+    };
+    release(inboundPerIp_, ipOnly(entry.remote));
+    release(inboundPerPrefix_, prefixOf(entry.remote));
   }
   byId_.erase(it);
+}
+
+std::string_view ConnectionDirectory::describe(Admission admission) {
+  switch (admission) {
+    case Admission::kAdmitted:
+      return "admitted";
+    case Admission::kOverTotal:
+      return "total cap";
+    case Admission::kOverPublicShare:
+      return "public share of the total cap (the rest is reserved for peers)";
+    case Admission::kOverSource:
+      return "per-source cap";
+    case Admission::kOverPrefix:
+      return "per-prefix cap";
+  }
+  return "refused";
 }
 
 std::optional<ConnectionId> ConnectionDirectory::findReusable(Zone zone,

@@ -9,6 +9,7 @@
 #include <cstddef>
 #include <mutex>
 #include <optional>
+#include <string_view>
 #include <unordered_map>
 
 #include "base/address.h"
@@ -21,12 +22,23 @@ class ConnectionDirectory {
   struct Caps {
     size_t maxConnections = 0;           // 0: unlimited
     size_t maxConnectionsPerSource = 0;  // inbound, per source IP; 0: unlimited
+    size_t maxConnectionsPerPrefix = 0;  // inbound, per /24 or /64; 0: unlimited
+    // Slots of maxConnections that public-zone connections leave to the pbx and trunk zones,
+    // whose sources are the configured peers.
+    size_t reservedForPeers = 0;
   };
-  enum class Admission : uint8_t { kAdmitted, kOverTotal, kOverSource };
+  enum class Admission : uint8_t {
+    kAdmitted,
+    kOverTotal,
+    kOverPublicShare,
+    kOverSource,
+    kOverPrefix
+  };
 
   // Records an inbound connection unless a cap is full (then records nothing).
   Admission admitInbound(ConnectionId id, Zone zone, config::TransportKind transport,
                          const base::Address& remote, const Caps& caps);
+  static std::string_view describe(Admission admission);
   void addOutbound(ConnectionId id, Zone zone, config::TransportKind transport,
                    const base::Address& remote);
   void remove(ConnectionId id);
@@ -49,7 +61,8 @@ class ConnectionDirectory {
   mutable std::mutex mutex_;
   std::unordered_map<ConnectionId, Entry> byId_;
   std::unordered_multimap<base::Address, ConnectionId> byRemote_;
-  std::unordered_map<base::Address, size_t> inboundPerIp_;  // key: the IP with port 0
+  std::unordered_map<base::Address, size_t> inboundPerIp_;      // key: the IP with port 0
+  std::unordered_map<base::Address, size_t> inboundPerPrefix_;  // key: prefixOf()
 };
 
 }  // namespace tg::transport

@@ -70,6 +70,9 @@ struct TransportStats {
   uint64_t connectionsRefused = 0;   // over a cap
   uint64_t connectionsFiltered = 0;  // refused by the connection filter (banned, not allowed)
   uint64_t connectionsClosedIdle = 0;
+  uint64_t connectionsClosedNoMessage = 0;  // silent past tcp.first_message_timeout_ms
+  uint64_t connectionsClosedSlow = 0;       // a message incomplete after tcp.message_timeout_ms
+  uint64_t connectionsEvicted = 0;          // silent public ones closed to make room
   uint64_t framingErrors = 0;
   uint64_t keepAlivePongs = 0;
   uint64_t oversizeDropped = 0;

@@ -7,6 +7,7 @@
 #include <array>
 #include <asio/post.hpp>
 #include <asio/steady_timer.hpp>
+#include <deque>
 #include <unordered_map>
 
 #include "base/log.h"
@@ -30,6 +31,8 @@ size_t familyIndex(const base::Address& a) { return a.isV6() ? 1 : 0; }
 
 constexpr milliseconds kMinSweepInterval{10};
 constexpr milliseconds kMaxSweepInterval{1000};
+// An idle connection's receive buffer is released after this long without traffic.
+constexpr milliseconds kReleaseBuffersAfter{10000};
 // The framer's header bound; bodies may use the rest of limits.maxMessageBytes.
 constexpr size_t kMaxStreamHeaderBytes = 16384;
 
@@ -103,7 +106,9 @@ class TransportManager::Impl final : public TcpListener::Owner, public TcpConnec
         directory_(std::make_shared<ConnectionDirectory>()),
         sweepTimer_(io) {
     caps_ = ConnectionDirectory::Caps{.maxConnections = tcp_.maxConnections,
-                                      .maxConnectionsPerSource = tcp_.maxConnectionsPerSource};
+                                      .maxConnectionsPerSource = tcp_.maxConnectionsPerSource,
+                                      .maxConnectionsPerPrefix = tcp_.maxConnectionsPerPrefix,
+                                      .reservedForPeers = tcp_.reservedForPeers};
     tlsConfig_ = std::make_shared<const config::Config>(config);
     for (const auto& l : config.pbx.listen) specs_.push_back({Zone::kPbx, l});
     for (const auto& l : config.trunk.listen) specs_.push_back({Zone::kTrunk, l});
@@ -112,9 +117,13 @@ class TransportManager::Impl final : public TcpListener::Owner, public TcpConnec
     }
     idleTimeout_ = options.idleTimeout ? *options.idleTimeout
                                        : std::chrono::duration_cast<milliseconds>(tcp_.idleTimeout);
+    milliseconds shortest = kMaxSweepInterval * 4;
+    for (milliseconds limit : {idleTimeout_, tcp_.firstMessageTimeout, tcp_.messageTimeout}) {
+      if (limit.count() > 0) shortest = std::min(shortest, limit);
+    }
     sweepInterval_ = options.idleSweepInterval.count() > 0
                          ? options.idleSweepInterval
-                         : std::clamp(idleTimeout_ / 4, kMinSweepInterval, kMaxSweepInterval);
+                         : std::clamp(shortest / 4, kMinSweepInterval, kMaxSweepInterval);
   }
 
   void setConnectionFilter(TransportManager::ConnectionFilter filter) {
@@ -182,7 +191,12 @@ class TransportManager::Impl final : public TcpListener::Owner, public TcpConnec
   void reportSendError(const SendTarget& target, std::string reason);
   ConnectionId newConnectionId() { return makeConnectionId(nextSequence_++, options_.worker); }
   void armSweep();
-  void closeIdleConnections();
+  // Closes connections past a deadline (idle, first message, slow message) and frees the
+  // receive buffers of idle ones.
+  void sweepConnections();
+  // Closes the oldest public-zone connection that has not delivered a message yet, to make
+  // room for a new one; false when there is none.
+  bool evictSilentConnection();
 
   asio::io_context& io_;
   std::vector<ListenerSpec> specs_;
@@ -217,6 +231,9 @@ class TransportManager::Impl final : public TcpListener::Owner, public TcpConnec
   std::array<std::optional<LocalEndpoint>, kZoneCount> tlsOutboundOnly_{};
   asio::steady_timer sweepTimer_;
   std::vector<std::shared_ptr<TcpConnection>> sweepScratch_;
+  // Public-zone inbound connections in accept order: the eviction candidates. Entries that
+  // closed or delivered a message are skipped when they reach the front.
+  std::deque<std::weak_ptr<TcpConnection>> silentPublic_;
 };
 
 std::string TransportManager::Impl::start() {
@@ -261,7 +278,7 @@ std::string TransportManager::Impl::start() {
   }
   for (const auto& l : udpListeners_) l->start();
   for (const auto& l : tcpListeners_) l->start();
-  if (idleTimeout_.count() > 0) armSweep();
+  armSweep();
   return {};
 }
 
@@ -335,6 +352,7 @@ void TransportManager::Impl::stop() {
   udpListeners_.clear();
   tcpListeners_.clear();
   udpSenders_ = {};
+  silentPublic_.clear();
   for (const auto& c : connections_.takeAll()) {
     directory_->remove(c->id());
     c->abandon();
@@ -451,16 +469,20 @@ void TransportManager::Impl::onAccepted(TcpListener& listener, asio::ip::tcp::so
   const ConnectionId id = newConnectionId();
   // The caps count every worker's connections.
   const std::string_view refusal = [&]() -> std::string_view {
+    using Admission = ConnectionDirectory::Admission;
     if (tls && !tls_.server) return "no tls certificate";
-    switch (directory_->admitInbound(id, listener.zone(), listener.transport(), remote, caps_)) {
-      case ConnectionDirectory::Admission::kAdmitted:
-        return {};
-      case ConnectionDirectory::Admission::kOverTotal:
-        return "total cap";
-      case ConnectionDirectory::Admission::kOverSource:
-        return "per-source cap";
+    const auto admit = [&] {
+      return directory_->admitInbound(id, listener.zone(), listener.transport(), remote, caps_);
+    };
+    Admission admission = admit();
+    // A full table makes room by closing a silent public connection (this worker's oldest):
+    // a flood of idle connections cannot keep phones and peers out.
+    if ((admission == Admission::kOverTotal || admission == Admission::kOverPublicShare) &&
+        evictSilentConnection()) {
+      admission = admit();
     }
-    return {};
+    return admission == Admission::kAdmitted ? std::string_view{}
+                                             : ConnectionDirectory::describe(admission);
   }();
   if (!refusal.empty()) {
     ++ctx_.stats.connectionsRefused;
@@ -479,6 +501,7 @@ void TransportManager::Impl::onAccepted(TcpListener& listener, asio::ip::tcp::so
       ctx_, *this, std::move(socket), id, listener.zone(), TcpConnection::Direction::kInbound,
       remote, listener.local(), tls ? tls_.server : nullptr);
   TcpConnection* raw = connection.get();
+  if (listener.zone() == Zone::kPublic) silentPublic_.push_back(connection);
   connections_.add(std::move(connection));
   ++ctx_.stats.connectionsAccepted;
   TG_LOG(kTransport, debug, "{} connection {} from {} accepted",
@@ -509,23 +532,75 @@ void TransportManager::Impl::armSweep() {
   sweepTimer_.expires_after(sweepInterval_);
   sweepTimer_.async_wait([this, alive = std::weak_ptr<char>(alive_)](const asio::error_code& ec) {
     if (ec || alive.expired()) return;
-    closeIdleConnections();
+    sweepConnections();
     armSweep();
   });
 }
 
-void TransportManager::Impl::closeIdleConnections() {
+void TransportManager::Impl::sweepConnections() {
   // One timer for all connections rather than one per connection: a scan of a few thousand
   // entries per sweep is cheaper than re-arming a timer on every read and write.
   const base::TimePoint now = ctx_.clock.now();
-  connections_.collectIf(sweepScratch_, [&](const TcpConnection& c) {
-    return c.isOpen() && now - c.lastActivity() >= idleTimeout_;
-  });
+  const auto past = [&](base::TimePoint since, milliseconds limit) {
+    return limit.count() > 0 && now - since >= limit;
+  };
+  enum class Verdict { kKeep, kIdle, kNoMessage, kSlow };
+  const auto verdict = [&](const TcpConnection& c) {
+    if (!c.isOpen()) return Verdict::kKeep;
+    if (past(c.lastActivity(), idleTimeout_)) return Verdict::kIdle;
+    if (c.direction() != TcpConnection::Direction::kInbound) return Verdict::kKeep;
+    if (!c.hasDeliveredMessage() && past(c.openedAt(), tcp_.firstMessageTimeout)) {
+      return Verdict::kNoMessage;
+    }
+    const auto partial = c.partialMessageSince();
+    if (partial && past(*partial, tcp_.messageTimeout)) return Verdict::kSlow;
+    return Verdict::kKeep;
+  };
+  connections_.collectIf(sweepScratch_,
+                         [&](const TcpConnection& c) { return verdict(c) != Verdict::kKeep; });
   for (const auto& connection : sweepScratch_) {
-    ++ctx_.stats.connectionsClosedIdle;
-    connection->close("idle timeout");
+    switch (verdict(*connection)) {
+      case Verdict::kKeep:
+        break;
+      case Verdict::kIdle:
+        ++ctx_.stats.connectionsClosedIdle;
+        connection->close("idle timeout");
+        break;
+      case Verdict::kNoMessage:
+        ++ctx_.stats.connectionsClosedNoMessage;
+        connection->close("no SIP message within tcp.first_message_timeout_ms");
+        break;
+      case Verdict::kSlow:
+        ++ctx_.stats.connectionsClosedSlow;
+        connection->close("message incomplete after tcp.message_timeout_ms (slow sender)");
+        break;
+    }
   }
   sweepScratch_.clear();
+  connections_.collectIf(sweepScratch_, [&](const TcpConnection& c) {
+    return c.isOpen() && now - c.lastActivity() >= kReleaseBuffersAfter;
+  });
+  for (const auto& connection : sweepScratch_) connection->releaseIdleBuffers();
+  sweepScratch_.clear();
+  // Keeps the eviction queue as short as the connections it can still name.
+  const auto spoken = [](const std::weak_ptr<TcpConnection>& entry) {
+    const auto c = entry.lock();
+    return !c || c->isClosed() || c->hasDeliveredMessage();
+  };
+  while (!silentPublic_.empty() && spoken(silentPublic_.front())) silentPublic_.pop_front();
+  if (silentPublic_.size() > 2 * connections_.size() + 64) std::erase_if(silentPublic_, spoken);
+}
+
+bool TransportManager::Impl::evictSilentConnection() {
+  while (!silentPublic_.empty()) {
+    std::shared_ptr<TcpConnection> candidate = silentPublic_.front().lock();
+    silentPublic_.pop_front();
+    if (!candidate || candidate->isClosed() || candidate->hasDeliveredMessage()) continue;
+    ++ctx_.stats.connectionsEvicted;
+    candidate->close("evicted: the connection table is full and it sent no message");
+    return true;
+  }
+  return false;
 }
 
 TransportManager::TransportManager(asio::io_context& io, const config::Config& config,

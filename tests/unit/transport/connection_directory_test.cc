@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include "transport/socket_util.h"
 #include "transport_test_util.h"
 
 namespace tg::transport {
@@ -71,6 +72,46 @@ TEST(ConnectionDirectoryTest, FindsAReusableConnectionOnAnyWorker) {
   EXPECT_FALSE(d.findReusable(Zone::kPublic, TransportKind::kTls, addr("10.0.0.5", 5061)));
   d.remove(makeConnectionId(1, 1));
   EXPECT_FALSE(d.findReusable(Zone::kPublic, TransportKind::kTls, phone));
+}
+
+TEST(ConnectionDirectoryTest, PerPrefixBudgetCountsA24AndA64) {
+  ConnectionDirectory d;
+  const ConnectionDirectory::Caps caps{.maxConnectionsPerPrefix = 2};
+  uint64_t seq = 1;
+  const auto admit = [&](const char* ip) {
+    return d.admitInbound(makeConnectionId(seq++, 0), Zone::kPublic, TransportKind::kTcp,
+                          addr(ip, 5060), caps);
+  };
+  EXPECT_EQ(admit("192.0.2.1"), Admission::kAdmitted);
+  EXPECT_EQ(admit("192.0.2.200"), Admission::kAdmitted);
+  EXPECT_EQ(admit("192.0.2.77"), Admission::kOverPrefix) << "a third address of the same /24";
+  EXPECT_EQ(admit("192.0.3.1"), Admission::kAdmitted) << "the next /24 has its own budget";
+  EXPECT_EQ(admit("2001:db8:1:2::1"), Admission::kAdmitted);
+  EXPECT_EQ(admit("2001:db8:1:2:ffff::9"), Admission::kAdmitted);
+  EXPECT_EQ(admit("2001:db8:1:2:aaaa::1"), Admission::kOverPrefix) << "the same /64";
+  EXPECT_EQ(admit("2001:db8:1:3::1"), Admission::kAdmitted);
+}
+
+TEST(ConnectionDirectoryTest, PublicConnectionsLeaveTheReserveToPeers) {
+  ConnectionDirectory d;
+  const ConnectionDirectory::Caps caps{.maxConnections = 4, .reservedForPeers = 2};
+  uint64_t seq = 1;
+  const auto admit = [&](Zone zone, uint16_t port) {
+    return d.admitInbound(makeConnectionId(seq++, 0), zone, TransportKind::kTls,
+                          addr("198.51.100.7", port), caps);
+  };
+  EXPECT_EQ(admit(Zone::kPublic, 1), Admission::kAdmitted);
+  EXPECT_EQ(admit(Zone::kPublic, 2), Admission::kAdmitted);
+  EXPECT_EQ(admit(Zone::kPublic, 3), Admission::kOverPublicShare);
+  EXPECT_EQ(admit(Zone::kTrunk, 4), Admission::kAdmitted) << "a provider takes the reserve";
+  EXPECT_EQ(admit(Zone::kPbx, 5), Admission::kAdmitted);
+  EXPECT_EQ(admit(Zone::kPbx, 6), Admission::kOverTotal);
+  EXPECT_FALSE(ConnectionDirectory::describe(Admission::kOverPrefix).empty());
+}
+
+TEST(PrefixOfTest, MasksToThe24OrThe64WithoutPort) {
+  EXPECT_EQ(prefixOf(addr("10.1.2.3", 5060)), addr("10.1.2.0", 0));
+  EXPECT_EQ(prefixOf(addr("2001:db8:a:b:c:d:e:f", 5061)), addr("2001:db8:a:b::", 0));
 }
 
 }  // namespace
