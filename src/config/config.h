@@ -108,6 +108,8 @@ struct TcpSettings {
   // Slots of max_connections that public-zone connections cannot take: the pbx and trunk
   // zones' peers (their sources are the configured PBX and providers) always find room.
   size_t reservedForPeers = 64;
+  // New inbound connections accepted from one IP address per second; 0: no limit.
+  size_t maxAcceptsPerSourcePerSecond = 100;
   // An inbound connection that has not delivered a complete SIP message this long after it
   // opened (TLS: after the handshake) is closed.
   std::chrono::milliseconds firstMessageTimeout{5000};

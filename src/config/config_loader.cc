@@ -656,7 +656,7 @@ void Loader::readTcp(const YAML::Node& node, int line, Config& c) {
   MapReader m(*this, node, "tcp", line,
               {"idle_timeout_s", "max_connections_per_source", "max_connections",
                "max_connections_per_prefix", "reserved_for_peers", "first_message_timeout_ms",
-               "message_timeout_ms"});
+               "message_timeout_ms", "max_accepts_per_source_per_s"});
   if (!m.valid()) return;
   constexpr int64_t kIntMax = std::numeric_limits<int32_t>::max();
   setDuration(m, "idle_timeout_s", c.tcp.idleTimeout, 1, 86400);
@@ -666,6 +666,7 @@ void Loader::readTcp(const YAML::Node& node, int line, Config& c) {
   setInt(m, "reserved_for_peers", c.tcp.reservedForPeers, 0, kIntMax);
   setDuration(m, "first_message_timeout_ms", c.tcp.firstMessageTimeout, 0, 600000);
   setDuration(m, "message_timeout_ms", c.tcp.messageTimeout, 0, 600000);
+  setInt(m, "max_accepts_per_source_per_s", c.tcp.maxAcceptsPerSourcePerSecond, 0, kIntMax);
   if (!m.has("reserved_for_peers")) {
     // The default reserve never takes more than a quarter of a small table.
     c.tcp.reservedForPeers = std::min(c.tcp.reservedForPeers, c.tcp.maxConnections / 4);

@@ -3,12 +3,26 @@
 #include "transport/socket_util.h"
 
 namespace tg::transport {
+namespace {
+
+constexpr std::chrono::seconds kAcceptWindow{1};
+
+}  // namespace
 
 ConnectionDirectory::Admission ConnectionDirectory::admitInbound(ConnectionId id, Zone zone,
                                                                  config::TransportKind transport,
                                                                  const base::Address& remote,
-                                                                 const Caps& caps) {
+                                                                 const Caps& caps,
+                                                                 base::TimePoint now) {
   const std::lock_guard lock(mutex_);
+  AcceptWindow* window = nullptr;
+  if (caps.maxAcceptsPerSourcePerSecond != 0) {
+    window = &acceptsPerIp_[ipOnly(remote)];
+    if (window->accepted == 0 || now - window->start >= kAcceptWindow) {
+      *window = AcceptWindow{now, 0};
+    }
+    if (window->accepted >= caps.maxAcceptsPerSourcePerSecond) return Admission::kOverAcceptRate;
+  }
   if (caps.maxConnections != 0) {
     if (byId_.size() >= caps.maxConnections) return Admission::kOverTotal;
     if (zone == Zone::kPublic && caps.reservedForPeers < caps.maxConnections &&
@@ -29,7 +43,14 @@ ConnectionDirectory::Admission ConnectionDirectory::admitInbound(ConnectionId id
     return Admission::kOverPrefix;
   }
   addLocked(id, Entry{zone, transport, true, remote});
+  if (window) ++window->accepted;
   return Admission::kAdmitted;
+}
+
+void ConnectionDirectory::expireAcceptWindows(base::TimePoint now) {
+  const std::lock_guard lock(mutex_);
+  std::erase_if(acceptsPerIp_,
+                [&](const auto& entry) { return now - entry.second.start >= kAcceptWindow; });
 }
 
 void ConnectionDirectory::addOutbound(ConnectionId id, Zone zone, config::TransportKind transport,
@@ -83,6 +104,8 @@ std::string_view ConnectionDirectory::describe(Admission admission) {
       return "per-source cap";
     case Admission::kOverPrefix:
       return "per-prefix cap";
+    case Admission::kOverAcceptRate:
+      return "per-source accept rate";
   }
   return "refused";
 }

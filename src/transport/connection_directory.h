@@ -13,6 +13,7 @@
 #include <unordered_map>
 
 #include "base/address.h"
+#include "base/clock.h"
 #include "transport/transport.h"
 
 namespace tg::transport {
@@ -26,18 +27,23 @@ class ConnectionDirectory {
     // Slots of maxConnections that public-zone connections leave to the pbx and trunk zones,
     // whose sources are the configured peers.
     size_t reservedForPeers = 0;
+    size_t maxAcceptsPerSourcePerSecond = 0;  // admitted per IP per second; 0: unlimited
   };
   enum class Admission : uint8_t {
     kAdmitted,
     kOverTotal,
     kOverPublicShare,
     kOverSource,
-    kOverPrefix
+    kOverPrefix,
+    kOverAcceptRate
   };
 
-  // Records an inbound connection unless a cap is full (then records nothing).
+  // Records an inbound connection accepted at `now` unless a cap is full (then records
+  // nothing).
   Admission admitInbound(ConnectionId id, Zone zone, config::TransportKind transport,
-                         const base::Address& remote, const Caps& caps);
+                         const base::Address& remote, const Caps& caps, base::TimePoint now);
+  // Forgets the accept-rate windows that ended before `now` (bounded memory under a flood).
+  void expireAcceptWindows(base::TimePoint now);
   static std::string_view describe(Admission admission);
   void addOutbound(ConnectionId id, Zone zone, config::TransportKind transport,
                    const base::Address& remote);
@@ -63,6 +69,11 @@ class ConnectionDirectory {
   std::unordered_multimap<base::Address, ConnectionId> byRemote_;
   std::unordered_map<base::Address, size_t> inboundPerIp_;      // key: the IP with port 0
   std::unordered_map<base::Address, size_t> inboundPerPrefix_;  // key: prefixOf()
+  struct AcceptWindow {
+    base::TimePoint start;
+    size_t accepted = 0;
+  };
+  std::unordered_map<base::Address, AcceptWindow> acceptsPerIp_;  // this second's accepts
 };
 
 }  // namespace tg::transport

@@ -105,10 +105,12 @@ class TransportManager::Impl final : public TcpListener::Owner, public TcpConnec
              .stats = {}},
         directory_(std::make_shared<ConnectionDirectory>()),
         sweepTimer_(io) {
-    caps_ = ConnectionDirectory::Caps{.maxConnections = tcp_.maxConnections,
-                                      .maxConnectionsPerSource = tcp_.maxConnectionsPerSource,
-                                      .maxConnectionsPerPrefix = tcp_.maxConnectionsPerPrefix,
-                                      .reservedForPeers = tcp_.reservedForPeers};
+    caps_ = ConnectionDirectory::Caps{
+        .maxConnections = tcp_.maxConnections,
+        .maxConnectionsPerSource = tcp_.maxConnectionsPerSource,
+        .maxConnectionsPerPrefix = tcp_.maxConnectionsPerPrefix,
+        .reservedForPeers = tcp_.reservedForPeers,
+        .maxAcceptsPerSourcePerSecond = tcp_.maxAcceptsPerSourcePerSecond};
     tlsConfig_ = std::make_shared<const config::Config>(config);
     for (const auto& l : config.pbx.listen) specs_.push_back({Zone::kPbx, l});
     for (const auto& l : config.trunk.listen) specs_.push_back({Zone::kTrunk, l});
@@ -472,7 +474,8 @@ void TransportManager::Impl::onAccepted(TcpListener& listener, asio::ip::tcp::so
     using Admission = ConnectionDirectory::Admission;
     if (tls && !tls_.server) return "no tls certificate";
     const auto admit = [&] {
-      return directory_->admitInbound(id, listener.zone(), listener.transport(), remote, caps_);
+      return directory_->admitInbound(id, listener.zone(), listener.transport(), remote, caps_,
+                                      ctx_.clock.now());
     };
     Admission admission = admit();
     // A full table makes room by closing a silent public connection (this worker's oldest):
@@ -582,6 +585,7 @@ void TransportManager::Impl::sweepConnections() {
   });
   for (const auto& connection : sweepScratch_) connection->releaseIdleBuffers();
   sweepScratch_.clear();
+  directory_->expireAcceptWindows(now);
   // Keeps the eviction queue as short as the connections it can still name.
   const auto spoken = [](const std::weak_ptr<TcpConnection>& entry) {
     const auto c = entry.lock();

@@ -664,6 +664,7 @@ TEST(ConfigLoader, TcpAdmissionKeys) {
   reserved_for_peers: 10
   first_message_timeout_ms: 3000
   message_timeout_ms: 0
+  max_accepts_per_source_per_s: 5
 )");
   ASSERT_TRUE(r.errors.empty()) << r.errors.front().message;
   const config::TcpSettings& t = r.config->tcp;
@@ -671,6 +672,7 @@ TEST(ConfigLoader, TcpAdmissionKeys) {
   EXPECT_EQ(t.reservedForPeers, 10u);
   EXPECT_EQ(t.firstMessageTimeout, std::chrono::milliseconds(3000));
   EXPECT_EQ(t.messageTimeout, std::chrono::milliseconds(0)) << "0 turns the deadline off";
+  EXPECT_EQ(t.maxAcceptsPerSourcePerSecond, 5u);
 
   const LoadResult defaults = load(std::string(kMinimal) + "tcp: { max_connections: 40 }\n");
   ASSERT_TRUE(defaults.errors.empty());
@@ -686,11 +688,13 @@ TEST(ConfigLoader, TcpAdmissionRanges) {
   max_connections_per_prefix: 0
   first_message_timeout_ms: -1
   message_timeout_ms: 600001
+  max_accepts_per_source_per_s: -1
 )");
   EXPECT_TRUE(hasError(r, 13, "tcp.reserved_for_peers", "must be below tcp.max_connections"));
   EXPECT_TRUE(hasError(r, 14, "tcp.max_connections_per_prefix", "out of range"));
   EXPECT_TRUE(hasError(r, 15, "tcp.first_message_timeout_ms", "out of range"));
   EXPECT_TRUE(hasError(r, 16, "tcp.message_timeout_ms", "out of range"));
+  EXPECT_TRUE(hasError(r, 17, "tcp.max_accepts_per_source_per_s", "out of range"));
 }
 
 TEST(ConfigLoader, LogSettingsAreValidated) {

@@ -12,6 +12,7 @@ namespace {
 
 using namespace testing;
 using Admission = ConnectionDirectory::Admission;
+const base::TimePoint kNow{};
 
 TEST(ConnectionIdTest, CarriesItsOwningWorker) {
   EXPECT_EQ(connectionOwner(makeConnectionId(1, 0)), 0u);
@@ -26,26 +27,27 @@ TEST(ConnectionDirectoryTest, CapsCountEveryWorkersConnections) {
   ConnectionDirectory d;
   const ConnectionDirectory::Caps caps{.maxConnections = 3, .maxConnectionsPerSource = 2};
   const auto a = addr("10.0.0.1", 1000);
-  EXPECT_EQ(d.admitInbound(makeConnectionId(1, 0), Zone::kPublic, TransportKind::kTls, a, caps),
-            Admission::kAdmitted);
+  EXPECT_EQ(
+      d.admitInbound(makeConnectionId(1, 0), Zone::kPublic, TransportKind::kTls, a, caps, kNow),
+      Admission::kAdmitted);
   EXPECT_EQ(d.admitInbound(makeConnectionId(1, 1), Zone::kPublic, TransportKind::kTls,
-                           addr("10.0.0.1", 1001), caps),
+                           addr("10.0.0.1", 1001), caps, kNow),
             Admission::kAdmitted);
   EXPECT_EQ(d.admitInbound(makeConnectionId(2, 1), Zone::kPublic, TransportKind::kTcp,
-                           addr("10.0.0.1", 1002), caps),
+                           addr("10.0.0.1", 1002), caps, kNow),
             Admission::kOverSource)
       << "the source's two connections are on two workers; the cap sees both";
   EXPECT_EQ(d.inboundFrom(addr("10.0.0.1", 9)), 2u);
   d.addOutbound(makeConnectionId(3, 0), Zone::kTrunk, TransportKind::kTls, addr("10.0.0.9", 5061));
   EXPECT_EQ(d.admitInbound(makeConnectionId(2, 0), Zone::kPublic, TransportKind::kTcp,
-                           addr("10.0.0.2", 1000), caps),
+                           addr("10.0.0.2", 1000), caps, kNow),
             Admission::kOverTotal);
   EXPECT_EQ(d.size(), 3u);
 
   d.remove(makeConnectionId(1, 1));
   EXPECT_EQ(d.inboundFrom(a), 1u);
   EXPECT_EQ(d.admitInbound(makeConnectionId(4, 1), Zone::kPublic, TransportKind::kTcp,
-                           addr("10.0.0.1", 1003), caps),
+                           addr("10.0.0.1", 1003), caps, kNow),
             Admission::kAdmitted);
   d.remove(makeConnectionId(99, 1));  // unknown: nothing happens
   EXPECT_EQ(d.size(), 3u);
@@ -55,7 +57,7 @@ TEST(ConnectionDirectoryTest, UnlimitedCapsAdmitEverything) {
   ConnectionDirectory d;
   for (uint64_t i = 1; i <= 100; ++i) {
     EXPECT_EQ(d.admitInbound(makeConnectionId(i, 0), Zone::kPbx, TransportKind::kTcp,
-                             addr("10.0.0.1", static_cast<uint16_t>(i)), {}),
+                             addr("10.0.0.1", static_cast<uint16_t>(i)), {}, kNow),
               Admission::kAdmitted);
   }
   EXPECT_EQ(d.size(), 100u);
@@ -65,7 +67,7 @@ TEST(ConnectionDirectoryTest, FindsAReusableConnectionOnAnyWorker) {
   ConnectionDirectory d;
   const auto phone = addr("10.0.0.5", 5060);
   EXPECT_FALSE(d.findReusable(Zone::kPublic, TransportKind::kTls, phone));
-  d.admitInbound(makeConnectionId(1, 1), Zone::kPublic, TransportKind::kTls, phone, {});
+  d.admitInbound(makeConnectionId(1, 1), Zone::kPublic, TransportKind::kTls, phone, {}, kNow);
   EXPECT_EQ(d.findReusable(Zone::kPublic, TransportKind::kTls, phone), makeConnectionId(1, 1));
   EXPECT_FALSE(d.findReusable(Zone::kPublic, TransportKind::kTcp, phone)) << "not over tcp";
   EXPECT_FALSE(d.findReusable(Zone::kPbx, TransportKind::kTls, phone)) << "not another zone";
@@ -80,7 +82,7 @@ TEST(ConnectionDirectoryTest, PerPrefixBudgetCountsA24AndA64) {
   uint64_t seq = 1;
   const auto admit = [&](const char* ip) {
     return d.admitInbound(makeConnectionId(seq++, 0), Zone::kPublic, TransportKind::kTcp,
-                          addr(ip, 5060), caps);
+                          addr(ip, 5060), caps, kNow);
   };
   EXPECT_EQ(admit("192.0.2.1"), Admission::kAdmitted);
   EXPECT_EQ(admit("192.0.2.200"), Admission::kAdmitted);
@@ -98,7 +100,7 @@ TEST(ConnectionDirectoryTest, PublicConnectionsLeaveTheReserveToPeers) {
   uint64_t seq = 1;
   const auto admit = [&](Zone zone, uint16_t port) {
     return d.admitInbound(makeConnectionId(seq++, 0), zone, TransportKind::kTls,
-                          addr("198.51.100.7", port), caps);
+                          addr("198.51.100.7", port), caps, kNow);
   };
   EXPECT_EQ(admit(Zone::kPublic, 1), Admission::kAdmitted);
   EXPECT_EQ(admit(Zone::kPublic, 2), Admission::kAdmitted);
@@ -107,6 +109,27 @@ TEST(ConnectionDirectoryTest, PublicConnectionsLeaveTheReserveToPeers) {
   EXPECT_EQ(admit(Zone::kPbx, 5), Admission::kAdmitted);
   EXPECT_EQ(admit(Zone::kPbx, 6), Admission::kOverTotal);
   EXPECT_FALSE(ConnectionDirectory::describe(Admission::kOverPrefix).empty());
+}
+
+TEST(ConnectionDirectoryTest, AcceptRatePerSourceIsLimitedPerSecond) {
+  ConnectionDirectory d;
+  const ConnectionDirectory::Caps caps{.maxAcceptsPerSourcePerSecond = 3};
+  uint64_t seq = 1;
+  const auto admitAt = [&](const char* ip, std::chrono::milliseconds at) {
+    const uint64_t n = seq++;
+    return d.admitInbound(makeConnectionId(n, 0), Zone::kPublic, TransportKind::kTls,
+                          addr(ip, static_cast<uint16_t>(n)), caps, kNow + at);
+  };
+  using std::chrono::milliseconds;
+  EXPECT_EQ(admitAt("203.0.113.5", milliseconds(0)), Admission::kAdmitted);
+  EXPECT_EQ(admitAt("203.0.113.5", milliseconds(100)), Admission::kAdmitted);
+  EXPECT_EQ(admitAt("203.0.113.5", milliseconds(200)), Admission::kAdmitted);
+  EXPECT_EQ(admitAt("203.0.113.5", milliseconds(300)), Admission::kOverAcceptRate);
+  EXPECT_EQ(admitAt("203.0.113.6", milliseconds(300)), Admission::kAdmitted) << "per address";
+  EXPECT_EQ(admitAt("203.0.113.5", milliseconds(1000)), Admission::kAdmitted) << "next second";
+  d.expireAcceptWindows(kNow + milliseconds(5000));
+  EXPECT_EQ(admitAt("203.0.113.5", milliseconds(5000)), Admission::kAdmitted);
+  EXPECT_EQ(d.size(), 6u);
 }
 
 TEST(PrefixOfTest, MasksToThe24OrThe64WithoutPort) {
