@@ -64,8 +64,8 @@ class Gateway final : public transaction::Sender {
   ~Gateway() override;
 
   // The other workers (indexed by shard), set once before start() when there are several.
-  // Every worker's gateway, by shard index; before start(). The workers then share the first
-  // one's connection directory, so each finds and reuses the others' TCP/TLS connections.
+  // The workers then share the first one's connection directory, so each finds and reuses the
+  // others' TCP/TLS connections.
   void setPeers(std::vector<Gateway*> peers);
   asio::io_context& io() { return io_; }
 
