@@ -42,7 +42,8 @@ std::shared_ptr<const guard::acl::ZoneAcl> aclFor(const config::Config& config,
 transport::TransportOptions transportOptions(const base::Clock& clock, Shard shard) {
   transport::TransportOptions o;
   o.clock = &clock;
-  o.acceptTcp = shard.index == 0;
+  o.worker = shard.index;
+  o.shareStreamPorts = shard.count > 1;
   return o;
 }
 
@@ -59,7 +60,7 @@ Gateway::Gateway(asio::io_context& io, config::ConfigPtr config, db::CdrStore* c
           io, *config, [this](transport::Packet&& p) { onPacket(std::move(p)); },
           [this](const transport::SendTarget& t, std::string_view reason) {
             TG_LOG(kTransport, debug, "send to {} failed: {}", t.address.toString(), reason);
-            // TCP sends of every worker go through worker 0: tell them all.
+            // A connection's owner sends for every worker: tell them all.
             for (Gateway* g : peers_) {
               if (g == this) continue;
               asio::post(g->io_, [g, t] {
@@ -108,6 +109,13 @@ Gateway::Gateway(asio::io_context& io, config::ConfigPtr config, db::CdrStore* c
 }
 
 Gateway::~Gateway() { stop(); }
+
+void Gateway::setPeers(std::vector<Gateway*> peers) {
+  peers_ = std::move(peers);
+  if (!peers_.empty() && peers_[0] != this) {
+    transport_->shareDirectory(peers_[0]->transport_->directory());
+  }
+}
 
 std::string Gateway::start() {
   std::string err = transport_->start();
@@ -207,12 +215,18 @@ void Gateway::send(const transport::SendTarget& target, std::string bytes) {
   if (const int code = statusOf(bytes); code >= 200) {
     guard_.responseSent(target.zone, target.address, code);
   }
-  if (target.transport != config::TransportKind::kUdp && shard_.index != 0 && !peers_.empty()) {
-    // TCP connections live on worker 0 (it accepts them and opens the outbound ones).
-    Gateway* first = peers_[0];
-    asio::post(first->io_, [first, target, bytes = std::move(bytes)]() mutable {
-      first->transport_->send(target, std::move(bytes));
-    });
+  if (target.transport != config::TransportKind::kUdp && peers_.size() > 1) {
+    // A TCP or TLS connection is written by the worker that owns it.
+    transport::SendTarget routed = target;
+    const size_t owner = transport_->streamSender(routed);
+    if (owner != shard_.index && owner < peers_.size()) {
+      Gateway* g = peers_[owner];
+      asio::post(g->io_, [g, routed, bytes = std::move(bytes)]() mutable {
+        g->transport_->send(routed, std::move(bytes));
+      });
+      return;
+    }
+    transport_->send(routed, std::move(bytes));
     return;
   }
   transport_->send(target, std::move(bytes));

@@ -67,7 +67,9 @@ class Gateway final : public transaction::Sender {
   ~Gateway() override;
 
   // The other workers (indexed by shard), set once before start() when there are several.
-  void setPeers(std::vector<Gateway*> peers) { peers_ = std::move(peers); }
+  // The workers then share the first one's connection directory, so each finds and reuses the
+  // others' TCP/TLS connections.
+  void setPeers(std::vector<Gateway*> peers);
   asio::io_context& io() { return io_; }
 
   // Binds every listener and starts health checks; returns an error message on failure.

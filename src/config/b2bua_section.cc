@@ -115,12 +115,29 @@ void readB2bua(Loader& loader, const YAML::Node& node, int line, Config& c) {
 
 void readTcp(Loader& loader, const YAML::Node& node, int line, Config& c) {
   MapReader m(loader, node, "tcp", line,
-              {"idle_timeout_s", "max_connections_per_source", "max_connections"});
+              {"idle_timeout_s", "max_connections_per_source", "max_connections",
+               "max_connections_per_prefix", "reserved_for_peers", "first_message_timeout_ms",
+               "message_timeout_ms", "max_accepts_per_source_per_s"});
   if (!m.valid()) return;
   constexpr int64_t kIntMax = std::numeric_limits<int32_t>::max();
   loader.setDuration(m, "idle_timeout_s", c.tcp.idleTimeout, 1, 86400);
   loader.setInt(m, "max_connections_per_source", c.tcp.maxConnectionsPerSource, 1, kIntMax);
   loader.setInt(m, "max_connections", c.tcp.maxConnections, 1, kIntMax);
+  loader.setInt(m, "max_connections_per_prefix", c.tcp.maxConnectionsPerPrefix, 1, kIntMax);
+  loader.setInt(m, "reserved_for_peers", c.tcp.reservedForPeers, 0, kIntMax);
+  loader.setDuration(m, "first_message_timeout_ms", c.tcp.firstMessageTimeout, 0, 600000);
+  loader.setDuration(m, "message_timeout_ms", c.tcp.messageTimeout, 0, 600000);
+  loader.setInt(m, "max_accepts_per_source_per_s", c.tcp.maxAcceptsPerSourcePerSecond, 0,
+                kIntMax);
+  if (!m.has("reserved_for_peers")) {
+    // The default reserve never takes more than a quarter of a small table.
+    c.tcp.reservedForPeers = std::min(c.tcp.reservedForPeers, c.tcp.maxConnections / 4);
+  } else if (c.tcp.reservedForPeers >= c.tcp.maxConnections) {
+    loader.error(m.keyLine("reserved_for_peers"), m.pathOf("reserved_for_peers"),
+                 "tcp.reserved_for_peers (" + std::to_string(c.tcp.reservedForPeers) +
+                     ") must be below tcp.max_connections (" +
+                     std::to_string(c.tcp.maxConnections) + "): the public zone needs room");
+  }
 }
 
 void readLimits(Loader& loader, const YAML::Node& node, int line, Config& c) {

@@ -103,6 +103,19 @@ struct TcpSettings {
   std::chrono::seconds idleTimeout{300};
   size_t maxConnectionsPerSource = 16;
   size_t maxConnections = 4096;
+  // Inbound connections from one /24 (IPv4) or /64 (IPv6).
+  size_t maxConnectionsPerPrefix = 256;
+  // Slots of max_connections that public-zone connections cannot take: the pbx and trunk
+  // zones' peers (their sources are the configured PBX and providers) always find room.
+  size_t reservedForPeers = 64;
+  // New inbound connections accepted from one IP address per second; 0: no limit.
+  size_t maxAcceptsPerSourcePerSecond = 100;
+  // An inbound connection that has not delivered a complete SIP message this long after it
+  // opened (TLS: after the handshake) is closed.
+  std::chrono::milliseconds firstMessageTimeout{5000};
+  // A message whose first bytes arrived this long ago and that is still incomplete is closed
+  // with its connection (slowloris: one byte every few seconds).
+  std::chrono::milliseconds messageTimeout{10000};
 };
 
 struct LogSettings {

@@ -48,6 +48,13 @@ LengthScan scanContentLength(std::string_view headers, size_t maxBody) {
 
 }  // namespace
 
+void StreamFramer::releaseIdleMemory() {
+  if (buffered() != 0) return;
+  std::string().swap(buffer_);
+  consumed_ = 0;
+  scanned_ = 0;
+}
+
 void StreamFramer::compact() {
   // Shift only once the consumed prefix dominates, so a burst of small messages costs O(n).
   if (consumed_ > 0 && (consumed_ == buffer_.size() || consumed_ > buffer_.size() / 2)) {

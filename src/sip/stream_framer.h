@@ -43,6 +43,10 @@ class StreamFramer {
   // Bytes received but not yet part of a returned frame.
   size_t buffered() const { return buffer_.size() - consumed_; }
 
+  // Gives the buffer's memory back when nothing is pending (an idle connection need not keep
+  // the capacity its largest message grew).
+  void releaseIdleMemory();
+
  private:
   void compact();
   Frame fail(std::string_view reason);  // marks the stream unusable

@@ -1,15 +1,10 @@
 #include "transport/connection_table.h"
 
-#include "transport/socket_util.h"
-
 namespace tg::transport {
 
 void ConnectionTable::add(std::shared_ptr<TcpConnection> connection) {
   TcpConnection* raw = connection.get();
   byRemote_.emplace(raw->remote(), raw);
-  if (raw->direction() == TcpConnection::Direction::kInbound) {
-    ++inboundPerIp_[ipOnly(raw->remote())];
-  }
   byId_.emplace(raw->id(), std::move(connection));
 }
 
@@ -24,10 +19,6 @@ std::shared_ptr<TcpConnection> ConnectionTable::remove(const TcpConnection& conn
       byRemote_.erase(r);
       break;
     }
-  }
-  if (connection.direction() == TcpConnection::Direction::kInbound) {
-    const auto count = inboundPerIp_.find(ipOnly(connection.remote()));
-    if (count != inboundPerIp_.end() && --count->second == 0) inboundPerIp_.erase(count);
   }
   return owned;
 }
@@ -47,18 +38,12 @@ TcpConnection* ConnectionTable::findReusable(Zone zone, config::TransportKind tr
   return nullptr;
 }
 
-size_t ConnectionTable::inboundFrom(const base::Address& source) const {
-  const auto it = inboundPerIp_.find(ipOnly(source));
-  return it == inboundPerIp_.end() ? 0 : it->second;
-}
-
 std::vector<std::shared_ptr<TcpConnection>> ConnectionTable::takeAll() {
   std::vector<std::shared_ptr<TcpConnection>> all;
   all.reserve(byId_.size());
   for (auto& [id, connection] : byId_) all.push_back(std::move(connection));
   byId_.clear();
   byRemote_.clear();
-  inboundPerIp_.clear();
   return all;
 }
 

@@ -1,7 +1,8 @@
 #pragma once
 
-// The open TCP and TLS connections of one manager, found by id (responses, RFC 3261 §18.2.2), by
-// remote address (connection reuse, §18.1.1) and counted per source IP (the per-source cap).
+// The open TCP and TLS connections one worker owns, found by id (responses, RFC 3261 §18.2.2) and
+// by remote address (connection reuse, §18.1.1). What every worker owns, and the caps, are in the
+// shared ConnectionDirectory.
 
 #include <memory>
 #include <unordered_map>
@@ -22,8 +23,6 @@ class ConnectionTable {
   // An open or connecting connection of `zone` and `transport` (tcp or tls) to `remote`.
   TcpConnection* findReusable(Zone zone, config::TransportKind transport,
                               const base::Address& remote) const;
-  // Inbound connections from the IP of `source` (its port is ignored).
-  size_t inboundFrom(const base::Address& source) const;
   size_t size() const { return byId_.size(); }
 
   // Appends the connections that satisfy `pred` to `out`, for callers that close them (which
@@ -40,7 +39,6 @@ class ConnectionTable {
  private:
   std::unordered_map<ConnectionId, std::shared_ptr<TcpConnection>> byId_;
   std::unordered_multimap<base::Address, TcpConnection*> byRemote_;
-  std::unordered_map<base::Address, size_t> inboundPerIp_;  // key: the IP with port 0
 };
 
 }  // namespace tg::transport

@@ -30,6 +30,9 @@ inline base::Address ipOnly(base::Address address) {
   return address;
 }
 
+// The /24 (IPv4) or /64 (IPv6) network of `address`, port 0: the key for per-prefix budgets.
+base::Address prefixOf(const base::Address& address);
+
 bool isWildcard(const base::Address& address);
 
 // "udp://127.0.0.1:5060"

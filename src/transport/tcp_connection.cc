@@ -46,6 +46,7 @@ void TcpConnection::startInbound() {
     return;
   }
   state_ = State::kOpen;
+  openedAt_ = ctx_.clock.now();
   startRead();
 }
 
@@ -86,6 +87,7 @@ void TcpConnection::onConnected(const asio::error_code& ec) {
 void TcpConnection::becomeOpen() {
   state_ = State::kOpen;
   lastActivity_ = ctx_.clock.now();
+  openedAt_ = lastActivity_;
   TG_LOG(kTransport, debug, "{} connection {} {} {} open", config::transportName(transport()), id_,
          direction_ == Direction::kInbound ? "from" : "to", remote_.toString());
   if (ssl_) {
@@ -322,6 +324,11 @@ bool TcpConnection::processFrames() {
     sip::Frame frame = framer_.next();
     switch (frame.status) {
       case sip::FrameStatus::kNeedMore:
+        if (framer_.buffered() == 0) {
+          partialSince_.reset();
+        } else if (!partialSince_) {
+          partialSince_ = lastActivity_;
+        }
         return true;
       case sip::FrameStatus::kPong:
         break;
@@ -342,6 +349,8 @@ bool TcpConnection::processFrames() {
           break;
         }
         ++ctx_.stats.streamMessagesReceived;
+        deliveredMessage_ = true;
+        partialSince_.reset();
         ctx_.onPacket(Packet{
             .bytes = std::move(frame.message),
             .source = remote_,

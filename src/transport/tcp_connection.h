@@ -76,6 +76,13 @@ class TcpConnection : public std::enable_shared_from_this<TcpConnection> {
   bool isOpen() const { return state_ == State::kOpen; }
   bool isClosed() const { return state_ == State::kClosed; }
   base::TimePoint lastActivity() const { return lastActivity_; }
+  // When it became open (TLS: the handshake finished); the first-message deadline starts here.
+  base::TimePoint openedAt() const { return openedAt_; }
+  bool hasDeliveredMessage() const { return deliveredMessage_; }
+  // When the first bytes of the still incomplete message arrived; nullopt when none is pending.
+  std::optional<base::TimePoint> partialMessageSince() const { return partialSince_; }
+  // Frees the receive buffer's capacity when nothing is pending.
+  void releaseIdleBuffers() { framer_.releaseIdleMemory(); }
 
  private:
   enum class State : uint8_t { kConnecting, kHandshaking, kOpen, kClosed };
@@ -121,6 +128,9 @@ class TcpConnection : public std::enable_shared_from_this<TcpConnection> {
   base::Address remote_;
   base::Address local_;
   base::TimePoint lastActivity_;
+  base::TimePoint openedAt_;
+  std::optional<base::TimePoint> partialSince_;
+  bool deliveredMessage_ = false;
   sip::StreamFramer framer_;
   std::optional<asio::steady_timer> connectTimer_;  // connect and TLS handshake deadline
   std::deque<Outbound> queue_;

@@ -1,5 +1,7 @@
 #include "transport/tcp_listener.h"
 
+#include <sys/socket.h>
+
 #include <asio/error.hpp>
 #include <asio/ip/v6_only.hpp>
 #include <chrono>
@@ -26,13 +28,19 @@ TcpListener::TcpListener(asio::io_context& io, Owner& owner, Zone zone,
                          config::TransportKind transport)
     : owner_(owner), zone_(zone), transport_(transport), acceptor_(io), retry_(io) {}
 
-std::string TcpListener::open(const base::Address& address) {
+std::string TcpListener::open(const base::Address& address, bool sharePort) {
   asio::error_code ec;
   const auto endpoint = toEndpoint<asio::ip::tcp::endpoint>(address);
   acceptor_.open(endpoint.protocol(), ec);
   if (ec) return ec.message();
   acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
   if (ec) return ec.message();
+  if (sharePort) {
+    const int on = 1;
+    if (setsockopt(acceptor_.native_handle(), SOL_SOCKET, SO_REUSEPORT, &on, sizeof(on)) != 0) {
+      return asio::error_code(errno, asio::system_category()).message();
+    }
+  }
   if (address.isV6()) {
     acceptor_.set_option(asio::ip::v6_only(true), ec);
     if (ec) return ec.message();

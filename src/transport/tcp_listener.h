@@ -33,8 +33,9 @@ class TcpListener : public std::enable_shared_from_this<TcpListener> {
   TcpListener(const TcpListener&) = delete;
   TcpListener& operator=(const TcpListener&) = delete;
 
-  // Opens, binds and listens; returns the OS error text on failure.
-  std::string open(const base::Address& address);
+  // Opens, binds and listens; returns the OS error text on failure. `sharePort`: SO_REUSEPORT,
+  // so that every worker's listener binds the same port and the kernel spreads connections.
+  std::string open(const base::Address& address, bool sharePort = false);
   void start();
   void close();
 

@@ -19,6 +19,16 @@ std::string_view zoneName(Zone z);  // "pbx", "trunk", "public"
 
 using ConnectionId = uint64_t;  // 0 for datagrams
 
+// A connection id carries the worker that owns the connection in its low bits, so a send from
+// any worker finds the owner without a lookup (config allows at most 64 workers).
+constexpr unsigned kConnectionOwnerBits = 8;
+constexpr ConnectionId makeConnectionId(uint64_t sequence, size_t owner) {
+  return (sequence << kConnectionOwnerBits) | static_cast<ConnectionId>(owner);
+}
+constexpr size_t connectionOwner(ConnectionId id) {
+  return static_cast<size_t>(id & ((ConnectionId{1} << kConnectionOwnerBits) - 1));
+}
+
 struct Packet {
   std::string bytes;             // one datagram, or one framed stream message
   base::Address source;
@@ -60,6 +70,9 @@ struct TransportStats {
   uint64_t connectionsRefused = 0;   // over a cap
   uint64_t connectionsFiltered = 0;  // refused by the connection filter (banned, not allowed)
   uint64_t connectionsClosedIdle = 0;
+  uint64_t connectionsClosedNoMessage = 0;  // silent past tcp.first_message_timeout_ms
+  uint64_t connectionsClosedSlow = 0;       // a message incomplete after tcp.message_timeout_ms
+  uint64_t connectionsEvicted = 0;          // silent public ones closed to make room
   uint64_t framingErrors = 0;
   uint64_t keepAlivePongs = 0;
   uint64_t oversizeDropped = 0;

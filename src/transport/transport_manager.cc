@@ -7,9 +7,11 @@
 #include <array>
 #include <asio/post.hpp>
 #include <asio/steady_timer.hpp>
+#include <deque>
 #include <unordered_map>
 
 #include "base/log.h"
+#include "transport/connection_directory.h"
 #include "transport/connection_table.h"
 #include "transport/socket_util.h"
 #include "transport/tcp_connection.h"
@@ -29,6 +31,8 @@ size_t familyIndex(const base::Address& a) { return a.isV6() ? 1 : 0; }
 
 constexpr milliseconds kMinSweepInterval{10};
 constexpr milliseconds kMaxSweepInterval{1000};
+// An idle connection's receive buffer is released after this long without traffic.
+constexpr milliseconds kReleaseBuffersAfter{10000};
 // The framer's header bound; bodies may use the rest of limits.maxMessageBytes.
 constexpr size_t kMaxStreamHeaderBytes = 16384;
 
@@ -100,7 +104,14 @@ class TransportManager::Impl final : public TcpListener::Owner, public TcpConnec
                  options.tlsHandshakeTimeout.value_or(config.tls.handshakeTimeout),
              .udpGroupSize = static_cast<uint32_t>(std::max(1, config.workers)),
              .stats = {}},
+        directory_(std::make_shared<ConnectionDirectory>()),
         sweepTimer_(io) {
+    caps_ = ConnectionDirectory::Caps{
+        .maxConnections = tcp_.maxConnections,
+        .maxConnectionsPerSource = tcp_.maxConnectionsPerSource,
+        .maxConnectionsPerPrefix = tcp_.maxConnectionsPerPrefix,
+        .reservedForPeers = tcp_.reservedForPeers,
+        .maxAcceptsPerSourcePerSecond = tcp_.maxAcceptsPerSourcePerSecond};
     tlsConfig_ = std::make_shared<const config::Config>(config);
     for (const auto& l : config.pbx.listen) specs_.push_back({Zone::kPbx, l});
     for (const auto& l : config.trunk.listen) specs_.push_back({Zone::kTrunk, l});
@@ -109,9 +120,13 @@ class TransportManager::Impl final : public TcpListener::Owner, public TcpConnec
     }
     idleTimeout_ = options.idleTimeout ? *options.idleTimeout
                                        : std::chrono::duration_cast<milliseconds>(tcp_.idleTimeout);
+    milliseconds shortest = kMaxSweepInterval * 4;
+    for (milliseconds limit : {idleTimeout_, tcp_.firstMessageTimeout, tcp_.messageTimeout}) {
+      if (limit.count() > 0) shortest = std::min(shortest, limit);
+    }
     sweepInterval_ = options.idleSweepInterval.count() > 0
                          ? options.idleSweepInterval
-                         : std::clamp(idleTimeout_ / 4, kMinSweepInterval, kMaxSweepInterval);
+                         : std::clamp(shortest / 4, kMinSweepInterval, kMaxSweepInterval);
   }
 
   void setConnectionFilter(TransportManager::ConnectionFilter filter) {
@@ -148,6 +163,18 @@ class TransportManager::Impl final : public TcpListener::Owner, public TcpConnec
   const std::vector<LocalEndpoint>& endpoints() const { return endpoints_; }
   const TransportStats& stats() const { return ctx_.stats; }
   size_t openConnections() const { return connections_.size(); }
+  std::shared_ptr<ConnectionDirectory> directory() const { return directory_; }
+  void shareDirectory(std::shared_ptr<ConnectionDirectory> directory) {
+    if (!started_ && directory) directory_ = std::move(directory);
+  }
+  size_t streamSender(SendTarget& target) const {
+    if (target.connection == 0) {
+      if (auto found = directory_->findReusable(target.zone, target.transport, target.address)) {
+        target.connection = *found;
+      }
+    }
+    return target.connection != 0 ? connectionOwner(target.connection) : 0;
+  }
 
   void onAccepted(TcpListener& listener, asio::ip::tcp::socket socket) override;
   void onConnectionClosed(TcpConnection& connection, std::string_view reason,
@@ -165,8 +192,14 @@ class TransportManager::Impl final : public TcpListener::Owner, public TcpConnec
   TlsPeer tlsPeerFor(const SendTarget& target) const;
   TcpConnection* connect(const SendTarget& target);
   void reportSendError(const SendTarget& target, std::string reason);
+  ConnectionId newConnectionId() { return makeConnectionId(nextSequence_++, options_.worker); }
   void armSweep();
-  void closeIdleConnections();
+  // Closes connections past a deadline (idle, first message, slow message) and frees the
+  // receive buffers of idle ones.
+  void sweepConnections();
+  // Closes the oldest public-zone connection that has not delivered a message yet, to make
+  // room for a new one; false when there is none.
+  bool evictSilentConnection();
 
   asio::io_context& io_;
   std::vector<ListenerSpec> specs_;
@@ -190,8 +223,10 @@ class TransportManager::Impl final : public TcpListener::Owner, public TcpConnec
   std::array<std::array<UdpListener*, kFamilyCount>, kZoneCount> udpSenders_{};
   // The listener address that outbound connections of each zone report and bind to.
   std::array<std::array<base::Address, kFamilyCount>, kZoneCount> tcpLocal_{};
-  ConnectionTable connections_;
-  ConnectionId nextConnectionId_ = 1;
+  ConnectionTable connections_;  // the ones this worker owns
+  uint64_t nextSequence_ = 1;
+  std::shared_ptr<ConnectionDirectory> directory_;  // every worker's, shared
+  ConnectionDirectory::Caps caps_;
   // TLS: the configuration the contexts come from, the contexts, and DNS-found addresses.
   std::shared_ptr<const config::Config> tlsConfig_;
   TlsState tls_;
@@ -199,12 +234,14 @@ class TransportManager::Impl final : public TcpListener::Owner, public TcpConnec
   std::array<std::optional<LocalEndpoint>, kZoneCount> tlsOutboundOnly_{};
   asio::steady_timer sweepTimer_;
   std::vector<std::shared_ptr<TcpConnection>> sweepScratch_;
+  // Public-zone inbound connections in accept order: the eviction candidates. Entries that
+  // closed or delivered a message are skipped when they reach the front.
+  std::deque<std::weak_ptr<TcpConnection>> silentPublic_;
 };
 
 std::string TransportManager::Impl::start() {
   if (started_) return {};
-  if (options_.acceptTcp) {
-    // Workers that do not accept also never open streams (their sends go to worker 0).
+  {
     const bool needServer = std::any_of(specs_.begin(), specs_.end(), [](const ListenerSpec& s) {
       return s.listener.transport == TransportKind::kTls;
     });
@@ -244,12 +281,11 @@ std::string TransportManager::Impl::start() {
   }
   for (const auto& l : udpListeners_) l->start();
   for (const auto& l : tcpListeners_) l->start();
-  if (idleTimeout_.count() > 0) armSweep();
+  armSweep();
   return {};
 }
 
 std::string TransportManager::Impl::reloadTls(const config::Config& config) {
-  if (!options_.acceptTcp) return {};
   const bool needServer = std::any_of(specs_.begin(), specs_.end(), [](const ListenerSpec& s) {
     return s.listener.transport == TransportKind::kTls;
   });
@@ -295,13 +331,10 @@ std::string TransportManager::Impl::bind(const ListenerSpec& spec) {
     if (!error.empty()) return error;
     bound = listener->local();
     if (!udpSenders_[zone][family]) udpSenders_[zone][family] = listener.get();
-  } else if (!options_.acceptTcp) {
-    endpoints_.push_back({spec.zone, spec.listener.transport, spec.listener.address});
-    return {};
   } else {
     auto listener = std::make_shared<TcpListener>(io_, *this, spec.zone, spec.listener.transport);
     tcpListeners_.push_back(listener);
-    std::string error = listener->open(spec.listener.address);
+    std::string error = listener->open(spec.listener.address, options_.shareStreamPorts);
     if (!error.empty()) return error;
     bound = listener->local();
     if (!tcpLocal_[zone][family].valid()) tcpLocal_[zone][family] = bound;
@@ -322,7 +355,11 @@ void TransportManager::Impl::stop() {
   udpListeners_.clear();
   tcpListeners_.clear();
   udpSenders_ = {};
-  for (const auto& c : connections_.takeAll()) c->abandon();
+  silentPublic_.clear();
+  for (const auto& c : connections_.takeAll()) {
+    directory_->remove(c->id());
+    c->abandon();
+  }
 }
 
 void TransportManager::Impl::send(const SendTarget& target, std::string bytes) {
@@ -408,10 +445,11 @@ TcpConnection* TransportManager::Impl::connect(const SendTarget& target) {
   }
   TlsContextPtr context = peer.context;
   auto connection =
-      std::make_shared<TcpConnection>(ctx_, *this, std::move(socket), nextConnectionId_++,
+      std::make_shared<TcpConnection>(ctx_, *this, std::move(socket), newConnectionId(),
                                       target.zone, TcpConnection::Direction::kOutbound,
                                       target.address, bindTo, std::move(context), std::move(peer));
   TcpConnection* raw = connection.get();
+  directory_->addOutbound(raw->id(), target.zone, target.transport, target.address);
   connections_.add(std::move(connection));
   raw->startConnect(options_.connectTimeout);
   return raw;
@@ -430,17 +468,30 @@ void TransportManager::Impl::onAccepted(TcpListener& listener, asio::ip::tcp::so
     socket.close(ec);
     return;
   }
-  const bool overTotal = tcp_.maxConnections != 0 && connections_.size() >= tcp_.maxConnections;
-  const bool overSource = tcp_.maxConnectionsPerSource != 0 &&
-                          connections_.inboundFrom(remote) >= tcp_.maxConnectionsPerSource;
   const bool tls = listener.transport() == TransportKind::kTls;
-  if (overTotal || overSource || (tls && !tls_.server)) {
+  const ConnectionId id = newConnectionId();
+  // The caps count every worker's connections.
+  const std::string_view refusal = [&]() -> std::string_view {
+    using Admission = ConnectionDirectory::Admission;
+    if (tls && !tls_.server) return "no tls certificate";
+    const auto admit = [&] {
+      return directory_->admitInbound(id, listener.zone(), listener.transport(), remote, caps_,
+                                      ctx_.clock.now());
+    };
+    Admission admission = admit();
+    // A full table makes room by closing a silent public connection (this worker's oldest):
+    // a flood of idle connections cannot keep phones and peers out.
+    if ((admission == Admission::kOverTotal || admission == Admission::kOverPublicShare) &&
+        evictSilentConnection()) {
+      admission = admit();
+    }
+    return admission == Admission::kAdmitted ? std::string_view{}
+                                             : ConnectionDirectory::describe(admission);
+  }();
+  if (!refusal.empty()) {
     ++ctx_.stats.connectionsRefused;
     TG_LOG(kTransport, debug, "refused {} connection from {}: {}",
-           config::transportName(listener.transport()), remote.toString(),
-           overTotal    ? "total cap"
-           : overSource ? "per-source cap"
-                        : "no tls certificate");
+           config::transportName(listener.transport()), remote.toString(), refusal);
     // Reset rather than FIN: a flood of refused connections leaves no TIME_WAIT behind.
     socket.set_option(asio::socket_base::linger(true, 0), ec);
     socket.close(ec);
@@ -451,9 +502,10 @@ void TransportManager::Impl::onAccepted(TcpListener& listener, asio::ip::tcp::so
   // A TLS connection counts against the caps from accept on, so unfinished handshakes from
   // one source are bounded by max_connections_per_source and tls.handshake_timeout_ms.
   auto connection = std::make_shared<TcpConnection>(
-      ctx_, *this, std::move(socket), nextConnectionId_++, listener.zone(),
-      TcpConnection::Direction::kInbound, remote, listener.local(), tls ? tls_.server : nullptr);
+      ctx_, *this, std::move(socket), id, listener.zone(), TcpConnection::Direction::kInbound,
+      remote, listener.local(), tls ? tls_.server : nullptr);
   TcpConnection* raw = connection.get();
+  if (listener.zone() == Zone::kPublic) silentPublic_.push_back(connection);
   connections_.add(std::move(connection));
   ++ctx_.stats.connectionsAccepted;
   TG_LOG(kTransport, debug, "{} connection {} from {} accepted",
@@ -464,6 +516,7 @@ void TransportManager::Impl::onAccepted(TcpListener& listener, asio::ip::tcp::so
 void TransportManager::Impl::onConnectionClosed(TcpConnection& connection, std::string_view reason,
                                                 std::deque<TcpConnection::Outbound>& unsent) {
   const auto owned = connections_.remove(connection);
+  if (owned) directory_->remove(connection.id());
   for (auto& item : unsent) {
     if (!item.isMessage) continue;
     ++ctx_.stats.sendErrors;
@@ -483,23 +536,76 @@ void TransportManager::Impl::armSweep() {
   sweepTimer_.expires_after(sweepInterval_);
   sweepTimer_.async_wait([this, alive = std::weak_ptr<char>(alive_)](const asio::error_code& ec) {
     if (ec || alive.expired()) return;
-    closeIdleConnections();
+    sweepConnections();
     armSweep();
   });
 }
 
-void TransportManager::Impl::closeIdleConnections() {
+void TransportManager::Impl::sweepConnections() {
   // One timer for all connections rather than one per connection: a scan of a few thousand
   // entries per sweep is cheaper than re-arming a timer on every read and write.
   const base::TimePoint now = ctx_.clock.now();
-  connections_.collectIf(sweepScratch_, [&](const TcpConnection& c) {
-    return c.isOpen() && now - c.lastActivity() >= idleTimeout_;
-  });
+  const auto past = [&](base::TimePoint since, milliseconds limit) {
+    return limit.count() > 0 && now - since >= limit;
+  };
+  enum class Verdict { kKeep, kIdle, kNoMessage, kSlow };
+  const auto verdict = [&](const TcpConnection& c) {
+    if (!c.isOpen()) return Verdict::kKeep;
+    if (past(c.lastActivity(), idleTimeout_)) return Verdict::kIdle;
+    if (c.direction() != TcpConnection::Direction::kInbound) return Verdict::kKeep;
+    if (!c.hasDeliveredMessage() && past(c.openedAt(), tcp_.firstMessageTimeout)) {
+      return Verdict::kNoMessage;
+    }
+    const auto partial = c.partialMessageSince();
+    if (partial && past(*partial, tcp_.messageTimeout)) return Verdict::kSlow;
+    return Verdict::kKeep;
+  };
+  connections_.collectIf(sweepScratch_,
+                         [&](const TcpConnection& c) { return verdict(c) != Verdict::kKeep; });
   for (const auto& connection : sweepScratch_) {
-    ++ctx_.stats.connectionsClosedIdle;
-    connection->close("idle timeout");
+    switch (verdict(*connection)) {
+      case Verdict::kKeep:
+        break;
+      case Verdict::kIdle:
+        ++ctx_.stats.connectionsClosedIdle;
+        connection->close("idle timeout");
+        break;
+      case Verdict::kNoMessage:
+        ++ctx_.stats.connectionsClosedNoMessage;
+        connection->close("no SIP message within tcp.first_message_timeout_ms");
+        break;
+      case Verdict::kSlow:
+        ++ctx_.stats.connectionsClosedSlow;
+        connection->close("message incomplete after tcp.message_timeout_ms (slow sender)");
+        break;
+    }
   }
   sweepScratch_.clear();
+  connections_.collectIf(sweepScratch_, [&](const TcpConnection& c) {
+    return c.isOpen() && now - c.lastActivity() >= kReleaseBuffersAfter;
+  });
+  for (const auto& connection : sweepScratch_) connection->releaseIdleBuffers();
+  sweepScratch_.clear();
+  directory_->expireAcceptWindows(now);
+  // Keeps the eviction queue as short as the connections it can still name.
+  const auto spoken = [](const std::weak_ptr<TcpConnection>& entry) {
+    const auto c = entry.lock();
+    return !c || c->isClosed() || c->hasDeliveredMessage();
+  };
+  while (!silentPublic_.empty() && spoken(silentPublic_.front())) silentPublic_.pop_front();
+  if (silentPublic_.size() > 2 * connections_.size() + 64) std::erase_if(silentPublic_, spoken);
+}
+
+bool TransportManager::Impl::evictSilentConnection() {
+  while (!silentPublic_.empty()) {
+    std::shared_ptr<TcpConnection> candidate = silentPublic_.front().lock();
+    silentPublic_.pop_front();
+    if (!candidate || candidate->isClosed() || candidate->hasDeliveredMessage()) continue;
+    ++ctx_.stats.connectionsEvicted;
+    candidate->close("evicted: the connection table is full and it sent no message");
+    return true;
+  }
+  return false;
 }
 
 TransportManager::TransportManager(asio::io_context& io, const config::Config& config,
@@ -530,6 +636,15 @@ std::string TransportManager::reloadTls(const config::Config& config) {
 }
 void TransportManager::bindTlsPeer(const base::Address& address, const std::string& provider) {
   impl_->bindTlsPeer(address, provider);
+}
+std::shared_ptr<ConnectionDirectory> TransportManager::directory() const {
+  return impl_->directory();
+}
+void TransportManager::shareDirectory(std::shared_ptr<ConnectionDirectory> directory) {
+  impl_->shareDirectory(std::move(directory));
+}
+size_t TransportManager::streamSender(SendTarget& target) const {
+  return impl_->streamSender(target);
 }
 const TransportStats& TransportManager::stats() const { return impl_->stats(); }
 size_t TransportManager::openConnections() const { return impl_->openConnections(); }

@@ -22,6 +22,8 @@
 
 namespace tg::transport {
 
+class ConnectionDirectory;
+
 // What is not operator configuration: the clock, and the timings that tests shorten.
 struct TransportOptions {
   const base::Clock* clock = nullptr;              // nullptr: base::SystemClock
@@ -33,9 +35,11 @@ struct TransportOptions {
   // How often idle connections are looked for; zero: a quarter of the idle timeout, at most 1 s.
   std::chrono::milliseconds idleSweepInterval{0};
   size_t maxQueuedBytesPerConnection = 4 << 20;  // a slower reader is disconnected
-  // False on the second and later workers: TCP listeners cannot share a port the way UDP
-  // sockets do with SO_REUSEPORT, so one worker accepts and the others only know the address.
-  bool acceptTcp = true;
+  // The worker this manager runs on: the owner part of the connection ids it hands out.
+  size_t worker = 0;
+  // Several workers: every worker binds its own TCP/TLS listeners with SO_REUSEPORT and the
+  // kernel spreads new connections over them. Off, a second bind of the port fails loudly.
+  bool shareStreamPorts = false;
 };
 
 class TransportManager {
@@ -84,8 +88,17 @@ class TransportManager {
   };
   std::vector<UdpSocket> udpSockets() const;
 
+  // The connections of every worker and the caps over them. Each manager starts with its own;
+  // workers share one by passing the first worker's to the others before start().
+  std::shared_ptr<ConnectionDirectory> directory() const;
+  void shareDirectory(std::shared_ptr<ConnectionDirectory> directory);
+  // The worker that sends to a tcp or tls `target`: the owner of the connection it names, else
+  // the owner of a connection to its address (which is then named in `target`), else worker 0,
+  // which opens new connections so that every worker reuses them.
+  size_t streamSender(SendTarget& target) const;
+
   const TransportStats& stats() const;
-  size_t openConnections() const;
+  size_t openConnections() const;  // the ones this worker owns
 
  private:
   class Impl;

@@ -662,6 +662,46 @@ b2bua: { no_answer_timeout_s: 0, max_call_duration_s: -1 }
   EXPECT_TRUE(hasError(r, 13, "b2bua.max_call_duration_s", "out of range"));
 }
 
+TEST(ConfigLoader, TcpAdmissionKeys) {
+  const LoadResult r = load(std::string(kMinimal) + R"(tcp:
+  max_connections: 100
+  max_connections_per_prefix: 8
+  reserved_for_peers: 10
+  first_message_timeout_ms: 3000
+  message_timeout_ms: 0
+  max_accepts_per_source_per_s: 5
+)");
+  ASSERT_TRUE(r.errors.empty()) << r.errors.front().message;
+  const config::TcpSettings& t = r.config->tcp;
+  EXPECT_EQ(t.maxConnectionsPerPrefix, 8u);
+  EXPECT_EQ(t.reservedForPeers, 10u);
+  EXPECT_EQ(t.firstMessageTimeout, std::chrono::milliseconds(3000));
+  EXPECT_EQ(t.messageTimeout, std::chrono::milliseconds(0)) << "0 turns the deadline off";
+  EXPECT_EQ(t.maxAcceptsPerSourcePerSecond, 5u);
+
+  const LoadResult defaults = load(std::string(kMinimal) + "tcp: { max_connections: 40 }\n");
+  ASSERT_TRUE(defaults.errors.empty());
+  EXPECT_EQ(defaults.config->tcp.reservedForPeers, 10u) << "a quarter of a small table";
+  EXPECT_EQ(defaults.config->tcp.firstMessageTimeout, std::chrono::milliseconds(5000));
+  EXPECT_EQ(defaults.config->tcp.maxConnectionsPerPrefix, 256u);
+}
+
+TEST(ConfigLoader, TcpAdmissionRanges) {
+  const LoadResult r = load(std::string(kMinimal) + R"(tcp:
+  max_connections: 50
+  reserved_for_peers: 50
+  max_connections_per_prefix: 0
+  first_message_timeout_ms: -1
+  message_timeout_ms: 600001
+  max_accepts_per_source_per_s: -1
+)");
+  EXPECT_TRUE(hasError(r, 13, "tcp.reserved_for_peers", "must be below tcp.max_connections"));
+  EXPECT_TRUE(hasError(r, 14, "tcp.max_connections_per_prefix", "out of range"));
+  EXPECT_TRUE(hasError(r, 15, "tcp.first_message_timeout_ms", "out of range"));
+  EXPECT_TRUE(hasError(r, 16, "tcp.message_timeout_ms", "out of range"));
+  EXPECT_TRUE(hasError(r, 17, "tcp.max_accepts_per_source_per_s", "out of range"));
+}
+
 TEST(ConfigLoader, LogSettingsAreValidated) {
   const LoadResult r = load(std::string(kMinimal) + R"(log:
   level: loud

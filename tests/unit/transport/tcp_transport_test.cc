@@ -5,6 +5,7 @@
 
 #include <memory>
 
+#include "transport/connection_directory.h"
 #include "transport/transport_manager.h"
 #include "transport_test_util.h"
 
@@ -137,7 +138,9 @@ TEST_F(TcpServerTest, OversizeStreamMessageIsDroppedAndTheStreamContinues) {
 
 TEST_F(TcpServerTest, IdleConnectionsAreClosedOnSimulatedTime) {
   base::ManualClock clock;
-  startServer(tcpConfig(Zone::kPbx), {.clock = &clock, .idleSweepInterval = 5ms});
+  config::Config c = tcpConfig(Zone::kPbx);
+  c.tcp.firstMessageTimeout = 0ms;  // off: this test is about the idle timeout alone
+  startServer(c, {.clock = &clock, .idleSweepInterval = 5ms});
   RawSocket client = connectClient();
 
   clock.advance(299s);
@@ -201,6 +204,109 @@ TEST_F(TcpServerTest, TotalCapRefusesConnections) {
   EXPECT_EQ(server_->openConnections(), 2u);
   std::string ignored;
   EXPECT_TRUE(a.readAvailable(ignored)) << "the accepted ones stay open";
+}
+
+TEST_F(TcpServerTest, AConnectionThatSendsNoMessageIsClosedAtTheFirstMessageDeadline) {
+  base::ManualClock clock;
+  config::Config c = tcpConfig(Zone::kPbx);
+  c.tcp.firstMessageTimeout = 3000ms;
+  startServer(c, {.clock = &clock, .idleSweepInterval = 5ms});
+  RawSocket silent = connectClient();
+  RawSocket pinging = connectClient();
+  RawSocket talking = connectClient();
+  ASSERT_TRUE(pinging.write("\r\n\r\n"));  // keep-alives are not a message
+  ASSERT_TRUE(talking.write(sipMessage("register")));
+  ASSERT_TRUE(runUntil(io_, [&] { return rec_.packets.size() == 1; }));
+
+  clock.advance(2900ms);
+  runFor(io_, 30ms);
+  EXPECT_EQ(server_->openConnections(), 3u);
+  clock.advance(100ms);
+  ASSERT_TRUE(closedByServer(silent));
+  ASSERT_TRUE(closedByServer(pinging));
+  EXPECT_EQ(server_->stats().connectionsClosedNoMessage, 2u);
+  EXPECT_EQ(server_->openConnections(), 1u) << "the one that sent a message stays";
+  std::string ignored;
+  EXPECT_TRUE(talking.readAvailable(ignored));
+}
+
+TEST_F(TcpServerTest, ASlowSenderIsClosedAtTheMessageDeadline) {
+  base::ManualClock clock;
+  config::Config c = tcpConfig(Zone::kPbx);
+  c.tcp.firstMessageTimeout = 0ms;  // off: only the message deadline is tested here
+  c.tcp.messageTimeout = 4000ms;
+  startServer(c, {.clock = &clock, .idleSweepInterval = 5ms});
+  RawSocket slow = connectClient();
+  RawSocket steady = connectClient();
+  const std::string message = sipMessage("slowloris");
+  // A byte every second: never idle, but the message never completes in time.
+  size_t sent = 0;
+  for (int second = 0; second < 4; ++second) {
+    ASSERT_TRUE(slow.write(message.substr(sent++, 1)));
+    ASSERT_TRUE(steady.write(sipMessage("m" + std::to_string(second))));
+    runUntil(io_, [&] { return rec_.packets.size() == static_cast<size_t>(second + 1); });
+    clock.advance(999ms);
+    runFor(io_, 20ms);
+  }
+  EXPECT_EQ(server_->openConnections(), 2u);
+  clock.advance(10ms);
+  ASSERT_TRUE(closedByServer(slow));
+  EXPECT_EQ(server_->stats().connectionsClosedSlow, 1u);
+  EXPECT_EQ(server_->openConnections(), 1u) << "complete messages never hit the deadline";
+}
+
+TEST_F(TcpServerTest, AFullTableEvictsASilentPublicConnectionBeforeOneThatSpoke) {
+  config::Config c = tcpConfig(Zone::kPublic);
+  c.publicZone.emplace();
+  c.publicZone->listen.push_back(makeListener(TransportKind::kTcp, "127.0.0.1"));
+  c.pbx.listen.clear();
+  c.tcp.maxConnections = 3;
+  c.tcp.reservedForPeers = 0;
+  startServer(c);
+  const base::Address at = tcpAddress(*server_, Zone::kPublic);
+  const auto connect = [&] {
+    const uint64_t before =
+        server_->stats().connectionsAccepted + server_->stats().connectionsRefused;
+    RawSocket s = RawSocket::tcpConnect(at);
+    EXPECT_TRUE(runUntil(io_, [&] {
+      return server_->stats().connectionsAccepted + server_->stats().connectionsRefused > before;
+    }));
+    return s;
+  };
+  RawSocket phone = connect();
+  ASSERT_TRUE(phone.write(sipMessage("register")));
+  ASSERT_TRUE(runUntil(io_, [&] { return rec_.packets.size() == 1; }));
+  RawSocket idle1 = connect();
+  RawSocket idle2 = connect();
+  RawSocket newcomer = connect();  // the table is full: the oldest silent one goes
+  ASSERT_TRUE(closedByServer(idle1));
+  EXPECT_EQ(server_->stats().connectionsEvicted, 1u);
+  EXPECT_EQ(server_->openConnections(), 3u);
+  ASSERT_TRUE(newcomer.write(sipMessage("newcomer")));
+  ASSERT_TRUE(runUntil(io_, [&] { return rec_.packets.size() == 2; }));
+  RawSocket another = connect();
+  ASSERT_TRUE(closedByServer(idle2));
+  ASSERT_TRUE(another.write(sipMessage("another")));
+  ASSERT_TRUE(runUntil(io_, [&] { return rec_.packets.size() == 3; }));
+  RawSocket refused = connect();  // everyone left has spoken: nobody to evict
+  ASSERT_TRUE(closedByServer(refused));
+  EXPECT_EQ(server_->stats().connectionsEvicted, 2u);
+  EXPECT_EQ(server_->stats().connectionsRefused, 1u);
+  std::string ignored;
+  EXPECT_TRUE(phone.readAvailable(ignored)) << "the phone that spoke was never evicted";
+}
+
+TEST_F(TcpServerTest, PerPrefixBudgetRefusesTheRestOfA24) {
+  if (!canBind("127.0.0.2") || !canBind("127.0.0.3")) GTEST_SKIP() << "needs 127.0.0.2-3";
+  config::Config c = tcpConfig(Zone::kPbx);
+  c.tcp.maxConnectionsPerPrefix = 2;
+  startServer(c);
+  RawSocket a = connectClient("127.0.0.1");
+  RawSocket b = connectClient("127.0.0.2");
+  RawSocket refused = connectClient("127.0.0.3");
+  ASSERT_TRUE(closedByServer(refused));
+  EXPECT_EQ(server_->stats().connectionsAccepted, 2u);
+  EXPECT_EQ(server_->stats().connectionsRefused, 1u);
 }
 
 TEST_F(TcpServerTest, ResponsesGoBackOnTheConnectionTheRequestCameOn) {
@@ -375,6 +481,61 @@ TEST_F(TcpPairFromOtherIpTest, OutboundConnectionsLeaveFromTheZoneListenerAddres
   a_->send(toB(), sipMessage("from"));
   ASSERT_TRUE(runUntil(io_, [&] { return bRec_.packets.size() == 1; }));
   EXPECT_EQ(bRec_.packets[0].source.ip(), "127.0.0.2");
+}
+
+// Two workers: each binds the same port (SO_REUSEPORT) and owns what it accepts; the ids name
+// the owner and the caps count both workers' connections.
+TEST(TcpWorkersTest, EachWorkerAcceptsOnTheSharedPortAndTheCapsSpanThem) {
+  asio::io_context io;
+  Recorder rec0, rec1;
+  config::Config c = tcpConfig(Zone::kPbx);
+  c.tcp.maxConnections = 12;
+  c.tcp.maxConnectionsPerSource = 0;
+  TransportManager first(io, c, rec0.packetHandler(), rec0.errorHandler(),
+                         TransportOptions{.worker = 0, .shareStreamPorts = true});
+  ASSERT_EQ(first.start(), "");
+  const base::Address shared = tcpAddress(first, Zone::kPbx);
+  c.pbx.listen[0] = makeListener(TransportKind::kTcp, "127.0.0.1", shared.port());
+  TransportManager second(io, c, rec1.packetHandler(), rec1.errorHandler(),
+                          TransportOptions{.worker = 1, .shareStreamPorts = true});
+  second.shareDirectory(first.directory());
+  ASSERT_EQ(second.start(), "") << "the second worker binds the same port";
+
+  std::vector<RawSocket> clients;
+  for (int i = 0; i < 16; ++i) {
+    clients.push_back(RawSocket::tcpConnect(shared));
+    ASSERT_TRUE(clients.back().valid());
+  }
+  const auto settled = [&] {
+    const auto& s0 = first.stats();
+    const auto& s1 = second.stats();
+    return s0.connectionsAccepted + s0.connectionsRefused + s1.connectionsAccepted +
+               s1.connectionsRefused ==
+           16;
+  };
+  ASSERT_TRUE(runUntil(io, settled));
+  EXPECT_EQ(first.openConnections() + second.openConnections(), 12u) << "one cap for both";
+  EXPECT_EQ(first.directory()->size(), 12u);
+  // The kernel spreads 16 connections over both listeners (all on one: odds 2^-15).
+  EXPECT_GT(first.stats().connectionsAccepted, 0u);
+  EXPECT_GT(second.stats().connectionsAccepted, 0u);
+
+  for (RawSocket& client : clients) client.write(sipMessage("hello"));
+  ASSERT_TRUE(runUntil(io, [&] { return rec0.packets.size() + rec1.packets.size() == 12; }));
+  for (const Packet& p : rec0.packets) EXPECT_EQ(connectionOwner(p.connection), 0u);
+  for (const Packet& p : rec1.packets) EXPECT_EQ(connectionOwner(p.connection), 1u);
+
+  // A send that names no connection finds the owner of the one to that address.
+  ASSERT_FALSE(rec1.packets.empty());
+  SendTarget reply{Zone::kPbx, TransportKind::kTcp, rec1.packets[0].source, 0};
+  EXPECT_EQ(first.streamSender(reply), 1u);
+  EXPECT_EQ(reply.connection, rec1.packets[0].connection);
+  SendTarget fresh{Zone::kPbx, TransportKind::kTcp, addr("127.0.0.1", 9), 0};
+  EXPECT_EQ(second.streamSender(fresh), 0u) << "worker 0 opens new connections";
+  EXPECT_EQ(fresh.connection, 0u);
+
+  second.stop();
+  EXPECT_EQ(first.directory()->size(), first.openConnections()) << "a stopped worker leaves";
 }
 
 }  // namespace
