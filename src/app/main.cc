@@ -12,11 +12,15 @@
 #include "app/events_command.h"
 #include "app/explain_command.h"
 #include "app/run_command.h"
+#include "app/version.h"
 #include "config/config_loader.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"trunkguard - SIP trunk security gateway"};
   app.require_subcommand(1);
+  app.set_version_flag(
+      "-V,--version", [] { return tg::app::versionText(); },
+      "Show the version, build type and library versions");
 
   std::string runConfig;
   CLI::App* runCmd = app.add_subcommand("run", "Run the gateway in the foreground");
@@ -106,6 +110,8 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForHelp& e) {
     return app.exit(e);
   } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
     app.exit(e);

@@ -20,6 +20,7 @@
 #include "auth/auth_service.h"
 #include "b2bua/bindings.h"
 #include "base/log.h"
+#include "base/service_notify.h"
 #include "config/config_loader.h"
 #include "db/cdr_store.h"
 #include "guard/policy/call_policy.h"
@@ -203,6 +204,8 @@ int runGateway(const std::string& configPath, std::ostream& out, std::ostream& e
   Gateway& first = *gateways[0];
   asio::io_context& io = *ios[0];
   printStartup(*cfg, first, out);
+  base::ServiceNotifier serviceManager(io);  // systemd: ready now, keep-alives from worker 0
+  serviceManager.ready(fmt::format("listening with {} worker(s)", workers));
   TG_LOG(kMain, info, "started with {} ({} worker{})", configPath, workers,
          workers == 1 ? "" : "s");
 
