@@ -676,7 +676,8 @@ void Loader::readLimits(const YAML::Node& node, int line, Config& c) {
 }
 
 void Loader::readLog(const YAML::Node& node, int line, Config& c) {
-  MapReader m(*this, node, "log", line, {"level", "format", "modules"});
+  MapReader m(*this, node, "log", line,
+              {"level", "format", "modules", "output", "file", "syslog_socket"});
   if (!m.valid()) return;
   // log::validateSettings is the authority on names; ask it about one value at a time so that
   // each error carries its own line.
@@ -698,6 +699,27 @@ void Loader::readLog(const YAML::Node& node, int line, Config& c) {
       s.format = *format;
       if (check(s, valueLine(m, "format"), m.pathOf("format"))) c.log.format = *format;
     }
+  }
+  // Where lines go; log::validateSettings judges the three together (a file output needs a
+  // file), so the error points at output.
+  log::Settings where;
+  where.output = c.log.output;
+  where.file = c.log.file;
+  where.syslogSocket = c.log.syslogSocket;
+  if (m.has("output")) {
+    if (auto v = readString(m, "output")) where.output = *v;
+  }
+  if (m.has("file")) {
+    if (auto v = readString(m, "file")) where.file = *v;
+  }
+  if (m.has("syslog_socket")) {
+    if (auto v = readString(m, "syslog_socket")) where.syslogSocket = *v;
+  }
+  const std::string key = m.has("output") ? "output" : m.has("file") ? "file" : "syslog_socket";
+  if (check(where, m.has(key) ? valueLine(m, key) : line, m.pathOf(key))) {
+    c.log.output = where.output;
+    c.log.file = where.file;
+    c.log.syslogSocket = where.syslogSocket;
   }
   if (m.has("modules")) {
     std::vector<std::string_view> modules;
