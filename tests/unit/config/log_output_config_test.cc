@@ -44,8 +44,8 @@ TEST(LogOutputConfig, EachOutput) {
 TEST(LogOutputConfig, MistakesAreErrorsWithTheirLine) {
   EXPECT_TRUE(hasError(load("log:\n  output: printer\n"), 8, "log.output",
                        "unknown log output 'printer'; use stderr, journal, syslog or file"));
-  EXPECT_TRUE(hasError(load("log:\n  output: file\n"), 8, "log.output",
-                       "needs an absolute file path"));
+  EXPECT_TRUE(
+      hasError(load("log:\n  output: file\n"), 8, "log.output", "needs an absolute file path"));
   EXPECT_TRUE(hasError(load("log:\n  output: file\n  file: trunkguard.log\n"), 8, "log.output",
                        "needs an absolute file path"));
   EXPECT_TRUE(hasError(load("log:\n  outptu: file\n"), 8, "log", "unknown key 'outptu'"));
