@@ -13,7 +13,7 @@ export CCACHE_BASEDIR := $(CURDIR)
 export CCACHE_NOHASHDIR := 1
 
 .PHONY: all deps configure build gateway test unit integration sanitize fuzz-smoke run bench fuzz \
-        format format-check clean
+        format format-check clean deb deb-test
 
 all: build
 
@@ -74,6 +74,17 @@ bench: build
 	python3 bench/load/run_load.py --binary $(BUILD)/trunkguard --policy-compare
 	python3 bench/load/run_load.py --binary $(BUILD)/trunkguard --trunk-tls --rate 500
 	python3 bench/load/run_dos.py --binary $(BUILD)/trunkguard --flood $(BUILD)/bench/tg_flood
+
+# The Debian package (cmake/package.cmake), in $(BUILD)/: trunkguard_<version>_<arch>.deb.
+deb: configure
+	cmake -S . -B $(BUILD) -DCMAKE_INSTALL_PREFIX=/usr
+	cmake --build $(BUILD) -j $(JOBS) --target trunkguard manpage deb-changelog
+	cd $(BUILD) && cpack -G DEB
+
+# Builds the package, then inspects it (dpkg-deb, lintian) and installs it into a throwaway root
+# (also part of `make unit` as the ctest package.deb).
+deb-test: deb
+	tests/package/deb_test.sh $(BUILD)
 
 format:
 	clang-format -i $$(git ls-files '*.h' '*.cc')

@@ -11,12 +11,15 @@ packages=(
   libasio-dev libsqlite3-dev sqlite3 libmaxminddb-dev libc-ares-dev
   libpwquality-dev liboath-dev libqrencode-dev cracklib-runtime libcpp-httplib-dev pkg-config
   libexpat1-dev  # audit freeswitch: XML without entity expansion
+  libsystemd-dev
   # tests and benchmarks: real peers (sipp, Kamailio as the baseline), python3 for the harness
   libgtest-dev libgmock-dev libbenchmark-dev libosip2-dev sip-tester kamailio python3
   # guard tests build a tiny country database (tests/unit/guard/make_test_mmdb.pl)
   libmaxmind-db-writer-perl
   # the attackers (svmap, svwar, svcrack), TLS terminators and a test DNS server
   sipvicious stunnel4 kamailio-tls-modules dnsmasq-base openssl
+  # the package: its man page and the checks of ctest's package.deb
+  help2man lintian
 )
 
 missing=()

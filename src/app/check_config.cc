@@ -76,7 +76,9 @@ void printSummary(const Config& c, std::ostream& out) {
     out << "  public zone: off\n";
   }
   out << "  database: " << c.database.path << "\n";
-  out << "  log: " << c.log.level << ", " << c.log.format << "\n";
+  out << "  log: " << c.log.level << ", " << c.log.format << ", to " << c.log.output
+      << (c.log.output == "file" ? " " + c.log.file : "")
+      << (c.log.output == "syslog" ? " " + c.log.syslogSocket : "") << "\n";
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 #include "app/account_command.h"
 #include "app/admin_gate.h"
 #include "app/audit_command.h"
+#include "app/backup_command.h"
 #include "app/ban_command.h"
 #include "app/cdr_command.h"
 #include "app/check_config.h"
@@ -14,11 +15,15 @@
 #include "app/events_command.h"
 #include "app/explain_command.h"
 #include "app/run_command.h"
+#include "app/version.h"
 #include "config/config_loader.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"trunkguard - SIP trunk security gateway"};
   app.require_subcommand(1);
+  app.set_version_flag(
+      "-V,--version", [] { return tg::app::versionText(); },
+      "Show the version, build type and library versions");
 
   std::string runConfig;
   CLI::App* runCmd = app.add_subcommand("run", "Run the gateway in the foreground");
@@ -109,11 +114,24 @@ int main(int argc, char** argv) {
   explainCmd->add_option("--from", explain.from, "Caller ID (From user)");
   explainCmd->add_option("--at", explain.at, "When: \"YYYY-MM-DD HH:MM\" UTC (default now)");
 
+  tg::app::BackupOptions backup;
+  CLI::App* backupCmd = app.add_subcommand(
+      "backup", "Copy the database to FILE, consistent even while the gateway runs");
+  CLI::App* restoreCmd = app.add_subcommand(
+      "restore", "Replace the database with the backup FILE (the gateway must be stopped)");
+  for (CLI::App* sub : {backupCmd, restoreCmd}) {
+    sub->add_option("file", backup.file, "Backup file")->required();
+    sub->add_option("-c,--config", backup.configPath, "Take the database path from this config");
+    sub->add_option("--db", backup.dbPath, "Database file (overrides the config's)");
+  }
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
     return app.exit(e);
   } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
     app.exit(e);
@@ -127,6 +145,8 @@ int main(int argc, char** argv) {
     return tg::app::runCheckConfig(checkConfigPath, std::cout, std::cerr);
   }
   if (checkCmd->parsed()) return tg::app::runCheckMessage(check, std::cout, std::cerr);
+  if (backupCmd->parsed()) return tg::app::runBackup(backup, std::cout, std::cerr);
+  if (restoreCmd->parsed()) return tg::app::runRestore(backup, std::cout, std::cerr);
   if (explainCmd->parsed()) return tg::app::runExplain(explain, std::cout, std::cerr);
   if (cdrList->parsed()) {
     tg::app::DatabaseChoice db;

@@ -11,6 +11,7 @@
 #include "app/gateway.h"
 #include "app/server.h"
 #include "base/log.h"
+#include "base/service_notify.h"
 #include "config/config_loader.h"
 
 namespace tg::app {
@@ -79,6 +80,9 @@ int runGateway(const std::string& configPath, std::ostream& out, std::ostream& e
     return 1;
   }
   printStartup(*cfg, server->worker(0), out);
+  // systemd (Type=notify): ready once every listener is bound; keep-alives from worker 0.
+  base::ServiceNotifier serviceManager(server->mainIo());
+  serviceManager.ready(fmt::format("listening with {} worker(s)", server->workerCount()));
   TG_LOG(kMain, info, "started with {} ({} worker{})", configPath, server->workerCount(),
          server->workerCount() == 1 ? "" : "s");
 
@@ -94,6 +98,7 @@ int runGateway(const std::string& configPath, std::ostream& out, std::ostream& e
     }
     TG_LOG(kMain, info, "stopping ({}); ending active calls",
            signo == SIGINT ? "SIGINT" : "SIGTERM");
+    serviceManager.stopping();
     server->stop();
   };
   signals.async_wait(onSignal);

@@ -93,6 +93,9 @@ log::Settings logSettings(const config::Config& c) {
   s.level = c.log.level;
   s.format = c.log.format;
   s.modules = c.log.modules;
+  s.output = c.log.output;
+  s.file = c.log.file;
+  s.syslogSocket = c.log.syslogSocket;
   return s;
 }
 

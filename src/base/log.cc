@@ -1,13 +1,17 @@
 #include "base/log.h"
 
 #include <spdlog/pattern_formatter.h>
+#include <spdlog/sinks/dist_sink.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <unistd.h>
 
 #include <array>
+#include <csignal>
 #include <mutex>
 #include <optional>
+
+#include "base/log_sinks.h"
 
 namespace tg::log {
 namespace {
@@ -211,9 +215,15 @@ class LevelFlag final : public spdlog::custom_flag_formatter {
   }
 };
 
-std::unique_ptr<spdlog::formatter> makeFormatter(bool json) {
+std::unique_ptr<spdlog::formatter> makeFormatter(const Settings& s) {
   std::unique_ptr<spdlog::pattern_formatter> f;
-  if (json) {
+  if (s.output == "journal" || s.output == "syslog") {
+    // The record carries time, level and (syslog) module itself; the journal shows MESSAGE
+    // alone, so it gets the module in front.
+    f = std::make_unique<spdlog::pattern_formatter>(spdlog::pattern_time_type::utc, "");
+    f->add_flag<MessageFlag>('&', false);
+    f->set_pattern(s.output == "journal" ? "%n: %&" : "%&");
+  } else if (s.format == "json") {
     // UTC with a Z so that lines from several hosts sort and compare without a zone table.
     f = std::make_unique<spdlog::pattern_formatter>(spdlog::pattern_time_type::utc);
     f->add_flag<LevelFlag>('*').add_flag<MessageFlag>('&', true);
@@ -226,23 +236,52 @@ std::unique_ptr<spdlog::formatter> makeFormatter(bool json) {
   return f;
 }
 
+spdlog::sink_ptr makeStderrSink() {
+  if (isatty(STDERR_FILENO) == 1) return std::make_shared<spdlog::sinks::stderr_color_sink_mt>();
+  return std::make_shared<spdlog::sinks::stderr_sink_mt>();
+}
+
+void onReopenSignal(int) { requestFileReopen(); }
+
+constexpr const char* kCustomKey = "custom";
+
+// Settings that lead to the same sink have the same key: a reload that keeps them keeps the sink.
+std::string outputKeyOf(const Settings& s) {
+  return s.output + '|' + s.file + '|' + s.syslogSocket;
+}
+
+// The sink for s.output; `problem` says why it is stderr instead when the output could not be
+// set up.
+spdlog::sink_ptr makeOutputSink(const Settings& s, std::string& problem) {
+  if (s.output == "journal") return makeJournalSink();
+  if (s.output == "syslog") return makeSyslogSink(s.syslogSocket);
+  if (s.output == "file") {
+    if (spdlog::sink_ptr file = makeFileSink(s.file, problem)) return file;
+  }
+  return makeStderrSink();
+}
+
 struct Registry {
-  Registry() {
-    if (isatty(STDERR_FILENO) == 1) {
-      sink = std::make_shared<spdlog::sinks::stderr_color_sink_mt>();
-    } else {
-      sink = std::make_shared<spdlog::sinks::stderr_sink_mt>();
-    }
+  Registry() : output(std::make_shared<spdlog::sinks::dist_sink_mt>()) {
+    output->set_sinks({makeStderrSink()});
     for (size_t i = 0; i < kModuleCount; ++i) {
-      loggers[i] = std::make_shared<spdlog::logger>(std::string(kModuleNames[i]), sink);
+      loggers[i] = std::make_shared<spdlog::logger>(std::string(kModuleNames[i]), output);
     }
     apply(Settings{});
   }
 
+  // Swaps what the loggers write to: dist_sink swaps under its own lock, so other threads may
+  // log meanwhile.
+  void route(spdlog::sink_ptr sink, const Settings& s, std::string key) {
+    sink->set_formatter(makeFormatter(s));
+    output->set_sinks({std::move(sink)});
+    outputKey = std::move(key);
+  }
+
   void apply(const Settings& s) {
-    // Only the sink's formatter and the loggers' levels change: both are safe to set while
-    // other threads log, so a reload needs no pause.
-    sink->set_formatter(makeFormatter(s.format == "json"));
+    // Only the formatter and the loggers' levels change: both are safe to set while other
+    // threads log, so a reload needs no pause.
+    output->set_formatter(makeFormatter(s));
     const auto base = parseLevel(s.level).value_or(spdlog::level::info);
     for (size_t i = 0; i < kModuleCount; ++i) {
       auto level = base;
@@ -253,7 +292,8 @@ struct Registry {
     }
   }
 
-  spdlog::sink_ptr sink;
+  std::shared_ptr<spdlog::sinks::dist_sink_mt> output;  // the loggers' one sink, never replaced
+  std::string outputKey = outputKeyOf(Settings{});      // what `output` holds now
   std::array<std::shared_ptr<spdlog::logger>, kModuleCount> loggers;
   std::mutex initMutex;  // serializes init() calls, not logging
 };
@@ -284,6 +324,15 @@ std::string validateSettings(const Settings& s) {
   if (s.format != "text" && s.format != "json") {
     add("unknown log format '" + s.format + "'; use text or json");
   }
+  if (s.output != "stderr" && s.output != "journal" && s.output != "syslog" && s.output != "file") {
+    add("unknown log output '" + s.output + "'; use stderr, journal, syslog or file");
+  }
+  if (s.output == "file" && (s.file.empty() || s.file.front() != '/')) {
+    add("log output file needs an absolute file path, e.g. /var/log/trunkguard/trunkguard.log");
+  }
+  if (s.output == "syslog" && s.syslogSocket.empty()) {
+    add("log output syslog needs a socket path, e.g. /dev/log");
+  }
   for (const auto& [module, level] : s.modules) {
     if (!parseModule(module)) {
       std::string names;
@@ -301,14 +350,30 @@ std::string validateSettings(const Settings& s) {
 void init(const Settings& s) {
   Registry& r = registry();
   std::lock_guard lock(r.initMutex);
+  // Whatever the output: a logrotate postrotate (or an admin) sending SIGUSR1 must never meet
+  // the default action, which terminates the gateway.
+  struct sigaction sa {};
+  sa.sa_handler = onReopenSignal;
+  sa.sa_flags = SA_RESTART;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGUSR1, &sa, nullptr);
+  // A sink given to init(s, sink) stands in for stderr until another output is configured.
+  const bool keepCustom = r.outputKey == kCustomKey && s.output == "stderr";
+  const std::string key = keepCustom ? kCustomKey : outputKeyOf(s);
+  if (key != r.outputKey) {
+    std::string problem;
+    r.route(makeOutputSink(s, problem), s, problem.empty() ? key : "unavailable");
+    r.apply(s);
+    if (!problem.empty()) TG_LOG(kMain, err, "{}; logging to stderr instead", problem);
+    return;
+  }
   r.apply(s);
 }
 
 void init(const Settings& s, spdlog::sink_ptr sink) {
   Registry& r = registry();
   std::lock_guard lock(r.initMutex);
-  r.sink = std::move(sink);
-  for (auto& logger : r.loggers) logger->sinks().assign(1, r.sink);
+  r.route(std::move(sink), s, kCustomKey);
   r.apply(s);
 }
 

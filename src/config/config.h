@@ -122,6 +122,9 @@ struct LogSettings {
   std::string level = "info";                   // trace, debug, info, warn, error, off
   std::string format = "text";                  // text | json
   std::map<std::string, std::string> modules;   // per-module level, e.g. {b2bua: debug}
+  std::string output = "stderr";                // stderr | journal | syslog | file
+  std::string file{};                           // output: file — absolute path, SIGUSR1 reopens
+  std::string syslogSocket = "/dev/log";        // output: syslog — the local daemon's socket
 };
 
 struct DatabaseSettings {

@@ -14,7 +14,8 @@ void readWorkers(Loader& loader, const YAML::Node& node, int line, Config& c) {
 }
 
 void readLog(Loader& loader, const YAML::Node& node, int line, Config& c) {
-  MapReader m(loader, node, "log", line, {"level", "format", "modules"});
+  MapReader m(loader, node, "log", line,
+              {"level", "format", "modules", "output", "file", "syslog_socket"});
   if (!m.valid()) return;
   // log::validateSettings is the authority on names; ask it about one value at a time so that
   // each error carries its own line.
@@ -36,6 +37,27 @@ void readLog(Loader& loader, const YAML::Node& node, int line, Config& c) {
       s.format = *format;
       if (check(s, Loader::valueLine(m, "format"), m.pathOf("format"))) c.log.format = *format;
     }
+  }
+  // Where lines go; log::validateSettings judges the three together (a file output needs a
+  // file), so the error points at output.
+  log::Settings where;
+  where.output = c.log.output;
+  where.file = c.log.file;
+  where.syslogSocket = c.log.syslogSocket;
+  if (m.has("output")) {
+    if (auto v = loader.readString(m, "output")) where.output = *v;
+  }
+  if (m.has("file")) {
+    if (auto v = loader.readString(m, "file")) where.file = *v;
+  }
+  if (m.has("syslog_socket")) {
+    if (auto v = loader.readString(m, "syslog_socket")) where.syslogSocket = *v;
+  }
+  const std::string key = m.has("output") ? "output" : m.has("file") ? "file" : "syslog_socket";
+  if (check(where, m.has(key) ? Loader::valueLine(m, key) : line, m.pathOf(key))) {
+    c.log.output = where.output;
+    c.log.file = where.file;
+    c.log.syslogSocket = where.syslogSocket;
   }
   if (m.has("modules")) {
     std::vector<std::string_view> modules;
