@@ -21,7 +21,7 @@ const std::vector<Check> kChecks = {
     {"GW-WEAK-PROVIDER-SECRET", S::kMedium, "The provider password fails the password policy",
      "Ask the provider for a long random password (or IP authentication plus a strong one)",
      "NIST SP 800-63B section 5.1.1"},
-    {"GW-SECRET-FILE-READABLE", S::kHigh, "A file holding a secret is readable by other users",
+    {"GW-SECRET-FILE-READABLE", S::kHigh, "A file holding a secret is readable by its group or all users",
      "chmod 600 the file (owned by the user trunkguard runs as)",
      "CWE-732 (incorrect permission assignment for critical resource)"},
     {"GW-DATABASE-READABLE", S::kHigh,

@@ -31,19 +31,20 @@ struct Context {
   }
 };
 
-// Other users may read it (mode o+r): the secret is no longer the gateway's alone.
-bool worldReadable(const std::string& path, std::string* mode) {
+// Its group or every user may read it (mode g+r or o+r): the secret is no longer the
+// gateway's alone. (check-config refuses o+r outright; g+r only warns, so the audit names it.)
+bool readableByOthers(const std::string& path, std::string* mode) {
   struct stat st {};
   if (path.empty() || ::stat(path.c_str(), &st) != 0) return false;
   char text[8];
   std::snprintf(text, sizeof text, "%04o", static_cast<unsigned>(st.st_mode & 07777));
   *mode = text;
-  return (st.st_mode & S_IROTH) != 0;
+  return (st.st_mode & (S_IRGRP | S_IROTH)) != 0;
 }
 
 void checkSecretFile(Context& c, const std::string& path, std::string_view keyPath) {
   std::string mode;
-  if (worldReadable(path, &mode)) {
+  if (readableByOthers(path, &mode)) {
     c.add("GW-SECRET-FILE-READABLE", keyPath, path + " has mode " + mode);
   }
 }
@@ -225,7 +226,7 @@ void checkDatabase(Context& c) {
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0) return;  // no database yet: nothing to check
   std::string mode;
-  if (worldReadable(path, &mode)) {
+  if (readableByOthers(path, &mode)) {
     c.add("GW-DATABASE-READABLE", "database.path", path + " has mode " + mode);
   }
   try {

@@ -64,7 +64,7 @@ grep -q "DOCTYPE is not accepted" "$scratch/err" || fail "$(cat "$scratch/err")"
 # The gateway: the seeded config has high findings at worst (12), the hardened one none.
 cp "$corpus/gateway/seeded.yaml" "$corpus/gateway/hardened.yaml" "$corpus/gateway/provider.secret" \
    "$scratch/"
-chmod 644 "$scratch/provider.secret"
+chmod 640 "$scratch/provider.secret"
 run "$bin" audit gateway --config "$scratch/seeded.yaml"
 [ $rc -eq 12 ] || fail "seeded gateway should exit 12, got $rc"
 grep -q "GW-PLAINTEXT-TRUNK" "$scratch/out" || fail "$(cat "$scratch/out")"

@@ -105,7 +105,7 @@ TEST_P(GatewayCorpus, ReportsExactlyTheExpectedFindings) {
   for (const char* name : {"seeded.yaml", "hardened.yaml", "provider.secret"}) {
     fs::copy_file(kCorpus / "gateway" / name, dir / name);
   }
-  ASSERT_EQ(::chmod((dir / "provider.secret").c_str(), 0644), 0);
+  ASSERT_EQ(::chmod((dir / "provider.secret").c_str(), 0640), 0);
   const fs::path config = dir / (GetParam() + ".yaml");
   const AuditResult result = auditGateway(config.string());
   EXPECT_TRUE(result.errors.empty()) << result.errors.front();
