@@ -13,6 +13,7 @@
 #include "b2bua/b2bua.h"
 #include "b2bua/bindings.h"
 #include "base/clock.h"
+#include "base/counters.h"
 #include "base/timer_queue.h"
 #include "config/config.h"
 #include "db/cdr_store.h"
@@ -25,16 +26,20 @@
 
 namespace tg::app {
 
+#define TG_GATEWAY_COUNTERS(X)                                                             \
+  X(received, "messages read from the sockets")                                          \
+  X(sourceDropped, "banned, or not allowed in that zone (guard stats say which)")        \
+  X(parseDropped, "not SIP at all (nor a STUN keep-alive)")                              \
+  X(stunKeepAlives, "STUN Binding requests answered (RFC 5626 keep-alives)")             \
+  X(stunDropped, "STUN Binding requests over the rate limit")                            \
+  X(rejected, "answered with the validator's code")                                      \
+  X(responsesDropped, "malformed responses")                                             \
+  X(handedOver, "passed to the worker that owns the call")                               \
+  X(guardBlocked, "dropped or answered by the guard chain")
+
 struct GatewayStats {
-  uint64_t received = 0;
-  uint64_t sourceDropped = 0;    // banned, or not allowed in that zone (guard stats say which)
-  uint64_t parseDropped = 0;     // not SIP at all (nor a STUN keep-alive)
-  uint64_t stunKeepAlives = 0;   // STUN Binding requests answered (RFC 5626 keep-alives)
-  uint64_t stunDropped = 0;      // STUN Binding requests over the rate limit
-  uint64_t rejected = 0;         // answered with the validator's code
-  uint64_t responsesDropped = 0; // malformed responses
-  uint64_t handedOver = 0;       // passed to the worker that owns the call
-  uint64_t guardBlocked = 0;     // dropped or answered by the guard chain
+  TG_GATEWAY_COUNTERS(TG_COUNTER_FIELD)
+  TG_COUNTERS_SUM(GatewayStats, TG_GATEWAY_COUNTERS)
 };
 
 // What the workers' guards share (owned by run_command). Null members make private ones,

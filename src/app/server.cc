@@ -42,42 +42,6 @@ void restoreSpend(guard::policy::CallPolicy& policy, db::CdrStore& cdrs) {
   }
 }
 
-void add(GatewayStats& to, const GatewayStats& from) {
-  to.received += from.received;
-  to.sourceDropped += from.sourceDropped;
-  to.parseDropped += from.parseDropped;
-  to.stunKeepAlives += from.stunKeepAlives;
-  to.rejected += from.rejected;
-  to.responsesDropped += from.responsesDropped;
-  to.handedOver += from.handedOver;
-  to.guardBlocked += from.guardBlocked;
-}
-
-void add(b2bua::B2buaStats& to, const b2bua::B2buaStats& from) {
-  to.callsStarted += from.callsStarted;
-  to.callsAnswered += from.callsAnswered;
-  to.callsFailed += from.callsFailed;
-  to.failovers += from.failovers;
-  to.referRefused += from.referRefused;
-  to.unknownDialog += from.unknownDialog;
-  to.phoneCalls += from.phoneCalls;
-  to.phoneChallenges += from.phoneChallenges;
-  to.callsToPhones += from.callsToPhones;
-  to.policyRejected += from.policyRejected;
-  to.policyShadow += from.policyShadow;
-  to.policyEnded += from.policyEnded;
-  to.emergencyCalls += from.emergencyCalls;
-}
-
-void add(guard::GuardStats& to, const guard::GuardStats& from) {
-  to.bannedDrops += from.bannedDrops;
-  to.aclDrops += from.aclDrops;
-  to.filterDrops += from.filterDrops;
-  to.filterReplies += from.filterReplies;
-  to.shadowed += from.shadowed;
-  to.bansIssued += from.bansIssued;
-}
-
 // One worker's counters, copied on its own thread.
 struct WorkerCounters {
   size_t activeCalls = 0;
@@ -339,9 +303,9 @@ ServerSnapshot Server::snapshot() {
     if (!c) continue;
     ++s.workersAnswered;
     s.activeCalls += c->activeCalls;
-    add(s.gateway, c->gateway);
-    add(s.calls, c->calls);
-    add(s.guard, c->guard);
+    s.gateway += c->gateway;
+    s.calls += c->calls;
+    s.guard += c->guard;
   }
   return s;
 }

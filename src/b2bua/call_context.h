@@ -11,6 +11,7 @@
 
 #include "b2bua/call.h"
 #include "b2bua/call_events.h"
+#include "base/counters.h"
 #include "base/timer_queue.h"
 #include "config/config.h"
 #include "transaction/transaction_layer.h"
@@ -22,20 +23,24 @@ namespace tg::b2bua {
 using EndpointLookup =
     std::function<const transport::LocalEndpoint*(transport::Zone, config::TransportKind)>;
 
+#define TG_B2BUA_COUNTERS(X)                                                               \
+  X(callsStarted, "calls whose B leg was sent")                                          \
+  X(callsAnswered, "calls answered")                                                     \
+  X(callsFailed, "calls that ended without an answer")                                   \
+  X(failovers, "B legs retried on the next peer")                                        \
+  X(referRefused, "REFERs refused")                                                      \
+  X(unknownDialog, "in-dialog requests answered 481")                                    \
+  X(phoneCalls, "calls from authenticated remote phones (public zone)")                  \
+  X(phoneChallenges, "public-zone INVITEs answered with a challenge")                    \
+  X(callsToPhones, "PBX calls routed to a registered phone")                             \
+  X(policyRejected, "new calls the call policy refused")                                 \
+  X(policyShadow, "calls it would have refused (enforce: false)")                        \
+  X(policyEnded, "live calls ended by a spend cap")                                      \
+  X(emergencyCalls, "emergency calls")
+
 struct B2buaStats {
-  uint64_t callsStarted = 0;
-  uint64_t callsAnswered = 0;
-  uint64_t callsFailed = 0;
-  uint64_t failovers = 0;
-  uint64_t referRefused = 0;
-  uint64_t unknownDialog = 0;  // in-dialog requests answered 481
-  uint64_t phoneCalls = 0;       // calls from authenticated remote phones (public zone)
-  uint64_t phoneChallenges = 0;  // public-zone INVITEs answered with a challenge
-  uint64_t callsToPhones = 0;    // PBX calls routed to a registered phone
-  uint64_t policyRejected = 0;  // new calls the call policy refused
-  uint64_t policyShadow = 0;    // calls it would have refused (enforce: false)
-  uint64_t policyEnded = 0;     // live calls ended by a spend cap
-  uint64_t emergencyCalls = 0;
+  TG_B2BUA_COUNTERS(TG_COUNTER_FIELD)
+  TG_COUNTERS_SUM(B2buaStats, TG_B2BUA_COUNTERS)
 };
 
 // The calls of this worker (b2bua.cc): pieces look calls up and end them only through it.

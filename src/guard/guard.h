@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "base/clock.h"
+#include "base/counters.h"
 #include "config/config.h"
 #include "guard/acl/zone_acl.h"
 #include "guard/ban/ban_list.h"
@@ -29,13 +30,17 @@
 
 namespace tg::guard {
 
+#define TG_GUARD_COUNTERS(X)                                                               \
+  X(bannedDrops, "before parsing: the source is banned")                                 \
+  X(aclDrops, "before parsing: not allowed in that zone")                                \
+  X(filterDrops, "after parsing: silence")                                               \
+  X(filterReplies, "after parsing: answered (503 to trusted peers, ...)")                \
+  X(shadowed, "would have been blocked (enforce: false)")                                \
+  X(bansIssued, "bans the filters issued")
+
 struct GuardStats {
-  uint64_t bannedDrops = 0;   // before parsing: the source is banned
-  uint64_t aclDrops = 0;      // before parsing: not allowed in that zone
-  uint64_t filterDrops = 0;   // after parsing: silence
-  uint64_t filterReplies = 0; // after parsing: answered (503 to trusted peers, ...)
-  uint64_t shadowed = 0;      // would have been blocked (enforce: false)
-  uint64_t bansIssued = 0;
+  TG_GUARD_COUNTERS(TG_COUNTER_FIELD)
+  TG_COUNTERS_SUM(GuardStats, TG_GUARD_COUNTERS)
 };
 
 class Guard {

@@ -48,7 +48,7 @@ def test(ctx):
         ctx.skip("backup and restore are trunkguard features")
         return
     gw.start()
-    r = cli(gw, "ban", "add", BANNED, "--db", gw.db_path, "--duration", "permanent",
+    r = cli(gw, "ban", "add", BANNED, "--db", gw.db_path, "--local-root", "--duration", "permanent",
             "--reason", "backup test")
     check(r.returncode == 0, f"ban add failed: {r.stderr}")
     uac, uas = start_calls(ctx, topo, "before", 10)
@@ -73,7 +73,7 @@ def test(ctx):
     gw.wait_for_cdrs(lambda rs: len(rs) >= 30, timeout=15, what="30 CDRs in the live database")
 
     gw.stop()
-    r = cli(gw, "ban", "remove", BANNED, "--db", gw.db_path)
+    r = cli(gw, "ban", "remove", BANNED, "--db", gw.db_path, "--local-root")
     check(r.returncode == 0, f"ban remove failed: {r.stderr}")
     check(BANNED not in bans(gw, gw.db_path), "the ban is still listed after ban remove")
     r = cli(gw, "restore", "--db", gw.db_path, backup)

@@ -13,17 +13,7 @@ namespace {
 
 // The smallest valid configuration; tests append or replace lines to break one thing at a time.
 // Line numbers below refer to this layout.
-constexpr const char* kMinimal = R"(pbx:
-  listen: [ "udp://127.0.0.1:5070" ]
-  targets: [ { host: 127.0.0.1, port: 5080 } ]
-trunk:
-  listen: [ "udp://127.0.0.1:5060" ]
-  providers:
-    - name: carrier-a
-      host: 192.0.2.1
-      transport: udp
-      allow_plaintext: true
-)";
+constexpr const char* kMinimal = kMinimalConfig;
 
 LoadResult load(const std::string& yaml) { return loadConfigString(yaml, "test.yaml"); }
 

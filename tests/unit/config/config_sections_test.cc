@@ -19,17 +19,7 @@ using detail::Loader;
 using detail::MapReader;
 using detail::Section;
 
-constexpr const char* kMinimal = R"(pbx:
-  listen: [ "udp://127.0.0.1:5070" ]
-  targets: [ { host: 127.0.0.1, port: 5080 } ]
-trunk:
-  listen: [ "udp://127.0.0.1:5060" ]
-  providers:
-    - name: carrier-a
-      host: 192.0.2.1
-      transport: udp
-      allow_plaintext: true
-)";
+constexpr const char* kMinimal = kMinimalConfig;
 
 // What the test section read; Config has no field for it, which is the point: the row and the
 // reader are all the loader needs to know about.

@@ -11,6 +11,19 @@
 
 namespace tg::config {
 
+// The smallest valid configuration: ten lines, so a section appended to it starts on line 11.
+inline constexpr const char* kMinimalConfig = R"(pbx:
+  listen: [ "udp://127.0.0.1:5070" ]
+  targets: [ { host: 127.0.0.1, port: 5080 } ]
+trunk:
+  listen: [ "udp://127.0.0.1:5060" ]
+  providers:
+    - name: carrier-a
+      host: 192.0.2.1
+      transport: udp
+      allow_plaintext: true
+)";
+
 inline std::string dump(const LoadResult& r) {
   std::string s;
   for (const auto& e : r.errors) s += "\n  error: " + e.toString();

@@ -14,17 +14,7 @@ namespace {
 
 using namespace std::chrono_literals;
 
-constexpr const char* kBase = R"(pbx:
-  listen: [ "udp://127.0.0.1:5070" ]
-  targets: [ { host: 127.0.0.1, port: 5080 } ]
-trunk:
-  listen: [ "udp://127.0.0.1:5060" ]
-  providers:
-    - name: carrier-a
-      host: 192.0.2.1
-      transport: udp
-      allow_plaintext: true
-)";
+constexpr const char* kBase = kMinimalConfig;
 constexpr int kGuardLine = 11;  // "guard:" is the line after kBase
 
 LoadResult load(const std::string& guard) {

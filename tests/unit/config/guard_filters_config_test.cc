@@ -14,17 +14,7 @@ namespace tg::config {
 namespace {
 
 // Ten lines; the guard section below starts on line 11.
-constexpr const char* kMinimal = R"(pbx:
-  listen: [ "udp://127.0.0.1:5070" ]
-  targets: [ { host: 127.0.0.1, port: 5080 } ]
-trunk:
-  listen: [ "udp://127.0.0.1:5060" ]
-  providers:
-    - name: carrier-a
-      host: 192.0.2.1
-      transport: udp
-      allow_plaintext: true
-)";
+constexpr const char* kMinimal = kMinimalConfig;
 
 LoadResult load(const std::string& guard) {
   return loadConfigString(std::string(kMinimal) + guard, "test.yaml");

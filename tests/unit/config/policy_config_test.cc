@@ -12,17 +12,7 @@ namespace tg::config {
 namespace {
 
 // Ten lines of valid zones; the policy section starts on line 11.
-constexpr const char* kZones = R"(pbx:
-  listen: [ "udp://127.0.0.1:5070" ]
-  targets: [ { host: 127.0.0.1, port: 5080 } ]
-trunk:
-  listen: [ "udp://127.0.0.1:5060" ]
-  providers:
-    - name: carrier-a
-      host: 192.0.2.1
-      transport: udp
-      allow_plaintext: true
-)";
+constexpr const char* kZones = kMinimalConfig;
 
 LoadResult load(const std::string& policy) {
   return loadConfigString(std::string(kZones) + policy, "test.yaml");
