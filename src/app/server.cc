@@ -9,9 +9,9 @@
 
 #include "app/guard_services.h"
 #include "app/status_report.h"
-#include "build_info.h"
 #include "auth/auth_service.h"
 #include "base/log.h"
+#include "build_info.h"
 #include "config/config_loader.h"
 #include "db/cdr_store.h"
 #include "guard/policy/call_policy.h"
@@ -175,7 +175,7 @@ std::string Server::start() {
   scheduleHousekeeping();
   startedAt_ = std::chrono::steady_clock::now();
   running_ = true;  // from now on the workers' state is read on their own threads
-  control_.start([this] { return statusJson(status()).dump() + "\n"; });
+  control_.start([this] { return statusDocument(status()); });
   return {};
 }
 
@@ -344,7 +344,8 @@ StatusFacts Server::status() {
   };
   const auto views = askEachWorker<WorkerView>([](Gateway& g) {
     WorkerView v{g.transport().endpoints(), g.b2bua().health().peers(), {}, g.config()};
-    if (const trunk::RegistrationClient* r = g.trunk().registration()) v.registrations = r->status();
+    if (const trunk::RegistrationClient* r = g.trunk().registration())
+      v.registrations = r->status();
     return v;
   });
   for (size_t i = 0; i < views.size(); ++i) {

@@ -103,14 +103,15 @@ nlohmann::json statusJson(const StatusFacts& f) {
     j["last_reload"] = nullptr;
   } else {
     const ReloadResult& r = f.lastReload->result;
-    j["last_reload"] = {{"at", f.lastReload->atUnixSeconds},
-                        {"refused", r.refused},
-                        {"applied", r.applied},
-                        {"needs_restart", r.needsRestart},
-                        {"failed", r.failed},
-                        {"summary", r.summary()}};
+    j["last_reload"] = {
+        {"at", f.lastReload->atUnixSeconds}, {"refused", r.refused}, {"applied", r.applied},
+        {"needs_restart", r.needsRestart},   {"failed", r.failed},   {"summary", r.summary()}};
   }
   return j;
+}
+
+std::string statusDocument(const StatusFacts& facts) {
+  return statusJson(facts).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
 }
 
 std::string statusText(const nlohmann::json& s) {

@@ -42,6 +42,10 @@ struct StatusFacts {
 // The JSON document the control socket answers (docs/operations.md "Status").
 nlohmann::json statusJson(const StatusFacts& facts);
 
+// statusJson as the control socket sends it: one line. Bytes that are not UTF-8 (provider
+// error texts come from the network) become U+FFFD; never throws.
+std::string statusDocument(const StatusFacts& facts);
+
 // That document for a person; fields the document lacks are left out.
 std::string statusText(const nlohmann::json& status);
 

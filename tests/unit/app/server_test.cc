@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <asio/post.hpp>
@@ -14,10 +15,8 @@
 #include <filesystem>
 #include <fstream>
 #include <future>
-#include <thread>
-
 #include <nlohmann/json.hpp>
-#include <sys/stat.h>
+#include <thread>
 
 #include "app/control_socket.h"
 #include "config/config_loader.h"
@@ -178,8 +177,7 @@ TEST_F(ServerTest, TheControlSocketAnswersTheStatus) {
   reloadOnWorker0();
   ASSERT_TRUE(askControlSocket(socket, &answer, &error)) << error;
   status = nlohmann::json::parse(answer);
-  EXPECT_EQ(status["last_reload"]["needs_restart"],
-            nlohmann::json::array({"tcp.idle_timeout_s"}));
+  EXPECT_EQ(status["last_reload"]["needs_restart"], nlohmann::json::array({"tcp.idle_timeout_s"}));
 
   server_->stop();
   runner_.join();

@@ -82,10 +82,18 @@ TEST(StatusJson, TheLastReload) {
   EXPECT_EQ(j["last_reload"]["at"], 1700000000);
   EXPECT_EQ(j["last_reload"]["refused"], false);
   EXPECT_EQ(j["last_reload"]["applied"], nlohmann::json::array({"policy"}));
-  EXPECT_EQ(j["last_reload"]["needs_restart"],
-            nlohmann::json::array({"database.control_socket"}));
+  EXPECT_EQ(j["last_reload"]["needs_restart"], nlohmann::json::array({"database.control_socket"}));
   EXPECT_EQ(j["last_reload"]["summary"],
             "applied: policy; needs a restart: database.control_socket");
+}
+
+TEST(StatusJson, ProviderErrorsThatAreNotUtf8StillMakeADocument) {
+  StatusFacts f = sampleFacts();
+  f.registrations[0].lastError = "403 \xff\xfe";
+  const std::string text = statusDocument(f);
+  EXPECT_NE(text.find("403 \xEF\xBF\xBD"), std::string::npos) << text;
+  EXPECT_EQ(text.back(), '\n');
+  EXPECT_EQ(text.find('\n'), text.size() - 1);  // one line
 }
 
 TEST(StatusText, ReadsTheDocument) {

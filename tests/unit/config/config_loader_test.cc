@@ -774,8 +774,7 @@ TEST_F(ConfigFile, ControlSocketNextToTheDatabaseOrAsGiven) {
   const LoadResult empty = loadConfigFile(
       write("e.yaml", std::string(kMinimal) + "database: { control_socket: \"\" }\n"));
   ASSERT_FALSE(empty.ok());
-  EXPECT_NE(empty.errors[0].toString().find("database.control_socket: is empty"),
-            std::string::npos)
+  EXPECT_NE(empty.errors[0].toString().find("database.control_socket: is empty"), std::string::npos)
       << empty.errors[0].toString();
 
   const LoadResult memory =
