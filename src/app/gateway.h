@@ -93,6 +93,8 @@ class Gateway final : public transaction::Sender {
   const transaction::TransactionLayer& transactions() const { return layer_; }
   // Provider DNS and (on worker 0) registration: src/trunk/.
   trunk::TrunkServices& trunk() { return *trunk_; }
+  // The configuration this worker runs (reload() replaces it on the worker's thread).
+  const config::ConfigPtr& config() const { return config_; }
 
   void send(const transport::SendTarget& target, std::string bytes) override;
 

@@ -15,6 +15,7 @@
 #include "app/events_command.h"
 #include "app/explain_command.h"
 #include "app/run_command.h"
+#include "app/status_command.h"
 #include "app/version.h"
 #include "config/config_loader.h"
 
@@ -125,6 +126,15 @@ int main(int argc, char** argv) {
     sub->add_option("--db", backup.dbPath, "Database file (overrides the config's)");
   }
 
+  tg::app::StatusOptions status;
+  CLI::App* statusCmd = app.add_subcommand(
+      "status", "Ask the running gateway: listeners, providers, calls, bans, last reload");
+  statusCmd->add_option("-c,--config", status.configPath,
+                        "Take the control socket from this config");
+  statusCmd->add_option("--socket", status.socketPath,
+                        "The control socket (overrides the config's)");
+  statusCmd->add_flag("--json", status.json, "Machine-readable output");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -145,6 +155,7 @@ int main(int argc, char** argv) {
     return tg::app::runCheckConfig(checkConfigPath, std::cout, std::cerr);
   }
   if (checkCmd->parsed()) return tg::app::runCheckMessage(check, std::cout, std::cerr);
+  if (statusCmd->parsed()) return tg::app::runStatus(status, std::cout, std::cerr);
   if (backupCmd->parsed()) return tg::app::runBackup(backup, std::cout, std::cerr);
   if (restoreCmd->parsed()) return tg::app::runRestore(backup, std::cout, std::cerr);
   if (explainCmd->parsed()) return tg::app::runExplain(explain, std::cout, std::cerr);

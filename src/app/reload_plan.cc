@@ -39,7 +39,7 @@ constexpr KeyRule kRules[] = {
     // The transport's buffers and stream framing are sized once.
     {"limits.max_message_bytes", false},
     {"log", true},
-    {"database", false},
+    {"database", false},  // the database and the control socket are opened once
     {"guard", true},
     {"policy", true},
     {"tls", true},

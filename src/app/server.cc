@@ -8,8 +8,10 @@
 #include <future>
 
 #include "app/guard_services.h"
+#include "app/status_report.h"
 #include "auth/auth_service.h"
 #include "base/log.h"
+#include "build_info.h"
 #include "config/config_loader.h"
 #include "db/cdr_store.h"
 #include "guard/policy/call_policy.h"
@@ -158,15 +160,22 @@ void Server::wireWorkers() {
 }
 
 std::string Server::start() {
+  const std::string controlPath = config_->database.controlSocketPath();
+  if (!controlPath.empty()) {
+    if (std::string error = control_.open(controlPath); !error.empty()) return error;
+  }
   for (auto& g : gateways_) {
     if (std::string error = g->start(); !error.empty()) {
       for (auto& other : gateways_) other->stop();
+      control_.stop();
       return error;
     }
   }
   guard_->start();
   scheduleHousekeeping();
+  startedAt_ = std::chrono::steady_clock::now();
   running_ = true;  // from now on the workers' state is read on their own threads
+  control_.start([this] { return statusDocument(status()); });
   return {};
 }
 
@@ -209,6 +218,7 @@ void Server::run() {
   mainIo().run();
   for (std::thread& t : threads_) t.join();
   threads_.clear();
+  control_.stop();  // before the workers' state is read inline (running_ false)
   running_ = false;
   cdrs_->flush();
   TG_LOG(kMain, info, "stopped; {} calls were still active", snapshot().activeCalls);
@@ -247,6 +257,7 @@ ReloadResult Server::reload() {
     }
     TG_LOG(kConfig, err, "reload refused: keeping the running configuration");
     result.refused = true;
+    rememberReload(result);
     return result;
   }
   for (const std::string& w : next.warnings) TG_LOG(kConfig, warn, "{}", w);
@@ -264,6 +275,7 @@ ReloadResult Server::reload() {
   forEachWorker([fresh, acl = guard_->acl()](Gateway& g) { g.reload(fresh, acl); });
   config_ = fresh;
 
+  rememberReload(result);
   const std::string line = "configuration reloaded from " + configPath_ + "; " + result.summary();
   if (result.needsRestart.empty() && result.failed.empty()) {
     TG_LOG(kConfig, info, "{}", line);
@@ -308,6 +320,52 @@ ServerSnapshot Server::snapshot() {
     s.guard += c->guard;
   }
   return s;
+}
+
+void Server::rememberReload(const ReloadResult& result) {
+  const auto now = std::chrono::system_clock::now().time_since_epoch();
+  std::lock_guard lock(reloadMutex_);
+  lastReload_ = result;
+  lastReloadAt_ = std::chrono::duration_cast<std::chrono::seconds>(now).count();
+}
+
+StatusFacts Server::status() {
+  StatusFacts f;
+  f.version = std::string("trunkguard ") + build::kVersion;
+  f.uptimeSeconds = std::chrono::duration_cast<std::chrono::seconds>(
+                        std::chrono::steady_clock::now() - startedAt_)
+                        .count();
+  f.snapshot = snapshot();
+  struct WorkerView {
+    std::vector<transport::LocalEndpoint> endpoints;
+    std::vector<b2bua::PeerHealth> peers;
+    std::vector<trunk::RegistrationStatus> registrations;
+    config::ConfigPtr config;
+  };
+  const auto views = askEachWorker<WorkerView>([](Gateway& g) {
+    WorkerView v{g.transport().endpoints(), g.b2bua().health().peers(), {}, g.config()};
+    if (const trunk::RegistrationClient* r = g.trunk().registration())
+      v.registrations = r->status();
+    return v;
+  });
+  for (size_t i = 0; i < views.size(); ++i) {
+    if (!views[i]) continue;
+    const WorkerView& v = *views[i];
+    if (f.registrations.empty()) f.registrations = v.registrations;
+    if (!f.listeners.empty()) continue;  // every worker listens on the same addresses
+    for (const transport::LocalEndpoint& e : v.endpoints) {
+      f.listeners.push_back({std::string(transport::zoneName(e.zone)),
+                             std::string(config::transportName(e.transport)),
+                             e.address.toString()});
+    }
+    f.peers = v.peers;
+    for (const config::Provider& p : v.config->trunk.providers) f.providers.push_back(p.name);
+    f.healthChecks = v.config->health.interval.count() > 0;
+  }
+  f.bans = guard_->bans().size();
+  std::lock_guard lock(reloadMutex_);
+  if (lastReload_) f.lastReload = LastReload{*lastReload_, lastReloadAt_};
+  return f;
 }
 
 std::vector<CallEntry> Server::listCalls() {

@@ -12,14 +12,17 @@
 #include <asio/io_context.hpp>
 #include <asio/steady_timer.hpp>
 #include <atomic>
+#include <chrono>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <thread>
 #include <vector>
 
+#include "app/control_socket.h"
 #include "app/gateway.h"
 #include "app/reload_plan.h"
 #include "b2bua/b2bua.h"
@@ -39,6 +42,7 @@ class CallPolicy;
 namespace tg::app {
 
 class GuardServices;
+struct StatusFacts;
 
 // The log settings a config asks for (at start and on reload).
 log::Settings logSettings(const config::Config& c);
@@ -68,7 +72,8 @@ class Server {
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
 
-  // Binds every worker's listeners and starts the shared threads; "" or what failed.
+  // Binds every worker's listeners and the control socket (database.control_socket) and
+  // starts the shared threads; "" or what failed.
   std::string start();
   // Runs worker 0 on this thread and the others on their own until stop() has finished.
   void run();
@@ -80,6 +85,8 @@ class Server {
   ReloadResult reload();
 
   ServerSnapshot snapshot();
+  // Everything `trunkguard status` shows (status_report.h); from a thread that is not a worker.
+  StatusFacts status();
   std::vector<CallEntry> listCalls();
   // Ends the call with this uuid on the worker that owns it; false when no worker has it.
   bool endCall(std::string_view uuid, std::string_view reason);
@@ -99,6 +106,7 @@ class Server {
   void waitPolicyTick();
   void waitTrimTick();
   void finishStop();
+  void rememberReload(const ReloadResult& result);
   // `ask` on every worker's thread (inline when that is this thread or nothing runs yet), each
   // answer in its worker's slot; a worker that does not answer in time leaves its slot empty.
   template <typename T>
@@ -122,6 +130,13 @@ class Server {
   std::vector<std::thread> threads_;
   std::atomic<bool> running_{false};
   bool stopping_ = false;
+  std::chrono::steady_clock::time_point startedAt_;
+  // Written by reload() on worker 0, read by the control socket's thread.
+  std::mutex reloadMutex_;
+  std::optional<ReloadResult> lastReload_;
+  int64_t lastReloadAt_ = 0;  // Unix seconds
+  // Last member: its thread reads the rest, so it stops first.
+  ControlSocket control_;
 };
 
 }  // namespace tg::app

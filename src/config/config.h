@@ -133,6 +133,13 @@ struct DatabaseSettings {
   // `credential:NAME` value is already resolved to $CREDENTIALS_DIRECTORY/NAME.
   std::string keyFile;
   std::string sealingKeyPath() const { return keyFile.empty() ? path + ".key" : keyFile; }
+  // The local control socket `trunkguard status` asks (app/control_socket.h); empty:
+  // path + ".ctl", none for an in-memory database. Relative to the config file.
+  std::string controlSocket;
+  std::string controlSocketPath() const {
+    if (!controlSocket.empty()) return controlSocket;
+    return path == ":memory:" ? std::string() : path + ".ctl";
+  }
 };
 
 struct Config {

@@ -80,8 +80,17 @@ void readLog(Loader& loader, const YAML::Node& node, int line, Config& c) {
 }
 
 void readDatabase(Loader& loader, const YAML::Node& node, int line, Config& c) {
-  MapReader m(loader, node, "database", line, {"path", "key_file"});
+  MapReader m(loader, node, "database", line, {"path", "key_file", "control_socket"});
   if (m.valid()) loader.readDatabaseKeyFile(m, c);
+  if (m.valid() && m.has("control_socket")) {
+    auto socket = loader.readString(m, "control_socket");
+    if (socket && socket->empty()) {
+      loader.error(Loader::valueLine(m, "control_socket"), m.pathOf("control_socket"),
+                   "is empty; give a file name, e.g. /run/trunkguard/control.sock");
+    } else if (socket) {
+      c.database.controlSocket = loader.resolvePath(*socket);
+    }
+  }
   if (!m.valid() || !m.has("path")) return;
   auto path = loader.readString(m, "path");
   if (!path) return;

@@ -78,6 +78,16 @@ TEST(ReloadPlan, DnsServersNeedARestartNamedWithoutIndices) {
   EXPECT_TRUE(r.applied.empty());
 }
 
+TEST(ReloadPlan, TheControlSocketNeedsARestart) {
+  const config::ConfigPtr next =
+      load(std::string(kBase) + "database: { control_socket: /run/trunkguard/control.sock }\n");
+  EXPECT_EQ(next->database.controlSocketPath(), "/run/trunkguard/control.sock");
+  EXPECT_EQ(load(kBase)->database.controlSocketPath(), "trunkguard.db.ctl");
+  const ReloadResult r = planReload(*load(kBase), *next);
+  EXPECT_EQ(r.needsRestart, Keys{"database.control_socket"});
+  EXPECT_TRUE(r.applied.empty());
+}
+
 TEST(ReloadPlan, LiveKeysAreAppliedUnderTheirEntry) {
   const ReloadResult r = planReload(*load(kBase), *changed("192.0.2.1", "192.0.2.9"));
   EXPECT_EQ(r.applied, Keys{"trunk.providers"});

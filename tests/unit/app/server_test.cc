@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <asio/post.hpp>
@@ -14,8 +15,10 @@
 #include <filesystem>
 #include <fstream>
 #include <future>
+#include <nlohmann/json.hpp>
 #include <thread>
 
+#include "app/control_socket.h"
 #include "config/config_loader.h"
 
 namespace tg::app {
@@ -149,6 +152,63 @@ TEST_F(ServerTest, ABrokenFileIsRefused) {
   const ReloadResult r = reloadOnWorker0();
   EXPECT_TRUE(r.refused);
   EXPECT_EQ(server_->config()->b2bua.userAgent, "trunkguard");
+}
+
+TEST_F(ServerTest, TheControlSocketAnswersTheStatus) {
+  startRunning();
+  const std::string socket = (dir_ / "cdr.db.ctl").string();
+  struct stat st {};
+  ASSERT_EQ(::stat(socket.c_str(), &st), 0);
+  EXPECT_TRUE(S_ISSOCK(st.st_mode));
+  EXPECT_EQ(st.st_mode & 0777, 0660u);
+
+  std::string answer;
+  std::string error;
+  ASSERT_TRUE(askControlSocket(socket, &answer, &error)) << error;
+  nlohmann::json status = nlohmann::json::parse(answer);
+  EXPECT_EQ(status["workers"], 2);
+  EXPECT_EQ(status["workers_answered"], 2);
+  EXPECT_EQ(status["active_calls"], 0);
+  EXPECT_EQ(status["listeners"].size(), 2u);
+  EXPECT_EQ(status["providers"][0]["name"], "carrier-a");
+  EXPECT_TRUE(status["last_reload"].is_null());
+
+  writeConfig("tcp: { idle_timeout_s: 60 }\n");
+  reloadOnWorker0();
+  ASSERT_TRUE(askControlSocket(socket, &answer, &error)) << error;
+  status = nlohmann::json::parse(answer);
+  EXPECT_EQ(status["last_reload"]["needs_restart"], nlohmann::json::array({"tcp.idle_timeout_s"}));
+
+  server_->stop();
+  runner_.join();
+  EXPECT_FALSE(std::filesystem::exists(socket));  // removed on a clean stop
+  EXPECT_FALSE(askControlSocket(socket, &answer, &error));
+}
+
+TEST_F(ServerTest, ASecondGatewayOnTheSameDatabaseIsRefused) {
+  startRunning();
+  const config::LoadResult loaded = config::loadConfigFile(path());
+  ASSERT_TRUE(loaded.ok());
+  std::string error;
+  std::unique_ptr<Server> second = Server::create(path(), loaded.config, &error);
+  ASSERT_NE(second, nullptr) << error;
+  EXPECT_NE(second->start().find("another gateway is running"), std::string::npos);
+}
+
+TEST_F(ServerTest, ALeftoverSocketFileIsReplaced) {
+  const std::string socket = (dir_ / "cdr.db.ctl").string();
+  {
+    ControlSocket old;  // bound, never served, then left behind as if the process died
+    ASSERT_EQ(old.open(socket), "");
+    const std::string kept = socket + ".kept";
+    ASSERT_EQ(::link(socket.c_str(), kept.c_str()), 0);
+    old.stop();
+    ASSERT_EQ(::rename(kept.c_str(), socket.c_str()), 0);
+  }
+  startRunning();
+  std::string answer;
+  std::string error;
+  EXPECT_TRUE(askControlSocket(socket, &answer, &error)) << error;
 }
 
 TEST_F(ServerTest, StopEndsRun) {

@@ -760,6 +760,29 @@ TEST_F(ConfigFile, RelativeDatabasePathIsResolvedAgainstTheFile) {
   EXPECT_EQ(absolute.config->database.path, "/tmp/a.db");
 }
 
+TEST_F(ConfigFile, ControlSocketNextToTheDatabaseOrAsGiven) {
+  const LoadResult byDefault =
+      loadConfigFile(write("d.yaml", std::string(kMinimal) + "database: { path: x/tg.db }\n"));
+  ASSERT_TRUE(byDefault.ok()) << dump(byDefault);
+  EXPECT_EQ(byDefault.config->database.controlSocketPath(), (dir_ / "x/tg.db.ctl").string());
+
+  const LoadResult relative = loadConfigFile(
+      write("r.yaml", std::string(kMinimal) + "database: { control_socket: run/tg.sock }\n"));
+  ASSERT_TRUE(relative.ok()) << dump(relative);
+  EXPECT_EQ(relative.config->database.controlSocketPath(), (dir_ / "run/tg.sock").string());
+
+  const LoadResult empty = loadConfigFile(
+      write("e.yaml", std::string(kMinimal) + "database: { control_socket: \"\" }\n"));
+  ASSERT_FALSE(empty.ok());
+  EXPECT_NE(empty.errors[0].toString().find("database.control_socket: is empty"), std::string::npos)
+      << empty.errors[0].toString();
+
+  const LoadResult memory =
+      loadConfigString(std::string(kMinimal) + "database: { path: \":memory:\" }\n", "m.yaml");
+  ASSERT_TRUE(memory.ok()) << dump(memory);
+  EXPECT_EQ(memory.config->database.controlSocketPath(), "");
+}
+
 TEST_F(ConfigFile, ErrorsNameTheFile) {
   const std::string path = write("bad.yaml", "wokers: 1\n");
   const LoadResult r = loadConfigFile(path);
