@@ -83,6 +83,32 @@ inline const Peer kProvB{"carrier-b", Zone::kTrunk, "127.0.0.2", 5090};
 inline const std::string kPbxListener = "127.0.0.1:5070";
 inline const std::string kTrunkListener = "127.0.0.1:5060";
 
+// NANP as the policy tests write it: +1, 011 international, 1 national, ten digits.
+inline config::NumberingPlan nanpPlan() {
+  config::NumberingPlan us;
+  us.country = "US";
+  us.countryCode = "1";
+  us.internationalPrefix = "011";
+  us.nationalPrefix = "1";
+  us.nationalLength = 10;
+  return us;
+}
+
+// An enabled call policy on that plan; with `allowDomestic`, one rule ("domestic") allows +1.
+inline config::PolicySettings nanpPolicy(bool allowDomestic) {
+  config::PolicySettings s;
+  s.enabled = true;
+  s.numbering.fill(nanpPlan());
+  if (allowDomestic) {
+    config::PolicyRule domestic;
+    domestic.name = "domestic";
+    domestic.prefixes = {"+1"};
+    domestic.action = config::PolicyAction::kAllow;
+    s.rules = {domestic};
+  }
+  return s;
+}
+
 inline const std::string kSdpOffer =
     "v=0\r\n"
     "o=caller 2890844526 2890844526 IN IP4 198.51.100.7\r\n"

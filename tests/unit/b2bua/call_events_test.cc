@@ -117,20 +117,7 @@ TEST_F(CallEventsTest, ACancelledCallEndsOnceWithOneCdr) {
 }
 
 TEST_F(CallEventsTest, APolicyRejectedCallIsDecidedAndRejectedWithOneCdrAndNeverStarts) {
-  config::PolicySettings s;
-  s.enabled = true;
-  config::NumberingPlan us;
-  us.country = "US";
-  us.countryCode = "1";
-  us.internationalPrefix = "011";
-  us.nationalPrefix = "1";
-  us.nationalLength = 10;
-  s.numbering.fill(us);
-  config::PolicyRule domestic;
-  domestic.name = "domestic";
-  domestic.prefixes = {"+1"};
-  domestic.action = config::PolicyAction::kAllow;
-  s.rules = {domestic};
+  config::PolicySettings s = nanpPolicy(/*allowDomestic=*/true);
   std::string error;
   auto policy = guard::policy::CallPolicy::create(s, &error);
   ASSERT_NE(policy, nullptr) << error;

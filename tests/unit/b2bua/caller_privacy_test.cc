@@ -12,20 +12,7 @@ namespace tg::b2bua::testing {
 namespace {
 
 config::PolicySettings callerIdPolicy() {
-  config::PolicySettings s;
-  s.enabled = true;
-  config::NumberingPlan us;
-  us.country = "US";
-  us.countryCode = "1";
-  us.internationalPrefix = "011";
-  us.nationalPrefix = "1";
-  us.nationalLength = 10;
-  s.numbering.fill(us);
-  config::PolicyRule domestic;
-  domestic.name = "domestic";
-  domestic.prefixes = {"+1"};
-  domestic.action = config::PolicyAction::kAllow;
-  s.rules = {domestic};
+  config::PolicySettings s = nanpPolicy(/*allowDomestic=*/true);
   s.ownNumbers = {"+1212555*"};
   s.callerIdAction = config::CallerIdAction::kReject;
   return s;

@@ -504,15 +504,7 @@ TEST_F(PhonesTest, WrongCallCodesFromAPhoneCountAsFailedAuthentications) {
   startPhones("gateway",
               "accounts:\n  lockout: { failures: 3, account_failures: 3, source_failures: 3 }\n");
   // The UK needs a call code.
-  config::PolicySettings s;
-  s.enabled = true;
-  config::NumberingPlan us;
-  us.country = "US";
-  us.countryCode = "1";
-  us.internationalPrefix = "011";
-  us.nationalPrefix = "1";
-  us.nationalLength = 10;
-  s.numbering.fill(us);
+  config::PolicySettings s = nanpPolicy(/*allowDomestic=*/false);
   s.callCodePrefix = "*7";
   s.callCodeLength = 4;
   s.callCodes = {{"1234", "201"}};

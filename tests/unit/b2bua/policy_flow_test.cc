@@ -27,16 +27,8 @@ class RecordingEvents final : public guard::EventSink {
 // The UK needs a call code, the US and Canada (+1) are allowed, everything else from the PBX is
 // refused by the pbx zone's default (deny).
 config::PolicySettings baseSettings() {
-  config::PolicySettings s;
-  s.enabled = true;
-  config::NumberingPlan us;  // NANP, as the US preset has it
-  us.country = "US";
-  us.countryCode = "1";
-  us.internationalPrefix = "011";
-  us.nationalPrefix = "1";
-  us.nationalLength = 10;
-  us.emergency = {"911"};
-  s.numbering.fill(us);
+  config::PolicySettings s = nanpPolicy(/*allowDomestic=*/false);
+  for (config::NumberingPlan& plan : s.numbering) plan.emergency = {"911"};
   s.callCodePrefix = "*7";
   s.callCodeLength = 4;
   s.callCodes = {{"1234", "201"}};
