@@ -8,16 +8,9 @@
 namespace tg::config {
 namespace {
 
-// The dns section starts on line 7.
+// The dns section starts on line 11, after kMinimalConfig.
 LoadResult load(const std::string& dns) {
-  return loadConfigString(R"(pbx:
-  listen: [ "udp://127.0.0.1:5070" ]
-  targets: [ { host: 127.0.0.1, port: 5080 } ]
-trunk:
-  listen: [ "udp://127.0.0.1:5060" ]
-  providers: [ { name: a, host: 192.0.2.1, transport: udp, allow_plaintext: true } ]
-)" + dns,
-                          "test.yaml");
+  return loadConfigString(std::string(kMinimalConfig) + dns, "test.yaml");
 }
 
 TEST(DnsConfig, Defaults) {
@@ -50,7 +43,7 @@ TEST(DnsConfig, ServersAndSettings) {
 TEST(DnsConfig, BadServerIsAnError) {
   const LoadResult r = load("dns:\n  servers: [ \"dns.example.com\" ]\n");
   ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.errors[0].line, 8) << dump(r);
+  EXPECT_EQ(r.errors[0].line, 12) << dump(r);
   EXPECT_EQ(r.errors[0].keyPath, "dns.servers[0]") << dump(r);
 }
 

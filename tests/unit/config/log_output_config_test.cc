@@ -8,16 +8,9 @@
 namespace tg::config {
 namespace {
 
-// The log section starts on line 7.
+// The log section starts on line 11, after kMinimalConfig.
 LoadResult load(const std::string& log) {
-  return loadConfigString(R"(pbx:
-  listen: [ "udp://127.0.0.1:5070" ]
-  targets: [ { host: 127.0.0.1, port: 5080 } ]
-trunk:
-  listen: [ "udp://127.0.0.1:5060" ]
-  providers: [ { name: a, host: 192.0.2.1, transport: udp, allow_plaintext: true } ]
-)" + log,
-                          "test.yaml");
+  return loadConfigString(std::string(kMinimalConfig) + log, "test.yaml");
 }
 
 TEST(LogOutputConfig, StderrByDefault) {
@@ -42,13 +35,13 @@ TEST(LogOutputConfig, EachOutput) {
 }
 
 TEST(LogOutputConfig, MistakesAreErrorsWithTheirLine) {
-  EXPECT_TRUE(hasError(load("log:\n  output: printer\n"), 8, "log.output",
+  EXPECT_TRUE(hasError(load("log:\n  output: printer\n"), 12, "log.output",
                        "unknown log output 'printer'; use stderr, journal, syslog or file"));
   EXPECT_TRUE(
-      hasError(load("log:\n  output: file\n"), 8, "log.output", "needs an absolute file path"));
-  EXPECT_TRUE(hasError(load("log:\n  output: file\n  file: trunkguard.log\n"), 8, "log.output",
+      hasError(load("log:\n  output: file\n"), 12, "log.output", "needs an absolute file path"));
+  EXPECT_TRUE(hasError(load("log:\n  output: file\n  file: trunkguard.log\n"), 12, "log.output",
                        "needs an absolute file path"));
-  EXPECT_TRUE(hasError(load("log:\n  outptu: file\n"), 8, "log", "unknown key 'outptu'"));
+  EXPECT_TRUE(hasError(load("log:\n  outptu: file\n"), 12, "log", "unknown key 'outptu'"));
 }
 
 }  // namespace
