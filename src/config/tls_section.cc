@@ -9,6 +9,7 @@
 #include <memory>
 
 #include "base/openssl_error.h"
+#include "config/credentials.h"
 #include "config/loader.h"
 #include "sip/host.h"
 
@@ -48,7 +49,16 @@ bool Loader::readPemPath(const MapReader& m, std::string_view key, std::string& 
     error(valueLine(m, key), m.pathOf(key), "is empty; give a PEM file name");
     return false;
   }
-  out = resolvePath(*v);
+  std::string credentialProblem;
+  if (auto credential = credentialPath(*v, &credentialProblem)) {  // credential:NAME (systemd)
+    if (!credentialProblem.empty()) {
+      error(valueLine(m, key), m.pathOf(key), credentialProblem);
+      return false;
+    }
+    out = *credential;
+  } else {
+    out = resolvePath(*v);
+  }
   if (std::string why = fileProblem(out); !why.empty()) {
     error(valueLine(m, key), m.pathOf(key), why);
     out.clear();

@@ -48,6 +48,20 @@ class TlsConfigTest : public ::testing::Test {
 
 TestPki* TlsConfigTest::pki_ = nullptr;
 
+// A private key handed in by systemd (LoadCredential=) is read from $CREDENTIALS_DIRECTORY, so
+// it need not be readable by the service user on disk (docs/operations.md).
+TEST_F(TlsConfigTest, PrivateKeyFromASystemdCredential) {
+  const std::string yaml = base("    - name: carrier-a\n      host: 192.0.2.1\n") +
+                           "tls:\n  certificate: server.pem\n  private_key: credential:server.key\n";
+  ::setenv("CREDENTIALS_DIRECTORY", pki_->dir.c_str(), 1);
+  const LoadResult r = loadFile(yaml);
+  ASSERT_TRUE(r.ok()) << dump(r);
+  EXPECT_EQ(r.config->tls.privateKey, pki_->serverKey);
+  ::unsetenv("CREDENTIALS_DIRECTORY");
+  const LoadResult unset = loadFile(yaml);
+  EXPECT_TRUE(hasError(unset, 11, "tls.private_key", "CREDENTIALS_DIRECTORY"));
+}
+
 TEST_F(TlsConfigTest, FullSectionWithRelativePaths) {
   const LoadResult r = loadFile(base(R"(    - name: carrier-a
       host: 192.0.2.1
