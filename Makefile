@@ -74,6 +74,7 @@ bench: build
 	python3 bench/load/run_load.py --binary $(BUILD)/trunkguard --policy-compare
 	python3 bench/load/run_load.py --binary $(BUILD)/trunkguard --trunk-tls --rate 500
 	python3 bench/load/run_dos.py --binary $(BUILD)/trunkguard --flood $(BUILD)/bench/tg_flood
+	python3 bench/fraud/run_fraud.py --binary $(BUILD)/trunkguard
 
 # The Debian package (cmake/package.cmake), in $(BUILD)/: trunkguard_<version>_<arch>.deb.
 deb: configure

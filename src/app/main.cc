@@ -14,6 +14,7 @@
 #include "app/database_option.h"
 #include "app/events_command.h"
 #include "app/explain_command.h"
+#include "app/replay_command.h"
 #include "app/run_command.h"
 #include "app/status_command.h"
 #include "app/version.h"
@@ -115,6 +116,15 @@ int main(int argc, char** argv) {
   explainCmd->add_option("--from", explain.from, "Caller ID (From user)");
   explainCmd->add_option("--at", explain.at, "When: \"YYYY-MM-DD HH:MM\" UTC (default now)");
 
+  tg::app::ReplayOptions replayOptions;
+  CLI::App* replayCmd = app.add_subcommand(
+      "replay", "Run the call policy and fraud detectors over a call trace (CSV), report per label");
+  replayCmd->add_option("-c,--config", replayOptions.config, "Configuration file (YAML)")
+      ->required();
+  replayCmd->add_option("trace", replayOptions.trace, "Trace file (CSV, docs/fraud.md); - for stdin")
+      ->required();
+  replayCmd->add_flag("--json", replayOptions.json, "One JSON object instead of a table");
+
   tg::app::BackupOptions backup;
   CLI::App* backupCmd = app.add_subcommand(
       "backup", "Copy the database to FILE, consistent even while the gateway runs");
@@ -159,6 +169,7 @@ int main(int argc, char** argv) {
   if (backupCmd->parsed()) return tg::app::runBackup(backup, std::cout, std::cerr);
   if (restoreCmd->parsed()) return tg::app::runRestore(backup, std::cout, std::cerr);
   if (explainCmd->parsed()) return tg::app::runExplain(explain, std::cout, std::cerr);
+  if (replayCmd->parsed()) return tg::app::runReplay(replayOptions, std::cout, std::cerr);
   if (cdrList->parsed()) {
     tg::app::DatabaseChoice db;
     if (int rc = tg::app::chooseDatabase(cdrConfig, cdrDb, "cdr list", "its database.path", db,

@@ -169,6 +169,19 @@ bool CallPolicy::enforcing() const {
   return state_->engine->settings().enforce;
 }
 
+NumberFacts CallPolicy::classify(std::string_view number, transport::Zone zone,
+                                 std::string_view account) const {
+  std::shared_ptr<const Engine> engine;
+  {
+    std::lock_guard lock(state_->mu);
+    engine = state_->engine;
+  }
+  CallAttempt a;
+  a.zone = zone;
+  a.account = std::string(account);
+  return engine->classifyNumber(a, number);
+}
+
 Admission CallPolicy::admit(const CallAttempt& a, std::vector<RuleTrace>* trace) {
   State& st = *state_;
   std::shared_ptr<const Engine> engine;

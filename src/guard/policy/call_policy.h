@@ -12,6 +12,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "base/clock.h"
@@ -66,6 +67,12 @@ struct Admission {
   bool rejected() const { return !allowed; }
 };
 
+// What a number is, whoever dials it: the fraud detectors classify callers' numbers too.
+struct NumberFacts {
+  std::string e164;              // "+447700900123"; empty when not an E.164 number
+  std::string destinationClass;  // "international", "internal", "unknown", ...
+};
+
 class CallPolicy {
  public:
   // Builds the engine from settings (reads the rate table file). nullptr and *error on failure.
@@ -84,6 +91,11 @@ class CallPolicy {
   // Decides one new call. When allowed with a handle, the call is counted (concurrency, rate,
   // repeats) until ended(handle). `trace`, when given, receives every rule considered.
   Admission admit(const CallAttempt& attempt, std::vector<RuleTrace>* trace = nullptr);
+
+  // `number` normalised with the numbering plan of `zone` (and `account`'s own plan) and
+  // classified, without running any rule or counting anything.
+  NumberFacts classify(std::string_view number, transport::Zone zone,
+                       std::string_view account = {}) const;
 
   void answered(uint64_t handle, base::TimePoint now);
   // Also for calls never answered. Returns the call's final cost (0 when unrated/unanswered).

@@ -96,6 +96,27 @@ const config::NumberingPlan& Engine::planFor(const CallAttempt& a) const {
   return settings_.numbering[static_cast<size_t>(a.zone)];
 }
 
+NumberFacts Engine::classifyNumber(const CallAttempt& a, std::string_view number) const {
+  NumberFacts out;
+  const Number n = normalise(number, planFor(a));
+  switch (n.kind) {
+    case Number::Kind::kE164:
+      out.destinationClass = std::string(classes_.classify(n.e164, planFor(a)).cls);
+      out.e164 = n.e164;
+      break;
+    case Number::Kind::kEmergency:
+      out.destinationClass = std::string(cls::kEmergency);
+      break;
+    case Number::Kind::kInternal:
+      out.destinationClass = std::string(cls::kInternal);
+      break;
+    default:
+      out.destinationClass = std::string(cls::kUnknown);
+      break;
+  }
+  return out;
+}
+
 std::vector<char> Engine::groupsOf(std::string_view account, std::string_view codeUser) const {
   std::vector<char> in(groupMembers_.size(), 0);
   for (size_t g = 0; g < groupMembers_.size(); ++g) {

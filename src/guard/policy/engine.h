@@ -49,6 +49,10 @@ class Engine {
   const RateTable& rates() const { return *rates_; }
   const DestinationClasses& classes() const { return classes_; }
 
+  // A number as a call of `a` (zone, account) dialling it would see it: E.164 ("" when it is
+  // not one) and its class. No rule is run.
+  NumberFacts classifyNumber(const CallAttempt& a, std::string_view number) const;
+
   // `codeLocked`: the account is locked out of call codes (answered like a wrong code).
   Evaluation evaluate(const CallAttempt& a, bool codeLocked,
                       std::vector<RuleTrace>* trace) const;
