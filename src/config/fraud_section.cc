@@ -39,7 +39,7 @@ void readFraud(Loader& loader, const YAML::Node& node, int line, Config& c) {
   readSwitch(loader, m, "concurrency", f.concurrency);
   loader.setDuration(m, "wangiri_memory_h", f.wangiriMemory, 1, 24 * 30);
   loader.setDuration(m, "wangiri_max_ring_s", f.wangiriMaxRing, 1, 120);
-  loader.setInt(m, "enumeration_numbers", f.enumerationNumbers, 2, 1000);
+  loader.setInt(m, "enumeration_numbers", f.enumerationNumbers, 2, 64);
   loader.setDuration(m, "enumeration_window_s", f.enumerationWindow, 10, 86400);
   loader.setInt(m, "short_call_burst", f.shortCallBurst, 2, 1000);
   loader.setDuration(m, "short_call_window_s", f.shortCallWindow, 10, 86400);

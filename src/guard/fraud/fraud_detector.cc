@@ -43,6 +43,13 @@ size_t hourOfWeek(base::SystemTime when) {
   return static_cast<size_t>(weekday * 24 + hour);
 }
 
+// The country calling code as a number (0: none), the key the country maps use.
+uint32_t countryNumber(std::string_view e164) {
+  uint32_t n = 0;
+  for (char ch : countryCodeOf(e164)) n = n * 10 + static_cast<uint32_t>(ch - '0');
+  return n;
+}
+
 std::string cut(const std::string& e164, size_t drop) {
   if (e164.size() < kMinBlockLength) return {};
   return e164.substr(0, e164.size() - drop);
@@ -57,7 +64,7 @@ struct Account {
   std::array<uint32_t, kHoursPerWeek> byHourOfWeek{};
   uint64_t calls = 0;
   base::SystemTime firstCall{};
-  std::unordered_map<std::string, Seen> countries;
+  std::unordered_map<uint32_t, Seen> countries;                     // by country calling code
   std::deque<std::pair<base::TimePoint, std::string>> recentRisky;  // (start, e164)
   std::deque<std::pair<base::TimePoint, std::string>> shortCalls;   // (end, prefix)
   std::unordered_set<uint64_t> liveRisky;
@@ -108,7 +115,7 @@ class FraudDetector::State {
   std::mutex mu;
   config::FraudSettings s_;
   std::unordered_map<std::string, Account> accounts;
-  std::unordered_map<std::string, Seen> siteCountries;
+  std::unordered_map<uint32_t, Seen> siteCountries;
   std::unordered_map<std::string, base::TimePoint> oneRings;  // caller -> when it rang
   std::unordered_map<uint64_t, LiveCall> live;
   std::vector<uint64_t> toEnd;
@@ -123,7 +130,7 @@ class FraudDetector::State {
     f.enforce = sw.enforce;
     a.findings.push_back(std::move(f));
   }
-  bool known(const std::unordered_map<std::string, Seen>& seen, const std::string& cc,
+  bool known(const std::unordered_map<uint32_t, Seen>& seen, uint32_t cc,
              base::TimePoint now) const {
     const auto it = seen.find(cc);
     return it != seen.end() && now - it->second.first >= s_.settle &&
@@ -154,18 +161,23 @@ void FraudDetector::State::enumeration(Assessment& a, Account& acc, const FraudC
   }
   const std::string block = cut(c.e164, kBlockDigitsDropped);
   if (block.empty()) return;
-  std::unordered_set<std::string_view> numbers{c.e164};
+  // The window holds a handful of calls: a linear scan for distinct numbers allocates nothing.
+  std::array<std::string_view, 64> numbers;
+  size_t distinct = 0;
+  numbers[distinct++] = c.e164;
   base::TimePoint first = c.now;
   for (const auto& [at, number] : acc.recentRisky) {
-    if (number.starts_with(block)) {
-      numbers.insert(number);
-      first = std::min(first, at);
+    if (!number.starts_with(block)) continue;
+    first = std::min(first, at);
+    if (distinct < numbers.size() && std::find(numbers.begin(), numbers.begin() + distinct,
+                                               number) == numbers.begin() + distinct) {
+      numbers[distinct++] = number;
     }
   }
-  if (numbers.size() < static_cast<size_t>(s_.enumerationNumbers)) return;
+  if (distinct < static_cast<size_t>(s_.enumerationNumbers)) return;
   add(a, s_.enumeration,
       {"enumeration", kScoreEnumeration, true, true,
-       fmt::format("{} numbers of block {}xxx in {} s", numbers.size(), block,
+       fmt::format("{} numbers of block {}xxx in {} s", distinct, block,
                    duration_cast<seconds>(c.now - first).count())});
 }
 
@@ -186,15 +198,15 @@ void FraudDetector::State::shortCalls(Assessment& a, Account& acc, const FraudCa
 
 void FraudDetector::State::newDestination(Assessment& a, const Account& acc,
                                           const FraudCall& c) const {
-  const std::string cc(countryCodeOf(c.e164));
-  if (cc.empty() || known(acc.countries, cc, c.now)) return;
+  const uint32_t cc = countryNumber(c.e164);
+  if (cc == 0 || known(acc.countries, cc, c.now)) return;
   const bool siteKnows = known(siteCountries, cc, c.now);
   double score = siteKnows ? kScoreNewToAccount : kScoreNewToSite;
   if (c.destinationClass != "international") score = kScoreNewRiskyClass;
   add(a, s_.newDestination,
       {"new_destination", score, true, true,
-       fmt::format("first {} call to country code +{} for this account{}", c.destinationClass, cc,
-                   siteKnows ? "" : " and for the whole site")});
+       fmt::format("first {} call to country code +{} for this account{}", c.destinationClass,
+                   countryCodeOf(c.e164), siteKnows ? "" : " and for the whole site")});
 }
 
 void FraudDetector::State::unusualHours(Assessment& a, const Account& acc,
@@ -250,8 +262,8 @@ void FraudDetector::State::learn(Account& acc, const FraudCall& c) {
   if (acc.calls == 0) acc.firstCall = c.when;
   ++acc.calls;
   ++acc.byHourOfWeek[hourOfWeek(c.when)];
-  const std::string cc(countryCodeOf(c.e164));
-  if (cc.empty()) return;
+  const uint32_t cc = countryNumber(c.e164);
+  if (cc == 0) return;
   for (auto* seen : {&acc.countries, &siteCountries}) {
     auto [it, fresh] = seen->try_emplace(cc, Seen{c.now, c.now});
     if (!fresh) it->second.last = c.now;
