@@ -72,8 +72,8 @@ int main(int argc, char** argv) {
     size_t length = packet.size();
     SrtpStatus status;
     if (operation == "protect") {
-      status = kind == "rtp" ? sender->protectRtp(buffer, length)
-                             : sender->protectRtcp(buffer, length);
+      status =
+          kind == "rtp" ? sender->protectRtp(buffer, length) : sender->protectRtcp(buffer, length);
     } else {
       status = kind == "rtp" ? receiver->unprotectRtp(buffer, length)
                              : receiver->unprotectRtcp(buffer, length);

@@ -8,12 +8,12 @@
 //
 // fmt prints an attribute with its key redacted; formatCryptoAttribute() writes the real line.
 
+#include <fmt/format.h>
+
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
-
-#include <fmt/format.h>
 
 #include "media/srtp/crypto_suite.h"
 #include "media/srtp/master_key.h"
@@ -24,9 +24,9 @@ namespace tg::media::srtp {
 struct CryptoAttribute {
   uint32_t tag = 1;  // 1..999999999, chosen by the offerer, echoed by the answerer
   CryptoSuite suite = CryptoSuite::kAesCm128HmacSha1_80;
-  MasterKey key;                          // key || salt, exactly the suite's size
-  std::optional<uint64_t> lifetime;       // packets under this key, when the peer states it
-  std::optional<uint32_t> windowSizeHint; // WSH= (RFC 4568 §6.3.6), at least 64
+  MasterKey key;                           // key || salt, exactly the suite's size
+  std::optional<uint64_t> lifetime;        // packets under this key, when the peer states it
+  std::optional<uint32_t> windowSizeHint;  // WSH= (RFC 4568 §6.3.6), at least 64
 
   // Equal lines mean the same SRTP context: see keepsSrtpContext().
   bool operator==(const CryptoAttribute&) const = default;

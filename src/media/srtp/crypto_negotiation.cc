@@ -55,9 +55,9 @@ CryptoChoice chooseCrypto(std::span<const std::string_view> offeredLines, bool s
     }
   }
 
-  std::string why = offeredLines.empty() ? std::string("no a=crypto offered")
-                                         : "no acceptable a=crypto (" + std::string(firstRefusal) +
-                                               ")";
+  std::string why = offeredLines.empty()
+                        ? std::string("no a=crypto offered")
+                        : "no acceptable a=crypto (" + std::string(firstRefusal) + ")";
   if (mode == SrtpMode::kRequired) return refuse("SRTP required: " + why);
   if (secureProfile) return refuse("RTP/SAVP offer with " + why);
   return CryptoChoice{CryptoChoice::Outcome::kPlainRtp, std::nullopt, std::move(why)};

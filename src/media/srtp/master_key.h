@@ -4,6 +4,8 @@
 // destroyed, there is no stream operator, and fmt prints a key (and anything holding one) as
 // "<redacted N bytes>". Only toBase64() writes the secret, for the a=crypto line itself.
 
+#include <fmt/format.h>
+
 #include <array>
 #include <cstddef>
 #include <cstdint>
@@ -11,8 +13,6 @@
 #include <span>
 #include <string>
 #include <string_view>
-
-#include <fmt/format.h>
 
 #include "media/srtp/crypto_suite.h"
 

@@ -53,7 +53,7 @@ void setCryptoPolicies(CryptoSuite suite, srtp_policy_t& policy) {
       srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80(&policy.rtcp);
       return;
     case CryptoSuite::kAesCm128HmacSha1_32:
-      // RFC 4568 §6.2.2: the 32-bit tag is for SRTP only; SRTCP keeps 80 bits.
+      // RFC 4568: the 32-bit tag is for SRTP only; SRTCP keeps 80 bits.
       srtp_crypto_policy_set_aes_cm_128_hmac_sha1_32(&policy.rtp);
       srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80(&policy.rtcp);
       return;
@@ -92,9 +92,9 @@ sip::Result<detail::SrtpContextPtr> createContext(const CryptoAttribute& attribu
   setCryptoPolicies(attribute.suite, policy);
   policy.ssrc.type = direction;
   policy.key = key.data();
-  policy.window_size = std::clamp<unsigned long>(
-      attribute.windowSizeHint.value_or(kDefaultReplayWindow), kDefaultReplayWindow,
-      kMaxReplayWindow);
+  policy.window_size =
+      std::clamp<unsigned long>(attribute.windowSizeHint.value_or(kDefaultReplayWindow),
+                                kDefaultReplayWindow, kMaxReplayWindow);
   policy.allow_repeat_tx = 0;
   srtp_t context = nullptr;
   const srtp_err_status_t status = srtp_create(&context, &policy);
@@ -118,9 +118,7 @@ SrtpStatus run(srtp_err_status_t (*transform)(srtp_t, void*, int*), srtp_t conte
 
 }  // namespace
 
-void detail::SrtpContextDeleter::operator()(srtp_ctx_t_* context) const {
-  srtp_dealloc(context);
-}
+void detail::SrtpContextDeleter::operator()(srtp_ctx_t_* context) const { srtp_dealloc(context); }
 
 std::string_view srtpStatusName(SrtpStatus status) {
   switch (status) {

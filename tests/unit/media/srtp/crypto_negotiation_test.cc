@@ -14,8 +14,7 @@ namespace {
 using test::attributeWithKey;
 using Outcome = CryptoChoice::Outcome;
 
-constexpr std::array kGcmThenCm = {CryptoSuite::kAeadAes128Gcm,
-                                   CryptoSuite::kAesCm128HmacSha1_80};
+constexpr std::array kGcmThenCm = {CryptoSuite::kAeadAes128Gcm, CryptoSuite::kAesCm128HmacSha1_80};
 constexpr std::array kCmOnly = {CryptoSuite::kAesCm128HmacSha1_80};
 
 std::string lineFor(CryptoSuite suite, uint32_t tag, uint8_t fill = 1) {
@@ -52,14 +51,14 @@ TEST(CryptoNegotiation, RequiredRefusesWithTheReason) {
   EXPECT_EQ(none.outcome, Outcome::kRefused);
   EXPECT_EQ(none.reason, "SRTP required: no a=crypto offered");
 
-  const CryptoChoice notAllowed = choose({lineFor(CryptoSuite::kAeadAes256Gcm, 1)}, true,
-                                         kCmOnly, SrtpMode::kRequired);
+  const CryptoChoice notAllowed =
+      choose({lineFor(CryptoSuite::kAeadAes256Gcm, 1)}, true, kCmOnly, SrtpMode::kRequired);
   EXPECT_EQ(notAllowed.outcome, Outcome::kRefused);
   EXPECT_EQ(notAllowed.reason, "SRTP required: no acceptable a=crypto (crypto suite not allowed)");
 
   const CryptoChoice mki = choose(
-      {"1 AES_CM_128_HMAC_SHA1_80 inline:PS1uQCVeeCFCanVmcjkpPywjNWhcYD0mXXtxaVBR|2^20|1:32"},
-      true, kCmOnly, SrtpMode::kRequired);
+      {"1 AES_CM_128_HMAC_SHA1_80 inline:PS1uQCVeeCFCanVmcjkpPywjNWhcYD0mXXtxaVBR|2^20|1:32"}, true,
+      kCmOnly, SrtpMode::kRequired);
   EXPECT_EQ(mki.outcome, Outcome::kRefused);
   EXPECT_EQ(mki.reason, "SRTP required: no acceptable a=crypto (MKI not supported)");
 }

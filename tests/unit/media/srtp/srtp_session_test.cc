@@ -45,8 +45,7 @@ INSTANTIATE_TEST_SUITE_P(Suites, EverySuite,
                          testing::Values(CryptoSuite::kAesCm128HmacSha1_80,
                                          CryptoSuite::kAesCm128HmacSha1_32,
                                          CryptoSuite::kAesCm256HmacSha1_80,
-                                         CryptoSuite::kAeadAes128Gcm,
-                                         CryptoSuite::kAeadAes256Gcm),
+                                         CryptoSuite::kAeadAes128Gcm, CryptoSuite::kAeadAes256Gcm),
                          [](const auto& param) {
                            return std::string(cryptoSuiteName(param.param));
                          });
@@ -112,8 +111,7 @@ TEST_P(EverySuite, ReplayedPacketsAreRejected) {
   const Buffer rtcpCopy = rtcp;
   ASSERT_EQ(pair.receiver.unprotectRtcp(rtcp.span(), rtcp.length), SrtpStatus::kOk);
   Buffer rtcpReplay = rtcpCopy;
-  EXPECT_EQ(pair.receiver.unprotectRtcp(rtcpReplay.span(), rtcpReplay.length),
-            SrtpStatus::kReplay);
+  EXPECT_EQ(pair.receiver.unprotectRtcp(rtcpReplay.span(), rtcpReplay.length), SrtpStatus::kReplay);
 }
 
 TEST_P(EverySuite, AnotherKeyDoesNotAuthenticate) {
@@ -185,8 +183,7 @@ TEST(SrtpSession, BadLengths) {
   EXPECT_EQ(length, plain.size());
   // Shorter than an RTP header; a length beyond the buffer.
   Buffer shortPacket(std::vector<uint8_t>(plain.begin(), plain.begin() + 11));
-  EXPECT_EQ(pair.sender.protectRtp(shortPacket.span(), shortPacket.length),
-            SrtpStatus::kBadLength);
+  EXPECT_EQ(pair.sender.protectRtp(shortPacket.span(), shortPacket.length), SrtpStatus::kBadLength);
   length = tight.size() + 1;
   EXPECT_EQ(pair.sender.protectRtp(tight, length), SrtpStatus::kBadLength);
   // Fifteen CSRCs announced in a 20-byte packet; a header extension running past the end.
@@ -204,8 +201,7 @@ TEST(SrtpSession, BadLengths) {
   EXPECT_EQ(pair.sender.protectRtp(version1.span(), version1.length), SrtpStatus::kBadLength);
   // SRTP shorter than a header and a tag; SRTCP shorter than a header, index and tag.
   Buffer truncated(std::vector<uint8_t>(plain.begin(), plain.begin() + 21));
-  EXPECT_EQ(pair.receiver.unprotectRtp(truncated.span(), truncated.length),
-            SrtpStatus::kBadLength);
+  EXPECT_EQ(pair.receiver.unprotectRtp(truncated.span(), truncated.length), SrtpStatus::kBadLength);
   Buffer rtcp(std::vector<uint8_t>(21, 0x80));
   EXPECT_EQ(pair.receiver.unprotectRtcp(rtcp.span(), rtcp.length), SrtpStatus::kBadLength);
   Buffer rtcpShort(std::vector<uint8_t>(7, 0x80));

@@ -3,10 +3,9 @@
 // "reference" below), and check the reference itself on the RFCs' published values:
 // RFC 3711 Appendix B.3 (key derivation) and RFC 7714 §16.1.1 (AEAD_AES_128_GCM on RTP).
 
+#include <gtest/gtest.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
-
-#include <gtest/gtest.h>
 
 #include <vector>
 
@@ -30,8 +29,7 @@ Bytes aesCtr(const Bytes& key, const Bytes& iv, const Bytes& data) {
   EVP_CIPHER_CTX* ctx = EVP_CIPHER_CTX_new();
   int n = 0;
   EXPECT_EQ(EVP_EncryptInit_ex(ctx, ctrCipher(key.size()), nullptr, key.data(), iv.data()), 1);
-  EXPECT_EQ(EVP_EncryptUpdate(ctx, out.data(), &n, data.data(), static_cast<int>(data.size())),
-            1);
+  EXPECT_EQ(EVP_EncryptUpdate(ctx, out.data(), &n, data.data(), static_cast<int>(data.size())), 1);
   EVP_CIPHER_CTX_free(ctx);
   return out;
 }
@@ -93,8 +91,8 @@ Bytes referenceAesCmPacket(const SessionKeys& keys, const Bytes& rtp, size_t tag
   for (int i = 0; i < 4; ++i) authenticated.push_back(static_cast<uint8_t>(kRoc >> (24 - 8 * i)));
   uint8_t mac[20];
   unsigned macLength = 0;
-  HMAC(EVP_sha1(), keys.authKey.data(), static_cast<int>(keys.authKey.size()),
-       authenticated.data(), authenticated.size(), mac, &macLength);
+  HMAC(EVP_sha1(), keys.authKey.data(), static_cast<int>(keys.authKey.size()), authenticated.data(),
+       authenticated.size(), mac, &macLength);
   packet.insert(packet.end(), mac, mac + tagLength);
   return packet;
 }
@@ -136,10 +134,10 @@ Bytes protectWithTrunkguard(CryptoSuite suite, const Bytes& masterKey, const Byt
 
 const Bytes kRfc3711MasterKey = fromHex("E1F97A0D3E018BE0D64FA32C06DE4139");
 const Bytes kRfc3711MasterSalt = fromHex("0EC675AD498AFEEBB6960B3AABE6");
-const SessionKeys kRfc3711SessionKeys = {
-    fromHex("C61E7A93744F39EE10734AFE3FF7A087"), fromHex("30CBBC08863D8C85D49DB34A9AE1"),
-    // The first 160 bits of the auth key: HMAC-SHA1's key.
-    fromHex("CEBE321F6FF7716B6FD4AB49AF256A15 6D38BAA4")};
+const SessionKeys kRfc3711SessionKeys = {fromHex("C61E7A93744F39EE10734AFE3FF7A087"),
+                                         fromHex("30CBBC08863D8C85D49DB34A9AE1"),
+                                         // The first 160 bits of the auth key: HMAC-SHA1's key.
+                                         fromHex("CEBE321F6FF7716B6FD4AB49AF256A15 6D38BAA4")};
 
 TEST(SrtpVectors, ReferenceKdfMatchesRfc3711AppendixB3) {
   const SessionKeys derived = deriveRtpKeys(kRfc3711MasterKey, kRfc3711MasterSalt, 14);
@@ -193,8 +191,8 @@ TEST(SrtpVectors, AeadGcmMatchesTheReference) {
   for (const Bytes& masterKey :
        {fromHex("000102030405060708090a0b0c0d0e0f"),
         fromHex("000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f")}) {
-    const CryptoSuite suite = masterKey.size() == 32 ? CryptoSuite::kAeadAes256Gcm
-                                                     : CryptoSuite::kAeadAes128Gcm;
+    const CryptoSuite suite =
+        masterKey.size() == 32 ? CryptoSuite::kAeadAes256Gcm : CryptoSuite::kAeadAes128Gcm;
     const SessionKeys keys = deriveRtpKeys(masterKey, salt, 12);
     EXPECT_EQ(protectWithTrunkguard(suite, masterKey, salt, rtp),
               referenceGcmPacket(keys.cipherKey, keys.cipherSalt, rtp))
