@@ -7,6 +7,8 @@
 #include <array>
 #include <mutex>
 
+#include "media/srtp/openssl_primitives.h"
+
 namespace tg::media::srtp {
 
 namespace {
@@ -72,10 +74,24 @@ void setCryptoPolicies(CryptoSuite suite, srtp_policy_t& policy) {
   }
 }
 
+// libsrtp runs its own known-answer tests on each replacement before accepting it.
+srtp_err_status_t useOpenSslPrimitives() {
+  const srtp_cipher_type_t* ciphers[] = {&detail::kOpenSslAesIcm128, &detail::kOpenSslAesIcm256,
+                                         &detail::kOpenSslAesGcm128, &detail::kOpenSslAesGcm256};
+  for (const srtp_cipher_type_t* cipher : ciphers) {
+    const srtp_err_status_t status = srtp_replace_cipher_type(cipher, cipher->id);
+    if (status != srtp_err_status_ok) return status;
+  }
+  return srtp_replace_auth_type(&detail::kOpenSslHmacSha1, SRTP_HMAC_SHA1);
+}
+
 srtp_err_status_t initialiseLibrary() {
   static std::once_flag once;
   static srtp_err_status_t status = srtp_err_status_ok;
-  std::call_once(once, [] { status = srtp_init(); });
+  std::call_once(once, [] {
+    status = srtp_init();
+    if (status == srtp_err_status_ok) status = useOpenSslPrimitives();
+  });
   return status;
 }
 

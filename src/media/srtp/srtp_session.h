@@ -3,10 +3,11 @@
 // Per-direction SRTP contexts over libsrtp2: an SrtpSender protects what trunkguard sends on a
 // leg (with trunkguard's own key for that leg), an SrtpReceiver checks and decrypts what the
 // leg's peer sends (with the peer's key). Packets are transformed in place in the caller's
-// buffer and this layer allocates nothing per packet (libsrtp clones its per-SSRC state once,
+// buffer and nothing is allocated or locked per packet (libsrtp clones its per-SSRC state once,
 // on a new SSRC's first packet, and for a receiver only once that packet has authenticated).
 // libsrtp2 as Debian builds it does its AES and HMAC through NSS, which allocates and locks
-// inside each call: docs/benchmarks.md "SRTP" has the measured cost.
+// inside each call, so the first context created replaces those primitives with OpenSSL ones
+// that keep their state per context (openssl_primitives.h); docs/benchmarks.md "SRTP".
 //
 // Every packet a receiver accepts has been authenticated and passed the replay window (128
 // packets, or the peer's WSH up to 1024); a sender refuses to reuse a sequence number (which
