@@ -70,6 +70,7 @@ bench: build
 	$(BUILD)/bench/sip_bench --benchmark_counters_tabular=true
 	$(BUILD)/bench/guard_bench
 	$(BUILD)/bench/policy_bench
+	$(BUILD)/bench/srtp_bench
 	python3 bench/load/run_load.py --binary $(BUILD)/trunkguard
 	python3 bench/load/run_load.py --binary $(BUILD)/trunkguard --policy-compare
 	python3 bench/load/run_load.py --binary $(BUILD)/trunkguard --trunk-tls --rate 500

@@ -12,12 +12,15 @@ packages=(
   libpwquality-dev liboath-dev libqrencode-dev cracklib-runtime libcpp-httplib-dev pkg-config
   libexpat1-dev  # audit freeswitch: XML without entity expansion
   libsystemd-dev
+  libsrtp2-dev  # media/srtp: SRTP and SRTCP (RFC 3711, 6188, 7714)
   # tests and benchmarks: real peers (sipp, Kamailio as the baseline), python3 for the harness
   libgtest-dev libgmock-dev libbenchmark-dev libosip2-dev sip-tester kamailio python3
   # guard tests build a tiny country database (tests/unit/guard/make_test_mmdb.pl)
   libmaxmind-db-writer-perl
   # the attackers (svmap, svwar, svcrack), TLS terminators and a test DNS server
   sipvicious stunnel4 kamailio-tls-modules dnsmasq-base openssl
+  # the SRTP interop test's far end (tests/interop/test_srtp_pylibsrtp.py)
+  python3-pylibsrtp
   # the package: its man page and the checks of ctest's package.deb
   help2man lintian
 )
