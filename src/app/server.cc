@@ -120,7 +120,8 @@ std::string Server::open() {
   // One engine for every worker (it is thread-safe), created even when disabled so that a
   // reload can turn it on.
   std::string policyError;
-  policy_ = guard::policy::CallPolicy::create(cfg.policy, &policyError);
+  // Its counters live in the process's state store (docs/architecture.md "Shared state").
+  policy_ = guard::policy::CallPolicy::create(cfg.policy, &policyError, &guard_->store(), &clock);
   if (!policy_) return "cannot start the call policy: " + policyError;
   restoreSpend(*policy_, *cdrs_);
 
