@@ -37,7 +37,7 @@ namespace tg::app {
   X(handedOver, "passed to the worker that owns the call")                               \
   X(guardBlocked, "dropped or answered by the guard chain")
 
-struct GatewayStats {
+struct alignas(base::kCounterAlign) GatewayStats {
   TG_GATEWAY_COUNTERS(TG_COUNTER_FIELD)
   TG_COUNTERS_SUM(GatewayStats, TG_GATEWAY_COUNTERS)
 };

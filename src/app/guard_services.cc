@@ -3,7 +3,9 @@
 #include <stdexcept>
 
 #include "app/secrets_at_rest.h"
+#include "auth/digest_server.h"
 #include "base/log.h"
+#include "guard/policy/call_policy.h"
 
 namespace tg::app {
 
@@ -22,11 +24,19 @@ std::shared_ptr<const guard::acl::ZoneAcl> buildAcl(const config::Config& config
   return acl;
 }
 
-// Room for every component's configured cap, and the rest of the shared counters besides.
-store::MemoryStoreOptions storeOptions(const config::Config& config) {
-  store::MemoryStoreOptions o;
-  o.maxKeys += config.accounts.nonce.maxTracked + 3 * config.accounts.lockout.maxTracked;
-  return o;
+// Each kind of key has its own cap, the one its component configures, so a flood of one kind
+// (the user names of a credential-stuffing run) evicts only its own kind, oldest first: never
+// the nonce counts, another table's lockouts or the call policy's counters.
+std::vector<store::KeyFamily> storeFamilies(const config::Config& config) {
+  const size_t lockouts = config.accounts.lockout.maxTracked;
+  return {
+      {std::string(auth::DigestServer::kNonceKeyPrefix), config.accounts.nonce.maxTracked},
+      {"lockout:a:", lockouts},
+      {"lockout:p:", lockouts},
+      {"lockout:s:", lockouts},
+      {"lockout:i:", lockouts},
+      {std::string(guard::policy::CallPolicy::kKeyPrefix), guard::policy::CallPolicy::kMaxKeys},
+  };
 }
 
 }  // namespace
@@ -35,7 +45,7 @@ GuardServices::GuardServices(config::ConfigPtr config, const base::Clock& clock)
     : clock_(clock),
       config_(config),
       acl_(buildAcl(*config)),
-      store_(clock, storeOptions(*config)),
+      store_(clock, store::MemoryStoreOptions{}, storeFamilies(*config)),
       bans_(clock, guard::BanPolicy::from(config->guard.bans)),
       banSync_(bans_, *config, clock),
       eventStore_(config->database.path),

@@ -44,14 +44,6 @@ void restoreSpend(guard::policy::CallPolicy& policy, db::CdrStore& cdrs) {
   }
 }
 
-// One worker's counters, copied on its own thread.
-struct WorkerCounters {
-  size_t activeCalls = 0;
-  GatewayStats gateway;
-  b2bua::B2buaStats calls;
-  guard::GuardStats guard;
-};
-
 }  // namespace
 
 log::Settings logSettings(const config::Config& c) {
@@ -120,7 +112,8 @@ std::string Server::open() {
   // One engine for every worker (it is thread-safe), created even when disabled so that a
   // reload can turn it on.
   std::string policyError;
-  policy_ = guard::policy::CallPolicy::create(cfg.policy, &policyError);
+  // Its counters live in the process's state store (docs/architecture.md "Shared state").
+  policy_ = guard::policy::CallPolicy::create(cfg.policy, &policyError, &guard_->store(), &clock);
   if (!policy_) return "cannot start the call policy: " + policyError;
   restoreSpend(*policy_, *cdrs_);
 
@@ -306,18 +299,16 @@ std::vector<std::optional<T>> Server::askEachWorker(std::function<T(Gateway&)> a
 }
 
 ServerSnapshot Server::snapshot() {
+  // Every counter is a relaxed atomic (base/counters.h) and the active-call count a gauge, so
+  // they are read from here, whatever thread this is, without asking the workers.
   ServerSnapshot s;
   s.workers = gateways_.size();
-  const auto counters = askEachWorker<WorkerCounters>([](Gateway& g) {
-    return WorkerCounters{g.b2bua().callCount(), g.stats(), g.b2bua().stats(), g.guard().stats()};
-  });
-  for (const auto& c : counters) {
-    if (!c) continue;
+  for (const auto& g : gateways_) {
     ++s.workersAnswered;
-    s.activeCalls += c->activeCalls;
-    s.gateway += c->gateway;
-    s.calls += c->calls;
-    s.guard += c->guard;
+    s.activeCalls += g->b2bua().activeCallGauge();
+    s.gateway += g->stats();
+    s.calls += g->b2bua().stats();
+    s.guard += g->guard().stats();
   }
   return s;
 }

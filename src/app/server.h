@@ -6,8 +6,9 @@
 // docs/architecture.md "Threads" says who owns what.
 //
 // Threads: run(), stop(), reload() and the signal handling belong to worker 0's thread (or to
-// the only thread before run()); snapshot(), listCalls() and endCall() may also be called from
-// a thread that is not a worker (they post to each worker and wait), never from workers 1..N.
+// the only thread before run()); listCalls() and endCall() may also be called from a thread
+// that is not a worker (they post to each worker and wait), never from workers 1..N;
+// snapshot() from any thread (it reads the workers' atomic counters without asking them).
 
 #include <asio/io_context.hpp>
 #include <asio/steady_timer.hpp>
@@ -47,11 +48,12 @@ struct StatusFacts;
 // The log settings a config asks for (at start and on reload).
 log::Settings logSettings(const config::Config& c);
 
-// Counters summed over the workers, read on each worker's own thread.
+// Counters summed over the workers, read from any thread (relaxed atomics: each value whole,
+// the set not one instant).
 struct ServerSnapshot {
   size_t workers = 0;
   size_t activeCalls = 0;
-  size_t workersAnswered = 0;  // less than workers when one did not answer in time
+  size_t workersAnswered = 0;  // the workers read: all of them (none has to answer)
   GatewayStats gateway;
   b2bua::B2buaStats calls;
   guard::GuardStats guard;

@@ -8,7 +8,7 @@ namespace {
 template <typename Stats>
 nlohmann::json countersOf(const Stats& s);
 
-#define TG_STATUS_COUNTER(name, help) j[#name] = s.name;
+#define TG_STATUS_COUNTER(name, help) j[#name] = s.name.load();
 template <>
 nlohmann::json countersOf(const GatewayStats& s) {
   nlohmann::json j = nlohmann::json::object();

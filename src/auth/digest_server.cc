@@ -135,7 +135,7 @@ DigestServer::DigestServer(const base::Clock& clock, DigestServerOptions options
       std::chrono::duration_cast<std::chrono::seconds>(clock_.wallNow().time_since_epoch())
           .count() -
       1;
-  evictionsSeen_ = store_.evictions();
+  evictionsSeen_ = store_.evictions(kNonceKeyPrefix);
 }
 
 const std::string& DigestServer::dummyHa1(sip::DigestAlgorithm alg) const {
@@ -264,7 +264,7 @@ DigestCheck DigestServer::verify(const sip::Credentials& c, std::string_view met
 }
 
 DigestCheck DigestServer::recordNonceCount(std::string_view nonce, int64_t issuedS, uint32_t nc) {
-  const std::string key = "nonce:" + std::string(nonce);
+  const std::string key = std::string(kNonceKeyPrefix) + std::string(nonce);
   const int64_t nowS =
       std::chrono::duration_cast<std::chrono::seconds>(clock_.wallNow().time_since_epoch()).count();
   // Past its lifetime a nonce is refused as stale before its count is consulted: the count
@@ -285,7 +285,7 @@ DigestCheck DigestServer::recordNonceCount(std::string_view nonce, int64_t issue
       expected = *held;
     } else {
       // Absent: never used, or forgotten by an eviction.
-      const uint64_t evictions = store_.evictions();
+      const uint64_t evictions = store_.evictions(key);
       if (evictions != evictionsSeen_.exchange(evictions)) {
         int64_t upTo = forgottenUpTo_.load();
         while (upTo < nowS && !forgottenUpTo_.compare_exchange_weak(upTo, nowS)) {

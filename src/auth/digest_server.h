@@ -70,6 +70,9 @@ struct DigestPrecheck {
 
 class DigestServer {
  public:
+  // The store keys of nonce counts ("nonce:<nonce>"), a key family of their own.
+  static constexpr std::string_view kNonceKeyPrefix = "nonce:";
+
   // The nonce counts go to `store` (the process's shared one; it must outlive this and answer
   // inline); without one the server keeps them in a store of its own, capped at
   // options.maxTrackedNonces. Throws std::invalid_argument for a store that does not answer

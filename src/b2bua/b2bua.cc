@@ -237,6 +237,7 @@ void B2bua::startCall(ServerTransaction& st) {
   call.aInvite = &st;
   indexDialog(zone, call.a.callId, call.id, Side::kA);
   calls_.emplace(call.id, std::move(owned));
+  activeCalls_.store(calls_.size(), std::memory_order_relaxed);
 
   TG_LOG(kB2bua, info, "call={} {} call from {} over {} to {} (A Call-ID {})", call.uuid,
          directionName(call.direction), st.target().address.toString(),
@@ -354,6 +355,7 @@ void B2bua::eraseCall(uint64_t callId) {
     ctx_.layer->respond(st, 500, messages_.response(st, call.a, 500, "Call Ended", nullptr));
   }
   calls_.erase(it);
+  activeCalls_.store(calls_.size(), std::memory_order_relaxed);
 }
 
 std::vector<CallSummary> B2bua::activeCalls() const {

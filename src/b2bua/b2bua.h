@@ -15,6 +15,7 @@
 // and tells what happens to calls as call events (call_events.h) to its observers: the CDR
 // writer, the policy tracker and the counters, then any added with addObserver().
 
+#include <atomic>
 #include <functional>
 #include <memory>
 #include <string>
@@ -122,6 +123,8 @@ class B2bua final : public transaction::TransactionUser, private CallTable {
 
   std::vector<CallSummary> activeCalls() const;
   size_t callCount() const { return calls_.size(); }
+  // The same, readable from any thread (the server's snapshot).
+  size_t activeCallGauge() const { return activeCalls_.load(std::memory_order_relaxed); }
   size_t dialogIndexSize() const { return dialogs_.size(); }
   const B2buaStats& stats() const { return ctx_.stats; }
   const HealthMonitor& health() const { return health_; }
@@ -174,6 +177,7 @@ class B2bua final : public transaction::TransactionUser, private CallTable {
   InDialogRelay relay_;
 
   std::unordered_map<uint64_t, std::unique_ptr<Call>> calls_;
+  std::atomic<size_t> activeCalls_{0};  // calls_.size(), for other threads
   // Leg lookup for in-dialog requests: zone letter + Call-ID.
   std::unordered_map<std::string, DialogRef> dialogs_;
   uint64_t nextCallId_ = 1;

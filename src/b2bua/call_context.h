@@ -38,7 +38,7 @@ using EndpointLookup =
   X(policyEnded, "live calls ended by a spend cap")                                      \
   X(emergencyCalls, "emergency calls")
 
-struct B2buaStats {
+struct alignas(base::kCounterAlign) B2buaStats {
   TG_B2BUA_COUNTERS(TG_COUNTER_FIELD)
   TG_COUNTERS_SUM(B2buaStats, TG_B2BUA_COUNTERS)
 };

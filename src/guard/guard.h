@@ -38,7 +38,7 @@ namespace tg::guard {
   X(shadowed, "would have been blocked (enforce: false)")                                \
   X(bansIssued, "bans the filters issued")
 
-struct GuardStats {
+struct alignas(base::kCounterAlign) GuardStats {
   TG_GUARD_COUNTERS(TG_COUNTER_FIELD)
   TG_COUNTERS_SUM(GuardStats, TG_GUARD_COUNTERS)
 };

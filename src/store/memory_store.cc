@@ -31,20 +31,55 @@ size_t SeededHash::operator()(std::string_view s) const {
   return static_cast<size_t>(h);
 }
 
-MemoryStore::MemoryStore(const base::Clock& clock, MemoryStoreOptions options)
-    : clock_(clock),
-      hash_{base::randomU64()},
-      shardCapacity_(std::max<size_t>(1, options.maxKeys / std::max<size_t>(1, options.shards))),
-      shards_(std::make_unique<Shard[]>(std::max<size_t>(1, options.shards))),
-      shardCount_(std::max<size_t>(1, options.shards)) {
-  for (size_t i = 0; i < shardCount_; ++i) shards_[i].entries = Map(16, hash_);
+MemoryStore::MemoryStore(const base::Clock& clock, MemoryStoreOptions options,
+                         std::vector<KeyFamily> families)
+    : clock_(clock), hash_{base::randomU64()} {
+  const size_t most = std::max<size_t>(1, options.shards);
+  std::vector<size_t> caps{options.maxKeys};
+  groups_.push_back({"", 0, most});
+  for (const KeyFamily& f : families) {
+    const size_t count = std::clamp<size_t>(f.maxKeys / 1024, 1, most);
+    groups_.push_back({f.prefix, groups_.back().first + groups_.back().count, count});
+    caps.push_back(f.maxKeys);
+  }
+  shardCount_ = groups_.back().first + groups_.back().count;
+  shards_ = std::make_unique<Shard[]>(shardCount_);
+  evictions_ = std::make_unique<std::atomic<uint64_t>[]>(groups_.size());
+  for (size_t g = 0; g < groups_.size(); ++g) {
+    evictions_[g].store(0);
+    for (size_t i = 0; i < groups_[g].count; ++i) {
+      Shard& shard = shards_[groups_[g].first + i];
+      shard.entries = Map(16, hash_);
+      shard.capacity = std::max<size_t>(1, caps[g] / groups_[g].count);
+      shard.group = g;
+    }
+  }
 }
 
 MemoryStore::~MemoryStore() = default;
 
+const MemoryStore::Group& MemoryStore::groupOf(std::string_view key) const {
+  for (size_t g = 1; g < groups_.size(); ++g) {
+    if (key.starts_with(groups_[g].prefix)) return groups_[g];
+  }
+  return groups_[0];
+}
+
 MemoryStore::Shard& MemoryStore::shardOf(std::string_view key) const {
   // The high bits pick the shard; the map's bucket index uses the low ones.
-  return shards_[(hash_(key) >> 40) % shardCount_];
+  const Group& g = groupOf(key);
+  return shards_[g.first + (hash_(key) >> 40) % g.count];
+}
+
+uint64_t MemoryStore::evictions() const {
+  uint64_t total = 0;
+  for (size_t g = 0; g < groups_.size(); ++g) total += evictions_[g].load(std::memory_order_acquire);
+  return total;
+}
+
+uint64_t MemoryStore::evictions(std::string_view key) const {
+  return evictions_[static_cast<size_t>(&groupOf(key) - groups_.data())].load(
+      std::memory_order_acquire);
 }
 
 MemoryStore::Entry* MemoryStore::live(Shard& shard, std::string_view key,
@@ -67,7 +102,7 @@ MemoryStore::Entry& MemoryStore::obtain(Shard& shard, std::string_view key, base
     }
     return *e;
   }
-  if (shard.entries.size() >= shardCapacity_) makeRoom(shard, now);
+  if (shard.entries.size() >= shard.capacity) makeRoom(shard, now);
   const uint64_t seq = shard.nextSeq++;
   Entry& e = shard.entries.try_emplace(std::string(key)).first->second;
   e.value = T{};
@@ -94,18 +129,18 @@ void MemoryStore::makeRoom(Shard& shard, base::TimePoint now) {
     if (now >= found->second.expires) {
       shard.entries.erase(found);
       it = shard.order.erase(it);
-      if (shard.entries.size() < shardCapacity_) return;
+      if (shard.entries.size() < shard.capacity) return;
     } else {
       ++it;
     }
   }
-  while (shard.entries.size() >= shardCapacity_ && !shard.order.empty()) {
+  while (shard.entries.size() >= shard.capacity && !shard.order.empty()) {
     auto [seq, key] = std::move(shard.order.front());
     shard.order.pop_front();
     const auto it = shard.entries.find(key);
     if (it == shard.entries.end() || it->second.seq != seq) continue;  // already gone
     shard.entries.erase(it);
-    evictions_.fetch_add(1, std::memory_order_release);
+    evictions_[shard.group].fetch_add(1, std::memory_order_release);
   }
 }
 
@@ -208,6 +243,123 @@ void MemoryStore::windowCount(std::string_view key, base::Duration window, Done<
     }
   }
   answer(done, count);
+}
+
+bool MemoryStore::over(Shard& shard, const CountStep& step, base::TimePoint now) const {
+  if (step.limit <= 0) return false;
+  Entry* e = live(shard, step.key, now);
+  if (step.kind == CountStep::Kind::kCounter) {
+    const int64_t* value = e != nullptr ? std::get_if<int64_t>(&e->value) : nullptr;
+    return (value != nullptr ? *value : 0) + step.delta > step.limit;
+  }
+  auto* events = e != nullptr ? std::get_if<Events>(&e->value) : nullptr;
+  if (events == nullptr) return false;
+  trimWindow(*events, now, step.span);
+  return static_cast<int64_t>(events->size()) >= step.limit;
+}
+
+int64_t MemoryStore::count(Shard& shard, const CountStep& step, base::TimePoint now) {
+  if (step.kind == CountStep::Kind::kCounter) {
+    Entry& e = obtain<int64_t>(shard, step.key, now);
+    int64_t& value = std::get<int64_t>(e.value);
+    value = std::max<int64_t>(0, value + step.delta);
+    if (step.span > base::Duration::zero()) e.expires = now + step.span;
+    return value;
+  }
+  Entry& e = obtain<Events>(shard, step.key, now);
+  Events& events = std::get<Events>(e.value);
+  trimWindow(events, now, step.span);
+  if (events.size() >= kMaxWindowEvents) events.pop_front();
+  events.push_back(now);
+  e.expires = expiryAt(now, step.span);
+  return static_cast<int64_t>(events.size());
+}
+
+void MemoryStore::countAll(std::vector<CountStep> steps, CountMode mode,
+                           Done<CountAllResult> done) {
+  const base::TimePoint now = clock_.now();
+  // Every shard the steps touch is locked, in address order (no two callers deadlock), so the
+  // check and the count are one step for all of them.
+  std::vector<Shard*> touched;
+  for (const CountStep& step : steps) touched.push_back(&shardOf(step.key));
+  std::sort(touched.begin(), touched.end());
+  touched.erase(std::unique(touched.begin(), touched.end()), touched.end());
+  CountAllResult out;
+  {
+    std::vector<std::unique_lock<std::mutex>> locks;
+    locks.reserve(touched.size());
+    for (Shard* shard : touched) locks.emplace_back(shard->mutex);
+    for (size_t i = 0; i < steps.size() && out.refused < 0; ++i) {
+      if (over(shardOf(steps[i].key), steps[i], now)) out.refused = static_cast<int>(i);
+    }
+    out.counted = mode == CountMode::kAlways || (mode == CountMode::kAllOrNothing && out.refused < 0);
+    out.values.reserve(steps.size());
+    for (const CountStep& step : steps) {
+      Shard& shard = shardOf(step.key);
+      if (out.counted) {
+        out.values.push_back(count(shard, step, now));
+        continue;
+      }
+      int64_t value = 0;
+      if (Entry* e = live(shard, step.key, now)) {
+        if (const auto* v = std::get_if<int64_t>(&e->value)) value = *v;
+        if (const auto* events = std::get_if<Events>(&e->value)) {
+          value = static_cast<int64_t>(events->size());
+        }
+      }
+      out.values.push_back(value);
+    }
+  }
+  answer(done, std::move(out));
+}
+
+void MemoryStore::sumAdd(std::string_view key, int64_t amount, base::Duration ago,
+                         base::Duration bucket, base::Duration keep, Done<int64_t> total) {
+  const base::TimePoint now = clock_.now();
+  if (bucket <= base::Duration::zero()) bucket = std::chrono::seconds(1);
+  const base::Duration at = (now - ago).time_since_epoch();
+  base::Duration offset = at % bucket;
+  if (offset < base::Duration::zero()) offset += bucket;  // floor, also before the epoch
+  const base::TimePoint start{at - offset};
+  Shard& shard = shardOf(key);
+  int64_t sum = 0;
+  {
+    std::lock_guard lock(shard.mutex);
+    Entry& e = obtain<Sums>(shard, key, now);
+    Sums& sums = std::get<Sums>(e.value);
+    if (sums.width != bucket) sums = Sums{bucket, {}};  // another width: another series
+    auto& buckets = sums.buckets;
+    // Buckets stay in time order; a restored amount may land before the newest.
+    auto it = std::lower_bound(buckets.begin(), buckets.end(), start,
+                               [](const auto& b, base::TimePoint t) { return b.first < t; });
+    if (it == buckets.end() || it->first != start) it = buckets.insert(it, {start, 0});
+    it->second += amount;
+    while (!buckets.empty() && now - (buckets.front().first + bucket) >= keep) {
+      buckets.pop_front();
+    }
+    while (buckets.size() > kMaxWindowEvents) buckets.pop_front();
+    for (const auto& b : buckets) sum += b.second;
+    e.expires = buckets.empty() ? now : std::max(now, buckets.back().first + bucket) + keep;
+  }
+  answer(total, sum);
+}
+
+void MemoryStore::sumGet(std::string_view key, base::Duration window, Done<int64_t> done) {
+  const base::TimePoint now = clock_.now();
+  Shard& shard = shardOf(key);
+  int64_t sum = 0;
+  {
+    std::lock_guard lock(shard.mutex);
+    if (const Entry* e = live(shard, key, now)) {
+      if (const auto* sums = std::get_if<Sums>(&e->value)) {
+        for (auto it = sums->buckets.rbegin(); it != sums->buckets.rend(); ++it) {
+          if (now - (it->first + sums->width) >= window) break;  // this one and older: out
+          sum += it->second;
+        }
+      }
+    }
+  }
+  answer(done, sum);
 }
 
 void MemoryStore::setAdd(std::string_view key, std::string_view member, base::Duration ttl,

@@ -8,7 +8,10 @@
 // Expiry runs on base::Clock (tests use base::ManualClock): a read ignores and drops what has
 // expired, and sweep() (housekeeping, about once a second) drops the rest.
 //
-// Bounded memory: at most `maxKeys` keys (split evenly over the shards). A write that adds a key
+// Bounded memory: at most `maxKeys` keys (split evenly over the shards), and for each key family
+// in `families` (keys starting with its prefix) a cap and shards of its own, so a flood of one
+// family (user names of a credential-stuffing run) never evicts another's keys (nonce counts,
+// lockouts, call counters). A write that adds a key
 // to a full shard first drops the expired ones among that shard's kEvictionScan oldest written
 // keys (at most one such look a second per shard; sweep() drops the rest), and when none has
 // expired evicts the oldest written key, counted in evictions().
@@ -33,9 +36,15 @@
 
 namespace tg::store {
 
+// Keys starting with `prefix` (first matching family wins) held apart, at most `maxKeys`.
+struct KeyFamily {
+  std::string prefix;
+  size_t maxKeys = 0;
+};
+
 struct MemoryStoreOptions {
-  size_t maxKeys = 1000000;
-  size_t shards = 64;
+  size_t maxKeys = 1000000;  // the keys of no family
+  size_t shards = 64;        // a family gets one per 1,024 keys of its cap, up to this many
 };
 
 // Keys hold attacker-chosen text (user names, nonces): a per-store random seed keeps them from
@@ -48,7 +57,8 @@ struct SeededHash {
 
 class MemoryStore final : public Store {
  public:
-  explicit MemoryStore(const base::Clock& clock, MemoryStoreOptions options = {});
+  explicit MemoryStore(const base::Clock& clock, MemoryStoreOptions options = {},
+                       std::vector<KeyFamily> families = {});
   ~MemoryStore() override;
   MemoryStore(const MemoryStore&) = delete;
   MemoryStore& operator=(const MemoryStore&) = delete;
@@ -61,6 +71,10 @@ class MemoryStore final : public Store {
   void windowAdd(std::string_view key, base::Duration window, int64_t limit,
                  Done<Count> done) override;
   void windowCount(std::string_view key, base::Duration window, Done<int64_t> done) override;
+  void countAll(std::vector<CountStep> steps, CountMode mode, Done<CountAllResult> done) override;
+  void sumAdd(std::string_view key, int64_t amount, base::Duration ago, base::Duration bucket,
+              base::Duration keep, Done<int64_t> total) override;
+  void sumGet(std::string_view key, base::Duration window, Done<int64_t> done) override;
   void setAdd(std::string_view key, std::string_view member, base::Duration ttl,
               Done<bool> added) override;
   void setRemove(std::string_view key, std::string_view member, Done<bool> removed) override;
@@ -78,7 +92,8 @@ class MemoryStore final : public Store {
   // Drops every expired key and set member; returns the keys dropped. Housekeeping.
   size_t sweep();
   size_t size() const;
-  uint64_t evictions() const override { return evictions_.load(std::memory_order_acquire); }
+  uint64_t evictions() const override;
+  uint64_t evictions(std::string_view key) const override;
 
   static constexpr size_t kMaxWindowEvents = 65536;
   static constexpr size_t kMaxSetMembers = 65536;
@@ -86,8 +101,12 @@ class MemoryStore final : public Store {
 
  private:
   using Members = std::unordered_map<std::string, base::TimePoint>;  // member -> expiry
+  struct Sums {
+    base::Duration width{};                                 // of one bucket
+    std::deque<std::pair<base::TimePoint, int64_t>> buckets;  // start -> sum, in time order
+  };
   struct Entry {
-    std::variant<int64_t, std::deque<base::TimePoint>, Members, std::string> value;
+    std::variant<int64_t, std::deque<base::TimePoint>, Members, std::string, Sums> value;
     base::TimePoint expires = base::TimePoint::max();
     uint64_t seq = 0;  // when the key was added: its place in Shard::order
   };
@@ -100,9 +119,18 @@ class MemoryStore final : public Store {
     uint64_t nextSeq = 1;
     base::TimePoint lastScan{};  // makeRoom's last look for expired keys
     bool scanned = false;
+    size_t capacity = 1;
+    size_t group = 0;  // 0: no family; i: families[i - 1]
+  };
+  // The shards of the keys of no family (group 0) or of one family.
+  struct Group {
+    std::string prefix;
+    size_t first = 0;
+    size_t count = 1;
   };
 
   Shard& shardOf(std::string_view key) const;
+  const Group& groupOf(std::string_view key) const;
   // The live entry of `key`, or nullptr (an expired one is dropped). Caller holds the lock.
   Entry* live(Shard& shard, std::string_view key, base::TimePoint now) const;
   // The entry of `key` holding a value of kind T, created (empty) when absent or of another
@@ -115,12 +143,17 @@ class MemoryStore final : public Store {
   static void trimWindow(std::deque<base::TimePoint>& events, base::TimePoint now,
                          base::Duration window);
 
+  // Whether step `step` is over its limit now (no key is created). Caller holds the lock.
+  bool over(Shard& shard, const CountStep& step, base::TimePoint now) const;
+  // Counts step `step`; returns its value after. Caller holds the lock.
+  int64_t count(Shard& shard, const CountStep& step, base::TimePoint now);
+
   const base::Clock& clock_;
   const Hash hash_;
-  size_t shardCapacity_;
+  std::vector<Group> groups_;  // [0]: no family, then the families in order
   std::unique_ptr<Shard[]> shards_;
   size_t shardCount_;
-  std::atomic<uint64_t> evictions_{0};
+  std::unique_ptr<std::atomic<uint64_t>[]> evictions_;  // per group
 
   struct Subscription {
     std::string channel;

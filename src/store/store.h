@@ -42,6 +42,30 @@ enum class CasOutcome : uint8_t {
   kSwapped,   // the value was `expected` (or absent when expected was nullopt) and is now set
   kMismatch,  // it was something else: nothing changed
 };
+// One step of countAll(): a counter raised by `delta` (limit: the most it may reach; `span`: its
+// ttl, kForever keeps its expiry) or a sliding window given one event now (limit: the most events
+// the window may hold; `span`: the window's length). A limit of 0 or less is no limit.
+struct CountStep {
+  enum class Kind : uint8_t { kCounter, kWindow };
+  Kind kind = Kind::kCounter;
+  std::string key;
+  int64_t limit = 0;
+  base::Duration span{};
+  int64_t delta = 1;  // counters only; positive
+};
+
+enum class CountMode : uint8_t {
+  kAllOrNothing,  // count every step when none is over its limit, otherwise none
+  kCheckOnly,     // count nothing: only say which step would be over
+  kAlways,        // count every step, over or not (shadow mode), and say which was over
+};
+
+struct CountAllResult {
+  bool counted = false;  // the steps were counted
+  int refused = -1;      // the first step over its limit (by index), -1 when none
+  std::vector<int64_t> values;  // each step's counter or window events, after the operation
+};
+
 struct CasResult {
   CasOutcome outcome = CasOutcome::kMismatch;
   std::optional<std::string> current;  // the value now held (after a swap: the new one)
@@ -76,6 +100,23 @@ class Store {
                          Done<Count> done) = 0;
   virtual void windowCount(std::string_view key, base::Duration window, Done<int64_t> done) = 0;
 
+  // --- several counters and windows checked and counted as one step (call admission) ---
+  // Either every step is counted or none (kAllOrNothing), so two gateways admitting at once
+  // cannot both take the last place. RedisStore runs it as one Lua script, so the keys of one
+  // call must share a hash slot (a `{...}` hash tag).
+  virtual void countAll(std::vector<CountStep> steps, CountMode mode,
+                        Done<CountAllResult> done) = 0;
+
+  // --- sums in time buckets: amounts (spend, in integer units) summed over a window ---
+  // Adds `amount` to the bucket (`bucket` wide) holding the time `ago` before now (a restart
+  // counts again what was spent before it). Buckets whose end is more than `keep` old are
+  // dropped, and the key expires `keep` after its newest bucket ends.
+  virtual void sumAdd(std::string_view key, int64_t amount, base::Duration ago,
+                      base::Duration bucket, base::Duration keep, Done<int64_t> total) = 0;
+  // The amounts of the buckets that ended less than `window` ago (a bucket counts as a whole
+  // until all of it has left the window: a cap may hold up to a bucket longer, never shorter).
+  virtual void sumGet(std::string_view key, base::Duration window, Done<int64_t> done) = 0;
+
   // --- sets: members that expire one by one (ttl kForever: until removed) ---
   virtual void setAdd(std::string_view key, std::string_view member, base::Duration ttl,
                       Done<bool> added) = 0;
@@ -101,6 +142,9 @@ class Store {
   // Keys dropped before their expiry to stay within a memory cap, since start. A caller that
   // reads an absent key as "never seen" (nonce counts) checks it after such a read.
   virtual uint64_t evictions() const = 0;
+  // The same among the keys that share a cap with `key` (its key family, when the store caps
+  // families apart; otherwise every key).
+  virtual uint64_t evictions(std::string_view key) const = 0;
 };
 
 // The answer of an operation on a store that completesInline(), for callers that cannot defer

@@ -2,13 +2,17 @@
 
 #include <fmt/format.h>
 
+#include <atomic>
+#include <cmath>
 #include <deque>
 #include <mutex>
+#include <stdexcept>
 #include <unordered_map>
 #include <unordered_set>
 
 #include "config/policy_config.h"
 #include "guard/policy/engine.h"
+#include "store/memory_store.h"
 
 namespace tg::guard::policy {
 namespace {
@@ -16,6 +20,13 @@ namespace {
 using std::chrono::hours;
 using std::chrono::minutes;
 using std::chrono::seconds;
+
+// Spend is kept in integer micro-units in the store; what ended calls cost, by the minute, for
+// a day (a bucket counts until all of its minute has left the window: a cap may trigger up to
+// a minute early, never late).
+constexpr double kMicros = 1e6;
+constexpr base::Duration kSpendBucket = minutes(1);
+constexpr base::Duration kSpendKept = hours(24);
 
 struct LiveCall {
   std::string scope;  // empty: counted against no rule's limits
@@ -25,46 +36,9 @@ struct LiveCall {
   bool capped = false;  // already returned by overCap
 };
 
-// What ended calls cost within a sliding window, kept in per-minute buckets with a running
-// total: adding is O(1) and trimming amortised O(1) whatever the call rate. A bucket leaves
-// once all of its minute is older than the window, so a cap may trigger up to a minute early,
-// never late.
-class SpendWindow {
- public:
-  explicit SpendWindow(base::Duration length) : length_(length) {}
-
-  void add(base::TimePoint now, double cost) {
-    const auto minute = std::chrono::floor<minutes>(now.time_since_epoch());
-    if (buckets_.empty() || buckets_.back().first != minute) buckets_.emplace_back(minute, 0.0);
-    buckets_.back().second += cost;
-    total_ += cost;
-  }
-  double total(base::TimePoint now) {
-    trim(now);
-    return buckets_.empty() ? 0 : total_;
-  }
-  void trim(base::TimePoint now) {
-    while (!buckets_.empty() &&
-           now.time_since_epoch() - (buckets_.front().first + minutes(1)) >= length_) {
-      total_ -= buckets_.front().second;
-      buckets_.pop_front();
-    }
-    if (buckets_.empty()) total_ = 0;  // no drift from repeated subtraction
-  }
-  bool empty() const { return buckets_.empty(); }
-
- private:
-  base::Duration length_;
-  std::deque<std::pair<minutes, double>> buckets_;
-  double total_ = 0;
-};
-
+// This gateway's calls in progress of one scope (their counters are in the store).
 struct Scope {
-  int live = 0;
-  std::unordered_set<uint64_t> handles;          // calls in progress
-  std::deque<base::TimePoint> admits;            // last minute: calls per minute
-  SpendWindow hour{hours(1)};                    // ended calls
-  SpendWindow day{hours(24)};
+  std::unordered_set<uint64_t> handles;
   // The calls in progress cost this much at liveCostAt: recomputed at most once a second at
   // admission (O(calls in progress)), and afresh by overCap(), which ends calls over a cap.
   double liveCost = 0;
@@ -84,36 +58,96 @@ std::string scopeKeyOf(const config::PolicyRule& r, const std::string& account) 
   return r.name + "|" + (r.scope == config::LimitScope::kRule ? "*" : account);
 }
 
+// The store key of one of a scope's counters. The scope is the hash tag: a RedisStore cluster
+// keeps a call's counters in one slot, so one script can count them together.
+std::string storeKey(const std::string& scope, std::string_view what) {
+  return fmt::format("{}{{{}}}:{}", CallPolicy::kKeyPrefix, scope, what);
+}
+
 double liveCost(const LiveCall& c, base::TimePoint now) {
   if (!c.answered || !c.rate || now <= c.answeredAt) return 0;
   return RateTable::cost(*c.rate, std::chrono::ceil<seconds>(now - c.answeredAt));
+}
+
+// A clock that reads the last `now` the policy was told, for a store of its own: its windows
+// then run on the caller's time, as the policy's did before it had a store.
+class ToldClock final : public base::Clock {
+ public:
+  base::TimePoint now() const override {
+    return base::TimePoint(base::Duration(nanos_.load(std::memory_order_relaxed)));
+  }
+  base::SystemTime wallNow() const override { return base::SystemClock::instance().wallNow(); }
+  void tell(base::TimePoint t) {
+    nanos_.store(t.time_since_epoch().count(), std::memory_order_relaxed);
+  }
+
+ private:
+  std::atomic<base::Duration::rep> nanos_{0};
+};
+
+// The clock a store's windows run on: the one given with a shared store (the system clock
+// unless told otherwise), or the told time for a store of the policy's own.
+const base::Clock& clockOf(const store::Store* shared, const base::Clock* sharedClock,
+                           const base::Clock& told) {
+  if (shared == nullptr) return told;
+  return sharedClock != nullptr ? *sharedClock : base::SystemClock::instance();
 }
 
 }  // namespace
 
 class CallPolicy::State {
  public:
-  mutable std::mutex mu;
+  State(store::Store* shared, const base::Clock* sharedClock)
+      : own(shared != nullptr ? nullptr : std::make_unique<store::MemoryStore>(told)),
+        store(shared != nullptr ? *shared : *own),
+        storeClock(clockOf(shared, sharedClock, told)) {
+    if (!store.completesInline()) {
+      throw std::invalid_argument("the call policy needs a store that answers inline");
+    }
+  }
+
+  ToldClock told;
+  std::unique_ptr<store::MemoryStore> own;
+  store::Store& store;
+  const base::Clock& storeClock;
+
+  mutable std::mutex mu;  // everything below
   std::shared_ptr<const Engine> engine;
   uint64_t nextHandle = 1;
   std::unordered_map<uint64_t, LiveCall> calls;
   std::unordered_map<std::string, Scope> scopes;
-  std::unordered_map<std::string, std::deque<base::TimePoint>> repeats;  // scope|digits
-  std::unordered_map<std::string, Lockout> lockouts;                     // by account
+  std::unordered_map<std::string, Lockout> lockouts;  // by account
 
-  // Ended calls within the window (one hour or one day) plus the calls in progress.
-  double spend(Scope& s, base::TimePoint now, base::Duration window) const {
+  void tell(base::TimePoint now) {
+    if (own) told.tell(now);
+  }
+
+  // What the scope's ended calls cost within the window (one hour or one day). No lock needed.
+  double endedSpend(const std::string& scope, base::Duration window) const {
+    const int64_t micros = store::answerNow<int64_t>([&](store::Done<int64_t> d) {
+      store.sumGet(storeKey(scope, "spend"), window, std::move(d));
+    });
+    return static_cast<double>(micros) / kMicros;
+  }
+  void addSpend(const std::string& scope, double cost, base::Duration ago) {
+    store.sumAdd(storeKey(scope, "spend"), std::llround(cost * kMicros), ago, kSpendBucket,
+                 kSpendKept, nullptr);
+  }
+
+  // What this gateway's calls in progress of the scope cost now, cached for a second. Caller
+  // holds mu.
+  double liveSpendCached(const std::string& scope, base::TimePoint now) {
+    const auto it = scopes.find(scope);
+    if (it == scopes.end()) return 0;
+    Scope& s = it->second;
     if (!s.liveCostKnown || now - s.liveCostAt >= seconds(1)) {
       s.liveCost = liveSpend(s, now);
       s.liveCostAt = now;
       s.liveCostKnown = true;
     }
-    return endedSpend(s, now, window) + s.liveCost;
+    return s.liveCost;
   }
-  double endedSpend(Scope& s, base::TimePoint now, base::Duration window) const {
-    return window <= hours(1) ? s.hour.total(now) : s.day.total(now);
-  }
-  // What the calls in progress will have cost at `at`.
+  // What the calls in progress will have cost at `at`. Caller holds mu.
   double liveSpend(const Scope& s, base::TimePoint at) const {
     double total = 0;
     for (uint64_t h : s.handles) {
@@ -141,12 +175,14 @@ class CallPolicy::State {
   }
 };
 
-CallPolicy::CallPolicy() : state_(std::make_unique<State>()) {}
+CallPolicy::CallPolicy(store::Store* store, const base::Clock* storeClock)
+    : state_(std::make_unique<State>(store, storeClock)) {}
 CallPolicy::~CallPolicy() = default;
 
 std::unique_ptr<CallPolicy> CallPolicy::create(const config::PolicySettings& settings,
-                                               std::string* error) {
-  std::unique_ptr<CallPolicy> p(new CallPolicy());
+                                               std::string* error, store::Store* store,
+                                               const base::Clock* storeClock) {
+  std::unique_ptr<CallPolicy> p(new CallPolicy(store, storeClock));
   if (!p->reload(settings, error)) return nullptr;
   return p;
 }
@@ -184,6 +220,7 @@ NumberFacts CallPolicy::classify(std::string_view number, transport::Zone zone,
 
 Admission CallPolicy::admit(const CallAttempt& a, std::vector<RuleTrace>* trace) {
   State& st = *state_;
+  st.tell(a.now);
   std::shared_ptr<const Engine> engine;
   bool locked = false;
   {
@@ -203,23 +240,16 @@ Admission CallPolicy::admit(const CallAttempt& a, std::vector<RuleTrace>* trace)
   Evaluation e = engine->evaluate(a, locked, trace);
   Admission& out = e.admission;
 
-  std::lock_guard lock(st.mu);
-  if (out.authFailure && !locked) st.recordFailure(s, a.account, a.now);
+  if (out.authFailure && !locked) {
+    std::lock_guard lock(st.mu);
+    st.recordFailure(s, a.account, a.now);
+  }
   if (out.emergency) return out;  // never counted, never limited, never cut
 
   std::string scopeKey;
   if (e.limits != nullptr) {
     const config::PolicyRule& r = *e.limits;
     scopeKey = scopeKeyOf(r, e.limitAccount);
-    Scope& sc = st.scopes[scopeKey];
-    sc.capHour = r.spendPerHour;
-    sc.capDay = r.spendPerDay;
-    while (!sc.admits.empty() && a.now - sc.admits.front() >= minutes(1)) sc.admits.pop_front();
-    std::deque<base::TimePoint>* repeat = nullptr;
-    if (r.repeatCalls > 0 && !e.digits.empty()) {
-      repeat = &st.repeats[scopeKey + "|" + e.digits];
-      while (!repeat->empty() && a.now - repeat->front() >= r.repeatWindow) repeat->pop_front();
-    }
     auto limit = [&](const char* what, std::string reason, std::string detail) {
       out.allowed = false;
       out.code = r.code != 0 ? r.code : s.rejectCode;
@@ -227,27 +257,62 @@ Admission CallPolicy::admit(const CallAttempt& a, std::vector<RuleTrace>* trace)
       out.reason = std::move(reason);
       if (trace) trace->push_back({out.rule, true, std::move(detail)});
     };
-    if (r.maxConcurrent > 0 && sc.live >= r.maxConcurrent) {
-      limit("max_concurrent", "Too Many Concurrent Calls",
-            fmt::format("{} calls in progress, limit {}", sc.live, r.maxConcurrent));
-    } else if (r.callsPerMinute > 0 && static_cast<int>(sc.admits.size()) >= r.callsPerMinute) {
-      limit("calls_per_minute", "Call Rate Exceeded",
-            fmt::format("{} calls in the last minute, limit {}", sc.admits.size(),
-                        r.callsPerMinute));
-    } else if (repeat != nullptr && static_cast<int>(repeat->size()) >= r.repeatCalls) {
-      limit("repeat", "Repeated Calls To This Number",
-            fmt::format("{} calls to {} within {}s, limit {}", repeat->size(), out.e164,
-                        r.repeatWindow.count(), r.repeatCalls));
-    } else if (r.spendPerHour > 0 && st.spend(sc, a.now, hours(1)) >= r.spendPerHour) {
-      limit("spend_per_hour", "Spend Limit Reached",
-            fmt::format("spent {:.2f} in the last hour, cap {:.2f}", st.spend(sc, a.now, hours(1)),
-                        r.spendPerHour));
-    } else if (r.spendPerDay > 0 && st.spend(sc, a.now, hours(24)) >= r.spendPerDay) {
-      limit("spend_per_day", "Spend Limit Reached",
-            fmt::format("spent {:.2f} in the last 24 hours, cap {:.2f}",
-                        st.spend(sc, a.now, hours(24)), r.spendPerDay));
+    // Spend is read, not counted: a cap is held by ending calls (overCap).
+    double spentHour = 0;
+    double spentDay = 0;
+    if (r.spendPerHour > 0 || r.spendPerDay > 0) {
+      double live = 0;
+      {
+        std::lock_guard lock(st.mu);
+        live = st.liveSpendCached(scopeKey, a.now);
+      }
+      if (r.spendPerHour > 0) spentHour = st.endedSpend(scopeKey, hours(1)) + live;
+      if (r.spendPerDay > 0) spentDay = st.endedSpend(scopeKey, hours(24)) + live;
     }
-    if (repeat != nullptr && (out.allowed || !s.enforce)) repeat->push_back(a.now);
+    const bool overHour = r.spendPerHour > 0 && spentHour >= r.spendPerHour;
+    const bool overDay = r.spendPerDay > 0 && spentDay >= r.spendPerDay;
+    // Concurrency, calls per minute and repeats: checked and counted in one store step, all
+    // or none; counted whatever the verdict in shadow mode, as the call goes ahead.
+    std::vector<store::CountStep> steps{
+        {store::CountStep::Kind::kCounter, storeKey(scopeKey, "live"), r.maxConcurrent,
+         store::kForever, 1},
+        {store::CountStep::Kind::kWindow, storeKey(scopeKey, "rate"), r.callsPerMinute,
+         minutes(1), 1}};
+    if (r.repeatCalls > 0 && !e.digits.empty()) {
+      steps.push_back({store::CountStep::Kind::kWindow, storeKey(scopeKey, "repeat:" + e.digits),
+                       r.repeatCalls, r.repeatWindow, 1});
+    }
+    const store::CountMode mode = !s.enforce            ? store::CountMode::kAlways
+                                  : overHour || overDay ? store::CountMode::kCheckOnly
+                                                        : store::CountMode::kAllOrNothing;
+    const auto counted = store::answerNow<store::CountAllResult>(
+        [&](store::Done<store::CountAllResult> d) {
+          st.store.countAll(std::move(steps), mode, std::move(d));
+        });
+    // What the refusing step held before this call.
+    const auto held = [&](int step) {
+      const int64_t v = static_cast<size_t>(step) < counted.values.size() ? counted.values[step]
+                                                                            : 0;
+      return counted.counted ? v - 1 : v;
+    };
+    if (counted.refused == 0) {
+      limit("max_concurrent", "Too Many Concurrent Calls",
+            fmt::format("{} calls in progress, limit {}", held(0), r.maxConcurrent));
+    } else if (counted.refused == 1) {
+      limit("calls_per_minute", "Call Rate Exceeded",
+            fmt::format("{} calls in the last minute, limit {}", held(1), r.callsPerMinute));
+    } else if (counted.refused == 2) {
+      limit("repeat", "Repeated Calls To This Number",
+            fmt::format("{} calls to {} within {}s, limit {}", held(2), out.e164,
+                        r.repeatWindow.count(), r.repeatCalls));
+    } else if (overHour) {
+      limit("spend_per_hour", "Spend Limit Reached",
+            fmt::format("spent {:.2f} in the last hour, cap {:.2f}", spentHour, r.spendPerHour));
+    } else if (overDay) {
+      limit("spend_per_day", "Spend Limit Reached",
+            fmt::format("spent {:.2f} in the last 24 hours, cap {:.2f}", spentDay,
+                        r.spendPerDay));
+    }
   }
 
   if (!out.allowed && !s.enforce) {
@@ -261,7 +326,6 @@ Admission CallPolicy::admit(const CallAttempt& a, std::vector<RuleTrace>* trace)
   }
   if (!out.allowed) return out;
 
-  const uint64_t handle = st.nextHandle++;
   LiveCall call;
   call.scope = scopeKey;
   if (!e.digits.empty()) {
@@ -274,11 +338,13 @@ Admission CallPolicy::admit(const CallAttempt& a, std::vector<RuleTrace>* trace)
                                               call.rate->firstIncrement, call.rate->nextIncrement)
                                 : std::string("no rate: the call costs nothing")});
   }
+  std::lock_guard lock(st.mu);
+  const uint64_t handle = st.nextHandle++;
   if (!scopeKey.empty()) {
     Scope& sc = st.scopes[scopeKey];
-    ++sc.live;
+    sc.capHour = e.limits->spendPerHour;
+    sc.capDay = e.limits->spendPerDay;
     sc.handles.insert(handle);
-    sc.admits.push_back(a.now);
   }
   st.calls.emplace(handle, std::move(call));
   out.handle = handle;
@@ -286,6 +352,7 @@ Admission CallPolicy::admit(const CallAttempt& a, std::vector<RuleTrace>* trace)
 }
 
 void CallPolicy::answered(uint64_t handle, base::TimePoint now) {
+  state_->tell(now);
   std::lock_guard lock(state_->mu);
   const auto it = state_->calls.find(handle);
   if (it == state_->calls.end() || it->second.answered) return;
@@ -295,21 +362,25 @@ void CallPolicy::answered(uint64_t handle, base::TimePoint now) {
 
 double CallPolicy::ended(uint64_t handle, base::TimePoint now) {
   State& st = *state_;
-  std::lock_guard lock(st.mu);
-  const auto it = st.calls.find(handle);
-  if (it == st.calls.end()) return 0;
-  const double total = liveCost(it->second, now);
-  if (const auto sc = st.scopes.find(it->second.scope); sc != st.scopes.end()) {
-    Scope& s = sc->second;
-    s.live = std::max(0, s.live - 1);  // never below zero, whatever the caller does
-    s.handles.erase(handle);
-    if (total > 0) {
-      s.hour.add(now, total);
-      s.day.add(now, total);
-      s.liveCostKnown = false;  // this call's cost moved from live to ended
+  st.tell(now);
+  std::string scope;
+  double total = 0;
+  {
+    std::lock_guard lock(st.mu);
+    const auto it = st.calls.find(handle);
+    if (it == st.calls.end()) return 0;  // unknown, or ended already: never counted twice
+    total = liveCost(it->second, now);
+    scope = std::move(it->second.scope);
+    st.calls.erase(it);
+    if (const auto sc = st.scopes.find(scope); sc != st.scopes.end()) {
+      sc->second.handles.erase(handle);
+      if (total > 0) sc->second.liveCostKnown = false;  // its cost moved from live to ended
     }
   }
-  st.calls.erase(it);
+  if (!scope.empty()) {
+    st.store.counterAdd(storeKey(scope, "live"), -1, 0, store::kForever, nullptr);
+    if (total > 0) st.addSpend(scope, total, base::Duration::zero());
+  }
   return total;
 }
 
@@ -321,6 +392,7 @@ double CallPolicy::cost(uint64_t handle, base::TimePoint now) const {
 
 std::vector<uint64_t> CallPolicy::overCap(base::TimePoint now, base::Duration lookahead) {
   State& st = *state_;
+  st.tell(now);
   std::lock_guard lock(st.mu);
   std::vector<uint64_t> out;
   for (auto& [key, sc] : st.scopes) {
@@ -328,8 +400,9 @@ std::vector<uint64_t> CallPolicy::overCap(base::TimePoint now, base::Duration lo
     // Billing is per increment, in advance: a call may use the increment it has paid for, and
     // is ended before it would start one the cap cannot pay.
     const double live = st.liveSpend(sc, now + lookahead);
-    const bool over = (sc.capHour > 0 && st.endedSpend(sc, now, hours(1)) + live > sc.capHour) ||
-                      (sc.capDay > 0 && st.endedSpend(sc, now, hours(24)) + live > sc.capDay);
+    const bool over =
+        (sc.capHour > 0 && st.endedSpend(key, hours(1)) + live > sc.capHour) ||
+        (sc.capDay > 0 && st.endedSpend(key, hours(24)) + live > sc.capDay);
     if (!over) continue;
     for (uint64_t h : sc.handles) {
       LiveCall& c = st.calls[h];
@@ -345,40 +418,28 @@ std::vector<uint64_t> CallPolicy::overCap(base::TimePoint now, base::Duration lo
 bool CallPolicy::restoreSpend(const std::string& rule, const std::string& account,
                               base::TimePoint endedAt, double cost) {
   State& st = *state_;
-  std::lock_guard lock(st.mu);
-  if (cost <= 0 || st.engine == nullptr) return false;
-  for (const config::PolicyRule& r : st.engine->settings().rules) {
-    if (r.name != rule || (r.spendPerHour <= 0 && r.spendPerDay <= 0)) continue;
-    Scope& sc = st.scopes[scopeKeyOf(r, account)];
-    sc.capHour = r.spendPerHour;
-    sc.capDay = r.spendPerDay;
-    sc.hour.add(endedAt, cost);
-    sc.day.add(endedAt, cost);
-    sc.liveCostKnown = false;
-    return true;
+  std::string scope;
+  {
+    std::lock_guard lock(st.mu);
+    if (cost <= 0 || st.engine == nullptr) return false;
+    for (const config::PolicyRule& r : st.engine->settings().rules) {
+      if (r.name != rule || (r.spendPerHour <= 0 && r.spendPerDay <= 0)) continue;
+      scope = scopeKeyOf(r, account);
+      break;
+    }
   }
-  return false;
+  if (scope.empty()) return false;
+  st.addSpend(scope, cost, st.storeClock.now() - endedAt);
+  return true;
 }
 
 void CallPolicy::expire(base::TimePoint now) {
   State& st = *state_;
+  st.tell(now);
+  if (st.own) st.own->sweep();
   std::lock_guard lock(st.mu);
-  for (auto it = st.scopes.begin(); it != st.scopes.end();) {
-    Scope& s = it->second;
-    while (!s.admits.empty() && now - s.admits.front() >= minutes(1)) s.admits.pop_front();
-    s.hour.trim(now);
-    s.day.trim(now);
-    if (s.live == 0 && s.admits.empty() && s.day.empty()) {
-      it = st.scopes.erase(it);
-    } else {
-      ++it;
-    }
-  }
-  // Repeat windows are at most a day long in any sane config; older entries are irrelevant.
-  for (auto it = st.repeats.begin(); it != st.repeats.end();) {
-    while (!it->second.empty() && now - it->second.front() >= hours(24)) it->second.pop_front();
-    it = it->second.empty() ? st.repeats.erase(it) : std::next(it);
-  }
+  // A scope without calls in progress here holds nothing its store keys do not.
+  std::erase_if(st.scopes, [](const auto& s) { return s.second.handles.empty(); });
   for (auto it = st.lockouts.begin(); it != st.lockouts.end();) {
     const bool stale = now >= it->second.until &&
                        (it->second.failures.empty() || now - it->second.failures.back() >= hours(24));

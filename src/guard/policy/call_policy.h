@@ -5,6 +5,15 @@
 // call codes, the caller lists and the live limits (concurrency, rate, duration, spend), and
 // tracks admitted calls until they end so that spend caps can end calls in progress.
 //
+// The counters of the limits live in the state store (store/store.h), under "policy:{<scope>}:"
+// where a scope is "<rule>|<account>" (or "<rule>|*" for a rule-wide limit): "live" (calls in
+// progress, a counter), "rate" (admissions of the last minute, a window), "repeat:<digits>"
+// (calls to one number, a window) and "spend" (what ended calls cost, in per-minute buckets of
+// micro-units, kept a day). Each admission checks and counts them in one store step
+// (Store::countAll), so workers, and later gateways sharing a RedisStore, never admit past a
+// limit together. What the calls in progress cost is known only to the gateway that carries
+// them: it stays here with the calls, as do the call-code lockouts.
+//
 // Thread-safe: one instance is shared by all workers. Nothing here throws after create().
 
 #include <chrono>
@@ -20,6 +29,9 @@
 
 namespace tg::config {
 struct PolicySettings;
+}
+namespace tg::store {
+class Store;
 }
 
 namespace tg::guard::policy {
@@ -75,9 +87,17 @@ struct NumberFacts {
 
 class CallPolicy {
  public:
+  // The prefix of its keys in the store, and the cap the process's store gives them.
+  static constexpr std::string_view kKeyPrefix = "policy:";
+  static constexpr size_t kMaxKeys = 1000000;
+
   // Builds the engine from settings (reads the rate table file). nullptr and *error on failure.
+  // The counters go to `store` (the process's shared one: it must answer inline and outlive the
+  // policy; its windows run on `storeClock`); given none, the policy keeps a store of its own
+  // whose clock is the `now` it is told (tests, `trunkguard explain`).
   static std::unique_ptr<CallPolicy> create(const config::PolicySettings& settings,
-                                            std::string* error);
+                                            std::string* error, store::Store* store = nullptr,
+                                            const base::Clock* storeClock = nullptr);
   ~CallPolicy();
   CallPolicy(const CallPolicy&) = delete;
   CallPolicy& operator=(const CallPolicy&) = delete;
@@ -116,12 +136,13 @@ class CallPolicy {
   bool restoreSpend(const std::string& rule, const std::string& account,
                     base::TimePoint endedAt, double cost);
 
-  // Drops rate windows and lockouts that have aged out (bounded memory); about once a second.
+  // Drops lockouts and idle scopes that have aged out (bounded memory), and sweeps its own store
+  // (a shared store is swept by its owner); about once a second.
   void expire(base::TimePoint now);
 
  private:
   class State;
-  CallPolicy();
+  CallPolicy(store::Store* store, const base::Clock* storeClock);
   std::unique_ptr<State> state_;
 };
 

@@ -102,13 +102,28 @@ TEST_F(ServerTest, SnapshotBeforeRunReadsEveryWorker) {
   EXPECT_EQ(s.activeCalls, 0u);
 }
 
-TEST_F(ServerTest, SnapshotAsksRunningWorkersOnTheirThreads) {
+TEST_F(ServerTest, SnapshotReadsRunningWorkersFromAnotherThread) {
   startRunning();
   const ServerSnapshot s = server_->snapshot();
   EXPECT_EQ(s.workers, 2u);
   EXPECT_EQ(s.workersAnswered, 2u);
   EXPECT_EQ(s.gateway.received, 0u);
   EXPECT_EQ(s.calls.callsStarted, 0u);
+}
+
+TEST_F(ServerTest, SnapshotReadsABusyWorkerWithoutWaitingForIt) {
+  startRunning();
+  // Worker 1 is stuck in a long task: its counters are atomics, so the snapshot reads them
+  // anyway and at once (it used to wait 2 s for an answer and leave the worker out).
+  std::promise<void> release;
+  std::shared_future<void> released = release.get_future().share();
+  asio::post(server_->worker(1).io(), [released] { released.wait(); });
+  const auto started = std::chrono::steady_clock::now();
+  const ServerSnapshot s = server_->snapshot();
+  const auto took = std::chrono::steady_clock::now() - started;
+  release.set_value();
+  EXPECT_EQ(s.workersAnswered, 2u);
+  EXPECT_LT(took, std::chrono::seconds(1));
 }
 
 TEST_F(ServerTest, ForEachWorkerRunsOnEveryWorkerThread) {

@@ -185,6 +185,100 @@ TEST_F(MemoryStoreTest, ASubscriberMayUseTheStore) {
   EXPECT_EQ(counted, 1);
 }
 
+CountStep counterStep(std::string key, int64_t limit) {
+  return {CountStep::Kind::kCounter, std::move(key), limit, kForever, 1};
+}
+CountStep windowStep(std::string key, base::Duration window, int64_t limit) {
+  return {CountStep::Kind::kWindow, std::move(key), limit, window, 1};
+}
+
+TEST_F(MemoryStoreTest, CountAllCountsEveryStepOrNone) {
+  const auto steps = [] {
+    return std::vector<CountStep>{counterStep("live", 2), windowStep("rate", seconds(60), 3)};
+  };
+  auto run = [&](CountMode mode) {
+    return answerNow<CountAllResult>(
+        [&](Done<CountAllResult> d) { store.countAll(steps(), mode, d); });
+  };
+  CountAllResult r = run(CountMode::kAllOrNothing);
+  EXPECT_TRUE(r.counted);
+  EXPECT_EQ(r.refused, -1);
+  EXPECT_EQ(r.values, (std::vector<int64_t>{1, 1}));
+  EXPECT_TRUE(run(CountMode::kAllOrNothing).counted);
+  r = run(CountMode::kAllOrNothing);  // the counter is full: the window is not counted either
+  EXPECT_FALSE(r.counted);
+  EXPECT_EQ(r.refused, 0);
+  EXPECT_EQ(inWindow("rate", seconds(60)), 2);
+  add("live", -1);  // a call ended
+  EXPECT_TRUE(run(CountMode::kAllOrNothing).counted);
+  add("live", -2);
+  r = run(CountMode::kAllOrNothing);  // now the window is full: the counter stays
+  EXPECT_FALSE(r.counted);
+  EXPECT_EQ(r.refused, 1);
+  EXPECT_EQ(counter("live"), 0);
+  r = run(CountMode::kCheckOnly);
+  EXPECT_FALSE(r.counted);
+  EXPECT_EQ(r.refused, 1);
+  EXPECT_EQ(r.values, (std::vector<int64_t>{0, 3}));
+  r = run(CountMode::kAlways);  // shadow mode: counted, and told what was over
+  EXPECT_TRUE(r.counted);
+  EXPECT_EQ(r.refused, 1);
+  EXPECT_EQ(r.values, (std::vector<int64_t>{1, 4}));
+  clock.advance(seconds(60));  // the window slid past every event
+  add("live", -1);
+  r = run(CountMode::kCheckOnly);
+  EXPECT_EQ(r.refused, -1);
+  EXPECT_EQ(r.values, (std::vector<int64_t>{0, 0}));
+}
+
+TEST_F(MemoryStoreTest, SumsCountWholeBucketsWithinTheWindow) {
+  auto spend = [&](int64_t amount, base::Duration ago = {}) {
+    return answerNow<int64_t>([&](Done<int64_t> d) {
+      store.sumAdd("spend", amount, ago, seconds(60), std::chrono::hours(24), d);
+    });
+  };
+  auto total = [&](base::Duration window) {
+    return answerNow<int64_t>([&](Done<int64_t> d) { store.sumGet("spend", window, d); });
+  };
+  clock.advance(std::chrono::hours(10));
+  EXPECT_EQ(spend(100), 100);
+  clock.advance(seconds(30));
+  EXPECT_EQ(spend(50), 150);                    // same minute, same bucket
+  EXPECT_EQ(spend(300, std::chrono::minutes(50)), 450);  // restored: 50 minutes ago
+  EXPECT_EQ(total(std::chrono::hours(1)), 450);
+  clock.advance(std::chrono::minutes(10) + seconds(30));  // 60.5 min after the restored one
+  EXPECT_EQ(total(std::chrono::hours(1)), 150);
+  EXPECT_EQ(total(std::chrono::hours(24)), 450);
+  clock.advance(std::chrono::minutes(50));  // the first bucket ended 60 minutes ago
+  EXPECT_EQ(total(std::chrono::hours(1)), 0);
+  clock.advance(std::chrono::hours(24));  // the key expires a day after its last bucket
+  EXPECT_EQ(total(std::chrono::hours(24)), 0);
+  EXPECT_EQ(store.sweep(), 0u);  // the read already dropped it
+  EXPECT_EQ(store.size(), 0u);
+}
+
+TEST(MemoryStoreFamilyTest, AFloodOfOneFamilyNeverEvictsAnother) {
+  base::ManualClock clock;
+  MemoryStore store(clock, MemoryStoreOptions{.maxKeys = 100, .shards = 4},
+                    {{"nonce:", 10}, {"lockout:", 10}});
+  store.put("lockout:a:alice", "locked", kForever);
+  store.put("nonce:n1", "1", kForever);
+  // Credential stuffing: new user names by the thousand, and plenty of other keys.
+  for (int i = 0; i < 5000; ++i) store.put("lockout:p:user" + std::to_string(i), "1", kForever);
+  for (int i = 0; i < 5000; ++i) store.put("other" + std::to_string(i), "1", kForever);
+  auto has = [&](std::string_view k) {
+    return answerNow<std::optional<std::string>>(
+               [&](Done<std::optional<std::string>> d) { store.get(k, d); })
+        .has_value();
+  };
+  EXPECT_TRUE(has("nonce:n1"));  // its family was never full
+  EXPECT_EQ(store.evictions("nonce:x"), 0u);
+  EXPECT_GE(store.evictions("lockout:x"), 5000u - 10u);
+  EXPECT_GE(store.evictions("other"), 5000u - 100u);
+  EXPECT_LE(store.size(), 10u + 10u + 100u);
+  EXPECT_EQ(store.evictions(), store.evictions("lockout:") + store.evictions("other"));
+}
+
 TEST(MemoryStoreCapTest, AtTheCapExpiredKeysGoFirstThenTheOldest) {
   base::ManualClock clock;
   MemoryStore store(clock, MemoryStoreOptions{.maxKeys = 3, .shards = 1});
@@ -248,6 +342,39 @@ TEST(MemoryStoreConcurrencyTest, CountsFromSeveralThreadsAreExact) {
     EXPECT_EQ(own, kPerThread);
   }
   EXPECT_EQ(admitted.load(), 100);
+}
+
+TEST(MemoryStoreConcurrencyTest, TwoThreadsNeverCountPastALimitTogether) {
+  base::ManualClock clock;
+  MemoryStore store(clock);
+  // Two workers admitting calls of one scope at once: a concurrency limit of 50 and a window
+  // of 80, across shards; each admitted call ends (decrement) half of the time.
+  std::atomic<int> admitted{0};
+  std::atomic<int> ended{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 2; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 5000; ++i) {
+        std::vector<CountStep> steps{counterStep("policy:live:x", 50),
+                                     windowStep("policy:rate:x", std::chrono::hours(1), 80)};
+        store.countAll(std::move(steps), CountMode::kAllOrNothing, [&](CountAllResult r) {
+          if (!r.counted) return;
+          admitted.fetch_add(1);
+          EXPECT_LE(r.values[0], 50);
+          EXPECT_LE(r.values[1], 80);
+          if ((i + t) % 2 == 0) {
+            store.counterAdd("policy:live:x", -1, 0, kForever, nullptr);
+            ended.fetch_add(1);
+          }
+        });
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(admitted.load(), 80);  // the window's limit, whoever raced
+  int64_t live = 0;
+  store.counterGet("policy:live:x", [&](int64_t v) { live = v; });
+  EXPECT_EQ(live, admitted.load() - ended.load());
 }
 
 TEST(MemoryStoreConcurrencyTest, ExactlyOneRacerWinsACompareAndSet) {

@@ -2,7 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <thread>
+
 #include "guard/policy/rate_table.h"
+#include "store/memory_store.h"
 #include "policy_test_util.h"
 
 namespace tg::guard::policy {
@@ -405,6 +409,96 @@ TEST(CallPolicy, UnknownTimeZoneFailsToCompile) {
   std::string error;
   EXPECT_EQ(CallPolicy::create(s, &error), nullptr);
   EXPECT_NE(error.find("Mars/Olympus_Mons"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace tg::guard::policy
+
+namespace tg::guard::policy {
+namespace {
+
+using config::PolicyAction;
+using testing::baseSettings;
+using testing::outbound;
+using testing::rule;
+
+std::unique_ptr<CallPolicy> onStore(const config::PolicySettings& s, store::Store& shared,
+                                    const base::Clock& clock) {
+  std::string error;
+  auto p = CallPolicy::create(s, &error, &shared, &clock);
+  if (!p) throw std::runtime_error(error);
+  return p;
+}
+
+TEST(CallPolicyOnAStore, LimitsHoldAcrossEveryPolicySharingTheStore) {
+  base::ManualClock clock;
+  store::MemoryStore shared(clock);
+  auto s = baseSettings();
+  auto r = rule("national", PolicyAction::kAllow, {"national"});
+  r.maxConcurrent = 2;
+  r.callsPerMinute = 3;
+  s.rules.push_back(r);
+  // Two gateways (or workers) with one store: the limits are the scope's, not each one's.
+  auto first = onStore(s, shared, clock);
+  auto second = onStore(s, shared, clock);
+  const Admission a = first->admit(outbound("201", "2125551001", clock.now()));
+  const Admission b = second->admit(outbound("201", "2125551002", clock.now()));
+  ASSERT_TRUE(a.allowed && b.allowed);
+  const Admission c = first->admit(outbound("201", "2125551003", clock.now()));
+  EXPECT_FALSE(c.allowed);
+  EXPECT_EQ(c.rule, "national.max_concurrent");
+  second->ended(b.handle, clock.now());  // the place frees for either
+  EXPECT_TRUE(first->admit(outbound("201", "2125551004", clock.now())).allowed);
+  first->ended(a.handle, clock.now());
+  const Admission rate = second->admit(outbound("201", "2125551005", clock.now()));
+  EXPECT_EQ(rate.rule, "national.calls_per_minute");  // 3 admitted this minute, by both
+  clock.advance(std::chrono::seconds(60));
+  EXPECT_TRUE(second->admit(outbound("201", "2125551005", clock.now())).allowed);
+}
+
+TEST(CallPolicyOnAStore, SpendEndedOnOneIsCountedByTheOther) {
+  base::ManualClock clock;
+  clock.advance(std::chrono::hours(10));
+  store::MemoryStore shared(clock);
+  auto s = baseSettings();
+  s.rates = {{"44", 1.0, 60, 60}};
+  auto r = rule("intl", PolicyAction::kAllow, {"international"});
+  r.spendPerHour = 2.0;
+  s.rules.push_back(r);
+  auto first = onStore(s, shared, clock);
+  auto second = onStore(s, shared, clock);
+  EXPECT_TRUE(second->restoreSpend("intl", "201", clock.now() - std::chrono::minutes(30), 1.0));
+  const Admission a = first->admit(outbound("201", "011442079460000", clock.now()));
+  ASSERT_TRUE(a.allowed);
+  first->answered(a.handle, clock.now());
+  clock.advance(std::chrono::seconds(30));
+  EXPECT_DOUBLE_EQ(first->ended(a.handle, clock.now()), 1.0);
+  const Admission b = second->admit(outbound("201", "011442079460001", clock.now()));
+  EXPECT_FALSE(b.allowed);
+  EXPECT_EQ(b.rule, "intl.spend_per_hour");
+  clock.advance(std::chrono::minutes(31));  // the restored 1.00 left the hour
+  EXPECT_TRUE(second->admit(outbound("201", "011442079460001", clock.now())).allowed);
+}
+
+TEST(CallPolicyOnAStore, TwoThreadsNeverAdmitPastTheConcurrencyLimit) {
+  base::ManualClock clock;
+  store::MemoryStore shared(clock);
+  auto s = baseSettings();
+  auto r = rule("national", PolicyAction::kAllow, {"national"});
+  r.maxConcurrent = 5;
+  s.rules.push_back(r);
+  auto policy = onStore(s, shared, clock);
+  std::atomic<int> admitted{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 2; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < 500; ++i) {
+        if (policy->admit(outbound("201", "2125551001", clock.now())).allowed) ++admitted;
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(admitted.load(), 5);
 }
 
 }  // namespace
