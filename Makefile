@@ -71,6 +71,7 @@ bench: build
 	$(BUILD)/bench/guard_bench
 	$(BUILD)/bench/policy_bench
 	$(BUILD)/bench/srtp_bench
+	$(BUILD)/bench/fraud_bench
 	python3 bench/load/run_load.py --binary $(BUILD)/trunkguard
 	python3 bench/load/run_load.py --binary $(BUILD)/trunkguard --policy-compare
 	python3 bench/load/run_load.py --binary $(BUILD)/trunkguard --trunk-tls --rate 500
