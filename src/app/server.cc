@@ -50,6 +50,7 @@ struct WorkerCounters {
   GatewayStats gateway;
   b2bua::B2buaStats calls;
   guard::GuardStats guard;
+  guard::FilterStatsTable filters;
 };
 
 }  // namespace
@@ -309,7 +310,8 @@ ServerSnapshot Server::snapshot() {
   ServerSnapshot s;
   s.workers = gateways_.size();
   const auto counters = askEachWorker<WorkerCounters>([](Gateway& g) {
-    return WorkerCounters{g.b2bua().callCount(), g.stats(), g.b2bua().stats(), g.guard().stats()};
+    return WorkerCounters{g.b2bua().callCount(), g.stats(), g.b2bua().stats(), g.guard().stats(),
+                          g.guard().filterStats()};
   });
   for (const auto& c : counters) {
     if (!c) continue;
@@ -318,6 +320,7 @@ ServerSnapshot Server::snapshot() {
     s.gateway += c->gateway;
     s.calls += c->calls;
     s.guard += c->guard;
+    s.filters += c->filters;
   }
   return s;
 }
