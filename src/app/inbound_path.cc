@@ -137,8 +137,7 @@ bool InboundPath::hops(const sip::Message& message, const transport::Packet& pac
   return false;
 }
 
-void InboundPath::dispatch(std::unique_ptr<sip::Message> message,
-                           const transport::Packet& packet) {
+void InboundPath::dispatch(std::unique_ptr<sip::Message> message, const transport::Packet& packet) {
   if (workers_.handOver(message, packet)) {
     ++stats_.handedOver;
     return;

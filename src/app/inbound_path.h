@@ -33,15 +33,15 @@
 
 namespace tg::app {
 
-#define TG_GATEWAY_COUNTERS(X)                                                             \
-  X(received, "messages read from the sockets")                                          \
-  X(sourceDropped, "banned, or not allowed in that zone (guard stats say which)")        \
-  X(parseDropped, "not SIP at all (nor a STUN keep-alive)")                              \
-  X(stunKeepAlives, "STUN Binding requests answered (RFC 5626 keep-alives)")             \
-  X(stunDropped, "STUN Binding requests over the rate limit")                            \
-  X(rejected, "answered with the validator's code")                                      \
-  X(responsesDropped, "malformed responses")                                             \
-  X(handedOver, "passed to the worker that owns the call")                               \
+#define TG_GATEWAY_COUNTERS(X)                                                    \
+  X(received, "messages read from the sockets")                                   \
+  X(sourceDropped, "banned, or not allowed in that zone (guard stats say which)") \
+  X(parseDropped, "not SIP at all (nor a STUN keep-alive)")                       \
+  X(stunKeepAlives, "STUN Binding requests answered (RFC 5626 keep-alives)")      \
+  X(stunDropped, "STUN Binding requests over the rate limit")                     \
+  X(rejected, "answered with the validator's code")                               \
+  X(responsesDropped, "malformed responses")                                      \
+  X(handedOver, "passed to the worker that owns the call")                        \
   X(guardBlocked, "dropped or answered by the guard chain")
 
 struct GatewayStats {
@@ -63,8 +63,8 @@ class InboundPath {
 
   // `out` sends the stateless answers; `self` receives what this worker owns, `workers` hands
   // the rest over.
-  InboundPath(config::ConfigPtr config, guard::Guard& guard, transaction::Sender& out,
-              Worker& self, WorkerPeers& workers, const base::Clock& clock);
+  InboundPath(config::ConfigPtr config, guard::Guard& guard, transaction::Sender& out, Worker& self,
+              WorkerPeers& workers, const base::Clock& clock);
 
   Stage onPacket(transport::Packet&& packet);
 

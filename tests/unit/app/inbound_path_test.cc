@@ -178,8 +178,7 @@ TEST_F(InboundPathTest, EachKindOfPacketLeavesAtItsStage) {
   EXPECT_EQ(feed(stunBindingRequest()), Stage::kKeepAlive);
   EXPECT_EQ(feed("hello, not SIP"), Stage::kParse);
   EXPECT_EQ(feed(broken()), Stage::kValidate);
-  EXPECT_EQ(feed(fromScanner(), "198.51.100.8"),
-            Stage::kGuard);
+  EXPECT_EQ(feed(fromScanner(), "198.51.100.8"), Stage::kGuard);
   EXPECT_EQ(feed(noHopsLeft()), Stage::kHops);
   EXPECT_TRUE(worker_.received.empty());
 
@@ -211,8 +210,7 @@ TEST_F(InboundPathTest, AnEarlierStageWins) {
   bans_.ban(*base::Address::parse("203.0.113.9", 0), "test", "banned for the test",
             guard::BanOrigin::kManual, clock_.now());
   EXPECT_EQ(feed(broken(), "203.0.113.9"), Stage::kAdmit);
-  EXPECT_EQ(feed(noHopsLeft(/*scanner=*/true)),
-            Stage::kGuard);
+  EXPECT_EQ(feed(noHopsLeft(/*scanner=*/true)), Stage::kGuard);
   EXPECT_TRUE(sender_.sent.empty());
   EXPECT_EQ(path_.stats().guardBlocked, 1u);
 }
@@ -267,14 +265,12 @@ TEST(GatewayInboundPath, TheCodeOfAStatelessAnswerReachesTheGuard) {
   const int answers = config->guard.scanner.minResponsesForRatio;
   for (int i = 0; i < answers; ++i) {
     const std::string request = broken("call-" + std::to_string(i) + "@198.51.100.7");
-    EXPECT_EQ(gateway.inbound().onPacket(packetOf(request, clock.now())),
-              Stage::kValidate);
+    EXPECT_EQ(gateway.inbound().onPacket(packetOf(request, clock.now())), Stage::kValidate);
   }
   EXPECT_EQ(gateway.stats().rejected, static_cast<uint64_t>(answers));
   EXPECT_EQ(gateway.guard().filterStats()[guard::FilterId::kScanner].blocked, 0u);
 
-  EXPECT_EQ(gateway.inbound().onPacket(packetOf(validOptions(), clock.now())),
-            Stage::kGuard);
+  EXPECT_EQ(gateway.inbound().onPacket(packetOf(validOptions(), clock.now())), Stage::kGuard);
   EXPECT_EQ(gateway.guard().filterStats()[guard::FilterId::kScanner].blocked, 1u);
   EXPECT_EQ(gateway.guard().filterStats()[guard::FilterId::kScanner].passed,
             static_cast<uint64_t>(answers));

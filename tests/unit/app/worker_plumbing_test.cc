@@ -41,10 +41,11 @@ class FakeWorker final : public Worker {
 
 std::unique_ptr<sip::Message> messageWithCallId(const std::string& callId) {
   auto m = std::make_unique<sip::Message>();
-  const auto status = m->parse(
+  std::string text =
       "OPTIONS sip:100@192.0.2.10 SIP/2.0\r\nVia: SIP/2.0/UDP 198.51.100.7;branch=z9hG4bKx\r\n"
-      "Max-Forwards: 70\r\nFrom: <sip:a@198.51.100.7>;tag=1\r\nTo: <sip:100@192.0.2.10>\r\n"
-      "Call-ID: " + callId + "\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n");
+      "Max-Forwards: 70\r\nFrom: <sip:a@198.51.100.7>;tag=1\r\nTo: <sip:100@192.0.2.10>\r\n";
+  text += "Call-ID: " + callId + "\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n";
+  const auto status = m->parse(std::move(text));
   EXPECT_TRUE(status.ok()) << status.reason;
   return m;
 }

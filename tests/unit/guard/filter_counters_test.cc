@@ -48,12 +48,13 @@ TEST(FilterCounters, NamedAsInConfig) {
 // Keep-alives are judged by the rate limit alone: its counters move, no other filter's.
 TEST(FilterCounters, TheRateLimitCountsKeepAlivesItPassesAndBlocks) {
   base::ManualClock clock;
-  const config::ConfigPtr config = loadConfig(
-      "guard: { rate_limit: { public: { per_source: { options: 2 } } } }\n");
+  const config::ConfigPtr config =
+      loadConfig("guard: { rate_limit: { public: { per_source: { options: 2 } } } }\n");
   BanList bans(clock, BanPolicy::from(config->guard.bans));
   Guard guard(config, nullptr, bans, nullptr, clock);
   int admitted = 0;
-  for (int i = 0; i < 5; ++i) admitted += guard.admitKeepAlive(stunFrom("198.51.100.7", clock.now()));
+  for (int i = 0; i < 5; ++i)
+    admitted += guard.admitKeepAlive(stunFrom("198.51.100.7", clock.now()));
   const FilterStats& limit = guard.filterStats()[FilterId::kRateLimit];
   EXPECT_EQ(limit.passed, static_cast<uint64_t>(admitted));
   EXPECT_GT(limit.blocked, 0u);
