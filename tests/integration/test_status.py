@@ -2,7 +2,8 @@
 """`trunkguard status` asks the running gateway through its local control socket.
 
 1. With the gateway running, `status --json` answers: version, workers, listeners, providers,
-   counters (one call made; each guard filter its own), bans, and no reload yet; the socket is a Unix socket, mode 0660.
+   counters (one call made; each guard filter its own), bans, and no reload yet; the socket is
+   a Unix socket, mode 0660.
 2. The text form names the listeners and providers.
 3. A SIGHUP with tcp.idle_timeout_s changed: `status` shows the last reload, with the key
    among those that need a restart.
