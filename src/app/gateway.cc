@@ -1,19 +1,9 @@
 #include "app/gateway.h"
 
-#include <asio/post.hpp>
-#include <functional>
-
 #include "base/log.h"
 #include "base/random.h"
-#include "sip/builder.h"
-#include "sip/validator.h"
-#include "transport/stun_keepalive.h"
 
 namespace tg::app {
-
-size_t shardOf(std::string_view callId, size_t count) {
-  return count <= 1 ? 0 : std::hash<std::string_view>{}(callId) % count;
-}
 
 namespace {
 
@@ -55,21 +45,15 @@ Gateway::Gateway(asio::io_context& io, config::ConfigPtr config, db::CdrStore* c
       config_(config),
       clock_(clock),
       timers_(clock),
-      wakeup_(io),
+      timerBridge_(io, timers_, clock),
+      peers_(shard),
       transport_(std::make_unique<transport::TransportManager>(
-          io, *config, [this](transport::Packet&& p) { onPacket(std::move(p)); },
+          io, *config, [this](transport::Packet&& p) { path_.onPacket(std::move(p)); },
           [this](const transport::SendTarget& t, std::string_view reason) {
             TG_LOG(kTransport, debug, "send to {} failed: {}", t.address.toString(), reason);
             // A connection's owner sends for every worker: tell them all.
-            for (Gateway* g : peers_) {
-              if (g == this) continue;
-              asio::post(g->io_, [g, t] {
-                g->layer_.onSendError(t);
-                g->armTimer();
-              });
-            }
-            layer_.onSendError(t);
-            armTimer();
+            peers_.tellOthersSendError(t);
+            onSendError(t);
           },
           transportOptions(clock, shard))),
       b2bua_(config, timers_,
@@ -81,7 +65,7 @@ Gateway::Gateway(asio::io_context& io, config::ConfigPtr config, db::CdrStore* c
       ownBans_(privateBans(guard, *config, clock)),
       guard_(config, aclFor(*config, guard.acl), guard.bans != nullptr ? *guard.bans : *ownBans_,
              guard.events, clock),
-      shard_(shard) {
+      path_(config, guard_, *this, *this, peers_, clock) {
   b2bua_.attach(layer_, *this);
   b2bua_.setRemotePhones(guard.auth, guard.bindings);
   // Banned and not-allowed sources are reset at accept: no TLS handshake is spent on them.
@@ -111,10 +95,10 @@ Gateway::Gateway(asio::io_context& io, config::ConfigPtr config, db::CdrStore* c
 Gateway::~Gateway() { stop(); }
 
 void Gateway::setPeers(std::vector<Gateway*> peers) {
-  peers_ = std::move(peers);
-  if (!peers_.empty() && peers_[0] != this) {
-    transport_->shareDirectory(peers_[0]->transport_->directory());
+  if (!peers.empty() && peers[0] != this) {
+    transport_->shareDirectory(peers[0]->transport_->directory());
   }
+  peers_.set(std::vector<Worker*>(peers.begin(), peers.end()));
 }
 
 std::string Gateway::start() {
@@ -124,7 +108,7 @@ std::string Gateway::start() {
   trunk_->start();
   lastSample_ = clock_.now();
   scheduleHousekeeping();
-  armTimer();
+  timerBridge_.arm();
   return {};
 }
 
@@ -132,7 +116,7 @@ void Gateway::stop() {
   if (stopped_) return;
   stopped_ = true;
   trunk_->stop();
-  wakeup_.cancel();
+  timerBridge_.stop();
   transport_->stop();
 }
 
@@ -170,15 +154,17 @@ void Gateway::reload(config::ConfigPtr config,
     ownBans_->setPolicy(guard::BanPolicy::from(config->guard.bans));
   }
   guard_.updateConfig(config, aclFor(*config, std::move(acl)));
+  path_.updateConfig(config);
 }
 
 void Gateway::scheduleHousekeeping() {
   timers_.schedule(std::chrono::seconds(1), [this] {
     if (stopped_) return;
     const base::TimePoint now = clock_.now();
+    const InboundPath::Busy busy = path_.takeBusy();
     guard::overload::LoadSample load;
-    load.busy = busy_;
-    load.trustedBusy = trustedZonesBusy_;
+    load.busy = busy.all;
+    load.trustedBusy = busy.trustedZones;
     load.interval = now - lastSample_;
     for (const auto& socket : transport_->udpSockets()) {
       const size_t queued = guard::overload::receiveQueueDatagrams(socket.fd).value_or(0);
@@ -188,212 +174,41 @@ void Gateway::scheduleHousekeeping() {
       }
     }
     guard_.housekeeping(load);
-    busy_ = {};
-    trustedZonesBusy_ = {};
     lastSample_ = now;
     scheduleHousekeeping();
   });
 }
 
-namespace {
-
-// The status code of a response about to be sent, 0 for a request.
-int statusOf(std::string_view bytes) {
-  constexpr std::string_view kPrefix = "SIP/2.0 ";
-  if (bytes.size() < kPrefix.size() + 3 || bytes.substr(0, kPrefix.size()) != kPrefix) return 0;
-  int code = 0;
-  for (size_t i = kPrefix.size(); i < kPrefix.size() + 3; ++i) {
-    if (bytes[i] < '0' || bytes[i] > '9') return 0;
-    code = code * 10 + (bytes[i] - '0');
-  }
-  return code;
+void Gateway::sendResponse(const transport::SendTarget& target, int status, std::string bytes) {
+  // Final answers feed the scanner's failure ratio; the code comes with the bytes.
+  if (status >= 200) guard_.responseSent(target.zone, target.address, status);
+  send(target, std::move(bytes));
 }
 
-}  // namespace
-
 void Gateway::send(const transport::SendTarget& target, std::string bytes) {
-  if (const int code = statusOf(bytes); code >= 200) {
-    guard_.responseSent(target.zone, target.address, code);
-  }
-  if (target.transport != config::TransportKind::kUdp && peers_.size() > 1) {
+  if (target.transport != config::TransportKind::kUdp && peers_.several()) {
     // A TCP or TLS connection is written by the worker that owns it.
     transport::SendTarget routed = target;
     const size_t owner = transport_->streamSender(routed);
-    if (owner != shard_.index && owner < peers_.size()) {
-      Gateway* g = peers_[owner];
-      asio::post(g->io_, [g, routed, bytes = std::move(bytes)]() mutable {
-        g->transport_->send(routed, std::move(bytes));
-      });
-      return;
-    }
+    if (peers_.hopToOwner(owner, routed, bytes)) return;
     transport_->send(routed, std::move(bytes));
     return;
   }
   transport_->send(target, std::move(bytes));
 }
 
-void Gateway::respondStateless(const sip::Message& request, const transport::Packet& packet,
-                               int code, std::string_view reason, uint32_t retryAfterS) {
-  auto b = sip::responseTo(request, code, reason, base::randomHex(8));
-  if (!config_->b2bua.userAgent.empty()) {
-    b.header(sip::HeaderId::kServer, config_->b2bua.userAgent);
-  }
-  if (retryAfterS > 0) b.header(sip::HeaderId::kRetryAfter, std::to_string(retryAfterS));
-  send(transaction::responseTarget(request, packet), b.build());
+void Gateway::sendOnOwnConnection(const transport::SendTarget& target, std::string bytes) {
+  transport_->send(target, std::move(bytes));
 }
 
-void Gateway::answerStunKeepAlive(const transport::Packet& packet) {
-  std::optional<std::string> response = transport::stunBindingResponse(packet.bytes, packet.source);
-  if (!response) {
-    ++stats_.parseDropped;
-    return;
-  }
-  ++stats_.stunKeepAlives;
-  send(transport::SendTarget{.zone = packet.zone,
-                             .transport = packet.transport,
-                             .address = packet.source,
-                             .connection = 0},
-       std::move(*response));
-}
-
-void Gateway::onPacket(transport::Packet&& packet) {
-  ++stats_.received;
-  // Banned and not-allowed sources cost one lookup each and silence, before any parsing.
-  if (!guard_.admitSource(packet)) {
-    ++stats_.sourceDropped;
-    return;
-  }
-  // RFC 5626 §4.4.2: phones behind NAT keep their UDP flow open with STUN on the SIP port.
-  if (packet.transport == config::TransportKind::kUdp && transport::isStunMessage(packet.bytes)) {
-    if (!guard_.admitKeepAlive(packet)) {
-      ++stats_.stunDropped;
-      return;
-    }
-    answerStunKeepAlive(packet);
-    return;
-  }
-  // The loop's busy share feeds overload shedding; only admitted packets cost enough to count.
-  struct BusyTimer {
-    Gateway& g;
-    base::TimePoint start;
-    bool trustedZone;  // pbx or trunk: only the PBX and the providers get past the zone ACL
-    ~BusyTimer() {
-      const base::Duration spent = g.clock_.now() - start;
-      g.busy_ += spent;
-      if (trustedZone) g.trustedZonesBusy_ += spent;
-    }
-  } busyTimer{*this, clock_.now(), packet.zone != transport::Zone::kPublic};
-  auto message = std::make_unique<sip::Message>();
-  sip::ParseOptions options;
-  options.framing = packet.transport == config::TransportKind::kUdp ? sip::Framing::kDatagram
-                                                                    : sip::Framing::kStream;
-  const sip::ParseStatus parsed = message->parse(std::move(packet.bytes), options);
-  if (!parsed.ok()) {
-    // Without a parsed Via there is nobody to answer: count and drop.
-    ++stats_.parseDropped;
-    TG_LOG(kTransport, debug, "dropped an unparsable message from {}: {}",
-           packet.source.toString(), parsed.reason);
-    return;
-  }
-  const sip::Verdict verdict = sip::validate(*message, config_->limits);
-  if (!verdict.ok()) {
-    if (verdict.action == sip::VerdictAction::kReject && message->isRequest() &&
-        message->method() != sip::Method::kAck && message->topVia() != nullptr) {
-      rejectMalformed(*message, packet, verdict);
-    } else {
-      ++stats_.responsesDropped;
-      TG_LOG(kTransport, debug, "dropped a malformed message from {}: {}",
-             packet.source.toString(), verdict.reason);
-    }
-    return;
-  }
-  if (message->isRequest() &&
-      !passedGuard(guard_.checkRequest(*message, packet), *message, packet)) {
-    return;
-  }
-  if (message->isRequest() && message->maxForwards() == 0u &&
-      message->method() != sip::Method::kOptions && message->method() != sip::Method::kAck) {
-    respondStateless(*message, packet, 483, "Too Many Hops");
-    return;
-  }
-  const size_t owner = shardOf(message->callId(), shard_.count);
-  if (owner != shard_.index && owner < peers_.size()) {
-    ++stats_.handedOver;
-    Gateway* g = peers_[owner];
-    transport::Packet meta = packet;  // its bytes now belong to the message
-    asio::post(g->io_, [g, meta = std::move(meta), m = std::move(message)]() mutable {
-      g->process(std::move(m), meta);
-    });
-    return;
-  }
-  process(std::move(message), packet);
-}
-
-bool Gateway::passedGuard(const guard::Verdict& verdict, const sip::Message& request,
-                          const transport::Packet& packet) {
-  if (verdict.passes()) return true;
-  ++stats_.guardBlocked;
-  if (verdict.action == guard::Action::kReply && request.method() != sip::Method::kAck) {
-    respondStateless(request, packet, verdict.code, verdict.reason, verdict.retryAfterS);
-  }
-  return false;
-}
-
-void Gateway::rejectMalformed(const sip::Message& request, const transport::Packet& packet,
-                              const sip::Verdict& verdict) {
-  // Broken requests are requests too: shed under overload, rate-limited, and (through the
-  // answer below) part of the source's scanner score.
-  if (!passedGuard(guard_.checkRejected(request, packet), request, packet)) return;
-  ++stats_.rejected;
-  // The log must not grow with a flood: one line per source per interval, with a count.
-  if (const auto held = rejectReports_.admit(packet.source, packet.received,
-                                             config_->guard.events.repeatInterval)) {
-    if (*held == 0) {
-      TG_LOG(kTransport, info, "rejected a {} from {}: {} {}", request.methodText(),
-             packet.source.toString(), verdict.code, verdict.reason);
-    } else {
-      TG_LOG(kTransport, info,
-             "rejected a {} from {}: {} {} ({} more rejected from there since the last report)",
-             request.methodText(), packet.source.toString(), verdict.code, verdict.reason, *held);
-    }
-  }
-  respondStateless(request, packet, verdict.code, verdict.reason);
-}
-
-void Gateway::process(std::unique_ptr<sip::Message> message, const transport::Packet& packet) {
+void Gateway::receive(std::unique_ptr<sip::Message> message, const transport::Packet& packet) {
   layer_.receive(std::move(message), packet);
-  armTimer();
+  timerBridge_.arm();
 }
 
-void Gateway::armTimer() {
-  if (stopped_) return;
-  const auto next = timers_.nextDeadline();
-  if (!next) return;
-  if (*next <= clock_.now()) {
-    // Already due (RFC 3261 timers D, I, J and K are zero on TCP and TLS): run it on the next
-    // turn of the loop instead of moving the timerfd to now and back for every transaction.
-    if (!duePosted_) {
-      duePosted_ = true;
-      asio::post(io_, [this, alive = std::weak_ptr<char>(alive_)] {
-        if (alive.expired()) return;
-        duePosted_ = false;
-        if (stopped_) return;
-        timers_.runDue();
-        armTimer();
-      });
-    }
-    return;
-  }
-  if (armed_ && armedAt_ <= *next) return;
-  armed_ = true;
-  armedAt_ = *next;
-  wakeup_.expires_at(*next);
-  wakeup_.async_wait([this](const std::error_code& ec) {
-    if (ec) return;  // re-armed earlier, or stopped
-    armed_ = false;
-    timers_.runDue();
-    armTimer();
-  });
+void Gateway::onSendError(const transport::SendTarget& target) {
+  layer_.onSendError(target);
+  timerBridge_.arm();
 }
 
 }  // namespace tg::app

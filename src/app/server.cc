@@ -309,6 +309,7 @@ ServerSnapshot Server::snapshot() {
     s.gateway += g->stats();
     s.calls += g->b2bua().stats();
     s.guard += g->guard().stats();
+    s.filters += g->guard().filterStats();
   }
   return s;
 }

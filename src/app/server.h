@@ -57,6 +57,7 @@ struct ServerSnapshot {
   GatewayStats gateway;
   b2bua::B2buaStats calls;
   guard::GuardStats guard;
+  guard::FilterStatsTable filters;  // each guard filter's own counters
 };
 
 struct CallEntry {

@@ -27,7 +27,35 @@ nlohmann::json countersOf(const guard::GuardStats& s) {
   TG_GUARD_COUNTERS(TG_STATUS_COUNTER)
   return j;
 }
+template <>
+nlohmann::json countersOf(const guard::FilterStats& s) {
+  nlohmann::json j = nlohmann::json::object();
+  TG_FILTER_COUNTERS(TG_STATUS_COUNTER)
+  return j;
+}
 #undef TG_STATUS_COUNTER
+
+// Each guard filter's counters under its config name, every filter whether enabled or not.
+nlohmann::json filterCounters(const guard::FilterStatsTable& table) {
+  nlohmann::json j = nlohmann::json::object();
+  for (size_t i = 0; i < guard::kFilterCount; ++i) {
+    const auto id = static_cast<guard::FilterId>(i);
+    j[std::string(guard::filterName(id))] = countersOf(table[id]);
+  }
+  return j;
+}
+
+// The non-zero counters under `prefix` as "  prefix.name value" lines, nested groups joined
+// with dots ("filters.scanner.blocked").
+void appendCounterLines(const std::string& prefix, const nlohmann::json& values, std::string& out) {
+  for (const auto& [name, value] : values.items()) {
+    if (value.is_object()) {
+      appendCounterLines(prefix + "." + name, value, out);
+    } else if (value.is_number() && value.get<uint64_t>() != 0) {
+      out += fmt::format("  {}.{} {}\n", prefix, name, value.dump());
+    }
+  }
+}
 
 const b2bua::PeerHealth* healthOf(const StatusFacts& f, const std::string& name) {
   for (const b2bua::PeerHealth& p : f.peers) {
@@ -97,7 +125,8 @@ nlohmann::json statusJson(const StatusFacts& f) {
 
   j["counters"] = {{"gateway", countersOf(f.snapshot.gateway)},
                    {"calls", countersOf(f.snapshot.calls)},
-                   {"guard", countersOf(f.snapshot.guard)}};
+                   {"guard", countersOf(f.snapshot.guard)},
+                   {"filters", filterCounters(f.snapshot.filters)}};
 
   if (!f.lastReload) {
     j["last_reload"] = nullptr;
@@ -143,13 +172,7 @@ std::string statusText(const nlohmann::json& s) {
   }
   if (auto it = s.find("counters"); it != s.end() && it->is_object()) {
     out += "counters:\n";
-    for (const auto& [group, values] : it->items()) {
-      for (const auto& [name, value] : values.items()) {
-        if (value.is_number() && value.get<uint64_t>() != 0) {
-          out += fmt::format("  {}.{} {}\n", group, name, value.dump());
-        }
-      }
-    }
+    for (const auto& [group, values] : it->items()) appendCounterLines(group, values, out);
   }
   const auto reload = s.find("last_reload");
   if (reload == s.end() || reload->is_null()) {

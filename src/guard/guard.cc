@@ -17,6 +17,15 @@ std::string actionText(const Verdict& verdict, const BanResult* ban) {
   return text;
 }
 
+std::string_view filterName(FilterId id) {
+  switch (id) {
+    case FilterId::kOverload: return "overload";
+    case FilterId::kScanner: return "scanner";
+    case FilterId::kRateLimit: return "ratelimit";
+  }
+  return "unknown";
+}
+
 Guard::Guard(config::ConfigPtr config, std::shared_ptr<const acl::ZoneAcl> acl, BanList& bans,
              EventSink* events, const base::Clock& clock)
     : config_(std::move(config)),
@@ -44,16 +53,17 @@ void Guard::buildFilters() {
   if (g.overload.enabled) {
     auto detector = std::make_unique<overload::OverloadDetector>(g.overload);
     overload_ = detector.get();
-    slots_.push_back({std::move(detector), g.overload.enforce});
+    slots_.push_back({std::move(detector), g.overload.enforce, FilterId::kOverload});
   }
   if (g.scanner.enabled) {
-    slots_.push_back({std::make_unique<scanner::ScannerFilter>(g.scanner), g.scanner.enforce});
+    slots_.push_back({std::make_unique<scanner::ScannerFilter>(g.scanner), g.scanner.enforce,
+                      FilterId::kScanner});
   }
   if (g.rateLimit.enabled) {
     auto limits = std::make_unique<ratelimit::RateLimitFilter>(g.rateLimit, config_->workers);
     rateLimit_ = limits.get();
     rateLimitSlot_ = slots_.size();
-    slots_.push_back({std::move(limits), g.rateLimit.enforce});
+    slots_.push_back({std::move(limits), g.rateLimit.enforce, FilterId::kRateLimit});
   }
 }
 
@@ -107,7 +117,10 @@ Verdict Guard::check(const sip::Message& request, const transport::Packet& packe
                   inDialog, packet.received};
   for (Slot& slot : slots_) {
     const Verdict v = slot.filter->onRequest(r);
-    if (v.passes()) continue;
+    if (v.passes()) {
+      ++filterStats_[slot.id].passed;
+      continue;
+    }
     if (enforce(slot, v, r.trusted, packet, request.text())) return v;
   }
   return Verdict::next();
@@ -117,14 +130,19 @@ bool Guard::admitKeepAlive(const transport::Packet& packet) {
   if (rateLimit_ == nullptr) return true;
   const bool trusted = bans_.isTrusted(packet.source);
   const Verdict v = rateLimit_->onKeepAlive(packet.zone, packet.source, trusted, packet.received);
-  if (v.passes()) return true;
+  if (v.passes()) {
+    ++filterStats_[FilterId::kRateLimit].passed;
+    return true;
+  }
   return !enforce(slots_[rateLimitSlot_], v, trusted, packet, "(a STUN Binding request)");
 }
 
 bool Guard::enforce(const Slot& slot, const Verdict& v, bool trusted,
                     const transport::Packet& packet, std::string_view sample) {
+  FilterStats& counts = filterStats_[slot.id];
   if (!slot.enforce) {
     ++stats_.shadowed;
+    ++counts.shadowBlocked;
     record(packet.zone, packet.source, v.rule, v.reason, "shadow", sample);
     return false;
   }
@@ -138,6 +156,7 @@ bool Guard::enforce(const Slot& slot, const Verdict& v, bool trusted,
              ban.duration.count(), v.rule, v.reason, ban.offences);
     }
   }
+  ++counts.blocked;
   if (v.action == Action::kReply) {
     ++stats_.filterReplies;
   } else {

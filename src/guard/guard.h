@@ -43,6 +43,37 @@ struct alignas(base::kCounterAlign) GuardStats {
   TG_COUNTERS_SUM(GuardStats, TG_GUARD_COUNTERS)
 };
 
+// The guard chain's filters, in the order they run.
+enum class FilterId : uint8_t { kOverload, kScanner, kRateLimit };
+inline constexpr size_t kFilterCount = 3;
+// As named in config and events: "overload", "scanner", "ratelimit".
+std::string_view filterName(FilterId id);
+
+// What one filter decided about the requests (and, for the rate limit, STUN keep-alives) that
+// reached it; the three add up to what it saw.
+#define TG_FILTER_COUNTERS(X)                                                              \
+  X(passed, "let through")                                                               \
+  X(blocked, "dropped or answered")                                                      \
+  X(shadowBlocked, "would have been blocked, let through (enforce: false)")
+
+struct FilterStats {
+  TG_FILTER_COUNTERS(TG_COUNTER_FIELD)
+  TG_COUNTERS_SUM(FilterStats, TG_FILTER_COUNTERS)
+};
+
+// Every filter's counters, by FilterId. The guard keeps them rather than the filters, so a
+// reload that rebuilds the filters does not reset them; a disabled filter counts nothing.
+struct alignas(base::kCounterAlign) FilterStatsTable {
+  std::array<FilterStats, kFilterCount> byId{};
+
+  FilterStats& operator[](FilterId id) { return byId[static_cast<size_t>(id)]; }
+  const FilterStats& operator[](FilterId id) const { return byId[static_cast<size_t>(id)]; }
+  FilterStatsTable& operator+=(const FilterStatsTable& other) {
+    for (size_t i = 0; i < kFilterCount; ++i) byId[i] += other.byId[i];
+    return *this;
+  }
+};
+
 class Guard {
  public:
   Guard(config::ConfigPtr config, std::shared_ptr<const acl::ZoneAcl> acl, BanList& bans,
@@ -73,6 +104,7 @@ class Guard {
   bool isTrusted(const base::Address& source) const { return bans_.isTrusted(source); }
   overload::OverloadLevel overloadLevel() const;
   const GuardStats& stats() const { return stats_; }
+  const FilterStatsTable& filterStats() const { return filterStats_; }
 
  private:
   // Ban list, then zone ACL; `sample` goes into the event of an ACL drop.
@@ -82,12 +114,13 @@ class Guard {
   struct Slot {
     std::unique_ptr<Filter> filter;
     bool enforce = true;
+    FilterId id = FilterId::kOverload;
   };
 
   void buildFilters();
   Verdict check(const sip::Message& request, const transport::Packet& packet, bool inDialog);
-  // A filter's blocking verdict: shadow mode, the ban, the stats and the event. Returns
-  // whether it blocks (false in shadow mode).
+  // A filter's blocking verdict: shadow mode, the ban, the stats (the guard's and the
+  // filter's) and the event. Returns whether it blocks (false in shadow mode).
   bool enforce(const Slot& slot, const Verdict& v, bool trusted, const transport::Packet& packet,
                std::string_view sample);
   void record(transport::Zone zone, const base::Address& source, std::string_view rule,
@@ -110,6 +143,7 @@ class Guard {
   size_t rateLimitSlot_ = 0;
   std::vector<Slot> slots_;
   GuardStats stats_;
+  FilterStatsTable filterStats_;
   struct Recent {
     uint64_t key = 0;
     base::TimePoint at{};

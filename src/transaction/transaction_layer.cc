@@ -164,6 +164,11 @@ void TransactionLayer::sendRaw(const transport::SendTarget& target, const std::s
   sender_.send(target, bytes);
 }
 
+void TransactionLayer::sendResponse(const ServerTransaction& st, int status,
+                                    const std::string& bytes) {
+  sender_.sendResponse(st.target_, status, bytes);
+}
+
 void TransactionLayer::buryLater() {
   if (buryTimer_ != base::kNoTimer) return;
   buryTimer_ = timers_.schedule(base::Duration::zero(), [this] {
@@ -242,7 +247,7 @@ void TransactionLayer::receiveRequest(std::unique_ptr<sip::Message> message,
     ServerTransaction& st = *it->second;
     ++stats_.retransmissionsAbsorbed;
     if (!st.lastResponse_.empty() && st.state_ != State::kAccepted) {
-      sendRaw(st.target_, st.lastResponse_);
+      sendResponse(st, st.lastStatus_, st.lastResponse_);
     }
     return;
   }
@@ -258,7 +263,7 @@ void TransactionLayer::receiveRequest(std::unique_ptr<sip::Message> message,
     st.state_ = State::kProceeding;
     st.lastResponse_ = sip::responseTo(st.request(), 100).build();
     st.lastStatus_ = 100;
-    sendRaw(st.target_, st.lastResponse_);
+    sendResponse(st, 100, st.lastResponse_);
   } else {
     st.state_ = State::kTrying;
   }
@@ -304,7 +309,7 @@ void TransactionLayer::receiveCancel(std::unique_ptr<sip::Message> cancel,
   std::string key = serverKey(*cancel);
   if (auto it = servers_.find(key); it != servers_.end()) {
     ++stats_.retransmissionsAbsorbed;
-    sendRaw(it->second->target_, it->second->lastResponse_);
+    sendResponse(*it->second, it->second->lastStatus_, it->second->lastResponse_);
     return;
   }
   // The INVITE it cancels has the same key but for the method (§9.2).
@@ -347,7 +352,7 @@ void TransactionLayer::respond(ServerTransaction& st, int status, std::string by
       st.state_ == State::kConfirmed || st.state_ == State::kAccepted) {
     return;
   }
-  sendRaw(st.target_, bytes);
+  sendResponse(st, status, bytes);
   st.lastResponse_ = std::move(bytes);
   st.lastStatus_ = status;
   ServerTransaction* p = &st;
@@ -402,7 +407,7 @@ void TransactionLayer::startResponseRetransmit(ServerTransaction& st) {
 
 void TransactionLayer::retransmitResponse(ServerTransaction& st) {
   ++stats_.retransmissionsSent;
-  sendRaw(st.target_, st.lastResponse_);
+  sendResponse(st, st.lastStatus_, st.lastResponse_);
   st.retransmitInterval_ = std::min<base::Duration>(2 * st.retransmitInterval_, t2());
   ServerTransaction* p = &st;
   st.retransmitTimer_ =

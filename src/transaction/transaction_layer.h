@@ -24,7 +24,14 @@ namespace tg::transaction {
 class Sender {
  public:
   virtual ~Sender() = default;
+  // A request (or an ACK, or a STUN answer): bytes that carry no status code.
   virtual void send(const transport::SendTarget& target, std::string bytes) = 0;
+  // A response whose status code the caller knows, so nobody has to read it back from the
+  // bytes (the gateway's guard counts the final ones). By default, sent like any bytes.
+  virtual void sendResponse(const transport::SendTarget& target, int status, std::string bytes) {
+    (void)status;
+    send(target, std::move(bytes));
+  }
 };
 
 struct TransactionStats {
@@ -77,6 +84,8 @@ class TransactionLayer {
   void receiveCancel(std::unique_ptr<sip::Message> cancel, const transport::Packet& packet);
 
   void sendRaw(const transport::SendTarget& target, const std::string& bytes);
+  // A response of `st` (its status known): the first copy or a retransmission.
+  void sendResponse(const ServerTransaction& st, int status, const std::string& bytes);
   void startResponseRetransmit(ServerTransaction& st);
   void retransmitResponse(ServerTransaction& st);
   void retransmitRequest(ClientTransaction& ct);

@@ -2,7 +2,8 @@
 """`trunkguard status` asks the running gateway through its local control socket.
 
 1. With the gateway running, `status --json` answers: version, workers, listeners, providers,
-   counters (one call made), bans, and no reload yet; the socket is a Unix socket, mode 0660.
+   counters (one call made; each guard filter its own), bans, and no reload yet; the socket is
+   a Unix socket, mode 0660.
 2. The text form names the listeners and providers.
 3. A SIGHUP with tcp.idle_timeout_s changed: `status` shows the last reload, with the key
    among those that need a restart.
@@ -70,6 +71,11 @@ def test(ctx):
     check(s["active_calls"] == 0, f"active_calls {s['active_calls']} after the call ended")
     check(s["counters"]["calls"]["callsStarted"] >= 1,
           f"the call is not counted: {s['counters']['calls']}")
+    filters = s["counters"]["filters"]
+    check(set(filters) == {"overload", "scanner", "ratelimit"}, f"filters: {filters}")
+    # The call's INVITE and the rest passed every enabled filter of the chain, one by one.
+    check(filters["scanner"]["passed"] >= 1 and filters["scanner"]["blocked"] == 0,
+          f"the scanner's own counters: {filters['scanner']}")
     check(s["bans"] == 0, f"bans: {s['bans']}")
     check(s["last_reload"] is None, f"last_reload before any SIGHUP: {s['last_reload']}")
     log(f"status --json: {len(s['listeners'])} listeners, {s['counters']['calls']['callsStarted']}"
@@ -78,7 +84,7 @@ def test(ctx):
     text = status(gw)
     check(text.returncode == 0, f"`status` failed: {text.stderr.strip()}")
     for needle in ("worker(s)", f"{topo.host}:{topo.pbx_side}", "carrier-a",
-                   "last reload: none since the start"):
+                   "filters.scanner.passed", "last reload: none since the start"):
         check(needle in text.stdout, f"{needle!r} not in `status` text:\n{text.stdout}")
 
     gw.config_args["extra"] = {"tcp": {"idle_timeout_s": 120}}

@@ -57,6 +57,21 @@ TEST(StatusJson, CarriesEveryField) {
   EXPECT_TRUE(j["last_reload"].is_null());
 }
 
+TEST(StatusJson, EachGuardFilterHasItsOwnCounters) {
+  StatusFacts f = sampleFacts();
+  f.snapshot.filters[guard::FilterId::kScanner].blocked = 4;
+  f.snapshot.filters[guard::FilterId::kRateLimit].shadowBlocked = 2;
+  const nlohmann::json j = statusJson(f);
+  const nlohmann::json& filters = j["counters"]["filters"];
+  EXPECT_EQ(filters["scanner"]["blocked"], 4);
+  EXPECT_EQ(filters["ratelimit"]["shadowBlocked"], 2);
+  EXPECT_EQ(filters["overload"]["passed"], 0);  // every filter, enabled or not
+  const std::string text = statusText(j);
+  EXPECT_NE(text.find("\n  filters.scanner.blocked 4\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("\n  filters.ratelimit.shadowBlocked 2\n"), std::string::npos) << text;
+  EXPECT_EQ(text.find("filters.overload"), std::string::npos) << "zero counters are left out";
+}
+
 TEST(StatusJson, ProvidersWithHealthAndRegistration) {
   const nlohmann::json j = statusJson(sampleFacts());
   ASSERT_EQ(j["providers"].size(), 2u);

@@ -472,5 +472,31 @@ TEST_F(ServerTest, ResponsesOfTheLayerUseResponseTarget) {
   EXPECT_EQ(sender_.sent.size(), 3u);  // 100, 486, 486 (Timer G)
 }
 
+// The gateway's guard learns each response's code from the layer, never from the bytes: every
+// response goes out through sendResponse with its status, the first copy and every resend.
+TEST_F(ServerTest, EveryResponseIsSentWithItsStatusCode) {
+  const RequestSpec spec;
+  ServerTransaction& st = receiveInvite(spec);
+  respond(st, 180, "lt-1");
+  respond(st, 486);
+  advanceTo(1600);                           // Timer G resends the 486
+  deliver(buildRequest(spec), udpPacket());  // a retransmitted INVITE: the 486 again
+  RequestSpec options;
+  options.method = "OPTIONS";
+  options.branch = "z9hG4bKpeer0002";
+  deliver(buildRequest(options), udpPacket());
+  respond(*user_.lastServer, 200, "lt-2");
+  deliver(buildRequest(options), udpPacket());  // absorbed: the 200 from state
+  size_t responses = 0;
+  for (const Sent& s : sender_.sent) {
+    ASSERT_TRUE(s.msg->isResponse());
+    EXPECT_EQ(s.declaredStatus, s.msg->statusCode()) << s.bytes;
+    ++responses;
+  }
+  EXPECT_EQ(sender_.responses(486).size(), 4u);  // first, two Timer G resends, the absorbed
+  EXPECT_EQ(sender_.responses(200).size(), 2u);
+  EXPECT_EQ(responses, 8u);
+}
+
 }  // namespace
 }  // namespace tg::transaction::testing

@@ -135,6 +135,7 @@ struct Sent {
   transport::SendTarget target;
   std::string bytes;
   int64_t atMs = 0;
+  int declaredStatus = 0;             // the code given with sendResponse; 0 from send
   std::unique_ptr<sip::Message> msg;  // the bytes, parsed
 
   bool isRequest(std::string_view method) const {
@@ -155,6 +156,10 @@ class RecordingSender final : public Sender {
     s.msg = parse(std::move(bytes));
     sent.push_back(std::move(s));
     if (onSend) onSend(sent.back());
+  }
+  void sendResponse(const transport::SendTarget& target, int status, std::string bytes) override {
+    send(target, std::move(bytes));
+    sent.back().declaredStatus = status;
   }
 
   // Everything sent that is a request of `method` / a response with `code`.
