@@ -15,6 +15,13 @@ size_t shardOf(std::string_view callId, size_t count) {
   return count <= 1 ? 0 : std::hash<std::string_view>{}(callId) % count;
 }
 
+std::string idOfShard(size_t bytes, Shard shard) {
+  for (;;) {
+    std::string id = base::randomHex(bytes);
+    if (shardOf(id, shard.count) == shard.index) return id;
+  }
+}
+
 namespace {
 
 std::unique_ptr<guard::BanList> privateBans(const GuardDeps& deps, const config::Config& config,
@@ -81,6 +88,7 @@ Gateway::Gateway(asio::io_context& io, config::ConfigPtr config, db::CdrStore* c
       ownBans_(privateBans(guard, *config, clock)),
       guard_(config, aclFor(*config, guard.acl), guard.bans != nullptr ? *guard.bans : *ownBans_,
              guard.events, clock),
+      liveCalls_(guard.bans != nullptr ? *guard.bans : *ownBans_, guard.auth),
       shard_(shard) {
   b2bua_.attach(layer_, *this);
   b2bua_.setRemotePhones(guard.auth, guard.bindings);
@@ -89,14 +97,11 @@ Gateway::Gateway(asio::io_context& io, config::ConfigPtr config, db::CdrStore* c
     return guard_.admitConnection(zone, source, clock_.now());
   });
   // New dialogs this worker creates must hash back to it, so their responses and in-dialog
-  // requests land here whichever socket receives them.
-  auto callIds = [count = shard.count, index = shard.index] {
-    for (;;) {
-      std::string id = base::randomHex(16);
-      if (shardOf(id, count) == index) return id;
-    }
-  };
+  // requests land here whichever socket receives them; so must call uuids, so that call
+  // control reaches the one worker that owns a call.
+  auto callIds = [shard] { return idOfShard(16, shard); };
   b2bua_.setCallIdGenerator(callIds);
+  b2bua_.setCallUuidGenerator([shard] { return idOfShard(8, shard); });
   // Every worker resolves provider names for its own calls; only worker 0 registers.
   trunk_ = std::make_unique<trunk::TrunkServices>(
       io, timers_, layer_,
@@ -169,7 +174,11 @@ void Gateway::reload(config::ConfigPtr config,
     ownBans_->setTrusted(guard::trustedNetworks(*config));
     ownBans_->setPolicy(guard::BanPolicy::from(config->guard.bans));
   }
-  guard_.updateConfig(config, aclFor(*config, std::move(acl)));
+  std::shared_ptr<const guard::acl::ZoneAcl> zones = aclFor(*config, std::move(acl));
+  guard_.updateConfig(config, zones);
+  if (const size_t ended = liveCalls_.afterReload(b2bua_, *zones); ended > 0) {
+    TG_LOG(kConfig, warn, "reload: ended {} call(s) whose peers are no longer allowed", ended);
+  }
 }
 
 void Gateway::scheduleHousekeeping() {
@@ -188,6 +197,7 @@ void Gateway::scheduleHousekeeping() {
       }
     }
     guard_.housekeeping(load);
+    liveCalls_.sweep(b2bua_, now);
     busy_ = {};
     trustedZonesBusy_ = {};
     lastSample_ = now;

@@ -12,6 +12,7 @@
 #include "auth/auth_service.h"
 #include "b2bua/b2bua.h"
 #include "b2bua/bindings.h"
+#include "b2bua/live_call_checks.h"
 #include "base/clock.h"
 #include "base/counters.h"
 #include "base/timer_queue.h"
@@ -61,8 +62,11 @@ struct Shard {
   size_t count = 1;
 };
 
-// The worker that owns every message of a dialog with this Call-ID.
+// The worker that owns every message of a dialog with this Call-ID, and the call with this
+// uuid.
 size_t shardOf(std::string_view callId, size_t count);
+// `bytes` random bytes in hex that shardOf() maps to `shard`.
+std::string idOfShard(size_t bytes, Shard shard);
 
 class Gateway final : public transaction::Sender {
  public:
@@ -82,7 +86,7 @@ class Gateway final : public transaction::Sender {
   void stop();
   // Applies a new configuration to what can change live (providers, PBX targets, allowed
   // sources, B2BUA settings, message limits); listener, timer and TCP changes need a restart
-  // (logged).
+  // (logged). Live calls with a peer the new zone ACL no longer allows are ended.
   // `acl` is the new config's ACL (shared by the workers); null builds one.
   void reload(config::ConfigPtr config, std::shared_ptr<const guard::acl::ZoneAcl> acl = nullptr);
 
@@ -112,7 +116,8 @@ class Gateway final : public transaction::Sender {
   void respondStateless(const sip::Message& request, const transport::Packet& packet, int code,
                         std::string_view reason, uint32_t retryAfterS = 0);
   void armTimer();
-  // Once a second: the guard's housekeeping and its load sample for overload shedding.
+  // Once a second: the guard's housekeeping and its load sample for overload shedding, and the
+  // live calls of banned peers and locked accounts ended.
   void scheduleHousekeeping();
 
   asio::io_context& io_;
@@ -130,6 +135,7 @@ class Gateway final : public transaction::Sender {
   transaction::TransactionLayer layer_;
   std::unique_ptr<guard::BanList> ownBans_;  // when GuardDeps gave none
   guard::Guard guard_;
+  b2bua::LiveCallChecks liveCalls_;  // calls of banned peers, locked accounts, reloads
   base::Duration busy_{};                    // time spent on packets since the last sample
   base::Duration trustedZonesBusy_{};        // of which on the pbx and trunk zones
   base::TimePoint lastSample_{};

@@ -43,6 +43,7 @@ B2bua::B2bua(config::ConfigPtr config, base::TimerQueue& timers, EndpointLookup 
       invite_(ctx_, messages_, router_, phones_, health_),
       relay_(ctx_, messages_, invite_) {
   ctx_.newCallId = [] { return base::randomHex(16); };
+  newUuid_ = [] { return base::randomHex(8); };
   ctx_.events.add(&counters_);
   ctx_.events.add(&policyTracker_);  // prices the call before the CDR writer records its end
   if (cdrWriter_ != nullptr) ctx_.events.add(cdrWriter_.get());
@@ -187,7 +188,7 @@ void B2bua::startCall(ServerTransaction& st) {
   auto owned = std::make_unique<Call>();
   Call& call = *owned;
   call.id = nextCallId_++;
-  call.uuid = base::randomHex(8);
+  call.uuid = newUuid_();
   call.direction = zone == Zone::kPbx ? Direction::kOutbound : Direction::kInbound;
   call.zoneA = zone;
   call.zoneB = zone == Zone::kPbx ? Zone::kTrunk : Zone::kPbx;
@@ -290,11 +291,14 @@ void B2bua::forgetDialog(Zone zone, std::string_view callId) {
   dialogs_.erase(dialogKey(zone, callId));
 }
 
-bool B2bua::endCall(uint64_t callId, std::string_view reason) {
+bool B2bua::endCall(uint64_t callId, EndCause cause, std::string_view detail) {
   Call* call = findCall(callId);
-  if (call == nullptr) return false;
-  TG_LOG(kB2bua, info, "call={} ended by the gateway: {}", call->uuid, reason);
-  call->endReason = "ended-by-gateway: " + std::string(reason);
+  // A call already ending (cancelled, or ended before the answer) keeps how it ends.
+  if (call == nullptr || call->state == CallState::kEnded || call->cancelled) return false;
+  TG_LOG(kB2bua, info, "call={} ended by the gateway ({}): {}", call->uuid, endCauseName(cause),
+         detail);
+  call->endReason = "ended-by-gateway: " + std::string(detail);
+  call->endCause = cause;
   if (call->state == CallState::kConfirmed) {
     relay_.sendBye(*call, Side::kA);
     relay_.sendBye(*call, Side::kB);
@@ -306,6 +310,27 @@ bool B2bua::endCall(uint64_t callId, std::string_view reason) {
   if (call->bInvite != nullptr && call->bInvite->receivedProvisional()) invite_.cancelB(*call);
   if (call->bInvite == nullptr) endNow(*call, Disposition::kFailed, 480, call->endReason);
   return true;
+}
+
+bool B2bua::endCallByUuid(std::string_view uuid, EndCause cause, std::string_view detail) {
+  for (const auto& [id, call] : calls_) {
+    if (call->uuid == uuid) return endCall(id, cause, detail);
+  }
+  return false;
+}
+
+size_t B2bua::endCallsWhere(const std::function<std::string(const Call&)>& why, EndCause cause) {
+  // Decide first, end after: ending a call erases it from the table being walked.
+  std::vector<std::pair<uint64_t, std::string>> doomed;
+  for (const auto& [id, call] : calls_) {
+    if (call->state == CallState::kEnded) continue;
+    if (std::string detail = why(*call); !detail.empty()) doomed.emplace_back(id, std::move(detail));
+  }
+  size_t ended = 0;
+  for (const auto& [id, detail] : doomed) {
+    if (endCall(id, cause, detail)) ++ended;
+  }
+  return ended;
 }
 
 void B2bua::endNow(Call& call, Disposition disposition, int code, std::string_view reason) {
@@ -360,7 +385,8 @@ std::vector<CallSummary> B2bua::activeCalls() const {
   std::vector<CallSummary> out;
   out.reserve(calls_.size());
   for (const auto& [id, c] : calls_) {
-    out.push_back({c->id, c->uuid, c->direction, c->state, c->provider, c->dialled});
+    out.push_back({c->id, c->uuid, c->direction, c->state, c->provider, c->dialled, c->zoneA,
+                   c->a.peer.address.toString(), c->account, c->started});
   }
   return out;
 }

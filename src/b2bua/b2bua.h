@@ -60,6 +60,10 @@ struct CallSummary {
   CallState state;
   std::string provider;
   std::string dialled;
+  transport::Zone zoneA;
+  std::string source;   // leg A's peer, "ip:port"
+  std::string account;  // the remote phone's or the policy's account; "" when none
+  base::SystemTime started;
 };
 
 class B2bua final : public transaction::TransactionUser, private CallTable {
@@ -75,6 +79,11 @@ class B2bua final : public transaction::TransactionUser, private CallTable {
   void setCallIdGenerator(std::function<std::string()> generate) {
     registrations_.setCallIdGenerator(generate);
     ctx_.newCallId = std::move(generate);
+  }
+  // Makes the uuids of new calls; default: 16 random hex digits. The app's generator makes
+  // uuids that hash to this worker, so call control finds a call's worker from its uuid.
+  void setCallUuidGenerator(std::function<std::string()> generate) {
+    newUuid_ = std::move(generate);
   }
   // A reloaded configuration: new calls use it; calls in progress keep their legs.
   void updateConfig(config::ConfigPtr config);
@@ -116,9 +125,19 @@ class B2bua final : public transaction::TransactionUser, private CallTable {
   const Bindings& bindings() const { return *bindings_; }
   const RegistrationRelay& registrations() const { return registrations_; }
 
-  // Ends a call from inside the process (fraud engine, limits, admin): BYE on both legs once
-  // answered, CANCEL/final response before. Returns false when no such call exists.
-  bool endCall(uint64_t callId, std::string_view reason) override;
+  // Call control: ends a call from inside the process (fraud engine, limits, bans, admin):
+  // BYE on both legs once answered, CANCEL and a final response to A before; the CDR's end
+  // reason is "ended-by-gateway: <detail>" and its record carries `cause`. Returns false when
+  // no such call exists.
+  bool endCall(uint64_t callId, EndCause cause, std::string_view detail) override;
+  bool endCall(uint64_t callId, std::string_view reason) {
+    return endCall(callId, EndCause::kOther, reason);
+  }
+  // The same, for the call with this uuid.
+  bool endCallByUuid(std::string_view uuid, EndCause cause, std::string_view detail);
+  // Ends every call for which `why` names a cause (non-empty detail); returns how many.
+  // `why` sees each live call once and must not end calls itself.
+  size_t endCallsWhere(const std::function<std::string(const Call&)>& why, EndCause cause);
 
   std::vector<CallSummary> activeCalls() const;
   size_t callCount() const { return calls_.size(); }
@@ -177,6 +196,7 @@ class B2bua final : public transaction::TransactionUser, private CallTable {
   // Leg lookup for in-dialog requests: zone letter + Call-ID.
   std::unordered_map<std::string, DialogRef> dialogs_;
   uint64_t nextCallId_ = 1;
+  std::function<std::string()> newUuid_;
 };
 
 }  // namespace tg::b2bua

@@ -131,6 +131,16 @@ TEST_F(ServerTest, CallControlWithNoCalls) {
   EXPECT_FALSE(server_->endCall("0123456789abcdef", "test"));
 }
 
+// Call control reads a call's worker from its uuid: each worker makes uuids that hash to it.
+TEST(CallUuids, NameTheirWorker) {
+  for (size_t index = 0; index < 3; ++index) {
+    const std::string uuid = idOfShard(8, Shard{index, 3});
+    EXPECT_EQ(uuid.size(), 16u);
+    EXPECT_EQ(shardOf(uuid, 3), index);
+  }
+  EXPECT_EQ(shardOf(idOfShard(8, Shard{0, 1}), 1), 0u);
+}
+
 TEST_F(ServerTest, ReloadSaysWhatAppliedAndWhatNeedsARestart) {
   startRunning();
   writeConfig("b2bua: { user_agent: other }\ntcp: { idle_timeout_s: 60 }\n");
