@@ -102,6 +102,12 @@ Gateway::Gateway(asio::io_context& io, config::ConfigPtr config, db::CdrStore* c
   auto callIds = [shard] { return idOfShard(16, shard); };
   b2bua_.setCallIdGenerator(callIds);
   b2bua_.setCallUuidGenerator([shard] { return idOfShard(8, shard); });
+  // A request checked as in-dialog on another worker (this one owns its Call-ID) meets the
+  // guard again here as the probe it is.
+  b2bua_.setUnknownDialogHandler(
+      [this](const sip::Message& request, const transport::SendTarget& from) {
+        guard_.unknownDialog(request, from.zone, from.address, handedOverNow_);
+      });
   // Every worker resolves provider names for its own calls; only worker 0 registers.
   trunk_ = std::make_unique<trunk::TrunkServices>(
       io, timers_, layer_,
@@ -317,8 +323,10 @@ void Gateway::onPacket(transport::Packet&& packet) {
     }
     return;
   }
+  const size_t owner = shardOf(message->callId(), shard_.count);
   if (message->isRequest() &&
-      !passedGuard(guard_.checkRequest(*message, packet), *message, packet)) {
+      !passedGuard(guard_.checkRequest(*message, packet, inKnownDialog(*message, packet, owner)),
+                   *message, packet)) {
     return;
   }
   if (message->isRequest() && message->maxForwards() == 0u &&
@@ -326,17 +334,32 @@ void Gateway::onPacket(transport::Packet&& packet) {
     respondStateless(*message, packet, 483, "Too Many Hops");
     return;
   }
-  const size_t owner = shardOf(message->callId(), shard_.count);
   if (owner != shard_.index && owner < peers_.size()) {
     ++stats_.handedOver;
     Gateway* g = peers_[owner];
     transport::Packet meta = packet;  // its bytes now belong to the message
     asio::post(g->io_, [g, meta = std::move(meta), m = std::move(message)]() mutable {
+      g->handedOverNow_ = true;
       g->process(std::move(m), meta);
+      g->handedOverNow_ = false;
     });
     return;
   }
   process(std::move(message), packet);
+}
+
+// "In dialog" is a dialog the gateway knows, not a To tag anyone can write (issue 12 item 4).
+// ACK is never answered and the transaction layer matches the ACK of a non-2xx by its branch,
+// so it keeps passing on its To tag. A call on another worker is checked there: a request
+// for no dialog of its is reported back through the B2BUA and goes through the guard again.
+bool Gateway::inKnownDialog(const sip::Message& request, const transport::Packet& packet,
+                            size_t owner) const {
+  if (request.to() == nullptr) return false;
+  const std::string_view toTag = request.to()->tag();
+  if (toTag.empty()) return false;
+  if (request.method() == sip::Method::kAck) return true;
+  if (owner != shard_.index && owner < peers_.size()) return true;
+  return b2bua_.knowsDialog(packet.zone, request.callId(), toTag);
 }
 
 bool Gateway::passedGuard(const guard::Verdict& verdict, const sip::Message& request,

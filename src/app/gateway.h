@@ -107,6 +107,9 @@ class Gateway final : public transaction::Sender {
   // Continues the path on the owning worker (its own thread).
   void process(std::unique_ptr<sip::Message> message, const transport::Packet& packet);
   void answerStunKeepAlive(const transport::Packet& packet);
+  // Whether a request belongs to a dialog the gateway knows (see the .cc), for the guard.
+  bool inKnownDialog(const sip::Message& request, const transport::Packet& packet,
+                     size_t owner) const;
   // Runs `verdict` of the guard chain: false when it blocked (answered or dropped).
   bool passedGuard(const guard::Verdict& verdict, const sip::Message& request,
                    const transport::Packet& packet);
@@ -142,6 +145,7 @@ class Gateway final : public transaction::Sender {
   GatewayStats stats_;
   guard::ReportThrottle rejectReports_;  // one log line per source per events.repeat_interval
   bool stopped_ = false;
+  bool handedOverNow_ = false;  // process() runs a message another worker received
   Shard shard_;
   std::vector<Gateway*> peers_;
   std::unique_ptr<trunk::TrunkServices> trunk_;  // after layer_: it sends through it

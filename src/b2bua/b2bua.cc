@@ -107,14 +107,13 @@ void B2bua::answerLocally(ServerTransaction& st, int code, std::string_view reas
 void B2bua::onRequest(ServerTransaction& st) {
   const sip::Message& req = st.request();
   if (!req.to()->tag().empty()) {
-    auto it = dialogs_.find(dialogKey(st.target().zone, req.callId()));
-    Call* call = it == dialogs_.end() ? nullptr : findCall(it->second.callId);
-    if (call == nullptr) {
-      ++ctx_.stats.unknownDialog;
-      answerLocally(st, 481);
+    const DialogRef* dialog = findDialog(st.target().zone, req.callId());
+    Call* call = dialog == nullptr ? nullptr : findCall(dialog->callId);
+    if (call == nullptr || call->leg(dialog->side).localTag != req.to()->tag()) {
+      answerUnknownDialog(st);
       return;
     }
-    relay_.onRequest(*call, it->second.side, st);
+    relay_.onRequest(*call, dialog->side, st);
     return;
   }
   switch (req.method()) {
@@ -145,14 +144,22 @@ void B2bua::onRequest(ServerTransaction& st) {
   }
 }
 
+// A To tag no live dialog of ours carries: a forged or stale one. 481 (§12.2.2), counted, and
+// told to the gateway, which records it as a probe.
+void B2bua::answerUnknownDialog(ServerTransaction& st) {
+  ++ctx_.stats.unknownDialog;
+  // Reported first: answering may end the transaction and the request with it.
+  if (onUnknownDialog_) onUnknownDialog_(st.request(), st.target());
+  answerLocally(st, 481);
+}
+
 void B2bua::onStrayResponse(const sip::Message& response, const transport::Packet& packet) {
   if (response.cseq()->method == Method::kInvite && response.statusCode() >= 200 &&
       response.statusCode() < 300) {
     // A 2xx retransmitted after its transaction ended: re-ACK it if it is one of our calls'
     // B dialogs, else ACK and BYE it so no orphan dialog stays up.
-    auto it = dialogs_.find(dialogKey(packet.zone, response.callId()));
-    if (it != dialogs_.end()) {
-      if (Call* call = findCall(it->second.callId); call != nullptr && call->bAcked) {
+    if (const DialogRef* dialog = findDialog(packet.zone, response.callId())) {
+      if (Call* call = findCall(dialog->callId); call != nullptr && call->bAcked) {
         invite_.resendAckToB(*call);
         return;
       }
@@ -281,6 +288,20 @@ void B2bua::openLegA(Call& call, const ServerTransaction& st) {
 Call* B2bua::findCall(uint64_t id) {
   auto it = calls_.find(id);
   return it == calls_.end() ? nullptr : it->second.get();
+}
+
+const B2bua::DialogRef* B2bua::findDialog(Zone zone, std::string_view callId) const {
+  dialogKeyScratch_.assign(1, static_cast<char>('0' + static_cast<int>(zone)));
+  dialogKeyScratch_.append(callId);
+  auto it = dialogs_.find(dialogKeyScratch_);
+  return it == dialogs_.end() ? nullptr : &it->second;
+}
+
+bool B2bua::knowsDialog(Zone zone, std::string_view callId, std::string_view toTag) const {
+  const DialogRef* dialog = findDialog(zone, callId);
+  if (dialog == nullptr) return false;
+  auto it = calls_.find(dialog->callId);
+  return it != calls_.end() && !toTag.empty() && it->second->leg(dialog->side).localTag == toTag;
 }
 
 void B2bua::indexDialog(Zone zone, std::string_view callId, uint64_t call, Side side) {

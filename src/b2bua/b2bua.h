@@ -139,6 +139,16 @@ class B2bua final : public transaction::TransactionUser, private CallTable {
   // `why` sees each live call once and must not end calls itself.
   size_t endCallsWhere(const std::function<std::string(const Call&)>& why, EndCause cause);
 
+  // Whether a request with this Call-ID and To tag, arriving in `zone`, belongs to a dialog of a
+  // live call (the To tag is that leg's own tag). The gateway asks before the guard chain: only
+  // such requests pass as traffic of an established call (issue 12 item 4).
+  bool knowsDialog(transport::Zone zone, std::string_view callId, std::string_view toTag) const;
+  // Told of every request with a To tag that matches no live dialog, after its 481.
+  void setUnknownDialogHandler(
+      std::function<void(const sip::Message& request, const transport::SendTarget& from)> h) {
+    onUnknownDialog_ = std::move(h);
+  }
+
   std::vector<CallSummary> activeCalls() const;
   size_t callCount() const { return calls_.size(); }
   size_t dialogIndexSize() const { return dialogs_.size(); }
@@ -162,6 +172,8 @@ class B2bua final : public transaction::TransactionUser, private CallTable {
   };
 
   void rebuildPeers();
+  const DialogRef* findDialog(transport::Zone zone, std::string_view callId) const;
+  void answerUnknownDialog(transaction::ServerTransaction& st);
   void answerLocally(transaction::ServerTransaction& st, int code, std::string_view reason = {});
   void startCall(transaction::ServerTransaction& st);
   // The new call's A leg, from the INVITE that opened it.
@@ -197,6 +209,8 @@ class B2bua final : public transaction::TransactionUser, private CallTable {
   std::unordered_map<std::string, DialogRef> dialogs_;
   uint64_t nextCallId_ = 1;
   std::function<std::string()> newUuid_;
+  std::function<void(const sip::Message&, const transport::SendTarget&)> onUnknownDialog_;
+  mutable std::string dialogKeyScratch_;  // lookups build their key here, not on the heap
 };
 
 }  // namespace tg::b2bua
