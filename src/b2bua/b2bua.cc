@@ -345,7 +345,8 @@ size_t B2bua::endCallsWhere(const std::function<std::string(const Call&)>& why, 
   std::vector<std::pair<uint64_t, std::string>> doomed;
   for (const auto& [id, call] : calls_) {
     if (call->state == CallState::kEnded) continue;
-    if (std::string detail = why(*call); !detail.empty()) doomed.emplace_back(id, std::move(detail));
+    std::string detail = why(*call);
+    if (!detail.empty()) doomed.emplace_back(id, std::move(detail));
   }
   size_t ended = 0;
   for (const auto& [id, detail] : doomed) {
