@@ -104,7 +104,7 @@ void BM_FullPath(benchmark::State& state) {
     std::string bytes = f.invite;  // the transport hands over its buffer, as a copy here
     if (!m.parse(std::move(bytes), options).ok()) state.SkipWithError("corpus INVITE must parse");
     benchmark::DoNotOptimize(tg::sip::validate(m, f.config->limits));
-    benchmark::DoNotOptimize(f.guard->checkRequest(m, p));
+    benchmark::DoNotOptimize(f.guard->checkRequest(m, p, /*inDialog=*/false));
     f.clock.advance(std::chrono::seconds(1));  // stay under the rate limit: one per second
     p.received = f.clock.now();
   }

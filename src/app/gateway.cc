@@ -65,7 +65,8 @@ Gateway::Gateway(asio::io_context& io, config::ConfigPtr config, db::CdrStore* c
       ownBans_(privateBans(guard, *config, clock)),
       guard_(config, aclFor(*config, guard.acl), guard.bans != nullptr ? *guard.bans : *ownBans_,
              guard.events, clock),
-      path_(config, guard_, *this, *this, peers_, clock) {
+      path_(config, guard_, *this, *this, peers_, clock),
+      liveCalls_(guard.bans != nullptr ? *guard.bans : *ownBans_, guard.auth) {
   b2bua_.attach(layer_, *this);
   b2bua_.setRemotePhones(guard.auth, guard.bindings);
   // Banned and not-allowed sources are reset at accept: no TLS handshake is spent on them.
@@ -73,14 +74,17 @@ Gateway::Gateway(asio::io_context& io, config::ConfigPtr config, db::CdrStore* c
     return guard_.admitConnection(zone, source, clock_.now());
   });
   // New dialogs this worker creates must hash back to it, so their responses and in-dialog
-  // requests land here whichever socket receives them.
-  auto callIds = [count = shard.count, index = shard.index] {
-    for (;;) {
-      std::string id = base::randomHex(16);
-      if (shardOf(id, count) == index) return id;
-    }
-  };
+  // requests land here whichever socket receives them; so must call uuids, so that call
+  // control reaches the one worker that owns a call.
+  auto callIds = [shard] { return idOfShard(16, shard); };
   b2bua_.setCallIdGenerator(callIds);
+  b2bua_.setCallUuidGenerator([shard] { return idOfShard(8, shard); });
+  // A request checked as in-dialog on another worker (this one owns its Call-ID) meets the
+  // guard again here as the probe it is.
+  b2bua_.setUnknownDialogHandler(
+      [this](const sip::Message& request, const transport::SendTarget& from) {
+        guard_.unknownDialog(request, from.zone, from.address, handedOverNow_);
+      });
   // Every worker resolves provider names for its own calls; only worker 0 registers.
   trunk_ = std::make_unique<trunk::TrunkServices>(
       io, timers_, layer_,
@@ -153,8 +157,12 @@ void Gateway::reload(config::ConfigPtr config,
     ownBans_->setTrusted(guard::trustedNetworks(*config));
     ownBans_->setPolicy(guard::BanPolicy::from(config->guard.bans));
   }
-  guard_.updateConfig(config, aclFor(*config, std::move(acl)));
+  std::shared_ptr<const guard::acl::ZoneAcl> zones = aclFor(*config, std::move(acl));
+  guard_.updateConfig(config, zones);
   path_.updateConfig(config);
+  if (const size_t ended = liveCalls_.afterReload(b2bua_, *zones); ended > 0) {
+    TG_LOG(kConfig, warn, "reload: ended {} call(s) whose peers are no longer allowed", ended);
+  }
 }
 
 void Gateway::scheduleHousekeeping() {
@@ -174,6 +182,7 @@ void Gateway::scheduleHousekeeping() {
       }
     }
     guard_.housekeeping(load);
+    liveCalls_.sweep(b2bua_, now);
     lastSample_ = now;
     scheduleHousekeeping();
   });
@@ -201,9 +210,17 @@ void Gateway::sendOnOwnConnection(const transport::SendTarget& target, std::stri
   transport_->send(target, std::move(bytes));
 }
 
-void Gateway::receive(std::unique_ptr<sip::Message> message, const transport::Packet& packet) {
+void Gateway::receive(std::unique_ptr<sip::Message> message, const transport::Packet& packet,
+                      bool handedOver) {
+  handedOverNow_ = handedOver;
   layer_.receive(std::move(message), packet);
+  handedOverNow_ = false;
   timerBridge_.arm();
+}
+
+bool Gateway::knowsDialog(transport::Zone zone, std::string_view callId,
+                          std::string_view tag) const {
+  return b2bua_.knowsDialog(zone, callId, tag);
 }
 
 void Gateway::onSendError(const transport::SendTarget& target) {

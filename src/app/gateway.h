@@ -16,6 +16,7 @@
 #include "auth/auth_service.h"
 #include "b2bua/b2bua.h"
 #include "b2bua/bindings.h"
+#include "b2bua/live_call_checks.h"
 #include "base/clock.h"
 #include "base/timer_queue.h"
 #include "config/config.h"
@@ -57,7 +58,7 @@ class Gateway final : public transaction::Sender, public Worker {
   void stop();
   // Applies a new configuration to what can change live (providers, PBX targets, allowed
   // sources, B2BUA settings, message limits); listener, timer and TCP changes need a restart
-  // (logged).
+  // (logged). Live calls with a peer the new zone ACL no longer allows are ended.
   // `acl` is the new config's ACL (shared by the workers); null builds one.
   void reload(config::ConfigPtr config, std::shared_ptr<const guard::acl::ZoneAcl> acl = nullptr);
 
@@ -78,12 +79,16 @@ class Gateway final : public transaction::Sender, public Worker {
   void sendResponse(const transport::SendTarget& target, int status, std::string bytes) override;
 
   // Worker: what the other workers (and this worker's inbound path) call on its thread.
-  void receive(std::unique_ptr<sip::Message> message, const transport::Packet& packet) override;
+  void receive(std::unique_ptr<sip::Message> message, const transport::Packet& packet,
+               bool handedOver) override;
+  bool knowsDialog(transport::Zone zone, std::string_view callId,
+                   std::string_view tag) const override;
   void sendOnOwnConnection(const transport::SendTarget& target, std::string bytes) override;
   void onSendError(const transport::SendTarget& target) override;
 
  private:
-  // Once a second: the guard's housekeeping and its load sample for overload shedding.
+  // Once a second: the guard's housekeeping and its load sample for overload shedding, and the
+  // live calls of banned peers and locked accounts ended.
   void scheduleHousekeeping();
 
   asio::io_context& io_;
@@ -98,8 +103,10 @@ class Gateway final : public transaction::Sender, public Worker {
   std::unique_ptr<guard::BanList> ownBans_;  // when GuardDeps gave none
   guard::Guard guard_;
   InboundPath path_;
+  b2bua::LiveCallChecks liveCalls_;  // calls of banned peers, locked accounts, reloads
   base::TimePoint lastSample_{};
   bool stopped_ = false;
+  bool handedOverNow_ = false;  // receive() runs a message another worker received
   std::unique_ptr<trunk::TrunkServices> trunk_;  // after layer_: it sends through it
 };
 

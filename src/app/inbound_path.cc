@@ -125,7 +125,22 @@ bool InboundPath::validate(const sip::Message& message, const transport::Packet&
 
 bool InboundPath::guard(const sip::Message& message, const transport::Packet& packet) {
   if (!message.isRequest()) return true;
-  return passedGuard(guard_.checkRequest(message, packet), message, packet);
+  return passedGuard(guard_.checkRequest(message, packet, inKnownDialog(message, packet)),
+                     message, packet);
+}
+
+// "In dialog" is a dialog the gateway knows, not a To tag anyone can write (issue 12 item 4).
+// ACK is never answered and the transaction layer matches the ACK of a non-2xx by its branch,
+// so it keeps passing on its To tag. A call on another worker is checked there: a request
+// for no dialog of its is reported back through the B2BUA and meets the guard again.
+bool InboundPath::inKnownDialog(const sip::Message& request,
+                                const transport::Packet& packet) const {
+  if (request.to() == nullptr) return false;
+  const std::string_view toTag = request.to()->tag();
+  if (toTag.empty()) return false;
+  if (request.method() == sip::Method::kAck) return true;
+  if (workers_.ownedElsewhere(request.callId())) return true;
+  return self_.knowsDialog(packet.zone, request.callId(), toTag);
 }
 
 bool InboundPath::hops(const sip::Message& message, const transport::Packet& packet) {
@@ -142,7 +157,7 @@ void InboundPath::dispatch(std::unique_ptr<sip::Message> message, const transpor
     ++stats_.handedOver;
     return;
   }
-  self_.receive(std::move(message), packet);
+  self_.receive(std::move(message), packet, false);
 }
 
 // --- what the stages share ---------------------------------------------------------------

@@ -78,6 +78,8 @@ class InboundPath {
   bool keepAlive(const transport::Packet& packet);  // false: it was one (answered or dropped)
   std::unique_ptr<sip::Message> parse(transport::Packet& packet);
   bool validate(const sip::Message& message, const transport::Packet& packet);
+  // Whether a request belongs to a dialog the gateway knows (the guard lets those through).
+  bool inKnownDialog(const sip::Message& request, const transport::Packet& packet) const;
   bool guard(const sip::Message& message, const transport::Packet& packet);
   bool hops(const sip::Message& message, const transport::Packet& packet);
   void dispatch(std::unique_ptr<sip::Message> message, const transport::Packet& packet);

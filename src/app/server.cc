@@ -222,9 +222,8 @@ void Server::stop() {
     if (stopping_) return;
     stopping_ = true;
     forEachWorker([](Gateway& g) {
-      for (const b2bua::CallSummary& c : g.b2bua().activeCalls()) {
-        g.b2bua().endCall(c.id, "gateway shutting down");
-      }
+      g.b2bua().endCallsWhere([](const b2bua::Call&) { return "gateway shutting down"; },
+                              b2bua::EndCause::kShutdown);
     });
     shutdownTimer_ = std::make_unique<asio::steady_timer>(mainIo());
     shutdownTimer_->expires_after(std::chrono::milliseconds(300));
@@ -283,19 +282,37 @@ std::vector<std::optional<T>> Server::askEachWorker(std::function<T(Gateway&)> a
   std::vector<std::optional<T>> answers(gateways_.size());
   std::vector<std::pair<size_t, std::future<T>>> pending;
   for (size_t i = 0; i < gateways_.size(); ++i) {
-    Gateway* g = gateways_[i].get();
-    if (!running_ || g->io().get_executor().running_in_this_thread()) {
-      answers[i] = ask(*g);
-      continue;
+    if (std::optional<std::future<T>> later = post(i, ask, &answers[i])) {
+      pending.emplace_back(i, std::move(*later));
     }
-    auto task = std::make_shared<std::packaged_task<T()>>([ask, g] { return ask(*g); });
-    pending.emplace_back(i, task->get_future());
-    asio::post(g->io(), [task] { (*task)(); });
   }
   for (auto& [i, answer] : pending) {
     if (answer.wait_for(kAskTimeout) == std::future_status::ready) answers[i] = answer.get();
   }
   return answers;
+}
+
+template <typename T>
+std::optional<T> Server::askWorker(size_t index, std::function<T(Gateway&)> ask) {
+  std::optional<T> answer;
+  if (std::optional<std::future<T>> later = post(index, ask, &answer)) {
+    if (later->wait_for(kAskTimeout) == std::future_status::ready) answer = later->get();
+  }
+  return answer;
+}
+
+template <typename T>
+std::optional<std::future<T>> Server::post(size_t index, std::function<T(Gateway&)> ask,
+                                           std::optional<T>* inlineAnswer) {
+  Gateway* g = gateways_[index].get();
+  if (!running_ || g->io().get_executor().running_in_this_thread()) {
+    *inlineAnswer = ask(*g);
+    return std::nullopt;
+  }
+  auto task = std::make_shared<std::packaged_task<T()>>([ask, g] { return ask(*g); });
+  std::future<T> answer = task->get_future();
+  asio::post(g->io(), [task] { (*task)(); });
+  return answer;
 }
 
 ServerSnapshot Server::snapshot() {
@@ -371,16 +388,14 @@ std::vector<CallEntry> Server::listCalls() {
   return out;
 }
 
-bool Server::endCall(std::string_view uuid, std::string_view reason) {
-  // Call uuids carry no shard, so every worker looks; only the owner has it.
-  const auto ended =
-      askEachWorker<bool>([uuid = std::string(uuid), reason = std::string(reason)](Gateway& g) {
-        for (const b2bua::CallSummary& c : g.b2bua().activeCalls()) {
-          if (c.uuid == uuid) return g.b2bua().endCall(c.id, reason);
-        }
-        return false;
+bool Server::endCall(std::string_view uuid, std::string_view reason, b2bua::EndCause cause) {
+  // A call's uuid hashes to its worker (idOfShard), so exactly one worker is asked.
+  const size_t owner = shardOf(uuid, gateways_.size());
+  const auto ended = askWorker<bool>(
+      owner, [uuid = std::string(uuid), reason = std::string(reason), cause](Gateway& g) {
+        return g.b2bua().endCallByUuid(uuid, cause, reason);
       });
-  return std::any_of(ended.begin(), ended.end(), [](const auto& e) { return e && *e; });
+  return ended.value_or(false);
 }
 
 void Server::forEachWorker(std::function<void(Gateway&)> fn) {

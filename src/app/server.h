@@ -15,6 +15,7 @@
 #include <atomic>
 #include <chrono>
 #include <functional>
+#include <future>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -91,8 +92,11 @@ class Server {
   // Everything `trunkguard status` shows (status_report.h); from a thread that is not a worker.
   StatusFacts status();
   std::vector<CallEntry> listCalls();
-  // Ends the call with this uuid on the worker that owns it; false when no worker has it.
-  bool endCall(std::string_view uuid, std::string_view reason);
+  // Call control: ends the call with this uuid on the worker that owns it (read from the uuid,
+  // one worker asked): BYE on both legs, or CANCEL and a final answer before the answer; its
+  // CDR says "ended-by-gateway: <reason>". False when that worker has no such call.
+  bool endCall(std::string_view uuid, std::string_view reason,
+               b2bua::EndCause cause = b2bua::EndCause::kAdmin);
   // Runs `fn` on every worker's own thread; returns at once.
   void forEachWorker(std::function<void(Gateway&)> fn);
 
@@ -114,6 +118,13 @@ class Server {
   // answer in its worker's slot; a worker that does not answer in time leaves its slot empty.
   template <typename T>
   std::vector<std::optional<T>> askEachWorker(std::function<T(Gateway&)> ask);
+  // The same on one worker.
+  template <typename T>
+  std::optional<T> askWorker(size_t index, std::function<T(Gateway&)> ask);
+  // `ask` posted to worker `index` (its answer to come), or answered inline into *inlineAnswer.
+  template <typename T>
+  std::optional<std::future<T>> post(size_t index, std::function<T(Gateway&)> ask,
+                                     std::optional<T>* inlineAnswer);
 
   std::string configPath_;
   config::ConfigPtr config_;

@@ -3,10 +3,19 @@
 #include <asio/post.hpp>
 #include <functional>
 
+#include "base/random.h"
+
 namespace tg::app {
 
 size_t shardOf(std::string_view callId, size_t count) {
   return count <= 1 ? 0 : std::hash<std::string_view>{}(callId) % count;
+}
+
+std::string idOfShard(size_t bytes, Shard shard) {
+  for (;;) {
+    std::string id = base::randomHex(bytes);
+    if (shardOf(id, shard.count) == shard.index) return id;
+  }
 }
 
 TimerBridge::TimerBridge(asio::io_context& io, base::TimerQueue& timers, const base::Clock& clock)
@@ -61,7 +70,7 @@ bool WorkerPeers::handOver(std::unique_ptr<sip::Message>& message,
   if (owner == nullptr) return false;
   transport::Packet meta = packet;  // its bytes already belong to the message
   asio::post(owner->io(), [owner, meta = std::move(meta), m = std::move(message)]() mutable {
-    owner->receive(std::move(m), meta);
+    owner->receive(std::move(m), meta, true);
   });
   return true;
 }

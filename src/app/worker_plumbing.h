@@ -27,8 +27,12 @@ struct Shard {
   size_t count = 1;
 };
 
-// The worker that owns every message of a dialog with this Call-ID.
+// The worker that owns every message of a dialog with this Call-ID, and the call with this
+// uuid.
 size_t shardOf(std::string_view callId, size_t count);
+// `bytes` random bytes in hex that shardOf() maps to `shard`: the Call-IDs of the B legs and
+// the call uuids a worker makes, so that messages and call control reach it.
+std::string idOfShard(size_t bytes, Shard shard);
 
 // Runs a worker's timer queue on its loop: one asio timer at the queue's next deadline, and a
 // posted run for timers already due. Call arm() after anything that may have scheduled one.
@@ -62,7 +66,13 @@ class Worker {
  public:
   virtual asio::io_context& io() = 0;
   // A parsed, validated message the guard let through, for this worker's transaction layer.
-  virtual void receive(std::unique_ptr<sip::Message> message, const transport::Packet& packet) = 0;
+  // `handedOver`: another worker received it (this one owns its Call-ID).
+  virtual void receive(std::unique_ptr<sip::Message> message, const transport::Packet& packet,
+                       bool handedOver) = 0;
+  // Whether the call with `callId` has a leg in `zone` whose own tag is `tag` (a dialog this
+  // worker knows, not just a To tag anyone can write).
+  virtual bool knowsDialog(transport::Zone zone, std::string_view callId,
+                           std::string_view tag) const = 0;
   // Writes on a TCP or TLS connection this worker owns.
   virtual void sendOnOwnConnection(const transport::SendTarget& target, std::string bytes) = 0;
   // A connection failed to deliver to `target`: the client transactions waiting there fail.
@@ -89,6 +99,10 @@ class WorkerPeers {
   bool hopToOwner(size_t owner, const transport::SendTarget& target, std::string& bytes);
   // A connection this worker owns failed to deliver: tells every other worker.
   void tellOthersSendError(const transport::SendTarget& target);
+  // Whether a message with this Call-ID belongs to another worker's call.
+  bool ownedElsewhere(std::string_view callId) const {
+    return other(shardOf(callId, shard_.count)) != nullptr;
+  }
   // Whether several workers share the connections (sends may need a hop).
   bool several() const { return workers_.size() > 1; }
 

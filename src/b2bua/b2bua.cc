@@ -43,6 +43,7 @@ B2bua::B2bua(config::ConfigPtr config, base::TimerQueue& timers, EndpointLookup 
       invite_(ctx_, messages_, router_, phones_, health_),
       relay_(ctx_, messages_, invite_) {
   ctx_.newCallId = [] { return base::randomHex(16); };
+  newUuid_ = [] { return base::randomHex(8); };
   ctx_.events.add(&counters_);
   ctx_.events.add(&policyTracker_);  // prices the call before the CDR writer records its end
   if (cdrWriter_ != nullptr) ctx_.events.add(cdrWriter_.get());
@@ -106,14 +107,13 @@ void B2bua::answerLocally(ServerTransaction& st, int code, std::string_view reas
 void B2bua::onRequest(ServerTransaction& st) {
   const sip::Message& req = st.request();
   if (!req.to()->tag().empty()) {
-    auto it = dialogs_.find(dialogKey(st.target().zone, req.callId()));
-    Call* call = it == dialogs_.end() ? nullptr : findCall(it->second.callId);
-    if (call == nullptr) {
-      ++ctx_.stats.unknownDialog;
-      answerLocally(st, 481);
+    const DialogRef* dialog = findDialog(st.target().zone, req.callId());
+    Call* call = dialog == nullptr ? nullptr : findCall(dialog->callId);
+    if (call == nullptr || call->leg(dialog->side).localTag != req.to()->tag()) {
+      answerUnknownDialog(st);
       return;
     }
-    relay_.onRequest(*call, it->second.side, st);
+    relay_.onRequest(*call, dialog->side, st);
     return;
   }
   switch (req.method()) {
@@ -144,14 +144,22 @@ void B2bua::onRequest(ServerTransaction& st) {
   }
 }
 
+// A To tag no live dialog of ours carries: a forged or stale one. 481 (§12.2.2), counted, and
+// told to the gateway, which records it as a probe.
+void B2bua::answerUnknownDialog(ServerTransaction& st) {
+  ++ctx_.stats.unknownDialog;
+  // Reported first: answering may end the transaction and the request with it.
+  if (onUnknownDialog_) onUnknownDialog_(st.request(), st.target());
+  answerLocally(st, 481);
+}
+
 void B2bua::onStrayResponse(const sip::Message& response, const transport::Packet& packet) {
   if (response.cseq()->method == Method::kInvite && response.statusCode() >= 200 &&
       response.statusCode() < 300) {
     // A 2xx retransmitted after its transaction ended: re-ACK it if it is one of our calls'
     // B dialogs, else ACK and BYE it so no orphan dialog stays up.
-    auto it = dialogs_.find(dialogKey(packet.zone, response.callId()));
-    if (it != dialogs_.end()) {
-      if (Call* call = findCall(it->second.callId); call != nullptr && call->bAcked) {
+    if (const DialogRef* dialog = findDialog(packet.zone, response.callId())) {
+      if (Call* call = findCall(dialog->callId); call != nullptr && call->bAcked) {
         invite_.resendAckToB(*call);
         return;
       }
@@ -187,7 +195,7 @@ void B2bua::startCall(ServerTransaction& st) {
   auto owned = std::make_unique<Call>();
   Call& call = *owned;
   call.id = nextCallId_++;
-  call.uuid = base::randomHex(8);
+  call.uuid = newUuid_();
   call.direction = zone == Zone::kPbx ? Direction::kOutbound : Direction::kInbound;
   call.zoneA = zone;
   call.zoneB = zone == Zone::kPbx ? Zone::kTrunk : Zone::kPbx;
@@ -283,6 +291,20 @@ Call* B2bua::findCall(uint64_t id) {
   return it == calls_.end() ? nullptr : it->second.get();
 }
 
+const B2bua::DialogRef* B2bua::findDialog(Zone zone, std::string_view callId) const {
+  dialogKeyScratch_.assign(1, static_cast<char>('0' + static_cast<int>(zone)));
+  dialogKeyScratch_.append(callId);
+  auto it = dialogs_.find(dialogKeyScratch_);
+  return it == dialogs_.end() ? nullptr : &it->second;
+}
+
+bool B2bua::knowsDialog(Zone zone, std::string_view callId, std::string_view toTag) const {
+  const DialogRef* dialog = findDialog(zone, callId);
+  if (dialog == nullptr) return false;
+  auto it = calls_.find(dialog->callId);
+  return it != calls_.end() && !toTag.empty() && it->second->leg(dialog->side).localTag == toTag;
+}
+
 void B2bua::indexDialog(Zone zone, std::string_view callId, uint64_t call, Side side) {
   dialogs_[dialogKey(zone, callId)] = {call, side};
 }
@@ -291,11 +313,14 @@ void B2bua::forgetDialog(Zone zone, std::string_view callId) {
   dialogs_.erase(dialogKey(zone, callId));
 }
 
-bool B2bua::endCall(uint64_t callId, std::string_view reason) {
+bool B2bua::endCall(uint64_t callId, EndCause cause, std::string_view detail) {
   Call* call = findCall(callId);
-  if (call == nullptr) return false;
-  TG_LOG(kB2bua, info, "call={} ended by the gateway: {}", call->uuid, reason);
-  call->endReason = "ended-by-gateway: " + std::string(reason);
+  // A call already ending (cancelled, or ended before the answer) keeps how it ends.
+  if (call == nullptr || call->state == CallState::kEnded || call->cancelled) return false;
+  TG_LOG(kB2bua, info, "call={} ended by the gateway ({}): {}", call->uuid, endCauseName(cause),
+         detail);
+  call->endReason = "ended-by-gateway: " + std::string(detail);
+  call->endCause = cause;
   if (call->state == CallState::kConfirmed) {
     relay_.sendBye(*call, Side::kA);
     relay_.sendBye(*call, Side::kB);
@@ -307,6 +332,28 @@ bool B2bua::endCall(uint64_t callId, std::string_view reason) {
   if (call->bInvite != nullptr && call->bInvite->receivedProvisional()) invite_.cancelB(*call);
   if (call->bInvite == nullptr) endNow(*call, Disposition::kFailed, 480, call->endReason);
   return true;
+}
+
+bool B2bua::endCallByUuid(std::string_view uuid, EndCause cause, std::string_view detail) {
+  for (const auto& [id, call] : calls_) {
+    if (call->uuid == uuid) return endCall(id, cause, detail);
+  }
+  return false;
+}
+
+size_t B2bua::endCallsWhere(const std::function<std::string(const Call&)>& why, EndCause cause) {
+  // Decide first, end after: ending a call erases it from the table being walked.
+  std::vector<std::pair<uint64_t, std::string>> doomed;
+  for (const auto& [id, call] : calls_) {
+    if (call->state == CallState::kEnded) continue;
+    std::string detail = why(*call);
+    if (!detail.empty()) doomed.emplace_back(id, std::move(detail));
+  }
+  size_t ended = 0;
+  for (const auto& [id, detail] : doomed) {
+    if (endCall(id, cause, detail)) ++ended;
+  }
+  return ended;
 }
 
 void B2bua::endNow(Call& call, Disposition disposition, int code, std::string_view reason) {
@@ -362,7 +409,8 @@ std::vector<CallSummary> B2bua::activeCalls() const {
   std::vector<CallSummary> out;
   out.reserve(calls_.size());
   for (const auto& [id, c] : calls_) {
-    out.push_back({c->id, c->uuid, c->direction, c->state, c->provider, c->dialled});
+    out.push_back({c->id, c->uuid, c->direction, c->state, c->provider, c->dialled, c->zoneA,
+                   c->a.peer.address.toString(), c->account, c->started});
   }
   return out;
 }

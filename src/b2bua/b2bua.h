@@ -61,6 +61,10 @@ struct CallSummary {
   CallState state;
   std::string provider;
   std::string dialled;
+  transport::Zone zoneA;
+  std::string source;   // leg A's peer, "ip:port"
+  std::string account;  // the remote phone's or the policy's account; "" when none
+  base::SystemTime started;
 };
 
 class B2bua final : public transaction::TransactionUser, private CallTable {
@@ -76,6 +80,11 @@ class B2bua final : public transaction::TransactionUser, private CallTable {
   void setCallIdGenerator(std::function<std::string()> generate) {
     registrations_.setCallIdGenerator(generate);
     ctx_.newCallId = std::move(generate);
+  }
+  // Makes the uuids of new calls; default: 16 random hex digits. The app's generator makes
+  // uuids that hash to this worker, so call control finds a call's worker from its uuid.
+  void setCallUuidGenerator(std::function<std::string()> generate) {
+    newUuid_ = std::move(generate);
   }
   // A reloaded configuration: new calls use it; calls in progress keep their legs.
   void updateConfig(config::ConfigPtr config);
@@ -117,9 +126,29 @@ class B2bua final : public transaction::TransactionUser, private CallTable {
   const Bindings& bindings() const { return *bindings_; }
   const RegistrationRelay& registrations() const { return registrations_; }
 
-  // Ends a call from inside the process (fraud engine, limits, admin): BYE on both legs once
-  // answered, CANCEL/final response before. Returns false when no such call exists.
-  bool endCall(uint64_t callId, std::string_view reason) override;
+  // Call control: ends a call from inside the process (fraud engine, limits, bans, admin):
+  // BYE on both legs once answered, CANCEL and a final response to A before; the CDR's end
+  // reason is "ended-by-gateway: <detail>" and its record carries `cause`. Returns false when
+  // no such call exists.
+  bool endCall(uint64_t callId, EndCause cause, std::string_view detail) override;
+  bool endCall(uint64_t callId, std::string_view reason) {
+    return endCall(callId, EndCause::kOther, reason);
+  }
+  // The same, for the call with this uuid.
+  bool endCallByUuid(std::string_view uuid, EndCause cause, std::string_view detail);
+  // Ends every call for which `why` names a cause (non-empty detail); returns how many.
+  // `why` sees each live call once and must not end calls itself.
+  size_t endCallsWhere(const std::function<std::string(const Call&)>& why, EndCause cause);
+
+  // Whether a request with this Call-ID and To tag, arriving in `zone`, belongs to a dialog of a
+  // live call (the To tag is that leg's own tag). The gateway asks before the guard chain: only
+  // such requests pass as traffic of an established call (issue 12 item 4).
+  bool knowsDialog(transport::Zone zone, std::string_view callId, std::string_view toTag) const;
+  // Told of every request with a To tag that matches no live dialog, after its 481.
+  void setUnknownDialogHandler(
+      std::function<void(const sip::Message& request, const transport::SendTarget& from)> h) {
+    onUnknownDialog_ = std::move(h);
+  }
 
   std::vector<CallSummary> activeCalls() const;
   size_t callCount() const { return calls_.size(); }
@@ -146,6 +175,8 @@ class B2bua final : public transaction::TransactionUser, private CallTable {
   };
 
   void rebuildPeers();
+  const DialogRef* findDialog(transport::Zone zone, std::string_view callId) const;
+  void answerUnknownDialog(transaction::ServerTransaction& st);
   void answerLocally(transaction::ServerTransaction& st, int code, std::string_view reason = {});
   void startCall(transaction::ServerTransaction& st);
   // The new call's A leg, from the INVITE that opened it.
@@ -181,6 +212,9 @@ class B2bua final : public transaction::TransactionUser, private CallTable {
   // Leg lookup for in-dialog requests: zone letter + Call-ID.
   std::unordered_map<std::string, DialogRef> dialogs_;
   uint64_t nextCallId_ = 1;
+  std::function<std::string()> newUuid_;
+  std::function<void(const sip::Message&, const transport::SendTarget&)> onUnknownDialog_;
+  mutable std::string dialogKeyScratch_;  // lookups build their key here, not on the heap
 };
 
 }  // namespace tg::b2bua

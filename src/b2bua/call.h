@@ -23,6 +23,21 @@ std::string_view directionName(Direction d);
 enum class Side : uint8_t { kA, kB };
 inline Side other(Side s) { return s == Side::kA ? Side::kB : Side::kA; }
 
+// Why the gateway itself ended a call (call control, B2bua::endCall); kNone when a party or the
+// network ended it. The CDR's end reason says it in words ("ended-by-gateway: <why>").
+enum class EndCause : uint8_t {
+  kNone,
+  kAdmin,          // an operator (trunkguard calls end, the admin API)
+  kDurationLimit,  // b2bua.max_call_duration_s or the policy's duration limit
+  kSpendCap,       // the policy's spend cap ran out while the call was live
+  kBanned,         // a leg's peer was banned
+  kAccountLocked,  // the remote phone's account was locked
+  kReload,         // the reloaded configuration no longer allows the call
+  kShutdown,       // the gateway is stopping
+  kNoAck,          // the caller never acknowledged the answer
+  kOther,          // ended from inside the process for another reason
+};
+
 enum class CallState : uint8_t {
   kRouting,    // B's INVITE sent, no answer yet
   kEarly,      // a provisional with a tag came back
@@ -93,6 +108,7 @@ struct Call {
   std::string provider;          // provider in use (outbound) or source provider (inbound)
   uint64_t healthId = 0;         // health id of the address B was sent to (AddressHealth::id)
   std::string endReason;         // set when the gateway ends the call itself
+  EndCause endCause = EndCause::kNone;  // and why, typed (call control)
   std::string fromUri;           // CDR: the caller as received
   std::string toUri;             // CDR: the callee as received, less any call code
 
@@ -122,6 +138,7 @@ struct Call {
   base::TimePoint answeredMono{};
 
   Leg& leg(Side s) { return s == Side::kA ? a : b; }
+  const Leg& leg(Side s) const { return s == Side::kA ? a : b; }
   transport::Zone zone(Side s) const { return s == Side::kA ? zoneA : zoneB; }
 };
 

@@ -36,6 +36,9 @@ using EndpointLookup =
   X(policyRejected, "new calls the call policy refused")                                 \
   X(policyShadow, "calls it would have refused (enforce: false)")                        \
   X(policyEnded, "live calls ended by a spend cap")                                      \
+  X(endedBanned, "live calls ended because a leg's peer was banned")                     \
+  X(endedLocked, "live calls ended because the phone's account was locked")              \
+  X(endedByReload, "live calls a reloaded configuration no longer allowed")              \
   X(emergencyCalls, "emergency calls")
 
 struct alignas(base::kCounterAlign) B2buaStats {
@@ -57,8 +60,12 @@ class CallTable {
   // Ends a call A has already been answered for (cancel, no-answer timer, endCall()) with the
   // disposition and code A was given.
   virtual void endAbandoned(Call& call) = 0;
-  // Ends a call from inside the process: BYE on both legs once answered, CANCEL before.
-  virtual bool endCall(uint64_t id, std::string_view reason) = 0;
+  // Ends a call from inside the process (call control): BYE on both legs once answered,
+  // CANCEL and a final response to A before; the CDR says `cause` and `detail`.
+  virtual bool endCall(uint64_t id, EndCause cause, std::string_view detail) = 0;
+  bool endCall(uint64_t id, std::string_view reason) {
+    return endCall(id, EndCause::kOther, reason);
+  }
 
  protected:
   ~CallTable() = default;

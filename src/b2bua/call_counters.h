@@ -26,6 +26,12 @@ class CallCounters final : public CallObserver {
   void onAnswered(const CallRecord& /*call*/) override { ++stats_.callsAnswered; }
   void onEnded(const CallRecord& call) override {
     if (call.disposition != Disposition::kAnswered) ++stats_.callsFailed;
+    switch (call.endCause) {
+      case EndCause::kBanned: ++stats_.endedBanned; break;
+      case EndCause::kAccountLocked: ++stats_.endedLocked; break;
+      case EndCause::kReload: ++stats_.endedByReload; break;
+      default: break;
+    }
   }
 
  private:

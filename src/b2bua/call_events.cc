@@ -25,6 +25,22 @@ Disposition dispositionFor(int code, bool cancelled) {
   return Disposition::kFailed;
 }
 
+std::string_view endCauseName(EndCause c) {
+  switch (c) {
+    case EndCause::kNone: return "none";
+    case EndCause::kAdmin: return "admin";
+    case EndCause::kDurationLimit: return "duration-limit";
+    case EndCause::kSpendCap: return "spend-cap";
+    case EndCause::kBanned: return "banned";
+    case EndCause::kAccountLocked: return "account-locked";
+    case EndCause::kReload: return "reload";
+    case EndCause::kShutdown: return "shutdown";
+    case EndCause::kNoAck: return "no-ack";
+    case EndCause::kOther: return "other";
+  }
+  return "other";
+}
+
 CallRecord recordOf(const Call& call) {
   CallRecord r;
   r.callId = call.id;
@@ -54,6 +70,7 @@ CallRecord recordOf(const Call& call) {
   r.startTime = call.started;
   r.answerTime = call.answered;
   r.answeredMono = call.answeredMono;
+  r.endCause = call.endCause;
   return r;
 }
 

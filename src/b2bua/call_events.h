@@ -36,6 +36,9 @@ std::string_view dispositionName(Disposition d);
 // The disposition of a call that ended with `code` (cancelled: A gave up first).
 Disposition dispositionFor(int code, bool cancelled);
 
+// "admin", "duration-limit", "spend-cap", "banned", "account-locked", ...
+std::string_view endCauseName(EndCause c);
+
 // Everything a CDR holds about one call, as known at the event.
 struct CallRecord {
   uint64_t callId = 0;  // the worker's id (B2bua::endCall)
@@ -73,6 +76,7 @@ struct CallRecord {
   Disposition disposition = Disposition::kInProgress;
   int sipCode = 0;
   std::string endReason;  // "bye-from-a", "ended-by-gateway: <why>", "policy: <why>", ...
+  EndCause endCause = EndCause::kNone;  // set when the gateway ended it (call control)
   // Media, for the media relay to fill; zero while media flows end to end.
   struct Media {
     bool relayed = false;

@@ -227,7 +227,7 @@ void OutgoingInvite::onAnswered(Call& call, int code, const sip::Message& respon
     call.durationTimer = ctx_.timers.schedule(limit, [this, id, why] {
       if (Call* c = ctx_.calls.findCall(id)) {
         c->durationTimer = base::kNoTimer;
-        ctx_.calls.endCall(id, why);
+        ctx_.calls.endCall(id, EndCause::kDurationLimit, why);
       }
     });
   }
@@ -437,7 +437,7 @@ void OutgoingInvite::resendAckToB(Call& call) {
 void OutgoingInvite::onAckTimeout(ServerTransaction& invite) {
   if (Call* call = ctx_.calls.findCall(invite.ownerId)) {
     TG_LOG(kB2bua, warn, "call={} the caller never acknowledged the answer", call->uuid);
-    ctx_.calls.endCall(call->id, "no ACK from caller");
+    ctx_.calls.endCall(call->id, EndCause::kNoAck, "no ACK from caller");
   }
 }
 

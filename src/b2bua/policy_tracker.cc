@@ -53,7 +53,7 @@ size_t PolicyTracker::endPolicyCalls(const std::vector<uint64_t>& handles,
     auto it = policyCalls_.find(h);
     if (it == policyCalls_.end()) continue;
     const uint64_t id = it->second;
-    if (calls_.endCall(id, reason)) {
+    if (calls_.endCall(id, EndCause::kSpendCap, reason)) {
       ++ended;
       ++stats_.policyEnded;
     }

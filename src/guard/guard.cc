@@ -104,8 +104,26 @@ bool Guard::admit(transport::Zone zone, const base::Address& source, base::TimeP
   return false;
 }
 
-Verdict Guard::checkRequest(const sip::Message& request, const transport::Packet& packet) {
-  return check(request, packet, request.to() != nullptr && !request.to()->tag().empty());
+Verdict Guard::checkRequest(const sip::Message& request, const transport::Packet& packet,
+                            bool inDialog) {
+  return check(request, packet, inDialog);
+}
+
+void Guard::unknownDialog(const sip::Message& request, transport::Zone zone,
+                          const base::Address& source, bool checkAgain) {
+  ++stats_.unknownDialogs;
+  const base::TimePoint now = clock_.now();
+  if (checkAgain) {
+    transport::Packet packet;
+    packet.source = source;
+    packet.zone = zone;
+    packet.received = now;
+    check(request, packet, /*inDialog=*/false);  // bans and events; it is answered already
+  }
+  constexpr std::string_view kRule = "dialog.unknown";
+  if (recentlyRecorded(source, kRule, now)) return;
+  record(zone, source, kRule, "in-dialog request for no dialog of ours (forged or stale To tag)",
+         "reply 481", request.text());
 }
 
 Verdict Guard::checkRejected(const sip::Message& request, const transport::Packet& packet) {

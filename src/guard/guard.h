@@ -36,7 +36,8 @@ namespace tg::guard {
   X(filterDrops, "after parsing: silence")                                               \
   X(filterReplies, "after parsing: answered (503 to trusted peers, ...)")                \
   X(shadowed, "would have been blocked (enforce: false)")                                \
-  X(bansIssued, "bans the filters issued")
+  X(bansIssued, "bans the filters issued")                                               \
+  X(unknownDialogs, "in-dialog requests for no dialog of ours (forged or stale To tag)")
 
 struct alignas(base::kCounterAlign) GuardStats {
   TG_GUARD_COUNTERS(TG_COUNTER_FIELD)
@@ -87,8 +88,17 @@ class Guard {
   bool admitSource(const transport::Packet& packet);
   // The same check for a TCP or TLS connection at accept, before it costs a handshake.
   bool admitConnection(transport::Zone zone, const base::Address& source, base::TimePoint now);
-  // After parsing and validation, for requests.
-  Verdict checkRequest(const sip::Message& request, const transport::Packet& packet);
+  // After parsing and validation, for requests. `inDialog`: the request belongs to a dialog
+  // the gateway knows (Call-ID and To tag of a live call), not merely carries a To tag: only
+  // then is it spared overload shedding and the scanner's counters.
+  Verdict checkRequest(const sip::Message& request, const transport::Packet& packet,
+                       bool inDialog);
+  // A request with a To tag no live dialog has, answered 481: a security event (at most one per
+  // source per events.repeat_interval) and counted. `checkAgain`: it passed the chain as
+  // in-dialog on arrival (its call's worker decided), so the filters see it again now as the
+  // out-of-dialog request it is.
+  void unknownDialog(const sip::Message& request, transport::Zone zone,
+                     const base::Address& source, bool checkAgain);
   // A request the validator rejects goes through the same chain before it is answered, so a
   // flood of broken requests is shed, rate-limited and banned like any other. It never counts
   // as in-dialog: a broken request is no traffic of an established call.

@@ -125,8 +125,12 @@ class RecordingSender final : public transaction::Sender {
 class RecordingWorker final : public Worker {
  public:
   asio::io_context& io() override { return io_; }
-  void receive(std::unique_ptr<sip::Message> message, const transport::Packet&) override {
+  void receive(std::unique_ptr<sip::Message> message, const transport::Packet&,
+               bool) override {
     received.push_back(std::move(message));
+  }
+  bool knowsDialog(transport::Zone, std::string_view, std::string_view) const override {
+    return false;
   }
   void sendOnOwnConnection(const transport::SendTarget&, std::string) override {}
   void onSendError(const transport::SendTarget&) override {}

@@ -146,6 +146,56 @@ TEST_F(ServerTest, CallControlWithNoCalls) {
   EXPECT_FALSE(server_->endCall("0123456789abcdef", "test"));
 }
 
+// Call control reads a call's worker from its uuid: each worker makes uuids that hash to it.
+TEST(CallUuids, NameTheirWorker) {
+  for (size_t index = 0; index < 3; ++index) {
+    const std::string uuid = idOfShard(8, Shard{index, 3});
+    EXPECT_EQ(uuid.size(), 16u);
+    EXPECT_EQ(shardOf(uuid, 3), index);
+  }
+  EXPECT_EQ(shardOf(idOfShard(8, Shard{0, 1}), 1), 0u);
+}
+
+// Issue 12 item 4: an in-dialog request with a To tag no call of ours has is answered 481 and
+// counted by the guard as a probe (a security event), whichever worker owns its Call-ID.
+TEST_F(ServerTest, AForgedToTagIsAnswered481AndCountedAsAProbe) {
+  startRunning();
+  const int fd = ::socket(AF_INET, SOCK_DGRAM, 0);
+  sockaddr_in pbx{};  // the PBX's address: the pbx zone admits only its targets
+  pbx.sin_family = AF_INET;
+  pbx.sin_addr.s_addr = htonl(0x7f000002);
+  ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&pbx), sizeof(pbx)), 0);
+  socklen_t len = sizeof(pbx);
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&pbx), &len);
+  const timeval wait{2, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &wait, sizeof(wait));
+  sockaddr_in gw{};
+  gw.sin_family = AF_INET;
+  gw.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  gw.sin_port = htons(pbxPort_);
+  size_t answered = 0;
+  for (int i = 0; i < 4; ++i) {  // Call-IDs spread over both workers
+    const std::string port = std::to_string(ntohs(pbx.sin_port));
+    const std::string options =
+        "OPTIONS sip:gw@127.0.0.1 SIP/2.0\r\n"
+        "Via: SIP/2.0/UDP 127.0.0.2:" + port + ";branch=z9hG4bK-forged-" + std::to_string(i) +
+        "\r\nMax-Forwards: 70\r\nFrom: <sip:pbx@127.0.0.2>;tag=f1\r\n"
+        "To: <sip:gw@127.0.0.1>;tag=forged\r\nCall-ID: forged-" + std::to_string(i) +
+        "@pbx\r\nCSeq: 2 OPTIONS\r\nContent-Length: 0\r\n\r\n";
+    ::sendto(fd, options.data(), options.size(), 0, reinterpret_cast<sockaddr*>(&gw), sizeof(gw));
+    char buf[2048];
+    const ssize_t n = ::recv(fd, buf, sizeof(buf), 0);
+    ASSERT_GT(n, 0) << "no answer to forged OPTIONS " << i;
+    EXPECT_EQ(std::string(buf, 12), "SIP/2.0 481 ");
+    ++answered;
+  }
+  ::close(fd);
+  EXPECT_EQ(answered, 4u);
+  const ServerSnapshot s = server_->snapshot();
+  EXPECT_EQ(s.guard.unknownDialogs, 4u);
+  EXPECT_EQ(s.calls.unknownDialog, 4u);
+}
+
 TEST_F(ServerTest, ReloadSaysWhatAppliedAndWhatNeedsARestart) {
   startRunning();
   writeConfig("b2bua: { user_agent: other }\ntcp: { idle_timeout_s: 60 }\n");

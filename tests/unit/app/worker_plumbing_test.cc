@@ -17,9 +17,14 @@ using namespace std::chrono_literals;
 class FakeWorker final : public Worker {
  public:
   asio::io_context& io() override { return io_; }
-  void receive(std::unique_ptr<sip::Message> message, const transport::Packet& packet) override {
+  void receive(std::unique_ptr<sip::Message> message, const transport::Packet& packet,
+               bool handedOver) override {
     callIds.emplace_back(message->callId());
     sources.push_back(packet.source);
+    handedOvers.push_back(handedOver);
+  }
+  bool knowsDialog(transport::Zone, std::string_view, std::string_view) const override {
+    return false;
   }
   void sendOnOwnConnection(const transport::SendTarget&, std::string bytes) override {
     writes.push_back(std::move(bytes));
@@ -32,6 +37,7 @@ class FakeWorker final : public Worker {
 
   std::vector<std::string> callIds;
   std::vector<base::Address> sources;
+  std::vector<bool> handedOvers;
   std::vector<std::string> writes;
   std::vector<transport::SendTarget> errors;
 
@@ -85,6 +91,7 @@ TEST(WorkerPeers, AMessageOfAnotherWorkersCallIsPostedToThatWorker) {
   EXPECT_EQ(w1.run(), 1u);
   EXPECT_EQ(w1.callIds, std::vector<std::string>{theirs});
   EXPECT_EQ(w1.sources, std::vector<base::Address>{packet.source});
+  EXPECT_EQ(w1.handedOvers, std::vector<bool>{true});  // the owner knows it was handed over
   EXPECT_EQ(w0.run(), 0u);
 }
 

@@ -6,6 +6,7 @@
 
 #include "../auth/auth_test_util.h"
 #include "auth/auth_service.h"
+#include "b2bua/live_call_checks.h"
 #include "b2bua_test_util.h"
 #include "db/account_store.h"
 #include "guard/ban/ban_list.h"
@@ -280,6 +281,30 @@ TEST_F(PhonesTest, CallFromAPhoneIsChallengedThenReachesThePbx) {
   ASSERT_NE(lastRequestTo(kPbx, "BYE", m2), nullptr);
   reply(lastRequestTo(kPbx, "BYE", m2), kPbx, 200);
   expectAllGone();
+}
+
+// Issue 12 item 9: locking an account ends its live calls (call control), counted.
+TEST_F(PhonesTest, LockingTheAccountEndsItsLiveCalls) {
+  Caller a = phoneCaller();
+  const size_t m = inviteThroughChallenge(a);
+  const Sent* inv = lastRequestTo(kPbx, "INVITE", m);
+  ASSERT_NE(inv, nullptr);
+  Callee pbx = calleeFor(inv, kPbx, "pbx-tag-1");
+  ASSERT_NE(calleeSends(a, pbx, 200, sdp(kSdpAnswer)), nullptr);
+  ASSERT_NE(callerAcks(a, kPbx), nullptr);
+  guard::BanList bans(clock_);
+  LiveCallChecks checks(bans, auth_.get());
+  EXPECT_EQ(checks.sweep(*b2b_, clock_.now()), 0u);
+  for (int i = 0; i < 3; ++i) {
+    auth_->lockout().recordFailure("201", kPhone.address(), Zone::kPublic, "wrong password");
+  }
+  ASSERT_TRUE(auth_->lockout().isLocked("201", kPhone.address()));
+  const size_t m2 = mark();
+  EXPECT_EQ(checks.sweep(*b2b_, clock_.now()), 1u);
+  EXPECT_NE(lastRequestTo(kPbx, "BYE", m2), nullptr);
+  EXPECT_NE(lastRequestTo(kPhone, "BYE", m2), nullptr);
+  EXPECT_EQ(b2b_->callCount(), 0u);
+  EXPECT_EQ(b2b_->stats().endedLocked, 1u);
 }
 
 TEST_F(PhonesTest, CallerIdMustBeTheAccounts) {
