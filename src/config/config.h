@@ -17,6 +17,7 @@
 #include "config/cidr.h"
 #include "config/dns_config.h"
 #include "config/guard_config.h"
+#include "config/media_config.h"
 #include "config/policy_config.h"
 #include "config/provider_auth_config.h"
 #include "config/tls_config.h"
@@ -160,6 +161,7 @@ struct Config {
   TlsSettings tls;        // listener certificates, handshake limits (tls_config.h)
   AccountSettings accounts;  // password policy, lockout, nonces (accounts_config.h)
   DnsSettings dns;           // provider name resolution (dns_config.h)
+  MediaSettings media;       // media anchoring (media_config.h)
   // Every value as written, by key path ("tcp.idle_timeout_s", "dns.servers[0]"): a reload
   // compares these to say which keys changed, whatever section they belong to.
   std::map<std::string, std::string> written;
