@@ -26,15 +26,14 @@ void readMediaZone(Loader& loader, const MapReader& parent, std::string_view key
 }
 
 // UDP listeners inside the port range would be taken by the relay (or take its ports).
-void checkRangeAgainstListeners(Loader& loader, const MapReader& m, const Config& c) {
+void checkRangeAgainstListeners(Loader& loader, int line, const Config& c) {
   auto check = [&](const std::vector<Listener>& listeners, std::string_view zone) {
     for (const Listener& l : listeners) {
       const uint16_t port = l.address.port();
       if (l.transport != TransportKind::kUdp || port < c.media.portMin || port > c.media.portMax) {
         continue;
       }
-      const std::string key = m.has("port_min") ? "port_min" : "port_max";
-      loader.error(m.has(key) ? Loader::valueLine(m, key) : m.line(), m.pathOf(key),
+      loader.error(line, "media.port_min",
                    "the media port range " + std::to_string(c.media.portMin) + "-" +
                        std::to_string(c.media.portMax) + " holds the " + std::string(zone) +
                        " listener '" + l.text + "'; move the range or the listener");
@@ -43,6 +42,23 @@ void checkRangeAgainstListeners(Loader& loader, const MapReader& m, const Config
   check(c.pbx.listen, "pbx");
   check(c.trunk.listen, "trunk");
   if (c.publicZone) check(c.publicZone->listen, "public");
+}
+
+// A zone listening on all interfaces has no address to write into SDP.
+void checkZoneAddresses(Loader& loader, int line, const Config& c) {
+  auto check = [&](const MediaZone& zone, const std::vector<Listener>& listen,
+                   std::string_view name) {
+    if (!c.media.anchor || !zone.anchor || zone.address || listen.empty()) return;
+    const std::string ip = listen.front().address.ip();
+    if (ip != "0.0.0.0" && ip != "::") return;
+    loader.warn(line, "media." + std::string(name),
+                "the " + std::string(name) + " zone listens on all interfaces: set media." +
+                    std::string(name) + ".address to the IP its media should use; until then "
+                    "its calls are refused with 488");
+  };
+  check(c.media.pbx, c.pbx.listen, "pbx");
+  check(c.media.trunk, c.trunk.listen, "trunk");
+  if (c.publicZone) check(c.media.publicZone, c.publicZone->listen, "public");
 }
 
 }  // namespace
@@ -74,7 +90,6 @@ void readMedia(Loader& loader, const YAML::Node& node, int line, Config& c) {
                      std::to_string(media.portMax) +
                      " is too small; each call takes 4 ports (2 per leg), give at least 8");
   }
-  checkRangeAgainstListeners(loader, m, c);
   for (const auto& item : loader.readStringList(m, "pinned_providers")) {
     bool known = false;
     for (const Provider& p : c.trunk.providers) known = known || p.name == item.value;
@@ -85,6 +100,12 @@ void readMedia(Loader& loader, const YAML::Node& node, int line, Config& c) {
     }
     media.pinnedProviders.push_back(item.value);
   }
+}
+
+// After every section, with or without a media: key: the defaults meet the listeners too.
+void Loader::checkMedia(int line, const Config& c) {
+  checkRangeAgainstListeners(*this, line, c);
+  checkZoneAddresses(*this, line, c);
 }
 
 }  // namespace tg::config::detail

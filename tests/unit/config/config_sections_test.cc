@@ -63,9 +63,9 @@ TEST(ConfigSections, WithoutItsRowTheSectionIsAnUnknownKey) {
   const LoadResult r =
       loadConfigString(std::string(kMinimal) + "metrics:\n  port_min: 20000\n", "test.yaml");
   EXPECT_TRUE(hasError(r, 11, "",
-                       "unknown key 'metrics'; known keys here: workers, pbx, trunk, public, timers, "
-                       "health, b2bua, tcp, limits, log, database, guard, policy, tls, accounts, "
-                       "dns, media"));
+                       "unknown key 'metrics'; known keys here: workers, pbx, trunk, public, "
+                       "timers, health, b2bua, tcp, limits, log, database, guard, policy, tls, "
+                       "accounts, dns, media"));
 }
 
 TEST(ConfigSections, ARequiredRowSaysWhatIsMissing) {

@@ -51,8 +51,21 @@ TEST(MediaConfig, ZonesAddressesAndPinning) {
 
 TEST(MediaConfig, ARangeHoldingAListenerIsRefused) {
   const LoadResult r = load("media:\n  port_min: 5000\n  port_max: 5999\n");
-  EXPECT_TRUE(hasError(r, 12, "media.port_min", "holds the trunk listener 'udp://127.0.0.1:5060'"));
-  EXPECT_TRUE(hasError(r, 12, "media.port_min", "holds the pbx listener 'udp://127.0.0.1:5070'"));
+  EXPECT_TRUE(hasError(r, 11, "media.port_min", "holds the trunk listener 'udp://127.0.0.1:5060'"));
+  EXPECT_TRUE(hasError(r, 11, "media.port_min", "holds the pbx listener 'udp://127.0.0.1:5070'"));
+}
+
+TEST(MediaConfig, TheDefaultRangeMeetsTheListenersToo) {
+  const LoadResult r = loadConfigString(R"(pbx:
+  listen: [ "udp://127.0.0.1:25060" ]
+  targets: [ { host: 127.0.0.1, port: 5080 } ]
+trunk:
+  listen: [ "udp://0.0.0.0:5060" ]
+  providers: [ { name: a, host: 192.0.2.1, transport: udp, allow_plaintext: true } ]
+)",
+                                        "test.yaml");
+  EXPECT_TRUE(hasError(r, 0, "media.port_min", "holds the pbx listener 'udp://127.0.0.1:25060'"));
+  EXPECT_TRUE(hasWarning(r, "the trunk zone listens on all interfaces: set media.trunk.address"));
 }
 
 TEST(MediaConfig, BadValuesSayWhy) {
