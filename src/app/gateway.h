@@ -63,6 +63,8 @@ class Gateway final : public transaction::Sender, public Worker {
   void reload(config::ConfigPtr config, std::shared_ptr<const guard::acl::ZoneAcl> acl = nullptr);
 
   b2bua::B2bua& b2bua() { return b2bua_; }
+  // The worker's timers (its thread only, or before it runs).
+  base::TimerQueue& timers() { return timers_; }
   transport::TransportManager& transport() { return *transport_; }
   const GatewayStats& stats() const { return path_.stats(); }
   const guard::Guard& guard() const { return guard_; }

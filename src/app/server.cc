@@ -15,6 +15,8 @@
 #include "config/config_loader.h"
 #include "db/cdr_store.h"
 #include "guard/policy/call_policy.h"
+#include "media/media_anchor.h"
+#include "media/relay_engine.h"
 
 namespace tg::app {
 namespace {
@@ -117,6 +119,14 @@ std::string Server::open() {
   if (!policy_) return "cannot start the call policy: " + policyError;
   restoreSpend(*policy_, *cdrs_);
 
+  // The media relay: its threads start with the workers (start()); the pool of ports is one
+  // for every worker's calls.
+  if (cfg.media.anchor) {
+    media_ = std::make_unique<media::RelayEngine>(
+        cfg.media.portMin, cfg.media.portMax,
+        media::RelayEngine::threadsFor(cfg.media, cfg.workers));
+  }
+
   GuardDeps deps = guard_->deps();
   deps.auth = phones_.get();
   deps.bindings = bindings_.get();
@@ -131,6 +141,15 @@ std::string Server::open() {
   return {};
 }
 
+void Server::watchMedia(Gateway& g, media::MediaAnchor& anchor) {
+  g.timers().schedule(std::chrono::seconds(1), [this, &g, &anchor] {
+    for (uint64_t id : anchor.silentCalls(media::RelayEngine::nowMs())) {
+      g.b2bua().endCall(id, "media timeout");
+    }
+    watchMedia(g, anchor);
+  });
+}
+
 void Server::wireWorkers() {
   const bool several = gateways_.size() > 1;
   for (auto& g : gateways_) {
@@ -138,6 +157,12 @@ void Server::wireWorkers() {
     b2bua::B2bua& b2b = g->b2bua();
     b2b.setCallPolicy(policy_.get());
     b2b.setEventSink(&guard_->events());
+    if (media_) {
+      anchors_.push_back(std::make_unique<media::MediaAnchor>(*media_, *config_));
+      b2b.setOfferAnswer(anchors_.back().get());
+      b2b.addObserver(anchors_.back().get());
+      watchMedia(*g, *anchors_.back());
+    }
     if (!several) continue;
     // A spend cap reported to this worker may hit calls that live on another one.
     Gateway* self = g.get();
@@ -163,6 +188,15 @@ std::string Server::start() {
       control_.stop();
       return error;
     }
+  }
+  if (media_) {
+    if (std::string error = media_->start(); !error.empty()) {
+      for (auto& g : gateways_) g->stop();
+      control_.stop();
+      return error;
+    }
+    TG_LOG(kMain, info, "media relay: {} thread(s), ports {}-{}", media_->threadCount(),
+           config_->media.portMin, config_->media.portMax);
   }
   guard_->start();
   scheduleHousekeeping();

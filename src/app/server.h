@@ -40,6 +40,10 @@ class CdrStore;
 namespace tg::guard::policy {
 class CallPolicy;
 }
+namespace tg::media {
+class MediaAnchor;
+class RelayEngine;
+}
 
 namespace tg::app {
 
@@ -110,6 +114,8 @@ class Server {
   std::string open();
   void wireWorkers();
   void scheduleHousekeeping();
+  // Once a second on `g`'s thread: ends its calls whose media went silent (media.timeout_s).
+  void watchMedia(Gateway& g, media::MediaAnchor& anchor);
   void waitPolicyTick();
   void waitTrimTick();
   void finishStop();
@@ -135,6 +141,10 @@ class Server {
   std::shared_ptr<b2bua::Bindings> bindings_;
   // Declared before the workers: their B2BUAs report the end of their calls to it.
   std::unique_ptr<guard::policy::CallPolicy> policy_;
+  // The media relay (null with media.anchor false) and each worker's side of it; declared
+  // before the workers, whose B2BUAs hand them bodies and call ends.
+  std::unique_ptr<media::RelayEngine> media_;
+  std::vector<std::unique_ptr<media::MediaAnchor>> anchors_;
   std::vector<std::unique_ptr<asio::io_context>> ios_;
   std::vector<std::unique_ptr<Gateway>> gateways_;
   std::vector<Gateway*> peers_;

@@ -77,11 +77,14 @@ struct CallRecord {
   int sipCode = 0;
   std::string endReason;  // "bye-from-a", "ended-by-gateway: <why>", "policy: <why>", ...
   EndCause endCause = EndCause::kNone;  // set when the gateway ended it (call control)
-  // Media, for the media relay to fill; zero while media flows end to end.
+  // Media, filled by the media relay in onEnding; zero while media flows end to end.
   struct Media {
     bool relayed = false;
-    uint64_t packetsAtoB = 0;
+    uint64_t packetsAtoB = 0;  // relayed from leg A's peer to leg B's
     uint64_t packetsBtoA = 0;
+    uint64_t bytesAtoB = 0;
+    uint64_t bytesBtoA = 0;
+    uint64_t foreignDropped = 0;  // from sources other than the latched peers, both legs
   } media;
 };
 

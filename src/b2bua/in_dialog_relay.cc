@@ -114,8 +114,17 @@ void InDialogRelay::relayRequest(Call& call, Side from, ServerTransaction& st) {
     keep(HeaderId::kSubscriptionState);
   }
   const LegMessages::Crossing crossing{req, call, from};
+  std::string refused;
   std::string bytes = messages_.inDialog(to, call.zone(toSide), req.methodText(),
-                                         relay.clientCseq, branch, &crossing, extra);
+                                         relay.clientCseq, branch, &crossing, extra, &refused);
+  if (!refused.empty()) {
+    // An offer that cannot cross (re-INVITE, UPDATE): the sender keeps its session as it was.
+    --to.localCseq;
+    if (req.method() == Method::kInvite) call.reinvitePending = false;
+    TG_LOG(kB2bua, warn, "call={} {} refused: {}", call.uuid, req.methodText(), refused);
+    ctx_.layer->respond(st, 488, messages_.notAcceptable(st, call.leg(from), refused));
+    return;
+  }
   st.owner = this;
   st.ownerId = call.id;
   st.ownerTag = relay.id;

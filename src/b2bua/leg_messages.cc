@@ -95,21 +95,35 @@ void LegMessages::copyAllowedHeaders(const sip::Message& from, sip::MessageBuild
   }
 }
 
-void LegMessages::copyAcross(const Crossing& crossing, bool answer,
-                             sip::MessageBuilder& out) const {
-  const sip::Message& from = crossing.message;
-  copyAllowedHeaders(from, out);
-  if (from.body().empty()) return;
-  const SessionBody body{from.value(HeaderId::kContentType), from.body()};
-  std::optional<std::string> rewritten =
-      answer ? offerAnswer_->answer(crossing.call, crossing.from, body)
-             : offerAnswer_->offer(crossing.call, crossing.from, body);
-  out.body(body.contentType, rewritten ? std::string_view(*rewritten) : body.content);
+std::string LegMessages::copyBody(const Call& call, Side from, const sip::Message& message,
+                                  bool answer, sip::MessageBuilder& out) const {
+  if (message.body().empty()) return {};
+  const SessionBody body{message.value(HeaderId::kContentType), message.body()};
+  BodyDecision decision = answer ? offerAnswer_->answer(call, from, body)
+                                 : offerAnswer_->offer(call, from, body);
+  switch (decision.kind) {
+    case BodyDecision::Kind::kKeep:
+      out.body(body.contentType, body.content);
+      return {};
+    case BodyDecision::Kind::kReplace:
+      out.body(body.contentType, decision.text);
+      return {};
+    case BodyDecision::Kind::kRefuse:
+      break;
+  }
+  return decision.text.empty() ? std::string("session description refused") : decision.text;
+}
+
+std::string LegMessages::copyAcross(const Crossing& crossing, bool answer,
+                                    sip::MessageBuilder& out) const {
+  copyAllowedHeaders(crossing.message, out);
+  return copyBody(crossing.call, crossing.from, crossing.message, answer, out);
 }
 
 std::string LegMessages::inDialog(const Leg& leg, Zone zone, std::string_view method,
                                   uint32_t cseq, const std::string& branch,
-                                  const Crossing* crossing, const ExtraHeaders& extra) const {
+                                  const Crossing* crossing, const ExtraHeaders& extra,
+                                  std::string* refused) const {
   auto b = sip::MessageBuilder::request(method, leg.remoteTarget);
   b.header(HeaderId::kVia, via(zone, leg.peer.transport, branch));
   b.header(HeaderId::kMaxForwards, "70");
@@ -127,14 +141,15 @@ std::string LegMessages::inDialog(const Leg& leg, Zone zone, std::string_view me
   for (const auto& [name, value] : extra) b.header(name, value);
   if (crossing != nullptr) {
     // An ACK or PRACK answers the offer its 2xx or reliable provisional carried.
-    copyAcross(*crossing, method == "ACK" || method == "PRACK", b);
+    std::string why = copyAcross(*crossing, method == "ACK" || method == "PRACK", b);
+    if (refused != nullptr) *refused = std::move(why);
   }
   return b.build();
 }
 
 std::string LegMessages::response(const transaction::ServerTransaction& st, const Leg& leg,
                                   int code, std::string_view reason,
-                                  const Crossing* crossing) const {
+                                  const Crossing* crossing, std::string* refused) const {
   // A relayed reason phrase is the far side's free text (like a Warning): keep it off the
   // trunk, where the standard phrase for the code says enough.
   if (crossing != nullptr && st.target().zone != Zone::kPbx) reason = {};
@@ -151,14 +166,15 @@ std::string LegMessages::response(const transaction::ServerTransaction& st, cons
   if (!userAgent.empty()) b.header(HeaderId::kServer, userAgent);
   if (crossing != nullptr) {
     // A response answers the request's offer, or makes the offer when the request had none.
-    copyAcross(*crossing, !st.request().body().empty(), b);
+    std::string why = copyAcross(*crossing, !st.request().body().empty(), b);
+    if (refused != nullptr) *refused = std::move(why);
   }
   return b.build();
 }
 
 std::string LegMessages::bLegInvite(const Call& call, const sip::Message& aInvite,
                                     const std::string& branch, uint32_t maxForwards,
-                                    const ExtraHeaders& extra) const {
+                                    const ExtraHeaders& extra, std::string* refused) const {
   const Leg& b = call.b;
   auto m = sip::MessageBuilder::request("INVITE", b.remoteTarget);
   m.header(HeaderId::kVia, via(call.zoneB, b.peer.transport, branch));
@@ -172,11 +188,8 @@ std::string LegMessages::bLegInvite(const Call& call, const sip::Message& aInvit
   if (!userAgent.empty()) m.header(HeaderId::kUserAgent, userAgent);
   copyAllowedHeaders(aInvite, m);
   for (const auto& [name, value] : extra) m.header(name, value);
-  if (!aInvite.body().empty()) {
-    const SessionBody body{aInvite.value(HeaderId::kContentType), aInvite.body()};
-    std::optional<std::string> rewritten = offerAnswer_->offer(call, Side::kA, body);
-    m.body(body.contentType, rewritten ? std::string_view(*rewritten) : body.content);
-  }
+  std::string why = copyBody(call, Side::kA, aInvite, false, m);
+  if (refused != nullptr) *refused = std::move(why);
   return m.build();
 }
 
@@ -247,6 +260,19 @@ std::string LegMessages::localAnswer(const transaction::ServerTransaction& st, i
     });
     b.header(HeaderId::kUnsupported, unsupported);
   }
+  return b.build();
+}
+
+std::string LegMessages::notAcceptable(const transaction::ServerTransaction& st, const Leg& leg,
+                                       std::string_view why) const {
+  auto b = answer(st.request(), 488, {}, leg.localTag);
+  const transport::LocalEndpoint* local = ctx_.endpoints(st.target().zone, st.target().transport);
+  std::string text(why);
+  std::erase(text, '"');  // a quoted-string: the reason is ours, but keep it well formed
+  std::erase(text, '\\');
+  b.header(HeaderId::kWarning, "399 " +
+                                   (local != nullptr ? local->address.sipHost() : "trunkguard") +
+                                   " \"" + text + "\"");
   return b.build();
 }
 

@@ -50,17 +50,28 @@ class LegMessages {
   std::string contactFor(transport::Zone zone, config::TransportKind transport,
                          bool sips = false) const;
 
+  // When the offer/answer processor refuses a crossing body, the message is built without it
+  // and the reason goes to `refused` (when given): the caller answers 488 instead of sending
+  // an offer, or sends an answer without its body (never half-rewritten).
+
   // A request within `leg`'s dialog (BYE, ACK, PRACK, a relayed request).
   std::string inDialog(const Leg& leg, transport::Zone zone, std::string_view method,
                        uint32_t cseq, const std::string& branch,
-                       const Crossing* crossing = nullptr, const ExtraHeaders& extra = {}) const;
+                       const Crossing* crossing = nullptr, const ExtraHeaders& extra = {},
+                       std::string* refused = nullptr) const;
   // A response on `st`, in `leg`'s dialog; a relayed one copies from the other leg.
   std::string response(const transaction::ServerTransaction& st, const Leg& leg, int code,
-                       std::string_view reason, const Crossing* crossing) const;
+                       std::string_view reason, const Crossing* crossing,
+                       std::string* refused = nullptr) const;
   // B's initial INVITE, from B's leg state and A's INVITE (the body is A's offer), with
   // `extra` headers the B leg adds (a phone's credentials for the PBX, the asserted identity).
   std::string bLegInvite(const Call& call, const sip::Message& aInvite, const std::string& branch,
-                         uint32_t maxForwards, const ExtraHeaders& extra) const;
+                         uint32_t maxForwards, const ExtraHeaders& extra,
+                         std::string* refused = nullptr) const;
+  // 488 Not Acceptable Here in `leg`'s dialog for an offer the processor refused, with a
+  // Warning (RFC 3261 §20.43, code 399) saying why.
+  std::string notAcceptable(const transaction::ServerTransaction& st, const Leg& leg,
+                            std::string_view why) const;
   // The CANCEL for a client INVITE transaction (§9.1: same branch, Route and CSeq number);
   // empty when its bytes do not parse. The branch is the INVITE's.
   std::string cancelFor(const transaction::ClientTransaction& invite, std::string& branch) const;
@@ -79,8 +90,12 @@ class LegMessages {
  private:
   void copyAllowedHeaders(const sip::Message& from, sip::MessageBuilder& out) const;
   // Headers and body of `crossing` into `out`; `answer` says which side of offer/answer the
-  // body is.
-  void copyAcross(const Crossing& crossing, bool answer, sip::MessageBuilder& out) const;
+  // body is. Returns why the body was refused, or "".
+  std::string copyAcross(const Crossing& crossing, bool answer, sip::MessageBuilder& out) const;
+  // The body of a message leaving leg `from` for the other, through the processor; why it was
+  // refused, or "".
+  std::string copyBody(const Call& call, Side from, const sip::Message& message, bool answer,
+                       sip::MessageBuilder& out) const;
 
   const B2buaContext& ctx_;
   PassThroughBodies passThrough_;

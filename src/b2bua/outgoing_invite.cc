@@ -80,7 +80,20 @@ bool OutgoingInvite::sendNext(Call& call) {
       call.zoneA == Zone::kPublic ? phones_.credentialsFor(call, req) : LegMessages::ExtraHeaders{};
   if (!identity.asserted.empty()) extra.emplace_back("P-Asserted-Identity", identity.asserted);
   if (!identity.privacy.empty()) extra.emplace_back("Privacy", identity.privacy);
-  std::string bytes = messages_.bLegInvite(call, req, branch, maxForwards, extra);
+  std::string refused;
+  std::string bytes = messages_.bLegInvite(call, req, branch, maxForwards, extra, &refused);
+  if (!refused.empty()) {
+    // A's offer cannot cross (malformed or unsupported SDP, no media ports): 488 with a
+    // Warning; no other peer would change that. The call is handled, so this returns true.
+    TG_LOG(kB2bua, warn, "call={} offer refused: {}", call.uuid, refused);
+    ServerTransaction& aInvite = *call.aInvite;
+    aInvite.setLocalTag(call.a.localTag);
+    call.aInvite = nullptr;
+    ctx_.layer->respond(aInvite, 488, messages_.notAcceptable(aInvite, call.a, refused));
+    call.candidates.clear();
+    ctx_.calls.endNow(call, Disposition::kFailed, 488, "media: " + refused);
+    return true;
+  }
 
   ctx_.calls.indexDialog(call.zoneB, b.callId, call.id, Side::kB);
   ClientTransaction& ct =

@@ -33,7 +33,8 @@ class OutgoingInvite final : public transaction::TransactionOwner {
 
   // Takes ownership of A's INVITE (`call.aInvite`).
   void adopt(transaction::ServerTransaction& aInvite, const Call& call);
-  // Sends B's INVITE to the call's next candidate; false when none is left.
+  // Sends B's INVITE to the call's next candidate; false when none is left. True also when
+  // A's offer was refused (488 sent, the call ended).
   bool sendNext(Call& call);
   // Answers A's INVITE while it has no final answer (`copyFrom`: B's response relayed).
   void respondA(Call& call, int code, std::string_view reason, const sip::Message* copyFrom);

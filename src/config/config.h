@@ -18,6 +18,7 @@
 #include "config/dns_config.h"
 #include "config/fraud_config.h"
 #include "config/guard_config.h"
+#include "config/media_config.h"
 #include "config/policy_config.h"
 #include "config/provider_auth_config.h"
 #include "config/tls_config.h"
@@ -162,6 +163,7 @@ struct Config {
   AccountSettings accounts;  // password policy, lockout, nonces (accounts_config.h)
   DnsSettings dns;           // provider name resolution (dns_config.h)
   FraudSettings fraud;       // fraud and anomaly detectors (fraud_config.h)
+  MediaSettings media;       // media anchoring (media_config.h)
   // Every value as written, by key path ("tcp.idle_timeout_s", "dns.servers[0]"): a reload
   // compares these to say which keys changed, whatever section they belong to.
   std::map<std::string, std::string> written;

@@ -200,6 +200,7 @@ LoadResult Loader::load(const std::string& yaml, std::span<const Section> table)
           }
         }
         checkPolicy(m.has("policy") ? m.keyLine("policy") : 0, *config);
+        checkMedia(m.has("media") ? m.keyLine("media") : 0, *config);
         checkListeners();
         checkTargetsAreNotOurs();
         checkTls(*config);

@@ -55,6 +55,9 @@ class Loader : public YamlReader {
   void readDatabaseKeyFile(const MapReader& m, Config& c);
   // The policy's safe-default warnings, with or without a policy section (policy_section.cc).
   void checkPolicy(int line, Config& c);
+  // The media port range against the listeners and the zones' media addresses, with or
+  // without a media section (media_section.cc).
+  void checkMedia(int line, const Config& c);
 
  private:
   void checkListeners();

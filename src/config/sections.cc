@@ -23,6 +23,7 @@ void readTls(Loader& loader, const YAML::Node& node, int line, Config& c);      
 void readAccounts(Loader& loader, const YAML::Node& node, int line, Config& c);  // accounts
 void readDns(Loader& loader, const YAML::Node& node, int line, Config& c);       // dns
 void readFraud(Loader& loader, const YAML::Node& node, int line, Config& c);     // fraud
+void readMedia(Loader& loader, const YAML::Node& node, int line, Config& c);     // media
 
 namespace {
 
@@ -49,6 +50,7 @@ constexpr Section kSections[] = {
     {"accounts", readAccounts},
     {"dns", readDns},
     {"fraud", readFraud},
+    {"media", readMedia},
 };
 
 }  // namespace

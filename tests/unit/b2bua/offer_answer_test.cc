@@ -9,15 +9,17 @@ namespace {
 // Rewrites each body it is handed and lists what it saw.
 class RewritingBodies final : public OfferAnswerProcessor {
  public:
-  std::optional<std::string> offer(const Call& call, Side from, SessionBody body) override {
+  BodyDecision offer(const Call& call, Side from, SessionBody body) override {
     seen.push_back(describe("offer", call, from, body));
-    return "offer-rewritten-" + std::to_string(seen.size());
+    if (refuseOffers) return BodyDecision::refuse("no \"media\" ports free");
+    return BodyDecision::replace("offer-rewritten-" + std::to_string(seen.size()));
   }
-  std::optional<std::string> answer(const Call& call, Side from, SessionBody body) override {
+  BodyDecision answer(const Call& call, Side from, SessionBody body) override {
     seen.push_back(describe("answer", call, from, body));
-    return "answer-rewritten-" + std::to_string(seen.size());
+    return BodyDecision::replace("answer-rewritten-" + std::to_string(seen.size()));
   }
   std::vector<std::string> seen;
+  bool refuseOffers = false;
 
  private:
   static std::string describe(std::string_view kind, const Call& call, Side from,
@@ -68,6 +70,41 @@ TEST_F(OfferAnswerTest, AReInviteFromBIsAnOfferFromBAndItsAnswerComesFromA) {
   EXPECT_EQ(bodies_.seen,
             (std::vector<std::string>{"offer from B of outbound (application/sdp)",
                                       "answer from A of outbound (application/sdp)"}));
+}
+
+TEST_F(OfferAnswerTest, ARefusedInitialOfferIs488WithAWarningAndNoBLeg) {
+  b2b_->setOfferAnswer(&bodies_);
+  bodies_.refuseOffers = true;
+  Caller a = pbxCaller();
+  const size_t m = mark();
+  deliver(a.invite(), kPbx);
+  EXPECT_EQ(lastRequestTo(kProvA, "INVITE", m), nullptr);
+  const Sent* refused = lastResponseTo(kPbx, 488, m);
+  ASSERT_NE(refused, nullptr);
+  EXPECT_EQ(refused->header(HeaderId::kWarning), "399 127.0.0.1 \"no media ports free\"");
+  EXPECT_EQ(b2b_->callCount(), 0u);
+}
+
+TEST_F(OfferAnswerTest, ARefusedReInviteIs488AndNothingCrosses) {
+  b2b_->setOfferAnswer(&bodies_);
+  Established c = establishOutbound();
+  bodies_.refuseOffers = true;
+  Request reinvite = c.b.request("INVITE");
+  reinvite.body = kSdpOffer;
+  const size_t m = mark();
+  deliver(reinvite, kProvA);
+  EXPECT_EQ(lastRequestTo(kPbx, "INVITE", m), nullptr);
+  const Sent* refused = lastResponseTo(kProvA, 488, m);
+  ASSERT_NE(refused, nullptr);
+  EXPECT_NE(refused->header(HeaderId::kWarning).find("no media ports free"), std::string::npos);
+  EXPECT_EQ(b2b_->callCount(), 1u);  // the call goes on with its session as it was
+  // The next re-INVITE is relayed: the refused one left no transaction pending.
+  bodies_.refuseOffers = false;
+  Request next = c.b.request("INVITE");
+  next.body = kSdpOffer;
+  const size_t m2 = mark();
+  deliver(next, kProvA);
+  EXPECT_NE(lastRequestTo(kPbx, "INVITE", m2), nullptr);
 }
 
 TEST_F(OfferAnswerTest, WithoutAProcessorBodiesCrossUnchanged) {

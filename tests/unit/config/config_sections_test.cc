@@ -23,17 +23,17 @@ constexpr const char* kMinimal = kMinimalConfig;
 
 // What the test section read; Config has no field for it, which is the point: the row and the
 // reader are all the loader needs to know about.
-int mediaPort = 0;
+int metricsPort = 0;
 
-void readMedia(Loader& loader, const YAML::Node& node, int line, Config&) {
-  MapReader m(loader, node, "media", line, {"port_min", "port_max"});
+void readMetrics(Loader& loader, const YAML::Node& node, int line, Config&) {
+  MapReader m(loader, node, "metrics", line, {"port_min", "port_max"});
   if (!m.valid()) return;
-  loader.setInt(m, "port_min", mediaPort, 1024, 65535);
+  loader.setInt(m, "port_min", metricsPort, 1024, 65535);
 }
 
-std::vector<Section> withMedia() {
+std::vector<Section> withMetrics() {
   std::vector<Section> table(detail::sections().begin(), detail::sections().end());
-  table.push_back({"media", readMedia});
+  table.push_back({"metrics", readMetrics});
   return table;
 }
 
@@ -42,28 +42,30 @@ LoadResult loadWith(const std::vector<Section>& table, const std::string& yaml) 
 }
 
 TEST(ConfigSections, ANewRowIsAllASectionNeeds) {
-  mediaPort = 0;
-  const LoadResult r = loadWith(withMedia(), std::string(kMinimal) + "media:\n  port_min: 20000\n");
+  metricsPort = 0;
+  const LoadResult r =
+      loadWith(withMetrics(), std::string(kMinimal) + "metrics:\n  port_min: 20000\n");
   ASSERT_TRUE(r.ok()) << dump(r);
-  EXPECT_EQ(mediaPort, 20000);
+  EXPECT_EQ(metricsPort, 20000);
 }
 
 TEST(ConfigSections, TheNewSectionReportsLikeTheOthers) {
   const LoadResult r =
-      loadWith(withMedia(), std::string(kMinimal) + "media:\n  port_min: 80\n  prot_max: 30000\n");
-  EXPECT_TRUE(hasError(r, 12, "media.port_min",
+      loadWith(withMetrics(),
+               std::string(kMinimal) + "metrics:\n  port_min: 80\n  prot_max: 30000\n");
+  EXPECT_TRUE(hasError(r, 12, "metrics.port_min",
                        "80 is out of range; use a whole number from "
                        "1024 to 65535"));
-  EXPECT_TRUE(hasError(r, 13, "media", "unknown key 'prot_max'; did you mean 'port_max'?"));
+  EXPECT_TRUE(hasError(r, 13, "metrics", "unknown key 'prot_max'; did you mean 'port_max'?"));
 }
 
 TEST(ConfigSections, WithoutItsRowTheSectionIsAnUnknownKey) {
   const LoadResult r =
-      loadConfigString(std::string(kMinimal) + "media:\n  port_min: 20000\n", "test.yaml");
+      loadConfigString(std::string(kMinimal) + "metrics:\n  port_min: 20000\n", "test.yaml");
   EXPECT_TRUE(hasError(r, 11, "",
-                       "unknown key 'media'; known keys here: workers, pbx, trunk, public, timers, "
-                       "health, b2bua, tcp, limits, log, database, guard, policy, tls, accounts, "
-                       "dns"));
+                       "unknown key 'metrics'; known keys here: workers, pbx, trunk, public, "
+                       "timers, health, b2bua, tcp, limits, log, database, guard, policy, tls, "
+                       "accounts, dns, fraud, media"));
 }
 
 TEST(ConfigSections, ARequiredRowSaysWhatIsMissing) {

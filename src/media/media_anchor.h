@@ -1,0 +1,68 @@
+#pragma once
+
+// The media relay as the B2BUA sees it, one per SIP worker: the offer/answer processor that
+// rewrites each session description crossing between legs (sdp_anchor.h) and opens the relay's
+// streams for it, and the call observer that closes them, at once, when the call ends and
+// puts the call's media counters in its record. Runs on its worker's thread only; packets are
+// the RelayEngine's threads' business.
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "b2bua/call_events.h"
+#include "b2bua/offer_answer.h"
+#include "config/config.h"
+#include "media/relay_engine.h"
+
+namespace tg::media {
+
+class MediaAnchor final : public b2bua::OfferAnswerProcessor, public b2bua::CallObserver {
+ public:
+  // `engine` must outlive this. The media settings are read once: they need a restart.
+  MediaAnchor(RelayEngine& engine, const config::Config& config);
+
+  b2bua::BodyDecision offer(const b2bua::Call& call, b2bua::Side from,
+                            b2bua::SessionBody body) override;
+  b2bua::BodyDecision answer(const b2bua::Call& call, b2bua::Side from,
+                             b2bua::SessionBody body) override;
+
+  // The inactivity timeout counts from the answer: a call ringing without early media is
+  // the no-answer timer's business.
+  void onAnswered(const b2bua::CallRecord& call) override;
+  void onEnding(b2bua::CallRecord& call) override;
+
+  // Answered calls whose streams relayed nothing either way for media.timeout_s (counted from
+  // the last packet, or from the answer when none came; five times longer on hold, when music
+  // on hold may be absent); empty when the timeout is 0.
+  std::vector<uint64_t> silentCalls(int64_t nowMs) const;
+  // Whether the calls between these zones have their media relayed.
+  bool anchors(transport::Zone a, transport::Zone b) const;
+  // The address the relay binds and writes into SDP toward `zone`.
+  const base::Address& addressFor(transport::Zone zone) const {
+    return bind_[static_cast<size_t>(zone)];
+  }
+  size_t callCount() const { return calls_.size(); }
+
+ private:
+  struct CallMedia {
+    std::vector<std::shared_ptr<RelayStream>> streams;  // by m= index; null: never enabled
+    std::vector<PeerMedia> peers[2];                    // what each leg's SDP said last
+    bool hold[2] = {false, false};  // that SDP sends nothing (sendonly/inactive/0.0.0.0)
+    int64_t answeredMs = 0;  // 0 while unanswered
+  };
+
+  b2bua::BodyDecision anchor(const b2bua::Call& call, b2bua::Side from, b2bua::SessionBody body,
+                             bool isOffer);
+  bool pinned(const b2bua::Call& call, b2bua::Side side) const;
+
+  RelayEngine& engine_;
+  config::MediaSettings settings_;
+  bool zoneAnchors_[3] = {true, true, true};
+  base::Address bind_[3];  // by transport::Zone
+  std::unordered_map<uint64_t, CallMedia> calls_;
+};
+
+}  // namespace tg::media

@@ -1,0 +1,220 @@
+// The relay's threads on loopback with real sockets (media/relay_engine.h): packets cross
+// bit-exact both ways once latched, a third party injects nothing and gets nothing back, and
+// closing gives the ports back.
+
+#include "media/relay_engine.h"
+
+#include <gtest/gtest.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <thread>
+#include <vector>
+
+#include "media/port_pool.h"
+
+namespace tg::media {
+namespace {
+
+// 50 port pairs of its own for each test process (ctest runs them two at a time), below the
+// ephemeral ports.
+uint16_t rangeBase() { return static_cast<uint16_t>(20000 + (::getpid() % 90) * 100); }
+
+base::Address loopback(uint16_t port = 0) { return *base::Address::parse("127.0.0.1", port); }
+
+// A UDP socket on 127.0.0.1 standing for a peer.
+struct Peer {
+  int fd = -1;
+  base::Address address;
+  Peer() {
+    fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    const base::Address any = loopback(0);
+    ::bind(fd, any.sockaddrPtr(), any.sockaddrLen());
+    sockaddr_in6 got{};
+    socklen_t len = sizeof got;
+    ::getsockname(fd, reinterpret_cast<sockaddr*>(&got), &len);
+    address = base::Address::fromSockaddr(reinterpret_cast<sockaddr*>(&got), len);
+  }
+  ~Peer() { ::close(fd); }
+  void send(const base::Address& to, const std::vector<uint8_t>& bytes) const {
+    ::sendto(fd, bytes.data(), bytes.size(), 0, to.sockaddrPtr(), to.sockaddrLen());
+  }
+  // Every datagram that arrives within `ms`.
+  std::vector<std::vector<uint8_t>> receive(int ms) const {
+    std::vector<std::vector<uint8_t>> got;
+    const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
+    for (;;) {
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+          until - std::chrono::steady_clock::now());
+      if (left.count() <= 0) break;
+      pollfd p{fd, POLLIN, 0};
+      if (::poll(&p, 1, static_cast<int>(left.count())) <= 0) break;
+      uint8_t buf[2048];
+      const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+      if (n > 0) got.emplace_back(buf, buf + n);
+    }
+    return got;
+  }
+};
+
+std::vector<uint8_t> rtp(uint16_t seq, uint8_t fill) {
+  std::vector<uint8_t> p(172, fill);
+  p[0] = 0x80;
+  p[1] = 0;
+  p[2] = static_cast<uint8_t>(seq >> 8);
+  p[3] = static_cast<uint8_t>(seq);
+  p[8] = 0x12;
+  p[9] = 0x34;
+  p[10] = 0x56;
+  p[11] = 0x78;  // one SSRC per test; `fill` is the payload
+  return p;
+}
+
+PeerMedia peerAt(const Peer& p) {
+  PeerMedia m;
+  m.enabled = true;
+  m.rtp = p.address;
+  m.rtcp = p.address;
+  m.rtcp.setPort(static_cast<uint16_t>(p.address.port() + 1));
+  return m;
+}
+
+class RelayEngineTest : public ::testing::Test {
+ protected:
+  RelayEngine engine_{rangeBase(), static_cast<uint16_t>(rangeBase() + 99), 1};
+  void SetUp() override { ASSERT_EQ(engine_.start(), ""); }
+};
+
+TEST_F(RelayEngineTest, LatchedPeersExchangeBitExactAndASprayerGetsNothing) {
+  auto stream = engine_.open(loopback(), loopback());
+  ASSERT_NE(stream, nullptr);
+  Peer pbx, provider, attacker;
+  engine_.setPeer(stream, kSideA, peerAt(pbx), true, false, 3);
+  engine_.setPeer(stream, kSideB, peerAt(provider), true, false, 3);
+  const base::Address relayA = loopback(stream->legs[kSideA].rtpPort);
+  const base::Address relayB = loopback(stream->legs[kSideB].rtpPort);
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));  // the commands run
+
+  for (uint16_t seq = 1; seq <= 5; ++seq) pbx.send(relayA, rtp(seq, static_cast<uint8_t>(seq)));
+  auto atProvider = provider.receive(300);
+  // The first two are probation; the third latches and passes with the rest.
+  ASSERT_EQ(atProvider.size(), 3u);
+  EXPECT_EQ(atProvider[0], rtp(3, 3));
+  EXPECT_EQ(atProvider[2], rtp(5, 5));
+
+  for (uint16_t seq = 100; seq < 104; ++seq) provider.send(relayB, rtp(seq, 0xab));
+  auto atPbx = pbx.receive(300);
+  ASSERT_EQ(atPbx.size(), 2u);  // 100, 101 in probation
+  EXPECT_EQ(atPbx[1], rtp(103, 0xab));
+
+  // A third party sprays both legs' ports with valid-looking RTP.
+  for (uint16_t seq = 1; seq <= 20; ++seq) {
+    attacker.send(relayA, rtp(seq, 0x66));
+    attacker.send(relayB, rtp(seq, 0x66));
+    const uint16_t rtcpA = static_cast<uint16_t>(stream->legs[kSideA].rtpPort + 1);
+    attacker.send(loopback(rtcpA), rtp(seq, 0x66));
+  }
+  EXPECT_TRUE(attacker.receive(200).empty());
+  EXPECT_TRUE(provider.receive(50).empty());
+  EXPECT_TRUE(pbx.receive(50).empty());
+  EXPECT_EQ(stream->counters.foreign[kSideA].load(), 40u);  // RTP and RTCP ports of leg A
+  EXPECT_EQ(stream->counters.foreign[kSideB].load(), 20u);
+  EXPECT_EQ(stream->counters.packets[kSideA].load(), 3u);
+  EXPECT_EQ(stream->counters.packets[kSideB].load(), 2u);
+  EXPECT_EQ(stream->counters.bytes[kSideA].load(), 3u * 172u);
+  EXPECT_GT(stream->counters.lastPacketMs.load(), 0);
+}
+
+// Stands for SRTP: flips the payload (unprotect on the way in, protect on the way out).
+class FlipPayload final : public PacketTransform {
+ public:
+  bool apply(uint8_t* data, size_t& size, size_t, bool) override {
+    for (size_t i = 12; i < size; ++i) data[i] ^= 0xff;
+    return true;
+  }
+};
+// Stands for SRTP whose authentication fails.
+class RejectAll final : public PacketTransform {
+ public:
+  bool apply(uint8_t*, size_t&, size_t, bool) override { return false; }
+};
+
+TEST_F(RelayEngineTest, EachLegsTransformRunsAndAFailingOneTeachesTheLatchNothing) {
+  auto stream = engine_.open(loopback(), loopback());
+  ASSERT_NE(stream, nullptr);
+  Peer pbx, provider;
+  engine_.setPeer(stream, kSideA, peerAt(pbx), true, false, 1);
+  engine_.setPeer(stream, kSideB, peerAt(provider), true, false, 1);
+  engine_.setTransforms(stream, kSideB, std::make_shared<RejectAll>(),
+                        std::make_shared<FlipPayload>());
+  const base::Address relayA = loopback(stream->legs[kSideA].rtpPort);
+  const base::Address relayB = loopback(stream->legs[kSideB].rtpPort);
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+
+  pbx.send(relayA, rtp(1, 0x0f));
+  auto atProvider = provider.receive(300);
+  ASSERT_EQ(atProvider.size(), 1u);
+  std::vector<uint8_t> flipped = rtp(1, 0x0f);
+  for (size_t i = 12; i < flipped.size(); ++i) flipped[i] ^= 0xff;
+  EXPECT_EQ(atProvider[0], flipped);  // B's outbound transform ran
+
+  for (uint16_t seq = 1; seq <= 5; ++seq) provider.send(relayB, rtp(seq, 0x22));
+  EXPECT_TRUE(pbx.receive(300).empty());  // nothing authenticates: nothing latches
+  EXPECT_EQ(stream->counters.foreign[kSideB].load(), 0u);
+}
+
+TEST_F(RelayEngineTest, ClosingGivesThePortsBackAtOnce) {
+  const size_t before = engine_.freePortPairs();
+  auto stream = engine_.open(loopback(), loopback());
+  ASSERT_NE(stream, nullptr);
+  EXPECT_EQ(engine_.freePortPairs(), before - 2);
+  const uint16_t port = stream->legs[kSideA].rtpPort;
+  engine_.close(stream);
+  for (int i = 0; i < 100 && engine_.freePortPairs() != before; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_EQ(engine_.freePortPairs(), before);
+  // The port can be bound again.
+  const int fd = ::socket(AF_INET, SOCK_DGRAM, 0);
+  const base::Address at = loopback(port);
+  EXPECT_EQ(::bind(fd, at.sockaddrPtr(), at.sockaddrLen()), 0);
+  ::close(fd);
+}
+
+TEST_F(RelayEngineTest, AFullRangeOpensNothing) {
+  std::vector<std::shared_ptr<RelayStream>> open;
+  for (;;) {
+    auto s = engine_.open(loopback(), loopback());
+    if (!s) break;
+    open.push_back(s);
+  }
+  // 50 pairs, 2 per stream; a pair another program holds is skipped.
+  EXPECT_LE(open.size(), 25u);
+  EXPECT_GE(open.size(), 20u);
+  EXPECT_EQ(engine_.freePortPairs(), 0u);
+  for (auto& s : open) engine_.close(s);
+}
+
+TEST(PortPool, EvenPairsInsideTheRange) {
+  PortPool pool(20001, 20010);  // 20002-3 ... 20008-9
+  EXPECT_EQ(pool.available(), 4u);
+  EXPECT_EQ(pool.take(), 20002);
+  EXPECT_EQ(pool.take(), 20004);
+  pool.give(20002);
+  EXPECT_EQ(pool.take(), 20006);  // a returned pair waits at the back
+  EXPECT_EQ(pool.take(), 20008);
+  EXPECT_EQ(pool.take(), 20002);
+  EXPECT_EQ(pool.take(), std::nullopt);
+}
+
+TEST(RelayThreads, DefaultIsCoresLessWorkersAtLeastOne) {
+  config::MediaSettings m;
+  EXPECT_GE(RelayEngine::threadsFor(m, 64), 1);
+  m.threads = 3;
+  EXPECT_EQ(RelayEngine::threadsFor(m, 1), 3);
+}
+
+}  // namespace
+}  // namespace tg::media
