@@ -22,6 +22,7 @@ void readGuard(Loader& loader, const YAML::Node& node, int line, Config& c);    
 void readTls(Loader& loader, const YAML::Node& node, int line, Config& c);       // tls
 void readAccounts(Loader& loader, const YAML::Node& node, int line, Config& c);  // accounts
 void readDns(Loader& loader, const YAML::Node& node, int line, Config& c);       // dns
+void readAdmin(Loader& loader, const YAML::Node& node, int line, Config& c);     // admin
 
 namespace {
 
@@ -47,6 +48,7 @@ constexpr Section kSections[] = {
     {"tls", readTls},
     {"accounts", readAccounts},
     {"dns", readDns},
+    {"admin", readAdmin},
 };
 
 }  // namespace
