@@ -18,6 +18,8 @@ packages=(
   libmaxmind-db-writer-perl
   # the attackers (svmap, svwar, svcrack), TLS terminators and a test DNS server
   sipvicious stunnel4 kamailio-tls-modules dnsmasq-base openssl
+  # promtool checks the /metrics exposition (tests/integration/test_admin_api.py)
+  prometheus
   # the package: its man page and the checks of ctest's package.deb
   help2man lintian
 )
