@@ -21,6 +21,8 @@ packages=(
   sipvicious stunnel4 kamailio-tls-modules dnsmasq-base openssl
   # the SRTP interop test's far end (tests/interop/test_srtp_pylibsrtp.py)
   python3-pylibsrtp
+  # promtool checks the /metrics exposition (tests/integration/test_admin_api.py)
+  prometheus
   # the package: its man page and the checks of ctest's package.deb
   help2man lintian
 )

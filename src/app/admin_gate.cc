@@ -9,8 +9,8 @@
 #include <ctime>
 #include <iostream>
 
+#include "app/admin_code_check.h"
 #include "app/terminal_prompt.h"
-#include "auth/totp.h"
 #include "db/account_store.h"
 #include "db/audit_store.h"
 #include "db/database.h"
@@ -102,51 +102,10 @@ bool AdminGate::checkCode(const AdminCredentials& c, std::istream& in, std::ostr
         << kCodeVariable << " or run it on a terminal; nothing changed\n";
     return false;
   }
-  const int64_t now = nowMs();
-  const auto admin = store_.findAdmin(c.totpUser);
-  std::string why;
-  if (!admin) {
-    why = "unknown admin";
-  } else if (admin->login.lockedUntilMs > now) {
-    why = "admin locked until " +
-          db::formatUtcMillis(db::fromEpochMillis(admin->login.lockedUntilMs));
-  } else {
-    bool advanced = false;
-    if (const auto step =
-            auth::verifyTotp(admin->totpSecretHex, std::time(nullptr), code, admin->lastTotpStep)) {
-      store_.advanceTotpStep(c.totpUser, *step, &advanced);
-    }
-    if (advanced) {
-      if (admin->login.failures != 0) {
-        db::AdminLoginState cleared = admin->login;
-        cleared.failures = 0;
-        cleared.firstFailureMs = 0;
-        store_.setAdminLogin(c.totpUser, cleared);
-      }
-      return true;
-    }
-    why = "wrong, expired or reused code";
-    db::AdminLoginState s = admin->login;
-    const int64_t windowMs = lockout_.window.count() * 1000;
-    if (s.failures == 0 || now - s.firstFailureMs > windowMs) {
-      s.failures = 0;
-      s.firstFailureMs = now;
-    }
-    // Quiet for max_duration after the last lock ended: escalation starts over (as for phones).
-    if (s.lockedUntilMs != 0 && now - s.lockedUntilMs > lockout_.maxDuration.count() * 1000) {
-      s.lockCount = 0;
-    }
-    if (++s.failures >= lockout_.failures) {
-      ++s.lockCount;
-      const auto duration = lockout_.durationFor(s.lockCount);
-      s.lockedUntilMs = now + duration.count() * 1000;
-      s.failures = 0;
-      s.firstFailureMs = 0;
-      why += "; admin locked for " + std::to_string(duration.count()) + "s";
-    }
-    store_.setAdminLogin(c.totpUser, s);
-  }
-  audit(c.totpUser, "refused: " + why, err);
+  const AdminCodeCheck check =
+      checkAdminCode(store_, c.totpUser, code, lockout_, nowMs(), std::time(nullptr));
+  if (check.accepted) return true;
+  audit(c.totpUser, "refused: " + check.why, err);
   // One message for an unknown admin, a wrong, reused or expired code and a locked admin.
   err << label_ << ": the admin code was not accepted (wrong, expired or already used); "
       << "nothing changed\n";

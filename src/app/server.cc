@@ -7,6 +7,8 @@
 #include <chrono>
 #include <future>
 
+#include "app/admin_api/admin_server.h"
+#include "app/admin_api/gateway_backend.h"
 #include "app/guard_services.h"
 #include "app/status_report.h"
 #include "auth/auth_service.h"
@@ -63,6 +65,7 @@ Server::Server(std::string configPath, config::ConfigPtr config)
     : configPath_(std::move(configPath)), config_(std::move(config)) {}
 
 Server::~Server() {
+  if (admin_) admin_->stop();
   for (std::thread& t : threads_) {
     if (t.joinable()) t.join();
   }
@@ -182,10 +185,15 @@ std::string Server::start() {
   if (!controlPath.empty()) {
     if (std::string error = control_.open(controlPath); !error.empty()) return error;
   }
+  if (std::string error = openAdminApi(); !error.empty()) {
+    control_.stop();
+    return error;
+  }
   for (auto& g : gateways_) {
     if (std::string error = g->start(); !error.empty()) {
       for (auto& other : gateways_) other->stop();
       control_.stop();
+      admin_.reset();
       return error;
     }
   }
@@ -203,6 +211,22 @@ std::string Server::start() {
   startedAt_ = std::chrono::steady_clock::now();
   running_ = true;  // from now on the workers' state is read on their own threads
   control_.start([this] { return statusDocument(status()); });
+  if (admin_) admin_->start();
+  return {};
+}
+
+std::string Server::openAdminApi() {
+  if (!config_->admin) return {};
+  try {
+    adminBackend_ = std::make_unique<admin_api::GatewayBackend>(*this, *config_);
+  } catch (const std::exception& e) {
+    return std::string("cannot start the admin API: ") + e.what();
+  }
+  admin_ = std::make_unique<admin_api::AdminServer>();
+  if (std::string error = admin_->open(*config_->admin, *adminBackend_); !error.empty()) {
+    admin_.reset();
+    return error;
+  }
   return {};
 }
 
@@ -246,6 +270,7 @@ void Server::run() {
   for (std::thread& t : threads_) t.join();
   threads_.clear();
   control_.stop();  // before the workers' state is read inline (running_ false)
+  if (admin_) admin_->stop();
   running_ = false;
   cdrs_->flush();
   TG_LOG(kMain, info, "stopped; {} calls were still active", snapshot().activeCalls);

@@ -46,6 +46,10 @@ class RelayEngine;
 }
 
 namespace tg::app {
+namespace admin_api {
+class AdminServer;
+class GatewayBackend;
+}  // namespace admin_api
 
 class GuardServices;
 struct StatusFacts;
@@ -80,8 +84,8 @@ class Server {
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
 
-  // Binds every worker's listeners and the control socket (database.control_socket) and
-  // starts the shared threads; "" or what failed.
+  // Binds every worker's listeners, the control socket (database.control_socket) and the admin
+  // API (admin:, when configured) and starts the shared threads; "" or what failed.
   std::string start();
   // Runs worker 0 on this thread and the others on their own until stop() has finished.
   void run();
@@ -120,6 +124,7 @@ class Server {
   void waitTrimTick();
   void finishStop();
   void rememberReload(const ReloadResult& result);
+  std::string openAdminApi();  // "" when none is configured or it is bound
   // `ask` on every worker's thread (inline when that is this thread or nothing runs yet), each
   // answer in its worker's slot; a worker that does not answer in time leaves its slot empty.
   template <typename T>
@@ -159,8 +164,10 @@ class Server {
   std::mutex reloadMutex_;
   std::optional<ReloadResult> lastReload_;
   int64_t lastReloadAt_ = 0;  // Unix seconds
-  // Last member: its thread reads the rest, so it stops first.
+  // Last members: their threads read the rest, so they stop first.
   ControlSocket control_;
+  std::unique_ptr<admin_api::GatewayBackend> adminBackend_;
+  std::unique_ptr<admin_api::AdminServer> admin_;  // none without an admin: section
 };
 
 }  // namespace tg::app

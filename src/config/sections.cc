@@ -24,6 +24,7 @@ void readAccounts(Loader& loader, const YAML::Node& node, int line, Config& c); 
 void readDns(Loader& loader, const YAML::Node& node, int line, Config& c);       // dns
 void readFraud(Loader& loader, const YAML::Node& node, int line, Config& c);     // fraud
 void readMedia(Loader& loader, const YAML::Node& node, int line, Config& c);     // media
+void readAdmin(Loader& loader, const YAML::Node& node, int line, Config& c);     // admin
 
 namespace {
 
@@ -51,6 +52,7 @@ constexpr Section kSections[] = {
     {"dns", readDns},
     {"fraud", readFraud},
     {"media", readMedia},
+    {"admin", readAdmin},
 };
 
 }  // namespace

@@ -65,7 +65,7 @@ TEST(ConfigSections, WithoutItsRowTheSectionIsAnUnknownKey) {
   EXPECT_TRUE(hasError(r, 11, "",
                        "unknown key 'metrics'; known keys here: workers, pbx, trunk, public, "
                        "timers, health, b2bua, tcp, limits, log, database, guard, policy, tls, "
-                       "accounts, dns, fraud, media"));
+                       "accounts, dns, fraud, media, admin"));
 }
 
 TEST(ConfigSections, ARequiredRowSaysWhatIsMissing) {

@@ -1,0 +1,54 @@
+#include "app/admin_code_check.h"
+
+#include "auth/totp.h"
+#include "db/account_store.h"
+#include "db/database.h"
+
+namespace tg::app {
+
+AdminCodeCheck checkAdminCode(db::AccountStore& store, const std::string& name,
+                              std::string_view code, const auth::LockoutPolicy& lockout,
+                              int64_t nowMs, std::time_t now) {
+  const auto admin = store.findAdmin(name);
+  if (!admin) return {false, "unknown admin"};
+  if (admin->login.lockedUntilMs > nowMs) {
+    return {false, "admin locked until " +
+                       db::formatUtcMillis(db::fromEpochMillis(admin->login.lockedUntilMs))};
+  }
+  bool advanced = false;
+  if (const auto step = auth::verifyTotp(admin->totpSecretHex, now, code, admin->lastTotpStep)) {
+    store.advanceTotpStep(name, *step, &advanced);
+  }
+  if (advanced) {
+    if (admin->login.failures != 0) {
+      db::AdminLoginState cleared = admin->login;
+      cleared.failures = 0;
+      cleared.firstFailureMs = 0;
+      store.setAdminLogin(name, cleared);
+    }
+    return {true, {}};
+  }
+  std::string why = "wrong, expired or reused code";
+  db::AdminLoginState s = admin->login;
+  const int64_t windowMs = lockout.window.count() * 1000;
+  if (s.failures == 0 || nowMs - s.firstFailureMs > windowMs) {
+    s.failures = 0;
+    s.firstFailureMs = nowMs;
+  }
+  // Quiet for max_duration after the last lock ended: escalation starts over (as for phones).
+  if (s.lockedUntilMs != 0 && nowMs - s.lockedUntilMs > lockout.maxDuration.count() * 1000) {
+    s.lockCount = 0;
+  }
+  if (++s.failures >= lockout.failures) {
+    ++s.lockCount;
+    const auto duration = lockout.durationFor(s.lockCount);
+    s.lockedUntilMs = nowMs + duration.count() * 1000;
+    s.failures = 0;
+    s.firstFailureMs = 0;
+    why += "; admin locked for " + std::to_string(duration.count()) + "s";
+  }
+  store.setAdminLogin(name, s);
+  return {false, why};
+}
+
+}  // namespace tg::app
