@@ -22,6 +22,7 @@ void readGuard(Loader& loader, const YAML::Node& node, int line, Config& c);    
 void readTls(Loader& loader, const YAML::Node& node, int line, Config& c);       // tls
 void readAccounts(Loader& loader, const YAML::Node& node, int line, Config& c);  // accounts
 void readDns(Loader& loader, const YAML::Node& node, int line, Config& c);       // dns
+void readAdmission(Loader& loader, const YAML::Node& node, int line, Config& c);  // admission
 
 namespace {
 
@@ -44,6 +45,7 @@ constexpr Section kSections[] = {
     {"database", readDatabase},
     {"guard", readGuard},
     {"policy", readPolicySection},
+    {"admission", readAdmission},
     {"tls", readTls},
     {"accounts", readAccounts},
     {"dns", readDns},
