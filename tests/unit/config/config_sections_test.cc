@@ -62,8 +62,8 @@ TEST(ConfigSections, WithoutItsRowTheSectionIsAnUnknownKey) {
       loadConfigString(std::string(kMinimal) + "media:\n  port_min: 20000\n", "test.yaml");
   EXPECT_TRUE(hasError(r, 11, "",
                        "unknown key 'media'; known keys here: workers, pbx, trunk, public, timers, "
-                       "health, b2bua, tcp, limits, log, database, guard, policy, tls, accounts, "
-                       "dns"));
+                       "health, b2bua, tcp, limits, log, database, guard, policy, admission, tls, "
+                       "accounts, dns"));
 }
 
 TEST(ConfigSections, ARequiredRowSaysWhatIsMissing) {
