@@ -54,6 +54,12 @@ AdmissionChain::~AdmissionChain() {
   }
 }
 
+void AdmissionChain::append(std::unique_ptr<CallFilter> filter) {
+  stats_.names.push_back(filter->name());
+  stats_.filters.emplace_back();
+  filters_.push_back(std::move(filter));
+}
+
 void AdmissionChain::run(CallContext&& call) {
   call.ticket = nextTicket_++;
   runFrom(std::move(call), 0);

@@ -70,6 +70,9 @@ class AdmissionChain final : public transaction::TransactionOwner {
   // Where an admitted call goes (the B2BUA starts it). Set before traffic flows.
   void setAdmitted(Admitted admitted) { admitted_ = std::move(admitted); }
 
+  // Appends a filter after those given at construction (tests; a deployment's own checks).
+  void append(std::unique_ptr<CallFilter> filter);
+
   // Runs `call` from the first filter. Returns once it is admitted, refused or parked.
   void run(CallContext&& call);
   // The verdict of the filter that deferred `ticket`; false when that call is no longer parked

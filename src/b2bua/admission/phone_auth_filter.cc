@@ -17,9 +17,12 @@ Verdict PhoneAuthFilter::check(CallContext& call) {
   if (auth == nullptr) return Verdict::reply(403, "Remote Phones Not Enabled", "phone_auth.off");
   if (auth->mode() == config::PublicAuthMode::kPbx) return checkPassThrough(call);
   const sip::Message& req = call.request();
+  // AuthRequest::credentials views this vector: it must outlive authenticate().
+  const std::vector<std::string_view> credentials =
+      headerValues(req, HeaderId::kProxyAuthorization);
   auth::AuthRequest ar;
   ar.method = "INVITE";
-  ar.credentials = headerValues(req, HeaderId::kProxyAuthorization);
+  ar.credentials = credentials;
   ar.source = call.source();
   ar.zone = Zone::kPublic;
   ar.requestUri = req.requestUriText();
