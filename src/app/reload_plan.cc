@@ -42,6 +42,7 @@ constexpr KeyRule kRules[] = {
     {"database", false},  // the database and the control socket are opened once
     {"guard", true},
     {"policy", true},
+    {"admission", true},  // read for each new call
     {"tls", true},
     {"tls.handshake_timeout_ms", false},
     {"accounts", false},

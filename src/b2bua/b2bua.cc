@@ -1,6 +1,7 @@
 #include "b2bua/b2bua.h"
 
 #include "auth/auth_service.h"
+#include "b2bua/admission/standard_chain.h"
 #include "base/log.h"
 #include "base/random.h"
 #include "sip/builder.h"
@@ -39,11 +40,14 @@ B2bua::B2bua(config::ConfigPtr config, base::TimerQueue& timers, EndpointLookup 
       registrations_(timers.clock(), ctx_.endpoints),
       router_(ctx_, health_),
       phones_(ctx_, messages_, registrations_),
-      admission_(ctx_, messages_),
+      admissionServices_(ctx_),
+      admission_(admissionServices_, messages_, admission::standardFilters(admissionServices_)),
       invite_(ctx_, messages_, router_, phones_, health_),
       relay_(ctx_, messages_, invite_) {
   ctx_.newCallId = [] { return base::randomHex(16); };
   newUuid_ = [] { return base::randomHex(8); };
+  admissionServices_.router = &router_;
+  admission_.setAdmitted([this](admission::CallContext& call) { launch(call); });
   ctx_.events.add(&counters_);
   ctx_.events.add(&policyTracker_);  // prices the call before the CDR writer records its end
   if (cdrWriter_ != nullptr) ctx_.events.add(cdrWriter_.get());
@@ -59,11 +63,11 @@ void B2bua::setRemotePhones(auth::AuthService* auth, Bindings* bindings) {
   }
   registrations_.setServices(auth, bindings_);
   phones_.setServices(auth, bindings_);
-  admission_.setAuth(auth);
+  admissionServices_.auth = auth;
 }
 
 void B2bua::setCallPolicy(guard::policy::CallPolicy* policy) {
-  admission_.setCallPolicy(policy);
+  admissionServices_.policy = policy;
   policyTracker_.setPolicy(policy);
 }
 
@@ -189,11 +193,10 @@ void B2bua::onCancel(ServerTransaction& invite) {
 void B2bua::startCall(ServerTransaction& st) {
   const sip::Message& req = st.request();
   const Zone zone = st.target().zone;
-  PhoneAdmission phoneCall;  // what admitRequest() learns, moved into the call below
-  if (!admission_.admitRequest(st, phoneCall)) return;
-
-  auto owned = std::make_unique<Call>();
-  Call& call = *owned;
+  admission::CallContext admit;
+  admit.invite = &st;
+  admit.call = std::make_unique<Call>();
+  Call& call = *admit.call;
   call.id = nextCallId_++;
   call.uuid = newUuid_();
   call.direction = zone == Zone::kPbx ? Direction::kOutbound : Direction::kInbound;
@@ -201,30 +204,27 @@ void B2bua::startCall(ServerTransaction& st) {
   call.zoneB = zone == Zone::kPbx ? Zone::kTrunk : Zone::kPbx;
   call.started = ctx_.timers.clock().wallNow();
   call.dialled = std::string(req.requestUri()->user);
-  call.account = std::move(phoneCall.account);
-  call.authWatchKey = std::move(phoneCall.authWatchKey);
-  call.stripCredentials = phoneCall.stripCredentials;
   call.fromUri = std::string(req.from()->uri.text);
   // A PBX call for a registered remote phone goes to the phone, not to the providers (and is
   // an internal call: no toll-fraud policy).
-  const std::optional<Binding> phone = zone == Zone::kPbx ? phones_.phoneFor(req) : std::nullopt;
-  if (phone) {
+  if (zone == Zone::kPbx) admit.phone = phones_.phoneFor(req);
+  if (admit.phone) {
     call.zoneB = Zone::kPublic;
-    call.dialled = phone->account;
+    call.dialled = admit.phone->account;
   }
-  // RFC 5630: a SIPS Request-URI asks for TLS on every hop. An outbound call leaves over TLS
-  // or not at all, never downgraded to a plaintext provider. (Towards the PBX trunkguard ends
-  // the caller's hop: its leg to the PBX uses the PBX's configured transport.)
+  // RFC 5630: a SIPS Request-URI asks for TLS on every hop (the sips_route filter).
   call.sips = req.requestUri()->scheme == sip::UriScheme::kSips &&
               call.direction == Direction::kOutbound;
-  if (call.sips && !router_.anyTlsProvider()) {
-    TG_LOG(kB2bua, info, "call={} a sips: call from {}, and no provider is reached over TLS: "
-           "refused with 480 (Warning 380)", call.uuid, st.target().address.toString());
-    ctx_.layer->respond(st, 480, messages_.sipsNotAllowed(st));
-    return;
-  }
-  if (admission_.policyEnabled() && !phone && !admission_.admitByPolicy(st, call)) return;
+  admission_.run(std::move(admit));
+}
 
+void B2bua::launch(admission::CallContext& admitted) {
+  ServerTransaction& st = *admitted.invite;
+  const sip::Message& req = st.request();
+  const Zone zone = st.target().zone;
+  std::unique_ptr<Call> owned = std::move(admitted.call);
+  Call& call = *owned;
+  const std::optional<Binding>& phone = admitted.phone;
   openLegA(call, st);
   call.toUri = std::string(req.requestUriText());
   if (const std::string_view user = req.requestUri()->user; call.dialled != user) {

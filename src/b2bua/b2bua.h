@@ -6,7 +6,7 @@
 //
 // This class is the dispatch, the call table and the teardown; the pieces it wires together
 // each own one part of a call's life (docs/architecture.md "The B2BUA"):
-//   CallAdmission   whether an INVITE becomes a call (phone auth, request checks, policy)
+//   AdmissionChain  whether an INVITE becomes a call: the admission filters (admission/)
 //   Router          where it goes (candidates, failover order, providers)
 //   OutgoingInvite  the initial INVITE on both legs (PRACK, failover, provider challenges)
 //   InDialogRelay   requests within the dialogs (re-INVITE, UPDATE, BYE, glare)
@@ -23,9 +23,9 @@
 #include <unordered_map>
 #include <vector>
 
+#include "b2bua/admission/admission_chain.h"
 #include "b2bua/bindings.h"
 #include "b2bua/call.h"
-#include "b2bua/call_admission.h"
 #include "b2bua/call_counters.h"
 #include "b2bua/call_context.h"
 #include "b2bua/call_events.h"
@@ -103,7 +103,7 @@ class B2bua final : public transaction::TransactionUser, private CallTable {
   // nullptr (the default) admits every call. Set before traffic flows; must outlive this.
   void setCallPolicy(guard::policy::CallPolicy* policy);
   // Where policy rejections (and shadow decisions) are recorded; optional, must outlive this.
-  void setEventSink(guard::EventSink* events) { admission_.setEventSink(events); }
+  void setEventSink(guard::EventSink* events) { admissionServices_.events = events; }
   // overCap() hands each over-cap call to one worker only: the handles this B2BUA does not own
   // go here, so the app can pass them to the other workers' endPolicyCalls(). Without it they
   // are dropped (right with one worker).
@@ -156,6 +156,9 @@ class B2bua final : public transaction::TransactionUser, private CallTable {
   size_t activeCallGauge() const { return activeCalls_.load(std::memory_order_relaxed); }
   size_t dialogIndexSize() const { return dialogs_.size(); }
   const B2buaStats& stats() const { return ctx_.stats; }
+  const admission::AdmissionStats& admissionStats() const { return admission_.stats(); }
+  // The admission filters and their calls still deciding (admission_chain.h).
+  admission::AdmissionChain& admission() { return admission_; }
   const HealthMonitor& health() const { return health_; }
 
   // TransactionUser. Every transaction the B2BUA starts or accepts has an owner among its
@@ -178,7 +181,10 @@ class B2bua final : public transaction::TransactionUser, private CallTable {
   const DialogRef* findDialog(transport::Zone zone, std::string_view callId) const;
   void answerUnknownDialog(transaction::ServerTransaction& st);
   void answerLocally(transaction::ServerTransaction& st, int code, std::string_view reason = {});
+  // A new INVITE: its call as far as the INVITE tells, through the admission chain.
   void startCall(transaction::ServerTransaction& st);
+  // An admitted call: leg A, the call table, its route, and B's INVITE.
+  void launch(admission::CallContext& admitted);
   // The new call's A leg, from the INVITE that opened it.
   void openLegA(Call& call, const transaction::ServerTransaction& st);
 
@@ -203,7 +209,8 @@ class B2bua final : public transaction::TransactionUser, private CallTable {
   RegistrationRelay registrations_;
   Router router_;
   PhoneCalls phones_;
-  CallAdmission admission_;
+  admission::AdmissionServices admissionServices_;
+  admission::AdmissionChain admission_;
   OutgoingInvite invite_;
   InDialogRelay relay_;
 

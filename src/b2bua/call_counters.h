@@ -17,7 +17,11 @@ class CallCounters final : public CallObserver {
     if (decision.shadow) ++stats_.policyShadow;
     if (decision.emergency) ++stats_.emergencyCalls;
   }
-  void onRejected(const CallRecord& /*call*/) override { ++stats_.policyRejected; }
+  // Also told of a call the policy admitted that another admission filter then refused, or
+  // its caller cancelled while a filter decided (disposition failed or cancelled).
+  void onRejected(const CallRecord& call) override {
+    if (call.disposition == Disposition::kRejected) ++stats_.policyRejected;
+  }
   void onStarted(const CallRecord& call) override {
     ++stats_.callsStarted;
     if (call.zoneA == transport::Zone::kPublic) ++stats_.phoneCalls;

@@ -249,17 +249,6 @@ std::string LegMessages::localAnswer(const transaction::ServerTransaction& st, i
     b.header(HeaderId::kAccept, "application/sdp");
     b.header(HeaderId::kSupported, "100rel, timer");
   }
-  if (code == 420) {
-    // Name the extensions we do not support (§20.40).
-    std::string unsupported;
-    st.request().forEachElement(HeaderId::kRequire, [&](std::string_view t) {
-      if (!sip::equalsIgnoreCase(t, "100rel") && !sip::equalsIgnoreCase(t, "timer")) {
-        if (!unsupported.empty()) unsupported.append(", ");
-        unsupported.append(t);
-      }
-    });
-    b.header(HeaderId::kUnsupported, unsupported);
-  }
   return b.build();
 }
 
@@ -273,15 +262,6 @@ std::string LegMessages::notAcceptable(const transaction::ServerTransaction& st,
   b.header(HeaderId::kWarning, "399 " +
                                    (local != nullptr ? local->address.sipHost() : "trunkguard") +
                                    " \"" + text + "\"");
-  return b.build();
-}
-
-std::string LegMessages::sipsNotAllowed(const transaction::ServerTransaction& st) const {
-  auto b = answer(st.request(), 480, {}, base::randomHex(8));
-  // RFC 5630 §3.3: warn-code 380, the request cannot be completed over TLS on every hop.
-  const transport::LocalEndpoint* local = ctx_.endpoints(st.target().zone, st.target().transport);
-  b.header(HeaderId::kWarning, "380 " + (local != nullptr ? local->address.sipHost() : "trunkguard") +
-                                   " \"SIPS Not Allowed\"");
   return b.build();
 }
 

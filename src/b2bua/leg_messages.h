@@ -84,8 +84,6 @@ class LegMessages {
   // The gateway's own answer to a request it handles itself (OPTIONS, refusals).
   std::string localAnswer(const transaction::ServerTransaction& st, int code,
                           std::string_view reason = {}) const;
-  // RFC 5630 §3.3: 480 with warn-code 380, for a sips: call no provider can carry.
-  std::string sipsNotAllowed(const transaction::ServerTransaction& st) const;
 
  private:
   void copyAllowedHeaders(const sip::Message& from, sip::MessageBuilder& out) const;

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "base/address.h"
+#include "config/admission_config.h"
 #include "config/cidr.h"
 #include "config/dns_config.h"
 #include "config/fraud_config.h"
@@ -160,6 +161,7 @@ struct Config {
   DatabaseSettings database;
   GuardSettings guard;    // perimeter defense (guard_config.h)
   PolicySettings policy;  // toll-fraud call policy (policy_config.h)
+  AdmissionSettings admission;  // the call admission filters' switches (admission_config.h)
   TlsSettings tls;        // listener certificates, handshake limits (tls_config.h)
   AccountSettings accounts;  // password policy, lockout, nonces (accounts_config.h)
   DnsSettings dns;           // provider name resolution (dns_config.h)

@@ -25,6 +25,7 @@ void readDns(Loader& loader, const YAML::Node& node, int line, Config& c);      
 void readFraud(Loader& loader, const YAML::Node& node, int line, Config& c);     // fraud
 void readMedia(Loader& loader, const YAML::Node& node, int line, Config& c);     // media
 void readAdmin(Loader& loader, const YAML::Node& node, int line, Config& c);     // admin
+void readAdmission(Loader& loader, const YAML::Node& node, int line, Config& c);  // admission
 
 namespace {
 
@@ -47,6 +48,7 @@ constexpr Section kSections[] = {
     {"database", readDatabase},
     {"guard", readGuard},
     {"policy", readPolicySection},
+    {"admission", readAdmission},
     {"tls", readTls},
     {"accounts", readAccounts},
     {"dns", readDns},

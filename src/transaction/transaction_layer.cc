@@ -396,6 +396,15 @@ void TransactionLayer::respond(ServerTransaction& st, int status, std::string by
   scheduleTimeout(st, 64 * t1(), [this, p] { terminateServer(*p); });  // Timer H
 }
 
+void TransactionLayer::dropSilently(ServerTransaction& st) {
+  if (st.state_ == State::kTerminated || st.lastStatus_ >= 200) return;
+  // Confirmed: later answers (a CANCEL's 487) are ignored, like after a final response.
+  st.state_ = State::kConfirmed;
+  timers_.cancel(st.retransmitTimer_);
+  timers_.cancel(st.timeoutTimer_);
+  scheduleCleanup(st, st.reliable() ? base::Duration::zero() : 64 * t1());
+}
+
 void TransactionLayer::startResponseRetransmit(ServerTransaction& st) {
   // Timer G is for unreliable transports only; the 2xx is retransmitted whatever the transport
   // until its ACK arrives (§13.3.1.4).

@@ -59,6 +59,11 @@ class TransactionLayer {
   // Sends a response (bytes built by the caller) on a server transaction and moves its state.
   void respond(ServerTransaction& st, int status, std::string bytes);
 
+  // Ends a server transaction without a final response (an INVITE the gateway refuses in
+  // silence after its 100 Trying): retransmissions of the request still get the last response
+  // until Timer H's span has passed (at once on reliable transports), then it is gone.
+  void dropSilently(ServerTransaction& st);
+
   // Starts a client transaction owned by `owner` (null: the TransactionUser), which finds it
   // again by `ownerId` and `ownerTag`. `branch` is the one in the request's top Via.
   ClientTransaction& request(std::string bytes, std::string_view branch, sip::Method method,

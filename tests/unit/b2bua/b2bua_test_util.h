@@ -415,6 +415,7 @@ struct Options {
   int t1Ms = 500;
   bool withProviderB = true;  // false: provider A only
   int providerBPriority = 20;  // below 10: provider B is tried first
+  std::string extraYaml;  // top-level sections appended as written
 };
 
 inline std::string configYaml(const Options& o) {
@@ -442,6 +443,7 @@ inline std::string configYaml(const Options& o) {
   y += "  no_answer_timeout_s: " + std::to_string(o.noAnswerTimeoutS) + "\n";
   y += "  max_call_duration_s: " + std::to_string(o.maxCallDurationS) + "\n";
   y += "database: { path: \":memory:\" }\n";
+  y += o.extraYaml;
   return y;
 }
 

@@ -64,8 +64,8 @@ TEST(ConfigSections, WithoutItsRowTheSectionIsAnUnknownKey) {
       loadConfigString(std::string(kMinimal) + "metrics:\n  port_min: 20000\n", "test.yaml");
   EXPECT_TRUE(hasError(r, 11, "",
                        "unknown key 'metrics'; known keys here: workers, pbx, trunk, public, "
-                       "timers, health, b2bua, tcp, limits, log, database, guard, policy, tls, "
-                       "accounts, dns, fraud, media, admin"));
+                       "timers, health, b2bua, tcp, limits, log, database, guard, policy, "
+                       "admission, tls, accounts, dns, fraud, media, admin"));
 }
 
 TEST(ConfigSections, ARequiredRowSaysWhatIsMissing) {
