@@ -35,11 +35,11 @@ bool CallAdmission::admitRequest(ServerTransaction& st, PhoneAdmission& phone) {
     ctx_.layer->respond(st, code, messages_.localAnswer(st, code, reason));
     return false;
   };
+  // 100rel is not among them: toward A the gateway sends provisionals unreliably only, so a
+  // caller that requires reliable ones is answered 420 (RFC 3262 §4).
   bool unsupported = false;
   req.forEachElement(HeaderId::kRequire, [&](std::string_view t) {
-    if (!sip::equalsIgnoreCase(t, "100rel") && !sip::equalsIgnoreCase(t, "timer")) {
-      unsupported = true;
-    }
+    if (!sip::equalsIgnoreCase(t, "timer")) unsupported = true;
   });
   if (unsupported) return refuse(420);
   if (req.requestUri()->user.empty()) return refuse(484, "No Number Dialled");

@@ -240,7 +240,7 @@ std::string LegMessages::localAnswer(const transaction::ServerTransaction& st, i
     // Name the extensions we do not support (§20.40).
     std::string unsupported;
     st.request().forEachElement(HeaderId::kRequire, [&](std::string_view t) {
-      if (!sip::equalsIgnoreCase(t, "100rel") && !sip::equalsIgnoreCase(t, "timer")) {
+      if (!sip::equalsIgnoreCase(t, "timer")) {
         if (!unsupported.empty()) unsupported.append(", ");
         unsupported.append(t);
       }
