@@ -90,6 +90,8 @@ bool CallAdmission::admitPhone(ServerTransaction& st, PhoneAdmission& out) {
   ar.zone = Zone::kPublic;
   ar.requestUri = req.requestUriText();
   ar.callerId = req.from()->uri.user;
+  ar.claimedUser = req.from()->uri.user;
+  ar.userAgent = req.value(HeaderId::kUserAgent);
   const auth::AuthDecision d = auth_->gateway().authenticate(ar);
   if (d.action == auth::AuthDecision::Action::kAccept) {
     out.account = d.account->username;
