@@ -8,10 +8,19 @@
 
 namespace tg::auth {
 
+AlgorithmPreferenceSettings algorithmSettingsFrom(const config::Config& config) {
+  AlgorithmPreferenceSettings s;
+  s.defaults = config.accounts.algorithms;
+  s.perAccount = config.accounts.algorithmsByAccount;
+  s.learn = config.accounts.learnAlgorithms;
+  s.maxTracked = config.accounts.lockout.maxTracked;
+  return s;
+}
+
 DigestServerOptions digestOptionsFrom(const config::Config& config) {
   DigestServerOptions o;
   if (config.publicZone) o.realm = config.publicZone->auth.realm;
-  o.algorithms = config.accounts.algorithms;
+  o.algorithms = acceptedAlgorithms(algorithmSettingsFrom(config));
   o.nonceLifetime = config.accounts.nonce.lifetime;
   o.maxTrackedNonces = config.accounts.nonce.maxTracked;
   if (!config.accounts.nonce.secretFile.empty()) {
@@ -30,10 +39,11 @@ AuthService::AuthService(const config::Config& config, const base::Clock& clock,
       store_(config.database.path.empty()
                  ? nullptr
                  : std::make_unique<db::AccountStore>(config.database.path)),
+      algorithms_(clock, algorithmSettingsFrom(config), store),
       digest_(clock, digestOptionsFrom(config), store),
       lockout_(clock, LockoutPolicy::from(config.accounts.lockout), bans, events, store),
       policy_(config.accounts.password),
-      gateway_(accounts_, digest_, lockout_, policy_, clock),
+      gateway_(accounts_, digest_, lockout_, policy_, clock, &algorithms_),
       watcher_(clock, lockout_) {
   reloadAccounts(startupProblems_);  // a bad row skips that account, not the gateway
   if (store_) {

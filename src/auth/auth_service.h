@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "auth/account.h"
+#include "auth/algorithm_preferences.h"
 #include "auth/authenticator.h"
 #include "auth/digest_server.h"
 #include "auth/failure_watcher.h"
@@ -44,6 +45,7 @@ class AuthService {
   FailureWatcher& watcher() { return watcher_; }
   Lockout& lockout() { return lockout_; }
   DigestServer& digest() { return digest_; }
+  AlgorithmPreferences& algorithms() { return algorithms_; }
   const AccountDirectory& accounts() const { return accounts_; }
 
   // Accounts skipped at start-up (unparsable stored networks), for the log.
@@ -62,6 +64,7 @@ class AuthService {
   config::PublicAuthMode mode_;
   std::unique_ptr<db::AccountStore> store_;
   AccountDirectory accounts_;
+  AlgorithmPreferences algorithms_;
   DigestServer digest_;
   Lockout lockout_;
   PasswordPolicy policy_;
@@ -73,6 +76,8 @@ class AuthService {
 };
 
 // The DigestServer options of a config (reads nonce.secret_file; throws std::runtime_error).
+// It accepts every algorithm some account may use.
 DigestServerOptions digestOptionsFrom(const config::Config& config);
+AlgorithmPreferenceSettings algorithmSettingsFrom(const config::Config& config);
 
 }  // namespace tg::auth

@@ -15,8 +15,14 @@ bool digestUriMatches(std::string_view digestUri, std::string_view requestUri) {
 
 GatewayAuthenticator::GatewayAuthenticator(const AccountDirectory& accounts, DigestServer& digest,
                                            Lockout& lockout, const PasswordPolicy& policy,
-                                           const base::Clock& clock)
-    : accounts_(accounts), digest_(digest), lockout_(lockout), policy_(policy), clock_(clock) {}
+                                           const base::Clock& clock,
+                                           AlgorithmPreferences* algorithms)
+    : accounts_(accounts),
+      digest_(digest),
+      lockout_(lockout),
+      policy_(policy),
+      clock_(clock),
+      algorithms_(algorithms) {}
 
 int GatewayAuthenticator::challengeStatus(std::string_view method) {
   return method == "REGISTER" ? 401 : 407;
@@ -30,14 +36,19 @@ std::string_view GatewayAuthenticator::credentialsHeader(std::string_view method
   return method == "REGISTER" ? "Authorization" : "Proxy-Authorization";
 }
 
-AuthDecision GatewayAuthenticator::challenge(std::string_view method, const base::Address& source,
-                                             bool stale, DigestCheck check) const {
+AuthDecision GatewayAuthenticator::challenge(const AuthRequest& request, bool stale,
+                                             DigestCheck check, bool unanswered) const {
   AuthDecision d;
   d.action = AuthDecision::Action::kChallenge;
-  d.status = challengeStatus(method);
+  d.status = challengeStatus(request.method);
   d.reasonPhrase = d.status == 401 ? "Unauthorized" : "Proxy Authentication Required";
-  d.challengeHeader = challengeHeader(method);
-  d.challenges = digest_.challenges(source, stale);
+  d.challengeHeader = challengeHeader(request.method);
+  d.challenges =
+      algorithms_ == nullptr
+          ? digest_.challenges(request.source, stale)
+          : digest_.challenges(request.source, stale,
+                               algorithms_->challengeOrder(request.claimedUser, request.userAgent,
+                                                           unanswered));
   d.check = check;
   return d;
 }
@@ -65,7 +76,11 @@ AuthDecision GatewayAuthenticator::authenticate(const AuthRequest& request) {
       d.reasonPhrase = "Malformed Credentials";
       return d;
     }
-    return challenge(request.method, request.source, false, DigestCheck::kMalformed);
+    return challenge(request, false, DigestCheck::kMalformed, /*unanswered=*/true);
+  }
+  // Credentials for our realm answer a challenge, whatever their algorithm or outcome.
+  if (algorithms_ != nullptr && creds->realm.equals(digest_.realm())) {
+    algorithms_->answered(request.claimedUser, request.userAgent);
   }
 
   const DigestPrecheck pre = digest_.precheck(*creds, request.source);
@@ -80,8 +95,10 @@ AuthDecision GatewayAuthenticator::authenticate(const AuthRequest& request) {
       d.check = pre.status;
       return d;
     }
-    default:  // wrong realm, algorithm or qop, a nonce not ours: no password was tried
-      return challenge(request.method, request.source, false, pre.status);
+    case DigestCheck::kWrongRealm:  // credentials for another realm only: ours went unanswered
+      return challenge(request, false, pre.status, /*unanswered=*/true);
+    default:  // wrong algorithm or qop, a nonce not ours: no password was tried
+      return challenge(request, false, pre.status);
   }
 
   const std::string username = creds->username.str();
@@ -96,6 +113,11 @@ AuthDecision GatewayAuthenticator::authenticate(const AuthRequest& request) {
     d.reasonPhrase = kDigestUriMismatch;
     d.check = DigestCheck::kMalformed;
     return d;
+  }
+  // An algorithm this user's list leaves out (from the config alone, so the answer says
+  // nothing about the account): no password was tried.
+  if (algorithms_ != nullptr && !algorithms_->allows(username, pre.algorithm)) {
+    return challenge(request, false, DigestCheck::kUnknownAlgorithm);
   }
   std::shared_ptr<const AccountDirectory::Map> keep;
   const Account* account = accounts_.find(username, keep);
@@ -120,10 +142,10 @@ AuthDecision GatewayAuthenticator::authenticate(const AuthRequest& request) {
 
   if (!failure.empty()) {
     lockout_.recordFailure(username, request.source, request.zone, failure);
-    return challenge(request.method, request.source, false, DigestCheck::kWrongResponse);
+    return challenge(request, false, DigestCheck::kWrongResponse);
   }
   if (check == DigestCheck::kStale || check == DigestCheck::kReplay) {
-    return challenge(request.method, request.source, true, check);
+    return challenge(request, true, check);
   }
 
   lockout_.recordSuccess(username, request.source);

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "auth/account.h"
+#include "auth/algorithm_preferences.h"
 #include "auth/digest_server.h"
 #include "auth/lockout.h"
 #include "auth/password_policy.h"
@@ -40,6 +41,10 @@ struct AuthRequest {
   // The caller ID the request asserts (the From user of an INVITE), checked against the
   // account's allowed caller IDs; empty: not checked (REGISTER).
   std::string_view callerId;
+  // Who the request says it is before any credentials (the To user of a REGISTER, the From
+  // user otherwise) and its User-Agent: the key under which the challenge order is learned.
+  std::string_view claimedUser;
+  std::string_view userAgent;
 };
 
 struct AuthDecision {
@@ -69,9 +74,11 @@ inline constexpr std::string_view kDigestUriMismatch = "Digest URI Does Not Matc
 
 class GatewayAuthenticator {
  public:
-  // Everything must outlive this object.
+  // Everything must outlive this object. Without `algorithms` every challenge offers the
+  // digest server's list in its order.
   GatewayAuthenticator(const AccountDirectory& accounts, DigestServer& digest, Lockout& lockout,
-                       const PasswordPolicy& policy, const base::Clock& clock);
+                       const PasswordPolicy& policy, const base::Clock& clock,
+                       AlgorithmPreferences* algorithms = nullptr);
 
   AuthDecision authenticate(const AuthRequest& request);
 
@@ -82,14 +89,16 @@ class GatewayAuthenticator {
   static std::string_view credentialsHeader(std::string_view method);
 
  private:
-  AuthDecision challenge(std::string_view method, const base::Address& source, bool stale,
-                         DigestCheck check) const;
+  // `unanswered`: the request carried no credentials for our realm (see AlgorithmPreferences).
+  AuthDecision challenge(const AuthRequest& request, bool stale, DigestCheck check,
+                         bool unanswered = false) const;
 
   const AccountDirectory& accounts_;
   DigestServer& digest_;
   Lockout& lockout_;
   const PasswordPolicy& policy_;
   const base::Clock& clock_;
+  AlgorithmPreferences* algorithms_;
 };
 
 }  // namespace tg::auth

@@ -183,9 +183,15 @@ std::optional<DigestServer::NonceParts> DigestServer::openNonce(std::string_view
 }
 
 std::vector<std::string> DigestServer::challenges(const base::Address& source, bool stale) const {
+  return challenges(source, stale, options_.algorithms);
+}
+
+std::vector<std::string> DigestServer::challenges(
+    const base::Address& source, bool stale,
+    const std::vector<sip::DigestAlgorithm>& order) const {
   std::vector<std::string> out;
-  out.reserve(options_.algorithms.size());
-  for (const sip::DigestAlgorithm alg : options_.algorithms) {
+  out.reserve(order.size());
+  for (const sip::DigestAlgorithm alg : order) {
     const std::string nonce = makeNonce(source);
     sip::Challenge c;
     c.realm = options_.realm;

@@ -86,6 +86,9 @@ class DigestServer {
   // WWW-Authenticate / Proxy-Authenticate values, one per algorithm in preference order, each
   // with its own fresh nonce for `source`. Byte-identical from call to call except the nonces.
   std::vector<std::string> challenges(const base::Address& source, bool stale = false) const;
+  // The same in the given order (a subset of algorithms(), as AlgorithmPreferences picks it).
+  std::vector<std::string> challenges(const base::Address& source, bool stale,
+                                      const std::vector<sip::DigestAlgorithm>& order) const;
   std::string makeNonce(const base::Address& source) const;
 
   // Checks everything that does not need the account: scheme, parameters, realm, algorithm,

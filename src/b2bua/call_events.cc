@@ -13,6 +13,7 @@ std::string_view dispositionName(Disposition d) {
     case Disposition::kCancelled: return "cancelled";
     case Disposition::kFailed: return "failed";
     case Disposition::kRejected: return "rejected";
+    case Disposition::kDeclined: return "declined";
   }
   return "failed";
 }
@@ -22,6 +23,9 @@ Disposition dispositionFor(int code, bool cancelled) {
   if (cancelled || code == 487) return Disposition::kCancelled;
   if (code == 486 || code == 600) return Disposition::kBusy;
   if (code == 408 || code == 480) return Disposition::kNoAnswer;
+  // Decline, Unwanted (RFC 8197), Rejected (RFC 8688): the callee's choice, which ASR/NER
+  // figures must not count as the network failing.
+  if (code == 603 || code == 607 || code == 608) return Disposition::kDeclined;
   return Disposition::kFailed;
 }
 

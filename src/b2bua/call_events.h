@@ -30,6 +30,7 @@ enum class Disposition : uint8_t {
   kCancelled,
   kFailed,
   kRejected,  // refused before it started (the call policy)
+  kDeclined,  // the callee chose not to take it (603, 607, 608): not a network failure
 };
 // The CDR column's text: "in-progress", "answered", "busy", "no-answer", ...
 std::string_view dispositionName(Disposition d);

@@ -128,6 +128,8 @@ void RegistrationRelay::onRegister(ServerTransaction& st) {
     ar.source = st.target().address;
     ar.zone = Zone::kPublic;
     ar.requestUri = req.requestUriText();
+    if (req.to() != nullptr) ar.claimedUser = req.to()->uri.user;
+    ar.userAgent = req.value(HeaderId::kUserAgent);
     const auth::AuthDecision d = auth_->gateway().authenticate(ar);
     if (d.action == auth::AuthDecision::Action::kChallenge) {
       ++stats_.challenged;

@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -53,6 +54,11 @@ struct AccountSettings {
   // Offered in this order, one WWW-Authenticate each (RFC 8760 §2.4: preferred first).
   std::vector<sip::DigestAlgorithm> algorithms = {sip::DigestAlgorithm::kSha256,
                                                   sip::DigestAlgorithm::kMd5};
+  // accounts.per_account.<name>.algorithms: that account's own list, in its order.
+  std::map<std::string, std::vector<sip::DigestAlgorithm>, std::less<>> algorithmsByAccount;
+  // accounts.learn_algorithms: offer MD5 alone to a (user, User-Agent) that never answered a
+  // challenge with another algorithm first (auth/algorithm_preferences.h).
+  bool learnAlgorithms = true;
 };
 
 enum class PublicAuthMode : uint8_t {

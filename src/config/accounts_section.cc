@@ -21,10 +21,44 @@ bool isRealmText(const std::string& s) {
   return !s.empty();
 }
 
+// `algorithms:` under `m`: one of each, none of the -sess variants, at least one. Sets `out`
+// and returns true when the list is good.
+bool readAlgorithms(Loader& loader, const MapReader& m, std::vector<sip::DigestAlgorithm>& out) {
+  std::vector<sip::DigestAlgorithm> algorithms;
+  bool good = true;
+  for (const auto& item : loader.readStringList(m, "algorithms")) {
+    const auto alg = sip::parseDigestAlgorithm(item.value);
+    if (item.value.empty() || !alg || sip::isSession(*alg)) {
+      loader.error(
+          item.line, item.path,
+          "unknown digest algorithm '" + item.value + "'; use SHA-512-256, SHA-256 or MD5");
+      good = false;
+      continue;
+    }
+    if (std::find(algorithms.begin(), algorithms.end(), *alg) != algorithms.end()) {
+      loader.error(item.line, item.path, "'" + item.value + "' is listed twice; keep one");
+      good = false;
+      continue;
+    }
+    algorithms.push_back(*alg);
+  }
+  if (algorithms.empty()) {
+    const YAML::Node v = m.get("algorithms");
+    if (v.IsNull() || (v.IsSequence() && v.size() == 0)) {
+      loader.error(Loader::valueLine(m, "algorithms"), m.pathOf("algorithms"),
+                   "is empty; list at least one of SHA-512-256, SHA-256, MD5");
+    }
+    return false;
+  }
+  out = std::move(algorithms);
+  return good;
+}
+
 }  // namespace
 
 void readAccounts(Loader& loader, const YAML::Node& node, int line, Config& c) {
-  MapReader m(loader, node, "accounts", line, {"password", "lockout", "nonce", "algorithms"});
+  MapReader m(loader, node, "accounts", line,
+              {"password", "lockout", "nonce", "algorithms", "per_account", "learn_algorithms"});
   if (!m.valid()) return;
   AccountSettings& a = c.accounts;
 
@@ -105,29 +139,22 @@ void readAccounts(Loader& loader, const YAML::Node& node, int line, Config& c) {
     }
   }
 
-  if (m.has("algorithms")) {
-    std::vector<sip::DigestAlgorithm> algorithms;
-    const auto items = loader.readStringList(m, "algorithms");
-    for (const auto& item : items) {
-      const auto alg = sip::parseDigestAlgorithm(item.value);
-      if (item.value.empty() || !alg || sip::isSession(*alg)) {
-        loader.error(
-            item.line, item.path,
-            "unknown digest algorithm '" + item.value + "'; use SHA-512-256, SHA-256 or MD5");
-        continue;
+  if (m.has("algorithms")) readAlgorithms(loader, m, a.algorithms);
+  loader.setBool(m, "learn_algorithms", a.learnAlgorithms);
+  if (m.has("per_account")) {
+    const YAML::Node accounts = m.get("per_account");
+    if (!accounts.IsMap()) {
+      loader.error(Loader::valueLine(m, "per_account"), m.pathOf("per_account"),
+                   "expected a mapping of account to settings, e.g. \"201\": { algorithms: [MD5] }");
+    } else {
+      for (auto it = accounts.begin(); it != accounts.end(); ++it) {
+        const std::string name = it->first.Scalar();
+        MapReader am(loader, it->second, m.pathOf("per_account") + "." + name,
+                     Loader::lineOf(it->first), {"algorithms"});
+        if (!am.valid() || !am.has("algorithms")) continue;
+        std::vector<sip::DigestAlgorithm> list;
+        if (readAlgorithms(loader, am, list)) a.algorithmsByAccount[name] = std::move(list);
       }
-      if (std::find(algorithms.begin(), algorithms.end(), *alg) != algorithms.end()) {
-        loader.error(item.line, item.path, "'" + item.value + "' is listed twice; keep one");
-        continue;
-      }
-      algorithms.push_back(*alg);
-    }
-    const YAML::Node v = m.get("algorithms");
-    if (!algorithms.empty()) {
-      a.algorithms = std::move(algorithms);
-    } else if (v.IsNull() || (v.IsSequence() && v.size() == 0)) {
-      loader.error(Loader::valueLine(m, "algorithms"), m.pathOf("algorithms"),
-                   "is empty; list at least one of SHA-512-256, SHA-256, MD5");
     }
   }
 }

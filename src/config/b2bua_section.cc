@@ -81,6 +81,9 @@ void readB2bua(Loader& loader, const YAML::Node& node, int line, Config& c) {
                                                      "proxy-authorization",
                                                      "www-authenticate",
                                                      "proxy-authenticate"};
+    // Reliable provisionals (RFC 3262) are negotiated per leg: a copied Require: 100rel, RSeq
+    // or RAck would promise the other side a PRACK exchange that leg never agreed to.
+    static const std::set<std::string> kPerLegExtensions = {"require", "rseq", "rack"};
     std::vector<std::string> headers;
     for (const auto& item : loader.readStringList(m, "copy_headers")) {
       if (!isHeaderName(item.value)) {
@@ -90,6 +93,11 @@ void readB2bua(Loader& loader, const YAML::Node& node, int line, Config& c) {
                      "'" + item.value +
                          "' is written by the B2BUA itself and must not be copied "
                          "between legs (it would leak topology or credentials); remove it");
+      } else if (kPerLegExtensions.contains(lowercase(item.value))) {
+        loader.error(item.line, item.path,
+                     "'" + item.value +
+                         "' belongs to one leg's 100rel/PRACK exchange (RFC 3262) and is never "
+                         "copied between legs; remove it");
       } else {
         headers.push_back(item.value);
       }

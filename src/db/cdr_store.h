@@ -33,7 +33,7 @@ struct CdrRecord {
   std::optional<base::SystemTime> answerTime;
   std::optional<base::SystemTime> endTime;
   std::string disposition;   // "in-progress", "answered", "busy", "no-answer", "cancelled",
-                             // "failed", "rejected"
+                             // "failed", "rejected", "declined"
   int sipCode = 0;           // final response code of the INVITE (200 when answered)
   std::string endReason;     // "bye-from-a", "bye-from-b", "ended-by-gateway: <why>", ...
   int64_t durationMs = 0;    // answer to end; 0 when never answered

@@ -6,6 +6,7 @@
 #include "base/random.h"
 #include "sip/builder.h"
 #include "sip/header_values.h"
+#include "sip/response_via.h"
 
 namespace tg::transaction {
 namespace {
@@ -262,6 +263,7 @@ void TransactionLayer::receiveRequest(std::unique_ptr<sip::Message> message,
     // Stop the client's INVITE retransmissions at once (B2BUA.md step 1).
     st.state_ = State::kProceeding;
     st.lastResponse_ = sip::responseTo(st.request(), 100).build();
+    sip::stampTopVia(st.lastResponse_, st.request(), packet.source.ip(), packet.source.port());
     st.lastStatus_ = 100;
     sendResponse(st, 100, st.lastResponse_);
   } else {
@@ -352,6 +354,8 @@ void TransactionLayer::respond(ServerTransaction& st, int status, std::string by
       st.state_ == State::kConfirmed || st.state_ == State::kAccepted) {
     return;
   }
+  // RFC 3581: the request's rport is answered with the port (and received=) it came from.
+  sip::stampTopVia(bytes, st.request(), st.target_.address.ip(), st.target_.address.port());
   sendResponse(st, status, bytes);
   st.lastResponse_ = std::move(bytes);
   st.lastStatus_ = status;

@@ -27,6 +27,8 @@ Verdict PhoneAuthFilter::check(CallContext& call) {
   ar.zone = Zone::kPublic;
   ar.requestUri = req.requestUriText();
   ar.callerId = req.from()->uri.user;
+  ar.claimedUser = req.from()->uri.user;
+  ar.userAgent = req.value(HeaderId::kUserAgent);
   const auth::AuthDecision d = auth->gateway().authenticate(ar);
   if (d.action == auth::AuthDecision::Action::kAccept) {
     call.call->account = d.account->username;

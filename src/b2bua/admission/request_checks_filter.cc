@@ -8,9 +8,11 @@ using sip::HeaderId;
 
 Verdict RequestChecksFilter::check(CallContext& call) {
   const sip::Message& req = call.request();
+  // 100rel is not among the supported: toward A the gateway sends provisionals unreliably
+  // only, so a caller that requires reliable ones is answered 420 (RFC 3262 §4).
   std::string unsupported;
   req.forEachElement(HeaderId::kRequire, [&](std::string_view t) {
-    if (!sip::equalsIgnoreCase(t, "100rel") && !sip::equalsIgnoreCase(t, "timer")) {
+    if (!sip::equalsIgnoreCase(t, "timer")) {
       if (!unsupported.empty()) unsupported.append(", ");
       unsupported.append(t);
     }

@@ -98,6 +98,34 @@ TEST_F(CallEventsTest, AFailedCallIsRoutedOncePerPeerAndEndsWithOneCdr) {
   EXPECT_EQ(b2b_->stats().callsFailed, 1u);
 }
 
+// A 603/607/608 is the callee's choice: "declined", not a network failure (issue 21).
+TEST_F(CallEventsTest, ADeclinedCallIsRecordedAsDeclinedNotFailed) {
+  startWithObserver();
+  Caller a = pbxCaller();
+  const Sent* first = sendInvite(a, kProvA);
+  ASSERT_NE(first, nullptr);
+  const std::string id = uuid();
+  Callee providerA = calleeFor(first, kProvA);
+  deliver(providerA.respond(603), kProvA);  // a 6xx ends the search: no failover
+  EXPECT_EQ(observer_.events,
+            (std::vector<std::string>{"started " + id, "routed " + id + " carrier-a",
+                                      "ending " + id, "ended " + id + " declined 603"}));
+  auto rows = cdrs();
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0].disposition, "declined");
+  EXPECT_EQ(rows[0].sipCode, 603);
+}
+
+TEST(Dispositions, DeclinesAreApartFromFailures) {
+  EXPECT_EQ(dispositionFor(603, false), Disposition::kDeclined);
+  EXPECT_EQ(dispositionFor(607, false), Disposition::kDeclined);
+  EXPECT_EQ(dispositionFor(608, false), Disposition::kDeclined);
+  EXPECT_EQ(dispositionFor(600, false), Disposition::kBusy);
+  EXPECT_EQ(dispositionFor(604, false), Disposition::kFailed);
+  EXPECT_EQ(dispositionFor(603, true), Disposition::kCancelled);
+  EXPECT_EQ(dispositionName(Disposition::kDeclined), "declined");
+}
+
 TEST_F(CallEventsTest, ACancelledCallEndsOnceWithOneCdr) {
   startWithObserver();
   Caller a = pbxCaller();

@@ -133,6 +133,43 @@ TEST_F(InDialogTest, RetransmittedReinviteAnswerIsReAcked) {
   EXPECT_TRUE(responsesTo(kPbx, 200, m).empty());
 }
 
+// An ACK whose CSeq number is not its INVITE's (RFC 3261 §17.1.1.3) is not that INVITE's ACK:
+// it is dropped, not relayed, and the right one still goes through (issue 21).
+TEST_F(InDialogTest, AckWithAnotherCseqThanItsInviteIsDropped) {
+  Caller a = pbxCaller();
+  const Sent* inv = sendInvite(a, kProvA);
+  ASSERT_NE(inv, nullptr);
+  Callee b = calleeFor(inv, kProvA);
+  ResponseOptions ok;
+  ok.body = kSdpAnswer;
+  ASSERT_NE(calleeSends(a, b, 200, ok), nullptr);
+  size_t m = mark();
+  Request wrong = a.ack();
+  wrong.cseq += 7;
+  deliver(wrong, kPbx);
+  EXPECT_TRUE(requestsTo(kProvA, "ACK", m).empty());
+  m = mark();
+  deliver(a.ack(), kPbx);
+  EXPECT_EQ(requestsTo(kProvA, "ACK", m).size(), 1u);
+
+  // The same for a re-INVITE's ACK.
+  Request reinvite = a.request("INVITE");
+  reinvite.body = kSdpReoffer;
+  deliver(reinvite, kPbx);
+  const Sent* onB = lastRequestTo(kProvA, "INVITE");
+  ASSERT_NE(onB, nullptr);
+  reply(onB, kProvA, 200, sdp(kSdpAnswer, b.contact));
+  m = mark();
+  Request late = a.ack();
+  late.cseq = reinvite.cseq + 1;
+  deliver(late, kPbx);
+  EXPECT_TRUE(requestsTo(kProvA, "ACK", m).empty());
+  Request right = a.ack();
+  right.cseq = reinvite.cseq;
+  deliver(right, kPbx);
+  EXPECT_EQ(requestsTo(kProvA, "ACK", m).size(), 1u);
+}
+
 TEST_F(InDialogTest, ReinviteGlareIsAnswered491) {
   Established c = establishOutbound();
   Request first = c.a.request("INVITE");

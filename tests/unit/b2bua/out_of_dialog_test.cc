@@ -56,9 +56,25 @@ TEST_F(OutOfDialogTest, InviteRequiringAnUnknownExtensionIs420) {
   EXPECT_EQ(codesTo(kPbx, m), (std::vector<int>{100, 420}));
   const Sent* r = lastResponseTo(kPbx, 420, m);
   ASSERT_NE(r, nullptr);
-  EXPECT_EQ(r->header(HeaderId::kUnsupported), "foo");
+  EXPECT_EQ(r->header(HeaderId::kUnsupported), "100rel, foo");
   EXPECT_TRUE(sentToZone(Zone::kTrunk).empty());
   EXPECT_EQ(b2b_->callCount(), 0u);
+  deliver(a.ackNon2xx(r->toTag()), kPbx);
+  expectAllGone();
+}
+
+// RFC 3262 §4: the gateway never sends A a reliable provisional, so a caller that requires
+// them gets 420 naming 100rel rather than an unreliable 180 (issue 21).
+TEST_F(OutOfDialogTest, InviteRequiring100relIs420) {
+  Caller a = pbxCaller();
+  a.inviteHeaders = {{"Require", "100rel"}};
+  const size_t m = mark();
+  deliver(a.invite(), kPbx);
+  EXPECT_EQ(codesTo(kPbx, m), (std::vector<int>{100, 420}));
+  const Sent* r = lastResponseTo(kPbx, 420, m);
+  ASSERT_NE(r, nullptr);
+  EXPECT_EQ(r->header(HeaderId::kUnsupported), "100rel");
+  EXPECT_TRUE(sentToZone(Zone::kTrunk).empty());
   deliver(a.ackNon2xx(r->toTag()), kPbx);
   expectAllGone();
 }

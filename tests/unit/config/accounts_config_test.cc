@@ -114,6 +114,33 @@ TEST(AccountsConfig, EmptyAlgorithmListAndLowAccountThreshold) {
       << dump(r);
 }
 
+TEST(AccountsConfig, PerAccountAlgorithmsAndLearning) {
+  const LoadResult ok = load(R"(accounts:
+  learn_algorithms: false
+  per_account:
+    "301": { algorithms: [ MD5 ] }
+    strict: { algorithms: [ SHA-256 ] }
+)");
+  ASSERT_TRUE(ok.ok()) << dump(ok);
+  const AccountSettings& a = ok.config->accounts;
+  EXPECT_FALSE(a.learnAlgorithms);
+  EXPECT_EQ(a.algorithmsByAccount.at("301"),
+            (std::vector<sip::DigestAlgorithm>{sip::DigestAlgorithm::kMd5}));
+  EXPECT_EQ(a.algorithmsByAccount.at("strict"),
+            (std::vector<sip::DigestAlgorithm>{sip::DigestAlgorithm::kSha256}));
+  EXPECT_TRUE(load("").config->accounts.learnAlgorithms);
+
+  const LoadResult bad = load(R"(accounts:
+  per_account:
+    "301": { algorithms: [ MD5-sess ], algos: [] }
+)");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_TRUE(hasError(bad, kNextLine + 2, "accounts.per_account.301.algorithms[0]",
+                       "unknown digest algorithm"))
+      << dump(bad);
+  EXPECT_TRUE(hasError(bad, kNextLine + 2, "accounts.per_account.301", "algos")) << dump(bad);
+}
+
 TEST(AccountsConfig, RelativeSecretFileIsResolvedAgainstTheConfig) {
   const LoadResult r = loadConfigString(
       std::string(kBase) + "accounts:\n  nonce: { secret_file: nonce.key }\n", "test.yaml");

@@ -717,6 +717,17 @@ TEST(ConfigLoader, CopyHeadersCannotLeakTopology) {
   EXPECT_EQ(r.errors.size(), 6u) << dump(r);
 }
 
+// RFC 3262 headers are per leg; copying them broke 100rel calls (issue 21).
+TEST(ConfigLoader, CopyHeadersRefusesThe100relHeaders) {
+  const LoadResult r = load(std::string(kMinimal) + R"(b2bua:
+  copy_headers: [ Allow, Require, rseq, RAck, Supported ]
+)");
+  EXPECT_TRUE(hasError(r, 12, "b2bua.copy_headers[1]", "100rel/PRACK"));
+  EXPECT_TRUE(hasError(r, 12, "b2bua.copy_headers[2]", "100rel/PRACK"));
+  EXPECT_TRUE(hasError(r, 12, "b2bua.copy_headers[3]", "100rel/PRACK"));
+  EXPECT_EQ(r.errors.size(), 3u) << dump(r);
+}
+
 TEST(ConfigLoader, DomainMustBeAHost) {
   const LoadResult r = load(std::string(kMinimal) + "      domain: \"sip carrier\"\n");
   EXPECT_TRUE(hasError(r, 11, "trunk.providers[0].domain", "is not a host name"));

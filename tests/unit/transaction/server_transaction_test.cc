@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "sip/builder.h"
+#include "sip/response_via.h"
 #include "txn_test_util.h"
 
 namespace tg::transaction::testing {
@@ -496,6 +498,36 @@ TEST_F(ServerTest, EveryResponseIsSentWithItsStatusCode) {
   EXPECT_EQ(sender_.responses(486).size(), 4u);  // first, two Timer G resends, the absorbed
   EXPECT_EQ(sender_.responses(200).size(), 2u);
   EXPECT_EQ(responses, 8u);
+}
+
+// RFC 3581 §4: a Via with an empty rport gets the source port and received= in every response.
+TEST_F(ServerTest, ResponsesFillInRportAndReceived) {
+  RequestSpec spec;
+  spec.rport = true;
+  const auto packet = udpPacket("198.51.100.7", 40000, transport::Zone::kPublic);
+  ServerTransaction& st = receiveInvite(spec, packet);
+  respond(st, 486);
+  ASSERT_GE(sender_.sent.size(), 2u);
+  for (const Sent& s : sender_.sent) {
+    auto response = parse(s.bytes);
+    ASSERT_TRUE(response);
+    const sip::Via* via = response->topVia();
+    ASSERT_NE(via, nullptr);
+    EXPECT_EQ(via->params.get(sip::KnownParam::kRport), "40000") << s.bytes;
+    EXPECT_EQ(via->received(), "198.51.100.7") << s.bytes;
+  }
+}
+
+TEST(StampTopViaTest, OnlyAnEmptyRportOfTheTopViaIsFilled) {
+  RequestSpec spec;
+  auto plain = parse(buildRequest(spec));
+  std::string r = sip::responseTo(*plain, 200).build();
+  EXPECT_FALSE(sip::stampTopVia(r, *plain, "198.51.100.7", 40000));
+  spec.rport = true;
+  auto asked = parse(buildRequest(spec));
+  r = sip::responseTo(*asked, 200).build();
+  ASSERT_TRUE(sip::stampTopVia(r, *asked, "198.51.100.7", 40000));
+  EXPECT_FALSE(sip::stampTopVia(r, *parse(r), "198.51.100.7", 40000)) << "already filled";
 }
 
 }  // namespace
