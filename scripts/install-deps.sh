@@ -21,8 +21,11 @@ packages=(
   sipvicious stunnel4 kamailio-tls-modules dnsmasq-base openssl
   # the SRTP interop test's far end (tests/interop/test_srtp_pylibsrtp.py)
   python3-pylibsrtp
-  # promtool checks the /metrics exposition (tests/integration/test_admin_api.py)
+  # promtool checks the /metrics exposition (tests/integration/test_admin_api.py); the
+  # Prometheus server the package brings is stopped and disabled below
   prometheus
+  # a real softphone (tests/integration/test_phones_baresip.py, docs/interop.md)
+  baresip-core
   # the package: its man page and the checks of ctest's package.deb
   help2man lintian
 )
@@ -46,3 +49,11 @@ export DEBIAN_FRONTEND=noninteractive
 # Package lists may be stale or absent on a fresh machine: refresh them once, then install.
 $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+
+# Only promtool is wanted: the package's own server would listen on every address (:9090).
+# Tests never leave loopback and nothing should listen publicly that the admin did not ask for.
+if [[ " ${missing[*]} " == *" prometheus "* ]] && command -v systemctl >/dev/null &&
+   [ -d /run/systemd/system ]; then
+  $SUDO systemctl disable --now prometheus.service >/dev/null 2>&1 || true
+  echo "install-deps: stopped and disabled prometheus.service (only promtool is used)"
+fi
