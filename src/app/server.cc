@@ -386,6 +386,7 @@ ServerSnapshot Server::snapshot() {
     s.calls += g->b2bua().stats();
     s.guard += g->guard().stats();
     s.filters += g->guard().filterStats();
+    s.admission += g->b2bua().admissionStats();
   }
   return s;
 }

@@ -67,6 +67,7 @@ struct ServerSnapshot {
   b2bua::B2buaStats calls;
   guard::GuardStats guard;
   guard::FilterStatsTable filters;  // each guard filter's own counters
+  b2bua::admission::AdmissionStats admission;  // each call-admission filter's, in chain order
 };
 
 struct CallEntry {

@@ -33,7 +33,22 @@ nlohmann::json countersOf(const guard::FilterStats& s) {
   TG_FILTER_COUNTERS(TG_STATUS_COUNTER)
   return j;
 }
+template <>
+nlohmann::json countersOf(const b2bua::admission::FilterStats& s) {
+  nlohmann::json j = nlohmann::json::object();
+  TG_ADMISSION_FILTER_COUNTERS(TG_STATUS_COUNTER)
+  return j;
+}
 #undef TG_STATUS_COUNTER
+
+// Each call-admission filter's counters under its name, in chain order.
+nlohmann::json admissionCounters(const b2bua::admission::AdmissionStats& stats) {
+  nlohmann::json j = nlohmann::json::object();
+  for (size_t i = 0; i < stats.names.size() && i < stats.filters.size(); ++i) {
+    j[std::string(stats.names[i])] = countersOf(stats.filters[i]);
+  }
+  return j;
+}
 
 // Each guard filter's counters under its config name, every filter whether enabled or not.
 nlohmann::json filterCounters(const guard::FilterStatsTable& table) {
@@ -126,7 +141,8 @@ nlohmann::json statusJson(const StatusFacts& f) {
   j["counters"] = {{"gateway", countersOf(f.snapshot.gateway)},
                    {"calls", countersOf(f.snapshot.calls)},
                    {"guard", countersOf(f.snapshot.guard)},
-                   {"filters", filterCounters(f.snapshot.filters)}};
+                   {"filters", filterCounters(f.snapshot.filters)},
+                   {"admission", admissionCounters(f.snapshot.admission)}};
 
   if (!f.lastReload) {
     j["last_reload"] = nullptr;

@@ -72,6 +72,24 @@ TEST(StatusJson, EachGuardFilterHasItsOwnCounters) {
   EXPECT_EQ(text.find("filters.overload"), std::string::npos) << "zero counters are left out";
 }
 
+// Each call-admission filter's counters, in chain order, summed over the workers.
+TEST(StatusJson, EachAdmissionFilterHasItsOwnCounters) {
+  StatusFacts f = sampleFacts();
+  b2bua::admission::AdmissionStats worker;
+  worker.names = {"phone_auth", "call_policy"};
+  worker.filters.resize(2);
+  worker.filters[0].refused = 3;
+  worker.filters[1].shadowRefused = 1;
+  f.snapshot.admission += worker;
+  f.snapshot.admission += worker;
+  const nlohmann::json j = statusJson(f);
+  const nlohmann::json& admission = j["counters"]["admission"];
+  EXPECT_EQ(admission["phone_auth"]["refused"], 6);
+  EXPECT_EQ(admission["call_policy"]["shadowRefused"], 2);
+  const std::string text = statusText(j);
+  EXPECT_NE(text.find("\n  admission.phone_auth.refused 6\n"), std::string::npos) << text;
+}
+
 TEST(StatusJson, ProvidersWithHealthAndRegistration) {
   const nlohmann::json j = statusJson(sampleFacts());
   ASSERT_EQ(j["providers"].size(), 2u);
