@@ -3,6 +3,7 @@
 // stateless answer goes out with its code, and (through a whole worker) that the guard records
 // that code.
 
+#include "../config/config_test_util.h"
 #include "app/inbound_path.h"
 
 #include <gtest/gtest.h>
@@ -21,17 +22,8 @@ namespace {
 
 using Stage = InboundPath::Stage;
 
-constexpr const char* kConfig = R"(pbx:
-  listen: [ "udp://127.0.0.1:5070" ]
-  targets: [ { host: 127.0.0.1, port: 5080 } ]
-trunk:
-  listen: [ "udp://127.0.0.1:5060" ]
-  providers:
-    - name: carrier-a
-      host: 192.0.2.1
-      transport: udp
-      allow_plaintext: true
-public:
+// The minimal configuration (config_test_util.h) and what this suite adds to it.
+const std::string kConfig = std::string(config::kMinimalConfig) + R"(public:
   listen: [ "udp://127.0.0.1:5090" ]
 b2bua: { user_agent: "trunkguard-test" }
 health: { interval_ms: 0 }

@@ -1,5 +1,6 @@
 // SIGHUP tells the truth: every changed key is either applied or named as needing a restart.
 
+#include "../config/config_test_util.h"
 #include "app/reload_plan.h"
 
 #include <gtest/gtest.h>
@@ -11,17 +12,8 @@
 namespace tg::app {
 namespace {
 
-constexpr const char* kBase = R"(pbx:
-  listen: [ "udp://127.0.0.1:5070" ]
-  targets: [ { host: 127.0.0.1, port: 5080 } ]
-trunk:
-  listen: [ "udp://127.0.0.1:5060" ]
-  providers:
-    - name: carrier-a
-      host: 192.0.2.1
-      transport: udp
-      allow_plaintext: true
-public:
+// The minimal configuration (config_test_util.h) and what this suite adds to it.
+const std::string kBase = std::string(config::kMinimalConfig) + R"(public:
   listen: [ "udp://127.0.0.1:5062" ]
   auth: { realm: sip.example.com }
 tcp:

@@ -6,23 +6,14 @@
 #include <chrono>
 #include <string>
 
+#include "../config/config_test_util.h"
 #include "config/config_loader.h"
 #include "guard/guard.h"
 
 namespace tg::guard {
 namespace {
 
-constexpr const char* kConfig = R"(pbx:
-  listen: [ "udp://127.0.0.1:5070" ]
-  targets: [ { host: 127.0.0.1, port: 5080 } ]
-trunk:
-  listen: [ "udp://127.0.0.1:5060" ]
-  providers:
-    - name: carrier-a
-      host: 192.0.2.1
-      transport: udp
-      allow_plaintext: true
-)";
+const std::string kConfig = config::kMinimalConfig;
 
 config::ConfigPtr loadConfig(const std::string& extra = "") {
   const config::LoadResult r = config::loadConfigString(std::string(kConfig) + extra, "t.yaml");

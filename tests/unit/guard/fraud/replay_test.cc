@@ -7,19 +7,14 @@
 
 #include <sstream>
 
+#include "../../config/config_test_util.h"
 #include "config/config_loader.h"
 
 namespace tg::guard::fraud {
 namespace {
 
-constexpr const char* kConfig = R"(pbx:
-  listen: [ "udp://127.0.0.1:5070" ]
-  targets: [ { host: 127.0.0.1, port: 5080 } ]
-trunk:
-  listen: [ "udp://127.0.0.1:5060" ]
-  providers:
-    - { name: carrier, host: 192.0.2.1, transport: udp, allow_plaintext: true }
-policy:
+// The minimal configuration (config_test_util.h) with international calls allowed.
+const std::string kConfig = std::string(config::kMinimalConfig) + R"(policy:
   numbering: { pbx: { country: US }, trunk: { country: US } }
   rules:
     - { name: intl, classes: [international], action: allow }
