@@ -43,6 +43,7 @@ constexpr KeyRule kRules[] = {
     {"guard", true},
     {"policy", true},
     {"admission", true},  // read for each new call
+    {"fraud", true},      // the detectors keep what they learnt
     {"tls", true},
     {"tls.handshake_timeout_ms", false},
     {"accounts", false},

@@ -16,6 +16,7 @@
 #include "build_info.h"
 #include "config/config_loader.h"
 #include "db/cdr_store.h"
+#include "guard/fraud/fraud_detector.h"
 #include "guard/policy/call_policy.h"
 #include "media/media_anchor.h"
 #include "media/relay_engine.h"
@@ -121,6 +122,7 @@ std::string Server::open() {
   policy_ = guard::policy::CallPolicy::create(cfg.policy, &policyError, &guard_->store(), &clock);
   if (!policy_) return "cannot start the call policy: " + policyError;
   restoreSpend(*policy_, *cdrs_);
+  fraud_ = std::make_unique<guard::fraud::FraudDetector>(cfg.fraud);
 
   // The media relay: its threads start with the workers (start()); the pool of ports is one
   // for every worker's calls.
@@ -159,6 +161,7 @@ void Server::wireWorkers() {
     if (several) g->setPeers(peers_);
     b2bua::B2bua& b2b = g->b2bua();
     b2b.setCallPolicy(policy_.get());
+    b2b.setFraudDetector(fraud_.get());
     b2b.setEventSink(&guard_->events());
     if (media_) {
       anchors_.push_back(std::make_unique<media::MediaAnchor>(*media_, *config_));
@@ -243,6 +246,8 @@ void Server::waitPolicyTick() {
   policyTimer_->async_wait([this](const std::error_code& ec) {
     if (ec) return;
     policy_->expire(base::SystemClock::instance().now());
+    // The fraud detectors' memories age in minutes: once a minute is enough.
+    if (++policyTicks_ % 60 == 0) fraud_->expire(base::SystemClock::instance().now());
     waitPolicyTick();
   });
 }
@@ -322,6 +327,7 @@ ReloadResult Server::reload() {
     std::erase(result.applied, "policy");
     result.failed.push_back("policy (" + why + ")");
   }
+  fraud_->reload(fresh->fraud);
   if (phones_) phones_->lockout().setPolicy(auth::LockoutPolicy::from(fresh->accounts.lockout));
   forEachWorker([fresh, acl = guard_->acl()](Gateway& g) { g.reload(fresh, acl); });
   config_ = fresh;

@@ -40,10 +40,13 @@ class CdrStore;
 namespace tg::guard::policy {
 class CallPolicy;
 }
+namespace tg::guard::fraud {
+class FraudDetector;
+}
 namespace tg::media {
 class MediaAnchor;
 class RelayEngine;
-}
+}  // namespace tg::media
 
 namespace tg::app {
 namespace admin_api {
@@ -66,7 +69,7 @@ struct ServerSnapshot {
   GatewayStats gateway;
   b2bua::B2buaStats calls;
   guard::GuardStats guard;
-  guard::FilterStatsTable filters;  // each guard filter's own counters
+  guard::FilterStatsTable filters;             // each guard filter's own counters
   b2bua::admission::AdmissionStats admission;  // each call-admission filter's, in chain order
 };
 
@@ -147,6 +150,8 @@ class Server {
   std::shared_ptr<b2bua::Bindings> bindings_;
   // Declared before the workers: their B2BUAs report the end of their calls to it.
   std::unique_ptr<guard::policy::CallPolicy> policy_;
+  std::unique_ptr<guard::fraud::FraudDetector> fraud_;  // shared by the workers, like policy_
+  uint64_t policyTicks_ = 0;
   // The media relay (null with media.anchor false) and each worker's side of it; declared
   // before the workers, whose B2BUAs hand them bodies and call ends.
   std::unique_ptr<media::RelayEngine> media_;

@@ -32,6 +32,7 @@ B2bua::B2bua(config::ConfigPtr config, base::TimerQueue& timers, EndpointLookup 
     : ctx_(std::move(config), timers, std::move(endpoints), *this),
       counters_(ctx_.stats),
       policyTracker_(timers, *this, ctx_.stats),
+      fraudTracker_(timers, *this),
       cdrWriter_(cdrs != nullptr ? std::make_unique<CdrWriter>(*cdrs) : nullptr),
       health_(timers, ctx_.config->health),
       ownBindings_(std::make_unique<Bindings>(timers.clock())),
@@ -50,6 +51,7 @@ B2bua::B2bua(config::ConfigPtr config, base::TimerQueue& timers, EndpointLookup 
   admission_.setAdmitted([this](admission::CallContext& call) { launch(call); });
   ctx_.events.add(&counters_);
   ctx_.events.add(&policyTracker_);  // prices the call before the CDR writer records its end
+  ctx_.events.add(&fraudTracker_);
   if (cdrWriter_ != nullptr) ctx_.events.add(cdrWriter_.get());
   registrations_.setServices(nullptr, bindings_);
   phones_.setServices(nullptr, bindings_);
@@ -69,6 +71,11 @@ void B2bua::setRemotePhones(auth::AuthService* auth, Bindings* bindings) {
 void B2bua::setCallPolicy(guard::policy::CallPolicy* policy) {
   admissionServices_.policy = policy;
   policyTracker_.setPolicy(policy);
+}
+
+void B2bua::setFraudDetector(guard::fraud::FraudDetector* detector) {
+  admissionServices_.fraud = detector;
+  fraudTracker_.setDetector(detector);
 }
 
 B2bua::~B2bua() {
@@ -121,16 +128,21 @@ void B2bua::onRequest(ServerTransaction& st) {
     return;
   }
   switch (req.method()) {
-    case Method::kInvite: startCall(st); return;
-    case Method::kOptions: answerLocally(st, 200); return;  // pings addressed to the gateway
+    case Method::kInvite:
+      startCall(st);
+      return;
+    case Method::kOptions:
+      answerLocally(st, 200);
+      return;  // pings addressed to the gateway
     case Method::kRegister:
       // The PBX may register its trunk toward us; trunkguard itself holds the provider
       // registration (TLS/registration issue), so the PBX's attempt is accepted and ignored.
       if (st.target().zone == Zone::kPbx) {
         auto b = sip::responseTo(req, 200, {}, base::randomHex(8));
-        if (req.has(HeaderId::kContact)) b.header(HeaderId::kContact, req.value(HeaderId::kContact));
-        b.header(HeaderId::kExpires, req.has(HeaderId::kExpires)
-                                         ? std::string(req.value(HeaderId::kExpires)) : "3600");
+        if (req.has(HeaderId::kContact))
+          b.header(HeaderId::kContact, req.value(HeaderId::kContact));
+        b.header(HeaderId::kExpires,
+                 req.has(HeaderId::kExpires) ? std::string(req.value(HeaderId::kExpires)) : "3600");
         ctx_.layer->respond(st, 200, b.build());
       } else if (st.target().zone == Zone::kPublic) {
         registrations_.onRegister(st);  // remote phones (registration_relay.h)
@@ -138,13 +150,21 @@ void B2bua::onRequest(ServerTransaction& st) {
         answerLocally(st, 403, "Registration Not Offered Here");
       }
       return;
-    case Method::kRefer: answerLocally(st, 403, "REFER Not Allowed"); return;
+    case Method::kRefer:
+      answerLocally(st, 403, "REFER Not Allowed");
+      return;
     case Method::kBye:
     case Method::kPrack:
     case Method::kUpdate:
-    case Method::kInfo: answerLocally(st, 481); return;
-    case Method::kUnknown: answerLocally(st, 501); return;
-    default: answerLocally(st, 405); return;
+    case Method::kInfo:
+      answerLocally(st, 481);
+      return;
+    case Method::kUnknown:
+      answerLocally(st, 501);
+      return;
+    default:
+      answerLocally(st, 405);
+      return;
   }
 }
 
@@ -213,8 +233,8 @@ void B2bua::startCall(ServerTransaction& st) {
     call.dialled = admit.phone->account;
   }
   // RFC 5630: a SIPS Request-URI asks for TLS on every hop (the sips_route filter).
-  call.sips = req.requestUri()->scheme == sip::UriScheme::kSips &&
-              call.direction == Direction::kOutbound;
+  call.sips =
+      req.requestUri()->scheme == sip::UriScheme::kSips && call.direction == Direction::kOutbound;
   admission_.run(std::move(admit));
 }
 
@@ -373,8 +393,8 @@ void B2bua::endNow(Call& call, Disposition disposition, int code, std::string_vi
   record.disposition = disposition;
   record.sipCode = code;
   record.endReason = std::string(reason);
-  TG_LOG(kB2bua, info, "call={} ended: {} {} ({}), {} ms", call.uuid,
-         dispositionName(disposition), code, reason, record.durationMs);
+  TG_LOG(kB2bua, info, "call={} ended: {} {} ({}), {} ms", call.uuid, dispositionName(disposition),
+         code, reason, record.durationMs);
   ctx_.events.ended(record);
   eraseCall(call.id);
 }

@@ -26,10 +26,11 @@
 #include "b2bua/admission/admission_chain.h"
 #include "b2bua/bindings.h"
 #include "b2bua/call.h"
-#include "b2bua/call_counters.h"
 #include "b2bua/call_context.h"
+#include "b2bua/call_counters.h"
 #include "b2bua/call_events.h"
 #include "b2bua/cdr_writer.h"
+#include "b2bua/fraud_tracker.h"
 #include "b2bua/health.h"
 #include "b2bua/in_dialog_relay.h"
 #include "b2bua/leg_messages.h"
@@ -102,6 +103,9 @@ class B2bua final : public transaction::TransactionUser, private CallTable {
   // The toll-fraud call policy, one engine shared by every worker (it is thread-safe);
   // nullptr (the default) admits every call. Set before traffic flows; must outlive this.
   void setCallPolicy(guard::policy::CallPolicy* policy);
+  // The fraud detectors (guard/fraud), shared by every worker like the policy; nullptr (the
+  // default) detects nothing. Set before traffic flows; must outlive this.
+  void setFraudDetector(guard::fraud::FraudDetector* detector);
   // Where policy rejections (and shadow decisions) are recorded; optional, must outlive this.
   void setEventSink(guard::EventSink* events) { admissionServices_.events = events; }
   // overCap() hands each over-cap call to one worker only: the handles this B2BUA does not own
@@ -193,14 +197,14 @@ class B2bua final : public transaction::TransactionUser, private CallTable {
   void indexDialog(transport::Zone zone, std::string_view callId, uint64_t call,
                    Side side) override;
   void forgetDialog(transport::Zone zone, std::string_view callId) override;
-  void endNow(Call& call, Disposition disposition, int code,
-              std::string_view reason) override;
+  void endNow(Call& call, Disposition disposition, int code, std::string_view reason) override;
   void endAbandoned(Call& call) override;
   void eraseCall(uint64_t callId);
 
   B2buaContext ctx_;
   CallCounters counters_;
   PolicyTracker policyTracker_;
+  FraudTracker fraudTracker_;
   std::unique_ptr<CdrWriter> cdrWriter_;  // without a CDR store, none
   HealthMonitor health_;
   std::unique_ptr<Bindings> ownBindings_;  // when setRemotePhones() gave none

@@ -35,6 +35,7 @@ enum class EndCause : uint8_t {
   kReload,         // the reloaded configuration no longer allows the call
   kShutdown,       // the gateway is stopping
   kNoAck,          // the caller never acknowledged the answer
+  kFraud,          // a fraud detector blocked the account (guard/fraud)
   kOther,          // ended from inside the process for another reason
 };
 
@@ -51,28 +52,28 @@ struct Leg {
   std::string callId;
   std::string localTag;
   std::string remoteTag;
-  std::string localParty;    // From value of requests we send on this leg (with our tag)
-  std::string remoteParty;   // To value of requests we send on this leg (with their tag)
-  std::string remoteTarget;  // the peer's Contact URI: Request-URI of in-dialog requests
+  std::string localParty;             // From value of requests we send on this leg (with our tag)
+  std::string remoteParty;            // To value of requests we send on this leg (with their tag)
+  std::string remoteTarget;           // the peer's Contact URI: Request-URI of in-dialog requests
   std::vector<std::string> routeSet;  // Route values, in the order they are sent
-  std::string localContact;  // our Contact header value on this leg
-  uint32_t localCseq = 0;    // last CSeq number we used on this leg
-  uint32_t remoteCseq = 0;   // last CSeq number the peer used
-  uint32_t inviteCseq = 0;   // CSeq of the initial INVITE on this leg (for its ACK)
-  uint32_t remoteRSeq = 0;   // RSeq of the last reliable provisional PRACKed (RFC 3262 §4)
+  std::string localContact;           // our Contact header value on this leg
+  uint32_t localCseq = 0;             // last CSeq number we used on this leg
+  uint32_t remoteCseq = 0;            // last CSeq number the peer used
+  uint32_t inviteCseq = 0;            // CSeq of the initial INVITE on this leg (for its ACK)
+  uint32_t remoteRSeq = 0;     // RSeq of the last reliable provisional PRACKed (RFC 3262 §4)
   transport::SendTarget peer;  // where this leg's requests go
 };
 
 // A request relayed from one leg to the other, waiting for its response.
 struct Relay {
   uint64_t id = 0;
-  Side from = Side::kA;              // the leg the request arrived on
+  Side from = Side::kA;  // the leg the request arrived on
   sip::Method method = sip::Method::kUnknown;
   transaction::ServerTransaction* server = nullptr;  // on `from`
   transaction::ClientTransaction* client = nullptr;  // on the other leg
-  uint32_t clientCseq = 0;           // CSeq used on the other leg (for the re-INVITE's ACK)
-  std::string clientAck;             // the ACK sent for a relayed re-INVITE 2xx (resent on
-                                     // 2xx retransmissions)
+  uint32_t clientCseq = 0;  // CSeq used on the other leg (for the re-INVITE's ACK)
+  std::string clientAck;    // the ACK sent for a relayed re-INVITE 2xx (resent on
+                            // 2xx retransmissions)
 };
 
 struct Call {
@@ -87,36 +88,36 @@ struct Call {
 
   transaction::ServerTransaction* aInvite = nullptr;  // while A's INVITE has no final answer
   transaction::ClientTransaction* bInvite = nullptr;  // while B's INVITE is pending
-  bool cancelled = false;        // A cancelled before the answer
-  bool bCancelSent = false;      // the CANCEL for B's current INVITE went out (once, §9.1)
-  bool aAnswered = false;        // a 2xx was sent to A
-  bool bAcked = false;           // the ACK for B's 2xx was sent
-  std::string bAck;              // that ACK, resent when B retransmits its 2xx
-  std::string dialled;           // the Request-URI user of A's INVITE, less any call code the
-                                 // policy stripped (a code is a secret: never logged or sent on)
+  bool cancelled = false;                             // A cancelled before the answer
+  bool bCancelSent = false;  // the CANCEL for B's current INVITE went out (once, §9.1)
+  bool aAnswered = false;    // a 2xx was sent to A
+  bool bAcked = false;       // the ACK for B's 2xx was sent
+  std::string bAck;          // that ACK, resent when B retransmits its 2xx
+  std::string dialled;       // the Request-URI user of A's INVITE, less any call code the
+                             // policy stripped (a code is a secret: never logged or sent on)
   // Peers still to try, fixed when the call started: a reload must not change what an index
   // means under a call in progress.
   struct Candidate {
     transport::SendTarget target;
-    std::string name;    // provider name (outbound)
-    std::string domain;  // host for the Request-URI and To
-    uint64_t healthId = 0;  // the address in the health monitor (AddressHealth::id)
+    std::string name;        // provider name (outbound)
+    std::string domain;      // host for the Request-URI and To
+    uint64_t healthId = 0;   // the address in the health monitor (AddressHealth::id)
     std::string requestUri;  // a registered phone's Contact: the Request-URI toward it
   };
   std::vector<Candidate> candidates;
-  bool sips = false;             // A asked for TLS on every hop (a sips: Request-URI, outbound)
-  std::string provider;          // provider in use (outbound) or source provider (inbound)
-  uint64_t healthId = 0;         // health id of the address B was sent to (AddressHealth::id)
-  std::string endReason;         // set when the gateway ends the call itself
+  bool sips = false;      // A asked for TLS on every hop (a sips: Request-URI, outbound)
+  std::string provider;   // provider in use (outbound) or source provider (inbound)
+  uint64_t healthId = 0;  // health id of the address B was sent to (AddressHealth::id)
+  std::string endReason;  // set when the gateway ends the call itself
   EndCause endCause = EndCause::kNone;  // and why, typed (call control)
-  std::string fromUri;           // CDR: the caller as received
-  std::string toUri;             // CDR: the callee as received, less any call code
+  std::string fromUri;                  // CDR: the caller as received
+  std::string toUri;                    // CDR: the callee as received, less any call code
 
   // What the call policy decided (guard/policy/call_policy.h); empty when none runs.
-  uint64_t policyHandle = 0;     // reported answered/ended; 0 when the policy tracks nothing
-  std::string callerIdRewrite;   // B's From user instead of A's (spoofed caller ID); "" = keep
+  uint64_t policyHandle = 0;    // reported answered/ended; 0 when the policy tracks nothing
+  std::string callerIdRewrite;  // B's From user instead of A's (spoofed caller ID); "" = keep
   std::chrono::seconds policyMaxDuration{0};  // 0 = no policy limit
-  std::string account;           // CDR columns
+  std::string account;                        // CDR columns
   std::string e164;
   std::string destinationClass;
   std::string policyRule;

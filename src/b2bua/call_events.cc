@@ -6,14 +6,22 @@ namespace tg::b2bua {
 
 std::string_view dispositionName(Disposition d) {
   switch (d) {
-    case Disposition::kInProgress: return "in-progress";
-    case Disposition::kAnswered: return "answered";
-    case Disposition::kBusy: return "busy";
-    case Disposition::kNoAnswer: return "no-answer";
-    case Disposition::kCancelled: return "cancelled";
-    case Disposition::kFailed: return "failed";
-    case Disposition::kRejected: return "rejected";
-    case Disposition::kDeclined: return "declined";
+    case Disposition::kInProgress:
+      return "in-progress";
+    case Disposition::kAnswered:
+      return "answered";
+    case Disposition::kBusy:
+      return "busy";
+    case Disposition::kNoAnswer:
+      return "no-answer";
+    case Disposition::kCancelled:
+      return "cancelled";
+    case Disposition::kFailed:
+      return "failed";
+    case Disposition::kRejected:
+      return "rejected";
+    case Disposition::kDeclined:
+      return "declined";
   }
   return "failed";
 }
@@ -31,16 +39,28 @@ Disposition dispositionFor(int code, bool cancelled) {
 
 std::string_view endCauseName(EndCause c) {
   switch (c) {
-    case EndCause::kNone: return "none";
-    case EndCause::kAdmin: return "admin";
-    case EndCause::kDurationLimit: return "duration-limit";
-    case EndCause::kSpendCap: return "spend-cap";
-    case EndCause::kBanned: return "banned";
-    case EndCause::kAccountLocked: return "account-locked";
-    case EndCause::kReload: return "reload";
-    case EndCause::kShutdown: return "shutdown";
-    case EndCause::kNoAck: return "no-ack";
-    case EndCause::kOther: return "other";
+    case EndCause::kNone:
+      return "none";
+    case EndCause::kAdmin:
+      return "admin";
+    case EndCause::kDurationLimit:
+      return "duration-limit";
+    case EndCause::kSpendCap:
+      return "spend-cap";
+    case EndCause::kBanned:
+      return "banned";
+    case EndCause::kAccountLocked:
+      return "account-locked";
+    case EndCause::kReload:
+      return "reload";
+    case EndCause::kShutdown:
+      return "shutdown";
+    case EndCause::kNoAck:
+      return "no-ack";
+    case EndCause::kFraud:
+      return "fraud";
+    case EndCause::kOther:
+      return "other";
   }
   return "other";
 }

@@ -30,6 +30,9 @@ class AuthService;
 namespace tg::guard::policy {
 class CallPolicy;
 }  // namespace tg::guard::policy
+namespace tg::guard::fraud {
+class FraudDetector;
+}  // namespace tg::guard::fraud
 
 namespace tg::b2bua {
 
@@ -51,9 +54,9 @@ struct Verdict {
   std::string reason;  // reason phrase; empty: the standard one
   std::string rule;    // what decided, for logs and events ("request.require", "policy.x")
   std::vector<std::pair<std::string, std::string>> headers;  // added to the answer
-  std::string realm;           // kChallenge
-  base::Duration deadline{};   // kDefer: answered 504 when no resume() came by then
-  bool shadowed = false;       // kContinue: the filter's own shadow mode waived a refusal
+  std::string realm;                                         // kChallenge
+  base::Duration deadline{};  // kDefer: answered 504 when no resume() came by then
+  bool shadowed = false;      // kContinue: the filter's own shadow mode waived a refusal
 
   bool refuses() const {
     return action == Action::kReply || action == Action::kDrop || action == Action::kChallenge;
@@ -106,8 +109,8 @@ struct CallContext {
   std::unique_ptr<Call> call;    // account, numbers and the policy's decision, as learnt
   std::optional<Binding> phone;  // a PBX call for a registered remote phone
   uint64_t ticket = 0;           // what AdmissionChain::resume() finds it by (set by the chain)
-  bool recorded = false;  // a call event told of it (the policy's decision): a refusal after
-                          // it is told as onRejected, so the call has its one CDR
+  bool recorded = false;         // a call event told of it (the policy's decision): a refusal after
+                                 // it is told as onRejected, so the call has its one CDR
 
   const sip::Message& request() const { return invite->request(); }
   transport::Zone zone() const { return invite->target().zone; }
@@ -126,9 +129,10 @@ CallRecord refusedRecord(const CallContext& call, Disposition disposition, int c
 struct AdmissionServices {
   explicit AdmissionServices(B2buaContext& c) : context(c) {}
   B2buaContext& context;
-  auth::AuthService* auth = nullptr;              // remote phones; null: none
-  guard::policy::CallPolicy* policy = nullptr;    // null: no call policy
-  guard::EventSink* events = nullptr;             // security events; null: not recorded
+  auth::AuthService* auth = nullptr;             // remote phones; null: none
+  guard::policy::CallPolicy* policy = nullptr;   // null: no call policy
+  guard::fraud::FraudDetector* fraud = nullptr;  // null: no fraud detection
+  guard::EventSink* events = nullptr;            // security events; null: not recorded
   const Router* router = nullptr;
 };
 

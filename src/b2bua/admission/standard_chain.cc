@@ -1,6 +1,7 @@
 #include "b2bua/admission/standard_chain.h"
 
 #include "b2bua/admission/call_policy_filter.h"
+#include "b2bua/admission/fraud_filter.h"
 #include "b2bua/admission/numbers_filter.h"
 #include "b2bua/admission/phone_auth_filter.h"
 #include "b2bua/admission/request_checks_filter.h"
@@ -16,13 +17,10 @@ std::unique_ptr<CallFilter> make(AdmissionServices& services) {
 
 // Who the caller is first (nothing else is worth checking for a stranger), then what the
 // request asks for, then the call itself: where it may go, and the toll-fraud policy last,
-// since it counts every call it admits.
+// since it counts every call it admits, then the fraud detectors on what the policy admitted.
 constexpr std::unique_ptr<CallFilter> (*kOrder[])(AdmissionServices&) = {
-    make<PhoneAuthFilter>,
-    make<RequestChecksFilter>,
-    make<NumbersFilter>,
-    make<SipsRouteFilter>,
-    make<CallPolicyFilter>,
+    make<PhoneAuthFilter>, make<RequestChecksFilter>, make<NumbersFilter>,
+    make<SipsRouteFilter>, make<CallPolicyFilter>,    make<FraudFilter>,
 };
 
 }  // namespace

@@ -331,6 +331,7 @@ void FraudDetector::State::ended(uint64_t id, base::TimePoint now) {
     if (now >= acc.blockedUntil) acc.maxRisky = std::max(acc.maxRisky, call.riskyAtStart);
   }
   live.erase(it);
+  std::erase(toEnd, id);  // ended before anyone took it
 }
 
 void FraudDetector::State::expire(base::TimePoint now) {
@@ -380,6 +381,17 @@ void FraudDetector::ended(uint64_t id, base::TimePoint now) {
 std::vector<uint64_t> FraudDetector::takeCallsToEnd() {
   std::lock_guard lock(state_->mu);
   return std::exchange(state_->toEnd, {});
+}
+
+std::vector<uint64_t> FraudDetector::takeCallsToEnd(const std::function<bool(uint64_t)>& mine) {
+  std::lock_guard lock(state_->mu);
+  std::vector<uint64_t> taken;
+  std::erase_if(state_->toEnd, [&](uint64_t id) {
+    if (!mine(id)) return false;
+    taken.push_back(id);
+    return true;
+  });
+  return taken;
 }
 
 void FraudDetector::expire(base::TimePoint now) {

@@ -12,6 +12,7 @@
 // admission, never per packet).
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -73,6 +74,9 @@ class FraudDetector {
   void ended(uint64_t id, base::TimePoint now);
   // Live calls whose account was blocked after they started; each id is returned once.
   std::vector<uint64_t> takeCallsToEnd();
+  // The same, only the ids `mine` accepts (a worker takes the calls it owns; the others stay
+  // for their owners).
+  std::vector<uint64_t> takeCallsToEnd(const std::function<bool(uint64_t)>& mine);
   // Forgets windows and memories that aged out (bounded memory); about once a minute.
   void expire(base::TimePoint now);
 

@@ -2,10 +2,11 @@
 // a filter can give, a deferred call resumed, timed out or cancelled, shadow mode, disabled
 // filters, the fixed order, and what a filter behind the call policy costs a refused call.
 
+#include "b2bua/admission/admission_chain.h"
+
 #include <mutex>
 #include <optional>
 
-#include "b2bua/admission/admission_chain.h"
 #include "b2bua_test_util.h"
 #include "guard/policy/call_policy.h"
 #include "guard/security_event.h"
@@ -106,8 +107,8 @@ class AdmissionChainTest : public B2buaTest {
 };
 
 TEST_F(AdmissionChainTest, TheOrderIsFixedInCode) {
-  const std::vector<std::string_view> expected = {"phone_auth", "request_checks", "numbers",
-                                                  "sips_route", "call_policy", "scripted"};
+  const std::vector<std::string_view> expected = {
+      "phone_auth", "request_checks", "numbers", "sips_route", "call_policy", "fraud", "scripted"};
   EXPECT_EQ(b2b_->admissionStats().names, expected);
 }
 
