@@ -31,10 +31,10 @@ build: configure
 gateway: configure
 	cmake --build $(BUILD) -j $(JOBS) --target trunkguard
 
-# Everything a change must pass: unit + conformance + CLI tests, the
-# integration tests with real peers, the same under ASan+UBSan, then every fuzz target for a
-# bounded time.
-test: unit integration sanitize fuzz-smoke
+# Everything a change must pass: the tree as clang-format writes it, unit + conformance + CLI
+# tests, the integration tests with real peers, the same under ASan+UBSan, then every fuzz
+# target for a bounded time.
+test: format-check unit integration sanitize fuzz-smoke
 	@echo "make test: all stages passed"
 
 # Unit, conformance and CLI tests (seconds), then the integration tests (minutes, serial).

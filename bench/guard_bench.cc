@@ -58,8 +58,8 @@ struct Fixture {
     bans = std::make_unique<tg::guard::BanList>(clock);
     bans->setTrusted(tg::guard::trustedNetworks(*config));
     for (int i = 0; i < 10000; ++i) {
-      const std::string net = "10." + std::to_string(i / 256) + "." + std::to_string(i % 256) +
-                              ".0/24";
+      const std::string net =
+          "10." + std::to_string(i / 256) + "." + std::to_string(i % 256) + ".0/24";
       bans->ban(*tg::guard::IpPrefix::parse(net), "blocklist", "bench",
                 tg::guard::BanOrigin::kBlocklist, clock.now(), std::chrono::seconds(0));
     }

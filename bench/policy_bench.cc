@@ -33,10 +33,20 @@ tg::config::PolicySettings settings() {
     r.name = "rule" + std::to_string(i);
     r.action = i % 2 ? PolicyAction::kDeny : PolicyAction::kAllow;
     switch (i % 4) {
-      case 0: r.accounts = {std::to_string(500 + i), std::to_string(600 + i) + "*"}; break;
-      case 1: r.groups = {"sales"}; r.classes = {"international"}; break;
-      case 2: r.prefixes = {"+" + std::to_string(9000 + i)}; break;
-      default: r.classes = {"satellite", "toll-free"}; r.maxConcurrent = 5; break;
+      case 0:
+        r.accounts = {std::to_string(500 + i), std::to_string(600 + i) + "*"};
+        break;
+      case 1:
+        r.groups = {"sales"};
+        r.classes = {"international"};
+        break;
+      case 2:
+        r.prefixes = {"+" + std::to_string(9000 + i)};
+        break;
+      default:
+        r.classes = {"satellite", "toll-free"};
+        r.maxConcurrent = 5;
+        break;
     }
     s.rules.push_back(std::move(r));
   }

@@ -8,8 +8,9 @@
 //
 // Our own main() wraps the console reporter to print, after the run, the trunkguard/libosip2
 // throughput ratio per message. With --profile=<message> it times nothing with the library and
-// only repeats trunkguard's work on that message, for perf and callgrind (see profileOne()). Nothing here asserts on absolute time: the machine is shared and
-// noisy, and both numbers of a ratio come from the same run.
+// only repeats trunkguard's work on that message, for perf and callgrind (see profileOne()).
+// Nothing here asserts on absolute time: the machine is shared and noisy, and both numbers of a
+// ratio come from the same run.
 
 #include <benchmark/benchmark.h>
 #include <osip2/osip.h>

@@ -98,7 +98,8 @@ std::string datagram(const std::string& kind, const std::string& source, int sou
   std::string userAgent = "flood/1.0";
   std::string user = "100";
   if (kind == "malformed") {
-    return "INVITE sip:" + id + "@" + target + " SIP/2.0\r\nVia: garbage\r\nContent-Length: x\r\n\r\n";
+    return "INVITE sip:" + id + "@" + target +
+           " SIP/2.0\r\nVia: garbage\r\nContent-Length: x\r\n\r\n";
   }
   if (kind == "invite") method = "INVITE", user = std::to_string(1000 + n % 500);
   if (kind == "register") method = "REGISTER", user = std::to_string(200 + n % 50);

@@ -37,8 +37,8 @@ struct AccountCommandOptions {
   bool json = false;
   AdminCredentials admin;  // every edit: the admin vouching, or --local-root
   size_t limit = 50;       // admin-log
-  std::string code;      // admin-verify
-  bool asciiQr = false;  // admin-add: "##" instead of Unicode half blocks
+  std::string code;        // admin-verify
+  bool asciiQr = false;    // admin-add: "##" instead of Unicode half blocks
   std::string configPath;
   std::string dbPath;
 };

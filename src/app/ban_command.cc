@@ -119,13 +119,11 @@ db::BanRecord record(const guard::IpPrefix& network, std::string origin, std::st
 // A running gateway re-reads the bans within a second once it sees the edit note.
 void notifyGateway(db::BanStore& store, std::ostream& err) {
   if (std::string e = store.noteEdited(); !e.empty()) {
-    err << "warning: saved, but a running gateway will only see it after a restart (" << e
-        << ")\n";
+    err << "warning: saved, but a running gateway will only see it after a restart (" << e << ")\n";
   }
 }
 
-int banAdd(const BanCommandOptions& o, const Context& ctx, std::ostream& out,
-           std::ostream& err) {
+int banAdd(const BanCommandOptions& o, const Context& ctx, std::ostream& out, std::ostream& err) {
   std::string why;
   const auto network = guard::IpPrefix::parse(o.target, &why);
   if (!network) {
@@ -147,9 +145,9 @@ int banAdd(const BanCommandOptions& o, const Context& ctx, std::ostream& out,
   }
   const int64_t now = nowMs();
   db::BanStore store(ctx.dbPath);
-  const db::BanRecord r = record(*network, "manual", "manual",
-                                 o.reason.empty() ? "banned by operator" : o.reason, *duration,
-                                 now);
+  const db::BanRecord r =
+      record(*network, "manual", "manual", o.reason.empty() ? "banned by operator" : o.reason,
+             *duration, now);
   if (std::string e = store.upsert(r); !e.empty()) {
     err << "ban add: " << ctx.dbPath << ": " << e << "\n";
     return 1;
@@ -193,8 +191,7 @@ int banRemove(const BanCommandOptions& o, const Context& ctx, std::ostream& out,
   return 0;
 }
 
-int banList(const BanCommandOptions& o, const Context& ctx, std::ostream& out,
-            std::ostream& err) {
+int banList(const BanCommandOptions& o, const Context& ctx, std::ostream& out, std::ostream& err) {
   if (!databaseExists(ctx, o, err)) return 1;
   db::BanStore store(ctx.dbPath);
   const int64_t now = nowMs();
@@ -229,8 +226,7 @@ int banList(const BanCommandOptions& o, const Context& ctx, std::ostream& out,
   std::vector<Row> rows{{"NETWORK", "ORIGIN", "RULE", "EXPIRES (UTC)", "LEFT", "REASON"}};
   for (const db::BanRecord& b : bans) {
     rows.push_back({b.network, printable(b.origin), printable(b.rule),
-                    b.expiresMs ? db::formatUtcMillis(db::fromEpochMillis(*b.expiresMs))
-                                : "never",
+                    b.expiresMs ? db::formatUtcMillis(db::fromEpochMillis(*b.expiresMs)) : "never",
                     remaining(b, now), printable(b.reason)});
   }
   std::array<size_t, kColumns> width{};

@@ -59,9 +59,12 @@ std::string describe(const sip::Verdict& v) {
 
 const char* actionName(sip::VerdictAction a) {
   switch (a) {
-    case sip::VerdictAction::kAccept: return "accept";
-    case sip::VerdictAction::kReject: return "reject";
-    case sip::VerdictAction::kDrop: return "drop";
+    case sip::VerdictAction::kAccept:
+      return "accept";
+    case sip::VerdictAction::kReject:
+      return "reject";
+    case sip::VerdictAction::kDrop:
+      return "drop";
   }
   return "";
 }

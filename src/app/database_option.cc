@@ -18,9 +18,8 @@ bool notADirectory(const std::string& path, std::string_view what, std::ostream&
 
 }  // namespace
 
-int chooseDatabase(const std::string& configPath, const std::string& dbPath,
-                   std::string_view what, std::string_view why, DatabaseChoice& out,
-                   std::ostream& err) {
+int chooseDatabase(const std::string& configPath, const std::string& dbPath, std::string_view what,
+                   std::string_view why, DatabaseChoice& out, std::ostream& err) {
   if (!configPath.empty()) {
     config::LoadResult loaded = config::loadConfigFile(configPath);
     if (!loaded.ok()) {

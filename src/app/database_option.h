@@ -19,9 +19,8 @@ struct DatabaseChoice {
 // Loads -c CONFIG when given, then takes --db FILE if given, else the config's database.path.
 // `what` names the command in messages ("ban add"); `why` says what the config adds (for the
 // message when neither was given). Returns 0, or the exit code (2) with the message written.
-int chooseDatabase(const std::string& configPath, const std::string& dbPath,
-                   std::string_view what, std::string_view why, DatabaseChoice& out,
-                   std::ostream& err);
+int chooseDatabase(const std::string& configPath, const std::string& dbPath, std::string_view what,
+                   std::string_view why, DatabaseChoice& out, std::ostream& err);
 
 // Whether `path` is an existing database file; otherwise says why and what to do.
 bool existingDatabase(const std::string& path, std::string_view what, std::ostream& err);

@@ -11,9 +11,9 @@ struct ExplainOptions {
   std::string config;
   std::string zone = "pbx";  // pbx, trunk or public
   std::string account;
-  std::string to;            // as dialled
-  std::string from;          // caller ID (optional)
-  std::string at;            // "YYYY-MM-DD HH:MM" in UTC; empty = now
+  std::string to;    // as dialled
+  std::string from;  // caller ID (optional)
+  std::string at;    // "YYYY-MM-DD HH:MM" in UTC; empty = now
 };
 
 // Prints the normalised number, its class, every rule considered and the decision, on a fresh

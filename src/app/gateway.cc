@@ -22,8 +22,7 @@ std::shared_ptr<const guard::acl::ZoneAcl> aclFor(const config::Config& config,
   std::shared_ptr<const guard::acl::ZoneAcl> built = guard::acl::ZoneAcl::create(config, &error);
   if (built == nullptr) {
     // The config loader checked the database exists; it became unreadable since.
-    TG_LOG(kGuard, err, "country filter unavailable ({}); the other ACL rules still apply",
-           error);
+    TG_LOG(kGuard, err, "country filter unavailable ({}); the other ACL rules still apply", error);
     built = std::make_shared<guard::acl::ZoneAcl>(config);
   }
   return built;
@@ -56,11 +55,12 @@ Gateway::Gateway(asio::io_context& io, config::ConfigPtr config, db::CdrStore* c
             onSendError(t);
           },
           transportOptions(clock, shard))),
-      b2bua_(config, timers_,
-             [this](transport::Zone z, config::TransportKind t) {
-               return transport_->localEndpoint(z, t);
-             },
-             cdrs),
+      b2bua_(
+          config, timers_,
+          [this](transport::Zone z, config::TransportKind t) {
+            return transport_->localEndpoint(z, t);
+          },
+          cdrs),
       layer_(timers_, *this, b2bua_, config->timers),
       ownBans_(privateBans(guard, *config, clock)),
       guard_(config, aclFor(*config, guard.acl), guard.bans != nullptr ? *guard.bans : *ownBans_,
@@ -138,8 +138,7 @@ std::vector<std::string> listenerTexts(const config::Config& c) {
 
 }  // namespace
 
-void Gateway::reload(config::ConfigPtr config,
-                     std::shared_ptr<const guard::acl::ZoneAcl> acl) {
+void Gateway::reload(config::ConfigPtr config, std::shared_ptr<const guard::acl::ZoneAcl> acl) {
   // Sockets, transaction timers and TCP limits are set up once; say so rather than pretend.
   if (listenerTexts(*config) != listenerTexts(*config_)) {
     TG_LOG(kConfig, warn, "listener changes take effect after a restart");

@@ -108,7 +108,7 @@ class Gateway final : public transaction::Sender, public Worker {
   b2bua::LiveCallChecks liveCalls_;  // calls of banned peers, locked accounts, reloads
   base::TimePoint lastSample_{};
   bool stopped_ = false;
-  bool handedOverNow_ = false;  // receive() runs a message another worker received
+  bool handedOverNow_ = false;                   // receive() runs a message another worker received
   std::unique_ptr<trunk::TrunkServices> trunk_;  // after layer_: it sends through it
 };
 

@@ -126,8 +126,8 @@ void GuardServices::syncNow() {
     }
     const int64_t now = epochMs(clock_.wallNow());
     eventStore_.pruneOlderThan(
-        now - std::chrono::duration_cast<std::chrono::milliseconds>(c->guard.events.retention)
-                  .count());
+        now -
+        std::chrono::duration_cast<std::chrono::milliseconds>(c->guard.events.retention).count());
   }
   if (extraTask_) extraTask_();
 }

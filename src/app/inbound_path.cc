@@ -11,13 +11,20 @@ namespace tg::app {
 
 std::string_view stageName(InboundPath::Stage stage) {
   switch (stage) {
-    case InboundPath::Stage::kAdmit: return "admit";
-    case InboundPath::Stage::kKeepAlive: return "keep-alive";
-    case InboundPath::Stage::kParse: return "parse";
-    case InboundPath::Stage::kValidate: return "validate";
-    case InboundPath::Stage::kGuard: return "guard";
-    case InboundPath::Stage::kHops: return "hops";
-    case InboundPath::Stage::kDispatch: return "dispatch";
+    case InboundPath::Stage::kAdmit:
+      return "admit";
+    case InboundPath::Stage::kKeepAlive:
+      return "keep-alive";
+    case InboundPath::Stage::kParse:
+      return "parse";
+    case InboundPath::Stage::kValidate:
+      return "validate";
+    case InboundPath::Stage::kGuard:
+      return "guard";
+    case InboundPath::Stage::kHops:
+      return "hops";
+    case InboundPath::Stage::kDispatch:
+      return "dispatch";
   }
   return "unknown";
 }
@@ -125,8 +132,8 @@ bool InboundPath::validate(const sip::Message& message, const transport::Packet&
 
 bool InboundPath::guard(const sip::Message& message, const transport::Packet& packet) {
   if (!message.isRequest()) return true;
-  return passedGuard(guard_.checkRequest(message, packet, inKnownDialog(message, packet)),
-                     message, packet);
+  return passedGuard(guard_.checkRequest(message, packet, inKnownDialog(message, packet)), message,
+                     packet);
 }
 
 // "In dialog" is a dialog the gateway knows, not a To tag anyone can write (issue 12 item 4).

@@ -118,10 +118,12 @@ int main(int argc, char** argv) {
 
   tg::app::ReplayOptions replayOptions;
   CLI::App* replayCmd = app.add_subcommand(
-      "replay", "Run the call policy and fraud detectors over a call trace (CSV), report per label");
+      "replay",
+      "Run the call policy and fraud detectors over a call trace (CSV), report per label");
   replayCmd->add_option("-c,--config", replayOptions.config, "Configuration file (YAML)")
       ->required();
-  replayCmd->add_option("trace", replayOptions.trace, "Trace file (CSV, docs/fraud.md); - for stdin")
+  replayCmd
+      ->add_option("trace", replayOptions.trace, "Trace file (CSV, docs/fraud.md); - for stdin")
       ->required();
   replayCmd->add_flag("--json", replayOptions.json, "One JSON object instead of a table");
 

@@ -49,7 +49,8 @@ AlgorithmPreferences::AlgorithmPreferences(const base::Clock& clock,
       ownStore_(ownStoreUnless(store, clock, settings_.maxTracked)),
       store_(store != nullptr ? *store : *ownStore_) {
   if (!store_.completesInline()) {
-    throw std::invalid_argument("the digest algorithm preferences need a store that answers inline");
+    throw std::invalid_argument(
+        "the digest algorithm preferences need a store that answers inline");
   }
   if (settings_.defaults.empty()) settings_.defaults = {sip::DigestAlgorithm::kSha256};
 }
@@ -57,8 +58,7 @@ AlgorithmPreferences::AlgorithmPreferences(const base::Clock& clock,
 const std::vector<sip::DigestAlgorithm>& AlgorithmPreferences::configuredFor(
     std::string_view account) const {
   const auto it = settings_.perAccount.find(account);
-  return it != settings_.perAccount.end() && !it->second.empty() ? it->second
-                                                                  : settings_.defaults;
+  return it != settings_.perAccount.end() && !it->second.empty() ? it->second : settings_.defaults;
 }
 
 bool AlgorithmPreferences::allows(std::string_view account, sip::DigestAlgorithm alg) const {
@@ -82,8 +82,9 @@ bool AlgorithmPreferences::prefersMd5(std::string_view account, std::string_view
       .has_value();
 }
 
-std::vector<sip::DigestAlgorithm> AlgorithmPreferences::challengeOrder(
-    std::string_view account, std::string_view userAgent, bool unanswered) {
+std::vector<sip::DigestAlgorithm> AlgorithmPreferences::challengeOrder(std::string_view account,
+                                                                       std::string_view userAgent,
+                                                                       bool unanswered) {
   const std::vector<sip::DigestAlgorithm>& order = configuredFor(account);
   const auto md5 = std::find(order.begin(), order.end(), sip::DigestAlgorithm::kMd5);
   // Nothing to learn: learning is off, MD5 is not allowed, or it already comes first.

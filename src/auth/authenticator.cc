@@ -43,12 +43,11 @@ AuthDecision GatewayAuthenticator::challenge(const AuthRequest& request, bool st
   d.status = challengeStatus(request.method);
   d.reasonPhrase = d.status == 401 ? "Unauthorized" : "Proxy Authentication Required";
   d.challengeHeader = challengeHeader(request.method);
-  d.challenges =
-      algorithms_ == nullptr
-          ? digest_.challenges(request.source, stale)
-          : digest_.challenges(request.source, stale,
-                               algorithms_->challengeOrder(request.claimedUser, request.userAgent,
-                                                           unanswered));
+  d.challenges = algorithms_ == nullptr
+                     ? digest_.challenges(request.source, stale)
+                     : digest_.challenges(request.source, stale,
+                                          algorithms_->challengeOrder(
+                                              request.claimedUser, request.userAgent, unanswered));
   d.check = check;
   return d;
 }

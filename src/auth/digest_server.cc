@@ -187,8 +187,7 @@ std::vector<std::string> DigestServer::challenges(const base::Address& source, b
 }
 
 std::vector<std::string> DigestServer::challenges(
-    const base::Address& source, bool stale,
-    const std::vector<sip::DigestAlgorithm>& order) const {
+    const base::Address& source, bool stale, const std::vector<sip::DigestAlgorithm>& order) const {
   std::vector<std::string> out;
   out.reserve(order.size());
   for (const sip::DigestAlgorithm alg : order) {

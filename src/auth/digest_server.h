@@ -40,7 +40,7 @@ struct DigestServerOptions {
   std::vector<sip::DigestAlgorithm> algorithms = {sip::DigestAlgorithm::kSha256,
                                                   sip::DigestAlgorithm::kMd5};
   std::chrono::seconds nonceLifetime{300};
-  std::string key;  // HMAC key bytes; empty: 32 random bytes for this process
+  std::string key;                  // HMAC key bytes; empty: 32 random bytes for this process
   size_t maxTrackedNonces = 65536;  // the cap of its own store, when it is given none
 };
 

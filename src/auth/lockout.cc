@@ -172,8 +172,8 @@ auto Lockout::update(Table table, const std::string& key, bool create, Change&& 
     auto answer = change(c);
     const int64_t now = nowMs();
     const auto result = store::answerNow<store::CasResult>([&](store::Done<store::CasResult> d) {
-      s.compareAndSet(key, held ? std::optional<std::string_view>(*held) : std::nullopt,
-                      c.encode(), keepFor(c, now, p), std::move(d));
+      s.compareAndSet(key, held ? std::optional<std::string_view>(*held) : std::nullopt, c.encode(),
+                      keepFor(c, now, p), std::move(d));
     });
     if (result.swapped()) return answer;
   }
@@ -224,21 +224,21 @@ FailureOutcome Lockout::recordFailure(std::string_view account, const base::Addr
   FailureOutcome out;
   const int accountThreshold = p.perSource ? p.accountFailures : p.failures;
   if (accountThreshold > 0) {
-    const auto locked = update(
-        Table::kAccounts, keyOf(Table::kAccounts, account, source), true,
-        [&](Counter& a) -> std::optional<std::pair<seconds, int>> {
-          if (auto d = countFailure(a, accountThreshold, now, p)) return std::pair{*d, a.locks};
-          return std::nullopt;
-        });
+    const auto locked = update(Table::kAccounts, keyOf(Table::kAccounts, account, source), true,
+                               [&](Counter& a) -> std::optional<std::pair<seconds, int>> {
+                                 if (auto d = countFailure(a, accountThreshold, now, p))
+                                   return std::pair{*d, a.locks};
+                                 return std::nullopt;
+                               });
     if (locked && *locked) {
       out.locked = out.lockedEverywhere = true;
       out.lockDuration = (*locked)->first;
       std::lock_guard lock(mutex_);
       if (changes_.size() < kMaxPendingChanges) {
-        changes_.push_back({std::string(account),
-                            wallAt(nowPoint + std::chrono::duration_cast<base::Duration>(
-                                                  out.lockDuration)),
-                            (*locked)->second});
+        changes_.push_back(
+            {std::string(account),
+             wallAt(nowPoint + std::chrono::duration_cast<base::Duration>(out.lockDuration)),
+             (*locked)->second});
       }
     }
   }
@@ -301,8 +301,10 @@ void Lockout::recordSuccess(std::string_view account, const base::Address& sourc
 bool Lockout::unlock(std::string_view account) {
   store::Store& accounts = storeOf(Table::kAccounts);
   const std::string indexKey = fmt::format("lockout:i:{}", account);
-  const auto pairKeys = store::answerNow<std::vector<std::string>>(
-      [&](store::Done<std::vector<std::string>> d) { accounts.setMembers(indexKey, std::move(d)); });
+  const auto pairKeys =
+      store::answerNow<std::vector<std::string>>([&](store::Done<std::vector<std::string>> d) {
+        accounts.setMembers(indexKey, std::move(d));
+      });
   bool lifted = false;
   for (const std::string& key : pairKeys) {
     storeOf(Table::kPairs).erase(key, [&](bool erased) { lifted = lifted || erased; });

@@ -23,22 +23,22 @@ namespace tg::b2bua {
 using EndpointLookup =
     std::function<const transport::LocalEndpoint*(transport::Zone, config::TransportKind)>;
 
-#define TG_B2BUA_COUNTERS(X)                                                               \
-  X(callsStarted, "calls whose B leg was sent")                                          \
-  X(callsAnswered, "calls answered")                                                     \
-  X(callsFailed, "calls that ended without an answer")                                   \
-  X(failovers, "B legs retried on the next peer")                                        \
-  X(referRefused, "REFERs refused")                                                      \
-  X(unknownDialog, "in-dialog requests answered 481")                                    \
-  X(phoneCalls, "calls from authenticated remote phones (public zone)")                  \
-  X(phoneChallenges, "public-zone INVITEs answered with a challenge")                    \
-  X(callsToPhones, "PBX calls routed to a registered phone")                             \
-  X(policyRejected, "new calls the call policy refused")                                 \
-  X(policyShadow, "calls it would have refused (enforce: false)")                        \
-  X(policyEnded, "live calls ended by a spend cap")                                      \
-  X(endedBanned, "live calls ended because a leg's peer was banned")                     \
-  X(endedLocked, "live calls ended because the phone's account was locked")              \
-  X(endedByReload, "live calls a reloaded configuration no longer allowed")              \
+#define TG_B2BUA_COUNTERS(X)                                                \
+  X(callsStarted, "calls whose B leg was sent")                             \
+  X(callsAnswered, "calls answered")                                        \
+  X(callsFailed, "calls that ended without an answer")                      \
+  X(failovers, "B legs retried on the next peer")                           \
+  X(referRefused, "REFERs refused")                                         \
+  X(unknownDialog, "in-dialog requests answered 481")                       \
+  X(phoneCalls, "calls from authenticated remote phones (public zone)")     \
+  X(phoneChallenges, "public-zone INVITEs answered with a challenge")       \
+  X(callsToPhones, "PBX calls routed to a registered phone")                \
+  X(policyRejected, "new calls the call policy refused")                    \
+  X(policyShadow, "calls it would have refused (enforce: false)")           \
+  X(policyEnded, "live calls ended by a spend cap")                         \
+  X(endedBanned, "live calls ended because a leg's peer was banned")        \
+  X(endedLocked, "live calls ended because the phone's account was locked") \
+  X(endedByReload, "live calls a reloaded configuration no longer allowed") \
   X(emergencyCalls, "emergency calls")
 
 struct alignas(base::kCounterAlign) B2buaStats {
@@ -55,8 +55,7 @@ class CallTable {
                            Side side) = 0;
   virtual void forgetDialog(transport::Zone zone, std::string_view callId) = 0;
   // Ends the call at once (timers, then onEnding/onEnded): `call` is gone afterwards.
-  virtual void endNow(Call& call, Disposition disposition, int code,
-                      std::string_view reason) = 0;
+  virtual void endNow(Call& call, Disposition disposition, int code, std::string_view reason) = 0;
   // Ends a call A has already been answered for (cancel, no-answer timer, endCall()) with the
   // disposition and code A was given.
   virtual void endAbandoned(Call& call) = 0;

@@ -31,10 +31,17 @@ class CallCounters final : public CallObserver {
   void onEnded(const CallRecord& call) override {
     if (call.disposition != Disposition::kAnswered) ++stats_.callsFailed;
     switch (call.endCause) {
-      case EndCause::kBanned: ++stats_.endedBanned; break;
-      case EndCause::kAccountLocked: ++stats_.endedLocked; break;
-      case EndCause::kReload: ++stats_.endedByReload; break;
-      default: break;
+      case EndCause::kBanned:
+        ++stats_.endedBanned;
+        break;
+      case EndCause::kAccountLocked:
+        ++stats_.endedLocked;
+        break;
+      case EndCause::kReload:
+        ++stats_.endedByReload;
+        break;
+      default:
+        break;
     }
   }
 

@@ -115,8 +115,8 @@ void InDialogRelay::relayRequest(Call& call, Side from, ServerTransaction& st) {
   }
   const LegMessages::Crossing crossing{req, call, from};
   std::string refused;
-  std::string bytes = messages_.inDialog(to, call.zone(toSide), req.methodText(),
-                                         relay.clientCseq, branch, &crossing, extra, &refused);
+  std::string bytes = messages_.inDialog(to, call.zone(toSide), req.methodText(), relay.clientCseq,
+                                         branch, &crossing, extra, &refused);
   if (!refused.empty()) {
     // An offer that cannot cross (re-INVITE, UPDATE): the sender keeps its session as it was.
     --to.localCseq;
@@ -147,8 +147,7 @@ void InDialogRelay::onResponse(ClientTransaction& ct, const sip::Message& respon
   if (it == call->relays.end()) return;
   if (ClientTransaction* retry = invite_.answerChallenge(*call, ct, response)) {
     it->second.client = retry;
-    it->second.clientCseq =
-        call->leg(call->zoneA == Zone::kTrunk ? Side::kA : Side::kB).localCseq;
+    it->second.clientCseq = call->leg(call->zoneA == Zone::kTrunk ? Side::kA : Side::kB).localCseq;
     return;
   }
   relayResponse(*call, it->second, response);
@@ -181,8 +180,9 @@ void InDialogRelay::relayResponse(Call& call, Relay& relay, const sip::Message& 
   if (relay.server->lastStatus() >= 200) return;  // answered already (a retransmitted final)
   ServerTransaction& st = *relay.server;
   const LegMessages::Crossing crossing{response, call, other(relay.from)};
-  ctx_.layer->respond(st, code, messages_.response(st, call.leg(relay.from), code,
-                                                   response.reasonPhrase(), &crossing));
+  ctx_.layer->respond(
+      st, code,
+      messages_.response(st, call.leg(relay.from), code, response.reasonPhrase(), &crossing));
   if ((code == 481 || code == 408) && relay.method != Method::kBye) {
     // §12.2.1.2: the far dialog is gone; end ours on both sides.
     sendBye(call, relay.from);

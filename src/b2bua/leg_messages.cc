@@ -17,16 +17,30 @@ using transport::Zone;
 bool neverCopied(std::string_view name) {
   const sip::HeaderId id = sip::headerIdFromName(name);
   switch (id) {
-    case HeaderId::kVia: case HeaderId::kRoute: case HeaderId::kRecordRoute:
-    case HeaderId::kContact: case HeaderId::kCallId: case HeaderId::kFrom: case HeaderId::kTo:
-    case HeaderId::kCSeq: case HeaderId::kMaxForwards: case HeaderId::kContentLength:
-    case HeaderId::kContentType: case HeaderId::kUserAgent: case HeaderId::kServer:
-    case HeaderId::kAuthorization: case HeaderId::kProxyAuthorization:
-    case HeaderId::kWwwAuthenticate: case HeaderId::kProxyAuthenticate: case HeaderId::kRSeq:
-    case HeaderId::kRAck: case HeaderId::kWarning:
+    case HeaderId::kVia:
+    case HeaderId::kRoute:
+    case HeaderId::kRecordRoute:
+    case HeaderId::kContact:
+    case HeaderId::kCallId:
+    case HeaderId::kFrom:
+    case HeaderId::kTo:
+    case HeaderId::kCSeq:
+    case HeaderId::kMaxForwards:
+    case HeaderId::kContentLength:
+    case HeaderId::kContentType:
+    case HeaderId::kUserAgent:
+    case HeaderId::kServer:
+    case HeaderId::kAuthorization:
+    case HeaderId::kProxyAuthorization:
+    case HeaderId::kWwwAuthenticate:
+    case HeaderId::kProxyAuthenticate:
+    case HeaderId::kRSeq:
+    case HeaderId::kRAck:
+    case HeaderId::kWarning:
     // Identity is the call policy's decision (caller ID checks and rewrites), never what a
     // peer asserted: a hacked PBX or a provider could otherwise pick any caller ID.
-    case HeaderId::kPAssertedIdentity: case HeaderId::kPPreferredIdentity:
+    case HeaderId::kPAssertedIdentity:
+    case HeaderId::kPPreferredIdentity:
     case HeaderId::kRemotePartyId:
       return true;
     default:
@@ -99,8 +113,8 @@ std::string LegMessages::copyBody(const Call& call, Side from, const sip::Messag
                                   bool answer, sip::MessageBuilder& out) const {
   if (message.body().empty()) return {};
   const SessionBody body{message.value(HeaderId::kContentType), message.body()};
-  BodyDecision decision = answer ? offerAnswer_->answer(call, from, body)
-                                 : offerAnswer_->offer(call, from, body);
+  BodyDecision decision =
+      answer ? offerAnswer_->answer(call, from, body) : offerAnswer_->offer(call, from, body);
   switch (decision.kind) {
     case BodyDecision::Kind::kKeep:
       out.body(body.contentType, body.content);
@@ -120,10 +134,9 @@ std::string LegMessages::copyAcross(const Crossing& crossing, bool answer,
   return copyBody(crossing.call, crossing.from, crossing.message, answer, out);
 }
 
-std::string LegMessages::inDialog(const Leg& leg, Zone zone, std::string_view method,
-                                  uint32_t cseq, const std::string& branch,
-                                  const Crossing* crossing, const ExtraHeaders& extra,
-                                  std::string* refused) const {
+std::string LegMessages::inDialog(const Leg& leg, Zone zone, std::string_view method, uint32_t cseq,
+                                  const std::string& branch, const Crossing* crossing,
+                                  const ExtraHeaders& extra, std::string* refused) const {
   auto b = sip::MessageBuilder::request(method, leg.remoteTarget);
   b.header(HeaderId::kVia, via(zone, leg.peer.transport, branch));
   b.header(HeaderId::kMaxForwards, "70");
@@ -148,8 +161,8 @@ std::string LegMessages::inDialog(const Leg& leg, Zone zone, std::string_view me
 }
 
 std::string LegMessages::response(const transaction::ServerTransaction& st, const Leg& leg,
-                                  int code, std::string_view reason,
-                                  const Crossing* crossing, std::string* refused) const {
+                                  int code, std::string_view reason, const Crossing* crossing,
+                                  std::string* refused) const {
   // A relayed reason phrase is the far side's free text (like a Warning): keep it off the
   // trunk, where the standard phrase for the code says enough.
   if (crossing != nullptr && st.target().zone != Zone::kPbx) reason = {};
@@ -208,7 +221,8 @@ std::string LegMessages::cancelFor(const transaction::ClientTransaction& inviteT
   b.header(HeaderId::kTo, invite.value(HeaderId::kTo));
   b.header(HeaderId::kCallId, invite.callId());
   b.header(HeaderId::kCSeq, std::to_string(invite.cseq()->number) + " CANCEL");
-  invite.forEach(HeaderId::kRoute, [&](const sip::HeaderField& f) { b.header(HeaderId::kRoute, f.value); });
+  invite.forEach(HeaderId::kRoute,
+                 [&](const sip::HeaderField& f) { b.header(HeaderId::kRoute, f.value); });
   branch = std::string(invite.topVia()->branch());
   return b.build();
 }
@@ -259,9 +273,9 @@ std::string LegMessages::notAcceptable(const transaction::ServerTransaction& st,
   std::string text(why);
   std::erase(text, '"');  // a quoted-string: the reason is ours, but keep it well formed
   std::erase(text, '\\');
-  b.header(HeaderId::kWarning, "399 " +
-                                   (local != nullptr ? local->address.sipHost() : "trunkguard") +
-                                   " \"" + text + "\"");
+  b.header(
+      HeaderId::kWarning,
+      "399 " + (local != nullptr ? local->address.sipHost() : "trunkguard") + " \"" + text + "\"");
   return b.build();
 }
 

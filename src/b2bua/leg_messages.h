@@ -55,10 +55,9 @@ class LegMessages {
   // an offer, or sends an answer without its body (never half-rewritten).
 
   // A request within `leg`'s dialog (BYE, ACK, PRACK, a relayed request).
-  std::string inDialog(const Leg& leg, transport::Zone zone, std::string_view method,
-                       uint32_t cseq, const std::string& branch,
-                       const Crossing* crossing = nullptr, const ExtraHeaders& extra = {},
-                       std::string* refused = nullptr) const;
+  std::string inDialog(const Leg& leg, transport::Zone zone, std::string_view method, uint32_t cseq,
+                       const std::string& branch, const Crossing* crossing = nullptr,
+                       const ExtraHeaders& extra = {}, std::string* refused = nullptr) const;
   // A response on `st`, in `leg`'s dialog; a relayed one copies from the other leg.
   std::string response(const transaction::ServerTransaction& st, const Leg& leg, int code,
                        std::string_view reason, const Crossing* crossing,

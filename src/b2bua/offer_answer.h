@@ -7,8 +7,8 @@
 
 #include <cstdint>
 #include <string>
-#include <utility>
 #include <string_view>
+#include <utility>
 
 #include "b2bua/call.h"
 

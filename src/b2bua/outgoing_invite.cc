@@ -151,8 +151,7 @@ void OutgoingInvite::learnBDialog(Call& call, const sip::Message& response) {
   }
 }
 
-void OutgoingInvite::onBResponse(Call& call, ClientTransaction& ct,
-                                 const sip::Message& response) {
+void OutgoingInvite::onBResponse(Call& call, ClientTransaction& ct, const sip::Message& response) {
   const int code = response.statusCode();
   if (response.callId() != call.b.callId) {
     // A late answer from an attempt we abandoned in failover.
@@ -268,15 +267,15 @@ void OutgoingInvite::onBRefused(Call& call, ClientTransaction& ct, const sip::Me
     const config::Provider* provider = router_.providerNamed(call.provider);
     if (provider != nullptr && provider->auth.enabled && !call.candidates.empty()) {
       ++ctx_.stats.failovers;
-      TG_LOG(kB2bua, warn, "call={} {} answered {}: trying the next peer", call.uuid,
-             call.provider, code);
+      TG_LOG(kB2bua, warn, "call={} {} answered {}: trying the next peer", call.uuid, call.provider,
+             code);
       if (sendNext(call)) return;
     }
   }
   if ((code == 503 || code == 408) && !call.candidates.empty()) {
     ++ctx_.stats.failovers;
-    TG_LOG(kB2bua, warn, "call={} {} answered {}: trying the next peer", call.uuid,
-           call.provider, code);
+    TG_LOG(kB2bua, warn, "call={} {} answered {}: trying the next peer", call.uuid, call.provider,
+           code);
     if (sendNext(call)) return;
   }
   relayFinalToA(call, response);
@@ -294,8 +293,7 @@ void OutgoingInvite::relayFinalToA(Call& call, const sip::Message& response) {
     ctx_.calls.endNow(call, dispositionFor(sent, false), sent, "rejected by pbx");
     return;
   }
-  std::string reason(call.zoneA == Zone::kTrunk ? std::string_view()
-                                                : response.reasonPhrase());
+  std::string reason(call.zoneA == Zone::kTrunk ? std::string_view() : response.reasonPhrase());
   if (code >= 300 && code < 400) {
     // Redirects would let the far side steer our calls anywhere (toll fraud); never relay.
     code = 480;
@@ -312,8 +310,9 @@ void OutgoingInvite::relayFinalToA(Call& call, const sip::Message& response) {
   ServerTransaction& st = *call.aInvite;
   call.aInvite = nullptr;
   ctx_.layer->respond(st, code, b.build());
-  ctx_.calls.endNow(call, dispositionFor(code, false), code, "rejected by " + std::string(
-      call.direction == Direction::kOutbound ? "provider" : "pbx"));
+  ctx_.calls.endNow(
+      call, dispositionFor(code, false), code,
+      "rejected by " + std::string(call.direction == Direction::kOutbound ? "provider" : "pbx"));
 }
 
 void OutgoingInvite::onClientFailure(ClientTransaction& ct, bool transportError) {
@@ -406,8 +405,8 @@ void OutgoingInvite::sendPrack(Call& call, const sip::Message& reliableProvision
   const std::string rack = std::string(sip::trim(reliableProvisional.value(HeaderId::kRSeq))) +
                            " " + std::to_string(b.inviteCseq) + " INVITE";
   const std::string branch = transaction::TransactionLayer::newBranch();
-  const std::string bytes = messages_.inDialog(b, call.zoneB, "PRACK", ++b.localCseq, branch,
-                                               nullptr, {{"RAck", rack}});
+  const std::string bytes =
+      messages_.inDialog(b, call.zoneB, "PRACK", ++b.localCseq, branch, nullptr, {{"RAck", rack}});
   ctx_.layer->request(bytes, branch, Method::kPrack, b.peer, &local_, call.id);
 }
 
@@ -421,8 +420,7 @@ void OutgoingInvite::sendAckToB(Call& call, const sip::Message* aAck) {
   const std::string branch = transaction::TransactionLayer::newBranch();
   if (aAck != nullptr) {
     const LegMessages::Crossing crossing{*aAck, call, Side::kA};
-    call.bAck = messages_.inDialog(call.b, call.zoneB, "ACK", call.b.inviteCseq, branch,
-                                   &crossing);
+    call.bAck = messages_.inDialog(call.b, call.zoneB, "ACK", call.b.inviteCseq, branch, &crossing);
   } else {
     call.bAck = messages_.inDialog(call.b, call.zoneB, "ACK", call.b.inviteCseq, branch);
   }
@@ -509,8 +507,8 @@ void OutgoingInvite::ackAndByeStray(const sip::Message& response,
   // Each 2xx retransmission is ACKed (§13.2.2.4), but the dialog is ended once.
   std::string key = leg.callId + ' ' + std::string(response.to()->tag());
   if (byedStrays_.contains(key)) return;
-  const base::TimerId expiry = ctx_.timers.schedule(64 * ctx_.layer->settings().t1,
-                                                    [this, key] { byedStrays_.erase(key); });
+  const base::TimerId expiry =
+      ctx_.timers.schedule(64 * ctx_.layer->settings().t1, [this, key] { byedStrays_.erase(key); });
   byedStrays_.emplace(std::move(key), expiry);
   const std::string branch = transaction::TransactionLayer::newBranch();
   ctx_.layer->request(messages_.inDialog(leg, target.zone, "BYE", cseq + 1, branch), branch,

@@ -25,7 +25,11 @@ class OutgoingInvite final : public transaction::TransactionOwner {
  public:
   OutgoingInvite(B2buaContext& context, const LegMessages& messages, const Router& router,
                  PhoneCalls& phones, HealthMonitor& health)
-      : ctx_(context), messages_(messages), router_(router), phones_(phones), health_(health),
+      : ctx_(context),
+        messages_(messages),
+        router_(router),
+        phones_(phones),
+        health_(health),
         local_(*this) {}
   ~OutgoingInvite() override;
   OutgoingInvite(const OutgoingInvite&) = delete;
@@ -41,8 +45,8 @@ class OutgoingInvite final : public transaction::TransactionOwner {
   // CANCEL for B's INVITE, once (§9.1: only after a provisional).
   void cancelB(Call& call);
   // CANCEL for a client INVITE transaction that has received a provisional (§9.1).
-  void sendCancel(const transaction::ClientTransaction& invite,
-                  const transport::SendTarget& peer, uint64_t callId);
+  void sendCancel(const transaction::ClientTransaction& invite, const transport::SendTarget& peer,
+                  uint64_t callId);
   void sendAckToB(Call& call, const sip::Message* aAck);
   void resendAckToB(Call& call);
   // A provider's 401/407 to a request sent on its leg: the request again with the stored

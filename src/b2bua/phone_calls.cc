@@ -111,8 +111,8 @@ void PhoneCalls::rememberChallengedInvite(const Call& call) {
   }
   ChallengedInvite& c = challenged_[key];
   c = {call.b.callId, call.b.localTag, call.b.inviteCseq, base::kNoTimer};
-  c.expiry = ctx_.timers.schedule(64 * ctx_.layer->settings().t1,
-                                  [this, key] { challenged_.erase(key); });
+  c.expiry =
+      ctx_.timers.schedule(64 * ctx_.layer->settings().t1, [this, key] { challenged_.erase(key); });
 }
 
 bool PhoneCalls::resumeChallengedDialog(const Call& call, Leg& b) {

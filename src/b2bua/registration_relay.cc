@@ -218,8 +218,8 @@ void RegistrationRelay::onRegister(ServerTransaction& st) {
   const std::string aor = "<sip:" + account + "@" + host + ">";
   const std::string branch = transaction::TransactionLayer::newBranch();
   auto m = sip::MessageBuilder::request("REGISTER", "sip:" + host);
-  m.header(HeaderId::kVia, "SIP/2.0/" + std::string(config::viaTransportName(target.transport)) + " " +
-                               localHost + ";branch=" + branch + ";rport");
+  m.header(HeaderId::kVia, "SIP/2.0/" + std::string(config::viaTransportName(target.transport)) +
+                               " " + localHost + ";branch=" + branch + ";rport");
   m.header(HeaderId::kMaxForwards, "70");
   m.header(HeaderId::kFrom, aor + ";tag=" + base::randomHex(6));
   m.header(HeaderId::kTo, aor);
@@ -340,9 +340,11 @@ void warnPbxChallengesInGatewayMode(std::string_view method, std::string_view ac
                                     base::TimePoint now, base::TimePoint& lastWarning) {
   if (lastWarning != base::TimePoint{} && now - lastWarning < std::chrono::minutes(1)) return;
   lastWarning = now;
-  TG_LOG(kB2bua, warn, "the PBX challenged a {} of '{}' that trunkguard had already "
+  TG_LOG(kB2bua, warn,
+         "the PBX challenged a {} of '{}' that trunkguard had already "
          "authenticated (public.auth.mode: gateway); the phone must now answer both realms. "
-         "Let the PBX trust trunkguard's address, or use public.auth.mode: pbx", method, account);
+         "Let the PBX trust trunkguard's address, or use public.auth.mode: pbx",
+         method, account);
 }
 
 void RegistrationRelay::onClientFailure(ClientTransaction& ct, bool /*transportError*/) {

@@ -54,8 +54,8 @@ class Counter {
 
 #define TG_COUNTER_FIELD(name, help) ::tg::base::Counter name;
 #define TG_COUNTER_ADD(name, help) name += other.name.load();
-#define TG_COUNTERS_SUM(Type, LIST)            \
-  Type& operator+=(const Type& other) {        \
-    LIST(TG_COUNTER_ADD)                       \
-    return *this;                              \
+#define TG_COUNTERS_SUM(Type, LIST)     \
+  Type& operator+=(const Type& other) { \
+    LIST(TG_COUNTER_ADD)                \
+    return *this;                       \
   }

@@ -144,8 +144,9 @@ void readAccounts(Loader& loader, const YAML::Node& node, int line, Config& c) {
   if (m.has("per_account")) {
     const YAML::Node accounts = m.get("per_account");
     if (!accounts.IsMap()) {
-      loader.error(Loader::valueLine(m, "per_account"), m.pathOf("per_account"),
-                   "expected a mapping of account to settings, e.g. \"201\": { algorithms: [MD5] }");
+      loader.error(
+          Loader::valueLine(m, "per_account"), m.pathOf("per_account"),
+          "expected a mapping of account to settings, e.g. \"201\": { algorithms: [MD5] }");
     } else {
       for (auto it = accounts.begin(); it != accounts.end(); ++it) {
         const std::string name = it->first.Scalar();

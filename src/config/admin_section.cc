@@ -6,9 +6,9 @@
 namespace tg::config::detail {
 
 void readAdmin(Loader& loader, const YAML::Node& node, int line, Config& c) {
-  MapReader m(loader, node, "admin", line,
-              {"listen", "certificate", "private_key", "session_idle_s", "session_max_s",
-               "threads"});
+  MapReader m(
+      loader, node, "admin", line,
+      {"listen", "certificate", "private_key", "session_idle_s", "session_max_s", "threads"});
   if (!m.valid()) return;
   AdminSettings& admin = c.admin.emplace();
   admin.line = line;
@@ -18,8 +18,9 @@ void readAdmin(Loader& loader, const YAML::Node& node, int line, Config& c) {
         admin.listen = *address;
       } else {
         loader.error(Loader::valueLine(m, "listen"), m.pathOf("listen"),
-                     "'" + *v + "' is not an IP address with a port, e.g. \"127.0.0.1:8080\" "
-                     "or \"[::1]:8443\"");
+                     "'" + *v +
+                         "' is not an IP address with a port, e.g. \"127.0.0.1:8080\" "
+                         "or \"[::1]:8443\"");
       }
     }
   }

@@ -135,8 +135,7 @@ void readTcp(Loader& loader, const YAML::Node& node, int line, Config& c) {
   loader.setInt(m, "reserved_for_peers", c.tcp.reservedForPeers, 0, kIntMax);
   loader.setDuration(m, "first_message_timeout_ms", c.tcp.firstMessageTimeout, 0, 600000);
   loader.setDuration(m, "message_timeout_ms", c.tcp.messageTimeout, 0, 600000);
-  loader.setInt(m, "max_accepts_per_source_per_s", c.tcp.maxAcceptsPerSourcePerSecond, 0,
-                kIntMax);
+  loader.setInt(m, "max_accepts_per_source_per_s", c.tcp.maxAcceptsPerSourcePerSecond, 0, kIntMax);
   if (!m.has("reserved_for_peers")) {
     // The default reserve never takes more than a quarter of a small table.
     c.tcp.reservedForPeers = std::min(c.tcp.reservedForPeers, c.tcp.maxConnections / 4);

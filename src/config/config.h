@@ -14,6 +14,8 @@
 #include <vector>
 
 #include "base/address.h"
+#include "config/accounts_config.h"
+#include "config/admin_config.h"
 #include "config/admission_config.h"
 #include "config/cidr.h"
 #include "config/dns_config.h"
@@ -23,14 +25,12 @@
 #include "config/policy_config.h"
 #include "config/provider_auth_config.h"
 #include "config/tls_config.h"
-#include "config/accounts_config.h"
-#include "config/admin_config.h"
 #include "sip/validator.h"
 
 namespace tg::config {
 
 enum class TransportKind : uint8_t { kUdp, kTcp, kTls };
-std::string_view transportName(TransportKind t);  // "udp", "tcp", "tls"
+std::string_view transportName(TransportKind t);     // "udp", "tcp", "tls"
 std::string_view viaTransportName(TransportKind t);  // "UDP", "TCP", "TLS" (a Via's protocol)
 std::optional<TransportKind> parseTransportName(std::string_view name);  // the inverse
 
@@ -54,33 +54,33 @@ struct PeerTarget {
 
 struct PbxZone {
   std::vector<Listener> listen;
-  std::vector<PeerTarget> targets;     // where calls from the trunk go (first healthy wins)
-  std::vector<Cidr> allowedSources;    // defaults to the targets' addresses
+  std::vector<PeerTarget> targets;   // where calls from the trunk go (first healthy wins)
+  std::vector<Cidr> allowedSources;  // defaults to the targets' addresses
   bool allowRefer = false;
-  std::string domain;                  // host used in URIs toward the PBX (default: its IP)
+  std::string domain;  // host used in URIs toward the PBX (default: its IP)
 };
 
 struct Provider {
   std::string name;
   PeerTarget target;
-  int priority = 10;                   // lower is tried first
-  std::vector<Cidr> allowedSources;    // defaults to the target's address
-  bool allowPlaintext = false;         // required for non-TLS providers (encryption default)
-  std::string domain;                  // host used in To/R-URI toward this provider
-  ProviderTls tls;                     // certificate checks (tls_config.h)
-  ProviderAuth auth;                   // credentials and registration (provider_auth_config.h)
+  int priority = 10;                 // lower is tried first
+  std::vector<Cidr> allowedSources;  // defaults to the target's address
+  bool allowPlaintext = false;       // required for non-TLS providers (encryption default)
+  std::string domain;                // host used in To/R-URI toward this provider
+  ProviderTls tls;                   // certificate checks (tls_config.h)
+  ProviderAuth auth;                 // credentials and registration (provider_auth_config.h)
 };
 
 struct TrunkZone {
   std::vector<Listener> listen;
-  std::vector<Provider> providers;     // sorted by priority after loading
+  std::vector<Provider> providers;  // sorted by priority after loading
   bool allowRefer = false;
 };
 
 struct PublicZone {
   std::vector<Listener> listen;
   bool allowRefer = false;
-  PublicAuth auth;                     // remote phones (accounts_config.h)
+  PublicAuth auth;  // remote phones (accounts_config.h)
 };
 
 struct TransactionTimers {
@@ -96,9 +96,9 @@ struct HealthCheck {
 
 struct B2buaSettings {
   // Headers copied from one leg to the other, besides the ones the B2BUA builds itself.
-  std::vector<std::string> copyHeaders = {"Allow", "Supported", "Session-Expires", "Min-SE",
-                                          "Content-Disposition", "Accept"};
-  std::string userAgent = "trunkguard";  // sent as User-Agent / Server; empty sends none
+  std::vector<std::string> copyHeaders = {"Allow",  "Supported",           "Session-Expires",
+                                          "Min-SE", "Content-Disposition", "Accept"};
+  std::string userAgent = "trunkguard";     // sent as User-Agent / Server; empty sends none
   std::chrono::seconds maxCallDuration{0};  // 0 = unlimited (policy issue adds rules)
   std::chrono::seconds noAnswerTimeout{180};
 };
@@ -123,12 +123,12 @@ struct TcpSettings {
 };
 
 struct LogSettings {
-  std::string level = "info";                   // trace, debug, info, warn, error, off
-  std::string format = "text";                  // text | json
-  std::map<std::string, std::string> modules;   // per-module level, e.g. {b2bua: debug}
-  std::string output = "stderr";                // stderr | journal | syslog | file
-  std::string file{};                           // output: file — absolute path, SIGUSR1 reopens
-  std::string syslogSocket = "/dev/log";        // output: syslog — the local daemon's socket
+  std::string level = "info";                  // trace, debug, info, warn, error, off
+  std::string format = "text";                 // text | json
+  std::map<std::string, std::string> modules;  // per-module level, e.g. {b2bua: debug}
+  std::string output = "stderr";               // stderr | journal | syslog | file
+  std::string file{};                          // output: file — absolute path, SIGUSR1 reopens
+  std::string syslogSocket = "/dev/log";       // output: syslog — the local daemon's socket
 };
 
 struct DatabaseSettings {
@@ -159,14 +159,14 @@ struct Config {
   sip::Limits limits;
   LogSettings log;
   DatabaseSettings database;
-  GuardSettings guard;    // perimeter defense (guard_config.h)
-  PolicySettings policy;  // toll-fraud call policy (policy_config.h)
-  AdmissionSettings admission;  // the call admission filters' switches (admission_config.h)
-  TlsSettings tls;        // listener certificates, handshake limits (tls_config.h)
-  AccountSettings accounts;  // password policy, lockout, nonces (accounts_config.h)
-  DnsSettings dns;           // provider name resolution (dns_config.h)
-  FraudSettings fraud;       // fraud and anomaly detectors (fraud_config.h)
-  MediaSettings media;       // media anchoring (media_config.h)
+  GuardSettings guard;                 // perimeter defense (guard_config.h)
+  PolicySettings policy;               // toll-fraud call policy (policy_config.h)
+  AdmissionSettings admission;         // the call admission filters' switches (admission_config.h)
+  TlsSettings tls;                     // listener certificates, handshake limits (tls_config.h)
+  AccountSettings accounts;            // password policy, lockout, nonces (accounts_config.h)
+  DnsSettings dns;                     // provider name resolution (dns_config.h)
+  FraudSettings fraud;                 // fraud and anomaly detectors (fraud_config.h)
+  MediaSettings media;                 // media anchoring (media_config.h)
   std::optional<AdminSettings> admin;  // the admin API; none: not listening (admin_config.h)
   // Every value as written, by key path ("tcp.idle_timeout_s", "dns.servers[0]"): a reload
   // compares these to say which keys changed, whatever section they belong to.

@@ -13,17 +13,17 @@ namespace tg::config {
 
 struct ConfigError {
   std::string file;
-  int line = 0;         // 1-based; 0 when not tied to a line
-  std::string keyPath;  // "trunk.providers[0].host"
-  std::string message;  // what is wrong and what to do
+  int line = 0;                  // 1-based; 0 when not tied to a line
+  std::string keyPath;           // "trunk.providers[0].host"
+  std::string message;           // what is wrong and what to do
   std::string toString() const;  // "file:line: keyPath: message"
 };
 
 struct LoadResult {
-  ConfigPtr config;                 // set when errors is empty
-  std::vector<ConfigError> errors;  // every problem found, not just the first
+  ConfigPtr config;                   // set when errors is empty
+  std::vector<ConfigError> errors;    // every problem found, not just the first
   std::vector<std::string> warnings;  // "file:line: keyPath: message", like errors
-  bool readFailed = false;          // the file itself could not be read (errors says why)
+  bool readFailed = false;            // the file itself could not be read (errors says why)
   bool ok() const { return errors.empty() && config != nullptr; }
 };
 

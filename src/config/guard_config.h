@@ -32,8 +32,8 @@ struct ZoneAcl {
 // compatible), ISO 3166-1 alpha-2 codes. An address the database does not know is allowed
 // unless `deny_unknown`.
 struct CountryAcl {
-  std::string database;                 // .mmdb path, relative to the config file
-  std::vector<std::string> allow;       // empty: every country not denied
+  std::string database;            // .mmdb path, relative to the config file
+  std::vector<std::string> allow;  // empty: every country not denied
   std::vector<std::string> deny;
   bool denyUnknown = false;
 };
@@ -51,16 +51,16 @@ struct ScannerSettings : FilterSwitches {
   std::vector<std::string> userAgents;
   bool useShippedSignatures = true;
   std::chrono::seconds window{60};
-  int maxDistinctUsers = 8;           // distinct R-URI / To users probed by one source
-  int maxOptions = 10;                // out-of-dialog OPTIONS from one untrusted source
-  double maxFailureRatio = 0.8;       // 400/401/403/404/407/484/505 share of final answers
-  int minResponsesForRatio = 10;      // before the ratio counts
-  size_t maxSources = 32768;          // per worker; the least recently seen is forgotten first
+  int maxDistinctUsers = 8;       // distinct R-URI / To users probed by one source
+  int maxOptions = 10;            // out-of-dialog OPTIONS from one untrusted source
+  double maxFailureRatio = 0.8;   // 400/401/403/404/407/484/505 share of final answers
+  int minResponsesForRatio = 10;  // before the ratio counts
+  size_t maxSources = 32768;      // per worker; the least recently seen is forgotten first
 };
 
 // Requests per second allowed by method class (sliding window of `window`).
 struct MethodRates {
-  double invite = 0;    // 0: unlimited
+  double invite = 0;  // 0: unlimited
   double registration = 0;
   double options = 0;
   double other = 0;
@@ -83,29 +83,29 @@ struct RateLimitSettings : FilterSwitches {
   // never be throttled by its own gateway by surprise. Over a set limit they get 503 +
   // Retry-After, never silence or a ban.
   MethodRates trustedPerSource;
-  int banAfterViolations = 3;    // windows over the limit before an untrusted source is banned
-  size_t maxSources = 65536;     // per worker; the least recently seen is forgotten first
+  int banAfterViolations = 3;  // windows over the limit before an untrusted source is banned
+  size_t maxSources = 65536;   // per worker; the least recently seen is forgotten first
 };
 
 struct BanSettings {
   bool enabled = true;
-  std::chrono::seconds duration{600};        // the first ban
-  double factor = 2.0;                       // each repeat offence multiplies it
-  std::chrono::seconds maxDuration{604800};  // cap: one week
-  std::chrono::seconds forgetAfter{2592000}; // an offender with no ban for 30 days starts over
-  std::vector<std::string> blocklistFiles;   // plain IP/CIDR per line, or APIBAN JSON
-  std::string blocklistUrl;                  // optional periodic HTTP pull: off when empty
+  std::chrono::seconds duration{600};         // the first ban
+  double factor = 2.0;                        // each repeat offence multiplies it
+  std::chrono::seconds maxDuration{604800};   // cap: one week
+  std::chrono::seconds forgetAfter{2592000};  // an offender with no ban for 30 days starts over
+  std::vector<std::string> blocklistFiles;    // plain IP/CIDR per line, or APIBAN JSON
+  std::string blocklistUrl;                   // optional periodic HTTP pull: off when empty
   std::chrono::seconds blocklistInterval{3600};
 };
 
 struct OverloadSettings : FilterSwitches {
-  double cpuPercent = 90;           // busy share of the worker's loop that starts shedding
-  size_t queueDatagrams = 2000;     // datagrams waiting in the socket buffer that start it
-  uint32_t retryAfterS = 5;         // told to trusted peers with 503
+  double cpuPercent = 90;        // busy share of the worker's loop that starts shedding
+  size_t queueDatagrams = 2000;  // datagrams waiting in the socket buffer that start it
+  uint32_t retryAfterS = 5;      // told to trusted peers with 503
 };
 
 struct EventSettings {
-  size_t sampleBytes = 256;         // of the message stored with each event
+  size_t sampleBytes = 256;  // of the message stored with each event
   // The same source and rule recorded at most once per interval; the rest are counted.
   std::chrono::seconds repeatInterval{60};
   std::chrono::hours retention{24 * 30};

@@ -22,10 +22,10 @@ struct MediaZone {
 };
 
 struct MediaSettings {
-  bool anchor = true;          // master switch: false relays no call's media
-  uint16_t portMin = 20000;    // even; RTP takes even ports, RTCP the odd one after
+  bool anchor = true;        // master switch: false relays no call's media
+  uint16_t portMin = 20000;  // even; RTP takes even ports, RTCP the odd one after
   uint16_t portMax = 29999;
-  int threads = 0;             // 0: cores minus SIP workers, at least 1
+  int threads = 0;                   // 0: cores minus SIP workers, at least 1
   std::chrono::seconds timeout{60};  // no packet either way this long ends the call; 0: never
   // Packets with consecutive sequence numbers from one SSRC before a source is learned.
   int probationPackets = 3;

@@ -19,8 +19,9 @@ void readMediaZone(Loader& loader, const MapReader& parent, std::string_view key
       zone.address = *ip;
     } else {
       loader.error(Loader::valueLine(m, "address"), m.pathOf("address"),
-                   "'" + *text + "' is not an IP address; write the interface's address, e.g. "
-                   "\"203.0.113.5\"");
+                   "'" + *text +
+                       "' is not an IP address; write the interface's address, e.g. "
+                       "\"203.0.113.5\"");
     }
   }
 }
@@ -53,7 +54,8 @@ void checkZoneAddresses(Loader& loader, int line, const Config& c) {
     if (ip != "0.0.0.0" && ip != "::") return;
     loader.warn(line, "media." + std::string(name),
                 "the " + std::string(name) + " zone listens on all interfaces: set media." +
-                    std::string(name) + ".address to the IP its media should use; until then "
+                    std::string(name) +
+                    ".address to the IP its media should use; until then "
                     "its calls are refused with 488");
   };
   check(c.media.pbx, c.pbx.listen, "pbx");
@@ -65,8 +67,8 @@ void checkZoneAddresses(Loader& loader, int line, const Config& c) {
 
 void readMedia(Loader& loader, const YAML::Node& node, int line, Config& c) {
   MapReader m(loader, node, "media", line,
-              {"anchor", "port_min", "port_max", "threads", "timeout_s", "probation_packets",
-               "pbx", "trunk", "public", "pinned_providers"});
+              {"anchor", "port_min", "port_max", "threads", "timeout_s", "probation_packets", "pbx",
+               "trunk", "public", "pinned_providers"});
   if (!m.valid()) return;
   MediaSettings& media = c.media;
   loader.setBool(m, "anchor", media.anchor);

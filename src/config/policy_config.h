@@ -23,15 +23,15 @@ inline constexpr size_t kZoneCount = 3;
 
 // How numbers are dialled in one place: turns what a phone sends into E.164.
 struct NumberingPlan {
-  std::string country;              // ISO 3166 alpha-2 of the preset ("US", "GB"), informational
-  std::string countryCode;          // E.164 country code without '+': "1", "44"
-  std::string internationalPrefix;  // "011" (NANP), "00" (most of Europe), "0011" (AU)
-  std::string nationalPrefix;       // trunk prefix: "1" (NANP), "0" (UK, DE, FR, AU)
-  int nationalLength = 0;           // digits of a national number dialled without the national
-                                    // prefix (NANP: 10); 0 = the prefix is always dialled
-  std::string areaCode;             // prepended to local numbers (localLength digits)
-  int localLength = 0;              // digits of a number dialled without area code; 0 = none
-  int internalMaxLength = 4;        // up to this many digits (and no prefix): an extension
+  std::string country;                 // ISO 3166 alpha-2 of the preset ("US", "GB"), informational
+  std::string countryCode;             // E.164 country code without '+': "1", "44"
+  std::string internationalPrefix;     // "011" (NANP), "00" (most of Europe), "0011" (AU)
+  std::string nationalPrefix;          // trunk prefix: "1" (NANP), "0" (UK, DE, FR, AU)
+  int nationalLength = 0;              // digits of a national number dialled without the national
+                                       // prefix (NANP: 10); 0 = the prefix is always dialled
+  std::string areaCode;                // prepended to local numbers (localLength digits)
+  int localLength = 0;                 // digits of a number dialled without area code; 0 = none
+  int internalMaxLength = 4;           // up to this many digits (and no prefix): an extension
   std::vector<std::string> emergency;  // always allowed, never delayed: "911", "112", ...
 };
 
@@ -52,12 +52,12 @@ struct PolicyTimeWindow {
 
 struct PolicyRule {
   std::string name;
-  int line = 0;                        // where it was written, for explain
-  uint8_t zones = 0;                   // kZone* bits; 0 = every zone
-  std::vector<std::string> accounts;   // exact, or a prefix ending in '*'
+  int line = 0;                       // where it was written, for explain
+  uint8_t zones = 0;                  // kZone* bits; 0 = every zone
+  std::vector<std::string> accounts;  // exact, or a prefix ending in '*'
   std::vector<std::string> groups;
-  std::vector<std::string> classes;    // destination classes
-  std::vector<std::string> prefixes;   // E.164 prefixes, "+44" (the '+' is optional)
+  std::vector<std::string> classes;        // destination classes
+  std::vector<std::string> prefixes;       // E.164 prefixes, "+44" (the '+' is optional)
   std::optional<PolicyTimeWindow> window;  // matches only inside (and not on holidays)
   PolicyAction action = PolicyAction::kAllow;
   int code = 0;                        // 0 = PolicySettings::rejectCode
@@ -75,10 +75,10 @@ struct PolicyRule {
 };
 
 struct RateEntry {
-  std::string prefix;          // E.164 digits without '+'
+  std::string prefix;  // E.164 digits without '+'
   double pricePerMinute = 0;
-  int firstIncrement = 60;     // seconds billed for the first part ("60/60": 60)
-  int nextIncrement = 60;      // then in steps of this many seconds
+  int firstIncrement = 60;  // seconds billed for the first part ("60/60": 60)
+  int nextIncrement = 60;   // then in steps of this many seconds
 };
 
 struct ClassOverride {
@@ -108,8 +108,8 @@ struct DefaultLimits {
 };
 
 struct PolicySettings {
-  bool enabled = true;  // a fresh install is protected; `enabled: false` is a choice
-  bool enforce = true;  // false: shadow mode, admit everything and report the decision
+  bool enabled = true;       // a fresh install is protected; `enabled: false` is a choice
+  bool enforce = true;       // false: shadow mode, admit everything and report the decision
   bool defaultRules = true;  // append the built-in default:* rules after `rules`
   DefaultLimits defaultLimits;
   int rejectCode = 403;
@@ -124,7 +124,7 @@ struct PolicySettings {
   // Outbound caller ID.
   std::vector<std::string> ownNumbers;  // the trunk's DIDs (E.164; prefix with trailing '*')
   CallerIdAction callerIdAction = CallerIdAction::kOff;
-  std::string defaultCallerId;          // rewrite target when the account has none
+  std::string defaultCallerId;  // rewrite target when the account has none
 
   // Inbound callers (trunk zone).
   std::vector<std::string> inboundAllow;  // non-empty: only these callers (E.164, 'x*')
@@ -132,7 +132,7 @@ struct PolicySettings {
   bool rejectAnonymousInbound = false;
 
   // Call codes (forced authorisation codes).
-  std::string callCodePrefix;             // empty: call codes off
+  std::string callCodePrefix;  // empty: call codes off
   int callCodeLength = 4;
   std::map<std::string, std::string> callCodes;  // code -> user
   int callCodeMaxFailures = 3;

@@ -2,8 +2,8 @@
 // describes every key; config/examples/policy.example.yaml shows them in use.
 
 #include <algorithm>
-#include <charconv>
 #include <cctype>
+#include <charconv>
 #include <cmath>
 #include <cstdlib>
 #include <fstream>
@@ -62,7 +62,7 @@ std::string upper(std::string s) {
 }
 
 const std::vector<std::string_view> kClassNames = {
-    "internal", "emergency", "local",         "national",  "mobile",   "toll-free",
+    "internal", "emergency",     "local",     "national",  "mobile", "toll-free",
     "premium",  "international", "high-risk", "satellite", "unknown"};
 
 bool isClass(std::string_view c) {
@@ -100,8 +100,9 @@ std::optional<uint8_t> parseDays(std::string_view text) {
   if (t == "weekend") return 0x60;
   auto day = [&](std::string_view d) -> int {
     const auto it = std::find(names.begin(), names.end(), d.substr(0, 3));
-    return it == names.end() || (d.size() != 3 && d.size() < 6) ? -1
-                                                                : static_cast<int>(it - names.begin());
+    return it == names.end() || (d.size() != 3 && d.size() < 6)
+               ? -1
+               : static_cast<int>(it - names.begin());
   };
   const size_t dash = t.find('-');
   if (dash == std::string::npos) {
@@ -143,8 +144,8 @@ bool validDate(std::string_view t) {
 bool validTimeZoneName(std::string_view name) {
   return !name.empty() && name.front() != '/' && name.find("..") == std::string_view::npos &&
          std::all_of(name.begin(), name.end(), [](char c) {
-           return std::isalnum(static_cast<unsigned char>(c)) || c == '/' || c == '_' ||
-                  c == '-' || c == '+';
+           return std::isalnum(static_cast<unsigned char>(c)) || c == '/' || c == '_' || c == '-' ||
+                  c == '+';
          });
 }
 
@@ -243,8 +244,7 @@ static void readNumbering(Loader& l, const YAML::Node& node, const std::string& 
                           NumberingPlan& out) {
   MapReader m(l, node, path, line,
               {"country", "country_code", "international_prefix", "national_prefix",
-               "national_length", "area_code", "local_length", "internal_max_length",
-               "emergency"});
+               "national_length", "area_code", "local_length", "internal_max_length", "emergency"});
   if (!m.valid()) return;
   if (m.has("country")) {
     if (auto c = l.readString(m, "country")) {
@@ -277,8 +277,7 @@ static void readNumbering(Loader& l, const YAML::Node& node, const std::string& 
   l.setInt(m, "internal_max_length", out.internalMaxLength, 0, 15);
   if (m.has("emergency")) out.emergency = readPlain(l, m, "emergency");
   if (out.countryCode.empty()) {
-    l.error(m.line(), path,
-            "no country code; give a preset (country: US) or country_code: \"1\"");
+    l.error(m.line(), path, "no country code; give a preset (country: US) or country_code: \"1\"");
   }
   if (out.internalMaxLength > 0 && out.nationalLength > 0 &&
       out.internalMaxLength >= out.nationalLength) {
@@ -295,14 +294,20 @@ static std::optional<PolicyAction> actionNamed(std::string_view s, bool allowCod
   return std::nullopt;
 }
 
-static void readRule(Loader& l, const YAML::Node& node, const std::string& path, int line,
-                     size_t i, const std::set<std::string>& groups, PolicySettings& p,
+static void readRule(Loader& l, const YAML::Node& node, const std::string& path, int line, size_t i,
+                     const std::set<std::string>& groups, PolicySettings& p,
                      std::set<std::string>& names) {
-  MapReader m(l, node, path, line,
-              {"name", "zones", "accounts", "groups", "classes", "prefixes", "days", "hours",
-               "timezone", "action", "code", "reason", "code_users", "per", "max_concurrent",
-               "calls_per_minute", "max_duration_s", "spend_per_hour", "spend_per_day",
-               "repeat_calls", "repeat_window_s"});
+  MapReader m(l, node, path, line, {"name",           "zones",
+                                    "accounts",       "groups",
+                                    "classes",        "prefixes",
+                                    "days",           "hours",
+                                    "timezone",       "action",
+                                    "code",           "reason",
+                                    "code_users",     "per",
+                                    "max_concurrent", "calls_per_minute",
+                                    "max_duration_s", "spend_per_hour",
+                                    "spend_per_day",  "repeat_calls",
+                                    "repeat_window_s"});
   if (!m.valid()) return;
   PolicyRule r;
   r.line = line;
@@ -310,8 +315,9 @@ static void readRule(Loader& l, const YAML::Node& node, const std::string& path,
   l.setString(m, "name", r.name);
   if (!names.insert(r.name).second) {
     l.error(Loader::valueLine(m, "name"), m.pathOf("name"),
-            "another rule is already called '" + r.name + "'; names identify rules in events "
-            "and CDRs, make each unique");
+            "another rule is already called '" + r.name +
+                "'; names identify rules in events "
+                "and CDRs, make each unique");
   }
   for (const auto& z : l.readStringList(m, "zones")) {
     if (z.value == "pbx") {
@@ -328,8 +334,9 @@ static void readRule(Loader& l, const YAML::Node& node, const std::string& path,
   for (const auto& g : l.readStringList(m, "groups")) {
     if (!groups.count(g.value)) {
       l.error(g.line, g.path,
-              "no group '" + g.value + "'; define it under policy.groups or in an account's "
-              "groups");
+              "no group '" + g.value +
+                  "'; define it under policy.groups or in an account's "
+                  "groups");
     }
     r.groups.push_back(g.value);
   }
@@ -362,8 +369,9 @@ static void readRule(Loader& l, const YAML::Node& node, const std::string& path,
           w.days |= *mask;
         } else {
           l.error(d.line, d.path,
-                  "'" + d.value + "' is not a day; use mon..sun, a range like mon-fri, "
-                  "weekdays, weekend or all");
+                  "'" + d.value +
+                      "' is not a day; use mon..sun, a range like mon-fri, "
+                      "weekdays, weekend or all");
         }
       }
     }
@@ -377,8 +385,9 @@ static void readRule(Loader& l, const YAML::Node& node, const std::string& path,
         }
         if (!from || !to || *from == *to) {
           l.error(Loader::valueLine(m, "hours"), m.pathOf("hours"),
-                  "'" + *h + "' is not a time range; write \"08:00-18:00\" (24-hour clock; "
-                  "\"22:00-06:00\" runs across midnight)");
+                  "'" + *h +
+                      "' is not a time range; write \"08:00-18:00\" (24-hour clock; "
+                      "\"22:00-06:00\" runs across midnight)");
         } else {
           w.startMinute = *from;
           w.endMinute = *to;
@@ -438,8 +447,9 @@ static void readRule(Loader& l, const YAML::Node& node, const std::string& path,
         r.scope = LimitScope::kRule;
       } else {
         l.error(Loader::valueLine(m, "per"), m.pathOf("per"),
-                "unknown value '" + *per + "'; use account (each caller has its own limits) "
-                "or rule (all calls this rule allows share them)");
+                "unknown value '" + *per +
+                    "'; use account (each caller has its own limits) "
+                    "or rule (all calls this rule allows share them)");
       }
     }
   }
@@ -514,14 +524,14 @@ static void readRates(Loader& l, const MapReader& m, PolicySettings& p) {
       const size_t slash = f[2].find('/');
       int a = 0, b = 0;
       const std::string_view s = f[2];
-      const bool ok =
-          slash != std::string::npos &&
-          std::from_chars(s.data(), s.data() + slash, a).ptr == s.data() + slash &&
-          std::from_chars(s.data() + slash + 1, s.data() + s.size(), b).ptr ==
-              s.data() + s.size() &&
-          a >= 1 && b >= 1 && a <= 3600 && b <= 3600;
+      const bool ok = slash != std::string::npos &&
+                      std::from_chars(s.data(), s.data() + slash, a).ptr == s.data() + slash &&
+                      std::from_chars(s.data() + slash + 1, s.data() + s.size(), b).ptr ==
+                          s.data() + s.size() &&
+                      a >= 1 && b >= 1 && a <= 3600 && b <= 3600;
       if (!ok) {
-        bad("'" + f[2] + "' is not a billing increment; write first/next seconds, e.g. 60/60 "
+        bad("'" + f[2] +
+            "' is not a billing increment; write first/next seconds, e.g. 60/60 "
             "or 1/1");
         continue;
       }
@@ -538,8 +548,8 @@ static void readRates(Loader& l, const MapReader& m, PolicySettings& p) {
 void Loader::readPolicy(const YAML::Node& node, int line, Config& c) {
   MapReader m(*this, node, "policy", line,
               {"enabled", "enforce", "reject_code", "numbering", "default_action", "holidays",
-               "groups", "accounts", "rules", "own_numbers", "caller_id", "inbound",
-               "call_codes", "rate_table", "classes", "default_rules", "default_limits"});
+               "groups", "accounts", "rules", "own_numbers", "caller_id", "inbound", "call_codes",
+               "rate_table", "classes", "default_rules", "default_limits"});
   if (!m.valid()) return;
   PolicySettings& p = c.policy;
   setBool(m, "enabled", p.enabled);
@@ -608,8 +618,7 @@ void Loader::readPolicy(const YAML::Node& node, int line, Config& c) {
     } else {
       std::vector<std::string> names;
       for (auto it = g.begin(); it != g.end(); ++it) names.push_back(it->first.Scalar());
-      MapReader gm(*this, g, m.pathOf("groups"), m.keyLine("groups"),
-                   {names.begin(), names.end()});
+      MapReader gm(*this, g, m.pathOf("groups"), m.keyLine("groups"), {names.begin(), names.end()});
       for (const std::string& name : names) {
         if (!gm.has(name)) continue;
         p.groups[name] = readPlain(*this, gm, name);
@@ -634,8 +643,8 @@ void Loader::readPolicy(const YAML::Node& node, int line, Config& c) {
         for (const std::string& g : a.groups) groupNames.insert(g);
         if (am.has("numbering")) {
           NumberingPlan n = p.numbering[0];
-          readNumbering(*this, am.get("numbering"), am.pathOf("numbering"),
-                        am.keyLine("numbering"), n);
+          readNumbering(*this, am.get("numbering"), am.pathOf("numbering"), am.keyLine("numbering"),
+                        n);
           a.numbering = n;
         }
         a.ownNumbers = readNumbers(*this, am, "own_numbers");
@@ -726,8 +735,10 @@ void Loader::readPolicy(const YAML::Node& node, int line, Config& c) {
               continue;
             }
             if (auto [it2, fresh] = owner.emplace(*code, user); !fresh) {
-              error(codeLine, path, "the same code as user '" + it2->second + "'; codes must "
-                    "identify one user");
+              error(codeLine, path,
+                    "the same code as user '" + it2->second +
+                        "'; codes must "
+                        "identify one user");
               continue;
             }
             p.callCodes[*code] = user;
@@ -760,8 +771,9 @@ void Loader::readPolicy(const YAML::Node& node, int line, Config& c) {
         if (!name) continue;
         if (!isClass(*name) || *name == "internal" || *name == "emergency" || *name == "local") {
           error(lineOf(it->second), path,
-                "'" + *name + "' cannot be given to a prefix; use national, mobile, toll-free, "
-                "premium, international, high-risk, satellite or unknown");
+                "'" + *name +
+                    "' cannot be given to a prefix; use national, mobile, toll-free, "
+                    "premium, international, high-risk, satellite or unknown");
           continue;
         }
         p.classOverrides.push_back({*digits, *name});

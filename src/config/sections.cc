@@ -7,24 +7,24 @@
 
 namespace tg::config::detail {
 
-void readWorkers(Loader& loader, const YAML::Node& node, int line, Config& c);   // runtime
-void readPbx(Loader& loader, const YAML::Node& node, int line, Config& c);       // zones
-void readTrunk(Loader& loader, const YAML::Node& node, int line, Config& c);     // zones
-void readPublic(Loader& loader, const YAML::Node& node, int line, Config& c);    // zones
-void readTimers(Loader& loader, const YAML::Node& node, int line, Config& c);    // b2bua
-void readHealth(Loader& loader, const YAML::Node& node, int line, Config& c);    // b2bua
-void readB2bua(Loader& loader, const YAML::Node& node, int line, Config& c);     // b2bua
-void readTcp(Loader& loader, const YAML::Node& node, int line, Config& c);       // b2bua
-void readLimits(Loader& loader, const YAML::Node& node, int line, Config& c);    // b2bua
-void readLog(Loader& loader, const YAML::Node& node, int line, Config& c);       // runtime
-void readDatabase(Loader& loader, const YAML::Node& node, int line, Config& c);  // runtime
-void readGuard(Loader& loader, const YAML::Node& node, int line, Config& c);     // guard
-void readTls(Loader& loader, const YAML::Node& node, int line, Config& c);       // tls
-void readAccounts(Loader& loader, const YAML::Node& node, int line, Config& c);  // accounts
-void readDns(Loader& loader, const YAML::Node& node, int line, Config& c);       // dns
-void readFraud(Loader& loader, const YAML::Node& node, int line, Config& c);     // fraud
-void readMedia(Loader& loader, const YAML::Node& node, int line, Config& c);     // media
-void readAdmin(Loader& loader, const YAML::Node& node, int line, Config& c);     // admin
+void readWorkers(Loader& loader, const YAML::Node& node, int line, Config& c);    // runtime
+void readPbx(Loader& loader, const YAML::Node& node, int line, Config& c);        // zones
+void readTrunk(Loader& loader, const YAML::Node& node, int line, Config& c);      // zones
+void readPublic(Loader& loader, const YAML::Node& node, int line, Config& c);     // zones
+void readTimers(Loader& loader, const YAML::Node& node, int line, Config& c);     // b2bua
+void readHealth(Loader& loader, const YAML::Node& node, int line, Config& c);     // b2bua
+void readB2bua(Loader& loader, const YAML::Node& node, int line, Config& c);      // b2bua
+void readTcp(Loader& loader, const YAML::Node& node, int line, Config& c);        // b2bua
+void readLimits(Loader& loader, const YAML::Node& node, int line, Config& c);     // b2bua
+void readLog(Loader& loader, const YAML::Node& node, int line, Config& c);        // runtime
+void readDatabase(Loader& loader, const YAML::Node& node, int line, Config& c);   // runtime
+void readGuard(Loader& loader, const YAML::Node& node, int line, Config& c);      // guard
+void readTls(Loader& loader, const YAML::Node& node, int line, Config& c);        // tls
+void readAccounts(Loader& loader, const YAML::Node& node, int line, Config& c);   // accounts
+void readDns(Loader& loader, const YAML::Node& node, int line, Config& c);        // dns
+void readFraud(Loader& loader, const YAML::Node& node, int line, Config& c);      // fraud
+void readMedia(Loader& loader, const YAML::Node& node, int line, Config& c);      // media
+void readAdmin(Loader& loader, const YAML::Node& node, int line, Config& c);      // admin
 void readAdmission(Loader& loader, const YAML::Node& node, int line, Config& c);  // admission
 
 namespace {

@@ -55,8 +55,7 @@ BanStore::BanStore(const std::string& path)
                                 " ORDER BY created_ms, network")),
       selectOffences_(db_.prepare("SELECT network, offences, last_ms FROM ban_offences")),
       find_(db_.prepare(std::string(kSelectBans) + " WHERE network = ?1")),
-      pruneBans_(
-          db_.prepare("DELETE FROM bans WHERE expires_ms IS NOT NULL AND expires_ms <= ?1")),
+      pruneBans_(db_.prepare("DELETE FROM bans WHERE expires_ms IS NOT NULL AND expires_ms <= ?1")),
       pruneOffences_(db_.prepare("DELETE FROM ban_offences WHERE last_ms < ?1")) {}
 
 BanStore::~BanStore() = default;

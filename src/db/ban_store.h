@@ -26,8 +26,8 @@ struct BanRecord {
   std::string origin;   // "auto" | "manual" | "blocklist"
   std::string rule;     // the rule that fired, "scanner.user_agent", "manual", ...
   std::string reason;
-  int64_t createdMs = 0;               // wall clock, ms since the Unix epoch
-  std::optional<int64_t> expiresMs;    // nullopt: until removed
+  int64_t createdMs = 0;             // wall clock, ms since the Unix epoch
+  std::optional<int64_t> expiresMs;  // nullopt: until removed
   int offences = 1;
 };
 
@@ -42,7 +42,7 @@ struct OffenceRecord {
 struct BanWrite {
   enum class Kind : uint8_t { kUpsert, kRemove };
   Kind kind = Kind::kUpsert;
-  BanRecord ban;                       // kRemove: only ban.network is used
+  BanRecord ban;                         // kRemove: only ban.network is used
   std::optional<OffenceRecord> offence;  // written alongside an upsert when set
 };
 

@@ -15,34 +15,34 @@
 namespace tg::db {
 
 struct CdrRecord {
-  std::string callUuid;      // the gateway's correlation id for the call
-  std::string direction;     // "outbound" (PBX to trunk) or "inbound" (trunk to PBX)
-  std::string aCallId;       // leg A: where the INVITE came from
+  std::string callUuid;   // the gateway's correlation id for the call
+  std::string direction;  // "outbound" (PBX to trunk) or "inbound" (trunk to PBX)
+  std::string aCallId;    // leg A: where the INVITE came from
   std::string aFromTag;
   std::string aToTag;
-  std::string bCallId;       // leg B: the one trunkguard created
+  std::string bCallId;  // leg B: the one trunkguard created
   std::string bFromTag;
   std::string bToTag;
-  std::string aTransport;    // how leg A reached us: "udp", "tcp", "tls" (tls = encrypted)
-  std::string bTransport;    // the B leg in use (set by recordLeg)
-  std::string provider;      // provider name (outbound: chosen; inbound: source)
-  std::string fromUri;       // caller as received
-  std::string toUri;         // callee as received
-  std::string sourceAddress; // where leg A came from, "ip:port"
+  std::string aTransport;     // how leg A reached us: "udp", "tcp", "tls" (tls = encrypted)
+  std::string bTransport;     // the B leg in use (set by recordLeg)
+  std::string provider;       // provider name (outbound: chosen; inbound: source)
+  std::string fromUri;        // caller as received
+  std::string toUri;          // callee as received
+  std::string sourceAddress;  // where leg A came from, "ip:port"
   base::SystemTime startTime{};
   std::optional<base::SystemTime> answerTime;
   std::optional<base::SystemTime> endTime;
-  std::string disposition;   // "in-progress", "answered", "busy", "no-answer", "cancelled",
-                             // "failed", "rejected", "declined"
-  int sipCode = 0;           // final response code of the INVITE (200 when answered)
-  std::string endReason;     // "bye-from-a", "bye-from-b", "ended-by-gateway: <why>", ...
-  int64_t durationMs = 0;    // answer to end; 0 when never answered
+  std::string disposition;  // "in-progress", "answered", "busy", "no-answer", "cancelled",
+                            // "failed", "rejected", "declined"
+  int sipCode = 0;          // final response code of the INVITE (200 when answered)
+  std::string endReason;    // "bye-from-a", "bye-from-b", "ended-by-gateway: <why>", ...
+  int64_t durationMs = 0;   // answer to end; 0 when never answered
   // The call policy's view (empty / 0 when no policy engine runs).
-  std::string account;          // the user the call was admitted for (call code owner, ...)
-  std::string dialledE164;      // the dialled number normalised to E.164
-  std::string destinationClass; // "national", "international", "premium", "emergency", ...
-  std::string policyRule;       // the rule that decided (allowed or rejected)
-  double cost = 0;              // the call's price from the rate table, set at the end
+  std::string account;           // the user the call was admitted for (call code owner, ...)
+  std::string dialledE164;       // the dialled number normalised to E.164
+  std::string destinationClass;  // "national", "international", "premium", "emergency", ...
+  std::string policyRule;        // the rule that decided (allowed or rejected)
+  double cost = 0;               // the call's price from the rate table, set at the end
 };
 
 class CdrStore {
@@ -62,8 +62,8 @@ class CdrStore {
   void recordAnswer(const std::string& callUuid, base::SystemTime when);
   // The B leg in use (again after a failover, and with its To tag once answered).
   void recordLeg(const std::string& callUuid, const std::string& provider,
-                 const std::string& bCallId, const std::string& bFromTag,
-                 const std::string& bToTag, const std::string& bTransport = {});
+                 const std::string& bCallId, const std::string& bFromTag, const std::string& bToTag,
+                 const std::string& bTransport = {});
   void recordEnd(const std::string& callUuid, base::SystemTime when, const std::string& disposition,
                  int sipCode, const std::string& endReason, int64_t durationMs, double cost = 0);
 

@@ -152,9 +152,7 @@ void EventStore::pruneOlderThan(int64_t cutoffMs) { impl_->enqueue(PruneWrite{cu
 
 void EventStore::flush() { impl_->flush(); }
 
-std::vector<SecurityEventRecord> EventStore::recent(size_t limit) {
-  return impl_->recent(limit);
-}
+std::vector<SecurityEventRecord> EventStore::recent(size_t limit) { return impl_->recent(limit); }
 
 uint64_t EventStore::droppedWrites() const { return impl_->dropped(); }
 uint64_t EventStore::failedWrites() const { return impl_->failed(); }
@@ -163,8 +161,8 @@ std::string EventStore::lastError() const { return impl_->lastError(); }
 
 std::vector<SecurityEventRecord> readRecentEvents(const std::string& path, size_t limit) {
   Database db(path, DatabaseOptions{.access = Access::kReadOnly});
-  Statement check = db.prepare(
-      "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'security_events'");
+  Statement check =
+      db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'security_events'");
   if (check.step() != Statement::Step::kRow) {
     throw std::runtime_error(path + ": no security_events table (not a trunkguard database?)");
   }

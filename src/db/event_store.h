@@ -14,13 +14,13 @@
 namespace tg::db {
 
 struct SecurityEventRecord {
-  int64_t timeMs = 0;   // wall clock, ms since the Unix epoch
-  std::string zone;     // "pbx" | "trunk" | "public"
-  std::string source;   // "192.0.2.7:5060"
-  std::string rule;     // "scanner.user_agent", "ban", ...
+  int64_t timeMs = 0;  // wall clock, ms since the Unix epoch
+  std::string zone;    // "pbx" | "trunk" | "public"
+  std::string source;  // "192.0.2.7:5060"
+  std::string rule;    // "scanner.user_agent", "ban", ...
   std::string reason;
-  std::string action;   // "drop", "reply 403", "ban 600s", "shadow"
-  std::string sample;   // printable, already bounded by the caller
+  std::string action;  // "drop", "reply 403", "ban 600s", "shadow"
+  std::string sample;  // printable, already bounded by the caller
 };
 
 class EventStore {
@@ -29,8 +29,7 @@ class EventStore {
 
   // Opens (creating or migrating) the database. Throws std::runtime_error with the path and
   // SQLite's message: start-up only.
-  explicit EventStore(const std::string& path,
-                      size_t maxPendingWrites = kDefaultMaxPendingWrites);
+  explicit EventStore(const std::string& path, size_t maxPendingWrites = kDefaultMaxPendingWrites);
   ~EventStore();  // flushes
   EventStore(const EventStore&) = delete;
   EventStore& operator=(const EventStore&) = delete;

@@ -110,9 +110,8 @@ void EventLog::record(SecurityEvent event) {
   }
   if (store_ == nullptr) return;
   db::SecurityEventRecord r;
-  r.timeMs = std::chrono::duration_cast<std::chrono::milliseconds>(
-                 event.time.time_since_epoch())
-                 .count();
+  r.timeMs =
+      std::chrono::duration_cast<std::chrono::milliseconds>(event.time.time_since_epoch()).count();
   r.zone = std::string(zone);
   r.source = source;
   r.rule = std::move(event.rule);

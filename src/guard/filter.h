@@ -22,11 +22,11 @@ enum class Action : uint8_t {
 
 struct Verdict {
   Action action = Action::kContinue;
-  int code = 0;                // kReply only
-  std::string_view reason;     // static text: the reason phrase, or why it was dropped
-  std::string_view rule;       // static text naming the rule, e.g. "ratelimit.invite"
-  bool ban = false;            // also ban the source (never applied to trusted sources)
-  uint32_t retryAfterS = 0;    // kReply 503 only: the Retry-After value
+  int code = 0;              // kReply only
+  std::string_view reason;   // static text: the reason phrase, or why it was dropped
+  std::string_view rule;     // static text naming the rule, e.g. "ratelimit.invite"
+  bool ban = false;          // also ban the source (never applied to trusted sources)
+  uint32_t retryAfterS = 0;  // kReply 503 only: the Retry-After value
 
   bool passes() const { return action == Action::kContinue; }
   static Verdict next() { return {}; }
@@ -56,8 +56,8 @@ class Filter {
   virtual std::string_view name() const = 0;
   virtual Verdict onRequest(const Request& request) = 0;
   // A final response the gateway sent to `to` (a failure ratio feeds scanner detection).
-  virtual void onResponseSent(transport::Zone /*zone*/, const base::Address& /*to*/,
-                              int /*code*/, base::TimePoint /*now*/) {}
+  virtual void onResponseSent(transport::Zone /*zone*/, const base::Address& /*to*/, int /*code*/,
+                              base::TimePoint /*now*/) {}
   // Called about once a second: drop per-source state that has aged out (bounded memory).
   virtual void expire(base::TimePoint /*now*/) {}
 };

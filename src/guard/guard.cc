@@ -19,9 +19,12 @@ std::string actionText(const Verdict& verdict, const BanResult* ban) {
 
 std::string_view filterName(FilterId id) {
   switch (id) {
-    case FilterId::kOverload: return "overload";
-    case FilterId::kScanner: return "scanner";
-    case FilterId::kRateLimit: return "ratelimit";
+    case FilterId::kOverload:
+      return "overload";
+    case FilterId::kScanner:
+      return "scanner";
+    case FilterId::kRateLimit:
+      return "ratelimit";
   }
   return "unknown";
 }
@@ -221,8 +224,8 @@ void Guard::record(transport::Zone zone, const base::Address& source, std::strin
   e.reason = std::string(reason);
   e.action = std::move(action);
   // The sink truncates and makes it printable; pass no more than it could keep.
-  e.sample = std::string(bytes.substr(0, std::min<size_t>(bytes.size(),
-                                                          config_->guard.events.sampleBytes)));
+  e.sample = std::string(
+      bytes.substr(0, std::min<size_t>(bytes.size(), config_->guard.events.sampleBytes)));
   events_->record(std::move(e));
 }
 

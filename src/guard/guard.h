@@ -30,13 +30,13 @@
 
 namespace tg::guard {
 
-#define TG_GUARD_COUNTERS(X)                                                               \
-  X(bannedDrops, "before parsing: the source is banned")                                 \
-  X(aclDrops, "before parsing: not allowed in that zone")                                \
-  X(filterDrops, "after parsing: silence")                                               \
-  X(filterReplies, "after parsing: answered (503 to trusted peers, ...)")                \
-  X(shadowed, "would have been blocked (enforce: false)")                                \
-  X(bansIssued, "bans the filters issued")                                               \
+#define TG_GUARD_COUNTERS(X)                                              \
+  X(bannedDrops, "before parsing: the source is banned")                  \
+  X(aclDrops, "before parsing: not allowed in that zone")                 \
+  X(filterDrops, "after parsing: silence")                                \
+  X(filterReplies, "after parsing: answered (503 to trusted peers, ...)") \
+  X(shadowed, "would have been blocked (enforce: false)")                 \
+  X(bansIssued, "bans the filters issued")                                \
   X(unknownDialogs, "in-dialog requests for no dialog of ours (forged or stale To tag)")
 
 struct alignas(base::kCounterAlign) GuardStats {
@@ -52,9 +52,9 @@ std::string_view filterName(FilterId id);
 
 // What one filter decided about the requests (and, for the rate limit, STUN keep-alives) that
 // reached it; the three add up to what it saw.
-#define TG_FILTER_COUNTERS(X)                                                              \
-  X(passed, "let through")                                                               \
-  X(blocked, "dropped or answered")                                                      \
+#define TG_FILTER_COUNTERS(X)       \
+  X(passed, "let through")          \
+  X(blocked, "dropped or answered") \
   X(shadowBlocked, "would have been blocked, let through (enforce: false)")
 
 struct FilterStats {
@@ -91,14 +91,13 @@ class Guard {
   // After parsing and validation, for requests. `inDialog`: the request belongs to a dialog
   // the gateway knows (Call-ID and To tag of a live call), not merely carries a To tag: only
   // then is it spared overload shedding and the scanner's counters.
-  Verdict checkRequest(const sip::Message& request, const transport::Packet& packet,
-                       bool inDialog);
+  Verdict checkRequest(const sip::Message& request, const transport::Packet& packet, bool inDialog);
   // A request with a To tag no live dialog has, answered 481: a security event (at most one per
   // source per events.repeat_interval) and counted. `checkAgain`: it passed the chain as
   // in-dialog on arrival (its call's worker decided), so the filters see it again now as the
   // out-of-dialog request it is.
-  void unknownDialog(const sip::Message& request, transport::Zone zone,
-                     const base::Address& source, bool checkAgain);
+  void unknownDialog(const sip::Message& request, transport::Zone zone, const base::Address& source,
+                     bool checkAgain);
   // A request the validator rejects goes through the same chain before it is answered, so a
   // flood of broken requests is shed, rate-limited and banned like any other. It never counts
   // as in-dialog: a broken request is no traffic of an established call.
@@ -140,15 +139,14 @@ class Guard {
   // events.repeat_interval; checked before building one, so a flood of drops costs no
   // allocation. Direct-mapped: a
   // collision only lets an extra event through (the sink throttles again).
-  bool recentlyRecorded(const base::Address& source, std::string_view rule,
-                        base::TimePoint now);
+  bool recentlyRecorded(const base::Address& source, std::string_view rule, base::TimePoint now);
 
   config::ConfigPtr config_;
   std::shared_ptr<const acl::ZoneAcl> acl_;
   BanList& bans_;
   EventSink* events_;
   const base::Clock& clock_;
-  overload::OverloadDetector* overload_ = nullptr;  // one of slots_, when enabled
+  overload::OverloadDetector* overload_ = nullptr;   // one of slots_, when enabled
   ratelimit::RateLimitFilter* rateLimit_ = nullptr;  // one of slots_, when enabled
   size_t rateLimitSlot_ = 0;
   std::vector<Slot> slots_;

@@ -51,7 +51,7 @@ class MediaAnchor final : public b2bua::OfferAnswerProcessor, public b2bua::Call
     std::vector<std::shared_ptr<RelayStream>> streams;  // by m= index; null: never enabled
     std::vector<PeerMedia> peers[2];                    // what each leg's SDP said last
     bool hold[2] = {false, false};  // that SDP sends nothing (sendonly/inactive/0.0.0.0)
-    int64_t answeredMs = 0;  // 0 while unanswered
+    int64_t answeredMs = 0;         // 0 while unanswered
   };
 
   b2bua::BodyDecision anchor(const b2bua::Call& call, b2bua::Side from, b2bua::SessionBody body,

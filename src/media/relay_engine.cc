@@ -68,7 +68,9 @@ class MediaThread {
   }
 
   bool valid() const { return epoll_ >= 0 && wake_ >= 0; }
-  void start() { thread_ = std::thread([this] { run(); }); }
+  void start() {
+    thread_ = std::thread([this] { run(); });
+  }
   void stop() {
     if (!thread_.joinable()) return;
     post([this] { running_ = false; });
@@ -176,9 +178,8 @@ class MediaThread {
         const bool learning = !(ref.rtcp ? in.rtcpLatch : in.rtpLatch).latched();
         const bool unprotectFirst = learning && in.inbound;
         if (unprotectFirst && !in.inbound->apply(data, size, kPacketCapacity, rtcp)) continue;
-        const SourceLatch::Verdict verdict =
-            ref.rtcp ? in.rtcpLatch.checkRtcp(from, in.rtpLatch)
-                     : in.rtpLatch.checkRtp(from, data, size);
+        const SourceLatch::Verdict verdict = ref.rtcp ? in.rtcpLatch.checkRtcp(from, in.rtpLatch)
+                                                      : in.rtpLatch.checkRtp(from, data, size);
         if (verdict == SourceLatch::Verdict::kForeign) ++foreign;
         if (verdict != SourceLatch::Verdict::kAccept) continue;
         if (to == nullptr) to = destination(out, ref.rtcp);  // a latch may have just learned

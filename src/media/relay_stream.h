@@ -50,7 +50,7 @@ struct RelayLeg {
   // anything) and protect for packets to it; null: plain RTP on this leg.
   std::shared_ptr<PacketTransform> inbound;
   std::shared_ptr<PacketTransform> outbound;
-  SocketRef refs[2];                          // [0] RTP, [1] RTCP
+  SocketRef refs[2];  // [0] RTP, [1] RTCP
 };
 
 class RelayStream {

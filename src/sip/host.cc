@@ -62,7 +62,6 @@ bool parseIPv6(std::string_view s, in6_addr& out) {
   return inet_pton(AF_INET6, buf, &out) == 1;
 }
 
-
 HostType classifyHost(std::string_view host) {
   if (host.empty()) return HostType::kNone;
   if (host.front() == '[') {

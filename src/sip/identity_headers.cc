@@ -36,13 +36,20 @@ Result<uint8_t> parsePrivacy(std::string_view value) {
     size_t end = value.find(';', start);
     if (end == std::string_view::npos) end = value.size();
     const std::string_view v = trim(value.substr(start, end - start));
-    if (equalsIgnoreCase(v, "none")) flags |= kPrivacyNone;
-    else if (equalsIgnoreCase(v, "header")) flags |= kPrivacyHeader;
-    else if (equalsIgnoreCase(v, "session")) flags |= kPrivacySession;
-    else if (equalsIgnoreCase(v, "user")) flags |= kPrivacyUser;
-    else if (equalsIgnoreCase(v, "id")) flags |= kPrivacyId;
-    else if (equalsIgnoreCase(v, "critical")) flags |= kPrivacyCritical;
-    else return Error{"unknown Privacy value"};
+    if (equalsIgnoreCase(v, "none"))
+      flags |= kPrivacyNone;
+    else if (equalsIgnoreCase(v, "header"))
+      flags |= kPrivacyHeader;
+    else if (equalsIgnoreCase(v, "session"))
+      flags |= kPrivacySession;
+    else if (equalsIgnoreCase(v, "user"))
+      flags |= kPrivacyUser;
+    else if (equalsIgnoreCase(v, "id"))
+      flags |= kPrivacyId;
+    else if (equalsIgnoreCase(v, "critical"))
+      flags |= kPrivacyCritical;
+    else
+      return Error{"unknown Privacy value"};
     start = end + 1;
   }
   // "none" excludes every other value (RFC 3323 §4.2).
@@ -68,7 +75,8 @@ Result<IdentityHeader> parseIdentity(std::string_view value) {
     if (close == std::string_view::npos) return Error{"unterminated Identity info"};
     id.info = rest.substr(info + 6, close - info - 6);
     std::string_view before = rest.substr(0, info);
-    while (!before.empty() && (isLws(before.back()) || before.back() == ';')) before.remove_suffix(1);
+    while (!before.empty() && (isLws(before.back()) || before.back() == ';'))
+      before.remove_suffix(1);
     if (!before.empty()) {
       auto p = ParamList::parse(before);
       if (!p) return Error{"malformed Identity parameters"};

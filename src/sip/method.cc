@@ -6,8 +6,8 @@ namespace tg::sip {
 namespace {
 
 constexpr std::array<std::string_view, 14> kNames = {
-    "INVITE", "ACK",       "BYE",    "CANCEL",  "OPTIONS", "REGISTER", "PRACK",
-    "UPDATE", "INFO",      "REFER",  "SUBSCRIBE", "NOTIFY", "PUBLISH", "MESSAGE",
+    "INVITE", "ACK",  "BYE",   "CANCEL",    "OPTIONS", "REGISTER", "PRACK",
+    "UPDATE", "INFO", "REFER", "SUBSCRIBE", "NOTIFY",  "PUBLISH",  "MESSAGE",
 };
 
 }  // namespace

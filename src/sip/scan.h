@@ -14,9 +14,7 @@ namespace tg::sip {
 constexpr bool isAlpha(char c) { return (c | 0x20) >= 'a' && (c | 0x20) <= 'z'; }
 constexpr bool isDigit(char c) { return c >= '0' && c <= '9'; }
 constexpr bool isAlnum(char c) { return isAlpha(c) || isDigit(c); }
-constexpr bool isHex(char c) {
-  return isDigit(c) || ((c | 0x20) >= 'a' && (c | 0x20) <= 'f');
-}
+constexpr bool isHex(char c) { return isDigit(c) || ((c | 0x20) >= 'a' && (c | 0x20) <= 'f'); }
 constexpr bool isWsp(char c) { return c == ' ' || c == '\t'; }
 // One compare and a bit test instead of four compares: LWS is tested on every skip.
 constexpr bool isLws(char c) {

@@ -12,8 +12,8 @@
 namespace tg::sip {
 
 struct FramerLimits {
-  size_t maxHeaderBytes = 16384;   // start line + headers
-  size_t maxBodyBytes = 49152;     // a Content-Length above this is refused, not awaited
+  size_t maxHeaderBytes = 16384;  // start line + headers
+  size_t maxBodyBytes = 49152;    // a Content-Length above this is refused, not awaited
 };
 
 enum class FrameStatus {

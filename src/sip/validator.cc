@@ -38,15 +38,24 @@ std::string_view checkSingleValues(const Message& m) {
   for (const HeaderId id : kSingleValueHeaders) {
     if (m.count(id) > 1) {
       switch (id) {
-        case HeaderId::kCallId: return "multiple Call-ID headers";
-        case HeaderId::kCSeq: return "multiple CSeq headers";
-        case HeaderId::kFrom: return "multiple From headers";
-        case HeaderId::kTo: return "multiple To headers";
-        case HeaderId::kMaxForwards: return "multiple Max-Forwards headers";
-        case HeaderId::kContentLength: return "multiple Content-Length headers";
-        case HeaderId::kContentType: return "multiple Content-Type headers";
-        case HeaderId::kExpires: return "multiple Expires headers";
-        default: return "a single-value header appears more than once";
+        case HeaderId::kCallId:
+          return "multiple Call-ID headers";
+        case HeaderId::kCSeq:
+          return "multiple CSeq headers";
+        case HeaderId::kFrom:
+          return "multiple From headers";
+        case HeaderId::kTo:
+          return "multiple To headers";
+        case HeaderId::kMaxForwards:
+          return "multiple Max-Forwards headers";
+        case HeaderId::kContentLength:
+          return "multiple Content-Length headers";
+        case HeaderId::kContentType:
+          return "multiple Content-Type headers";
+        case HeaderId::kExpires:
+          return "multiple Expires headers";
+        default:
+          return "a single-value header appears more than once";
       }
     }
   }
@@ -91,7 +100,10 @@ std::string_view checkContact(const Message& m) {
     if (first) {
       first = false;
       const NameAddr* na = m.contact();
-      if (na == nullptr) { ok = false; return; }
+      if (na == nullptr) {
+        ok = false;
+        return;
+      }
       checkExpires(*na);
       return;
     }

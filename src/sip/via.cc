@@ -27,8 +27,8 @@ bool expectSlash(std::string_view s, size_t& pos) {
 
 bool Via::hasMagicCookie() const {
   const std::string_view b = branch();
-  return b.size() > kBranchMagicCookie.size() && b.substr(0, kBranchMagicCookie.size()) ==
-                                                     kBranchMagicCookie;
+  return b.size() > kBranchMagicCookie.size() &&
+         b.substr(0, kBranchMagicCookie.size()) == kBranchMagicCookie;
 }
 
 std::string_view parseVia(std::string_view element, Via& via) {

@@ -73,7 +73,8 @@ MemoryStore::Shard& MemoryStore::shardOf(std::string_view key) const {
 
 uint64_t MemoryStore::evictions() const {
   uint64_t total = 0;
-  for (size_t g = 0; g < groups_.size(); ++g) total += evictions_[g].load(std::memory_order_acquire);
+  for (size_t g = 0; g < groups_.size(); ++g)
+    total += evictions_[g].load(std::memory_order_acquire);
   return total;
 }
 
@@ -173,8 +174,8 @@ void MemoryStore::trimWindow(Events& events, base::TimePoint now, base::Duration
   while (!events.empty() && now - events.front() >= window) events.pop_front();
 }
 
-void MemoryStore::counterAdd(std::string_view key, int64_t delta, int64_t limit,
-                             base::Duration ttl, Done<Count> done) {
+void MemoryStore::counterAdd(std::string_view key, int64_t delta, int64_t limit, base::Duration ttl,
+                             Done<Count> done) {
   const base::TimePoint now = clock_.now();
   Shard& shard = shardOf(key);
   Count out;
@@ -292,7 +293,8 @@ void MemoryStore::countAll(std::vector<CountStep> steps, CountMode mode,
     for (size_t i = 0; i < steps.size() && out.refused < 0; ++i) {
       if (over(shardOf(steps[i].key), steps[i], now)) out.refused = static_cast<int>(i);
     }
-    out.counted = mode == CountMode::kAlways || (mode == CountMode::kAllOrNothing && out.refused < 0);
+    out.counted =
+        mode == CountMode::kAlways || (mode == CountMode::kAllOrNothing && out.refused < 0);
     out.values.reserve(steps.size());
     for (const CountStep& step : steps) {
       Shard& shard = shardOf(step.key);
@@ -462,8 +464,7 @@ void MemoryStore::get(std::string_view key, Done<std::optional<std::string>> don
 }
 
 void MemoryStore::compareAndSet(std::string_view key, std::optional<std::string_view> expected,
-                                std::string_view value, base::Duration ttl,
-                                Done<CasResult> done) {
+                                std::string_view value, base::Duration ttl, Done<CasResult> done) {
   const base::TimePoint now = clock_.now();
   Shard& shard = shardOf(key);
   CasResult out;
@@ -503,9 +504,8 @@ void MemoryStore::erase(std::string_view key, Done<bool> erased) {
 SubscriptionId MemoryStore::subscribe(std::string_view channel, Subscriber subscriber) {
   std::lock_guard lock(subscribersMutex_);
   const SubscriptionId id = nextSubscription_++;
-  subscribers_.emplace(
-      id, Subscription{std::string(channel),
-                       std::make_shared<const Subscriber>(std::move(subscriber))});
+  subscribers_.emplace(id, Subscription{std::string(channel),
+                                        std::make_shared<const Subscriber>(std::move(subscriber))});
   return id;
 }
 

@@ -102,7 +102,7 @@ class MemoryStore final : public Store {
  private:
   using Members = std::unordered_map<std::string, base::TimePoint>;  // member -> expiry
   struct Sums {
-    base::Duration width{};                                 // of one bucket
+    base::Duration width{};                                   // of one bucket
     std::deque<std::pair<base::TimePoint, int64_t>> buckets;  // start -> sum, in time order
   };
   struct Entry {

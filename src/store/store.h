@@ -61,8 +61,8 @@ enum class CountMode : uint8_t {
 };
 
 struct CountAllResult {
-  bool counted = false;  // the steps were counted
-  int refused = -1;      // the first step over its limit (by index), -1 when none
+  bool counted = false;         // the steps were counted
+  int refused = -1;             // the first step over its limit (by index), -1 when none
   std::vector<int64_t> values;  // each step's counter or window events, after the operation
 };
 

@@ -87,7 +87,8 @@ std::string buildAckForNon2xx(const std::string& inviteBytes, const sip::Message
   });
   auto b = sip::MessageBuilder::request("ACK", invite.requestUriText());
   b.header(HeaderId::kVia, topVia);
-  invite.forEach(HeaderId::kRoute, [&](const sip::HeaderField& f) { b.header(HeaderId::kRoute, f.value); });
+  invite.forEach(HeaderId::kRoute,
+                 [&](const sip::HeaderField& f) { b.header(HeaderId::kRoute, f.value); });
   b.header(HeaderId::kMaxForwards, "70");
   b.header(HeaderId::kFrom, invite.value(HeaderId::kFrom));
   b.header(HeaderId::kTo, response.value(HeaderId::kTo));
@@ -100,23 +101,34 @@ std::string buildAckForNon2xx(const std::string& inviteBytes, const sip::Message
 
 std::string_view kindName(Kind k) {
   switch (k) {
-    case Kind::kClientInvite: return "client-invite";
-    case Kind::kClientNonInvite: return "client-non-invite";
-    case Kind::kServerInvite: return "server-invite";
-    case Kind::kServerNonInvite: return "server-non-invite";
+    case Kind::kClientInvite:
+      return "client-invite";
+    case Kind::kClientNonInvite:
+      return "client-non-invite";
+    case Kind::kServerInvite:
+      return "server-invite";
+    case Kind::kServerNonInvite:
+      return "server-non-invite";
   }
   return "?";
 }
 
 std::string_view stateName(State s) {
   switch (s) {
-    case State::kCalling: return "calling";
-    case State::kTrying: return "trying";
-    case State::kProceeding: return "proceeding";
-    case State::kAccepted: return "accepted";
-    case State::kCompleted: return "completed";
-    case State::kConfirmed: return "confirmed";
-    case State::kTerminated: return "terminated";
+    case State::kCalling:
+      return "calling";
+    case State::kTrying:
+      return "trying";
+    case State::kProceeding:
+      return "proceeding";
+    case State::kAccepted:
+      return "accepted";
+    case State::kCompleted:
+      return "completed";
+    case State::kConfirmed:
+      return "confirmed";
+    case State::kTerminated:
+      return "terminated";
   }
   return "?";
 }
@@ -128,8 +140,7 @@ void Transaction::cancelTimers(base::TimerQueue& timers) {
   retransmitTimer_ = timeoutTimer_ = cleanupTimer_ = base::kNoTimer;
 }
 
-transport::SendTarget responseTarget(const sip::Message& request,
-                                     const transport::Packet& packet) {
+transport::SendTarget responseTarget(const sip::Message& request, const transport::Packet& packet) {
   transport::SendTarget t;
   t.zone = packet.zone;
   t.transport = packet.transport;
@@ -234,9 +245,15 @@ void TransactionLayer::receive(std::unique_ptr<sip::Message> message,
     return;
   }
   switch (message->method()) {
-    case Method::kAck: receiveAck(std::move(message), packet); break;
-    case Method::kCancel: receiveCancel(std::move(message), packet); break;
-    default: receiveRequest(std::move(message), packet); break;
+    case Method::kAck:
+      receiveAck(std::move(message), packet);
+      break;
+    case Method::kCancel:
+      receiveCancel(std::move(message), packet);
+      break;
+    default:
+      receiveRequest(std::move(message), packet);
+      break;
   }
 }
 
@@ -379,8 +396,8 @@ void TransactionLayer::respond(ServerTransaction& st, int status, std::string by
     {
       // An initial INVITE's To has no tag: the 2xx carries the transaction's local tag.
       const sip::Message& rq = st.request();
-      const std::string_view toTag = rq.to()->tag().empty() ? std::string_view(st.localTag())
-                                                            : rq.to()->tag();
+      const std::string_view toTag =
+          rq.to()->tag().empty() ? std::string_view(st.localTag()) : rq.to()->tag();
       st.ackKey_ = ackKey(rq.callId(), rq.cseq()->number, rq.from()->tag(), toTag);
     }
     awaitingAck_[st.ackKey_] = &st;
@@ -396,7 +413,7 @@ void TransactionLayer::respond(ServerTransaction& st, int status, std::string by
   }
   // 3xx-6xx: Completed, retransmit with Timer G until the ACK, give up at Timer H.
   st.state_ = State::kCompleted;
-  startResponseRetransmit(st);                                          // Timer G
+  startResponseRetransmit(st);                                         // Timer G
   scheduleTimeout(st, 64 * t1(), [this, p] { terminateServer(*p); });  // Timer H
 }
 
@@ -528,9 +545,10 @@ void TransactionLayer::receiveResponse(const sip::Message& response,
       ct.state_ = State::kAccepted;
       ct.lastStatus_ = status;
       std::string().swap(ct.request_);  // never resent once answered; only its key matters
-      scheduleCleanup(ct, 64 * t1());  // Timer M
+      scheduleCleanup(ct, 64 * t1());   // Timer M
     }
-    if (ct.state_ == State::kAccepted) ownerOf(ct).onResponse(ct, response);  // 2xx retransmissions too
+    if (ct.state_ == State::kAccepted)
+      ownerOf(ct).onResponse(ct, response);  // 2xx retransmissions too
     return;
   }
   if (invite) {

@@ -20,7 +20,8 @@ constexpr uint16_t kXorMappedAddress = 0x0020;
 constexpr uint16_t kFirstOptionalAttribute = 0x8000;
 
 uint16_t read16(std::string_view s, size_t at) {
-  return static_cast<uint16_t>((static_cast<uint8_t>(s[at]) << 8) | static_cast<uint8_t>(s[at + 1]));
+  return static_cast<uint16_t>((static_cast<uint8_t>(s[at]) << 8) |
+                               static_cast<uint8_t>(s[at + 1]));
 }
 uint32_t read32(std::string_view s, size_t at) {
   return (uint32_t{read16(s, at)} << 16) | read16(s, at + 2);

@@ -30,21 +30,21 @@ constexpr size_t connectionOwner(ConnectionId id) {
 }
 
 struct Packet {
-  std::string bytes;             // one datagram, or one framed stream message
+  std::string bytes;  // one datagram, or one framed stream message
   base::Address source;
-  base::Address local;           // the listener's address
+  base::Address local;  // the listener's address
   config::TransportKind transport = config::TransportKind::kUdp;
   Zone zone = Zone::kPbx;
-  ConnectionId connection = 0;   // the TCP/TLS connection it arrived on
+  ConnectionId connection = 0;  // the TCP/TLS connection it arrived on
   base::TimePoint received{};
 };
 
 struct SendTarget {
-  Zone zone = Zone::kPbx;        // selects the local listener to send from
+  Zone zone = Zone::kPbx;  // selects the local listener to send from
   config::TransportKind transport = config::TransportKind::kUdp;
   base::Address address;
-  ConnectionId connection = 0;   // reuse this connection when still open (responses, RFC 3261
-                                 // §18.2.2); otherwise reuse or open one to `address`
+  ConnectionId connection = 0;  // reuse this connection when still open (responses, RFC 3261
+                                // §18.2.2); otherwise reuse or open one to `address`
 };
 
 // What the upper layers need to know about a local listener to write Via and Contact.
@@ -77,7 +77,7 @@ struct TransportStats {
   uint64_t keepAlivePongs = 0;
   uint64_t oversizeDropped = 0;
   uint64_t sendErrors = 0;
-  uint64_t keepAlivesIgnored = 0;    // empty or CRLF-only datagrams (UDP keep-alives)
+  uint64_t keepAlivesIgnored = 0;     // empty or CRLF-only datagrams (UDP keep-alives)
   uint64_t tlsHandshakes = 0;         // completed, both directions
   uint64_t tlsHandshakeFailures = 0;  // garbage, no shared version/cipher, bad certificate
   uint64_t tlsHandshakeTimeouts = 0;  // the peer stalled (tls.handshake_timeout_ms)

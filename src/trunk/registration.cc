@@ -254,7 +254,8 @@ void RegistrationClient::send(Reg& r, std::optional<Authorization> auth) {
   if (target.transport == config::TransportKind::kTls) r.contactUri += ";transport=tls";
   const std::string branch = transaction::TransactionLayer::newBranch();
   auto b = sip::MessageBuilder::request("REGISTER", r.requestUri);
-  b.header(sip::HeaderId::kVia, "SIP/2.0/" + std::string(config::viaTransportName(target.transport)) + " " +
+  b.header(sip::HeaderId::kVia, "SIP/2.0/" +
+                                    std::string(config::viaTransportName(target.transport)) + " " +
                                     local->address.toString() + ";branch=" + branch + ";rport");
   b.header(sip::HeaderId::kMaxForwards, "70");
   b.header(sip::HeaderId::kFrom, aor + ";tag=" + r.fromTag);

@@ -31,7 +31,8 @@ struct Expectation {
 void PrintTo(const Expectation& e, std::ostream* os) { *os << e.file << " (" << e.expect << ")"; }
 
 std::filesystem::path dataDir() {
-  if (const char* env = std::getenv("TG_TESTDATA_DIR")) return std::filesystem::path(env) / "rfc4475";
+  if (const char* env = std::getenv("TG_TESTDATA_DIR"))
+    return std::filesystem::path(env) / "rfc4475";
   return std::filesystem::path(TG_TESTDATA_DIR) / "rfc4475";
 }
 

@@ -92,8 +92,8 @@ void checkCredentials(const Credentials& c, std::string_view input) {
 void checkChallenge(const Challenge& ch, std::string_view input) {
   checkInside(ch.scheme, input);
   checkInside(ch.rawParams, input);
-  for (const AuthValue* v : {&ch.realm, &ch.domain, &ch.nonce, &ch.opaque, &ch.algorithm,
-                             &ch.qop}) {
+  for (const AuthValue* v :
+       {&ch.realm, &ch.domain, &ch.nonce, &ch.opaque, &ch.algorithm, &ch.qop}) {
     checkValue(*v, input);
   }
   checkUnknown(ch.unknown, input);

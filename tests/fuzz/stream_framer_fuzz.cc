@@ -48,8 +48,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   // Keep-alive CRLFs are ambiguous at a cut point (a CRLF may still become a ping), so compare
   // only the messages, which must be identical however the stream is cut.
   std::vector<std::string> a, b;
-  for (const auto& s : whole) if (s[0] != '<' || s == "<error>") a.push_back(s);
-  for (const auto& s : pieces) if (s[0] != '<' || s == "<error>") b.push_back(s);
+  for (const auto& s : whole)
+    if (s[0] != '<' || s == "<error>") a.push_back(s);
+  for (const auto& s : pieces)
+    if (s[0] != '<' || s == "<error>") b.push_back(s);
   if (a.size() > 0 && b.size() > 0 && a.back() != "<error>" && b.back() != "<error>" && a != b) {
     __builtin_trap();
   }

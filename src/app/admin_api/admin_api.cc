@@ -66,8 +66,8 @@ AdminApi::AdminApi(ApiBackend& backend, SessionTable& sessions, std::function<in
       secureCookie_(secureCookie) {}
 
 std::string AdminApi::sessionCookie(const std::string& value, int64_t maxAgeSeconds) const {
-  return std::string(kSessionCookie) + "=" + value + "; Path=/; Max-Age=" +
-         std::to_string(maxAgeSeconds) + "; HttpOnly; SameSite=Strict" +
+  return std::string(kSessionCookie) + "=" + value +
+         "; Path=/; Max-Age=" + std::to_string(maxAgeSeconds) + "; HttpOnly; SameSite=Strict" +
          (secureCookie_ ? "; Secure" : "");
 }
 
@@ -90,8 +90,8 @@ ApiResponse AdminApi::handle(const ApiRequest& r) {
   const std::optional<Session> s = sessions_.use(cookieValue(r.cookie, kSessionCookie), nowMs_());
   if (!s) return error(401, "log in first (POST /api/v1/login); the session is missing or expired");
   if (post && !sameSecret(r.csrfToken, s->csrf)) {
-    backend_.audit(s->admin, "api " + auth::printableName(route), "refused: missing or wrong CSRF token",
-                   r.source);
+    backend_.audit(s->admin, "api " + auth::printableName(route),
+                   "refused: missing or wrong CSRF token", r.source);
     return error(403, "missing or wrong X-CSRF-Token (GET /api/v1/session gives it)");
   }
 

@@ -23,8 +23,8 @@
 #include <utility>
 #include <vector>
 
-#include "app/admin_code_check.h"
 #include "app/admin_api/sessions.h"
+#include "app/admin_code_check.h"
 #include "app/server.h"
 #include "app/status_report.h"
 
@@ -60,8 +60,8 @@ class ApiBackend {
   virtual std::vector<CallEntry> calls() = 0;
   virtual bool endCall(std::string_view uuid, std::string_view reason) = 0;
   virtual AdminCodeCheck checkCode(const std::string& admin, std::string_view code) = 0;
-  virtual void audit(const std::string& actor, const std::string& action,
-                     const std::string& result, const std::string& source) = 0;
+  virtual void audit(const std::string& actor, const std::string& action, const std::string& result,
+                     const std::string& source) = 0;
 };
 
 class AdminApi {

@@ -50,8 +50,7 @@ class Exposition {
     out_ += labels.empty() ? fmt::format("{} {}\n", name, value)
                            : fmt::format("{}{{{}}} {}\n", name, labels, value);
   }
-  void single(std::string_view name, std::string_view type, std::string_view help,
-              uint64_t value) {
+  void single(std::string_view name, std::string_view type, std::string_view help, uint64_t value) {
     family(name, type, help);
     sample(name, {}, value);
   }

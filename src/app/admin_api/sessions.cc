@@ -20,10 +20,9 @@ Session SessionTable::create(std::string admin, int64_t nowMs) {
   std::lock_guard lock(mutex_);
   std::erase_if(sessions_, [&](const auto& entry) { return expired(entry.second, nowMs); });
   if (sessions_.size() >= capacity_) {
-    auto oldest = std::min_element(sessions_.begin(), sessions_.end(), [](const auto& a,
-                                                                          const auto& b) {
-      return a.second.createdMs < b.second.createdMs;
-    });
+    auto oldest = std::min_element(
+        sessions_.begin(), sessions_.end(),
+        [](const auto& a, const auto& b) { return a.second.createdMs < b.second.createdMs; });
     sessions_.erase(oldest);
   }
   sessions_.emplace(s.id, s);

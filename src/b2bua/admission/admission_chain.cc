@@ -13,11 +13,16 @@ using transaction::ServerTransaction;
 
 std::string_view actionName(Action a) {
   switch (a) {
-    case Action::kContinue: return "continue";
-    case Action::kReply: return "reply";
-    case Action::kDrop: return "drop";
-    case Action::kChallenge: return "challenge";
-    case Action::kDefer: return "defer";
+    case Action::kContinue:
+      return "continue";
+    case Action::kReply:
+      return "reply";
+    case Action::kDrop:
+      return "drop";
+    case Action::kChallenge:
+      return "challenge";
+    case Action::kDefer:
+      return "defer";
   }
   return "reply";
 }
@@ -99,8 +104,8 @@ bool AdmissionChain::settle(CallContext& call, size_t index, bool enforce, Verdi
   }
   ++counters.refused;
   TG_LOG(kB2bua, debug, "call={} refused by admission filter {}: {} {} {} (rule {})",
-         call.call->uuid, filter.name(), actionName(verdict.action), verdict.code,
-         verdict.reason, verdict.rule);
+         call.call->uuid, filter.name(), actionName(verdict.action), verdict.code, verdict.reason,
+         verdict.rule);
   answer(call, verdict);
   abandon(call, index, verdict.code,
           "admission: " + std::string(filter.name()) + ": " + verdict.reason);
@@ -115,8 +120,7 @@ void AdmissionChain::park(CallContext&& call, size_t index, base::Duration deadl
   Parked& parked = parked_[ticket];
   parked.call = std::move(call);
   parked.filter = index;
-  parked.deadline =
-      services_.context.timers.schedule(deadline, [this, ticket] { expire(ticket); });
+  parked.deadline = services_.context.timers.schedule(deadline, [this, ticket] { expire(ticket); });
 }
 
 bool AdmissionChain::resume(uint64_t ticket, Verdict verdict) {
@@ -203,17 +207,19 @@ void AdmissionChain::reportShadow(const CallContext& call, const CallFilter& fil
                                   const Verdict& verdict) {
   const std::string rule =
       verdict.rule.empty() ? "admission." + std::string(filter.name()) : verdict.rule;
-  TG_LOG(kB2bua, info, "call={} admission filter {} would {} this call ({} {}, rule {}): "
-         "shadow mode lets it through", call.call->uuid, filter.name(),
-         actionName(verdict.action), verdict.code, verdict.reason, rule);
+  TG_LOG(kB2bua, info,
+         "call={} admission filter {} would {} this call ({} {}, rule {}): "
+         "shadow mode lets it through",
+         call.call->uuid, filter.name(), actionName(verdict.action), verdict.code, verdict.reason,
+         rule);
   if (services_.events == nullptr) return;
   guard::SecurityEvent e;
   e.time = services_.context.timers.clock().wallNow();
   e.zone = call.zone();
   e.source = call.source();
   e.rule = rule;
-  e.reason = verdict.reason.empty() ? "would " + std::string(actionName(verdict.action))
-                                    : verdict.reason;
+  e.reason =
+      verdict.reason.empty() ? "would " + std::string(actionName(verdict.action)) : verdict.reason;
   e.action = "shadow";
   // Who called, without the dialled digits (they may hold a call code).
   e.sample = "INVITE from " + std::string(call.callerId()).substr(0, 64);

@@ -34,12 +34,12 @@ namespace tg::b2bua::admission {
 inline constexpr int kDeadlineCode = 504;
 inline constexpr std::string_view kDeadlineReason = "Admission Check Timed Out";
 
-#define TG_ADMISSION_FILTER_COUNTERS(X)                                        \
-  X(passed, "calls it let through")                                           \
-  X(refused, "calls it refused (answered, challenged or dropped)")            \
-  X(shadowRefused, "calls it would have refused (enforce: false)")            \
-  X(deferred, "calls it deferred")                                            \
-  X(deferTimeouts, "deferred calls answered 504 at their deadline")           \
+#define TG_ADMISSION_FILTER_COUNTERS(X)                             \
+  X(passed, "calls it let through")                                 \
+  X(refused, "calls it refused (answered, challenged or dropped)")  \
+  X(shadowRefused, "calls it would have refused (enforce: false)")  \
+  X(deferred, "calls it deferred")                                  \
+  X(deferTimeouts, "deferred calls answered 504 at their deadline") \
   X(deferCancelled, "deferred calls the caller cancelled")
 
 struct FilterStats {

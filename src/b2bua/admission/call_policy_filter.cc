@@ -62,9 +62,10 @@ Verdict CallPolicyFilter::check(CallContext& call) {
   call.recorded = true;
   Verdict verdict = Verdict::next();
   if (admission.shadow) {
-    TG_LOG(kB2bua, info, "call={} the policy would refuse this call ({} {}, rule {}): "
-           "shadow mode lets it through", c.uuid, admission.code, admission.reason,
-           admission.rule);
+    TG_LOG(kB2bua, info,
+           "call={} the policy would refuse this call ({} {}, rule {}): "
+           "shadow mode lets it through",
+           c.uuid, admission.code, admission.reason, admission.rule);
     recordEvent(call, admission, "shadow");
     verdict = Verdict::shadowPass();
   }
@@ -89,23 +90,24 @@ void CallPolicyFilter::release(CallContext& call) {
 // (a trusted peer, never banned) the policy's own lock of the user is what applies.
 void CallPolicyFilter::countCallCodeFailure(const CallContext& call, const std::string& account) {
   if (services_.auth == nullptr || call.zone() != Zone::kPublic || account.empty()) return;
-  services_.auth->lockout().recordFailure(account, call.source(), Zone::kPublic,
-                                          "wrong call code");
+  services_.auth->lockout().recordFailure(account, call.source(), Zone::kPublic, "wrong call code");
 }
 
 Verdict CallPolicyFilter::refuse(CallContext& call, const guard::policy::Admission& admission) {
   const Call& c = *call.call;
   const int code = admission.code >= 400 && admission.code < 700 ? admission.code : 403;
-  TG_LOG(kB2bua, info, "call={} {} call from {} to {} refused by the call policy: {} {} "
-         "(rule {})", c.uuid, directionName(c.direction), call.source().toString(), c.dialled,
-         code, admission.reason, admission.rule);
+  TG_LOG(kB2bua, info,
+         "call={} {} call from {} to {} refused by the call policy: {} {} "
+         "(rule {})",
+         c.uuid, directionName(c.direction), call.source().toString(), c.dialled, code,
+         admission.reason, admission.rule);
   recordEvent(call, admission, "reply " + std::to_string(code));
   services_.context.events.rejected(
       refusedRecord(call, Disposition::kRejected, code, "policy: " + admission.reason));
   // RFC 3326: the cause is the response code; the text says which rule, for the PBX's logs.
   return Verdict::reply(code, {}, "policy." + admission.rule)
-      .with("Reason", "SIP;cause=" + std::to_string(code) + ";text=\"" +
-                          quotable(admission.reason) + "\"");
+      .with("Reason",
+            "SIP;cause=" + std::to_string(code) + ";text=\"" + quotable(admission.reason) + "\"");
 }
 
 void CallPolicyFilter::recordEvent(const CallContext& call,

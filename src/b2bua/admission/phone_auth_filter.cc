@@ -36,8 +36,8 @@ Verdict PhoneAuthFilter::check(CallContext& call) {
   }
   if (d.action == auth::AuthDecision::Action::kChallenge) {
     const auto& zone = services_.context.config->publicZone;
-    Verdict v = Verdict::challenge(zone ? zone->auth.realm : std::string(), d.status, std::string(d.reasonPhrase),
-                                   "phone_auth.challenge");
+    Verdict v = Verdict::challenge(zone ? zone->auth.realm : std::string(), d.status,
+                                   std::string(d.reasonPhrase), "phone_auth.challenge");
     for (const std::string& c : d.challenges) v.with(std::string(d.challengeHeader), c);
     return v;
   }

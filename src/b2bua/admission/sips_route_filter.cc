@@ -10,8 +10,10 @@ Verdict SipsRouteFilter::check(CallContext& call) {
   if (!c.sips || services_.router == nullptr || services_.router->anyTlsProvider()) {
     return Verdict::next();
   }
-  TG_LOG(kB2bua, info, "call={} a sips: call from {}, and no provider is reached over TLS: "
-         "refused with 480 (Warning 380)", c.uuid, call.source().toString());
+  TG_LOG(kB2bua, info,
+         "call={} a sips: call from {}, and no provider is reached over TLS: "
+         "refused with 480 (Warning 380)",
+         c.uuid, call.source().toString());
   const transaction::ServerTransaction& st = *call.invite;
   const transport::LocalEndpoint* local =
       services_.context.endpoints(st.target().zone, st.target().transport);

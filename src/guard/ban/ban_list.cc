@@ -180,9 +180,8 @@ void BanList::queueChange(db::BanWrite write) {
   changes_.push_back(std::move(write));
 }
 
-BanResult BanList::ban(const base::Address& source, std::string_view rule,
-                       std::string_view reason, BanOrigin origin, base::TimePoint now,
-                       std::optional<seconds> duration) {
+BanResult BanList::ban(const base::Address& source, std::string_view rule, std::string_view reason,
+                       BanOrigin origin, base::TimePoint now, std::optional<seconds> duration) {
   const auto network = IpPrefix::host(source);
   if (!network) return {};
   return ban(*network, rule, reason, origin, now, duration);

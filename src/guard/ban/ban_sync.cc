@@ -131,8 +131,7 @@ size_t BanSync::replaceBlocklistBans() {
   return bans_.replaceBlocklist(all, "blocklist", clock_.now());
 }
 
-std::optional<PullOutcome> BanSync::applyPulledFeed(const std::string& url,
-                                                    const Blocklist& feed) {
+std::optional<PullOutcome> BanSync::applyPulledFeed(const std::string& url, const Blocklist& feed) {
   std::lock_guard lock(feedMutex_);
   if (url != blocklistUrl_) return std::nullopt;
   const base::TimePoint now = clock_.now();

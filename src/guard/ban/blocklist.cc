@@ -69,8 +69,9 @@ Blocklist parseApibanJson(std::string_view content) {
   list.format = Blocklist::Format::kApiban;
   const nlohmann::json doc = nlohmann::json::parse(content, nullptr, /*allow_exceptions=*/false);
   if (doc.is_discarded()) {
-    list.error = "not valid JSON; an APIBAN feed looks like {\"ipaddress\": [\"192.0.2.7\"], "
-                 "\"ID\": \"...\"}";
+    list.error =
+        "not valid JSON; an APIBAN feed looks like {\"ipaddress\": [\"192.0.2.7\"], "
+        "\"ID\": \"...\"}";
     return list;
   }
   if (!doc.is_object() || !doc.contains("ipaddress") || !doc["ipaddress"].is_array()) {

@@ -18,18 +18,18 @@
 namespace tg::guard {
 
 struct BlocklistProblem {
-  int line = 0;          // 1-based; for JSON the index in "ipaddress" plus one
-  std::string text;      // the offending entry, as written (bounded)
-  std::string message;   // why it was skipped
+  int line = 0;         // 1-based; for JSON the index in "ipaddress" plus one
+  std::string text;     // the offending entry, as written (bounded)
+  std::string message;  // why it was skipped
 };
 
 struct Blocklist {
   enum class Format : uint8_t { kPlain, kApiban };
   Format format = Format::kPlain;
-  std::vector<IpPrefix> networks;           // in feed order, duplicates removed
-  std::vector<BlocklistProblem> problems;   // skipped entries
-  std::string apibanId;                     // APIBAN's "ID": where the next pull resumes
-  std::string error;                        // the whole feed is unusable (unreadable, bad JSON)
+  std::vector<IpPrefix> networks;          // in feed order, duplicates removed
+  std::vector<BlocklistProblem> problems;  // skipped entries
+  std::string apibanId;                    // APIBAN's "ID": where the next pull resumes
+  std::string error;                       // the whole feed is unusable (unreadable, bad JSON)
 
   bool ok() const { return error.empty(); }
 };

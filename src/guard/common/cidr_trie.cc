@@ -55,8 +55,7 @@ AddressKey addressKey(const base::Address& address) {
   return k;
 }
 
-bool prefixEqual(uint64_t aHi, uint64_t aLo, uint64_t bHi, uint64_t bLo, unsigned length,
-                 bool v4) {
+bool prefixEqual(uint64_t aHi, uint64_t aLo, uint64_t bHi, uint64_t bLo, unsigned length, bool v4) {
   if (v4) return ((aLo ^ bLo) & v4Mask(length)) == 0;
   if (length <= 64) return ((aHi ^ bHi) & highMask(length)) == 0;
   return aHi == bHi && ((aLo ^ bLo) & highMask(length - 64)) == 0;
@@ -201,8 +200,6 @@ base::Address IpPrefix::address() const {
   return base::Address::fromSockaddr(reinterpret_cast<const sockaddr*>(&sin6), sizeof(sin6));
 }
 
-std::string IpPrefix::toString() const {
-  return address().ip() + "/" + std::to_string(length);
-}
+std::string IpPrefix::toString() const { return address().ip() + "/" + std::to_string(length); }
 
 }  // namespace tg::guard

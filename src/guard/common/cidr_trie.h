@@ -67,8 +67,7 @@ struct AddressKey {
 };
 AddressKey addressKey(const base::Address& address);
 // Whether the first `length` bits of the two keys are equal (width 32 or 128).
-bool prefixEqual(uint64_t aHi, uint64_t aLo, uint64_t bHi, uint64_t bLo, unsigned length,
-                 bool v4);
+bool prefixEqual(uint64_t aHi, uint64_t aLo, uint64_t bHi, uint64_t bLo, unsigned length, bool v4);
 bool keyBit(uint64_t hi, uint64_t lo, unsigned i, bool v4);
 // The length of the common prefix of two keys, at most `limit`.
 unsigned commonPrefix(uint64_t aHi, uint64_t aLo, uint64_t bHi, uint64_t bLo, unsigned limit,

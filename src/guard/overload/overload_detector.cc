@@ -46,8 +46,8 @@ void OverloadDetector::recordSample(const LoadSample& sample) {
   const bool calm = cpu < settings_.cpuPercent - kResumeBandPercent &&
                     sample.queuedDatagrams < std::max<size_t>(1, queueLimit / 2);
   // Whether turning trusted peers away could relieve the load at all.
-  const bool trustedShare = trustedCpu >= settings_.cpuPercent / 2 ||
-                            sample.trustedQueuedDatagrams >= queueLimit;
+  const bool trustedShare =
+      trustedCpu >= settings_.cpuPercent / 2 || sample.trustedQueuedDatagrams >= queueLimit;
 
   if (overloaded) {
     calmSamples_ = 0;

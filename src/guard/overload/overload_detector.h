@@ -54,8 +54,8 @@ class OverloadDetector final : public Filter {
  private:
   config::OverloadSettings settings_;
   OverloadLevel level_ = OverloadLevel::kNormal;
-  int overloadedSamples_ = 0;  // in a row, at the current level
-  int calmSamples_ = 0;        // in a row
+  int overloadedSamples_ = 0;     // in a row, at the current level
+  int calmSamples_ = 0;           // in a row
   int untrustedOnlySamples_ = 0;  // overloaded in a row at shedAll without the trusted share
   double lastCpuPercent_ = 0;
 };

@@ -276,8 +276,8 @@ Admission CallPolicy::admit(const CallAttempt& a, std::vector<RuleTrace>* trace)
     std::vector<store::CountStep> steps{
         {store::CountStep::Kind::kCounter, storeKey(scopeKey, "live"), r.maxConcurrent,
          store::kForever, 1},
-        {store::CountStep::Kind::kWindow, storeKey(scopeKey, "rate"), r.callsPerMinute,
-         minutes(1), 1}};
+        {store::CountStep::Kind::kWindow, storeKey(scopeKey, "rate"), r.callsPerMinute, minutes(1),
+         1}};
     if (r.repeatCalls > 0 && !e.digits.empty()) {
       steps.push_back({store::CountStep::Kind::kWindow, storeKey(scopeKey, "repeat:" + e.digits),
                        r.repeatCalls, r.repeatWindow, 1});
@@ -285,14 +285,14 @@ Admission CallPolicy::admit(const CallAttempt& a, std::vector<RuleTrace>* trace)
     const store::CountMode mode = !s.enforce            ? store::CountMode::kAlways
                                   : overHour || overDay ? store::CountMode::kCheckOnly
                                                         : store::CountMode::kAllOrNothing;
-    const auto counted = store::answerNow<store::CountAllResult>(
-        [&](store::Done<store::CountAllResult> d) {
+    const auto counted =
+        store::answerNow<store::CountAllResult>([&](store::Done<store::CountAllResult> d) {
           st.store.countAll(std::move(steps), mode, std::move(d));
         });
     // What the refusing step held before this call.
     const auto held = [&](int step) {
-      const int64_t v = static_cast<size_t>(step) < counted.values.size() ? counted.values[step]
-                                                                            : 0;
+      const int64_t v =
+          static_cast<size_t>(step) < counted.values.size() ? counted.values[step] : 0;
       return counted.counted ? v - 1 : v;
     };
     if (counted.refused == 0) {
@@ -310,8 +310,7 @@ Admission CallPolicy::admit(const CallAttempt& a, std::vector<RuleTrace>* trace)
             fmt::format("spent {:.2f} in the last hour, cap {:.2f}", spentHour, r.spendPerHour));
     } else if (overDay) {
       limit("spend_per_day", "Spend Limit Reached",
-            fmt::format("spent {:.2f} in the last 24 hours, cap {:.2f}", spentDay,
-                        r.spendPerDay));
+            fmt::format("spent {:.2f} in the last 24 hours, cap {:.2f}", spentDay, r.spendPerDay));
     }
   }
 
@@ -400,9 +399,8 @@ std::vector<uint64_t> CallPolicy::overCap(base::TimePoint now, base::Duration lo
     // Billing is per increment, in advance: a call may use the increment it has paid for, and
     // is ended before it would start one the cap cannot pay.
     const double live = st.liveSpend(sc, now + lookahead);
-    const bool over =
-        (sc.capHour > 0 && st.endedSpend(key, hours(1)) + live > sc.capHour) ||
-        (sc.capDay > 0 && st.endedSpend(key, hours(24)) + live > sc.capDay);
+    const bool over = (sc.capHour > 0 && st.endedSpend(key, hours(1)) + live > sc.capHour) ||
+                      (sc.capDay > 0 && st.endedSpend(key, hours(24)) + live > sc.capDay);
     if (!over) continue;
     for (uint64_t h : sc.handles) {
       LiveCall& c = st.calls[h];
@@ -441,8 +439,8 @@ void CallPolicy::expire(base::TimePoint now) {
   // A scope without calls in progress here holds nothing its store keys do not.
   std::erase_if(st.scopes, [](const auto& s) { return s.second.handles.empty(); });
   for (auto it = st.lockouts.begin(); it != st.lockouts.end();) {
-    const bool stale = now >= it->second.until &&
-                       (it->second.failures.empty() || now - it->second.failures.back() >= hours(24));
+    const bool stale = now >= it->second.until && (it->second.failures.empty() ||
+                                                   now - it->second.failures.back() >= hours(24));
     it = stale ? st.lockouts.erase(it) : std::next(it);
   }
 }

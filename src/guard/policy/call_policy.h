@@ -41,11 +41,11 @@ class Engine;  // the compiled, immutable rules (engine.h)
 // One new INVITE as the policy sees it.
 struct CallAttempt {
   transport::Zone zone = transport::Zone::kPbx;  // kPbx: outbound from the PBX; kTrunk: inbound
-  std::string account;     // who calls: the authenticated account, else the From user (pbx zone)
-  std::string dialled;     // Request-URI user as received (may start with a call code)
-  std::string callerId;    // From user (outbound: must be one of our own numbers)
-  std::string assertedId;  // P-Asserted-Identity user, empty when absent
-  bool anonymous = false;  // the From names nobody (anonymous.invalid): assertedId is checked
+  std::string account;      // who calls: the authenticated account, else the From user (pbx zone)
+  std::string dialled;      // Request-URI user as received (may start with a call code)
+  std::string callerId;     // From user (outbound: must be one of our own numbers)
+  std::string assertedId;   // P-Asserted-Identity user, empty when absent
+  bool anonymous = false;   // the From names nobody (anonymous.invalid): assertedId is checked
   base::SystemTime when{};  // wall clock: time windows and holidays
   base::TimePoint now{};    // monotonic: rate windows, lockouts, spend
 };
@@ -69,11 +69,11 @@ struct Admission {
   std::string forwardUser;  // the user part to send on: call code stripped, otherwise as dialled
   std::string e164;         // "+447700900123"; empty for internal and unrecognised numbers
   std::string destinationClass;  // "international", "internal", "emergency", ... (CDR column)
-  bool emergency = false;   // passed every rule; log it
-  bool authFailure = false;  // a wrong call code (or a code while locked out): count it as an
-                             // authentication failure for bans
+  bool emergency = false;        // passed every rule; log it
+  bool authFailure = false;      // a wrong call code (or a code while locked out): count it as an
+                                 // authentication failure for bans
   std::optional<std::string> callerIdRewrite;  // send this From/PAI user instead (spoofed ID)
-  std::chrono::seconds maxDuration{0};  // 0 = none: otherwise the B2BUA ends the call then
+  std::chrono::seconds maxDuration{0};         // 0 = none: otherwise the B2BUA ends the call then
   uint64_t handle = 0;  // report answered()/ended() with it; 0 when nothing is tracked
 
   bool rejected() const { return !allowed; }
@@ -133,8 +133,8 @@ class CallPolicy {
   // spend windows of `rule` for `account`, as if it had ended at `endedAt` (monotonic). Calls
   // of rules without a spend cap, or of rules no longer configured, are skipped; returns
   // whether this one was counted.
-  bool restoreSpend(const std::string& rule, const std::string& account,
-                    base::TimePoint endedAt, double cost);
+  bool restoreSpend(const std::string& rule, const std::string& account, base::TimePoint endedAt,
+                    double cost);
 
   // Drops lockouts and idle scopes that have aged out (bounded memory), and sweeps its own store
   // (a shared store is swept by its owner); about once a second.

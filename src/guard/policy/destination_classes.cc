@@ -21,9 +21,9 @@ std::string_view canonical(std::string_view c) {
 }  // namespace
 
 std::vector<std::string_view> classNames() {
-  return {cls::kInternal, cls::kEmergency,     cls::kLocal,    cls::kNational,
-          cls::kMobile,   cls::kTollFree,      cls::kPremium,  cls::kInternational,
-          cls::kHighRisk, cls::kSatellite,     cls::kUnknown};
+  return {cls::kInternal, cls::kEmergency, cls::kLocal,   cls::kNational,
+          cls::kMobile,   cls::kTollFree,  cls::kPremium, cls::kInternational,
+          cls::kHighRisk, cls::kSatellite, cls::kUnknown};
 }
 
 bool isClassName(std::string_view name) {

@@ -34,7 +34,7 @@ bool isClassName(std::string_view name);
 struct ShippedPrefix {
   const char* prefix;  // E.164 digits
   const char* cls;
-  const char* note;    // country or service, shown by explain
+  const char* note;  // country or service, shown by explain
 };
 // The built-in table (shipped_classes.cc).
 const std::vector<ShippedPrefix>& shippedPrefixes();

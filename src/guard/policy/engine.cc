@@ -151,9 +151,8 @@ bool Engine::windowOpen(const CompiledRule& r, base::SystemTime when, std::strin
   if (why) {
     *why = fmt::format("local time {} {} ({}) {} window {}-{}", kDayNames[l.weekday],
                        hhmm(l.minute), r.zone ? r.zone->name() : "UTC",
-                       open && dayOk && !holiday ? "inside" : "outside",
-                       hhmm(w.startMinute), hhmm(w.endMinute % 1440 == 0 && w.endMinute
-                                                     ? 1440 : w.endMinute));
+                       open && dayOk && !holiday ? "inside" : "outside", hhmm(w.startMinute),
+                       hhmm(w.endMinute % 1440 == 0 && w.endMinute ? 1440 : w.endMinute));
     if (open && !dayOk) *why += " (not on this day)";
     if (open && dayOk && holiday) *why += " (holiday)";
   }
@@ -178,7 +177,8 @@ bool Engine::ruleMatches(const CompiledRule& c, const CallAttempt& a, std::strin
   if (!c.groups.empty() && std::none_of(c.groups.begin(), c.groups.end(), [&](int g) {
         return g >= 0 && groups[static_cast<size_t>(g)] != 0;
       })) {
-    if (why) *why = fmt::format("account '{}' not in groups [{}]", a.account, fmt::join(r.groups, ", "));
+    if (why)
+      *why = fmt::format("account '{}' not in groups [{}]", a.account, fmt::join(r.groups, ", "));
     return false;
   }
   if (c.classMask != 0 && (cls < 0 || ((c.classMask >> cls) & 1) == 0)) {
@@ -234,9 +234,11 @@ Evaluation Engine::evaluate(const CallAttempt& a, bool codeLocked,
       codeUser = it->second;
       out.account = codeUser;
     }
-    if (trace) note(trace, "call_code", e.codeValid,
-         e.codeValid ? fmt::format("code of user '{}' stripped", codeUser)
-                     : codeLocked ? "account locked out of call codes" : "wrong code");
+    if (trace)
+      note(trace, "call_code", e.codeValid,
+           e.codeValid  ? fmt::format("code of user '{}' stripped", codeUser)
+           : codeLocked ? "account locked out of call codes"
+                        : "wrong code");
   }
   out.forwardUser = std::string(number);
   e.limitAccount = out.account;
@@ -246,8 +248,11 @@ Evaluation Engine::evaluate(const CallAttempt& a, bool codeLocked,
     out.emergency = true;
     out.destinationClass = std::string(cls::kEmergency);
     out.rule = "emergency";
-    if (trace) note(trace, "number", true, fmt::format("'{}' is an emergency number in plan {}: always "
-                                            "allowed", number, plan.country));
+    if (trace)
+      note(trace, "number", true,
+           fmt::format("'{}' is an emergency number in plan {}: always "
+                       "allowed",
+                       number, plan.country));
     return e;  // before any code, caller or rule check: never delayed
   }
   if (e.codeGiven && !e.codeValid) {
@@ -264,24 +269,29 @@ Evaluation Engine::evaluate(const CallAttempt& a, bool codeLocked,
       const Classification c = classes_.classify(n.e164, plan);
       out.destinationClass = std::string(c.cls);
       if (trace) {
-        if (trace) note(trace, "number", true, fmt::format("'{}' -> {} (plan {}: +{}, intl {}, national {})",
-                                                number, n.e164, plan.country, plan.countryCode,
-                                                plan.internationalPrefix, plan.nationalPrefix));
-        if (trace) note(trace, "class", true,
-             c.prefix.empty() ? fmt::format("{} (no table prefix; by country code)", c.cls)
-                              : fmt::format("{} (prefix +{}: {})", c.cls, c.prefix, c.note));
+        if (trace)
+          note(trace, "number", true,
+               fmt::format("'{}' -> {} (plan {}: +{}, intl {}, national {})", number, n.e164,
+                           plan.country, plan.countryCode, plan.internationalPrefix,
+                           plan.nationalPrefix));
+        if (trace)
+          note(trace, "class", true,
+               c.prefix.empty() ? fmt::format("{} (no table prefix; by country code)", c.cls)
+                                : fmt::format("{} (prefix +{}: {})", c.cls, c.prefix, c.note));
       }
       break;
     }
     case Number::Kind::kInternal:
       out.destinationClass = std::string(cls::kInternal);
-      if (trace) note(trace, "number", true, fmt::format("'{}' is internal (up to {} digits)", number,
-                                              plan.internalMaxLength));
+      if (trace)
+        note(trace, "number", true,
+             fmt::format("'{}' is internal (up to {} digits)", number, plan.internalMaxLength));
       break;
     default:
       out.destinationClass = std::string(cls::kUnknown);
-      if (trace) note(trace, "number", false, fmt::format("'{}' is not a number plan {} knows", number,
-                                               plan.country));
+      if (trace)
+        note(trace, "number", false,
+             fmt::format("'{}' is not a number plan {} knows", number, plan.country));
       break;
   }
   cls = classIndex(out.destinationClass);
@@ -289,8 +299,8 @@ Evaluation Engine::evaluate(const CallAttempt& a, bool codeLocked,
   // Inbound callers.
   if (a.zone == transport::Zone::kTrunk) {
     const Number caller = normalise(a.callerId, plan);
-    const std::string callerDigits = caller.kind == Number::Kind::kE164 ? caller.e164.substr(1)
-                                                                        : e164Digits(a.callerId);
+    const std::string callerDigits =
+        caller.kind == Number::Kind::kE164 ? caller.e164.substr(1) : e164Digits(a.callerId);
     if (a.anonymous && s.rejectAnonymousInbound) {
       reject(e, 433, "inbound.anonymous", "Anonymity Disallowed");
       if (trace) note(trace, "inbound", false, "anonymous caller rejected");
@@ -298,12 +308,15 @@ Evaluation Engine::evaluate(const CallAttempt& a, bool codeLocked,
     }
     if (inboundDeny_.contains(callerDigits)) {
       reject(e, 0, "inbound.deny", "Caller Not Allowed");
-      if (trace) note(trace, "inbound", false, fmt::format("caller {} is on the deny list", a.callerId));
+      if (trace)
+        note(trace, "inbound", false, fmt::format("caller {} is on the deny list", a.callerId));
       return e;
     }
     if (!inboundAllow_.empty() && !inboundAllow_.contains(callerDigits)) {
       reject(e, 0, "inbound.allow", "Caller Not Allowed");
-      if (trace) note(trace, "inbound", false, fmt::format("caller {} is not on the allow list", a.callerId));
+      if (trace)
+        note(trace, "inbound", false,
+             fmt::format("caller {} is not on the allow list", a.callerId));
       return e;
     }
   }
@@ -329,11 +342,13 @@ Evaluation Engine::evaluate(const CallAttempt& a, bool codeLocked,
       if (target.empty()) target = s.defaultCallerId;
       if (s.callerIdAction == config::CallerIdAction::kRewrite && !target.empty()) {
         out.callerIdRewrite = target;
-        if (trace) note(trace, "caller_id", false,
-             fmt::format("'{}' is not one of our numbers: rewritten to {}", bad, target));
+        if (trace)
+          note(trace, "caller_id", false,
+               fmt::format("'{}' is not one of our numbers: rewritten to {}", bad, target));
       } else {
         reject(e, 0, "caller_id", "Caller ID Not Allowed");
-        if (trace) note(trace, "caller_id", false, fmt::format("'{}' is not one of our numbers", bad));
+        if (trace)
+          note(trace, "caller_id", false, fmt::format("'{}' is not one of our numbers", bad));
         return e;
       }
     } else {
@@ -358,15 +373,14 @@ Evaluation Engine::evaluate(const CallAttempt& a, bool codeLocked,
         if (trace) note(trace, "rule " + r.name, true, why + ": deny");
         return e;
       case PolicyAction::kRequireCode: {
-        const bool userOk =
-            r.codeUsers.empty() ||
-            std::find(r.codeUsers.begin(), r.codeUsers.end(), codeUser) != r.codeUsers.end();
+        const bool userOk = r.codeUsers.empty() || std::find(r.codeUsers.begin(), r.codeUsers.end(),
+                                                             codeUser) != r.codeUsers.end();
         if (!e.codeValid || !userOk) {
-          reject(e, r.code, r.name,
-                 r.reason.empty() ? "Authorisation Code Required" : r.reason);
-          if (trace) note(trace, "rule " + r.name, true,
-               why + (e.codeValid ? ": this code's user may not call here"
-                                  : ": needs a call code, none given"));
+          reject(e, r.code, r.name, r.reason.empty() ? "Authorisation Code Required" : r.reason);
+          if (trace)
+            note(trace, "rule " + r.name, true,
+                 why + (e.codeValid ? ": this code's user may not call here"
+                                    : ": needs a call code, none given"));
           return e;
         }
         if (trace) note(trace, "rule " + r.name, true, why + ": allow (valid call code)");

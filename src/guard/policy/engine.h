@@ -22,7 +22,7 @@ namespace tg::guard::policy {
 
 struct CompiledRule {
   const config::PolicyRule* rule = nullptr;
-  uint32_t classMask = 0;  // bit per classNames() index; 0 = any class
+  uint32_t classMask = 0;             // bit per classNames() index; 0 = any class
   std::vector<std::string> prefixes;  // E.164 digits
   std::vector<int> groups;            // group ids
   std::shared_ptr<const TimeZone> zone;
@@ -30,13 +30,13 @@ struct CompiledRule {
 
 // What evaluate() decided; CallPolicy turns it into an Admission.
 struct Evaluation {
-  Admission admission;     // allowed/code/reason/rule/... filled; handle is not
+  Admission admission;                         // allowed/code/reason/rule/... filled; handle is not
   const config::PolicyRule* limits = nullptr;  // the allowing rule whose limits apply
-  std::string limitAccount;  // who limits and spend count against
-  std::string callCode;      // the code given (empty: none)
+  std::string limitAccount;                    // who limits and spend count against
+  std::string callCode;                        // the code given (empty: none)
   bool codeGiven = false;
   bool codeValid = false;
-  std::string digits;        // E.164 digits of the destination (rates, repeats)
+  std::string digits;  // E.164 digits of the destination (rates, repeats)
 };
 
 class Engine {
@@ -54,8 +54,7 @@ class Engine {
   NumberFacts classifyNumber(const CallAttempt& a, std::string_view number) const;
 
   // `codeLocked`: the account is locked out of call codes (answered like a wrong code).
-  Evaluation evaluate(const CallAttempt& a, bool codeLocked,
-                      std::vector<RuleTrace>* trace) const;
+  Evaluation evaluate(const CallAttempt& a, bool codeLocked, std::vector<RuleTrace>* trace) const;
 
  private:
   Engine() = default;

@@ -18,7 +18,7 @@ class NumberList {
   bool contains(std::string_view digits) const;
 
  private:
-  std::vector<std::string> exact_;     // sorted
+  std::vector<std::string> exact_;  // sorted
   std::vector<std::string> prefixes_;
 };
 

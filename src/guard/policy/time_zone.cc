@@ -20,8 +20,8 @@ bool validName(std::string_view name) {
     return false;
   }
   return std::all_of(name.begin(), name.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '/' || c == '_' || c == '-' || c == '+';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '/' ||
+           c == '_' || c == '-' || c == '+';
   });
 }
 
@@ -117,8 +117,7 @@ std::shared_ptr<const TimeZone> TimeZone::load(std::string_view name, std::strin
 }
 
 std::chrono::seconds TimeZone::offset(base::SystemTime t) const {
-  const int64_t s =
-      std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
+  const int64_t s = std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
   const auto it = std::upper_bound(transitions_.begin(), transitions_.end(), s);
   if (it == transitions_.begin()) return std::chrono::seconds(initial_);
   return std::chrono::seconds(offsets_[it - transitions_.begin() - 1]);

@@ -27,10 +27,10 @@ class FakeBackend final : public ApiBackend {
   std::vector<CallEntry> calls() override {
     std::vector<CallEntry> out;
     for (const std::string& uuid : liveCalls) {
-      out.push_back({0, b2bua::CallSummary{1, uuid, b2bua::Direction::kOutbound,
-                                           b2bua::CallState::kConfirmed, "carrier-a", "+3312",
-                                           transport::Zone::kPbx, "10.0.0.5:5060", "1001",
-                                           base::SystemTime{}}});
+      out.push_back(
+          {0, b2bua::CallSummary{1, uuid, b2bua::Direction::kOutbound, b2bua::CallState::kConfirmed,
+                                 "carrier-a", "+3312", transport::Zone::kPbx, "10.0.0.5:5060",
+                                 "1001", base::SystemTime{}}});
     }
     return out;
   }
@@ -71,8 +71,8 @@ class AdminApiTest : public ::testing::Test {
 
   // Logs alice in; the cookie header and CSRF token to use next.
   std::pair<std::string, std::string> login() {
-    const ApiResponse r = api_.handle(request("POST", "/api/v1/login",
-                                              R"({"user":"alice","code":"123456"})"));
+    const ApiResponse r =
+        api_.handle(request("POST", "/api/v1/login", R"({"user":"alice","code":"123456"})"));
     EXPECT_EQ(r.status, 200) << r.body;
     std::string cookie;
     for (const auto& [name, value] : r.headers) {
@@ -101,8 +101,8 @@ TEST_F(AdminApiTest, LoginSetsAStrictHttpOnlySecureCookieAndAudits) {
   const std::string& cookie = r.headers[0].second;
   EXPECT_EQ(r.headers[0].first, "Set-Cookie");
   EXPECT_EQ(cookie.rfind("tg_session=", 0), 0u);
-  for (const char* attribute : {"; HttpOnly", "; Secure", "; SameSite=Strict", "; Path=/",
-                                "; Max-Age=600"}) {
+  for (const char* attribute :
+       {"; HttpOnly", "; Secure", "; SameSite=Strict", "; Path=/", "; Max-Age=600"}) {
     EXPECT_NE(cookie.find(attribute), std::string::npos) << attribute << " in " << cookie;
   }
   const auto body = nlohmann::json::parse(r.body);
@@ -135,9 +135,9 @@ TEST_F(AdminApiTest, LoginNeedsAJsonBodyWithStrings) {
   EXPECT_EQ(api_.handle(form).status, 415);
   EXPECT_EQ(api_.handle(request("POST", "/api/v1/login", "{not json")).status, 400);
   EXPECT_EQ(api_.handle(request("POST", "/api/v1/login", R"(["alice"])")).status, 400);
-  EXPECT_EQ(api_.handle(request("POST", "/api/v1/login", R"({"user":"alice","code":123456})"))
-                .status,
-            400);
+  EXPECT_EQ(
+      api_.handle(request("POST", "/api/v1/login", R"({"user":"alice","code":123456})")).status,
+      400);
   EXPECT_EQ(api_.handle(request("GET", "/api/v1/login")).status, 405);
   EXPECT_EQ(sessions_.size(), 0u);
 }

@@ -53,7 +53,8 @@ class AdminCodeCheckTest : public ::testing::Test {
 
 TEST_F(AdminCodeCheckTest, AcceptsACurrentCodeOnce) {
   EXPECT_TRUE(checkAdminCode(*store_, "alice", codeAt(kNow), policy_, kNowMs, kNow).accepted);
-  const AdminCodeCheck again = checkAdminCode(*store_, "alice", codeAt(kNow), policy_, kNowMs, kNow);
+  const AdminCodeCheck again =
+      checkAdminCode(*store_, "alice", codeAt(kNow), policy_, kNowMs, kNow);
   EXPECT_FALSE(again.accepted);
   EXPECT_EQ(again.why, "wrong, expired or reused code");
 }
@@ -68,7 +69,8 @@ TEST_F(AdminCodeCheckTest, FailuresLockTheAdminEvenForTheRightCode) {
   for (int i = 0; i < policy_.failures - 1; ++i) {
     EXPECT_FALSE(checkAdminCode(*store_, "alice", wrongCode(), policy_, kNowMs, kNow).accepted);
   }
-  const AdminCodeCheck locking = checkAdminCode(*store_, "alice", wrongCode(), policy_, kNowMs, kNow);
+  const AdminCodeCheck locking =
+      checkAdminCode(*store_, "alice", wrongCode(), policy_, kNowMs, kNow);
   EXPECT_FALSE(locking.accepted);
   EXPECT_NE(locking.why.find("admin locked for 60s"), std::string::npos) << locking.why;
   const AdminCodeCheck locked =

@@ -28,7 +28,7 @@ TEST(AdminSessions, IdleExpiryIsRestartedByUse) {
   SessionTable t(seconds(60), seconds(600));
   const Session s = t.create("alice", 0);
   EXPECT_TRUE(t.use(s.id, 59'000));
-  EXPECT_TRUE(t.use(s.id, 118'000));  // 59 s after the last use
+  EXPECT_TRUE(t.use(s.id, 118'000));   // 59 s after the last use
   EXPECT_FALSE(t.use(s.id, 178'000));  // 60 s idle
   EXPECT_FALSE(t.use(s.id, 178'001));  // and forgotten
   EXPECT_EQ(t.size(), 0u);

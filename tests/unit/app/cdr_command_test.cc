@@ -137,7 +137,8 @@ TEST_F(CdrCommandTest, JsonHasEveryField) {
   EXPECT_EQ(a["sip_code"], 200);
   EXPECT_EQ(a["end_reason"], "bye-from-a");
   EXPECT_EQ(a["duration_ms"], 63250);
-  for (const char* key : {"a_call_id", "a_from_tag", "a_to_tag", "b_call_id", "b_from_tag", "b_to_tag"}) {
+  for (const char* key :
+       {"a_call_id", "a_from_tag", "a_to_tag", "b_call_id", "b_from_tag", "b_to_tag"}) {
     EXPECT_TRUE(a.contains(key)) << key;
   }
 }
@@ -152,8 +153,8 @@ TEST_F(CdrCommandTest, EmptyDatabase) {
 
 TEST_F(CdrCommandTest, MissingDatabaseIsExit2AndNotCreated) {
   EXPECT_EQ(run(20, false), 2);
-  EXPECT_EQ(err_.str(), "cdr list: no database at " + path_ +
-                           "; start the gateway once, or check -c / --db\n");
+  EXPECT_EQ(err_.str(),
+            "cdr list: no database at " + path_ + "; start the gateway once, or check -c / --db\n");
   EXPECT_EQ(out_.str(), "");
   EXPECT_FALSE(std::filesystem::exists(path_));
   EXPECT_EQ(run(20, true), 2);

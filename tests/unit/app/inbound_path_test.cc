@@ -3,7 +3,6 @@
 // stateless answer goes out with its code, and (through a whole worker) that the guard records
 // that code.
 
-#include "../config/config_test_util.h"
 #include "app/inbound_path.h"
 
 #include <gtest/gtest.h>
@@ -13,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "../config/config_test_util.h"
 #include "app/gateway.h"
 #include "config/config_loader.h"
 #include "guard/ban/ban_list.h"
@@ -117,8 +117,7 @@ class RecordingSender final : public transaction::Sender {
 class RecordingWorker final : public Worker {
  public:
   asio::io_context& io() override { return io_; }
-  void receive(std::unique_ptr<sip::Message> message, const transport::Packet&,
-               bool) override {
+  void receive(std::unique_ptr<sip::Message> message, const transport::Packet&, bool) override {
     received.push_back(std::move(message));
   }
   bool knowsDialog(transport::Zone, std::string_view, std::string_view) const override {

@@ -24,8 +24,8 @@ TEST(MetricsText, EveryDeclaredCounterIsExposedWithHelpAndType) {
   f.snapshot.calls.callsStarted = 3;
   f.snapshot.guard.bannedDrops = 2;
   const std::string text = metricsText(f);
-#define TG_EXPECT_COUNTER(component)                                                      \
-  [&](const char* field, const char* help) {                                             \
+#define TG_EXPECT_COUNTER(component)                                                    \
+  [&](const char* field, const char* help) {                                            \
     const std::string name = "trunkguard_" component "_" + snakeCase(field) + "_total"; \
     EXPECT_TRUE(has(text, "# HELP " + name + " " + help + "\n")) << name;               \
     EXPECT_TRUE(has(text, "# TYPE " + name + " counter\n")) << name;                    \
@@ -73,11 +73,13 @@ TEST(MetricsText, GaugesAndPeersWithEscapedLabels) {
   EXPECT_TRUE(has(text, "trunkguard_build_info{version=\"trunkguard 1.0 \\\"dev\\\"\"} 1\n"));
   EXPECT_TRUE(has(text, "\ntrunkguard_active_calls 4\n"));
   EXPECT_TRUE(has(text, "\ntrunkguard_bans_active 9\n"));
-  EXPECT_TRUE(has(text, "trunkguard_peer_address_up{peer=\"carrier\\\\a\",transport=\"udp\","
-                        "address=\"192.0.2.1:5060\"} 1\n"));
+  EXPECT_TRUE(has(text,
+                  "trunkguard_peer_address_up{peer=\"carrier\\\\a\",transport=\"udp\","
+                  "address=\"192.0.2.1:5060\"} 1\n"));
   EXPECT_TRUE(has(text, "address=\"192.0.2.2:5060\"} 0\n"));
-  EXPECT_TRUE(has(text, "trunkguard_peer_health_pings_total{peer=\"carrier\\\\a\",transport="
-                        "\"udp\",address=\"192.0.2.1:5060\"} 5\n"));
+  EXPECT_TRUE(has(text,
+                  "trunkguard_peer_health_pings_total{peer=\"carrier\\\\a\",transport="
+                  "\"udp\",address=\"192.0.2.1:5060\"} 5\n"));
   EXPECT_TRUE(has(text, "trunkguard_provider_registered{provider=\"carrier-a\"} 1\n"));
   EXPECT_EQ(text.back(), '\n');
 }

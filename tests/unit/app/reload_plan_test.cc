@@ -1,12 +1,12 @@
 // SIGHUP tells the truth: every changed key is either applied or named as needing a restart.
 
-#include "../config/config_test_util.h"
 #include "app/reload_plan.h"
 
 #include <gtest/gtest.h>
 
 #include <string>
 
+#include "../config/config_test_util.h"
 #include "config/config_loader.h"
 
 namespace tg::app {

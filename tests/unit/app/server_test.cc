@@ -178,10 +178,11 @@ TEST_F(ServerTest, AForgedToTagIsAnswered481AndCountedAsAProbe) {
     const std::string port = std::to_string(ntohs(pbx.sin_port));
     const std::string options =
         "OPTIONS sip:gw@127.0.0.1 SIP/2.0\r\n"
-        "Via: SIP/2.0/UDP 127.0.0.2:" + port + ";branch=z9hG4bK-forged-" + std::to_string(i) +
+        "Via: SIP/2.0/UDP 127.0.0.2:" +
+        port + ";branch=z9hG4bK-forged-" + std::to_string(i) +
         "\r\nMax-Forwards: 70\r\nFrom: <sip:pbx@127.0.0.2>;tag=f1\r\n"
-        "To: <sip:gw@127.0.0.1>;tag=forged\r\nCall-ID: forged-" + std::to_string(i) +
-        "@pbx\r\nCSeq: 2 OPTIONS\r\nContent-Length: 0\r\n\r\n";
+        "To: <sip:gw@127.0.0.1>;tag=forged\r\nCall-ID: forged-" +
+        std::to_string(i) + "@pbx\r\nCSeq: 2 OPTIONS\r\nContent-Length: 0\r\n\r\n";
     ::sendto(fd, options.data(), options.size(), 0, reinterpret_cast<sockaddr*>(&gw), sizeof(gw));
     char buf[2048];
     const ssize_t n = ::recv(fd, buf, sizeof(buf), 0);

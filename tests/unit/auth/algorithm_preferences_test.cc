@@ -37,10 +37,10 @@ class AlgorithmNegotiationTest : public ::testing::Test {
         auth_(accounts_, digest_, lockout_, policy_, clock_, &prefs_) {
     std::vector<Account> accounts;
     for (const char* name : {"201", "md5only", "strict"}) {
-      accounts.push_back(*Account::fromRecord(
-          hashPassword(name, "gw.example.com", Answer().password,
-                       db::toEpochMillis(clock_.wallNow())),
-          nullptr));
+      accounts.push_back(
+          *Account::fromRecord(hashPassword(name, "gw.example.com", Answer().password,
+                                            db::toEpochMillis(clock_.wallNow())),
+                               nullptr));
     }
     accounts_.replace(std::move(accounts));
   }
@@ -100,8 +100,7 @@ TEST_F(AlgorithmNegotiationTest, ClientThatNeverAnswersShaFirstGetsMd5AloneNextT
   const AuthDecision ch = send("201", kBaresip);
   Answer a;
   a.username = "201";
-  EXPECT_EQ(send("201", kBaresip, testing::answer(ch.challenges.at(0), a)).action,
-            Action::kAccept);
+  EXPECT_EQ(send("201", kBaresip, testing::answer(ch.challenges.at(0), a)).action, Action::kAccept);
   // Learned per User-Agent: another client of the same account keeps SHA-256 first.
   EXPECT_EQ(offered("201", kModernPhone), kShaFirst);
 }

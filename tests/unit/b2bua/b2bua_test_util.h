@@ -26,6 +26,7 @@
 #include <utility>
 #include <vector>
 
+#include "../common/test_helpers.h"
 #include "b2bua/b2bua.h"
 #include "base/address.h"
 #include "base/clock.h"
@@ -40,7 +41,6 @@
 #include "transaction/transaction.h"
 #include "transaction/transaction_layer.h"
 #include "transport/transport.h"
-#include "../common/test_helpers.h"
 
 namespace tg::b2bua::testing {
 
@@ -363,9 +363,7 @@ struct Sent {
     return msg->isRequest() && msg->methodText() == method;
   }
   bool isResponse(int code) const { return msg->isResponse() && msg->statusCode() == code; }
-  bool to(const Peer& p) const {
-    return target.zone == p.zone && target.address == p.address();
-  }
+  bool to(const Peer& p) const { return target.zone == p.zone && target.address == p.address(); }
   std::string branch() const {
     return msg->topVia() != nullptr ? std::string(msg->topVia()->branch()) : std::string();
   }
@@ -413,9 +411,9 @@ struct Options {
   int failuresBeforeDown = 2;
   std::string providerATransport = "udp";
   int t1Ms = 500;
-  bool withProviderB = true;  // false: provider A only
+  bool withProviderB = true;   // false: provider A only
   int providerBPriority = 20;  // below 10: provider B is tried first
-  std::string extraYaml;  // top-level sections appended as written
+  std::string extraYaml;       // top-level sections appended as written
 };
 
 inline std::string configYaml(const Options& o) {
@@ -429,8 +427,8 @@ inline std::string configYaml(const Options& o) {
   y += "  listen: [ \"udp://127.0.0.1:5060\", \"tcp://127.0.0.1:5060\" ]\n";
   y += "  allow_refer: " + std::string(o.trunkAllowRefer ? "true" : "false") + "\n";
   y += "  providers:\n";
-  y += "    - { name: carrier-a, host: 127.0.0.1, port: 5090, transport: " +
-       o.providerATransport + ", priority: 10, allow_plaintext: true }\n";
+  y += "    - { name: carrier-a, host: 127.0.0.1, port: 5090, transport: " + o.providerATransport +
+       ", priority: 10, allow_plaintext: true }\n";
   if (o.withProviderB) {
     y += "    - { name: carrier-b, host: 127.0.0.2, port: 5090, transport: udp, priority: " +
          std::to_string(o.providerBPriority) + ", allow_plaintext: true }\n";
@@ -494,16 +492,15 @@ class B2buaTest : public ::testing::Test {
           return nullptr;
         },
         cdrs);
-    layer_ = std::make_unique<transaction::TransactionLayer>(timers_, sender_, *b2b_,
-                                                             config_->timers);
+    layer_ =
+        std::make_unique<transaction::TransactionLayer>(timers_, sender_, *b2b_, config_->timers);
     b2b_->attach(*layer_, sender_);
   }
 
   // A temp-file CDR store (removed with the fixture's temp dir).
   db::CdrStore& cdrStore() {
     if (!cdrs_) {
-      std::string pattern =
-          (std::filesystem::temp_directory_path() / "tg-b2b-XXXXXX").string();
+      std::string pattern = (std::filesystem::temp_directory_path() / "tg-b2b-XXXXXX").string();
       if (mkdtemp(pattern.data()) == nullptr) ADD_FAILURE() << "mkdtemp";
       tempDir_ = pattern;
       cdrs_ = std::make_unique<db::CdrStore>((tempDir_ / "cdr.db").string());
@@ -614,8 +611,7 @@ class B2buaTest : public ::testing::Test {
     return out;
   }
   // Distinct transactions (by top Via branch) of `method` sent to p.
-  std::set<std::string> branchesTo(const Peer& p, std::string_view method,
-                                   size_t since = 0) const {
+  std::set<std::string> branchesTo(const Peer& p, std::string_view method, size_t since = 0) const {
     std::set<std::string> out;
     for (const Sent* s : requestsTo(p, method, since)) out.insert(s->branch());
     return out;

@@ -2,6 +2,7 @@
 // writer, one observer among them, writes exactly one CDR per call, whatever its end.
 
 #include "b2bua/call_events.h"
+
 #include "b2bua_test_util.h"
 #include "guard/policy/call_policy.h"
 
@@ -24,8 +25,8 @@ class RecordingObserver final : public CallObserver {
   void onAnswered(const CallRecord& c) override { events.push_back("answered " + c.uuid); }
   void onEnding(CallRecord& c) override { events.push_back("ending " + c.uuid); }
   void onEnded(const CallRecord& c) override {
-    events.push_back("ended " + c.uuid + " " + std::string(dispositionName(c.disposition)) +
-                     " " + std::to_string(c.sipCode));
+    events.push_back("ended " + c.uuid + " " + std::string(dispositionName(c.disposition)) + " " +
+                     std::to_string(c.sipCode));
   }
   std::vector<std::string> events;
 };
@@ -60,10 +61,9 @@ TEST_F(CallEventsTest, AnAnsweredCallStartsIsRoutedAnsweredAndEndsOnceWithOneCdr
   const std::string id = uuid();
   deliver(c.a.request("BYE"), kPbx);
   reply(lastRequestTo(kProvA, "BYE"), kProvA, 200);
-  EXPECT_EQ(observer_.events,
-            (std::vector<std::string>{"started " + id, "routed " + id + " carrier-a",
-                                      "answered " + id, "ending " + id,
-                                      "ended " + id + " answered 200"}));
+  EXPECT_EQ(observer_.events, (std::vector<std::string>{
+                                  "started " + id, "routed " + id + " carrier-a", "answered " + id,
+                                  "ending " + id, "ended " + id + " answered 200"}));
   auto rows = cdrs();
   ASSERT_EQ(rows.size(), 1u);
   EXPECT_EQ(rows[0].callUuid, id);

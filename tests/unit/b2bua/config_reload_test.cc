@@ -64,9 +64,8 @@ TEST_F(ConfigReloadDeathTest, FailoverAfterAReloadThatRemovedAProviderIsSafe) {
         b2b_->updateConfig(loadConfig(onlyA));
         deliver(calleeFor(invA).respond(503), kProvA);
         // Provider B is gone: A gets the 503 (or B is still tried), but nothing crashes.
-        std::_Exit(finalsTo(kPbx).size() == 1 || lastRequestTo(kProvB, "INVITE") != nullptr
-                       ? 0
-                       : 3);
+        std::_Exit(finalsTo(kPbx).size() == 1 || lastRequestTo(kProvB, "INVITE") != nullptr ? 0
+                                                                                            : 3);
       },
       ::testing::ExitedWithCode(0), "");
 }

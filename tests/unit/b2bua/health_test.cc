@@ -36,7 +36,6 @@ class HealthTest : public B2buaTest {
     EXPECT_EQ(p.addresses.size(), 1u) << name;
     return p.addresses.at(0);
   }
-
 };
 
 TEST_F(HealthTest, PingsGoToEveryPeer) {

@@ -204,7 +204,8 @@ TEST_F(OutOfDialogTest, InviteWithMaxForwardsZeroIs483) {
   const size_t m = mark();
   deliver(a.invite(), kPbx);
   EXPECT_TRUE(sentToZone(Zone::kTrunk, m).empty())
-      << "forwarded with Max-Forwards " << sentToZone(Zone::kTrunk, m)[0]->header(HeaderId::kMaxForwards);
+      << "forwarded with Max-Forwards "
+      << sentToZone(Zone::kTrunk, m)[0]->header(HeaderId::kMaxForwards);
   EXPECT_EQ(codesTo(kPbx, m), (std::vector<int>{100, 483}));
 }
 

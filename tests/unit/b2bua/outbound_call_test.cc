@@ -183,7 +183,8 @@ TEST_F(OutboundCallTest, AcksCrossToTheBLeg) {
   EXPECT_EQ(m.callId(), inv->msg->callId());
   EXPECT_EQ(m.from()->tag(), inv->msg->from()->tag());
   EXPECT_EQ(m.to()->tag(), b.tag);
-  EXPECT_EQ(std::string(m.requestUriText()), "sip:uas@127.0.0.1:5090") << "the ACK goes to B's Contact";
+  EXPECT_EQ(std::string(m.requestUriText()), "sip:uas@127.0.0.1:5090")
+      << "the ACK goes to B's Contact";
   EXPECT_EQ(ack->target.address, kProvA.address());
   EXPECT_EQ(ack->target.zone, Zone::kTrunk);
   // The ACK for a 2xx is a new transaction: a new branch.
@@ -279,9 +280,8 @@ TEST_F(OutboundCallTest, RouteSetsAreKeptPerLeg) {
   const Sent* ack = callerAcks(a, kProvA);
   ASSERT_NE(ack, nullptr);
   // The UAC's route set is the Record-Route list reversed (§12.1.2).
-  EXPECT_EQ(ack->all(HeaderId::kRoute),
-            (std::vector<std::string>{"<sip:p1.carrier.example;lr>",
-                                      "<sip:p2.carrier.example;lr>"}));
+  EXPECT_EQ(ack->all(HeaderId::kRoute), (std::vector<std::string>{"<sip:p1.carrier.example;lr>",
+                                                                  "<sip:p2.carrier.example;lr>"}));
   EXPECT_EQ(std::string(ack->msg->requestUriText()), "sip:uas@127.0.0.1:5090");
 
   const size_t m = mark();
@@ -335,7 +335,8 @@ TEST_F(OutboundCallTest, TcpProviderGetsTcpViaContactAndNoRetransmissions) {
   EXPECT_EQ(inv->header(HeaderId::kVia).rfind("SIP/2.0/TCP " + kTrunkListener + ";", 0), 0u);
   EXPECT_EQ(uriOf(inv->header(HeaderId::kContact)),
             "sip:trunkguard@" + kTrunkListener + ";transport=tcp");
-  EXPECT_EQ(std::string(inv->msg->requestUriText()), "sip:+15551234567@127.0.0.1:5090;transport=tcp");
+  EXPECT_EQ(std::string(inv->msg->requestUriText()),
+            "sip:+15551234567@127.0.0.1:5090;transport=tcp");
   advance(2s);
   EXPECT_EQ(requestsTo(kProvA, "INVITE").size(), 1u) << "no Timer A on a reliable transport";
 }

@@ -591,8 +591,8 @@ std::string besideThePbxs(const Sent* response, HeaderId id) {
 }
 
 std::string pbxRealmAnswer(const std::string& uri) {
-  return "Digest username=\"201\", realm=\"asterisk\", nonce=\"4f3a2b1c0d9e8f7a\", uri=\"" +
-         uri + "\", response=\"0123456789abcdef0123456789abcdef\", algorithm=MD5, qop=auth, "
+  return "Digest username=\"201\", realm=\"asterisk\", nonce=\"4f3a2b1c0d9e8f7a\", uri=\"" + uri +
+         "\", response=\"0123456789abcdef0123456789abcdef\", algorithm=MD5, qop=auth, "
          "nc=00000001, cnonce=\"x1\"";
 }
 

@@ -198,9 +198,8 @@ TEST_F(PrackForkStrayTest, StrayAnswerIsAckedAndByedToItsSender) {
   EXPECT_EQ(ack.msg->callId(), "stray-call-1");
   EXPECT_EQ(ack.fromTag(), "old-tag");
   EXPECT_EQ(ack.toTag(), "stranger-tag");
-  EXPECT_EQ(ack.all(HeaderId::kRoute),
-            (std::vector<std::string>{"<sip:rr1.stranger.example;lr>",
-                                      "<sip:rr2.stranger.example;lr>"}));
+  EXPECT_EQ(ack.all(HeaderId::kRoute), (std::vector<std::string>{"<sip:rr1.stranger.example;lr>",
+                                                                 "<sip:rr2.stranger.example;lr>"}));
   EXPECT_EQ(ack.target.zone, Zone::kTrunk);
   auto byes = requestsTo(stranger, "BYE", m);
   ASSERT_EQ(byes.size(), 1u);

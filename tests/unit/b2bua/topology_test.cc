@@ -16,8 +16,8 @@ class TopologyTest : public B2buaTest {
       for (const std::string& secret : secrets) {
         ASSERT_FALSE(secret.empty());
         EXPECT_EQ(s->bytes.find(secret), std::string::npos)
-            << "'" << secret << "' leaked to the " << transport::zoneName(zone)
-            << " zone in:\n" << s->bytes;
+            << "'" << secret << "' leaked to the " << transport::zoneName(zone) << " zone in:\n"
+            << s->bytes;
       }
     }
   }
@@ -49,9 +49,10 @@ class TopologyTest : public B2buaTest {
 };
 
 const std::vector<std::string> kPbxSecrets = {
-    "10.1.2.3", "10.1.2.4", "pbx.internal", "hunter2", "FPBX", "internal-build",
-    "X-Secret", "X-Asterisk", "acct-99", "secret-tag-pbx77", "7f3a9c0e", "Internal Org",
-    "P-Asserted-Identity", "inner-hop", "Record-Route", "Route:",
+    "10.1.2.3",       "10.1.2.4",     "pbx.internal",        "hunter2",   "FPBX",
+    "internal-build", "X-Secret",     "X-Asterisk",          "acct-99",   "secret-tag-pbx77",
+    "7f3a9c0e",       "Internal Org", "P-Asserted-Identity", "inner-hop", "Record-Route",
+    "Route:",
 };
 
 TEST_F(TopologyTest, NothingOfThePbxReachesTheTrunkDuringAWholeCall) {

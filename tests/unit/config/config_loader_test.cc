@@ -1,5 +1,4 @@
 #include "config/config_loader.h"
-#include "config_test_util.h"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -7,6 +6,8 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
+
+#include "config_test_util.h"
 
 namespace tg::config {
 namespace {

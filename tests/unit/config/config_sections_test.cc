@@ -5,7 +5,6 @@
 
 #include <algorithm>
 #include <optional>
-
 #include <string>
 #include <vector>
 
@@ -50,9 +49,8 @@ TEST(ConfigSections, ANewRowIsAllASectionNeeds) {
 }
 
 TEST(ConfigSections, TheNewSectionReportsLikeTheOthers) {
-  const LoadResult r =
-      loadWith(withMetrics(),
-               std::string(kMinimal) + "metrics:\n  port_min: 80\n  prot_max: 30000\n");
+  const LoadResult r = loadWith(
+      withMetrics(), std::string(kMinimal) + "metrics:\n  port_min: 80\n  prot_max: 30000\n");
   EXPECT_TRUE(hasError(r, 12, "metrics.port_min",
                        "80 is out of range; use a whole number from "
                        "1024 to 65535"));

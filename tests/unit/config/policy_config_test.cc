@@ -27,8 +27,9 @@ TEST(PolicyConfig, AbsentMeansTheSafeDefaults) {
   EXPECT_TRUE(p.defaultRules);
   EXPECT_EQ(p.numbering[0].countryCode, "1");  // the US plan, and a warning that says so
   EXPECT_TRUE(hasWarning(r, "policy: not given: the built-in defaults apply"));
-  EXPECT_TRUE(hasWarning(r, "Set policy.numbering.pbx.country and add e.g. policy.rules: "
-                            "[{ name: intl, classes: [international], action: allow }]"));
+  EXPECT_TRUE(hasWarning(r,
+                         "Set policy.numbering.pbx.country and add e.g. policy.rules: "
+                         "[{ name: intl, classes: [international], action: allow }]"));
   EXPECT_TRUE(hasWarning(r, "CALLER-ID NOT CHECKED"));
 }
 
@@ -49,7 +50,8 @@ TEST(PolicyConfig, ShadowModeAndNoDefaultRulesAreWarnedAbout) {
 
 TEST(PolicyConfig, DefaultLimitsCanBeSet) {
   const LoadResult r = load(
-      "policy:\n  default_limits: { max_concurrent: 3, calls_per_minute: 0, spend_per_hour: 5.5 }\n");
+      "policy:\n  default_limits: { max_concurrent: 3, calls_per_minute: 0, spend_per_hour: 5.5 "
+      "}\n");
   ASSERT_TRUE(r.ok()) << dump(r);
   EXPECT_EQ(r.config->policy.defaultLimits.maxConcurrent, 3);
   EXPECT_EQ(r.config->policy.defaultLimits.callsPerMinute, 0);
@@ -143,7 +145,8 @@ TEST(PolicyConfig, ErrorsSayWhereAndWhatToWrite) {
       repeat_calls: 3
 )");
   EXPECT_FALSE(r.ok());
-  EXPECT_TRUE(hasError(r, 14, "policy.numbering.pbx.country", "no numbering preset for 'Atlantis'"));
+  EXPECT_TRUE(
+      hasError(r, 14, "policy.numbering.pbx.country", "no numbering preset for 'Atlantis'"));
   EXPECT_TRUE(hasError(r, 15, "policy.holidays[0]", "write YYYY-MM-DD"));
   EXPECT_TRUE(hasError(r, 18, "policy.rules[0].classes[0]", "unknown destination class 'premum'"));
   EXPECT_TRUE(hasError(r, 21, "policy.rules[1].hours", "\"08:00-18:00\""));
@@ -164,7 +167,8 @@ TEST(PolicyConfig, CallCodesAreCheckedButNeverEchoed) {
   EXPECT_FALSE(r.ok());
   EXPECT_TRUE(hasError(r, 14, "policy.call_codes.codes.bob", "exactly 4 digits"));
   EXPECT_TRUE(hasError(r, 14, "policy.call_codes.codes.carol", "same code as user 'alice'"));
-  EXPECT_TRUE(hasError(r, 16, "policy.rules.intl.code_users", "no call code belongs to user 'dave'"));
+  EXPECT_TRUE(
+      hasError(r, 16, "policy.rules.intl.code_users", "no call code belongs to user 'dave'"));
   for (const auto& e : r.errors) EXPECT_EQ(e.toString().find("12x4"), std::string::npos);
 }
 
@@ -174,8 +178,8 @@ TEST(PolicyConfig, CallerIdCheckNeedsOwnNumbers) {
 }
 
 TEST(PolicyConfig, RateTableFileRelativeToTheConfig) {
-  const auto dir = std::filesystem::temp_directory_path() /
-                   ("tg_policy_" + std::to_string(::getpid()));
+  const auto dir =
+      std::filesystem::temp_directory_path() / ("tg_policy_" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
   std::ofstream(dir / "rates.csv") << "prefix,price_per_minute,increments\n"
                                    << "# UK\n44,0.02,60/60\n447,0.10,1/1\n"

@@ -51,8 +51,9 @@ TestPki* TlsConfigTest::pki_ = nullptr;
 // A private key handed in by systemd (LoadCredential=) is read from $CREDENTIALS_DIRECTORY, so
 // it need not be readable by the service user on disk (docs/operations.md).
 TEST_F(TlsConfigTest, PrivateKeyFromASystemdCredential) {
-  const std::string yaml = base("    - name: carrier-a\n      host: 192.0.2.1\n") +
-                           "tls:\n  certificate: server.pem\n  private_key: credential:server.key\n";
+  const std::string yaml =
+      base("    - name: carrier-a\n      host: 192.0.2.1\n") +
+      "tls:\n  certificate: server.pem\n  private_key: credential:server.key\n";
   ::setenv("CREDENTIALS_DIRECTORY", pki_->dir.c_str(), 1);
   const LoadResult r = loadFile(yaml);
   ASSERT_TRUE(r.ok()) << dump(r);

@@ -142,17 +142,17 @@ guard:
                                                "test.yaml");
   ASSERT_TRUE(loaded.ok()) << (loaded.errors.empty() ? "" : loaded.errors[0].toString());
   bans_.setTrusted(trustedNetworks(*loaded.config));
-  EXPECT_EQ(autoBan("10.0.0.5").outcome, Outcome::kTrusted);      // the PBX
-  EXPECT_EQ(autoBan("192.0.2.3").outcome, Outcome::kTrusted);     // the provider
-  EXPECT_EQ(autoBan("198.51.100.77").outcome, Outcome::kTrusted); // admin allowlist
+  EXPECT_EQ(autoBan("10.0.0.5").outcome, Outcome::kTrusted);       // the PBX
+  EXPECT_EQ(autoBan("192.0.2.3").outcome, Outcome::kTrusted);      // the provider
+  EXPECT_EQ(autoBan("198.51.100.77").outcome, Outcome::kTrusted);  // admin allowlist
   EXPECT_EQ(autoBan("203.0.113.1").outcome, Outcome::kBanned);
 }
 
 TEST_F(BanListTest, NetworkBansAndAnEndedHostBanUnderALiveNetworkBan) {
   ASSERT_TRUE(autoBan("203.0.113.9").banned());  // 600 s
-  ASSERT_TRUE(bans_.ban(net("203.0.113.0/24"), "manual", "abuse", BanOrigin::kManual,
-                        clock_.now(), 7200s)
-                  .banned());
+  ASSERT_TRUE(
+      bans_.ban(net("203.0.113.0/24"), "manual", "abuse", BanOrigin::kManual, clock_.now(), 7200s)
+          .banned());
   // Covered by the /24 now: an automatic ban of a host inside it is a no-op.
   EXPECT_EQ(autoBan("203.0.113.50").outcome, Outcome::kAlreadyBanned);
   clock_.advance(601s);
@@ -165,9 +165,9 @@ TEST_F(BanListTest, NetworkBansAndAnEndedHostBanUnderALiveNetworkBan) {
 }
 
 TEST_F(BanListTest, PermanentAndIPv6Bans) {
-  ASSERT_TRUE(bans_.ban(net("2001:db8:bad::/48"), "manual", "", BanOrigin::kManual,
-                        clock_.now(), 0s)
-                  .banned());
+  ASSERT_TRUE(
+      bans_.ban(net("2001:db8:bad::/48"), "manual", "", BanOrigin::kManual, clock_.now(), 0s)
+          .banned());
   clock_.advance(24h * 365);
   EXPECT_TRUE(bans_.isBanned(ip("2001:db8:bad::1"), clock_.now()));
   EXPECT_FALSE(bans_.isBanned(ip("2001:db8:bac::1"), clock_.now()));
@@ -216,10 +216,10 @@ TEST_F(BanListTest, ChangesAreQueuedForPersistenceOnlyWhenTracked) {
 
 TEST_F(BanListTest, ReplaceBlocklistSwapsTheFeed) {
   bans_.setTrusted({net("192.0.2.1")});
-  EXPECT_EQ(bans_.replaceBlocklist({net("203.0.113.0/24"), net("198.51.100.7"),
-                                    net("192.0.2.0/24")},
-                                   "blocklist.apiban", clock_.now()),
-            2u);  // the trusted one is skipped
+  EXPECT_EQ(
+      bans_.replaceBlocklist({net("203.0.113.0/24"), net("198.51.100.7"), net("192.0.2.0/24")},
+                             "blocklist.apiban", clock_.now()),
+      2u);  // the trusted one is skipped
   EXPECT_TRUE(bans_.isBanned(ip("203.0.113.5"), clock_.now()));
   EXPECT_FALSE(bans_.isBanned(ip("192.0.2.5"), clock_.now()));
   autoBan("198.51.100.99");
@@ -241,10 +241,9 @@ TEST(BanPersistenceTest, BansAndOffencesSurviveARestart) {
     BanList bans(clock, policy());
     bans.trackChanges(true);
     db::BanStore store(path);
-    ASSERT_TRUE(bans.ban(ip("203.0.113.9"), "scanner", "x", BanOrigin::kAuto, clock.now())
-                    .banned());
-    ASSERT_TRUE(bans.ban(net("198.51.100.0/24"), "manual", "y", BanOrigin::kManual, clock.now(),
-                         0s)
+    ASSERT_TRUE(
+        bans.ban(ip("203.0.113.9"), "scanner", "x", BanOrigin::kAuto, clock.now()).banned());
+    ASSERT_TRUE(bans.ban(net("198.51.100.0/24"), "manual", "y", BanOrigin::kManual, clock.now(), 0s)
                     .banned());
     ASSERT_EQ(store.apply(bans.drainChanges()), "");
   }
@@ -252,9 +251,9 @@ TEST(BanPersistenceTest, BansAndOffencesSurviveARestart) {
   {
     BanList bans(clock, policy());
     db::BanStore store(path);
-    const int64_t nowMs = std::chrono::duration_cast<std::chrono::milliseconds>(
-                              clock.wallNow().time_since_epoch())
-                              .count();
+    const int64_t nowMs =
+        std::chrono::duration_cast<std::chrono::milliseconds>(clock.wallNow().time_since_epoch())
+            .count();
     bans.restore(store.loadActive(nowMs), store.loadOffences());
     EXPECT_EQ(bans.size(), 2u);
     EXPECT_TRUE(bans.isBanned(ip("203.0.113.9"), clock.now()));
@@ -272,9 +271,9 @@ TEST(BanPersistenceTest, BansAndOffencesSurviveARestart) {
     // A ban that ended while the gateway was down is not restored.
     BanList bans(clock, policy());
     db::BanStore store(path);
-    const int64_t nowMs = std::chrono::duration_cast<std::chrono::milliseconds>(
-                              clock.wallNow().time_since_epoch())
-                              .count();
+    const int64_t nowMs =
+        std::chrono::duration_cast<std::chrono::milliseconds>(clock.wallNow().time_since_epoch())
+            .count();
     bans.restore(store.loadActive(nowMs), store.loadOffences());
     EXPECT_FALSE(bans.isBanned(ip("203.0.113.9"), clock.now()));
     EXPECT_TRUE(bans.isBanned(ip("198.51.100.4"), clock.now()));

@@ -34,8 +34,8 @@ TEST_F(BanSyncTest, WritesBansBackAndRestoresThemAfterARestart) {
   {
     BanList bans(clock_);
     BanSync sync(bans, config_, clock_);
-    ASSERT_TRUE(bans.ban(ip("203.0.113.9"), "scanner", "x", BanOrigin::kAuto, clock_.now())
-                    .banned());
+    ASSERT_TRUE(
+        bans.ban(ip("203.0.113.9"), "scanner", "x", BanOrigin::kAuto, clock_.now()).banned());
     sync.syncNow(false);
   }
   BanList bans(clock_);
@@ -52,9 +52,9 @@ TEST_F(BanSyncTest, PicksUpAnotherProcesssEdit) {
     r.network = "198.51.100.0/24";
     r.origin = "manual";
     r.rule = "manual";
-    r.createdMs = std::chrono::duration_cast<std::chrono::milliseconds>(
-                      clock_.wallNow().time_since_epoch())
-                      .count();
+    r.createdMs =
+        std::chrono::duration_cast<std::chrono::milliseconds>(clock_.wallNow().time_since_epoch())
+            .count();
     ASSERT_EQ(cli.upsert(r), "");
     ASSERT_EQ(cli.noteEdited(), "");
   }
@@ -76,7 +76,8 @@ TEST_F(BanSyncTest, BlocklistFilesAreImportedAndDroppedOnReload) {
 }
 
 TEST_F(BanSyncTest, TrustIsAppliedFromTheConfig) {
-  config_.guard.trusted = {config::Cidr{*base::Address::parse("203.0.113.0", 0), 24, "203.0.113.0/24"}};
+  config_.guard.trusted = {
+      config::Cidr{*base::Address::parse("203.0.113.0", 0), 24, "203.0.113.0/24"}};
   BanList bans(clock_);
   BanSync sync(bans, config_, clock_);
   EXPECT_TRUE(bans.isTrusted(ip("203.0.113.4")));

@@ -59,8 +59,8 @@ TEST(BlocklistTest, ApibanJson) {
   ASSERT_TRUE(list.ok()) << list.error;
   EXPECT_EQ(list.format, Blocklist::Format::kApiban);
   EXPECT_EQ(list.apibanId, "1611234567");
-  EXPECT_EQ(texts(list), (std::vector<std::string>{"203.0.113.5/32", "2001:db8::1/128",
-                                                   "198.51.100.0/24"}));
+  EXPECT_EQ(texts(list),
+            (std::vector<std::string>{"203.0.113.5/32", "2001:db8::1/128", "198.51.100.0/24"}));
   ASSERT_EQ(list.problems.size(), 2u);
   EXPECT_EQ(list.problems[0].line, 3);  // position in the array
   EXPECT_EQ(list.problems[1].line, 4);

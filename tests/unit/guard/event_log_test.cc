@@ -52,8 +52,8 @@ class EventLogTest : public ::testing::Test {
 TEST_F(EventLogTest, CountsEveryEventAndThrottlesRepeats) {
   EventLog events(clock_, settings_);
   events.record(event("203.0.113.9", "scanner.user_agent"));
-  events.record(event("203.0.113.9", "scanner.user_agent"));  // throttled
-  events.record(event("203.0.113.9", "ratelimit.invite"));    // another rule: logged
+  events.record(event("203.0.113.9", "scanner.user_agent"));   // throttled
+  events.record(event("203.0.113.9", "ratelimit.invite"));     // another rule: logged
   events.record(event("203.0.113.10", "scanner.user_agent"));  // another source: logged
   EXPECT_EQ(events.total(), 4u);
   EXPECT_EQ(events.suppressed(), 1u);
@@ -105,8 +105,8 @@ TEST_F(EventLogTest, ForwardsToTheStoreTruncatedAndThrottled) {
   {
     db::EventStore store((dir / "trunkguard.db").string());
     EventLog events(clock_, settings_, &store);
-    events.record(event("203.0.113.9", "scanner.user_agent",
-                        "OPTIONS sip:100@example.com SIP/2.0\r\n"));
+    events.record(
+        event("203.0.113.9", "scanner.user_agent", "OPTIONS sip:100@example.com SIP/2.0\r\n"));
     events.record(event("203.0.113.9", "scanner.user_agent"));  // throttled: not stored
     auto shadow = event("198.51.100.1", "ratelimit.invite");
     shadow.action = "shadow";

@@ -147,8 +147,8 @@ TEST_F(OverloadDetectorTest, HysteresisStepsDownSlowly) {
 TEST_F(OverloadDetectorTest, DisabledNeverSheds) {
   settings_.enabled = false;
   OverloadDetector off(settings_);
-  off.recordSample(LoadSample{milliseconds(1000), milliseconds(1000), milliseconds(1000),
-                              100000, 100000});
+  off.recordSample(
+      LoadSample{milliseconds(1000), milliseconds(1000), milliseconds(1000), 100000, 100000});
   EXPECT_EQ(off.level(), OverloadLevel::kNormal);
 }
 

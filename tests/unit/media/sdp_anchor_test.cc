@@ -42,8 +42,7 @@ std::string anchorFor(const std::string& body, const base::Address& local,
 
 TEST(SdpAnchor, TheOtherLegSeesOnlyTheRelaysAddressAndPorts) {
   std::vector<PeerMedia> peers;
-  const std::string out =
-      anchorFor(kPbxOffer, ip("203.0.113.5"), {{20000, 20001}, {0, 0}}, &peers);
+  const std::string out = anchorFor(kPbxOffer, ip("203.0.113.5"), {{20000, 20001}, {0, 0}}, &peers);
   EXPECT_EQ(out.find("10.0.0."), std::string::npos) << out;
   EXPECT_EQ(out.find("pbx.internal"), std::string::npos) << out;
   EXPECT_EQ(out.find("candidate"), std::string::npos) << out;

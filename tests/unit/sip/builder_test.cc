@@ -39,7 +39,8 @@ TEST(MessageEditorTest, RemoveReplaceAddAndBody) {
   e.removeHeaderNamed("X-Internal");
   e.removeHeader(HeaderId::kUserAgent);
   e.replaceHeader(HeaderId::kMaxForwards, "69");
-  e.addHeader(HeaderId::kVia, "SIP/2.0/UDP 192.0.2.9;branch=z9hG4bKnew", MessageEditor::Position::kTop);
+  e.addHeader(HeaderId::kVia, "SIP/2.0/UDP 192.0.2.9;branch=z9hG4bKnew",
+              MessageEditor::Position::kTop);
   e.addHeader("Server", "trunkguard");
   e.setBody("text/plain", "hello");
   const std::string out = e.serialize();

@@ -58,9 +58,9 @@ TEST(ProductsTest, UserAgentAndServer) {
 }
 
 TEST(IdentityHeadersTest, TruncationsNeverCrash) {
-  const std::string samples[] = {
-      "\"A\" <sip:a@b>, <tel:+1>", "id;header", "a.b.c;info=<https://x;y>;alg=ES256",
-      "Asterisk/18 (a (nested) comment) X/1"};
+  const std::string samples[] = {"\"A\" <sip:a@b>, <tel:+1>", "id;header",
+                                 "a.b.c;info=<https://x;y>;alg=ES256",
+                                 "Asterisk/18 (a (nested) comment) X/1"};
   for (const std::string& s : samples) {
     for (size_t n = 0; n <= s.size(); ++n) {
       const std::string cut = s.substr(0, n);

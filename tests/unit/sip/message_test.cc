@@ -27,13 +27,21 @@ TEST(HeaderIdTest, FullAndCompactNamesMapToTheSameIdInAnyCase) {
     const auto id = static_cast<HeaderId>(i);
     EXPECT_EQ(headerIdFromName(headerName(id)), id) << headerName(id);
   }
-  for (auto [c, id] : {std::pair{"i", HeaderId::kCallId}, {"m", HeaderId::kContact},
-                       {"e", HeaderId::kContentEncoding}, {"l", HeaderId::kContentLength},
-                       {"c", HeaderId::kContentType}, {"f", HeaderId::kFrom},
-                       {"s", HeaderId::kSubject}, {"k", HeaderId::kSupported},
-                       {"t", HeaderId::kTo}, {"v", HeaderId::kVia}, {"o", HeaderId::kEvent},
-                       {"r", HeaderId::kReferTo}, {"b", HeaderId::kReferredBy},
-                       {"x", HeaderId::kSessionExpires}, {"u", HeaderId::kAllowEvents},
+  for (auto [c, id] : {std::pair{"i", HeaderId::kCallId},
+                       {"m", HeaderId::kContact},
+                       {"e", HeaderId::kContentEncoding},
+                       {"l", HeaderId::kContentLength},
+                       {"c", HeaderId::kContentType},
+                       {"f", HeaderId::kFrom},
+                       {"s", HeaderId::kSubject},
+                       {"k", HeaderId::kSupported},
+                       {"t", HeaderId::kTo},
+                       {"v", HeaderId::kVia},
+                       {"o", HeaderId::kEvent},
+                       {"r", HeaderId::kReferTo},
+                       {"b", HeaderId::kReferredBy},
+                       {"x", HeaderId::kSessionExpires},
+                       {"u", HeaderId::kAllowEvents},
                        {"y", HeaderId::kIdentity}}) {
     EXPECT_EQ(headerIdFromName(c), id) << c;
   }
@@ -92,8 +100,8 @@ TEST(MessageTest, EmptyReasonPhraseIsAllowed) {
 
 TEST(MessageTest, UnfoldsContinuationLinesAndKeepsRawBytes) {
   Message m;
-  const std::string text = crlf(
-      "OPTIONS sip:a@b SIP/2.0\nSubject: one\n  two\n\tthree\nX-Long: a,\n b\n\n");
+  const std::string text =
+      crlf("OPTIONS sip:a@b SIP/2.0\nSubject: one\n  two\n\tthree\nX-Long: a,\n b\n\n");
   ASSERT_TRUE(m.parse(text).ok());
   EXPECT_EQ(m.value(HeaderId::kSubject), "one    two  \tthree");
   EXPECT_EQ(m.headers()[0].raw, "Subject: one\r\n  two\r\n\tthree");
@@ -146,7 +154,8 @@ TEST(MessageTest, LeadingCrlfsAreIgnored) {
 
 TEST(MessageTest, ExtensionMethodIsKeptAsText) {
   Message m;
-  ASSERT_TRUE(m.parse(crlf("!interesting-Method0123456789_*+`.%indeed'~ sip:a@b SIP/2.0\n\n")).ok());
+  ASSERT_TRUE(
+      m.parse(crlf("!interesting-Method0123456789_*+`.%indeed'~ sip:a@b SIP/2.0\n\n")).ok());
   EXPECT_EQ(m.method(), Method::kUnknown);
   EXPECT_EQ(m.methodText(), "!interesting-Method0123456789_*+`.%indeed'~");
 }

@@ -9,8 +9,10 @@ namespace tg::sip::testing {
 inline std::string crlf(std::string s) {
   std::string out;
   for (char c : s) {
-    if (c == '\n') out += "\r\n";
-    else out += c;
+    if (c == '\n')
+      out += "\r\n";
+    else
+      out += c;
   }
   return out;
 }

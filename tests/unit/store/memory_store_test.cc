@@ -17,8 +17,7 @@ using std::chrono::seconds;
 
 class MemoryStoreTest : public ::testing::Test {
  protected:
-  Count add(std::string_view key, int64_t delta, int64_t limit = 0,
-            base::Duration ttl = kForever) {
+  Count add(std::string_view key, int64_t delta, int64_t limit = 0, base::Duration ttl = kForever) {
     return answerNow<Count>([&](Done<Count> d) { store.counterAdd(key, delta, limit, ttl, d); });
   }
   int64_t counter(std::string_view key) {
@@ -243,7 +242,7 @@ TEST_F(MemoryStoreTest, SumsCountWholeBucketsWithinTheWindow) {
   clock.advance(std::chrono::hours(10));
   EXPECT_EQ(spend(100), 100);
   clock.advance(seconds(30));
-  EXPECT_EQ(spend(50), 150);                    // same minute, same bucket
+  EXPECT_EQ(spend(50), 150);                             // same minute, same bucket
   EXPECT_EQ(spend(300, std::chrono::minutes(50)), 450);  // restored: 50 minutes ago
   EXPECT_EQ(total(std::chrono::hours(1)), 450);
   clock.advance(std::chrono::minutes(10) + seconds(30));  // 60.5 min after the restored one
@@ -327,8 +326,7 @@ TEST(MemoryStoreConcurrencyTest, CountsFromSeveralThreadsAreExact) {
         store.windowAdd("cap", std::chrono::hours(1), 100, [&](Count c) {
           if (c.counted) admitted.fetch_add(1);
         });
-        store.compareAndSet("cas" + std::to_string(i % 16), std::nullopt, "x", kForever,
-                            nullptr);
+        store.compareAndSet("cas" + std::to_string(i % 16), std::nullopt, "x", kForever, nullptr);
       }
     });
   }

@@ -257,7 +257,7 @@ TEST_P(Rfc2543Test, AckFor2xxStillMatchedByCallIdAndCSeq) {
 INSTANTIATE_TEST_SUITE_P(Branches, Rfc2543Test, ::testing::Values("", "1234abcd"),
                          [](const ::testing::TestParamInfo<std::string>& p) {
                            return p.param.empty() ? std::string("NoBranch")
-                                                     : std::string("BranchWithoutCookie");
+                                                  : std::string("BranchWithoutCookie");
                          });
 
 }  // namespace

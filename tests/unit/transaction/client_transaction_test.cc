@@ -215,8 +215,7 @@ TEST_F(ClientInviteTest, BusyIsAckedWithTheHeadersOf17_1_1_3) {
   EXPECT_EQ(ack.cseq()->number, spec.cseq);
   EXPECT_EQ(ack.cseq()->methodText, "ACK");
   std::vector<std::string> routes;
-  ack.forEachElement(sip::HeaderId::kRoute,
-                     [&](std::string_view r) { routes.emplace_back(r); });
+  ack.forEachElement(sip::HeaderId::kRoute, [&](std::string_view r) { routes.emplace_back(r); });
   EXPECT_EQ(routes, spec.routes) << "the INVITE's Route set, in order";
   EXPECT_TRUE(ack.maxForwards().has_value());
   EXPECT_TRUE(ack.body().empty());
@@ -358,8 +357,8 @@ TEST_F(ClientNonInviteTest, AfterAProvisionalRetransmitsEveryT2UntilTimerF) {
   ASSERT_GE(after.size(), 5u);
   EXPECT_LE(after[0] - 1600, 4000) << "the next retransmission comes within T2";
   for (size_t i = 1; i < after.size(); ++i) {
-    EXPECT_EQ(after[i] - after[i - 1], 4000) << "Proceeding: Timer E is reset to T2 (i=" << i
-                                             << ")";
+    EXPECT_EQ(after[i] - after[i - 1], 4000)
+        << "Proceeding: Timer E is reset to T2 (i=" << i << ")";
   }
   EXPECT_EQ(user_.count(Ev::kClientFailure), 0u);
   advanceTo(32000);

@@ -73,9 +73,9 @@ TEST_F(LifecycleTest, UserMayStartANewTransactionFromOnClientFailure) {
   const RequestSpec second = ourRequest("INVITE", "z9hG4bKsecond");
   user_.onClientFailureHook = [&](ClientTransaction& ct, bool) {
     if (ct.ownerId == 1) {
-      ClientTransaction& next = user_.track(layer_->request(
-          buildRequest(second), second.branch, sip::Method::kInvite,
-          udpTarget("203.0.113.20", 5060), nullptr, 2));
+      ClientTransaction& next =
+          user_.track(layer_->request(buildRequest(second), second.branch, sip::Method::kInvite,
+                                      udpTarget("203.0.113.20", 5060), nullptr, 2));
       EXPECT_EQ(next.state(), State::kCalling);
     }
   };
@@ -224,7 +224,7 @@ TEST_F(LifecycleTest, AMixOfEveryFlowEndsWithEmptyTablesAndNoTimers) {
   EXPECT_TRUE(user_.live.empty()) << "every transaction got exactly one onTerminated";
   EXPECT_EQ(user_.count(Ev::kTerminated),
             layer_->stats().serverCreated + layer_->stats().clientCreated);
-  EXPECT_EQ(user_.count(Ev::kAckTimeout), 1u);  // b
+  EXPECT_EQ(user_.count(Ev::kAckTimeout), 1u);     // b
   EXPECT_EQ(user_.count(Ev::kClientFailure), 3u);  // c1, c4 timeouts; c7 transport
   EXPECT_EQ(layer_->stats().clientTimeouts, 2u);
 }
@@ -301,12 +301,12 @@ TEST_F(LifecycleTest, AnOwnedClientTransactionReportsToItsOwnerOnly) {
   const RequestSpec silent = ourRequest("OPTIONS", "z9hG4bKowned2");
   layer_->request(buildRequest(answered), answered.branch, sip::Method::kOptions, udpTarget(),
                   &owner, 7, 1);
-  layer_->request(buildRequest(silent), silent.branch, sip::Method::kOptions, udpTarget(),
-                  &owner, 7, 2);
+  layer_->request(buildRequest(silent), silent.branch, sip::Method::kOptions, udpTarget(), &owner,
+                  7, 2);
   deliver(responseTo(buildRequest(answered), 200), fromTrunk());
   drain();
-  EXPECT_EQ(owner.events, (std::vector<std::string>{"response 200 tag 1", "terminated",
-                                                     "failure", "terminated"}));
+  EXPECT_EQ(owner.events, (std::vector<std::string>{"response 200 tag 1", "terminated", "failure",
+                                                    "terminated"}));
   EXPECT_EQ(user_.count(Ev::kResponse), 0u);
   EXPECT_EQ(user_.count(Ev::kClientFailure), 0u);
   EXPECT_EQ(user_.count(Ev::kTerminated), 0u);

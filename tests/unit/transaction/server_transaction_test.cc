@@ -172,7 +172,8 @@ TEST_F(ServerTest, TcpTimerHStillFiresWithoutAck) {
   EXPECT_EQ(layer_->serverCount(), 0u);
 }
 
-// --- INVITE 2xx: Accepted, 2xx retransmission (§13.3.1.4), Timer L (RFC 6026) ----------------------
+// --- INVITE 2xx: Accepted, 2xx retransmission (§13.3.1.4), Timer L (RFC 6026)
+// ----------------------
 
 TEST_F(ServerTest, TwoHundredIsRetransmittedUntilTheAckWithAnotherBranch) {
   const RequestSpec spec;

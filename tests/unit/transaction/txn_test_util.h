@@ -8,8 +8,8 @@
 
 #include <algorithm>
 #include <chrono>
-#include <deque>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -18,6 +18,7 @@
 #include <string_view>
 #include <vector>
 
+#include "../common/test_helpers.h"
 #include "base/address.h"
 #include "base/clock.h"
 #include "base/timer_queue.h"
@@ -28,7 +29,6 @@
 #include "transaction/transaction_layer.h"
 #include "transaction/transaction_user.h"
 #include "transport/transport.h"
-#include "../common/test_helpers.h"
 
 namespace tg::transaction::testing {
 
@@ -46,7 +46,7 @@ struct RequestSpec {
   std::string ruri = "sip:+15551234567@gw.example.com";
   std::string viaTransport = "UDP";
   std::string viaHost = "10.0.0.5";
-  int viaPort = 5060;  // < 0: no port in the sent-by
+  int viaPort = 5060;                      // < 0: no port in the sent-by
   std::string branch = "z9hG4bKpeer0001";  // empty: no branch parameter at all
   bool rport = false;
   std::string fromTag = "from-1";
@@ -113,8 +113,7 @@ inline transport::Packet tcpPacket(std::string_view ip, uint16_t port, transport
   return p;
 }
 
-inline transport::SendTarget udpTarget(std::string_view ip = "203.0.113.10",
-                                       uint16_t port = 5060) {
+inline transport::SendTarget udpTarget(std::string_view ip = "203.0.113.10", uint16_t port = 5060) {
   transport::SendTarget t;
   t.zone = transport::Zone::kTrunk;
   t.transport = config::TransportKind::kUdp;
@@ -122,8 +121,7 @@ inline transport::SendTarget udpTarget(std::string_view ip = "203.0.113.10",
   return t;
 }
 
-inline transport::SendTarget tcpTarget(std::string_view ip = "203.0.113.10",
-                                       uint16_t port = 5060) {
+inline transport::SendTarget tcpTarget(std::string_view ip = "203.0.113.10", uint16_t port = 5060) {
   transport::SendTarget t = udpTarget(ip, port);
   t.transport = config::TransportKind::kTcp;
   return t;
@@ -212,15 +210,15 @@ enum class Ev {
 struct Event {
   Ev type;
   int64_t atMs = 0;
-  std::string key;        // the transaction's key (empty for stray / unmatched ACK)
+  std::string key;  // the transaction's key (empty for stray / unmatched ACK)
   Kind kind = Kind::kClientInvite;
-  uint64_t owner = 0;     // Transaction::ownerId
+  uint64_t owner = 0;  // Transaction::ownerId
   uint64_t ownerTag = 0;
-  int status = 0;         // responses
-  std::string method;     // request method / CSeq method of a response
+  int status = 0;      // responses
+  std::string method;  // request method / CSeq method of a response
   bool transportError = false;
-  bool matched = false;   // onAck: with an INVITE server transaction
-  std::string text;       // the message, when there is one
+  bool matched = false;  // onAck: with an INVITE server transaction
+  std::string text;      // the message, when there is one
 };
 
 class RecordingUser final : public TransactionUser {
@@ -307,8 +305,8 @@ class RecordingUser final : public TransactionUser {
   }
 
   size_t count(Ev type) const {
-    return static_cast<size_t>(
-        std::count_if(events.begin(), events.end(), [&](const Event& e) { return e.type == type; }));
+    return static_cast<size_t>(std::count_if(events.begin(), events.end(),
+                                             [&](const Event& e) { return e.type == type; }));
   }
   size_t countResponses(int status) const {
     return static_cast<size_t>(std::count_if(events.begin(), events.end(), [&](const Event& e) {
@@ -427,9 +425,8 @@ class TransactionTest : public ::testing::Test {
   ClientTransaction& startClient(const RequestSpec& spec, const transport::SendTarget& target,
                                  uint64_t owner = 1, uint64_t ownerTag = 0) {
     const std::string method = spec.method;
-    return user_.track(layer_->request(buildRequest(spec), spec.branch,
-                                       sip::methodFromName(method), target, nullptr, owner,
-                                       ownerTag));
+    return user_.track(layer_->request(buildRequest(spec), spec.branch, sip::methodFromName(method),
+                                       target, nullptr, owner, ownerTag));
   }
 
   // A request as trunkguard writes it on the trunk side (it is the UAC there).

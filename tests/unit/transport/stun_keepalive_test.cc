@@ -30,8 +30,8 @@ base::Address at(const char* ip, uint16_t port) { return *base::Address::parse(i
 TEST(StunKeepAlive, AnswersWithTheXorMappedIpv4AddressOfRfc5769) {
   const auto r = stunBindingResponse(bindingRequest(), at("192.0.2.1", 32853));
   ASSERT_TRUE(r.has_value());
-  const std::string expected = header(0x0101, 12) +
-                               std::string("\x00\x20\x00\x08\x00\x01\xa1\x47\xe1\x12\xa6\x43", 12);
+  const std::string expected =
+      header(0x0101, 12) + std::string("\x00\x20\x00\x08\x00\x01\xa1\x47\xe1\x12\xa6\x43", 12);
   EXPECT_EQ(*r, expected);
 }
 
@@ -39,10 +39,11 @@ TEST(StunKeepAlive, AnswersWithTheXorMappedIpv6AddressOfRfc5769) {
   const auto r =
       stunBindingResponse(bindingRequest(), at("2001:db8:1234:5678:11:2233:4455:6677", 32853));
   ASSERT_TRUE(r.has_value());
-  const std::string expected =
-      header(0x0101, 24) + std::string("\x00\x20\x00\x14\x00\x02\xa1\x47"
-                                       "\x01\x13\xa9\xfa\xa5\xd3\xf1\x79"
-                                       "\xbc\x25\xf4\xb5\xbe\xd2\xb9\xd9", 24);
+  const std::string expected = header(0x0101, 24) + std::string(
+                                                        "\x00\x20\x00\x14\x00\x02\xa1\x47"
+                                                        "\x01\x13\xa9\xfa\xa5\xd3\xf1\x79"
+                                                        "\xbc\x25\xf4\xb5\xbe\xd2\xb9\xd9",
+                                                        24);
   EXPECT_EQ(*r, expected);
 }
 
@@ -62,8 +63,8 @@ TEST(StunKeepAlive, WhatIsNotAKeepAliveGetsSilence) {
   EXPECT_FALSE(stunBindingResponse(header(0x0001, 8), from));  // the length promises more
   EXPECT_FALSE(stunBindingResponse(bindingRequest() + "xx", from));
   // An attribute that runs past the end of the message.
-  EXPECT_FALSE(stunBindingResponse(bindingRequest(std::string("\x80\x22\x00\x10tg\x00\x00", 8)),
-                                   from));
+  EXPECT_FALSE(
+      stunBindingResponse(bindingRequest(std::string("\x80\x22\x00\x10tg\x00\x00", 8)), from));
   EXPECT_FALSE(stunBindingResponse(std::string("\x00\x01\x00\x00", 4), from));
 }
 

@@ -6,8 +6,8 @@
 #include <thread>
 
 #include "guard/policy/rate_table.h"
-#include "store/memory_store.h"
 #include "policy_test_util.h"
+#include "store/memory_store.h"
 
 namespace tg::guard::policy {
 namespace {
@@ -81,7 +81,7 @@ TEST(CallPolicy, EmergencyPassesEveryRule) {
   EXPECT_TRUE(a.allowed);
   EXPECT_TRUE(a.emergency);
   EXPECT_EQ(a.destinationClass, "emergency");
-  EXPECT_EQ(a.handle, 0u);  // never counted, never cut
+  EXPECT_EQ(a.handle, 0u);                     // never counted, never cut
   a = p->admit(outbound("201", "*70000911"));  // even behind a wrong code
   EXPECT_TRUE(a.emergency);
   EXPECT_EQ(a.forwardUser, "911");
@@ -110,8 +110,8 @@ TEST(CallPolicy, TimeWindowAcrossMidnight) {
     a.when = t;
     return p->admit(a).allowed;
   };
-  EXPECT_TRUE(at(utc(2026, 11, 27, 23, 0)));   // Friday
-  EXPECT_TRUE(at(utc(2026, 11, 28, 5, 59)));   // Saturday early: Friday's window
+  EXPECT_TRUE(at(utc(2026, 11, 27, 23, 0)));  // Friday
+  EXPECT_TRUE(at(utc(2026, 11, 28, 5, 59)));  // Saturday early: Friday's window
   EXPECT_FALSE(at(utc(2026, 11, 28, 6, 0)));
   EXPECT_FALSE(at(utc(2026, 11, 28, 23, 0)));  // Saturday night
   EXPECT_FALSE(at(utc(2026, 11, 30, 5, 0)));   // Monday early: Sunday's window
@@ -172,16 +172,16 @@ TEST(CallPolicy, SpendIsCountedLiveAndTheCapEndsCalls) {
   ASSERT_TRUE(a.allowed && b.allowed);
   p->answered(a.handle, t0);
   p->answered(b.handle, t0 + 10s);
-  EXPECT_DOUBLE_EQ(p->cost(a.handle, t0 + 1s), 1.0);    // first 60 s billed at once
+  EXPECT_DOUBLE_EQ(p->cost(a.handle, t0 + 1s), 1.0);  // first 60 s billed at once
   EXPECT_DOUBLE_EQ(p->cost(a.handle, t0 + 61s), 2.0);
-  EXPECT_TRUE(p->overCap(t0 + 30s, 1s).empty());         // 1 + 1 < 3
+  EXPECT_TRUE(p->overCap(t0 + 30s, 1s).empty());  // 1 + 1 < 3
   // 2 + 1 = 3 reaches the cap, but both calls still have paid time: b's first minute runs
   // to t0 + 70 s, a's second to t0 + 120 s.
   EXPECT_TRUE(p->overCap(t0 + 61s, 1s).empty());
   EXPECT_TRUE(p->overCap(t0 + 68s, 1s).empty());
-  const auto over = p->overCap(t0 + 69500ms, 1s);        // by t0 + 70.5 s: 2 + 2 > 3
+  const auto over = p->overCap(t0 + 69500ms, 1s);  // by t0 + 70.5 s: 2 + 2 > 3
   ASSERT_EQ(over.size(), 2u);
-  EXPECT_TRUE(p->overCap(t0 + 70s, 1s).empty());         // each handle once
+  EXPECT_TRUE(p->overCap(t0 + 70s, 1s).empty());  // each handle once
   // A new call in the same scope is refused while the cap holds.
   Admission c = p->admit(outbound("201", "011442079460002", t0 + 62s));
   EXPECT_FALSE(c.allowed);
@@ -235,7 +235,7 @@ TEST(CallPolicy, ConcurrencyAndCallsPerMinute) {
   p->ended(a.handle, t0 + 1s);
   p->ended(a.handle, t0 + 1s);  // twice: the count never goes below zero
   Admission d = p->admit(outbound("201", "2125551004", t0 + 2s));
-  EXPECT_TRUE(d.allowed);                                          // third call this minute
+  EXPECT_TRUE(d.allowed);  // third call this minute
   p->ended(b.handle, t0 + 3s);
   Admission e = p->admit(outbound("201", "2125551005", t0 + 4s));
   EXPECT_FALSE(e.allowed);

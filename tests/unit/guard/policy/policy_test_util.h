@@ -32,8 +32,8 @@ inline config::PolicyRule rule(std::string name, config::PolicyAction action,
 // 2026-01-01 00:00:00 UTC plus an offset.
 inline base::SystemTime utc(int year, int month, int day, int hour, int minute) {
   using namespace std::chrono;
-  const sys_days d = year_month_day{std::chrono::year(year), std::chrono::month(month),
-                                    std::chrono::day(day)};
+  const sys_days d =
+      year_month_day{std::chrono::year(year), std::chrono::month(month), std::chrono::day(day)};
   return base::SystemTime(d.time_since_epoch() + hours(hour) + minutes(minute));
 }
 
