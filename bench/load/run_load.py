@@ -244,6 +244,9 @@ class Bench:
         a = self.args
         if self.kind == "trunkguard+policy":
             self.gateway_args.setdefault("extra", {})["policy"] = policy_section(a, self.workdir)
+        if self.kind.startswith("trunkguard") and a.no_media:
+            # Signalling only, as Kamailio relays it: the SDP crosses unchanged, no RTP relay.
+            self.gateway_args.setdefault("extra", {})["media"] = {"anchor": False}
         if self.tls:
             self.setup_tls()
         if self.kind.startswith("trunkguard"):
@@ -597,6 +600,9 @@ def parse_args():
                    help="--trunk-tls: client processes of the handshake loop (default 2)")
     p.add_argument("--policy", help="run trunkguard with the call policy on: 'builtin' (200 "
                    "rules, 10,000 rated prefixes) or a JSON file holding a policy section")
+    p.add_argument("--no-media", action="store_true",
+                   help="run trunkguard with media.anchor: false (signalling only, like the "
+                        "Kamailio baseline; the default anchors every call's media)")
     p.add_argument("--policy-compare", action="store_true",
                    help="measure trunkguard without and with --policy (default builtin)")
     p.add_argument("--json", help="also write the results to this file")
