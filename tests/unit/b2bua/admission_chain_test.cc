@@ -20,18 +20,6 @@ using admission::CallFilter;
 using admission::FilterStats;
 using admission::Verdict;
 
-class RecordingEvents final : public guard::EventSink {
- public:
-  void record(guard::SecurityEvent event) override {
-    std::lock_guard lock(mutex_);
-    events.push_back(std::move(event));
-  }
-  std::vector<guard::SecurityEvent> events;
-
- private:
-  std::mutex mutex_;
-};
-
 class RecordingObserver final : public CallObserver {
  public:
   void onRejected(const CallRecord& call) override { rejected.push_back(call); }

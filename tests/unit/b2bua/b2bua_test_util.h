@@ -20,6 +20,7 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <set>
 #include <string>
 #include <string_view>
@@ -35,6 +36,7 @@
 #include "config/config.h"
 #include "config/config_loader.h"
 #include "db/cdr_store.h"
+#include "guard/security_event.h"
 #include "sip/builder.h"
 #include "sip/message.h"
 #include "sip/validator.h"
@@ -95,6 +97,19 @@ inline config::NumberingPlan nanpPlan() {
 }
 
 // An enabled call policy on that plan; with `allowDomestic`, one rule ("domestic") allows +1.
+// Security events the B2BUA records (policy refusals, admission and fraud decisions).
+class RecordingEvents final : public guard::EventSink {
+ public:
+  void record(guard::SecurityEvent event) override {
+    std::lock_guard lock(mutex_);
+    events.push_back(std::move(event));
+  }
+  std::vector<guard::SecurityEvent> events;
+
+ private:
+  std::mutex mutex_;
+};
+
 inline config::PolicySettings nanpPolicy(bool allowDomestic) {
   config::PolicySettings s;
   s.enabled = true;

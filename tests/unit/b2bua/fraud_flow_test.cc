@@ -13,18 +13,6 @@
 namespace tg::b2bua::testing {
 namespace {
 
-class Events final : public guard::EventSink {
- public:
-  void record(guard::SecurityEvent event) override {
-    std::lock_guard lock(mutex_);
-    events.push_back(std::move(event));
-  }
-  std::vector<guard::SecurityEvent> events;
-
- private:
-  std::mutex mutex_;
-};
-
 class FraudFlowTest : public B2buaTest {
  protected:
   void TearDown() override {
@@ -58,7 +46,7 @@ class FraudFlowTest : public B2buaTest {
 
   std::unique_ptr<guard::policy::CallPolicy> policy_;
   std::unique_ptr<guard::fraud::FraudDetector> fraud_;
-  Events events_;
+  RecordingEvents events_;
 };
 
 TEST_F(FraudFlowTest, EnumerationIsRefusedAndTheAccountsLiveCallsEnd) {

@@ -12,18 +12,6 @@
 namespace tg::b2bua::testing {
 namespace {
 
-class RecordingEvents final : public guard::EventSink {
- public:
-  void record(guard::SecurityEvent event) override {
-    std::lock_guard lock(mutex_);
-    events.push_back(std::move(event));
-  }
-  std::vector<guard::SecurityEvent> events;
-
- private:
-  std::mutex mutex_;
-};
-
 // The UK needs a call code, the US and Canada (+1) are allowed, everything else from the PBX is
 // refused by the pbx zone's default (deny).
 config::PolicySettings baseSettings() {
