@@ -15,6 +15,7 @@
 #include "base/log.h"
 #include "build_info.h"
 #include "config/config_loader.h"
+#include "db/cdr_history.h"
 #include "db/cdr_store.h"
 #include "guard/fraud/fraud_detector.h"
 #include "guard/policy/call_policy.h"
@@ -46,6 +47,35 @@ void restoreSpend(guard::policy::CallPolicy& policy, db::CdrStore& cdrs) {
   if (counted > 0) {
     TG_LOG(kMain, info, "spend caps: counted again {} ended call(s) of the last 24 hours ({:.2f})",
            counted, total);
+  }
+}
+
+// The fraud detectors' baselines (hours of the week, countries, concurrency) come back from the
+// CDRs of the learning window: a restart must not make every account look new, which would
+// either flag everyone's first international call or, worse, forget a hijacked account's
+// minutes-old test calls.
+void restoreFraudBaselines(guard::fraud::FraudDetector& fraud, const config::Config& cfg) {
+  if (!cfg.fraud.enabled) return;
+  const base::Clock& clock = base::SystemClock::instance();
+  const base::SystemTime wallNow = clock.wallNow();
+  const base::TimePoint now = clock.now();
+  try {
+    guard::fraud::PastCall past;
+    const size_t n = db::forEachOutboundCallSince(cfg.database.path, wallNow - cfg.fraud.learning,
+                                                  [&](const db::PastCall& call) {
+                                                    past.account = call.account;
+                                                    past.e164 = call.dialledE164;
+                                                    past.destinationClass = call.destinationClass;
+                                                    past.start = call.start;
+                                                    past.end = call.end;
+                                                    past.endedByGateway = call.endedByGateway;
+                                                    fraud.restore(past, wallNow, now);
+                                                  });
+    fraud.restoreDone();
+    if (n > 0) TG_LOG(kMain, info, "fraud: learnt again from {} call(s) of the CDRs", n);
+  } catch (const std::exception& e) {
+    fraud.restoreDone();
+    TG_LOG(kMain, warn, "fraud: baselines start empty, the CDRs could not be read: {}", e.what());
   }
 }
 
@@ -123,6 +153,7 @@ std::string Server::open() {
   if (!policy_) return "cannot start the call policy: " + policyError;
   restoreSpend(*policy_, *cdrs_);
   fraud_ = std::make_unique<guard::fraud::FraudDetector>(cfg.fraud);
+  restoreFraudBaselines(*fraud_, cfg);
 
   // The media relay: its threads start with the workers (start()); the pool of ports is one
   // for every worker's calls.

@@ -119,8 +119,12 @@ class FraudDetector::State {
   std::unordered_map<std::string, base::TimePoint> oneRings;  // caller -> when it rang
   std::unordered_map<uint64_t, LiveCall> live;
   std::vector<uint64_t> toEnd;
+  // restore() only: per account, when its risky calls of the past that overlap the one being
+  // restored end.
+  std::unordered_map<std::string, std::vector<base::SystemTime>> pastRiskyEnds;
 
   Assessment assess(const FraudCall& c);
+  void restore(const PastCall& p, base::SystemTime wallNow, base::TimePoint now);
   void ended(uint64_t id, base::TimePoint now);
   void expire(base::TimePoint now);
 
@@ -308,6 +312,34 @@ Assessment FraudDetector::State::assess(const FraudCall& c) {
   return a;
 }
 
+void FraudDetector::State::restore(const PastCall& p, base::SystemTime wallNow,
+                                   base::TimePoint now) {
+  const auto monotonic = [&](base::SystemTime t) {
+    return now - duration_cast<base::Duration>(wallNow - t);
+  };
+  FraudCall c;
+  c.account = p.account;
+  c.e164 = p.e164;
+  c.destinationClass = p.destinationClass;
+  c.when = p.start;
+  c.now = monotonic(p.start);
+  Account& acc = accounts[p.account];
+  learn(acc, c);
+  if (!isRiskyClass(p.destinationClass) || p.e164.empty()) return;
+  // The windows of the last minutes: a restart in the middle of test calls forgets nothing.
+  if (now - c.now <= s_.enumerationWindow) acc.recentRisky.emplace_back(c.now, p.e164);
+  if (p.end && now - monotonic(*p.end) <= s_.shortCallWindow) {
+    if (std::string prefix = cut(p.e164, kPrefixDigitsDropped); !prefix.empty()) {
+      acc.shortCalls.emplace_back(monotonic(*p.end), std::move(prefix));
+    }
+  }
+  if (p.endedByGateway) return;  // as live: concurrency is learnt from calls that ended normally
+  std::vector<base::SystemTime>& ends = pastRiskyEnds[p.account];
+  std::erase_if(ends, [&](base::SystemTime e) { return e <= p.start; });
+  ends.push_back(p.end.value_or(p.start));
+  acc.maxRisky = std::max(acc.maxRisky, ends.size());
+}
+
 void FraudDetector::State::ended(uint64_t id, base::TimePoint now) {
   const auto it = live.find(id);
   if (it == live.end()) return;
@@ -366,6 +398,16 @@ Assessment FraudDetector::assess(const FraudCall& call) {
   std::lock_guard lock(state_->mu);
   if (!state_->s_.enabled) return {};
   return state_->assess(call);
+}
+
+void FraudDetector::restore(const PastCall& call, base::SystemTime wallNow, base::TimePoint now) {
+  std::lock_guard lock(state_->mu);
+  state_->restore(call, wallNow, now);
+}
+
+void FraudDetector::restoreDone() {
+  std::lock_guard lock(state_->mu);
+  state_->pastRiskyEnds.clear();
 }
 
 void FraudDetector::answered(uint64_t id, base::TimePoint now) {

@@ -15,6 +15,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -36,6 +37,16 @@ struct FraudCall {
   std::string callerClass;       // its class as if dialled from here
   base::SystemTime when{};       // wall clock: hour of the week
   base::TimePoint now{};         // monotonic: windows
+};
+
+// One outbound call from before the start (the CDR database), to learn from.
+struct PastCall {
+  std::string account;
+  std::string e164;
+  std::string destinationClass;
+  base::SystemTime start{};
+  std::optional<base::SystemTime> end;  // none: the gateway stopped while it was live
+  bool endedByGateway = false;          // torn down (fraud, caps...): not the account's normal
 };
 
 struct Finding {
@@ -67,6 +78,13 @@ class FraudDetector {
 
   void reload(const config::FraudSettings& settings);
   bool enabled() const;
+
+  // Start-up, before any live call: learns from the calls of the past, given oldest first, what
+  // live calls teach (hours of the week, countries seen by the account and the site, the most
+  // risky calls at once, the last minutes' numbers); `wallNow` and `now` place them on the
+  // monotonic clock. restoreDone() after the last one frees what only the restore needed.
+  void restore(const PastCall& call, base::SystemTime wallNow, base::TimePoint now);
+  void restoreDone();
 
   // A call the policy allowed. Unless refused, it is followed until ended(call.id).
   Assessment assess(const FraudCall& call);

@@ -218,5 +218,83 @@ TEST_F(FraudDetectorTest, DisabledDetectsNothing) {
     EXPECT_FALSE(d.assess(call("1007", "+3712091200" + std::to_string(i))).block);
 }
 
+// What restore() is given at start: calls of the past, placed against wall time.
+class FraudRestoreTest : public FraudDetectorTest {
+ protected:
+  base::SystemTime wallNow() const { return kMonday + (now_ - base::TimePoint{}); }
+  PastCall past(const std::string& account, const std::string& e164, base::Duration ago,
+                base::Duration length) const {
+    PastCall p;
+    p.account = account;
+    p.e164 = e164;
+    p.destinationClass = "international";
+    p.start = wallNow() - ago;
+    p.end = p.start + length;
+    return p;
+  }
+};
+
+TEST_F(FraudRestoreTest, CountriesOfThePastAreKnownAfterARestart) {
+  settings_.settle = hours(24);
+  FraudDetector fresh(settings_);
+  Assessment a = fresh.assess(call("1011", "+442071234567"));
+  ASSERT_EQ(a.findings.size(), 1u) << a.explanation();
+  EXPECT_EQ(a.findings[0].detector, "new_destination");
+
+  FraudDetector restored(settings_);
+  restored.restore(past("1011", "+442079460000", hours(72), minutes(4)), wallNow(), now_);
+  restored.restore(past("1012", "+4915112345678", hours(48), minutes(4)), wallNow(), now_);
+  restored.restoreDone();
+  a = restored.assess(call("1011", "+442071234567"));
+  EXPECT_TRUE(a.findings.empty()) << a.explanation();
+  // Germany: known to the site (1012), new to 1011: the weaker sign.
+  a = restored.assess(call("1011", "+4930123456"));
+  ASSERT_EQ(a.findings.size(), 1u) << a.explanation();
+  EXPECT_DOUBLE_EQ(a.findings[0].score, 0.2);
+}
+
+TEST_F(FraudRestoreTest, CallsOlderThanTheLearningWindowTeachNothing) {
+  settings_.settle = hours(24);
+  FraudDetector d(settings_);
+  d.restore(past("1011", "+442079460000", settings_.learning + hours(1), minutes(4)), wallNow(),
+            now_);
+  d.restoreDone();
+  const Assessment a = d.assess(call("1011", "+442071234567"));
+  ASSERT_EQ(a.findings.size(), 1u) << a.explanation();
+  EXPECT_EQ(a.findings[0].detector, "new_destination");
+}
+
+TEST_F(FraudRestoreTest, ConcurrencyOfThePastIsTheNormalAfterARestart) {
+  settings_.newDestination.enabled = false;
+  FraudDetector d(settings_);
+  // Yesterday: two overlapping calls, then a third that began after both ended; and a call the
+  // gateway tore down, which does not count.
+  d.restore(past("1010", "+442079460010", hours(24), minutes(10)), wallNow(), now_);
+  d.restore(past("1010", "+491601234510", hours(24) - minutes(1), minutes(10)), wallNow(), now_);
+  d.restore(past("1010", "+442079460011", hours(23), minutes(10)), wallNow(), now_);
+  PastCall tornDown = past("1010", "+442079460012", hours(23) - minutes(1), minutes(10));
+  tornDown.endedByGateway = true;
+  d.restore(tornDown, wallNow(), now_);
+  d.restoreDone();
+  std::vector<Assessment> out;
+  for (int i = 0; i < 5; ++i)
+    out.push_back(d.assess(call("1010", "+4420794" + std::to_string(70000 + i * 1000))));
+  EXPECT_TRUE(out[3].findings.empty()) << out[3].explanation();  // 4 at once: within 2 x 2
+  ASSERT_EQ(out[4].findings.size(), 1u) << out[4].explanation();
+  EXPECT_EQ(out[4].findings[0].detector, "concurrency");
+}
+
+TEST_F(FraudRestoreTest, TestCallsOfTheLastMinutesSurviveARestart) {
+  FraudDetector d(settings_);
+  for (int i = 1; i <= 3; ++i) {
+    d.restore(past("1007", "+3712091200" + std::to_string(i), minutes(4 - i), seconds(5)),
+              wallNow(), now_);
+  }
+  d.restoreDone();
+  const Assessment a = d.assess(call("1007", "+37120912004"));
+  ASSERT_TRUE(a.block) << a.explanation();
+  EXPECT_EQ(a.rule(), "fraud.enumeration");
+}
+
 }  // namespace
 }  // namespace tg::guard::fraud

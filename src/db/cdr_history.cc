@@ -1,0 +1,42 @@
+#include "db/cdr_history.h"
+
+#include <stdexcept>
+
+#include "db/database.h"
+
+namespace tg::db {
+namespace {
+
+// Uses cdrs_start_ms. 'rejected' rows are calls the gateway refused.
+constexpr std::string_view kOutboundSinceSql = R"sql(
+SELECT account, dialled_e164, destination_class, start_ms, end_ms, end_reason FROM cdrs
+WHERE start_ms >= ?1 AND direction = 'outbound' AND account != '' AND disposition != 'rejected'
+ORDER BY start_ms, id)sql";
+
+}  // namespace
+
+size_t forEachOutboundCallSince(const std::string& path, base::SystemTime since,
+                                const std::function<void(const PastCall&)>& each) {
+  Database db(path, DatabaseOptions{.access = Access::kReadOnly});
+  Statement s = db.prepare(kOutboundSinceSql);
+  s.bind(1, toEpochMillis(since));
+  size_t n = 0;
+  PastCall call;
+  for (;;) {
+    const Statement::Step step = s.step();
+    if (step == Statement::Step::kDone) return n;
+    if (step != Statement::Step::kRow) {
+      throw std::runtime_error(path + ": read cdrs: " + s.errorMessage());
+    }
+    call.account = s.columnText(0);
+    call.dialledE164 = s.columnText(1);
+    call.destinationClass = s.columnText(2);
+    call.start = fromEpochMillis(s.columnInt64(3));
+    call.end = s.columnIsNull(4) ? std::nullopt : std::optional(fromEpochMillis(s.columnInt64(4)));
+    call.endedByGateway = s.columnText(5).starts_with("ended-by-gateway");
+    each(call);
+    ++n;
+  }
+}
+
+}  // namespace tg::db

@@ -1,0 +1,32 @@
+#pragma once
+
+// The outbound calls of the past, read back at start so that what the fraud detectors learnt
+// about each account survives a restart (docs/fraud.md, "Baselines"). Read-only, one row at a
+// time: a month of a busy site never sits in memory at once.
+
+#include <cstddef>
+#include <functional>
+#include <optional>
+#include <string>
+
+#include "base/clock.h"
+
+namespace tg::db {
+
+struct PastCall {
+  std::string account;
+  std::string dialledE164;
+  std::string destinationClass;
+  base::SystemTime start{};
+  std::optional<base::SystemTime> end;  // none: the gateway stopped while it was live
+  bool endedByGateway = false;          // torn down (fraud, caps, bans...): not a normal call
+};
+
+// Gives `each` every outbound call with an account that started at or after `since` and that
+// the gateway let through (refused calls are not part of anyone's normal), oldest first.
+// Returns how many. Throws std::runtime_error ("<path>: <what>: <message>") when the database
+// cannot be read.
+size_t forEachOutboundCallSince(const std::string& path, base::SystemTime since,
+                                const std::function<void(const PastCall&)>& each);
+
+}  // namespace tg::db
