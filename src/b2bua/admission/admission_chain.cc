@@ -108,7 +108,8 @@ bool AdmissionChain::settle(CallContext& call, size_t index, bool enforce, Verdi
          verdict.rule);
   answer(call, verdict);
   abandon(call, index, verdict.code,
-          "admission: " + std::string(filter.name()) + ": " + verdict.reason);
+          "admission: " + std::string(filter.name()) + ": " + verdict.reason,
+          verdict.rule.empty() ? "admission." + std::string(filter.name()) : verdict.rule);
   return false;
 }
 
@@ -181,12 +182,19 @@ void AdmissionChain::onTerminated(transaction::Transaction& t) {
   abandon(parked.call, parked.filter, 0, "transaction ended while deferred");
 }
 
-void AdmissionChain::abandon(CallContext& call, size_t last, int code, std::string_view why) {
+void AdmissionChain::abandon(CallContext& call, size_t last, int code, std::string_view why,
+                             std::string_view refusedBy) {
   for (size_t i = last + 1; i-- > 0;) filters_[i]->release(call);
   if (!call.recorded) return;
   call.recorded = false;
-  services_.context.events.rejected(
-      refusedRecord(call, dispositionFor(code, code == 487), code, std::string(why)));
+  // A refusal by a filter after the policy allowed the call is the gateway's refusal, like the
+  // policy's own: "rejected" by that rule, so CDR reports (and the fraud detectors' history)
+  // never count it as a call that went out.
+  const Disposition disposition =
+      refusedBy.empty() ? dispositionFor(code, code == 487) : Disposition::kRejected;
+  CallRecord r = refusedRecord(call, disposition, code, std::string(why));
+  if (!refusedBy.empty()) r.policyRule = std::string(refusedBy);
+  services_.context.events.rejected(std::move(r));
 }
 
 void AdmissionChain::answer(CallContext& call, const Verdict& verdict) {

@@ -102,8 +102,11 @@ class AdmissionChain final : public transaction::TransactionOwner {
   bool settle(CallContext& call, size_t index, bool enforce, Verdict verdict);
   void park(CallContext&& call, size_t index, base::Duration deadline);
   // Ends a refused or abandoned call: every filter up to `last` releases it, and a call the
-  // events already know of is told as rejected with `code` and `why`.
-  void abandon(CallContext& call, size_t last, int code, std::string_view why);
+  // events already know of is told as rejected with `code` and `why`. `refusedBy`: the rule of
+  // the filter that refused it (its CDR says rejected, by that rule); empty when the caller
+  // gave up or time ran out.
+  void abandon(CallContext& call, size_t last, int code, std::string_view why,
+               std::string_view refusedBy = {});
   void answer(CallContext& call, const Verdict& verdict);
   void reportShadow(const CallContext& call, const CallFilter& filter, const Verdict& verdict);
   void expire(uint64_t ticket);
