@@ -29,6 +29,13 @@ Verdict FraudFilter::check(CallContext& call) {
   f.account = c.account.empty() ? std::string(call.callerId()) : c.account;
   f.e164 = c.e164;
   f.destinationClass = c.destinationClass;
+  if (f.e164.empty() && services_.policy != nullptr) {
+    // The call policy is off: the detectors still need to know where the call goes.
+    const guard::policy::NumberFacts dest =
+        services_.policy->classify(c.dialled, f.zone, f.account);
+    f.e164 = dest.e164;
+    f.destinationClass = dest.destinationClass;
+  }
   if (f.zone == transport::Zone::kTrunk && services_.policy != nullptr) {
     const guard::policy::NumberFacts caller = services_.policy->classify(call.callerId(), f.zone);
     f.callerE164 = caller.e164;

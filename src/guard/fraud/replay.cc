@@ -172,6 +172,11 @@ void Replayer::start(uint32_t i) {
   f.account = admission.account.empty() ? call.account : admission.account;
   f.e164 = admission.e164;
   f.destinationClass = admission.destinationClass;
+  if (f.e164.empty()) {  // the call policy is off: the detectors still need the destination
+    const policy::NumberFacts dest = policy_.classify(call.to, call.zone, f.account);
+    f.e164 = dest.e164;
+    f.destinationClass = dest.destinationClass;
+  }
   if (call.zone == transport::Zone::kTrunk) {
     const policy::NumberFacts caller = policy_.classify(call.from, call.zone);
     f.callerE164 = caller.e164;

@@ -28,8 +28,8 @@ Trace read(const std::string& text) {
   return readTrace(in, "t.csv");
 }
 
-ReplayReport run(const std::string& csv, const std::string& extra = "") {
-  const config::LoadResult loaded = config::loadConfigString(kConfig + extra, "test.yaml");
+ReplayReport runWith(const std::string& configText, const std::string& csv) {
+  const config::LoadResult loaded = config::loadConfigString(configText, "test.yaml");
   EXPECT_TRUE(loaded.ok());
   const Trace trace = read(csv);
   EXPECT_TRUE(trace.ok()) << trace.error;
@@ -37,6 +37,20 @@ ReplayReport run(const std::string& csv, const std::string& extra = "") {
   auto report = replay(*loaded.config, trace, &error);
   EXPECT_TRUE(report.has_value()) << error;
   return report.value_or(ReplayReport{});
+}
+
+ReplayReport run(const std::string& csv, const std::string& extra = "") {
+  return runWith(kConfig + extra, csv);
+}
+
+std::string pumping(int calls) {
+  std::string csv = kHeader;
+  for (int i = 0; i < calls; ++i) {
+    csv += "2026-03-02T09:02:" + std::to_string(10 + i * 4) +
+           "Z,pbx,10.0.0.1,1007,12125550100,01137120912" + std::to_string(100 + i) +
+           ",2,1800,,irsf\n";
+  }
+  return csv;
 }
 
 TEST(TraceTest, ErrorsNameTheLineAndTheColumn) {
@@ -104,17 +118,24 @@ TEST(ReplayTest, PumpingIsStoppedAndLegitimateCallsPass) {
 }
 
 TEST(ReplayTest, WithTheDetectorsOffOnlyThePolicyActs) {
-  std::string csv = kHeader;
-  for (int i = 0; i < 6; ++i) {
-    csv += "2026-03-02T09:02:" + std::to_string(10 + i * 4) +
-           "Z,pbx,10.0.0.1,1007,12125550100,01137120912" + std::to_string(100 + i) +
-           ",2,1800,,irsf\n";
-  }
-  const ReplayReport r = run(csv, "fraud: { enabled: false }\n");
+  const ReplayReport r = run(pumping(6), "fraud: { enabled: false }\n");
   const LabelReport& irsf = r.labels.at("irsf");
   EXPECT_EQ(irsf.allowed, 6u);  // under the default caps (8 at once, 20 a minute)
   EXPECT_EQ(irsf.refused, 0u);
   EXPECT_FALSE(irsf.secondsToFirstBlock.has_value());
+}
+
+TEST(ReplayTest, WithThePolicyOffTheDetectorsStillKnowTheDestinations) {
+  const ReplayReport r = runWith(std::string(config::kMinimalConfig) + R"(policy:
+  enabled: false
+  numbering: { pbx: { country: US }, trunk: { country: US } }
+)",
+                                 pumping(6));
+  const LabelReport& irsf = r.labels.at("irsf");
+  EXPECT_EQ(irsf.allowed, 3u);
+  EXPECT_EQ(irsf.tornDown, 3u);
+  EXPECT_EQ(irsf.refused, 3u);
+  EXPECT_EQ(r.refusedByRule.at("fraud.enumeration"), 1u);
 }
 
 }  // namespace
