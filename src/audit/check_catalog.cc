@@ -216,6 +216,14 @@ const std::vector<Check> kChecks = {
      "Ask the provider to refuse plaintext SIP for your trunk (or to restrict it to your "
      "addresses)",
      "RFC 3261 section 26.2; downgrade attacks"},
+    {"PRV-DIGEST-MD5-ONLY", S::kMedium, "The provider challenges with MD5 digest only",
+     "Ask the provider for SHA-256 digest (RFC 8760); meanwhile keep the trunk on TLS so a "
+     "captured challenge and answer cannot be cracked offline",
+     "RFC 8760; RFC 7616 section 3.3"},
+    {"PRV-SRTP-NOT-OFFERED", S::kMedium, "The provider's media capabilities offer no SRTP",
+     "Ask the provider for SRTP (SDES or DTLS-SRTP) on the trunk; until then calls to it are "
+     "unencrypted on the internet side",
+     "RFC 3711; RFC 4568"},
     {"PRV-TLS-UNUSED", S::kMedium, "The provider offers TLS that the trunk does not use",
      "Set transport: tls for this provider (and drop allow_plaintext)", "RFC 3261 section 26.2"},
 };

@@ -47,6 +47,35 @@ void checkTls(const config::Provider& p, const base::Address& address,
   }
 }
 
+// What the provider's SIP answers say about it: the digest algorithms of a challenge to an
+// unauthenticated REGISTER (Expires: 0, so nothing is registered) and whether the media it
+// describes in an OPTIONS answer can be encrypted. `how` says which transport was used.
+void checkSipOffers(SipProber& prober, const config::Provider& p, const std::string& where,
+                    const std::string& how, AuditResult& result) {
+  std::string error;
+  const std::string user = p.auth.username.empty() ? "trunkguard-audit" : p.auth.username;
+  if (const auto answer = prober.registerUser(user, &error); answer && answer->challenged) {
+    const auto& algorithms = answer->digestAlgorithms;
+    const bool strong = std::any_of(algorithms.begin(), algorithms.end(), [](const auto& a) {
+      return a == "SHA-256" || a == "SHA-256-sess" || a == "SHA-512-256" || a == "SHA-512-256-sess";
+    });
+    if (!algorithms.empty() && !strong) {
+      std::string list;
+      for (const auto& a : algorithms) list += (list.empty() ? "" : ", ") + a;
+      result.add("PRV-DIGEST-MD5-ONLY", where, 0,
+                 "REGISTER " + how + " was challenged with " + list + " only");
+    }
+  }
+  if (const auto answer = prober.options(&error); answer && !answer->sdp.empty()) {
+    const std::string& sdp = answer->sdp;
+    if (sdp.find("RTP/SAVP") == std::string::npos && sdp.find("a=crypto:") == std::string::npos) {
+      result.add("PRV-SRTP-NOT-OFFERED", where, 0,
+                 "the media capabilities in its OPTIONS answer " + how +
+                     " offer RTP/AVP only (no RTP/SAVP, no a=crypto)");
+    }
+  }
+}
+
 }  // namespace
 
 AuditResult auditProvider(const ProviderAuditOptions& o) {
@@ -85,11 +114,17 @@ AuditResult auditProvider(const ProviderAuditOptions& o) {
     plain.setPort(o.plaintextPort);
     SipProber prober(plain, p.target.host, milliseconds(2000));
     if (const auto answer = prober.options(&error)) {
+      const std::string how = "over UDP to port " + std::to_string(o.plaintextPort);
       result.add("PRV-PLAINTEXT-ACCEPTED", where, 0,
-                 "OPTIONS over UDP to port " + std::to_string(o.plaintextPort) + ": " +
-                     std::to_string(answer->status) + " " + answer->reason);
+                 "OPTIONS " + how + ": " + std::to_string(answer->status) + " " + answer->reason);
+      // The probes below speak SIP over UDP: on a TLS trunk only where the clear answers.
+      checkSipOffers(prober, p, where, how, result);
     }
   } else {
+    if (p.target.transport == config::TransportKind::kUdp) {
+      SipProber prober(*address, p.target.host, milliseconds(2000));
+      checkSipOffers(prober, p, where, "over UDP", result);
+    }
     base::Address tlsAddress = *address;
     tlsAddress.setPort(o.tlsPort);
     TlsProbeSettings settings;

@@ -6,11 +6,13 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cstring>
 #include <thread>
 
 #include "base/random.h"
+#include "sip/auth_header.h"
 #include "sip/message.h"
 
 namespace tg::audit {
@@ -20,6 +22,15 @@ using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 
 constexpr milliseconds kT1{500};
+
+bool contentTypeIsSdp(std::string_view value) {
+  constexpr std::string_view kSdp = "application/sdp";
+  const size_t start = value.find_first_not_of(" \t");
+  if (start == std::string_view::npos || value.size() - start < kSdp.size()) return false;
+  return std::equal(
+      kSdp.begin(), kSdp.end(), value.begin() + static_cast<long>(start),
+      [](char a, char b) { return a == std::tolower(static_cast<unsigned char>(b)); });
+}
 
 }  // namespace
 
@@ -174,6 +185,17 @@ std::optional<SipProber::Response> SipProber::receive(const std::string& callId,
     r.answer.userAgent = std::string(m.value(sip::HeaderId::kUserAgent));
     r.answer.challenged =
         m.has(sip::HeaderId::kWwwAuthenticate) || m.has(sip::HeaderId::kProxyAuthenticate);
+    for (const sip::HeaderId id :
+         {sip::HeaderId::kWwwAuthenticate, sip::HeaderId::kProxyAuthenticate}) {
+      m.forEach(id, [&](const sip::HeaderField& f) {
+        const auto challenge = sip::parseChallenge(f.value);
+        if (!challenge.ok() || !challenge->isDigest()) return;
+        r.answer.digestAlgorithms.push_back(
+            challenge->algorithm.present ? challenge->algorithm.str() : std::string("MD5"));
+      });
+    }
+    if (contentTypeIsSdp(m.value(sip::HeaderId::kContentType)))
+      r.answer.sdp = std::string(m.body());
     r.to = std::string(m.value(sip::HeaderId::kTo));
     if (const sip::CSeq* cseq = m.cseq()) r.cseqMethod = std::string(cseq->methodText);
     if (const sip::NameAddr* contact = m.contact()) r.contact = std::string(contact->uri.text);

@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "base/address.h"
 
@@ -33,6 +34,10 @@ struct SipAnswer {
   std::string server;       // Server header
   std::string userAgent;    // User-Agent header (some servers put their name there)
   bool challenged = false;  // WWW-Authenticate or Proxy-Authenticate present
+  // The digest algorithms of its challenges, as written ("MD5" where a challenge names none,
+  // RFC 7616 section 3.3), in order.
+  std::vector<std::string> digestAlgorithms;
+  std::string sdp;  // the body when it is application/sdp (an OPTIONS answer's capabilities)
 };
 
 // What an unauthenticated INVITE got.

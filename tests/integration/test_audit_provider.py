@@ -9,7 +9,10 @@
 3. The same server checked for a name its certificate does not carry: PRV-CERT-INVALID; and
    by its address (no server_name), which the certificate carries: nothing.
 4. A udp provider whose host also speaks TLS: PRV-TLS-UNUSED.
-5. An unknown provider name: exit 2, the known names listed.
+5. udp providers answering REGISTER with a digest challenge and OPTIONS with their media
+   capabilities: MD5 only and RTP/AVP only give PRV-DIGEST-MD5-ONLY and PRV-SRTP-NOT-OFFERED;
+   SHA-256 (with MD5 after it) and RTP/SAVP with a=crypto give nothing.
+6. An unknown provider name: exit 2, the known names listed.
 """
 import json
 import os
@@ -50,6 +53,29 @@ def options_answering(peer, msg, addr):
         peer.send(harness.build_response(msg, 200, "OK", to_tag="p1"), addr)
 
 
+def sip_provider(algorithms, media):
+    """A raw SIP provider: REGISTER gets 401 with one challenge per algorithm, OPTIONS gets
+    200 with an SDP describing `media` ("RTP/AVP" or "RTP/SAVP" with a crypto line)."""
+    sdp = ("v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
+           f"m=audio 0 {media} 0 8\r\n")
+    if media == "RTP/SAVP":
+        sdp += "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:" + "A" * 40 + "\r\n"
+
+    def handler(peer, msg, addr):
+        if msg.is_response:
+            return
+        if msg.method == "REGISTER":
+            challenges = [("WWW-Authenticate", f'Digest realm="prov", nonce="n{i}", '
+                           f'algorithm={a}, qop="auth"') for i, a in enumerate(algorithms)]
+            peer.send(harness.build_response(msg, 401, "Unauthorized", to_tag="r1",
+                                             headers=challenges), addr)
+        elif msg.method == "OPTIONS":
+            peer.send(harness.build_response(msg, 200, "OK", to_tag="o1",
+                                             headers=[("Content-Type", "application/sdp")],
+                                             body=sdp), addr)
+    return handler
+
+
 def test(ctx):
     pki = tls_helpers.make_pki(ctx.workdir)
     weak_port, strong_port, silent_port, udp_port = harness.free_ports(4)
@@ -57,6 +83,8 @@ def test(ctx):
              "-min_protocol", "TLSv1")
     s_server(ctx, "strong-tls", strong_port, pki["server"])
     plain = ctx.peer("plaintext-sip", handler=options_answering)
+    md5_peer = ctx.peer("md5-provider", handler=sip_provider(["MD5"], "RTP/AVP"))
+    sha_peer = ctx.peer("sha-provider", handler=sip_provider(["SHA-256", "MD5"], "RTP/SAVP"))
 
     def provider(name, port, transport="tls", server_name="localhost"):
         p = {"name": name, "host": "127.0.0.1", "port": port, "transport": transport}
@@ -76,7 +104,9 @@ def test(ctx):
                        provider("weak", weak_port), provider("strong", strong_port),
                        provider("misnamed", strong_port, server_name="other.example"),
                        provider("by-address", strong_port, server_name=None),
-                       provider("cleartext", udp_port, transport="udp")]}}, f)
+                       provider("cleartext", udp_port, transport="udp"),
+                       provider("md5-only", md5_peer.addr[1], transport="udp"),
+                       provider("sha-256", sha_peer.addr[1], transport="udp")]}}, f)
 
     rc, _, ids = audit(ctx, config, "weak", "--cert-warn-days", "1",
                        "--plaintext-port", str(plain.addr[1]))
@@ -102,6 +132,14 @@ def test(ctx):
 
     rc, _, ids = audit(ctx, config, "cleartext", "--tls-port", str(strong_port))
     check(rc == 11 and ids == ["PRV-TLS-UNUSED"], f"cleartext trunk: exit {rc}, {ids}")
+
+    rc, report, ids = audit(ctx, config, "md5-only", "--tls-port", str(silent_port))
+    check(rc == 11 and ids == ["PRV-DIGEST-MD5-ONLY", "PRV-SRTP-NOT-OFFERED"],
+          f"MD5-only RTP provider: exit {rc}, {ids}")
+    evidence = {f["id"]: f["evidence"] for f in report["findings"]}
+    check("MD5 only" in evidence.get("PRV-DIGEST-MD5-ONLY", ""), evidence)
+    rc, _, ids = audit(ctx, config, "sha-256", "--tls-port", str(silent_port))
+    check(rc == 0 and ids == [], f"SHA-256 SRTP provider: exit {rc}, {ids}")
 
     rc, report, ids = audit(ctx, config, "nope")
     check(rc == 2 and "there are: " in report["errors"][0], f"unknown provider: {rc} {report}")
