@@ -3,9 +3,10 @@
 
 The account line asks for TLS (`;transport=tls` in its registrar URI); the public zone listens
 on tls:// with a certificate of the test CA, whose CA certificate baresip is given through
-`sip_cafile` (whether libre 1.0 verifies it is not what this test shows). baresip registers (the PBX sees one authenticated
-REGISTER), dials 2002 (the PBX answers) and hangs up when it quits. The CDR must be answered
-with leg A over TLS: that is what shows the call did not fall back to UDP.
+`sip_cafile` (whether libre 1.0 verifies it is not what this test shows). baresip registers
+(the PBX sees one authenticated REGISTER), dials 2002 (the PBX answers) and hangs up when it
+quits. The CDR must be answered with leg A over TLS: that is what shows the call did not fall
+back to UDP.
 MD5 alone (`algorithms: [MD5]`): the SHA-256 learning is test_phones_baresip.py's subject.
 """
 import os
