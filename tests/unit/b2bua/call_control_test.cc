@@ -182,7 +182,7 @@ TEST_F(CallControlTest, EveryCallStillLiveAtShutdownGetsAnEnd) {
   EXPECT_EQ(ended_.records[0].disposition, Disposition::kFailed);
   EXPECT_EQ(b2b_->callCount(), 1u) << "the callee has not answered the CANCEL";
 
-  Caller a2 = pbxCaller();
+  Caller a2 = pbxCaller("a-call-2@pbx.example.com");
   const Sent* inv2 = sendInvite(a2);
   ASSERT_NE(inv2, nullptr);
   Callee b2 = calleeFor(inv2);
