@@ -330,6 +330,9 @@ void Server::finishStop() {
   if (trimTimer_) trimTimer_->cancel();
   if (policyTimer_) policyTimer_->cancel();
   forEachWorker([](Gateway& g) {
+    // Calls whose far end did not finish in the grace period (a 487 that never came) still
+    // get an end time: no CDR stays in progress across a restart.
+    g.b2bua().endAllAtShutdown();
     g.stop();
     g.io().stop();
   });

@@ -280,7 +280,11 @@ void B2bua::launch(admission::CallContext& admitted) {
       c->cancelled = true;
       invite_.respondA(*c, 480, "No Answer", nullptr);
       if (c->bInvite != nullptr && c->bInvite->receivedProvisional()) invite_.cancelB(*c);
-      if (c->bInvite == nullptr) endNow(*c, Disposition::kNoAnswer, 480, "no answer");
+      if (c->bInvite == nullptr) {
+        endNow(*c, Disposition::kNoAnswer, 480, "no answer");
+      } else {
+        recordEnd(*c, Disposition::kNoAnswer, 480, "no answer");
+      }
     }
   });
   if (!invite_.sendNext(call)) {
@@ -350,7 +354,11 @@ bool B2bua::endCall(uint64_t callId, EndCause cause, std::string_view detail) {
   call->cancelled = true;
   invite_.respondA(*call, 480, "Call Ended By Gateway", nullptr);
   if (call->bInvite != nullptr && call->bInvite->receivedProvisional()) invite_.cancelB(*call);
-  if (call->bInvite == nullptr) endNow(*call, Disposition::kFailed, 480, call->endReason);
+  if (call->bInvite == nullptr) {
+    endNow(*call, Disposition::kFailed, 480, call->endReason);
+  } else {
+    recordEnd(*call, Disposition::kFailed, 480, call->endReason);  // A was told; B winds down
+  }
   return true;
 }
 
@@ -378,11 +386,18 @@ size_t B2bua::endCallsWhere(const std::function<std::string(const Call&)>& why, 
 
 void B2bua::endNow(Call& call, Disposition disposition, int code, std::string_view reason) {
   if (call.state == CallState::kEnded) return;
+  recordEnd(call, disposition, code, reason);
   call.state = CallState::kEnded;
   ctx_.timers.cancel(call.noAnswerTimer);
   ctx_.timers.cancel(call.durationTimer);
   ctx_.timers.cancel(call.ackReleaseTimer);
   call.noAnswerTimer = call.durationTimer = call.ackReleaseTimer = base::kNoTimer;
+  eraseCall(call.id);
+}
+
+void B2bua::recordEnd(Call& call, Disposition disposition, int code, std::string_view reason) {
+  if (call.recorded) return;  // A's answer fixed how the call ended; B's wind-down does not
+  call.recorded = true;
   CallRecord record = recordOf(call);
   record.endTime = ctx_.timers.clock().wallNow();
   if (call.aAnswered) {
@@ -396,7 +411,25 @@ void B2bua::endNow(Call& call, Disposition disposition, int code, std::string_vi
   TG_LOG(kB2bua, info, "call={} ended: {} {} ({}), {} ms", call.uuid, dispositionName(disposition),
          code, reason, record.durationMs);
   ctx_.events.ended(record);
-  eraseCall(call.id);
+}
+
+size_t B2bua::endAllAtShutdown() {
+  std::vector<uint64_t> ids;
+  ids.reserve(calls_.size());
+  for (const auto& [id, call] : calls_) ids.push_back(id);
+  for (uint64_t id : ids) {
+    Call* call = findCall(id);
+    if (call == nullptr) continue;
+    call->endCause = EndCause::kShutdown;
+    if (call->endReason.empty()) call->endReason = "ended-by-gateway: gateway shutting down";
+    if (call->state == CallState::kConfirmed) {
+      endNow(*call, Disposition::kAnswered, 200, call->endReason);
+    } else {
+      endNow(*call, call->cancelled ? Disposition::kCancelled : Disposition::kFailed,
+             call->cancelled ? 487 : 480, call->endReason);
+    }
+  }
+  return ids.size();
 }
 
 void B2bua::endAbandoned(Call& call) {

@@ -143,6 +143,9 @@ class B2bua final : public transaction::TransactionUser, private CallTable {
   // Ends every call for which `why` names a cause (non-empty detail); returns how many.
   // `why` sees each live call once and must not end calls itself.
   size_t endCallsWhere(const std::function<std::string(const Call&)>& why, EndCause cause);
+  // The gateway stops: every call still in the table ends now (its CDR gets an end time and
+  // cause shutdown, whatever B's INVITE would still have done). Returns how many.
+  size_t endAllAtShutdown();
 
   // Whether a request with this Call-ID and To tag, arriving in `zone`, belongs to a dialog of a
   // live call (the To tag is that leg's own tag). The gateway asks before the guard chain: only
@@ -199,6 +202,7 @@ class B2bua final : public transaction::TransactionUser, private CallTable {
   void forgetDialog(transport::Zone zone, std::string_view callId) override;
   void endNow(Call& call, Disposition disposition, int code, std::string_view reason) override;
   void endAbandoned(Call& call) override;
+  void recordEnd(Call& call, Disposition disposition, int code, std::string_view reason) override;
   void eraseCall(uint64_t callId);
 
   B2buaContext ctx_;

@@ -89,6 +89,9 @@ struct Call {
   transaction::ServerTransaction* aInvite = nullptr;  // while A's INVITE has no final answer
   transaction::ClientTransaction* bInvite = nullptr;  // while B's INVITE is pending
   bool cancelled = false;                             // A cancelled before the answer
+  // The CDR is written: A has its final answer, only B's INVITE is still being wound down
+  // (a callee that answers the CANCEL 200 and never sends its 487 keeps it up to 64*T1).
+  bool recorded = false;
   bool bCancelSent = false;  // the CANCEL for B's current INVITE went out (once, §9.1)
   bool aAnswered = false;    // a 2xx was sent to A
   bool bAcked = false;       // the ACK for B's 2xx was sent

@@ -59,6 +59,10 @@ class CallTable {
   // Ends a call A has already been answered for (cancel, no-answer timer, endCall()) with the
   // disposition and code A was given.
   virtual void endAbandoned(Call& call) = 0;
+  // A has its final answer (487 to its CANCEL, the gateway's 480) while B's INVITE still winds
+  // down: the CDR ends now, with what A was told; `call` stays until B's INVITE is over.
+  virtual void recordEnd(Call& call, Disposition disposition, int code,
+                         std::string_view reason) = 0;
   // Ends a call from inside the process (call control): BYE on both legs once answered,
   // CANCEL and a final response to A before; the CDR says `cause` and `detail`.
   virtual bool endCall(uint64_t id, EndCause cause, std::string_view detail) = 0;

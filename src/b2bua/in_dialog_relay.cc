@@ -43,6 +43,8 @@ void InDialogRelay::onRequest(Call& call, Side side, ServerTransaction& st) {
         invite_.respondA(call, 487, {}, nullptr);
         if (call.bInvite == nullptr) {
           ctx_.calls.endNow(call, Disposition::kCancelled, 487, "cancelled by caller");
+        } else {
+          ctx_.calls.recordEnd(call, Disposition::kCancelled, 487, "cancelled by caller");
         }
         return;
       }

@@ -261,7 +261,8 @@ std::string LegMessages::localAnswer(const transaction::ServerTransaction& st, i
   }
   if (code == 200 && st.request().method() == Method::kOptions) {
     b.header(HeaderId::kAccept, "application/sdp");
-    b.header(HeaderId::kSupported, "100rel, timer");
+    // Not 100rel: a caller's Require: 100rel is answered 420 (request_checks_filter.cc).
+    b.header(HeaderId::kSupported, "timer");
   }
   return b.build();
 }

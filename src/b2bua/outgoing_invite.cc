@@ -469,9 +469,13 @@ void OutgoingInvite::onCancel(ServerTransaction& invite) {
   respondA(*call, 487, "Request Terminated", nullptr);
   if (call->bInvite == nullptr) {
     ctx_.calls.endNow(*call, Disposition::kCancelled, 487, "cancelled by caller");
-  } else if (call->bInvite->receivedProvisional()) {
-    cancelB(*call);
-  }  // else: CANCEL goes out with B's first provisional (§9.1)
+    return;
+  }
+  // A's call is over: its CDR ends now, not when B's 487 comes (a callee that answers the
+  // CANCEL 200 and never sends a 487 would keep it in progress for 64*T1).
+  ctx_.calls.recordEnd(*call, Disposition::kCancelled, 487, "cancelled by caller");
+  if (call->bInvite->receivedProvisional()) cancelB(*call);
+  // else: CANCEL goes out with B's first provisional (§9.1)
 }
 
 void OutgoingInvite::cancelB(Call& call) {

@@ -42,6 +42,10 @@ def test(ctx):
     check(r.status == 200, f"OPTIONS on the PBX listener answered {r.summary()!r}")
     r = options_from(prov, topo.trunk_side_addr(), topo.host)
     check(r.status == 200, f"OPTIONS on the trunk listener answered {r.summary()!r}")
+    if ctx.b2bua:
+        # Issue 21: a caller's Require: 100rel is answered 420, so OPTIONS must not offer it.
+        supported = (r.header("Supported") or "").lower()
+        check("100rel" not in supported, f"OPTIONS says Supported: {supported!r}")
     stray = [m for m in pbx.wait_quiet(0.5) + prov.messages() if not m.is_response]
     check(not stray, f"an OPTIONS to the gateway was forwarded: {[m.summary() for m in stray]}")
     pbx.close()

@@ -136,5 +136,69 @@ TEST_F(CallControlTest, ABanBeforeTheAnswerEndsTheCallWith480AndCancel) {
   EXPECT_EQ(ended_.records[0].disposition, Disposition::kFailed);
 }
 
+// Issue 21: a callee that answers the CANCEL 200 and never sends its 487. A has had its 487:
+// the CDR ends then, not 64*T1 later when B's INVITE is given up (and never, had the gateway
+// stopped in between).
+TEST_F(CallControlTest, ACancelWhoseCalleeNeverSends487EndsTheRecordAtOnce) {
+  Caller a = pbxCaller();
+  const Sent* inv = sendInvite(a);
+  ASSERT_NE(inv, nullptr);
+  Callee b = calleeFor(inv);
+  ASSERT_NE(calleeSends(a, b, 180), nullptr);
+  deliver(a.cancel(), kPbx);
+  const Sent* cancel = lastRequestTo(kProvA, "CANCEL");
+  ASSERT_NE(cancel, nullptr);
+  reply(cancel, kProvA, 200, {}, b.tag);
+  ASSERT_EQ(ended_.records.size(), 1u) << "the record ends with A's 487";
+  EXPECT_EQ(ended_.records[0].disposition, Disposition::kCancelled);
+  EXPECT_EQ(ended_.records[0].sipCode, 487);
+  EXPECT_EQ(b2b_->callCount(), 1u) << "B's INVITE still winds down";
+  cdrStore().flush();
+  auto rows = cdrStore().recent(1);
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0].disposition, "cancelled");
+  EXPECT_TRUE(rows[0].endTime.has_value());
+
+  advance(64 * t1() + 100ms);
+  EXPECT_EQ(b2b_->callCount(), 0u);
+  EXPECT_EQ(ended_.records.size(), 1u) << "one record per call";
+  expectAllGone();
+}
+
+// SIGTERM (Server::stop): endCallsWhere, then after the grace period endAllAtShutdown. A
+// ringing call whose callee ignores the CANCEL gets its end at the first; a call nobody ended
+// (here: no endCallsWhere) at the second. Each has exactly one record, cause shutdown.
+TEST_F(CallControlTest, EveryCallStillLiveAtShutdownGetsAnEnd) {
+  Caller a = pbxCaller();
+  const Sent* inv = sendInvite(a);
+  ASSERT_NE(inv, nullptr);
+  Callee b = calleeFor(inv);
+  ASSERT_NE(calleeSends(a, b, 180), nullptr);
+  EXPECT_EQ(
+      b2b_->endCallsWhere([](const Call&) { return "gateway shutting down"; }, EndCause::kShutdown),
+      1u);
+  ASSERT_EQ(ended_.records.size(), 1u) << "A was answered 480: the record ends then";
+  EXPECT_EQ(ended_.records[0].endCause, EndCause::kShutdown);
+  EXPECT_EQ(ended_.records[0].disposition, Disposition::kFailed);
+  EXPECT_EQ(b2b_->callCount(), 1u) << "the callee has not answered the CANCEL";
+
+  Caller a2 = pbxCaller("a-call-2@pbx.example.com");
+  const Sent* inv2 = sendInvite(a2);
+  ASSERT_NE(inv2, nullptr);
+  Callee b2 = calleeFor(inv2);
+  ASSERT_NE(calleeSends(a2, b2, 180), nullptr);
+  EXPECT_EQ(b2b_->endAllAtShutdown(), 2u);
+  EXPECT_EQ(b2b_->callCount(), 0u);
+  ASSERT_EQ(ended_.records.size(), 2u);
+  EXPECT_EQ(ended_.records[1].endCause, EndCause::kShutdown);
+  EXPECT_EQ(ended_.records[1].disposition, Disposition::kFailed);
+  EXPECT_EQ(ended_.records[1].endReason, "ended-by-gateway: gateway shutting down");
+  cdrStore().flush();
+  for (const auto& row : cdrStore().recent(2)) {
+    EXPECT_NE(row.disposition, "in-progress");
+    EXPECT_TRUE(row.endTime.has_value());
+  }
+}
+
 }  // namespace
 }  // namespace tg::b2bua::testing

@@ -42,6 +42,8 @@ TEST_F(OutOfDialogTest, OptionsIsAnsweredLocallyWithAllow) {
       EXPECT_NE(allow.find(method), std::string::npos) << method << " in " << allow;
     }
     EXPECT_EQ(allow.find("REFER"), std::string::npos) << "REFER is refused by default";
+    // Issue 21: what it says it supports is what it does; a Require: 100rel gets 420.
+    EXPECT_EQ(r->header(HeaderId::kSupported), "timer");
     EXPECT_FALSE(r->toTag().empty());
     EXPECT_EQ(r->msg->cseq()->methodText, "OPTIONS");
   }

@@ -1,0 +1,57 @@
+#!/usr/bin/env python3
+"""baresip 1.0 (Debian) over TCP to the public zone (issue 21, the interop matrix).
+
+The account line asks for TCP (`;transport=tcp` in its registrar URI); the public zone listens
+on tcp:// (and udp:// on the same port). baresip registers (the PBX sees one authenticated
+REGISTER), dials 2002 (the PBX answers) and hangs up when it quits. The CDR must be answered
+with leg A over TCP: that is what shows the call did not fall back to UDP.
+MD5 alone (`algorithms: [MD5]`): the SHA-256 learning is test_phones_baresip.py's subject.
+"""
+import os
+import shutil
+import sys
+
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+import harness  # noqa: E402
+from harness import check, log  # noqa: E402
+import guard_helpers as gh  # noqa: E402
+from test_phones_baresip import PHONE_IP, baresip_dir, run_baresip  # noqa: E402
+
+
+def test(ctx):
+    if not ctx.b2bua:
+        ctx.skip("remote phones are a trunkguard feature")
+        return
+    check(shutil.which("baresip") is not None,
+          "baresip is not installed (Debian: apt-get install baresip-core)")
+    topo = gh.public_topology()
+    pbx = ctx.peer("pbx", topo.pbx_host, topo.pbx_port, handler=gh.pbx_answering)
+    extra = gh.phones_extra(topo)
+    extra["public"]["listen"].append(f"tcp://{topo.host}:{topo.public_side}")
+    sut = ctx.sut(topo, extra=extra)
+    gh.add_account(ctx, sut, "201")
+    sut.start()
+    config_dir = baresip_dir(ctx, topo, harness.free_port(PHONE_IP))
+    accounts = os.path.join(config_dir, "accounts")
+    with open(accounts) as f:
+        line = f.read().strip()
+    with open(accounts, "w") as f:
+        f.write(line.replace(">;auth_pass", ";transport=tcp>;auth_pass") + "\n")
+
+    proc, out = run_baresip(ctx, "baresip-tcp", config_dir, 6, ["/dial 2002"])
+    pbx.wait_for(lambda m: not m.is_response and m.method == "REGISTER", timeout=10,
+                 what="baresip's REGISTER at the PBX")
+    pbx.wait_for(lambda m: not m.is_response and m.method == "INVITE", timeout=10,
+                 what="baresip's INVITE at the PBX")
+    rows = sut.wait_for_cdrs(lambda rs: any(r.get("end_time") for r in rs), timeout=25,
+                             what="the baresip call's CDR with an end")
+    harness.stop_process(proc, 10)
+    row = rows[-1]
+    log(f"CDR: {row.get('disposition')} {row.get('sip_code')} A over {row.get('a_transport')}")
+    check(row.get("disposition") == "answered", f"the call must be answered: {row}")
+    check(row.get("a_transport") == "tcp", f"leg A must be TCP: {row.get('a_transport')!r}")
+    sut.stop()
+
+
+if __name__ == "__main__":
+    harness.run(test)
