@@ -19,6 +19,7 @@ namespace tg::app::admin_api {
 
 class AdminApi;
 class ApiBackend;
+class LiveFeed;
 class SessionTable;
 
 class AdminServer {
@@ -38,6 +39,7 @@ class AdminServer {
  private:
   std::unique_ptr<SessionTable> sessions_;
   std::unique_ptr<AdminApi> api_;
+  std::unique_ptr<LiveFeed> feed_;  // the dashboard's series and stream (dashboard_routes.h)
   std::unique_ptr<httplib::Server> http_;
   std::thread thread_;
 };
