@@ -235,6 +235,15 @@ async function calls(main) {
 }
 
 // ---- events ----
+// The address of an event's source: a ban is of an address or network, never of a port
+// ("192.0.2.1:5060" and "[2001:db8::1]:5060" are banned as their address).
+function addressOf(source) {
+  const v6 = /^\[([^\]]+)\](?::\d+)?$/.exec(source);
+  if (v6) return v6[1];
+  const v4 = /^(\d+\.\d+\.\d+\.\d+):\d+$/.exec(source);
+  return v4 ? v4[1] : source;
+}
+
 async function banSource(source, reason, durationS, status) {
   try {
     const body = { source, reason };
@@ -270,8 +279,9 @@ async function events(main) {
       ['time', (e) => fmtTime(e.time)], ['zone', (e) => e.zone], ['source', (e) => e.source],
       ['rule', (e) => e.rule], ['detail', (e) => e.detail],
       ['', (e) => h('button', { class: 'danger', onclick: () => {
-        if (window.confirm(`Ban ${e.source} for a day?`)) {
-          banSource(e.source, `from event: ${e.rule}`, 86400, status);
+        const address = addressOf(e.source);
+        if (window.confirm(`Ban ${address} for a day?`)) {
+          banSource(address, `from event: ${e.rule}`, 86400, status);
         }
       } }, 'Ban source')],
     ], (e) => ({ 'data-rule': e.rule, 'data-source': e.source })));

@@ -100,7 +100,7 @@ try {
     step('SKIP events and bans: this gateway has no /api/v1/events');
   } else {
     await page.click('#nav-events');
-    const event = page.locator(`#events tr[data-source="${scanner}"]`);
+    const event = page.locator(`#events tr[data-source^="${scanner}"]`);  // with a port or not
     await event.first().waitFor({ timeout: 15000 });
     await page.screenshot({ path: path.join(shots, 'events.png') });
     step(`the scanner's event is listed: ${(await event.first().innerText()).replace(/\s+/g, ' ')}`);
