@@ -157,7 +157,8 @@ async function overview(main) {
   const hourCalls = h('div', { class: 'card' });
   const hourBlocked = h('div', { class: 'card' });
   const day = h('div', { class: 'card' });
-  charts.append(hourCalls, hourBlocked, day, health, sources);
+  const spend = h('div', { class: 'card', id: 'spend' });
+  charts.append(hourCalls, hourBlocked, day, spend, health, sources);
   main.append(charts);
 
   const callsChart = lineChart(hourCalls, 'Calls, last hour', ['calls_now', 'calls_per_s']);
@@ -183,6 +184,7 @@ async function overview(main) {
     ['registration', (p) => p.registration || ''],
   ]));
   topSources(sources, now);
+  spendPerHour(spend, now);
 
   state.onTick = (t) => {
     setText('t-calls', t.series.calls_now);
@@ -204,6 +206,34 @@ async function topSources(card, now) {
     card.append(table(top, [['source', (r) => r.source], ['events', (r) => r.count]]));
   } catch (err) {
     card.append(h('p', { class: 'muted' }, `Events unavailable: ${err.message}`));
+  }
+}
+
+// Spend per hour over the last day, from the CDRs' costs (each call counted in the hour it
+// ended): the gateway keeps costs in its CDRs, not in the live series.
+function unixOf(v) {
+  if (typeof v === 'number') return v;
+  const t = Date.parse(v || '');
+  return Number.isNaN(t) ? null : Math.floor(t / 1000);
+}
+
+async function spendPerHour(card, now) {
+  try {
+    const since = now - 86400;
+    const rows = rowsOf(await api('GET', `/api/v1/cdrs?format=json&since=${since}&limit=10000`));
+    const first = Math.floor(since / 3600) * 3600;
+    const hours = Array.from({ length: 25 }, (_, i) => first + i * 3600);
+    const spent = hours.map(() => 0);
+    for (const r of rows) {
+      const end = unixOf(r.end_time ?? r.end ?? r.start_time);
+      if (end === null || end < first || !r.cost) continue;
+      spent[Math.min(24, Math.floor((end - first) / 3600))] += Number(r.cost);
+    }
+    const chart = lineChart(card, 'Spend per hour, last day (from CDRs)', ['spend']);
+    chart.load({ time: hours, series: { spend: spent } });
+  } catch (err) {
+    card.append(h('h3', {}, 'Spend per hour'),
+                h('p', { class: 'muted' }, `CDRs unavailable: ${err.message}`));
   }
 }
 
