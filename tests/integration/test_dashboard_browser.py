@@ -20,7 +20,7 @@ sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 import guard_helpers as gh  # noqa: E402
 import harness  # noqa: E402
 from harness import check, log  # noqa: E402
-from test_admin_api import add_admin  # noqa: E402
+from test_admin_api import add_admin, wrong_code  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
 SCANNER = "127.0.0.50"
@@ -66,8 +66,8 @@ def test(ctx):
     gh.trunkguard_cli(ctx, "ban", "remove", SCANNER, "--db", gw.db_path, "--local-root")
 
     env = dict(os.environ, TG_URL=f"http://127.0.0.1:{port}/", TG_ADMIN="alice",
-               TG_TOTP_SECRET=secret, TG_SHOTS=shots, TG_SCANNER=SCANNER, TG_MODULES=modules,
-               TG_CHROMIUM=CHROMIUM)
+               TG_TOTP_SECRET=secret, TG_WRONG_CODE=wrong_code(secret), TG_SHOTS=shots,
+               TG_SCANNER=SCANNER, TG_MODULES=modules, TG_CHROMIUM=CHROMIUM)
     script = os.path.join(ctx.source_dir, "dashboard", "test", "browser.mjs")
     started = time.time()
     r = subprocess.run([node, script], env=env, capture_output=True, text=True, timeout=180)
