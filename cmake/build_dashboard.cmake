@@ -1,7 +1,8 @@
 # Builds the dashboard from dashboard/src/ into the build tree, or falls back to the committed
 # bundle dashboard/dist/ when that is impossible (no registry for `npm ci`, esbuild failing), so
 # a build never fails because of the npm registry. Run at build time by src/CMakeLists.txt:
-#   cmake -DNODE=<node> -DNPM=<npm> -DSRC=<dashboard/> -DWORK=<build/dashboard/> -P build_dashboard.cmake
+#   cmake -DNODE=<node> -DNPM=<npm> -DSRC=<dashboard/> -DWORK=<build/dashboard/>
+#         -P build_dashboard.cmake
 # Writes WORK/dist/; after a fallback also WORK/source-build-failed.txt (the reason), which the
 # ctest dashboard.bundle_is_fresh and the browser test read to skip rather than fail.
 foreach(var NODE NPM SRC WORK)
