@@ -28,7 +28,13 @@ packages=(
   baresip-core
   # the package: its man page and the checks of ctest's package.deb
   help2man lintian
+  # the web dashboard: node builds it (esbuild from npm, dashboard/package-lock.json) and
+  # chromium runs its browser test (tests/integration/test_dashboard_browser.py)
+  nodejs chromium
 )
+# npm: Debian's package, unless the installed nodejs brings its own (as NodeSource's does; the
+# two conflict).
+if ! command -v npm >/dev/null; then packages+=(npm); fi
 
 missing=()
 for p in "${packages[@]}"; do

@@ -33,6 +33,12 @@ Modes (see docs/benchmarks.md, "End-to-end load (gateway core)"):
                 spend cap counted live) and a 10,000-prefix rate table; FILE.json is a `policy:`
                 section written as JSON. --policy-compare measures trunkguard without and with
                 it in the same run (--sut trunkguard implied).
+  --admin-compare
+                trunkguard twice in the same run: as above, and with the admin API on
+                (admin.listen on loopback), an admin logged in, /metrics scraped every
+                --scrape-interval s and one dashboard stream (GET /api/v1/stream, Server-Sent
+                Events) held open the whole run; prints "cpu per call: admin off X us, admin
+                on Y us, on/off Z" and how many scrapes and stream ticks were received.
 
 Everything is bounded in time and stopped at the end; exit code 0 when every requested SUT
 ran, 1 when one could not be measured.
@@ -210,6 +216,7 @@ class Bench:
         self.sut = None
         self.uas = None
         self.edge = None  # stunnel in front of the UAS (--trunk-tls)
+        self.admin = None  # the /metrics scraper and stream client (--admin-compare)
         self.runs = 0
         # Extra settings for the SUT (run_dos.py adds a public listener and a guard section).
         self.gateway_args = {}
@@ -244,6 +251,10 @@ class Bench:
         a = self.args
         if self.kind == "trunkguard+policy":
             self.gateway_args.setdefault("extra", {})["policy"] = policy_section(a, self.workdir)
+        if self.kind == "trunkguard+admin":
+            self.admin_port = harness.free_port()
+            self.gateway_args.setdefault("extra", {})["admin"] = {
+                "listen": f"127.0.0.1:{self.admin_port}"}
         if self.kind.startswith("trunkguard") and a.no_media:
             # Signalling only, as Kamailio relays it: the SDP crosses unchanged, no RTP relay.
             self.gateway_args.setdefault("extra", {})["media"] = {"anchor": False}
@@ -258,6 +269,9 @@ class Bench:
                                            name="kamailio", children=a.kamailio_children,
                                            shm_mb=1024, pkg_mb=64, **self.kamailio_args)
         self.sut.start(ready_timeout=15)
+        if self.kind == "trunkguard+admin":
+            self.admin = AdminLoad(self.sut, self.admin_port, a.scrape_interval)
+            self.admin.start()
         # The provider: answers every call (180, 200), waits for the BYE. Runs until stopped.
         self.uas = harness.Sipp("uas", "uas_basic.xml", self.workdir,
                                 local_ip=self.topo.prov1_host,
@@ -342,6 +356,10 @@ class Bench:
             "machine_busy_pct": round(100.0 * (busy1 - busy0) / max(total1 - total0, 1), 1),
             "machine_cpus": ncpu,
         }
+        if self.admin is not None:
+            out["admin"] = self.admin.counts()
+            if self.admin.error:
+                out["error"] = f"admin API client: {self.admin.error}"
         if not self.sut.alive():
             out["error"] = "the SUT exited during the run"
         return out
@@ -412,12 +430,80 @@ class Bench:
                 "cpu_util_pct": round(100.0 * cpu / elapsed, 1)}
 
     def stop(self):
+        if self.admin is not None:
+            self.admin.stop()
         if self.edge is not None:
             self.edge.stop()
         if self.uas is not None:
             self.uas.stop()
         if self.sut is not None and self.sut.proc is not None:
             self.sut.stop(timeout=15, require_clean=False)
+
+
+class AdminLoad:
+    """--admin-compare: what a Prometheus server and one open dashboard do to the gateway: an
+    admin enrolled and logged in (test_admin_api.py's helpers), GET /metrics every `interval`
+    seconds, and GET /api/v1/stream held open and read (one `tick` a second)."""
+
+    def __init__(self, gw, port, interval):
+        import threading
+        import test_admin_api as admin
+        self.admin, self.gw, self.port, self.interval = admin, gw, port, interval
+        self.done = threading.Event()
+        self.scrapes = self.scrape_failures = self.ticks = 0
+        self.error = None
+        self.threads = [threading.Thread(target=f, daemon=True)
+                        for f in (self.scrape_loop, self.stream_loop)]
+
+    def start(self):
+        secret = self.admin.add_admin(self.gw, "bench")
+        self.api = self.admin.Api(self.port)
+        status, headers, body = self.api.call("POST", "/api/v1/login",
+                                              {"user": "bench",
+                                               "code": self.admin.totp(secret)})
+        harness.check(status == 200, f"admin login: {status} {body}")
+        self.api.cookie = headers.get("Set-Cookie", "").split(";")[0]
+        for t in self.threads:
+            t.start()
+
+    def scrape_loop(self):
+        while not self.done.wait(self.interval):
+            status, _, text = self.api.call("GET", "/metrics")
+            if status == 200 and "trunkguard_" in text:
+                self.scrapes += 1
+            else:
+                self.scrape_failures += 1
+
+    def stream_loop(self):
+        import http.client
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=20)
+            conn.request("GET", "/api/v1/stream", headers={"Cookie": self.api.cookie,
+                                                          "Accept": "text/event-stream"})
+            r = conn.getresponse()
+            if r.status != 200:
+                self.error = f"/api/v1/stream: {r.status}"
+                return
+            while not self.done.is_set():
+                line = r.fp.readline()
+                if not line:
+                    if not self.done.is_set():
+                        self.error = "/api/v1/stream ended during the run"
+                    return
+                if line.startswith(b"event: tick"):
+                    self.ticks += 1
+        except OSError as e:
+            if not self.done.is_set():
+                self.error = f"/api/v1/stream: {e}"
+
+    def counts(self):
+        return {"scrapes": self.scrapes, "scrape_failures": self.scrape_failures,
+                "stream_ticks": self.ticks}
+
+    def stop(self):
+        self.done.set()
+        for t in self.threads:
+            t.join(timeout=25)
 
 
 def handshake_loop(addr, ca, seconds):
@@ -472,6 +558,11 @@ def print_run(r):
           f"{r['udp_rcvbuf_drops']} UDP receive-buffer drops (kernel, all sockets), machine "
           f"{r['machine_busy_pct']}% busy over {r['machine_cpus']} CPUs, provider sipp "
           f"{r['uas_cpu_s']} s CPU{edge}", flush=True)
+    if r.get("admin"):
+        a = r["admin"]
+        print(f"             admin API during the run (counted since start): {a['scrapes']} "
+              f"/metrics scrapes ({a['scrape_failures']} failed), {a['stream_ticks']} stream "
+              "ticks", flush=True)
     if r["udp_rcvbuf_drops"] or r["sipp_retransmissions"] > 0.01 * max(r["created"], 1):
         print("             WARNING: datagrams were dropped or retransmitted: the numbers above "
               "include overload of the machine or of the load generator, not only the SUT",
@@ -533,6 +624,18 @@ def policy_line(results):
     ratio = f"{y / x:.2f}" if x and y else "n/a"
     return (f"cpu per call: policy off {fmt(x, ' us')}, policy on {fmt(y, ' us')}, "
             f"on/off {ratio}")
+
+
+def admin_line(results):
+    """--admin-compare: CPU per call without and with the scraper and the open stream."""
+    def pick(kind):
+        vals = [r["cpu_us_per_call"] for r in results
+                if r.get("sut") == kind and r.get("cpu_us_per_call") is not None]
+        return vals[-1] if vals else None
+    x, y = pick("trunkguard"), pick("trunkguard+admin")
+    ratio = f"{y / x:.2f}" if x and y else "n/a"
+    return (f"cpu per call: admin off {fmt(x, ' us')}, admin on (/metrics scraped, one stream "
+            f"open) {fmt(y, ' us')}, on/off {ratio}")
 
 
 # ----------------------------------------------------------------------------------------------
@@ -605,6 +708,11 @@ def parse_args():
                         "Kamailio baseline; the default anchors every call's media)")
     p.add_argument("--policy-compare", action="store_true",
                    help="measure trunkguard without and with --policy (default builtin)")
+    p.add_argument("--admin-compare", action="store_true",
+                   help="measure trunkguard without and with the admin API on, /metrics "
+                   "scraped and one /api/v1/stream client open")
+    p.add_argument("--scrape-interval", type=float, default=1.0,
+                   help="--admin-compare: seconds between /metrics scrapes (default 1)")
     p.add_argument("--json", help="also write the results to this file")
     p.add_argument("--keep", action="store_true", help="keep the working directory")
     return p.parse_args()
@@ -616,6 +724,8 @@ def main():
     if args.policy_compare:
         args.policy = args.policy or "builtin"
         kinds = ["trunkguard", "trunkguard+policy"]
+    elif args.admin_compare:
+        kinds = ["trunkguard", "trunkguard+admin"]
     elif args.policy:
         kinds = ["trunkguard+policy" if k == "trunkguard" else k for k in kinds]
     if args.trunk_tls:
@@ -685,6 +795,8 @@ def main():
             harness.cleanup_processes()
     if args.policy_compare:
         print(policy_line(results), flush=True)
+    elif args.admin_compare and not args.concurrent and not args.knee:
+        print(admin_line(results), flush=True)
     elif args.trunk_tls and not args.concurrent and not args.knee:
         print(ratio_line([r for r in results if r.get("name") != "handshakes"]), flush=True)
         for line in tls_lines(results):

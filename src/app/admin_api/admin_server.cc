@@ -8,6 +8,8 @@
 #include <cstring>
 
 #include "app/admin_api/admin_api.h"
+#include "app/admin_api/dashboard_routes.h"
+#include "app/admin_api/live_feed.h"
 #include "app/admin_api/sessions.h"
 #include "base/openssl_error.h"
 
@@ -15,6 +17,8 @@ namespace tg::app::admin_api {
 namespace {
 
 constexpr size_t kMaxBody = 64 * 1024;
+// Live dashboards at once: each holds a request thread of its own, added to admin.threads.
+constexpr size_t kMaxStreamClients = 8;
 
 int64_t monotonicMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -71,7 +75,7 @@ std::string AdminServer::open(const config::AdminSettings& settings, ApiBackend&
   }
   sessions_ = std::make_unique<SessionTable>(settings.sessionIdle, settings.sessionMax);
   api_ = std::make_unique<AdminApi>(backend, *sessions_, monotonicMs);
-  const size_t threads = static_cast<size_t>(settings.threads);
+  const size_t threads = static_cast<size_t>(settings.threads) + kMaxStreamClients;
   http_->new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
   http_->set_payload_max_length(kMaxBody);
   http_->set_read_timeout(std::chrono::seconds(5));
@@ -87,6 +91,12 @@ std::string AdminServer::open(const config::AdminSettings& settings, ApiBackend&
     res.set_header("Cache-Control", "no-store");
     res.set_header("X-Content-Type-Options", "nosniff");
   };
+  feed_ = std::make_unique<LiveFeed>([&backend] { return backend.status(); }, kMaxStreamClients);
+  addDashboardRoutes(*http_, *feed_, [this](const httplib::Request& req) {
+    ApiRequest session = toApiRequest(req);  // a read needs what GET /api/v1/session needs
+    session.path = "/api/v1/session";
+    return api_->handle(session);
+  });
   constexpr const char* kAnyPath = ".*";
   http_->Get(kAnyPath, serve);
   http_->Post(kAnyPath, serve);
@@ -103,11 +113,13 @@ std::string AdminServer::open(const config::AdminSettings& settings, ApiBackend&
 
 void AdminServer::start() {
   if (!http_) return;
+  feed_->start();
   thread_ = std::thread([http = http_.get()] { http->listen_after_bind(); });
 }
 
 void AdminServer::stop() {
   if (!http_) return;
+  if (feed_) feed_->stop();  // first: it wakes the streams, which the server's stop waits for
   http_->stop();
   if (thread_.joinable()) thread_.join();
 }
