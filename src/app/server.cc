@@ -461,9 +461,9 @@ std::vector<CallEntry> Server::listCalls() {
   std::vector<CallEntry> out;
   for (size_t i = 0; i < perWorker.size(); ++i) {
     if (!perWorker[i]) continue;
-    for (CallEntry& e : *perWorker[i]) {
-      e.worker = i;
-      out.push_back(std::move(e));
+    for (const CallEntry& e : *perWorker[i]) {
+      out.push_back(e);
+      out.back().worker = i;
     }
   }
   return out;
