@@ -168,6 +168,7 @@ TEST_F(CdrStoreTest, MediaCountersAndSrtpSuitesAtTheEnd) {
   media.overRateDropped = 7;
   media.srtpB = "AES_CM_128_HMAC_SHA1_80";
   store.recordEnd("m1", kStart + 31s, "answered", 200, "bye-from-a", 30000, 0, media);
+  store.flush();  // written in batches: read what reached the file, as the CLI does
   const std::vector<CdrRecord> rows = readRecentCdrs(path_, 1);
   ASSERT_EQ(rows.size(), 1u);
   EXPECT_EQ(rows[0].media.packetsAtoB, 1500);
