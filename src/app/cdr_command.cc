@@ -110,7 +110,17 @@ void printJson(const std::vector<db::CdrRecord>& cdrs, std::ostream& out) {
                      {"dialled_e164", r.dialledE164},
                      {"destination_class", r.destinationClass},
                      {"policy_rule", r.policyRule},
-                     {"cost", r.cost}});
+                     {"cost", r.cost},
+                     {"media",
+                      {{"packets_a_to_b", r.media.packetsAtoB},
+                       {"packets_b_to_a", r.media.packetsBtoA},
+                       {"bytes_a_to_b", r.media.bytesAtoB},
+                       {"bytes_b_to_a", r.media.bytesBtoA},
+                       {"foreign_dropped", r.media.foreignDropped},
+                       {"unauthenticated_dropped", r.media.unauthenticatedDropped},
+                       {"over_rate_dropped", r.media.overRateDropped},
+                       {"srtp_a", r.media.srtpA},
+                       {"srtp_b", r.media.srtpB}}}});
   }
   // Network text need not be UTF-8: replace bad bytes rather than throw.
   out << array.dump(2, ' ', false, Json::error_handler_t::replace) << "\n";

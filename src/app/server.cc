@@ -478,12 +478,27 @@ StatusFacts Server::status() {
 }
 
 std::vector<CallEntry> Server::listCalls() {
-  const auto perWorker = askEachWorker<std::vector<b2bua::CallSummary>>(
-      [](Gateway& g) { return g.b2bua().activeCalls(); });
+  // Each worker answers for its calls and, through its own media anchor, their media.
+  const auto perWorker = askEachWorker<std::vector<CallEntry>>([this](Gateway& g) {
+    const media::MediaAnchor* anchor = nullptr;
+    for (size_t k = 0; k < gateways_.size() && k < anchors_.size(); ++k) {
+      if (gateways_[k].get() == &g) anchor = anchors_[k].get();
+    }
+    std::vector<CallEntry> calls;
+    for (const b2bua::CallSummary& c : g.b2bua().activeCalls()) {
+      CallEntry e{0, c, std::nullopt};
+      if (anchor != nullptr) e.media = anchor->liveMedia(c.id);
+      calls.push_back(std::move(e));
+    }
+    return calls;
+  });
   std::vector<CallEntry> out;
   for (size_t i = 0; i < perWorker.size(); ++i) {
     if (!perWorker[i]) continue;
-    for (const b2bua::CallSummary& c : *perWorker[i]) out.push_back({i, c});
+    for (const CallEntry& e : *perWorker[i]) {
+      out.push_back(e);
+      out.back().worker = i;
+    }
   }
   return out;
 }

@@ -76,6 +76,7 @@ struct ServerSnapshot {
 struct CallEntry {
   size_t worker = 0;  // the worker that owns the call
   b2bua::CallSummary call;
+  std::optional<b2bua::CallRecord::Media> media;  // relayed media so far (media/)
 };
 
 class Server {

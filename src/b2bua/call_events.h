@@ -86,6 +86,12 @@ struct CallRecord {
     uint64_t bytesAtoB = 0;
     uint64_t bytesBtoA = 0;
     uint64_t foreignDropped = 0;  // from sources other than the latched peers, both legs
+    // SRTP packets that failed authentication or the replay check, both legs.
+    uint64_t unauthenticatedDropped = 0;
+    // Above media.max_packets_per_s / max_kbps (the call is flagged when not 0), both legs.
+    uint64_t overRateDropped = 0;
+    std::string srtpA;  // leg A's SRTP suite at the end ("" for plain RTP)
+    std::string srtpB;
   } media;
 };
 

@@ -48,8 +48,19 @@ void CdrWriter::onAnswered(const CallRecord& call) {
 }
 
 void CdrWriter::onEnded(const CallRecord& call) {
+  db::CdrMedia media;
+  const auto count = [](uint64_t n) { return static_cast<int64_t>(n); };
+  media.packetsAtoB = count(call.media.packetsAtoB);
+  media.packetsBtoA = count(call.media.packetsBtoA);
+  media.bytesAtoB = count(call.media.bytesAtoB);
+  media.bytesBtoA = count(call.media.bytesBtoA);
+  media.foreignDropped = count(call.media.foreignDropped);
+  media.unauthenticatedDropped = count(call.media.unauthenticatedDropped);
+  media.overRateDropped = count(call.media.overRateDropped);
+  media.srtpA = call.media.srtpA;
+  media.srtpB = call.media.srtpB;
   store_.recordEnd(call.uuid, call.endTime, std::string(dispositionName(call.disposition)),
-                   call.sipCode, call.endReason, call.durationMs, call.cost);
+                   call.sipCode, call.endReason, call.durationMs, call.cost, media);
 }
 
 }  // namespace tg::b2bua

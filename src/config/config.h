@@ -69,6 +69,7 @@ struct Provider {
   std::string domain;                // host used in To/R-URI toward this provider
   ProviderTls tls;                   // certificate checks (tls_config.h)
   ProviderAuth auth;                 // credentials and registration (provider_auth_config.h)
+  std::optional<SrtpSetting> srtp;   // media encryption for its calls (media_config.h)
 };
 
 struct TrunkZone {

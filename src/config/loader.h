@@ -58,6 +58,8 @@ class Loader : public YamlReader {
   // The media port range against the listeners and the zones' media addresses, with or
   // without a media section (media_section.cc).
   void checkMedia(int line, const Config& c);
+  // `srtp: required | optional | off` of a media zone or a provider (media_section.cc).
+  void readSrtp(const MapReader& m, std::optional<SrtpSetting>& out);
 
  private:
   void checkListeners();

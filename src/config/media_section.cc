@@ -10,9 +10,20 @@ namespace {
 void readMediaZone(Loader& loader, const MapReader& parent, std::string_view key, MediaZone& zone) {
   if (!parent.has(key)) return;
   MapReader m(loader, parent.get(key), parent.pathOf(key), parent.keyLine(key),
-              {"anchor", "address"});
+              {"anchor", "address", "srtp", "codecs"});
   if (!m.valid()) return;
   loader.setBool(m, "anchor", zone.anchor);
+  loader.readSrtp(m, zone.srtp);
+  for (const auto& item : loader.readStringList(m, "codecs")) {
+    if (item.value.empty() || item.value.find_first_of(" /\t") != std::string::npos) {
+      loader.error(item.line, item.path,
+                   "'" + item.value +
+                       "' is not an encoding name; write it as in a=rtpmap, "
+                       "e.g. PCMU, PCMA, G722, opus");
+      continue;
+    }
+    zone.codecs.push_back(item.value);
+  }
   if (!m.has("address")) return;
   if (auto text = loader.readString(m, "address")) {
     if (auto ip = base::Address::parse(*text, 0)) {
@@ -68,7 +79,7 @@ void checkZoneAddresses(Loader& loader, int line, const Config& c) {
 void readMedia(Loader& loader, const YAML::Node& node, int line, Config& c) {
   MapReader m(loader, node, "media", line,
               {"anchor", "port_min", "port_max", "threads", "timeout_s", "probation_packets", "pbx",
-               "trunk", "public", "pinned_providers"});
+               "trunk", "public", "pinned_providers", "max_packets_per_s", "max_kbps"});
   if (!m.valid()) return;
   MediaSettings& media = c.media;
   loader.setBool(m, "anchor", media.anchor);
@@ -77,6 +88,8 @@ void readMedia(Loader& loader, const YAML::Node& node, int line, Config& c) {
   loader.setInt(m, "threads", media.threads, 0, 64);
   loader.setDuration(m, "timeout_s", media.timeout, 0, 86400);
   loader.setInt(m, "probation_packets", media.probationPackets, 1, 50);
+  loader.setInt(m, "max_packets_per_s", media.maxPacketsPerSecond, 0, 1000000);
+  loader.setInt(m, "max_kbps", media.maxKbps, 0, 10000000);
   readMediaZone(loader, m, "pbx", media.pbx);
   readMediaZone(loader, m, "trunk", media.trunk);
   readMediaZone(loader, m, "public", media.publicZone);
@@ -101,6 +114,22 @@ void readMedia(Loader& loader, const YAML::Node& node, int line, Config& c) {
       continue;
     }
     media.pinnedProviders.push_back(item.value);
+  }
+}
+
+void Loader::readSrtp(const MapReader& m, std::optional<SrtpSetting>& out) {
+  if (!m.has("srtp")) return;
+  auto text = readString(m, "srtp");
+  if (!text) return;
+  if (*text == "required") {
+    out = SrtpSetting::kRequired;
+  } else if (*text == "optional") {
+    out = SrtpSetting::kOptional;
+  } else if (*text == "off") {
+    out = SrtpSetting::kOff;
+  } else {
+    error(valueLine(m, "srtp"), m.pathOf("srtp"),
+          "'" + *text + "' is not an SRTP setting; write required, optional or off");
   }
 }
 

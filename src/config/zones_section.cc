@@ -103,7 +103,7 @@ void readTrunk(Loader& loader, const YAML::Node& node, int line, Config& c) {
     const std::string path = index(m.pathOf("providers"), i);
     MapReader p(loader, list[i], path, Loader::lineOf(list[i]),
                 {"name", "host", "port", "transport", "priority", "allowed_sources",
-                 "allow_plaintext", "domain", "tls", "auth"});
+                 "allow_plaintext", "domain", "tls", "auth", "srtp"});
     if (!p.valid()) continue;
     Provider provider;
     if (!p.has("name")) {
@@ -131,6 +131,7 @@ void readTrunk(Loader& loader, const YAML::Node& node, int line, Config& c) {
     const std::string label = "provider '" + provider.name + "'";
     loader.setInt(p, "priority", provider.priority, 0, 65535);
     loader.setBool(p, "allow_plaintext", provider.allowPlaintext);
+    loader.readSrtp(p, provider.srtp);
     loader.readDomain(p, provider.domain);
     // Encryption by default: a provider without a transport is a tls provider.
     auto target = loader.readTarget(p, TransportKind::kTls);

@@ -43,6 +43,7 @@ struct EndWrite {
   std::string endReason;
   int64_t durationMs;
   double cost;
+  CdrMedia media;
 };
 
 using Write = std::variant<CdrRecord, AnswerWrite, EndWrite, LegWrite>;
@@ -72,7 +73,10 @@ WHERE call_uuid = ?1)sql";
 
 constexpr std::string_view kEndSql = R"sql(
 UPDATE cdrs SET end_time = ?2, end_ms = ?3, disposition = ?4, sip_code = ?5, end_reason = ?6,
-                duration_ms = ?7, cost = ?8
+                duration_ms = ?7, cost = ?8, media_packets_a_to_b = ?9, media_packets_b_to_a = ?10,
+                media_bytes_a_to_b = ?11, media_bytes_b_to_a = ?12, media_foreign_dropped = ?13,
+                media_unauthenticated_dropped = ?14, srtp_a = ?15, srtp_b = ?16,
+                media_over_rate_dropped = ?17
 WHERE call_uuid = ?1)sql";
 
 // The columns readRow() reads, in its order.
@@ -80,7 +84,9 @@ WHERE call_uuid = ?1)sql";
   "SELECT call_uuid, direction, a_call_id, a_from_tag, a_to_tag, b_call_id, b_from_tag, "      \
   "b_to_tag, provider, from_uri, to_uri, source_address, start_ms, answer_ms, end_ms, "        \
   "disposition, sip_code, end_reason, duration_ms, account, dialled_e164, destination_class, " \
-  "policy_rule, cost, a_transport, b_transport FROM cdrs "
+  "policy_rule, cost, a_transport, b_transport, media_packets_a_to_b, media_packets_b_to_a, "  \
+  "media_bytes_a_to_b, media_bytes_b_to_a, media_foreign_dropped, "                            \
+  "media_unauthenticated_dropped, srtp_a, srtp_b, media_over_rate_dropped FROM cdrs "
 
 constexpr std::string_view kRecentSql = TG_CDR_COLUMNS "ORDER BY start_ms DESC, id DESC LIMIT ?1";
 // The calls that ended since ?1 with a cost, oldest end first.
@@ -129,6 +135,15 @@ CdrRecord readRow(const Statement& s) {
   r.cost = s.columnDouble(23);
   r.aTransport = s.columnText(24);
   r.bTransport = s.columnText(25);
+  r.media.packetsAtoB = s.columnInt64(26);
+  r.media.packetsBtoA = s.columnInt64(27);
+  r.media.bytesAtoB = s.columnInt64(28);
+  r.media.bytesBtoA = s.columnInt64(29);
+  r.media.foreignDropped = s.columnInt64(30);
+  r.media.unauthenticatedDropped = s.columnInt64(31);
+  r.media.srtpA = s.columnText(32);
+  r.media.srtpB = s.columnText(33);
+  r.media.overRateDropped = s.columnInt64(34);
   return r;
 }
 
@@ -252,6 +267,10 @@ class CdrStore::Impl {
     bindTime(end_, 2, 3, w.when);
     end_.bind(4, w.disposition).bind(5, w.sipCode).bind(6, w.endReason).bind(7, w.durationMs);
     end_.bind(8, w.cost);
+    end_.bind(9, w.media.packetsAtoB).bind(10, w.media.packetsBtoA);
+    end_.bind(11, w.media.bytesAtoB).bind(12, w.media.bytesBtoA);
+    end_.bind(13, w.media.foreignDropped).bind(14, w.media.unauthenticatedDropped);
+    end_.bind(15, w.media.srtpA).bind(16, w.media.srtpB).bind(17, w.media.overRateDropped);
     return stepOnce(end_);
   }
 
@@ -308,8 +327,9 @@ void CdrStore::recordLeg(const std::string& callUuid, const std::string& provide
 
 void CdrStore::recordEnd(const std::string& callUuid, base::SystemTime when,
                          const std::string& disposition, int sipCode, const std::string& endReason,
-                         int64_t durationMs, double cost) {
-  impl_->enqueue(EndWrite{callUuid, when, disposition, sipCode, endReason, durationMs, cost});
+                         int64_t durationMs, double cost, const CdrMedia& media) {
+  impl_->enqueue(
+      EndWrite{callUuid, when, disposition, sipCode, endReason, durationMs, cost, media});
 }
 
 void CdrStore::flush() { impl_->flush(); }

@@ -14,6 +14,19 @@
 
 namespace tg::db {
 
+// What the media relay saw of a call (zeros and "" when its media was not relayed).
+struct CdrMedia {
+  int64_t packetsAtoB = 0;  // relayed from leg A's peer to leg B's
+  int64_t packetsBtoA = 0;
+  int64_t bytesAtoB = 0;
+  int64_t bytesBtoA = 0;
+  int64_t foreignDropped = 0;          // from sources other than the latched peers
+  int64_t unauthenticatedDropped = 0;  // SRTP that failed authentication or was replayed
+  int64_t overRateDropped = 0;         // above the packet-rate or bitrate ceiling
+  std::string srtpA;                   // leg A's SRTP suite, "" for plain RTP
+  std::string srtpB;
+};
+
 struct CdrRecord {
   std::string callUuid;   // the gateway's correlation id for the call
   std::string direction;  // "outbound" (PBX to trunk) or "inbound" (trunk to PBX)
@@ -43,6 +56,7 @@ struct CdrRecord {
   std::string destinationClass;  // "national", "international", "premium", "emergency", ...
   std::string policyRule;        // the rule that decided (allowed or rejected)
   double cost = 0;               // the call's price from the rate table, set at the end
+  CdrMedia media;                // set at the end
 };
 
 class CdrStore {
@@ -65,7 +79,8 @@ class CdrStore {
                  const std::string& bCallId, const std::string& bFromTag, const std::string& bToTag,
                  const std::string& bTransport = {});
   void recordEnd(const std::string& callUuid, base::SystemTime when, const std::string& disposition,
-                 int sipCode, const std::string& endReason, int64_t durationMs, double cost = 0);
+                 int sipCode, const std::string& endReason, int64_t durationMs, double cost = 0,
+                 const CdrMedia& media = {});
 
   // Blocks until every write queued before the call is committed (or, if SQLite failed its
   // batch, counted in failedWrites()).

@@ -152,7 +152,18 @@ ALTER TABLE admin_users ADD COLUMN first_failure_ms INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE admin_users ADD COLUMN locked_until_ms INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE admin_users ADD COLUMN lock_count INTEGER NOT NULL DEFAULT 0;
 )sql"},
-    // Next: Migration{8, "...", R"sql(...)sql"},
+    Migration{8, "cdr_media", R"sql(
+ALTER TABLE cdrs ADD COLUMN media_packets_a_to_b INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE cdrs ADD COLUMN media_packets_b_to_a INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE cdrs ADD COLUMN media_bytes_a_to_b INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE cdrs ADD COLUMN media_bytes_b_to_a INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE cdrs ADD COLUMN media_foreign_dropped INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE cdrs ADD COLUMN media_unauthenticated_dropped INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE cdrs ADD COLUMN media_over_rate_dropped INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE cdrs ADD COLUMN srtp_a TEXT NOT NULL DEFAULT '';
+ALTER TABLE cdrs ADD COLUMN srtp_b TEXT NOT NULL DEFAULT '';
+)sql"},
+    // Next: Migration{9, "...", R"sql(...)sql"},
 };
 
 }  // namespace

@@ -4,6 +4,8 @@
 #include <chrono>
 
 #include "base/log.h"
+#include "media/codec_filter.h"
+#include "media/srtp_transform.h"
 
 namespace tg::media {
 namespace {
@@ -29,6 +31,18 @@ base::Address bindAddress(const config::MediaZone& media,
   return at;
 }
 
+srtp::SrtpMode modeOf(config::SrtpSetting setting) {
+  switch (setting) {
+    case config::SrtpSetting::kRequired:
+      return srtp::SrtpMode::kRequired;
+    case config::SrtpSetting::kOptional:
+      return srtp::SrtpMode::kOptional;
+    case config::SrtpSetting::kOff:
+      break;
+  }
+  return srtp::SrtpMode::kOff;
+}
+
 }  // namespace
 
 MediaAnchor::MediaAnchor(RelayEngine& engine, const config::Config& config)
@@ -42,6 +56,53 @@ MediaAnchor::MediaAnchor(RelayEngine& engine, const config::Config& config)
     bind_[static_cast<size_t>(Zone::kPublic)] =
         bindAddress(settings_.publicZone, config.publicZone->listen);
   }
+  for (const config::Provider& p : config.trunk.providers) {
+    providers_.push_back({p.name, p.srtp, p.target.transport == config::TransportKind::kTls});
+  }
+}
+
+srtp::SrtpMode MediaAnchor::srtpMode(const b2bua::Call& call, Side side) const {
+  switch (call.zone(side)) {
+    case Zone::kPbx:
+      return modeOf(settings_.pbx.srtp.value_or(config::SrtpSetting::kOff));
+    case Zone::kPublic:
+      return modeOf(settings_.publicZone.srtp.value_or(config::SrtpSetting::kOptional));
+    case Zone::kTrunk:
+      break;
+  }
+  for (const ProviderSrtp& p : providers_) {
+    if (p.name != call.provider) continue;
+    if (p.srtp) return modeOf(*p.srtp);
+    if (settings_.trunk.srtp) return modeOf(*settings_.trunk.srtp);
+    // Encryption by default; over plaintext signalling the keys are readable on the path, so
+    // SRTP is offered and taken there but not insisted on.
+    return p.tls ? srtp::SrtpMode::kRequired : srtp::SrtpMode::kOptional;
+  }
+  return modeOf(settings_.trunk.srtp.value_or(config::SrtpSetting::kRequired));
+}
+
+std::span<const std::string> MediaAnchor::codecsOf(Zone zone) const {
+  switch (zone) {
+    case Zone::kPbx:
+      return settings_.pbx.codecs;
+    case Zone::kTrunk:
+      return settings_.trunk.codecs;
+    case Zone::kPublic:
+      break;
+  }
+  return settings_.publicZone.codecs;
+}
+
+bool MediaAnchor::applySdes(const std::shared_ptr<RelayStream>& stream, int side,
+                            const SdesLeg& leg) {
+  if (!leg.secure()) {
+    engine_.setTransforms(stream, side, nullptr, nullptr);
+    return true;
+  }
+  SrtpLegTransforms t = makeSrtpTransforms(*leg.remote, *leg.local);
+  if (!t.inbound || !t.outbound) return false;
+  engine_.setTransforms(stream, side, std::move(t.inbound), std::move(t.outbound));
+  return true;
 }
 
 bool MediaAnchor::anchors(Zone a, Zone b) const {
@@ -87,19 +148,55 @@ BodyDecision MediaAnchor::anchor(const b2bua::Call& call, Side from, b2bua::Sess
 
   CallMedia& media = calls_[call.id];
   if (media.streams.size() < sdp.media.size()) media.streams.resize(sdp.media.size());
+  for (auto& legs : media.sdes) {
+    if (legs.size() < sdp.media.size()) legs.resize(sdp.media.size());
+  }
+  // Keys per leg (sdes_leg.h), on copies: a refused description changes nothing.
+  std::vector<SdesLeg> sdesFrom = media.sdes[sideIndex(from)];
+  std::vector<SdesLeg> sdesTo = media.sdes[sideIndex(to)];
+  std::vector<SdesChange> changes(sdp.media.size());
+  const srtp::SrtpMode fromMode = srtpMode(call, from);
+  const srtp::SrtpMode toMode = srtpMode(call, to);
+  for (size_t i = 0; i < sdp.media.size(); ++i) {
+    sip::SdpMedia& m = sdp.media[i];
+    std::string why;
+    if (isOffer && m.isDisabled()) {
+      stripSdes(m);
+    } else if (isOffer) {
+      why = filterCodecs(m, codecsOf(call.zoneA), codecsOf(call.zoneB));
+      if (why.empty()) {
+        why = sdesOffer(m, sdesFrom[i], fromMode, sdesTo[i], toMode, call.leg(to).callId);
+      }
+    } else {
+      why = sdesAnswer(m, sdesFrom[i], fromMode, sdesTo[i], changes[i]);
+    }
+    if (!why.empty()) {
+      return BodyDecision::refuse(sdp.media.size() > 1 ? why + " (m=" + m.type + ")" : why);
+    }
+  }
   std::vector<LocalPorts> ports(sdp.media.size());
   for (size_t i = 0; i < sdp.media.size(); ++i) {
     if (sdp.media[i].isDisabled()) continue;
     std::shared_ptr<RelayStream>& stream = media.streams[i];
     // A re-offer keeps the stream's ports (RFC 3264 §8): only a new m= line opens one.
     if (!stream) {
-      stream = engine_.open(addressFor(call.zoneA), addressFor(call.zoneB));
+      stream = engine_.open(addressFor(call.zoneA), addressFor(call.zoneB),
+                            settings_.maxPacketsPerSecond, settings_.maxKbps);
       if (!stream) return BodyDecision::refuse("no media ports free");
     }
     const RelayLeg& leg = stream->legs[sideIndex(to)];
     ports[i] = {leg.rtpPort, static_cast<uint16_t>(leg.rtpPort + 1)};
   }
   std::string rewritten = rewriteForLeg(sdp, local, ports);
+  for (size_t i = 0; i < changes.size(); ++i) {
+    if (!media.streams[i]) continue;
+    if ((changes[i].from && !applySdes(media.streams[i], sideIndex(from), sdesFrom[i])) ||
+        (changes[i].to && !applySdes(media.streams[i], sideIndex(to), sdesTo[i]))) {
+      return BodyDecision::refuse("the SRTP library refused a key");
+    }
+  }
+  media.sdes[sideIndex(from)] = std::move(sdesFrom);
+  media.sdes[sideIndex(to)] = std::move(sdesTo);
 
   // What this leg's peer said: learning starts over where it names another address (a moved
   // peer, hold, resume); a refresh naming the same addresses keeps what was learned.
@@ -130,27 +227,61 @@ void MediaAnchor::onAnswered(const b2bua::CallRecord& record) {
   if (it != calls_.end()) it->second.answeredMs = RelayEngine::nowMs();
 }
 
-void MediaAnchor::onEnding(b2bua::CallRecord& record) {
-  auto it = calls_.find(record.callId);
-  if (it == calls_.end()) return;
-  auto& m = record.media;
+// The counters of every stream of the call so far, and each leg's SRTP suite (of the first
+// stream that runs SRTP on it).
+void MediaAnchor::collect(const CallMedia& media, b2bua::CallRecord::Media& m) {
   m.relayed = true;
-  for (const auto& stream : it->second.streams) {
+  for (const auto& stream : media.streams) {
     if (!stream) continue;
     const StreamCounters& c = stream->counters;
+    const auto both = [](const std::atomic<uint64_t>(&n)[2]) {
+      return n[kSideA].load(std::memory_order_relaxed) + n[kSideB].load(std::memory_order_relaxed);
+    };
     m.packetsAtoB += c.packets[kSideA].load(std::memory_order_relaxed);
     m.packetsBtoA += c.packets[kSideB].load(std::memory_order_relaxed);
     m.bytesAtoB += c.bytes[kSideA].load(std::memory_order_relaxed);
     m.bytesBtoA += c.bytes[kSideB].load(std::memory_order_relaxed);
-    m.foreignDropped += c.foreign[kSideA].load(std::memory_order_relaxed) +
-                        c.foreign[kSideB].load(std::memory_order_relaxed);
-    engine_.close(stream);
+    m.foreignDropped += both(c.foreign);
+    m.unauthenticatedDropped += both(c.unauthenticated);
+    m.overRateDropped += both(c.overRate);
   }
-  // The CDR has no media columns yet: the counters go to the log with the call's uuid.
+  for (int side = 0; side < 2; ++side) {
+    std::string& suite = side == kSideA ? m.srtpA : m.srtpB;
+    for (const SdesLeg& leg : media.sdes[side]) {
+      if (suite.empty() && leg.remote)
+        suite = std::string(srtp::cryptoSuiteName(leg.remote->suite));
+    }
+  }
+}
+
+std::optional<b2bua::CallRecord::Media> MediaAnchor::liveMedia(uint64_t callId) const {
+  auto it = calls_.find(callId);
+  if (it == calls_.end()) return std::nullopt;
+  b2bua::CallRecord::Media m;
+  collect(it->second, m);
+  return m;
+}
+
+void MediaAnchor::onEnding(b2bua::CallRecord& record) {
+  auto it = calls_.find(record.callId);
+  if (it == calls_.end()) return;
+  auto& m = record.media;
+  collect(it->second, m);
+  for (const auto& stream : it->second.streams) {
+    if (stream) engine_.close(stream);
+  }
   TG_LOG(kB2bua, info,
          "call={} media relayed: A->B {} packets {} bytes, B->A {} packets {} bytes, {} foreign "
-         "dropped",
-         record.uuid, m.packetsAtoB, m.bytesAtoB, m.packetsBtoA, m.bytesBtoA, m.foreignDropped);
+         "dropped, {} unauthenticated dropped, {} over-rate dropped, srtp A={} B={}",
+         record.uuid, m.packetsAtoB, m.bytesAtoB, m.packetsBtoA, m.bytesBtoA, m.foreignDropped,
+         m.unauthenticatedDropped, m.overRateDropped, m.srtpA.empty() ? "off" : m.srtpA,
+         m.srtpB.empty() ? "off" : m.srtpB);
+  if (m.overRateDropped != 0) {
+    TG_LOG(kB2bua, warn,
+           "call={} media above its ceilings (media.max_packets_per_s {}, max_kbps {}): {} "
+           "packets dropped",
+           record.uuid, settings_.maxPacketsPerSecond, settings_.maxKbps, m.overRateDropped);
+  }
   calls_.erase(it);
 }
 

@@ -8,6 +8,8 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
+#include <span>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -16,6 +18,7 @@
 #include "b2bua/offer_answer.h"
 #include "config/config.h"
 #include "media/relay_engine.h"
+#include "media/sdes_leg.h"
 
 namespace tg::media {
 
@@ -45,11 +48,17 @@ class MediaAnchor final : public b2bua::OfferAnswerProcessor, public b2bua::Call
     return bind_[static_cast<size_t>(zone)];
   }
   size_t callCount() const { return calls_.size(); }
+  // A live call's media so far (counters, SRTP suites); nullopt when it has none relayed.
+  std::optional<b2bua::CallRecord::Media> liveMedia(uint64_t callId) const;
+  // The SRTP mode of leg `side` of `call`: the provider's `srtp`, else its zone's, else the
+  // zone's default (config/media_config.h).
+  srtp::SrtpMode srtpMode(const b2bua::Call& call, b2bua::Side side) const;
 
  private:
   struct CallMedia {
     std::vector<std::shared_ptr<RelayStream>> streams;  // by m= index; null: never enabled
     std::vector<PeerMedia> peers[2];                    // what each leg's SDP said last
+    std::vector<SdesLeg> sdes[2];                       // each leg's keys, by m= index
     bool hold[2] = {false, false};  // that SDP sends nothing (sendonly/inactive/0.0.0.0)
     int64_t answeredMs = 0;         // 0 while unanswered
   };
@@ -57,6 +66,18 @@ class MediaAnchor final : public b2bua::OfferAnswerProcessor, public b2bua::Call
   b2bua::BodyDecision anchor(const b2bua::Call& call, b2bua::Side from, b2bua::SessionBody body,
                              bool isOffer);
   bool pinned(const b2bua::Call& call, b2bua::Side side) const;
+  static void collect(const CallMedia& media, b2bua::CallRecord::Media& out);
+  // Puts SRTP into (or takes it out of) leg `side` of `stream` as its SDES state says.
+  // media.<zone>.codecs (empty: any).
+  std::span<const std::string> codecsOf(transport::Zone zone) const;
+  bool applySdes(const std::shared_ptr<RelayStream>& stream, int side, const SdesLeg& leg);
+
+  struct ProviderSrtp {
+    std::string name;
+    std::optional<config::SrtpSetting> srtp;
+    bool tls = false;
+  };
+  std::vector<ProviderSrtp> providers_;
 
   RelayEngine& engine_;
   config::MediaSettings settings_;

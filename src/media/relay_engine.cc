@@ -163,10 +163,13 @@ class MediaThread {
       }
       const int got = ::recvmmsg(inFd, in_, kBatch, MSG_DONTWAIT, nullptr);
       if (got <= 0) return;
+      const int64_t now = RelayEngine::nowMs();
       const base::Address* to = destination(out, ref.rtcp);
       size_t sending = 0;
       uint64_t bytes = 0;
       uint64_t foreign = 0;
+      uint64_t unauthenticated = 0;
+      uint64_t overRate = 0;
       for (int i = 0; i < got; ++i) {
         const base::Address from = base::Address::fromSockaddr(
             reinterpret_cast<const sockaddr*>(&from_[i]), in_[i].msg_hdr.msg_namelen);
@@ -177,15 +180,23 @@ class MediaThread {
         // the source is checked first, so foreign packets never touch the SRTP state.
         const bool learning = !(ref.rtcp ? in.rtcpLatch : in.rtpLatch).latched();
         const bool unprotectFirst = learning && in.inbound;
-        if (unprotectFirst && !in.inbound->apply(data, size, kPacketCapacity, rtcp)) continue;
+        if (unprotectFirst && !in.inbound->apply(data, size, kPacketCapacity, rtcp)) {
+          ++unauthenticated;
+          continue;
+        }
         const SourceLatch::Verdict verdict = ref.rtcp ? in.rtcpLatch.checkRtcp(from, in.rtpLatch)
                                                       : in.rtpLatch.checkRtp(from, data, size);
         if (verdict == SourceLatch::Verdict::kForeign) ++foreign;
         if (verdict != SourceLatch::Verdict::kAccept) continue;
+        if (!in.ceiling.allow(now, size)) {
+          ++overRate;
+          continue;
+        }
         if (to == nullptr) to = destination(out, ref.rtcp);  // a latch may have just learned
         if (to == nullptr) continue;
         if (!unprotectFirst && in.inbound &&
             !in.inbound->apply(data, size, kPacketCapacity, rtcp)) {
+          ++unauthenticated;
           continue;
         }
         if (out.outbound && !out.outbound->apply(data, size, kPacketCapacity, rtcp)) continue;
@@ -200,6 +211,13 @@ class MediaThread {
       if (foreign != 0) {
         stream.counters.foreign[ref.side].fetch_add(foreign, std::memory_order_relaxed);
       }
+      if (unauthenticated != 0) {
+        stream.counters.unauthenticated[ref.side].fetch_add(unauthenticated,
+                                                            std::memory_order_relaxed);
+      }
+      if (overRate != 0) {
+        stream.counters.overRate[ref.side].fetch_add(overRate, std::memory_order_relaxed);
+      }
       if (sending == 0) continue;
       size_t sent = 0;
       while (sent < sending) {
@@ -210,7 +228,7 @@ class MediaThread {
       }
       stream.counters.packets[ref.side].fetch_add(sent, std::memory_order_relaxed);
       stream.counters.bytes[ref.side].fetch_add(bytes, std::memory_order_relaxed);
-      stream.counters.lastPacketMs.store(RelayEngine::nowMs(), std::memory_order_relaxed);
+      stream.counters.lastPacketMs.store(now, std::memory_order_relaxed);
       if (got < static_cast<int>(kBatch)) return;
     }
   }
@@ -275,12 +293,14 @@ int64_t RelayEngine::nowMs() {
 }
 
 std::shared_ptr<RelayStream> RelayEngine::open(const base::Address& bindA,
-                                               const base::Address& bindB) {
+                                               const base::Address& bindB, int packetsPerSecond,
+                                               int kbps) {
   auto stream = std::make_shared<RelayStream>();
   const base::Address binds[2] = {bindA, bindB};
   for (int side = 0; side < 2; ++side) {
     RelayLeg& leg = stream->legs[side];
     leg.bind = binds[side];
+    leg.ceiling.configure(packetsPerSecond, kbps);
     // A pair some other program holds is skipped (and not given back).
     for (int attempt = 0; attempt < 16 && leg.rtpFd < 0; ++attempt) {
       const auto port = ports_.take();

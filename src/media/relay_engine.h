@@ -39,8 +39,10 @@ class RelayEngine {
   void stop();
 
   // Binds an RTP/RTCP pair on `bindA` for leg A and one on `bindB` for leg B; null when the
-  // port range is used up. Called on a SIP worker.
-  std::shared_ptr<RelayStream> open(const base::Address& bindA, const base::Address& bindB);
+  // port range is used up. `packetsPerSecond` and `kbps` are the ceilings of each direction
+  // (0: none). Called on a SIP worker.
+  std::shared_ptr<RelayStream> open(const base::Address& bindA, const base::Address& bindB,
+                                    int packetsPerSecond = 0, int kbps = 0);
   // What leg `side`'s SDP said about the stream. `relearn`: a new offer or a changed address,
   // learning starts over; `pinned`: the SDP's address is the only source, nothing is learned.
   void setPeer(const std::shared_ptr<RelayStream>& stream, int side, const PeerMedia& peer,

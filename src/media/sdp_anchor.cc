@@ -9,8 +9,8 @@ namespace {
 
 using sip::SdpMedia;
 
-// RTP profiles the relay forwards (RFC 3551, 4585, 3711, 5124). SRTP's are forwarded as they
-// come until the per-leg SRTP transform is in place.
+// RTP profiles the relay forwards (RFC 3551, 4585, 3711, 5124); SRTP's with keys per leg
+// (sdes_leg.h).
 bool isRtpProfile(std::string_view proto) {
   return proto == "RTP/AVP" || proto == "RTP/AVPF" || proto == "RTP/SAVP" || proto == "RTP/SAVPF";
 }
@@ -103,6 +103,7 @@ std::string rewriteForLeg(sip::SessionDescription& sdp, const base::Address& loc
   c.address = ip;
   sdp.connection = c;
   stripIce(sdp.attributes);
+  sdp.attributes.removeAll("crypto");  // a=crypto is per stream; keys are the SDES code's
   for (size_t i = 0; i < sdp.media.size(); ++i) {
     SdpMedia& m = sdp.media[i];
     m.connections.clear();

@@ -33,7 +33,9 @@ def test(ctx):
     prov_tls_port = harness.free_port(topo.prov1_host)   # stunnel: TLS for the provider
     prov_uac_port = harness.free_port(topo.prov1_host)   # stunnel client: sipp UAC -> TLS
     providers = [{"name": "carrier-a", "host": topo.prov1_host, "port": prov_tls_port,
-                  "transport": "tls", "priority": 10, "tls": {"ca_file": pki["ca"]}},
+                  "transport": "tls", "priority": 10, "tls": {"ca_file": pki["ca"]},
+                  # sipp speaks no SRTP: without this, a tls provider's calls need it.
+                  "srtp": "optional"},
                  # A plaintext provider next to the TLS one: the config a sips: call must
                  # not be downgraded through (carrier-a comes first and always answers).
                  {"name": "carrier-b", "host": topo.prov2_host, "port": topo.prov2_port,

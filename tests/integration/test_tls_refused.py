@@ -66,13 +66,14 @@ def test(ctx):
         ctx.relays.append(_Closer(st, st.diagnostics))
 
     ca = {"ca_file": pki["ca"]}
+    # sipp speaks no SRTP: without srtp: optional, a tls provider's calls need it.
     providers = [
         {"name": "carrier-a", "host": topo.prov1_host, "port": a_tls, "transport": "tls",
-         "priority": 10, "tls": ca},
+         "priority": 10, "tls": ca, "srtp": "optional"},
         {"name": "carrier-c", "host": prov3_host, "port": c_tls, "transport": "tls",
-         "priority": 15, "tls": ca},
+         "priority": 15, "tls": ca, "srtp": "optional"},
         {"name": "carrier-b", "host": topo.prov2_host, "port": b_tls, "transport": "tls",
-         "priority": 20, "tls": ca},
+         "priority": 20, "tls": ca, "srtp": "optional"},
     ]
     extra = {"tls": {"certificate": pki["server"][0], "private_key": pki["server"][1]}}
     sut = ctx.sut(topo, providers=providers, extra=extra).start()

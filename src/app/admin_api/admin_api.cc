@@ -158,12 +158,26 @@ ApiResponse AdminApi::logout(const ApiRequest& r, const Session& s) {
 ApiResponse AdminApi::calls() {
   nlohmann::json list = nlohmann::json::array();
   for (const CallEntry& e : backend_.calls()) {
+    nlohmann::json media = nullptr;  // null: the call's media is not relayed
+    if (e.media) {
+      const auto& m = *e.media;
+      media = {{"packets_a_to_b", m.packetsAtoB},
+               {"packets_b_to_a", m.packetsBtoA},
+               {"bytes_a_to_b", m.bytesAtoB},
+               {"bytes_b_to_a", m.bytesBtoA},
+               {"foreign_dropped", m.foreignDropped},
+               {"unauthenticated_dropped", m.unauthenticatedDropped},
+               {"over_rate_dropped", m.overRateDropped},
+               {"srtp_a", m.srtpA},
+               {"srtp_b", m.srtpB}};
+    }
     list.push_back({{"uuid", e.call.uuid},
                     {"worker", e.worker},
                     {"direction", b2bua::directionName(e.call.direction)},
                     {"state", callStateName(e.call.state)},
                     {"provider", e.call.provider},
-                    {"dialled", e.call.dialled}});
+                    {"dialled", e.call.dialled},
+                    {"media", media}});
   }
   return json(200, {{"calls", list}});
 }

@@ -154,6 +154,34 @@ TEST_F(CdrStoreTest, TransportOfEachLeg) {
   EXPECT_EQ(rows[0].bToTag, "b-to");
 }
 
+// Issue 13: what the media relay saw, written with the end.
+TEST_F(CdrStoreTest, MediaCountersAndSrtpSuitesAtTheEnd) {
+  CdrStore store(path_);
+  store.recordStart(call("m1", kStart));
+  CdrMedia media;
+  media.packetsAtoB = 1500;
+  media.packetsBtoA = 1498;
+  media.bytesAtoB = 258000;
+  media.bytesBtoA = 272636;
+  media.foreignDropped = 40;
+  media.unauthenticatedDropped = 2;
+  media.overRateDropped = 7;
+  media.srtpB = "AES_CM_128_HMAC_SHA1_80";
+  store.recordEnd("m1", kStart + 31s, "answered", 200, "bye-from-a", 30000, 0, media);
+  store.flush();  // written in batches: read what reached the file, as the CLI does
+  const std::vector<CdrRecord> rows = readRecentCdrs(path_, 1);
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0].media.packetsAtoB, 1500);
+  EXPECT_EQ(rows[0].media.packetsBtoA, 1498);
+  EXPECT_EQ(rows[0].media.bytesAtoB, 258000);
+  EXPECT_EQ(rows[0].media.bytesBtoA, 272636);
+  EXPECT_EQ(rows[0].media.foreignDropped, 40);
+  EXPECT_EQ(rows[0].media.unauthenticatedDropped, 2);
+  EXPECT_EQ(rows[0].media.overRateDropped, 7);
+  EXPECT_EQ(rows[0].media.srtpA, "");
+  EXPECT_EQ(rows[0].media.srtpB, "AES_CM_128_HMAC_SHA1_80");
+}
+
 TEST_F(CdrStoreTest, StoresIsoUtcTextAndEpochMillis) {
   {
     CdrStore store(path_);

@@ -149,6 +149,19 @@ TEST_F(MediaAnchorTest, WhatCannotBeAnchoredIsRefusedAndOpensNothing) {
   EXPECT_EQ(engine_.freePortPairs(), free);
 }
 
+TEST_F(MediaAnchorTest, CodecsAZoneDoesNotAllowLeaveTheOfferOrRefuseIt) {
+  const auto limited = load("  trunk: { codecs: [ PCMA ] }\n");
+  MediaAnchor anchor(engine_, *limited);
+  const BodyDecision onlyPcmu = anchor.offer(call_, Side::kA, sdp(kOffer));
+  ASSERT_TRUE(onlyPcmu.refused());
+  EXPECT_NE(onlyPcmu.text.find("no allowed codec"), std::string::npos) << onlyPcmu.text;
+  std::string both = kOffer;
+  both.replace(both.find("RTP/AVP 0"), 9, "RTP/AVP 0 8 101\r\na=rtpmap:101 telephone-event/8000");
+  const BodyDecision filtered = anchor.offer(call_, Side::kA, sdp(both));
+  ASSERT_EQ(filtered.kind, BodyDecision::Kind::kReplace) << filtered.text;
+  EXPECT_NE(filtered.text.find(" RTP/AVP 8 101\r\n"), std::string::npos) << filtered.text;
+}
+
 TEST_F(MediaAnchorTest, ASilentCallIsReportedAfterTheTimeout) {
   MediaAnchor anchor(engine_, *config_);
   anchor.offer(call_, Side::kA, sdp(kOffer));

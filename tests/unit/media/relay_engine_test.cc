@@ -5,59 +5,20 @@
 #include "media/relay_engine.h"
 
 #include <gtest/gtest.h>
-#include <poll.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <chrono>
 #include <thread>
 #include <vector>
 
 #include "media/port_pool.h"
+#include "media_test_util.h"
 
 namespace tg::media {
 namespace {
 
-// 50 port pairs of its own for each test process (ctest runs them two at a time), below the
-// ephemeral ports.
-uint16_t rangeBase() { return static_cast<uint16_t>(20000 + (::getpid() % 90) * 100); }
-
-base::Address loopback(uint16_t port = 0) { return *base::Address::parse("127.0.0.1", port); }
-
-// A UDP socket on 127.0.0.1 standing for a peer.
-struct Peer {
-  int fd = -1;
-  base::Address address;
-  Peer() {
-    fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    const base::Address any = loopback(0);
-    ::bind(fd, any.sockaddrPtr(), any.sockaddrLen());
-    sockaddr_in6 got{};
-    socklen_t len = sizeof got;
-    ::getsockname(fd, reinterpret_cast<sockaddr*>(&got), &len);
-    address = base::Address::fromSockaddr(reinterpret_cast<sockaddr*>(&got), len);
-  }
-  ~Peer() { ::close(fd); }
-  void send(const base::Address& to, const std::vector<uint8_t>& bytes) const {
-    ::sendto(fd, bytes.data(), bytes.size(), 0, to.sockaddrPtr(), to.sockaddrLen());
-  }
-  // Every datagram that arrives within `ms`.
-  std::vector<std::vector<uint8_t>> receive(int ms) const {
-    std::vector<std::vector<uint8_t>> got;
-    const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
-    for (;;) {
-      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-          until - std::chrono::steady_clock::now());
-      if (left.count() <= 0) break;
-      pollfd p{fd, POLLIN, 0};
-      if (::poll(&p, 1, static_cast<int>(left.count())) <= 0) break;
-      uint8_t buf[2048];
-      const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
-      if (n > 0) got.emplace_back(buf, buf + n);
-    }
-    return got;
-  }
-};
+using test::loopback;
+using test::Peer;
+using test::rangeBase;
 
 std::vector<uint8_t> rtp(uint16_t seq, uint8_t fill) {
   std::vector<uint8_t> p(172, fill);
@@ -163,6 +124,22 @@ TEST_F(RelayEngineTest, EachLegsTransformRunsAndAFailingOneTeachesTheLatchNothin
   for (uint16_t seq = 1; seq <= 5; ++seq) provider.send(relayB, rtp(seq, 0x22));
   EXPECT_TRUE(pbx.receive(300).empty());  // nothing authenticates: nothing latches
   EXPECT_EQ(stream->counters.foreign[kSideB].load(), 0u);
+}
+
+TEST_F(RelayEngineTest, AStreamAboveItsCeilingIsCutAndCounted) {
+  auto stream = engine_.open(loopback(), loopback(), 10, 0);  // 10 packets per second
+  ASSERT_NE(stream, nullptr);
+  Peer pbx, provider;
+  engine_.setPeer(stream, kSideA, peerAt(pbx), true, false, 1);
+  engine_.setPeer(stream, kSideB, peerAt(provider), true, false, 1);
+  const base::Address relayA = loopback(stream->legs[kSideA].rtpPort);
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  for (uint16_t seq = 1; seq <= 40; ++seq) pbx.send(relayA, rtp(seq, 0x01));
+  const auto atProvider = provider.receive(300);
+  // The second's burst passes (plus what the time the sending took refilled), not the rest.
+  EXPECT_GE(atProvider.size(), 10u);
+  EXPECT_LE(atProvider.size(), 14u);
+  EXPECT_EQ(stream->counters.overRate[kSideA].load() + atProvider.size(), 40u);
 }
 
 TEST_F(RelayEngineTest, ClosingGivesThePortsBackAtOnce) {
