@@ -14,8 +14,8 @@ constexpr size_t kMaxExtension = 64;
 // What an account name may hold: it reaches CDRs, events, logs and store keys.
 bool plainAccount(std::string_view s) {
   return !s.empty() && s.size() <= kMaxExtension && std::all_of(s.begin(), s.end(), [](char c) {
-    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-           c == '-' || c == '_' || c == '.' || c == '+' || c == '*' || c == '#';
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '-' ||
+           c == '_' || c == '.' || c == '+' || c == '*' || c == '#';
   });
 }
 

@@ -199,13 +199,13 @@ void Loader::unsealProviderPasswords(Config& c) {
     }
     if (!key) {
       error(auth.passwordLine, where,
-            "the password (" + auth.passwordSource + ") is sealed, and its key cannot be used: " +
-                keyError);
+            "the password (" + auth.passwordSource +
+                ") is sealed, and its key cannot be used: " + keyError);
       continue;
     }
     std::string why;
-    auto plain = base::unseal(*key, auth.password.reveal(), providerPasswordContext(provider.name),
-                              &why);
+    auto plain =
+        base::unseal(*key, auth.password.reveal(), providerPasswordContext(provider.name), &why);
     if (!plain) {
       error(auth.passwordLine, where,
             "the password (" + auth.passwordSource + ") is sealed but does not open with " +

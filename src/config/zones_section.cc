@@ -51,8 +51,7 @@ PbxPeer readPbxPeer(Loader& loader, const MapReader& t, const PeerTarget& target
   PbxPeer peer;
   peer.name = "pbx:" + target.host;
   if (auto name = t.has("name") ? loader.readString(t, "name") : std::nullopt) {
-    if (name->empty() || name->size() > 64 ||
-        std::any_of(name->begin(), name->end(), [](char ch) {
+    if (name->empty() || name->size() > 64 || std::any_of(name->begin(), name->end(), [](char ch) {
           return static_cast<unsigned char>(ch) <= 0x20 || ch == 0x7f;
         })) {
       loader.error(Loader::valueLine(t, "name"), t.pathOf("name"),

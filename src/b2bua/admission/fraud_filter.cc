@@ -29,10 +29,10 @@ Verdict FraudFilter::check(CallContext& call) {
   f.zone = call.zone();
   f.account = c.account;
   if (f.account.empty()) {  // the call policy is off: who the caller is, as the policy would say
-    f.account = f.zone == transport::Zone::kPbx
-                    ? pbxCallerOf(services_.context.config->pbx, call.source(), call.request())
-                          .account
-                    : std::string(call.callerId());
+    f.account =
+        f.zone == transport::Zone::kPbx
+            ? pbxCallerOf(services_.context.config->pbx, call.source(), call.request()).account
+            : std::string(call.callerId());
   }
   f.e164 = c.e164;
   f.destinationClass = c.destinationClass;

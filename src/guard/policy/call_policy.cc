@@ -298,9 +298,8 @@ Admission CallPolicy::admit(const CallAttempt& a, std::vector<RuleTrace>* trace)
                        r->callsPerMinute, minutes(1), 1});
       kinds.insert(kinds.end(), {Step::kLive, Step::kRate});
       if (r->repeatCalls > 0 && !e.digits.empty()) {
-        steps.push_back({store::CountStep::Kind::kWindow,
-                         storeKey(scopeKey, "repeat:" + e.digits), r->repeatCalls,
-                         r->repeatWindow, 1});
+        steps.push_back({store::CountStep::Kind::kWindow, storeKey(scopeKey, "repeat:" + e.digits),
+                         r->repeatCalls, r->repeatWindow, 1});
         kinds.push_back(Step::kRepeat);
       }
     }
@@ -349,8 +348,8 @@ Admission CallPolicy::admit(const CallAttempt& a, std::vector<RuleTrace>* trace)
           break;
         case Step::kZoneRate:
           limit("zone_limits." + zone + ".calls_per_minute", "Call Rate Exceeded",
-                fmt::format("{} calls of zone {} in the last minute, limit {}", held(refused),
-                            zone, zl.callsPerMinute));
+                fmt::format("{} calls of zone {} in the last minute, limit {}", held(refused), zone,
+                            zl.callsPerMinute));
           break;
       }
     } else if (overHour) {
@@ -358,8 +357,7 @@ Admission CallPolicy::admit(const CallAttempt& a, std::vector<RuleTrace>* trace)
             fmt::format("spent {:.2f} in the last hour, cap {:.2f}", spentHour, r->spendPerHour));
     } else if (overDay) {
       limit(r->name + ".spend_per_day", "Spend Limit Reached",
-            fmt::format("spent {:.2f} in the last 24 hours, cap {:.2f}", spentDay,
-                        r->spendPerDay));
+            fmt::format("spent {:.2f} in the last 24 hours, cap {:.2f}", spentDay, r->spendPerDay));
     }
   }
 

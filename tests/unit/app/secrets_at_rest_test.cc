@@ -12,8 +12,8 @@
 #include <string>
 
 #include "app/account_command.h"
-#include "config/config_loader.h"
 #include "auth/totp.h"
+#include "config/config_loader.h"
 #include "db/account_store.h"
 #include "db/database.h"
 

@@ -4,11 +4,11 @@
 
 #include <stdlib.h>
 
-#include "base/secret_hash.h"
 #include "../auth/auth_test_util.h"
 #include "auth/auth_service.h"
 #include "b2bua/live_call_checks.h"
 #include "b2bua_test_util.h"
+#include "base/secret_hash.h"
 #include "db/account_store.h"
 #include "guard/ban/ban_list.h"
 #include "guard/policy/call_policy.h"

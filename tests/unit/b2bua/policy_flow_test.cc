@@ -5,8 +5,8 @@
 
 #include <mutex>
 
-#include "base/secret_hash.h"
 #include "b2bua_test_util.h"
+#include "base/secret_hash.h"
 #include "guard/policy/call_policy.h"
 #include "guard/security_event.h"
 

@@ -54,8 +54,7 @@ TEST(PbxPeersConfig, SourcesReplaceTheHostAddress) {
 }
 
 TEST(PbxPeersConfig, AHeaderNeedsAddressesToBeBelievedFrom) {
-  const LoadResult r =
-      loadPbx("    - { host: pbx.example.com, identity_header: X-Account }\n");
+  const LoadResult r = loadPbx("    - { host: pbx.example.com, identity_header: X-Account }\n");
   EXPECT_TRUE(hasError(r, 5, "pbx.targets[0].sources", "needs the addresses"));
 }
 

@@ -182,8 +182,8 @@ TEST(PolicyConfig, CallCodesAreCheckedButNeverEchoed) {
 // the file holds no code at all; a malformed hash is an error that does not echo it.
 TEST(PolicyConfig, CallCodesMayBeWrittenAsHashes) {
   const std::string hash = base::hashSecret("4821");
-  const LoadResult r = load("policy:\n  call_codes:\n    prefix: \"*7\"\n    codes: { alice: \"" +
-                            hash + "\" }\n");
+  const LoadResult r =
+      load("policy:\n  call_codes:\n    prefix: \"*7\"\n    codes: { alice: \"" + hash + "\" }\n");
   ASSERT_TRUE(r.ok()) << dump(r);
   ASSERT_EQ(r.config->policy.callCodes.size(), 1u);
   EXPECT_EQ(r.config->policy.callCodes[0].user, "alice");
@@ -191,8 +191,8 @@ TEST(PolicyConfig, CallCodesMayBeWrittenAsHashes) {
   EXPECT_FALSE(hasWarning(r, "in the clear"));
 
   const std::string cut = hash.substr(0, hash.size() - 4);
-  const LoadResult bad = load("policy:\n  call_codes:\n    prefix: \"*7\"\n    codes: { bob: \"" +
-                              cut + "\" }\n");
+  const LoadResult bad =
+      load("policy:\n  call_codes:\n    prefix: \"*7\"\n    codes: { bob: \"" + cut + "\" }\n");
   EXPECT_TRUE(hasError(bad, 14, "policy.call_codes.codes.bob", "not a hash"));
   for (const auto& e : bad.errors) EXPECT_EQ(e.toString().find(cut), std::string::npos);
 }

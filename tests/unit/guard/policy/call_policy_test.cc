@@ -1,4 +1,3 @@
-#include "base/secret_hash.h"
 #include "guard/policy/call_policy.h"
 
 #include <gtest/gtest.h>
@@ -6,6 +5,7 @@
 #include <atomic>
 #include <thread>
 
+#include "base/secret_hash.h"
 #include "guard/policy/rate_table.h"
 #include "policy_test_util.h"
 #include "store/memory_store.h"
