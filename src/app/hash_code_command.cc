@@ -3,6 +3,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <iostream>
+#include <optional>
 #include <string>
 
 #include "app/terminal_prompt.h"
