@@ -107,11 +107,13 @@ class ProviderPasswordSealingTest : public SecretsAtRestTest {
     return "pbx:\n  listen: [ \"udp://127.0.0.1:5070\" ]\n"
            "  targets: [ { host: 127.0.0.1, port: 5080 } ]\n"
            "trunk:\n  listen: [ \"udp://127.0.0.1:5060\" ]\n  providers:\n"
-           "    - name: carrier-a\n      host: 192.0.2.1\n      allow_plaintext: true\n"
+           "    - name: carrier-a\n      host: 192.0.2.1\n      transport: udp\n"
+           "      allow_plaintext: true\n"
            "      auth: { username: trunk-a, password_file: " +
            passwordFileA +
            " }\n"
-           "    - name: carrier-b\n      host: 192.0.2.2\n      allow_plaintext: true\n"
+           "    - name: carrier-b\n      host: 192.0.2.2\n      transport: udp\n"
+           "      allow_plaintext: true\n"
            "      auth: { username: trunk-b, password_file: " +
            passwordFileB +
            " }\n"
