@@ -375,7 +375,7 @@ class PbxAccountTest : public PolicyFlowTest {
   static Caller from(std::string user, std::string callId, Headers headers = {}) {
     Caller a = dialling("12125550100", std::move(callId));
     a.from = "\"" + user + "\" <sip:" + user + "@pbx.example.com>";
-    a.fromTag = "tag-" + a.callId;
+    a.fromTag = "tag-" + a.callId.substr(0, a.callId.find('@'));
     a.inviteHeaders = std::move(headers);
     return a;
   }
