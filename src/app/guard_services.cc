@@ -53,6 +53,11 @@ GuardServices::GuardServices(config::ConfigPtr config, const base::Clock& clock)
   if (const int sealed = sealSecretsAtStart(*config); sealed > 0) {
     TG_LOG(kMain, info, "sealed {} admin TOTP secret(s) found in the clear", sealed);
   }
+  std::vector<std::string> skipped;
+  if (const int sealed = sealProviderPasswordsAtStart(*config, &skipped); sealed > 0) {
+    TG_LOG(kMain, info, "sealed {} provider password file(s) found in the clear", sealed);
+  }
+  for (const std::string& s : skipped) TG_LOG(kMain, warn, "{}", s);
 }
 
 GuardServices::~GuardServices() {

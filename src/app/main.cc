@@ -14,6 +14,7 @@
 #include "app/database_option.h"
 #include "app/events_command.h"
 #include "app/explain_command.h"
+#include "app/hash_code_command.h"
 #include "app/replay_command.h"
 #include "app/run_command.h"
 #include "app/status_command.h"
@@ -127,6 +128,10 @@ int main(int argc, char** argv) {
       ->required();
   replayCmd->add_flag("--json", replayOptions.json, "One JSON object instead of a table");
 
+  CLI::App* hashCodeCmd = app.add_subcommand(
+      "hash-code",
+      "Read a call code on stdin and print the hash to write in policy.call_codes.codes");
+
   tg::app::BackupOptions backup;
   CLI::App* backupCmd = app.add_subcommand(
       "backup", "Copy the database to FILE, consistent even while the gateway runs");
@@ -170,6 +175,7 @@ int main(int argc, char** argv) {
   if (statusCmd->parsed()) return tg::app::runStatus(status, std::cout, std::cerr);
   if (backupCmd->parsed()) return tg::app::runBackup(backup, std::cout, std::cerr);
   if (restoreCmd->parsed()) return tg::app::runRestore(backup, std::cout, std::cerr);
+  if (hashCodeCmd->parsed()) return tg::app::runHashCode(std::cin, std::cout, std::cerr);
   if (explainCmd->parsed()) return tg::app::runExplain(explain, std::cout, std::cerr);
   if (replayCmd->parsed()) return tg::app::runReplay(replayOptions, std::cout, std::cerr);
   if (cdrList->parsed()) {

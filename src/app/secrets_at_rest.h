@@ -11,6 +11,7 @@
 #include <optional>
 #include <ostream>
 #include <string>
+#include <vector>
 
 #include "base/sealed_secret.h"
 #include "config/config.h"
@@ -28,6 +29,13 @@ std::string sealingKeyPath(const config::Config* config, const std::string& dbPa
 // std::runtime_error naming the key file on any problem (a key others can read included).
 // Returns how many secrets it sealed.
 int sealSecretsAtStart(const config::Config& config);
+
+// Gateway start, after sealSecretsAtStart() made sure the key exists: each provider password
+// file still in the clear (`password_file`, not a systemd credential) is rewritten with its
+// first line sealed for that provider (config::providerPasswordContext), in place (a new file
+// renamed over it, same mode). A file this process does not own, or cannot replace, is left as
+// it is and named in *skipped with why (never with its content). Returns how many it sealed.
+int sealProviderPasswordsAtStart(const config::Config& config, std::vector<std::string>* skipped);
 
 // CLI: sets the key on `store` when the key file exists; a key file that is not private (or
 // unreadable) is an error written to err (returns false) rather than a silent plaintext write.

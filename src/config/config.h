@@ -52,9 +52,18 @@ struct PeerTarget {
   bool explicitPort = false;  // `port:` was written: no SRV lookup (RFC 3263 §4.2)
 };
 
+// Who calls from one pbx.targets entry count as in the call policy (docs/policy.md, "Who a PBX
+// call counts as"): the From user is the PBX's to choose per call, so it is never the account.
+struct PbxPeer {
+  std::string name;            // `name:`; default "pbx:<host>"
+  std::string identityHeader;  // `identity_header:` (e.g. X-Account); empty: none is asserted
+  std::vector<Cidr> sources;   // where this entry sends from: `sources:`, else its host literal
+};
+
 struct PbxZone {
   std::vector<Listener> listen;
   std::vector<PeerTarget> targets;   // where calls from the trunk go (first healthy wins)
+  std::vector<PbxPeer> peers;        // one per target, in the same order
   std::vector<Cidr> allowedSources;  // defaults to the targets' addresses
   bool allowRefer = false;
   std::string domain;  // host used in URIs toward the PBX (default: its IP)

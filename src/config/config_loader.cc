@@ -220,6 +220,7 @@ LoadResult Loader::load(const std::string& yaml, std::span<const Section> table)
       config->database.path = (std::filesystem::path(baseDir_) / db).lexically_normal().string();
     }
   }
+  unsealProviderPasswords(*config);
   finish(result);
   if (result.errors.empty()) result.config = std::move(config);
   return result;

@@ -53,6 +53,9 @@ class Loader : public YamlReader {
   void readPolicy(const YAML::Node& node, int line, Config& c);
   // database_key_section.cc: `database.key_file` (the key sealing secrets at rest).
   void readDatabaseKeyFile(const MapReader& m, Config& c);
+  // provider_auth_section.cc, after every section (the key is database.key_file): opens the
+  // provider passwords written sealed, or reports why they cannot be opened.
+  void unsealProviderPasswords(Config& c);
   // The policy's safe-default warnings, with or without a policy section (policy_section.cc).
   void checkPolicy(int line, Config& c);
   // The media port range against the listeners and the zones' media addresses, with or

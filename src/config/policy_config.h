@@ -107,11 +107,25 @@ struct DefaultLimits {
   double spendPerHour = 30;  // in the rate table's currency; only with a rate table
 };
 
+// One user's call code as the gateway keeps it: a salted hash (base/secret_hash.h), never the
+// code itself, whether the config holds the hash or (warned about) the code.
+struct CallCode {
+  std::string user;
+  std::string hash;
+};
+
+// Caps on every call of one zone together, whatever account it counts as; 0 = none.
+struct ZoneLimits {
+  int maxConcurrent = 0;
+  int callsPerMinute = 0;
+};
+
 struct PolicySettings {
   bool enabled = true;       // a fresh install is protected; `enabled: false` is a choice
   bool enforce = true;       // false: shadow mode, admit everything and report the decision
   bool defaultRules = true;  // append the built-in default:* rules after `rules`
   DefaultLimits defaultLimits;
+  std::array<ZoneLimits, kZoneCount> zoneLimits{};  // by zone (`zone_limits`)
   int rejectCode = 403;
   std::array<NumberingPlan, kZoneCount> numbering{};  // by zone; filled from the US preset
   std::array<PolicyAction, kZoneCount> defaultAction{PolicyAction::kDeny, PolicyAction::kAllow,
@@ -134,7 +148,7 @@ struct PolicySettings {
   // Call codes (forced authorisation codes).
   std::string callCodePrefix;  // empty: call codes off
   int callCodeLength = 4;
-  std::map<std::string, std::string> callCodes;  // code -> user
+  std::vector<CallCode> callCodes;  // hashed, also when written in the clear
   int callCodeMaxFailures = 3;
   std::chrono::seconds callCodeFailureWindow{600};
   std::chrono::seconds callCodeLockout{1800};

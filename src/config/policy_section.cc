@@ -10,6 +10,7 @@
 #include <set>
 #include <sstream>
 
+#include "base/secret_hash.h"
 #include "config/loader.h"
 
 namespace tg::config {
@@ -549,7 +550,7 @@ void Loader::readPolicy(const YAML::Node& node, int line, Config& c) {
   MapReader m(*this, node, "policy", line,
               {"enabled", "enforce", "reject_code", "numbering", "default_action", "holidays",
                "groups", "accounts", "rules", "own_numbers", "caller_id", "inbound", "call_codes",
-               "rate_table", "classes", "default_rules", "default_limits"});
+               "rate_table", "classes", "default_rules", "default_limits", "zone_limits"});
   if (!m.valid()) return;
   PolicySettings& p = c.policy;
   setBool(m, "enabled", p.enabled);
@@ -584,6 +585,18 @@ void Loader::readPolicy(const YAML::Node& node, int line, Config& c) {
     warn(line, m.pathOf("numbering"),
          "not given: numbers are read as dialled in the US (011 international, 1 national); "
          "set numbering.pbx.country for your country");
+  }
+  if (m.has("zone_limits")) {
+    MapReader zm(*this, m.get("zone_limits"), m.pathOf("zone_limits"), m.keyLine("zone_limits"),
+                 {zones.begin(), zones.end()});
+    for (size_t z = 0; zm.valid() && z < kZoneCount; ++z) {
+      if (!zm.has(zones[z])) continue;
+      MapReader zl(*this, zm.get(zones[z]), zm.pathOf(zones[z]), zm.keyLine(zones[z]),
+                   {"max_concurrent", "calls_per_minute"});
+      if (!zl.valid()) continue;
+      setInt(zl, "max_concurrent", p.zoneLimits[z].maxConcurrent, 0, 1000000);
+      setInt(zl, "calls_per_minute", p.zoneLimits[z].callsPerMinute, 0, 1000000);
+    }
   }
   if (m.has("default_action")) {
     MapReader dm(*this, m.get("default_action"), m.pathOf("default_action"),
@@ -721,17 +734,30 @@ void Loader::readPolicy(const YAML::Node& node, int line, Config& c) {
                 "expected a mapping of user to code, e.g. alice: \"4821\"");
         } else {
           std::map<std::string, std::string> owner;  // code -> user, to find duplicates
+          int clear = 0;
           for (auto it = codes.begin(); it != codes.end(); ++it) {
             const std::string user = it->first.Scalar();
             const std::string path = cc.pathOf("codes") + "." + user;
             const int codeLine = lineOf(it->second);
             auto code = readString(it->second, codeLine, path);
             if (!code) continue;
-            // Never echo the code itself: config errors end up in logs.
+            // Never echo the code itself (nor its hash): config errors end up in logs.
+            if (code->starts_with(base::kSecretHashPrefix)) {
+              std::string why;
+              if (!base::isSecretHash(*code, &why)) {
+                error(codeLine, path,
+                      "not a hash `trunkguard hash-code` writes: " + why +
+                          " (docs/policy.md, \"Call codes at rest\")");
+              } else {
+                p.callCodes.push_back({user, *code});
+              }
+              continue;
+            }
             if (static_cast<int>(code->size()) != p.callCodeLength || !allDigits(*code)) {
               error(codeLine, path,
                     "a code must be exactly " + std::to_string(p.callCodeLength) +
-                        " digits (call_codes.length), in quotes");
+                        " digits (call_codes.length), in quotes, or its hash from "
+                        "`trunkguard hash-code`");
               continue;
             }
             if (auto [it2, fresh] = owner.emplace(*code, user); !fresh) {
@@ -741,7 +767,16 @@ void Loader::readPolicy(const YAML::Node& node, int line, Config& c) {
                         "identify one user");
               continue;
             }
-            p.callCodes[*code] = user;
+            // Hashed here, so the running gateway never holds it in the clear either.
+            p.callCodes.push_back({user, base::hashSecret(*code)});
+            ++clear;
+          }
+          if (clear > 0) {
+            warn(valueLine(cc, "codes"), cc.pathOf("codes"),
+                 std::to_string(clear) +
+                     " call code(s) written in the clear; replace each with the hash "
+                     "`trunkguard hash-code` prints, so the file, its backups and its readers "
+                     "no longer hold them");
           }
         }
       }
@@ -791,7 +826,7 @@ void Loader::readPolicy(const YAML::Node& node, int line, Config& c) {
   for (const PolicyRule& r : p.rules) {
     for (const std::string& u : r.codeUsers) {
       if (std::none_of(p.callCodes.begin(), p.callCodes.end(),
-                       [&](const auto& kv) { return kv.second == u; })) {
+                       [&](const CallCode& code) { return code.user == u; })) {
         error(r.line, "policy.rules." + r.name + ".code_users",
               "no call code belongs to user '" + u + "'; add it under policy.call_codes.codes");
       }

@@ -138,6 +138,8 @@ void Loader::readProviderAuth(const YAML::Node& node, int line, const std::strin
               "the password file " + full + " is empty (its first line is the password)");
       } else {
         auth.password = Secret(std::move(secret));
+        auth.passwordLine = at;
+        if (!credential) auth.passwordFile = full;
         if (::stat(full.c_str(), &st) == 0 && (st.st_mode & S_IRWXG) != 0) {
           warn(at, where,
                "the password file " + full + " can be read by its group; run chmod 600 " + full +
@@ -160,6 +162,7 @@ void Loader::readProviderAuth(const YAML::Node& node, int line, const std::strin
         error(at, where, "the environment variable " + *name + " is empty");
       } else {
         auth.password = Secret(value);
+        auth.passwordLine = at;
       }
     }
   }
@@ -180,4 +183,46 @@ void Loader::readProviderAuth(const YAML::Node& node, int line, const std::strin
   }
 }
 
+// A password written sealed (`trunkguard` seals a plaintext password file at start, app/
+// secrets_at_rest.h) opens only with the database's key and only for its own provider.
+void Loader::unsealProviderPasswords(Config& c) {
+  std::optional<base::SealingKey> key;
+  std::string keyError;
+  bool keyTried = false;
+  for (Provider& provider : c.trunk.providers) {
+    ProviderAuth& auth = provider.auth;
+    if (!auth.enabled || !base::isSealed(auth.password.reveal())) continue;
+    const std::string where = "trunk.providers." + provider.name + ".auth";
+    if (!keyTried) {
+      keyTried = true;
+      key = base::SealingKey::load(c.database.sealingKeyPath(), &keyError);
+    }
+    if (!key) {
+      error(auth.passwordLine, where,
+            "the password (" + auth.passwordSource +
+                ") is sealed, and its key cannot be used: " + keyError);
+      continue;
+    }
+    std::string why;
+    auto plain =
+        base::unseal(*key, auth.password.reveal(), providerPasswordContext(provider.name), &why);
+    if (!plain) {
+      error(auth.passwordLine, where,
+            "the password (" + auth.passwordSource + ") is sealed but does not open with " +
+                c.database.sealingKeyPath() + ": " + why);
+      continue;
+    }
+    auth.password = Secret(std::move(*plain));
+    auth.passwordWasSealed = true;
+  }
+}
+
 }  // namespace tg::config::detail
+
+namespace tg::config {
+
+std::string providerPasswordContext(std::string_view provider) {
+  return "provider " + std::string(provider) + " password";
+}
+
+}  // namespace tg::config

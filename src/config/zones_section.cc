@@ -7,6 +7,7 @@
 #include <map>
 
 #include "config/loader.h"
+#include "sip/scan.h"
 
 namespace tg::config::detail {
 namespace {
@@ -35,6 +36,58 @@ std::vector<Cidr> cidrsOfTargets(const std::vector<PeerTarget>& targets, bool& a
   return out;
 }
 
+// An HTTP-style token (RFC 3261 §25.1 `token`): what a header name may be.
+bool isHeaderName(std::string_view name) {
+  if (name.empty() || name.size() > 64) return false;
+  return std::all_of(name.begin(), name.end(), [](char ch) {
+    return std::isalnum(static_cast<unsigned char>(ch)) != 0 ||
+           std::string_view("-.!%*_+`'~").find(ch) != std::string_view::npos;
+  });
+}
+
+// The policy's view of one target (config.h PbxPeer): its name, the header it asserts the
+// calling extension in, and the addresses that header is accepted from.
+PbxPeer readPbxPeer(Loader& loader, const MapReader& t, const PeerTarget& target) {
+  PbxPeer peer;
+  peer.name = "pbx:" + target.host;
+  if (auto name = t.has("name") ? loader.readString(t, "name") : std::nullopt) {
+    if (name->empty() || name->size() > 64 || std::any_of(name->begin(), name->end(), [](char ch) {
+          return static_cast<unsigned char>(ch) <= 0x20 || ch == 0x7f;
+        })) {
+      loader.error(Loader::valueLine(t, "name"), t.pathOf("name"),
+                   "give a short name without spaces, e.g. pbx-hq (it is the account of the "
+                   "PBX's calls in the call policy and the CDRs)");
+    } else {
+      peer.name = *name;
+    }
+  }
+  if (auto header =
+          t.has("identity_header") ? loader.readString(t, "identity_header") : std::nullopt) {
+    if (!isHeaderName(*header)) {
+      loader.error(Loader::valueLine(t, "identity_header"), t.pathOf("identity_header"),
+                   "'" + *header + "' is not a header name; e.g. X-Account or P-Asserted-Identity");
+    } else if (sip::equalsIgnoreCase(*header, "From") || sip::equalsIgnoreCase(*header, "f") ||
+               sip::equalsIgnoreCase(*header, "Contact") || sip::equalsIgnoreCase(*header, "m")) {
+      loader.error(Loader::valueLine(t, "identity_header"), t.pathOf("identity_header"),
+                   "the " + *header +
+                       " user is the caller ID the PBX presents, not the extension it vouches "
+                       "for; name a header the PBX sets itself, e.g. X-Account");
+    } else {
+      peer.identityHeader = *header;
+    }
+  }
+  if (t.has("sources")) {
+    peer.sources = loader.readCidrs(t, "sources");
+  } else if (auto ip = base::Address::parse(target.host, 0)) {
+    peer.sources.push_back(Cidr::single(*ip));
+  } else if (!peer.identityHeader.empty()) {
+    loader.error(t.line(), t.pathOf("sources"),
+                 "missing; a target addressed by name needs the addresses its identity_header "
+                 "is accepted from, e.g. sources: [192.0.2.20]");
+  }
+  return peer;
+}
+
 }  // namespace
 
 void readPbx(Loader& loader, const YAML::Node& node, int line, Config& c) {
@@ -51,10 +104,12 @@ void readPbx(Loader& loader, const YAML::Node& node, int line, Config& c) {
     const YAML::Node list = m.get("targets");
     for (size_t i = 0; i < list.size(); ++i) {
       const std::string path = index(m.pathOf("targets"), i);
-      MapReader t(loader, list[i], path, Loader::lineOf(list[i]), {"host", "port", "transport"});
+      MapReader t(loader, list[i], path, Loader::lineOf(list[i]),
+                  {"host", "port", "transport", "name", "identity_header", "sources"});
       if (!t.valid()) continue;
       if (auto target = loader.readTarget(t, TransportKind::kUdp)) {
         loader.noteTarget(*target, t.line(), path);
+        pbx.peers.push_back(readPbxPeer(loader, t, *target));
         pbx.targets.push_back(std::move(*target));
       }
     }

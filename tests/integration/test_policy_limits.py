@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Call policy (issue 7), live limits: PBX (sipp) -> trunkguard -> carrier-a (sipp).
 
-Each PBX user has its own rule for domestic (+1) calls:
+The PBX asserts its extension in X-Account (pbx.targets[].identity_header; the From user is
+not the account, issue 12 item 2). Each extension has its own rule for domestic (+1) calls:
   301  at most 2 calls at once
   302  calls last at most 3 s
   303  at most 3.00 an hour, with +1 rated 60.00 a minute billed per second (1.00 a second)
@@ -45,10 +46,15 @@ def policy(rate_table):
     }
 
 
+def pbx(topo):
+    return {"targets": [{"host": topo.pbx_host, "port": topo.pbx_port,
+                         "transport": topo.pbx_transport, "identity_header": "X-Account"}]}
+
+
 def uac(ctx, topo, name, scenario, caller, **kw):
     return ctx.sipp(name, scenario, local_ip=topo.pbx_host, local_port=topo.pbx_port,
                     remote=topo.pbx_side_addr(), service=DIALLED,
-                    extra=["-key", "caller", caller], **kw)
+                    extra=["-key", "caller", caller, "-key", "account", caller], **kw)
 
 
 def provider(ctx, topo, name, calls, hold_ms=500):
@@ -60,7 +66,7 @@ def ended_by_gateway(ctx, sut, topo, name, caller, what):
     """A call neither side hangs up: returns (seconds from the 200 to the gateway's BYE at the
     PBX, its CDR)."""
     p = provider(ctx, topo, f"{name}-provider", 1)
-    u = uac(ctx, topo, f"{name}-pbx", "policy_uac_recv_bye.xml", caller, calls=1,
+    u = uac(ctx, topo, f"{name}-pbx", "policy_uac_recv_bye_account.xml", caller, calls=1,
             duration_ms=500, timeout_s=30)
     u_r, (p_r,) = ctx.run_calls(u, [p])
     log(u_r.describe())
@@ -81,15 +87,16 @@ def test(ctx):
     rates = os.path.join(ctx.workdir, "rates.csv")
     with open(rates, "w") as f:
         f.write("prefix,price_per_minute,increments\n1,60.00,1/1\n")
-    sut = ctx.sut(topo, extra={"policy": policy(rates)}).start()
+    sut = ctx.sut(topo, extra={"pbx": pbx(topo), "policy": policy(rates)}).start()
 
     # 1. Concurrency.
     p = provider(ctx, topo, "two-provider", 2, hold_ms=500)
-    held = uac(ctx, topo, "two-held", "policy_uac_call.xml", "301", calls=2, rate=10,
+    held = uac(ctx, topo, "two-held", "policy_uac_call_account.xml", "301", calls=2, rate=10,
                duration_ms=3000, timeout_s=30)
-    extra = ctx.sipp("third-call", "policy_uac_reject.xml", local_ip=topo.pbx_host,
+    extra = ctx.sipp("third-call", "policy_uac_reject_account.xml", local_ip=topo.pbx_host,
                      local_port=harness.free_port(), remote=topo.pbx_side_addr(),
-                     service=DIALLED, calls=1, timeout_s=20, extra=["-key", "caller", "301"])
+                     service=DIALLED, calls=1, timeout_s=20,
+                     extra=["-key", "caller", "301", "-key", "account", "301"])
     p.start()
     p.wait_listening()
     held.start()
@@ -137,9 +144,10 @@ def test(ctx):
     # 4. A restart does not hand out a fresh budget.
     sut.stop()
     sut.start()
-    again = ctx.sipp("spend-after-restart", "policy_uac_reject.xml", local_ip=topo.pbx_host,
-                     local_port=harness.free_port(), remote=topo.pbx_side_addr(),
-                     service=DIALLED, calls=1, timeout_s=20, extra=["-key", "caller", "303"])
+    again = ctx.sipp("spend-after-restart", "policy_uac_reject_account.xml",
+                     local_ip=topo.pbx_host, local_port=harness.free_port(),
+                     remote=topo.pbx_side_addr(), service=DIALLED, calls=1, timeout_s=20,
+                     extra=["-key", "caller", "303", "-key", "account", "303"])
     again.start()
     harness.expect_calls(again.wait(), 1, what="303's call after the restart (refused)")
     rows = sut.cdr_list()

@@ -2,6 +2,7 @@
 
 #include "auth/auth_service.h"
 #include "b2bua/caller_identity.h"
+#include "b2bua/pbx_caller.h"
 #include "base/log.h"
 
 namespace tg::b2bua::admission {
@@ -37,10 +38,21 @@ Verdict CallPolicyFilter::check(CallContext& call) {
   attempt.zone = call.zone();
   attempt.dialled = c.dialled;
   attempt.callerId = std::string(call.callerId());
-  // Accounts arrive with issue 6; until then the PBX's From user names the caller.
-  if (attempt.zone == Zone::kPbx) attempt.account = attempt.callerId;
+  // From the PBX: the asserted extension or the peer, never the From user (pbx_caller.h).
+  if (attempt.zone == Zone::kPbx) {
+    PbxCaller caller = pbxCallerOf(ctx.config->pbx, call.source(), req);
+    if (!caller.problem.empty()) {
+      TG_LOG(kB2bua, debug, "call={} {}: counted as the PBX peer {}", c.uuid, caller.problem,
+             caller.peer);
+    }
+    attempt.account = std::move(caller.account);
+    attempt.source = std::move(caller.peer);
+  }
   // A remote phone is counted as the account it authenticated as (issue 6).
-  if (attempt.zone == Zone::kPublic) attempt.account = c.account;
+  if (attempt.zone == Zone::kPublic) {
+    attempt.account = c.account;
+    attempt.source = call.source().ip();
+  }
   attempt.assertedId = assertedUserOf(req);
   // Privacy: id hides the identity from the callee; the From user is still what is checked.
   attempt.anonymous = callerPrivacyOf(req).anonymousFrom;

@@ -2,6 +2,7 @@
 
 #include <charconv>
 
+#include "b2bua/pbx_caller.h"
 #include "base/log.h"
 #include "guard/fraud/fraud_detector.h"
 #include "guard/policy/call_policy.h"
@@ -26,7 +27,13 @@ Verdict FraudFilter::check(CallContext& call) {
   guard::fraud::FraudCall f;
   f.id = fraudIdOf(c.uuid);
   f.zone = call.zone();
-  f.account = c.account.empty() ? std::string(call.callerId()) : c.account;
+  f.account = c.account;
+  if (f.account.empty()) {  // the call policy is off: who the caller is, as the policy would say
+    f.account =
+        f.zone == transport::Zone::kPbx
+            ? pbxCallerOf(services_.context.config->pbx, call.source(), call.request()).account
+            : std::string(call.callerId());
+  }
   f.e164 = c.e164;
   f.destinationClass = c.destinationClass;
   if (f.e164.empty() && services_.policy != nullptr) {

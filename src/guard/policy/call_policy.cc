@@ -29,7 +29,8 @@ constexpr base::Duration kSpendBucket = minutes(1);
 constexpr base::Duration kSpendKept = hours(24);
 
 struct LiveCall {
-  std::string scope;  // empty: counted against no rule's limits
+  std::string scope;      // empty: counted against no rule's limits
+  std::string zoneScope;  // empty: its zone has no caps
   std::optional<config::RateEntry> rate;
   base::TimePoint answeredAt{};
   bool answered = false;
@@ -56,6 +57,14 @@ struct Lockout {
 // Whose limits a call of rule r counts against: the account's, or everyone's the rule admits.
 std::string scopeKeyOf(const config::PolicyRule& r, const std::string& account) {
   return r.name + "|" + (r.scope == config::LimitScope::kRule ? "*" : account);
+}
+
+// Call-code lockouts are kept by account and by source: "|" is in no account name.
+std::string sourceLockKey(const std::string& source) { return "|source:" + source; }
+
+// The scope of a zone's caps (policy.zone_limits): "|" never starts a rule's name.
+std::string zoneScopeOf(transport::Zone zone) {
+  return "|zone:" + std::string(transport::zoneName(zone));
 }
 
 // The store key of one of a scope's counters. The scope is the hash tag: a RedisStore cluster
@@ -116,7 +125,7 @@ class CallPolicy::State {
   uint64_t nextHandle = 1;
   std::unordered_map<uint64_t, LiveCall> calls;
   std::unordered_map<std::string, Scope> scopes;
-  std::unordered_map<std::string, Lockout> lockouts;  // by account
+  std::unordered_map<std::string, Lockout> lockouts;  // by account, and by sourceLockKey()
 
   void tell(base::TimePoint now) {
     if (own) told.tell(now);
@@ -226,7 +235,8 @@ Admission CallPolicy::admit(const CallAttempt& a, std::vector<RuleTrace>* trace)
   {
     std::lock_guard lock(st.mu);
     engine = st.engine;
-    locked = st.locked(a.account, a.now);
+    locked = st.locked(a.account, a.now) ||
+             (!a.source.empty() && st.locked(sourceLockKey(a.source), a.now));
   }
   const config::PolicySettings& s = engine->settings();
   if (!s.enabled) {
@@ -243,44 +253,62 @@ Admission CallPolicy::admit(const CallAttempt& a, std::vector<RuleTrace>* trace)
   if (out.authFailure && !locked) {
     std::lock_guard lock(st.mu);
     st.recordFailure(s, a.account, a.now);
+    if (!a.source.empty()) st.recordFailure(s, sourceLockKey(a.source), a.now);
   }
   if (out.emergency) return out;  // never counted, never limited, never cut
 
   std::string scopeKey;
-  if (e.limits != nullptr) {
-    const config::PolicyRule& r = *e.limits;
-    scopeKey = scopeKeyOf(r, e.limitAccount);
-    auto limit = [&](const char* what, std::string reason, std::string detail) {
+  const config::ZoneLimits& zl = s.zoneLimits[static_cast<size_t>(a.zone)];
+  const bool zoneCapped = out.allowed && (zl.maxConcurrent > 0 || zl.callsPerMinute > 0);
+  const std::string zoneKey = zoneCapped ? zoneScopeOf(a.zone) : std::string();
+  if (e.limits != nullptr || zoneCapped) {
+    const config::PolicyRule* r = e.limits;
+    if (r != nullptr) scopeKey = scopeKeyOf(*r, e.limitAccount);
+    auto limit = [&](std::string rule, std::string reason, std::string detail) {
       out.allowed = false;
-      out.code = r.code != 0 ? r.code : s.rejectCode;
-      out.rule = r.name + "." + what;
+      out.code = r != nullptr && r->code != 0 ? r->code : s.rejectCode;
+      out.rule = std::move(rule);
       out.reason = std::move(reason);
       if (trace) trace->push_back({out.rule, true, std::move(detail)});
     };
     // Spend is read, not counted: a cap is held by ending calls (overCap).
     double spentHour = 0;
     double spentDay = 0;
-    if (r.spendPerHour > 0 || r.spendPerDay > 0) {
+    if (r != nullptr && (r->spendPerHour > 0 || r->spendPerDay > 0)) {
       double live = 0;
       {
         std::lock_guard lock(st.mu);
         live = st.liveSpendCached(scopeKey, a.now);
       }
-      if (r.spendPerHour > 0) spentHour = st.endedSpend(scopeKey, hours(1)) + live;
-      if (r.spendPerDay > 0) spentDay = st.endedSpend(scopeKey, hours(24)) + live;
+      if (r->spendPerHour > 0) spentHour = st.endedSpend(scopeKey, hours(1)) + live;
+      if (r->spendPerDay > 0) spentDay = st.endedSpend(scopeKey, hours(24)) + live;
     }
-    const bool overHour = r.spendPerHour > 0 && spentHour >= r.spendPerHour;
-    const bool overDay = r.spendPerDay > 0 && spentDay >= r.spendPerDay;
-    // Concurrency, calls per minute and repeats: checked and counted in one store step, all
-    // or none; counted whatever the verdict in shadow mode, as the call goes ahead.
-    std::vector<store::CountStep> steps{
-        {store::CountStep::Kind::kCounter, storeKey(scopeKey, "live"), r.maxConcurrent,
-         store::kForever, 1},
-        {store::CountStep::Kind::kWindow, storeKey(scopeKey, "rate"), r.callsPerMinute, minutes(1),
-         1}};
-    if (r.repeatCalls > 0 && !e.digits.empty()) {
-      steps.push_back({store::CountStep::Kind::kWindow, storeKey(scopeKey, "repeat:" + e.digits),
-                       r.repeatCalls, r.repeatWindow, 1});
+    const bool overHour = r != nullptr && r->spendPerHour > 0 && spentHour >= r->spendPerHour;
+    const bool overDay = r != nullptr && r->spendPerDay > 0 && spentDay >= r->spendPerDay;
+    // Concurrency, calls per minute and repeats of the rule's scope, then the zone's caps that
+    // no account can dodge: checked and counted in one store step, all or none; counted
+    // whatever the verdict in shadow mode, as the call goes ahead.
+    enum class Step { kLive, kRate, kRepeat, kZoneLive, kZoneRate };
+    std::vector<store::CountStep> steps;
+    std::vector<Step> kinds;
+    if (r != nullptr) {
+      steps.push_back({store::CountStep::Kind::kCounter, storeKey(scopeKey, "live"),
+                       r->maxConcurrent, store::kForever, 1});
+      steps.push_back({store::CountStep::Kind::kWindow, storeKey(scopeKey, "rate"),
+                       r->callsPerMinute, minutes(1), 1});
+      kinds.insert(kinds.end(), {Step::kLive, Step::kRate});
+      if (r->repeatCalls > 0 && !e.digits.empty()) {
+        steps.push_back({store::CountStep::Kind::kWindow, storeKey(scopeKey, "repeat:" + e.digits),
+                         r->repeatCalls, r->repeatWindow, 1});
+        kinds.push_back(Step::kRepeat);
+      }
+    }
+    if (zoneCapped) {
+      steps.push_back({store::CountStep::Kind::kCounter, storeKey(zoneKey, "live"),
+                       zl.maxConcurrent, store::kForever, 1});
+      steps.push_back({store::CountStep::Kind::kWindow, storeKey(zoneKey, "rate"),
+                       zl.callsPerMinute, minutes(1), 1});
+      kinds.insert(kinds.end(), {Step::kZoneLive, Step::kZoneRate});
     }
     const store::CountMode mode = !s.enforce            ? store::CountMode::kAlways
                                   : overHour || overDay ? store::CountMode::kCheckOnly
@@ -295,22 +323,41 @@ Admission CallPolicy::admit(const CallAttempt& a, std::vector<RuleTrace>* trace)
           static_cast<size_t>(step) < counted.values.size() ? counted.values[step] : 0;
       return counted.counted ? v - 1 : v;
     };
-    if (counted.refused == 0) {
-      limit("max_concurrent", "Too Many Concurrent Calls",
-            fmt::format("{} calls in progress, limit {}", held(0), r.maxConcurrent));
-    } else if (counted.refused == 1) {
-      limit("calls_per_minute", "Call Rate Exceeded",
-            fmt::format("{} calls in the last minute, limit {}", held(1), r.callsPerMinute));
-    } else if (counted.refused == 2) {
-      limit("repeat", "Repeated Calls To This Number",
-            fmt::format("{} calls to {} within {}s, limit {}", held(2), out.e164,
-                        r.repeatWindow.count(), r.repeatCalls));
+    const int refused = counted.refused;
+    const std::string zone(transport::zoneName(a.zone));
+    if (refused >= 0 && static_cast<size_t>(refused) < kinds.size()) {
+      switch (kinds[static_cast<size_t>(refused)]) {
+        case Step::kLive:
+          limit(r->name + ".max_concurrent", "Too Many Concurrent Calls",
+                fmt::format("{} calls in progress, limit {}", held(refused), r->maxConcurrent));
+          break;
+        case Step::kRate:
+          limit(r->name + ".calls_per_minute", "Call Rate Exceeded",
+                fmt::format("{} calls in the last minute, limit {}", held(refused),
+                            r->callsPerMinute));
+          break;
+        case Step::kRepeat:
+          limit(r->name + ".repeat", "Repeated Calls To This Number",
+                fmt::format("{} calls to {} within {}s, limit {}", held(refused), out.e164,
+                            r->repeatWindow.count(), r->repeatCalls));
+          break;
+        case Step::kZoneLive:
+          limit("zone_limits." + zone + ".max_concurrent", "Too Many Concurrent Calls",
+                fmt::format("{} calls of zone {} in progress, limit {}", held(refused), zone,
+                            zl.maxConcurrent));
+          break;
+        case Step::kZoneRate:
+          limit("zone_limits." + zone + ".calls_per_minute", "Call Rate Exceeded",
+                fmt::format("{} calls of zone {} in the last minute, limit {}", held(refused), zone,
+                            zl.callsPerMinute));
+          break;
+      }
     } else if (overHour) {
-      limit("spend_per_hour", "Spend Limit Reached",
-            fmt::format("spent {:.2f} in the last hour, cap {:.2f}", spentHour, r.spendPerHour));
+      limit(r->name + ".spend_per_hour", "Spend Limit Reached",
+            fmt::format("spent {:.2f} in the last hour, cap {:.2f}", spentHour, r->spendPerHour));
     } else if (overDay) {
-      limit("spend_per_day", "Spend Limit Reached",
-            fmt::format("spent {:.2f} in the last 24 hours, cap {:.2f}", spentDay, r.spendPerDay));
+      limit(r->name + ".spend_per_day", "Spend Limit Reached",
+            fmt::format("spent {:.2f} in the last 24 hours, cap {:.2f}", spentDay, r->spendPerDay));
     }
   }
 
@@ -327,6 +374,7 @@ Admission CallPolicy::admit(const CallAttempt& a, std::vector<RuleTrace>* trace)
 
   LiveCall call;
   call.scope = scopeKey;
+  call.zoneScope = zoneKey;
   if (!e.digits.empty()) {
     if (const config::RateEntry* rate = engine->rates().find(e.digits)) call.rate = *rate;
   }
@@ -363,6 +411,7 @@ double CallPolicy::ended(uint64_t handle, base::TimePoint now) {
   State& st = *state_;
   st.tell(now);
   std::string scope;
+  std::string zoneScope;
   double total = 0;
   {
     std::lock_guard lock(st.mu);
@@ -370,6 +419,7 @@ double CallPolicy::ended(uint64_t handle, base::TimePoint now) {
     if (it == st.calls.end()) return 0;  // unknown, or ended already: never counted twice
     total = liveCost(it->second, now);
     scope = std::move(it->second.scope);
+    zoneScope = std::move(it->second.zoneScope);
     st.calls.erase(it);
     if (const auto sc = st.scopes.find(scope); sc != st.scopes.end()) {
       sc->second.handles.erase(handle);
@@ -379,6 +429,9 @@ double CallPolicy::ended(uint64_t handle, base::TimePoint now) {
   if (!scope.empty()) {
     st.store.counterAdd(storeKey(scope, "live"), -1, 0, store::kForever, nullptr);
     if (total > 0) st.addSpend(scope, total, base::Duration::zero());
+  }
+  if (!zoneScope.empty()) {
+    st.store.counterAdd(storeKey(zoneScope, "live"), -1, 0, store::kForever, nullptr);
   }
   return total;
 }

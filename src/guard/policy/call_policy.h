@@ -41,7 +41,10 @@ class Engine;  // the compiled, immutable rules (engine.h)
 // One new INVITE as the policy sees it.
 struct CallAttempt {
   transport::Zone zone = transport::Zone::kPbx;  // kPbx: outbound from the PBX; kTrunk: inbound
-  std::string account;      // who calls: the authenticated account, else the From user (pbx zone)
+  std::string account;      // who calls: the authenticated account (public zone), the extension
+                            // the PBX asserts or else the PBX peer (pbx zone; b2bua/pbx_caller.h)
+  std::string source;       // where it came from, as far as the gateway can tell: the PBX peer's
+                            // name, the source address; call-code failures lock it too
   std::string dialled;      // Request-URI user as received (may start with a call code)
   std::string callerId;     // From user (outbound: must be one of our own numbers)
   std::string assertedId;   // P-Asserted-Identity user, empty when absent

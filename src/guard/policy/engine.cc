@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "base/secret_hash.h"
 #include "guard/policy/default_rules.h"
 
 namespace tg::guard::policy {
@@ -228,10 +229,15 @@ Evaluation Engine::evaluate(const CallAttempt& a, bool codeLocked,
     e.codeGiven = true;
     e.callCode = std::string(rest.substr(0, static_cast<size_t>(s.callCodeLength)));
     number = rest.substr(std::min(rest.size(), static_cast<size_t>(s.callCodeLength)));
-    const auto it = s.callCodes.find(e.callCode);
-    if (it != s.callCodes.end() && !codeLocked) {
+    // Against every user's hash (constant-time compares), so how long the answer takes says
+    // nothing about which users exist. While locked nothing is checked: the answer is the same.
+    if (!codeLocked) {
+      for (const config::CallCode& c : s.callCodes) {
+        if (base::secretMatches(e.callCode, c.hash) && codeUser.empty()) codeUser = c.user;
+      }
+    }
+    if (!codeUser.empty()) {
       e.codeValid = true;
-      codeUser = it->second;
       out.account = codeUser;
     }
     if (trace)

@@ -8,6 +8,7 @@
 #include "auth/auth_service.h"
 #include "b2bua/live_call_checks.h"
 #include "b2bua_test_util.h"
+#include "base/secret_hash.h"
 #include "db/account_store.h"
 #include "guard/ban/ban_list.h"
 #include "guard/policy/call_policy.h"
@@ -532,7 +533,7 @@ TEST_F(PhonesTest, WrongCallCodesFromAPhoneCountAsFailedAuthentications) {
   config::PolicySettings s = nanpPolicy(/*allowDomestic=*/false);
   s.callCodePrefix = "*7";
   s.callCodeLength = 4;
-  s.callCodes = {{"1234", "201"}};
+  s.callCodes = {{"201", base::hashSecret("1234")}};
   s.callCodeMaxFailures = 100;  // the policy's own lock stays out of the way
   config::PolicyRule uk;
   uk.name = "uk-needs-code";

@@ -3,9 +3,11 @@
 // one leaves with the call code stripped and the caller ID the policy chose; the policy's
 // duration limit and spend caps end live calls on both legs; shadow mode only reports.
 
+#include <algorithm>
 #include <mutex>
 
 #include "b2bua_test_util.h"
+#include "base/secret_hash.h"
 #include "guard/policy/call_policy.h"
 #include "guard/security_event.h"
 
@@ -19,7 +21,7 @@ config::PolicySettings baseSettings() {
   for (config::NumberingPlan& plan : s.numbering) plan.emergency = {"911"};
   s.callCodePrefix = "*7";
   s.callCodeLength = 4;
-  s.callCodes = {{"1234", "201"}};
+  s.callCodes = {{"201", base::hashSecret("1234")}};
   config::PolicyRule uk;
   uk.name = "uk-needs-code";
   uk.prefixes = {"+44"};
@@ -350,6 +352,131 @@ TEST_F(PolicyFlowTest, InboundCallersOnTheDenyListAreRefused) {
   EXPECT_EQ(answer->msg->statusCode(), 403);
   ASSERT_EQ(events_.events.size(), 1u);
   EXPECT_EQ(events_.events[0].zone, Zone::kTrunk);
+  expectAllGone();
+}
+
+// Issue 12 item 2: a PBX call counts as the PBX peer (or the extension the PBX asserts in the
+// header its pbx.targets entry names), never as its From user, which the caller chooses per call.
+class PbxAccountTest : public PolicyFlowTest {
+ protected:
+  void SetUp() override {
+    PolicyFlowTest::SetUp();
+    config::PolicySettings s = baseSettings();
+    rule(s, "domestic")->maxConcurrent = 1;
+    startWithPolicy(s);
+  }
+
+  void assertExtensionsIn(std::string header) {
+    auto c = std::make_shared<config::Config>(*config_);
+    c->pbx.peers.at(0).identityHeader = std::move(header);
+    b2b_->updateConfig(c);
+  }
+
+  static Caller from(std::string user, std::string callId, Headers headers = {}) {
+    Caller a = dialling("12125550100", std::move(callId));
+    a.from = "\"" + user + "\" <sip:" + user + "@pbx.example.com>";
+    a.fromTag = "tag-" + a.callId.substr(0, a.callId.find('@'));
+    a.inviteHeaders = std::move(headers);
+    return a;
+  }
+
+  // The accounts of the live calls, sorted (the call table has no order).
+  std::vector<std::string> liveAccounts() {
+    std::vector<std::string> out;
+    for (const auto& c : b2b_->activeCalls()) out.push_back(c.account);
+    std::sort(out.begin(), out.end());
+    return out;
+  }
+
+  void hangUp(Established& c) {
+    const size_t m = mark();
+    deliver(c.a.request("BYE"), kPbx);
+    reply(lastRequestTo(kProvA, "BYE", m), kProvA, 200);
+  }
+};
+
+TEST_F(PbxAccountTest, ChangingTheFromUserDoesNotEscapeAPerAccountCap) {
+  Established first = establish(from("201", "from-1@pbx"));
+  EXPECT_EQ(liveAccounts(), std::vector<std::string>{"pbx:127.0.0.1"});
+  Caller second = from("202", "from-2@pbx");
+  const Sent* answer = refused(second);
+  ASSERT_NE(answer, nullptr);
+  EXPECT_EQ(answer->msg->statusCode(), 403);
+  ASSERT_FALSE(events_.events.empty());
+  EXPECT_EQ(events_.events.back().rule, "policy.domestic.max_concurrent");
+  hangUp(first);
+  expectAllGone();
+}
+
+TEST_F(PbxAccountTest, TheAssertedExtensionIsTheAccount) {
+  assertExtensionsIn("X-Account");
+  Established first = establish(from("201", "ext-1@pbx", {{"X-Account", "201"}}));
+  EXPECT_EQ(liveAccounts(), std::vector<std::string>{"201"});
+  // The same extension under another From: its cap holds.
+  Caller again = from("999", "ext-2@pbx", {{"X-Account", "201"}});
+  const Sent* answer = refused(again);
+  ASSERT_NE(answer, nullptr);
+  EXPECT_EQ(answer->msg->statusCode(), 403);
+  // Another extension has a cap of its own; the header does not go on to the provider.
+  Caller other = from("201", "ext-3@pbx", {{"X-Account", "<sip:202@pbx.example.com>"}});
+  const Sent* inv = sendInvite(other);
+  ASSERT_NE(inv, nullptr);
+  EXPECT_EQ(inv->bytes.find("X-Account"), std::string::npos) << inv->bytes;
+  Established second{other, calleeFor(inv)};
+  ASSERT_NE(calleeSends(second.a, second.b, 200, sdp()), nullptr);
+  ASSERT_NE(callerAcks(second.a, kProvA), nullptr);
+  EXPECT_EQ(liveAccounts(), (std::vector<std::string>{"201", "202"}));
+  hangUp(first);
+  hangUp(second);
+  expectAllGone();
+}
+
+TEST_F(PbxAccountTest, WithoutTheHeaderTheCallCountsAsThePeer) {
+  assertExtensionsIn("P-Asserted-Identity");
+  Established first = establish(from("201", "peer-1@pbx"));
+  EXPECT_EQ(liveAccounts(), std::vector<std::string>{"pbx:127.0.0.1"});
+  // Twice the header: which one the PBX meant is unknown, so the peer is counted.
+  Caller twice = from("202", "peer-2@pbx",
+                      {{"P-Asserted-Identity", "<sip:+12125550111@pbx.example.com>"},
+                       {"P-Asserted-Identity", "<sip:+12125550112@pbx.example.com>"}});
+  const Sent* answer = refused(twice);
+  ASSERT_NE(answer, nullptr);
+  EXPECT_EQ(answer->msg->statusCode(), 403);
+  hangUp(first);
+  expectAllGone();
+}
+
+TEST_F(PbxAccountTest, AHeaderFromAnotherAddressIsNotBelieved) {
+  assertExtensionsIn("X-Account");
+  auto c = std::make_shared<config::Config>(*config_);
+  c->pbx.peers.at(0).sources = {*config::Cidr::parse("192.0.2.20")};  // the PBX is elsewhere
+  b2b_->updateConfig(c);
+  Established first = establish(from("201", "far-1@pbx", {{"X-Account", "201"}}));
+  EXPECT_EQ(liveAccounts(), std::vector<std::string>{"pbx:127.0.0.1"});
+  Caller second = from("202", "far-2@pbx", {{"X-Account", "202"}});
+  const Sent* answer = refused(second);
+  ASSERT_NE(answer, nullptr);
+  EXPECT_EQ(answer->msg->statusCode(), 403);
+  hangUp(first);
+  expectAllGone();
+}
+
+// Wrong call codes lock the PBX peer out of call codes whatever From each one carried.
+TEST_F(PbxAccountTest, CallCodeLockoutIsNotEscapedByChangingTheFromUser) {
+  for (int i = 0; i < 3; ++i) {
+    Caller wrong = from(std::to_string(301 + i), "code-" + std::to_string(i) + "@pbx");
+    wrong.ruri = "sip:*79999011447700900123@" + kPbxListener;
+    wrong.to = "<" + wrong.ruri + ">";
+    const Sent* answer = refused(wrong);
+    ASSERT_NE(answer, nullptr);
+  }
+  Caller right = from("399", "code-right@pbx");
+  right.ruri = "sip:*71234011447700900123@" + kPbxListener;
+  right.to = "<" + right.ruri + ">";
+  const Sent* answer = refused(right);
+  ASSERT_NE(answer, nullptr);
+  EXPECT_EQ(answer->msg->statusCode(), 403);
+  EXPECT_EQ(events_.events.back().rule, "policy.call_code.locked");
   expectAllGone();
 }
 

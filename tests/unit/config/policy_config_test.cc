@@ -5,6 +5,7 @@
 #include <fstream>
 #include <string>
 
+#include "base/secret_hash.h"
 #include "config/config_loader.h"
 #include "config_test_util.h"
 
@@ -112,7 +113,12 @@ TEST(PolicyConfig, FullSectionIsRead) {
   EXPECT_EQ(p.numbering[0].internationalPrefix, "00");
   EXPECT_EQ(p.numbering[0].areaCode, "20");
   EXPECT_EQ(p.numbering[1].countryCode, "1");  // not given: the US preset
-  EXPECT_EQ(p.callCodes.at("4821"), "alice");
+  // Hashed on load: the gateway never holds the code in the clear; the file is warned about.
+  ASSERT_EQ(p.callCodes.size(), 1u);
+  EXPECT_EQ(p.callCodes[0].user, "alice");
+  EXPECT_TRUE(base::secretMatches("4821", p.callCodes[0].hash));
+  EXPECT_TRUE(base::isSecretHash(p.callCodes[0].hash));
+  EXPECT_TRUE(hasWarning(r, "1 call code(s) written in the clear"));
   EXPECT_EQ(p.callerIdAction, CallerIdAction::kRewrite);
   ASSERT_EQ(p.rules.size(), 2u);
   EXPECT_EQ(p.rules[0].action, PolicyAction::kRequireCode);
@@ -170,6 +176,25 @@ TEST(PolicyConfig, CallCodesAreCheckedButNeverEchoed) {
   EXPECT_TRUE(
       hasError(r, 16, "policy.rules.intl.code_users", "no call code belongs to user 'dave'"));
   for (const auto& e : r.errors) EXPECT_EQ(e.toString().find("12x4"), std::string::npos);
+}
+
+// Issue 12 item 11: a code may be written as the hash `trunkguard hash-code` prints, and then
+// the file holds no code at all; a malformed hash is an error that does not echo it.
+TEST(PolicyConfig, CallCodesMayBeWrittenAsHashes) {
+  const std::string hash = base::hashSecret("4821");
+  const LoadResult r =
+      load("policy:\n  call_codes:\n    prefix: \"*7\"\n    codes: { alice: \"" + hash + "\" }\n");
+  ASSERT_TRUE(r.ok()) << dump(r);
+  ASSERT_EQ(r.config->policy.callCodes.size(), 1u);
+  EXPECT_EQ(r.config->policy.callCodes[0].user, "alice");
+  EXPECT_EQ(r.config->policy.callCodes[0].hash, hash);
+  EXPECT_FALSE(hasWarning(r, "in the clear"));
+
+  const std::string cut = hash.substr(0, hash.size() - 4);
+  const LoadResult bad =
+      load("policy:\n  call_codes:\n    prefix: \"*7\"\n    codes: { bob: \"" + cut + "\" }\n");
+  EXPECT_TRUE(hasError(bad, 14, "policy.call_codes.codes.bob", "not a hash"));
+  for (const auto& e : bad.errors) EXPECT_EQ(e.toString().find(cut), std::string::npos);
 }
 
 TEST(PolicyConfig, CallerIdCheckNeedsOwnNumbers) {

@@ -11,6 +11,7 @@
 #include <string>
 
 #include "base/log.h"
+#include "base/sealed_secret.h"
 #include "config/config_loader.h"
 #include "config_test_util.h"
 
@@ -179,6 +180,41 @@ TEST_F(ProviderAuthConfig, DatabaseKeyFileMustBePrivate) {
   EXPECT_TRUE(hasError(r, 17, "database.key_file", "not private"));
   ::chmod(key.c_str(), 0600);
   EXPECT_TRUE(loadConfigString(yaml, "test.yaml").ok());
+}
+
+// Issue 12 item 11: a password file sealed for its provider (what the gateway writes at start,
+// app/secrets_at_rest.h) opens with the database's key; for another provider, or without the
+// key, it is an error naming the file and never the secret.
+TEST_F(ProviderAuthConfig, SealedPasswordOpensWithTheKeyForItsProviderOnly) {
+  const std::string keyPath = (dir_ / "secrets.key").string();
+  std::ofstream(keyPath) << std::string(64, 'c') << "\n";
+  ::chmod(keyPath.c_str(), 0600);
+  std::string why;
+  const auto key = base::SealingKey::load(keyPath, &why);
+  ASSERT_TRUE(key) << why;
+  const std::string database = "database:\n  path: gw.db\n  key_file: " + keyPath + "\n";
+  auto yamlWith = [&](const std::string& fileContent) {
+    return withAuth("        username: u\n        password_file: " + secretFile(fileContent) +
+                    "\n") +
+           database;
+  };
+  LoadResult r = loadConfigString(
+      yamlWith(base::seal(*key, kSecret, providerPasswordContext("carrier-a")) + "\n"),
+      "test.yaml");
+  ASSERT_TRUE(r.ok()) << dump(r);
+  EXPECT_EQ(r.config->trunk.providers[0].auth.password.reveal(), kSecret);
+  EXPECT_TRUE(r.config->trunk.providers[0].auth.passwordWasSealed);
+
+  r = loadConfigString(
+      yamlWith(base::seal(*key, kSecret, providerPasswordContext("carrier-b")) + "\n"),
+      "test.yaml");
+  EXPECT_TRUE(hasError(r, 14, "trunk.providers.carrier-a.auth", "does not open"));
+  EXPECT_FALSE(mentions(r, kSecret));
+
+  const std::string sealed = base::seal(*key, kSecret, providerPasswordContext("carrier-a"));
+  std::filesystem::remove(keyPath);
+  r = loadConfigString(yamlWith(sealed + "\n"), "test.yaml");
+  EXPECT_TRUE(hasError(r, 14, "trunk.providers.carrier-a.auth", "its key cannot be used"));
 }
 
 TEST_F(ProviderAuthConfig, PasswordFromEnvironment) {

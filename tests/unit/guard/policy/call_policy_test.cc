@@ -5,6 +5,7 @@
 #include <atomic>
 #include <thread>
 
+#include "base/secret_hash.h"
 #include "guard/policy/rate_table.h"
 #include "policy_test_util.h"
 #include "store/memory_store.h"
@@ -75,7 +76,7 @@ TEST(CallPolicy, EmergencyPassesEveryRule) {
   auto s = baseSettings();
   s.rules.push_back(rule("nothing", PolicyAction::kDeny));
   s.callCodePrefix = "*7";
-  s.callCodes["1234"] = "alice";
+  s.callCodes = {{"alice", base::hashSecret("1234")}};
   auto p = make(s);
   Admission a = p->admit(outbound("201", "911"));
   EXPECT_TRUE(a.allowed);
@@ -243,6 +244,45 @@ TEST(CallPolicy, ConcurrencyAndCallsPerMinute) {
   EXPECT_TRUE(p->admit(outbound("201", "2125551005", t0 + 61s)).allowed);
 }
 
+// policy.zone_limits: every call of the zone together, whatever account it counts as, so no
+// identity a PBX asserts can spread calls past them (issue 12 item 2).
+TEST(CallPolicy, ZoneCapsHoldAcrossAccounts) {
+  auto s = baseSettings();
+  auto r = rule("national", PolicyAction::kAllow, {"national"});
+  r.maxConcurrent = 5;  // per account: never reached below
+  s.rules.push_back(r);
+  s.defaultAction[static_cast<size_t>(transport::Zone::kPbx)] = PolicyAction::kAllow;
+  s.zoneLimits[static_cast<size_t>(transport::Zone::kPbx)] = {2, 3};
+  auto p = make(s);
+  const base::TimePoint t0{};
+  Admission a = p->admit(outbound("201", "2125551001", t0));
+  Admission b = p->admit(outbound("202", "2125551002", t0));
+  Admission c = p->admit(outbound("203", "2125551003", t0));
+  EXPECT_TRUE(a.allowed && b.allowed);
+  EXPECT_FALSE(c.allowed);
+  EXPECT_EQ(c.rule, "zone_limits.pbx.max_concurrent");
+  EXPECT_EQ(c.reason, "Too Many Concurrent Calls");
+  // A call no rule limits (the zone's default allows it) is held by the zone's caps too.
+  Admission internal = p->admit(outbound("204", "201", t0));
+  EXPECT_FALSE(internal.allowed);
+  EXPECT_EQ(internal.rule, "zone_limits.pbx.max_concurrent");
+  // The trunk zone has no caps of its own.
+  CallAttempt in = outbound("carrier", "2125551009", t0);
+  in.zone = transport::Zone::kTrunk;
+  EXPECT_TRUE(p->admit(in).allowed);
+  // Ending a call frees its zone slot; the per-minute cap counts every admission.
+  p->ended(a.handle, t0 + 1s);
+  Admission d = p->admit(outbound("205", "2125551004", t0 + 2s));
+  EXPECT_TRUE(d.allowed);
+  p->ended(b.handle, t0 + 3s);
+  Admission e = p->admit(outbound("206", "2125551005", t0 + 4s));
+  EXPECT_FALSE(e.allowed);
+  EXPECT_EQ(e.rule, "zone_limits.pbx.calls_per_minute");
+  // A refused call took nothing: once the minute has passed there is room again.
+  p->ended(d.handle, t0 + 5s);
+  EXPECT_TRUE(p->admit(outbound("207", "2125551006", t0 + 61s)).allowed);
+}
+
 TEST(CallPolicy, RepeatedCallsToOneNumber) {
   auto s = baseSettings();
   auto r = rule("national", PolicyAction::kAllow, {"national"});
@@ -263,7 +303,7 @@ config::PolicySettings withCodes() {
   auto s = baseSettings();
   s.callCodePrefix = "*7";
   s.callCodeLength = 4;
-  s.callCodes = {{"4821", "alice"}};
+  s.callCodes = {{"alice", base::hashSecret("4821")}};
   s.callCodeMaxFailures = 3;
   s.callCodeFailureWindow = 600s;
   s.callCodeLockout = 1800s;
@@ -303,6 +343,30 @@ TEST(CallPolicy, WrongCodesLockTheAccount) {
   EXPECT_TRUE(p->admit(outbound("202", "*74821011447700900123", t0 + 10s)).allowed);
   EXPECT_TRUE(p->admit(outbound("201", "2125551234", t0 + 10s)).allowed);  // no code needed
   EXPECT_TRUE(p->admit(outbound("201", "*74821011447700900123", t0 + 1811s)).allowed);
+}
+
+// Wrong codes lock their source as well as their account: extensions a PBX asserts one after
+// the other (or a phone's accounts from one address) share the lock of where they come from.
+TEST(CallPolicy, WrongCodesLockTheSource) {
+  auto p = make(withCodes());
+  const base::TimePoint t0{};
+  auto from = [&](std::string account, std::string source, std::string dialled,
+                  base::TimePoint now) {
+    CallAttempt a = outbound(std::move(account), std::move(dialled), now);
+    a.source = std::move(source);
+    return a;
+  };
+  for (int i = 0; i < 3; ++i) {
+    const std::string ext = std::to_string(301 + i);  // a new account for every try
+    Admission a = p->admit(from(ext, "pbx-hq", "*70000011447700900123", t0 + 1s * i));
+    EXPECT_EQ(a.rule, "call_code");
+  }
+  Admission locked = p->admit(from("399", "pbx-hq", "*74821011447700900123", t0 + 10s));
+  EXPECT_FALSE(locked.allowed);
+  EXPECT_EQ(locked.rule, "call_code.locked");
+  // Another source, and the same accounts elsewhere, are not locked.
+  EXPECT_TRUE(p->admit(from("301", "pbx-branch", "*74821011447700900123", t0 + 10s)).allowed);
+  EXPECT_TRUE(p->admit(from("399", "pbx-hq", "*74821011447700900123", t0 + 1811s)).allowed);
 }
 
 TEST(CallPolicy, OutboundCallerIdMustBeOurs) {
