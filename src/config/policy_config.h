@@ -67,6 +67,9 @@ struct PolicyRule {
   LimitScope scope = LimitScope::kAccount;
   int maxConcurrent = 0;
   int callsPerMinute = 0;
+  // The caps above are policy.default_limits (the rule set none of its own): caps for one
+  // person, which a call counted as a whole PBX (no asserted extension) does not get.
+  bool limitsFromDefaults = false;
   std::chrono::seconds maxDuration{0};
   double spendPerHour = 0;  // rolling 60 minutes, live calls included
   double spendPerDay = 0;   // rolling 24 hours

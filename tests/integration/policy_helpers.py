@@ -10,12 +10,21 @@ def reason_of(msg):
     return msg.header("Reason") or ""
 
 
-def refused(ctx, topo, name, caller, dialled, calls=1, code=403):
+def _scenario(base, caller, account):
+    """The scenario and its -key arguments: with `account`, the PBX asserts that extension in
+    X-Account (pbx.targets[].identity_header)."""
+    if account is None:
+        return f"{base}.xml", ["-key", "caller", caller]
+    return f"{base}_account.xml", ["-key", "caller", caller, "-key", "account", account]
+
+
+def refused(ctx, topo, name, caller, dialled, calls=1, code=403, account=None):
     """Places `calls` calls that must each be refused with `code` and a Reason header, and
     never reach the provider. Returns the final responses."""
-    uac = ctx.sipp(name, "policy_uac_reject.xml", local_ip=topo.pbx_host,
+    scenario, keys = _scenario("policy_uac_reject", caller, account)
+    uac = ctx.sipp(name, scenario, local_ip=topo.pbx_host,
                    local_port=topo.pbx_port, remote=topo.pbx_side_addr(), service=dialled,
-                   calls=calls, rate=10, timeout_s=10, extra=["-key", "caller", caller])
+                   calls=calls, rate=10, timeout_s=10, extra=keys)
     uac.start()
     r = uac.wait()
     log(r.describe())
@@ -30,13 +39,14 @@ def refused(ctx, topo, name, caller, dialled, calls=1, code=403):
     return finals
 
 
-def answered(ctx, topo, name, caller, dialled):
+def answered(ctx, topo, name, caller, dialled, account=None):
     """One call that must go through to carrier-a; returns the INVITEs carrier-a received."""
     provider = ctx.sipp(f"{name}-provider", "uas_basic.xml", local_ip=topo.prov1_host,
                         local_port=topo.prov1_port, calls=1, timeout_s=20)
-    uac = ctx.sipp(name, "policy_uac_call.xml", local_ip=topo.pbx_host,
+    scenario, keys = _scenario("policy_uac_call", caller, account)
+    uac = ctx.sipp(name, scenario, local_ip=topo.pbx_host,
                    local_port=topo.pbx_port, remote=topo.pbx_side_addr(), service=dialled,
-                   calls=1, duration_ms=300, timeout_s=20, extra=["-key", "caller", caller])
+                   calls=1, duration_ms=300, timeout_s=20, extra=keys)
     uac_r, (prov_r,) = ctx.run_calls(uac, [provider])
     log(uac_r.describe())
     log(prov_r.describe())

@@ -25,8 +25,11 @@ PUMPED_BLOCK = "+37120912"   # + 3 more digits
 SECOND_BLOCK = "+37120913"
 
 
-def config(rates):
+def config(topo, rates):
     return {
+        # The PBX names the extension of each call in X-Account (the From user is not trusted).
+        "pbx": {"targets": [{"host": topo.pbx_host, "port": topo.pbx_port,
+                             "transport": topo.pbx_transport, "identity_header": "X-Account"}]},
         "policy": {
             "enabled": True,
             "numbering": {"pbx": {"country": "US"}},
@@ -44,9 +47,10 @@ def live_calls(ctx, topo, name, caller, numbers):
     stays up until the gateway sends BYE. Returns the UAC sipps, started."""
     uacs = []
     for i, number in enumerate(numbers):
-        u = ctx.sipp(f"{name}-{i}", "policy_uac_recv_bye.xml", local_ip=topo.pbx_host,
+        u = ctx.sipp(f"{name}-{i}", "policy_uac_recv_bye_account.xml", local_ip=topo.pbx_host,
                      local_port=harness.free_port(), remote=topo.pbx_side_addr(),
-                     service=number, calls=1, timeout_s=40, extra=["-key", "caller", caller])
+                     service=number, calls=1, timeout_s=40,
+                     extra=["-key", "caller", caller, "-key", "account", caller])
         u.start()
         uacs.append(u)
     return uacs
@@ -62,10 +66,11 @@ def test(ctx):
     rates = os.path.join(ctx.workdir, "rates.csv")
     with open(rates, "w") as f:
         f.write("prefix,price_per_minute,increments\n1,0.01,60/60\n371,2.50,1/1\n")
-    sut = ctx.sut(topo, extra=config(rates)).start()
+    sut = ctx.sut(topo, extra=config(topo, rates)).start()
 
     # 3 (first): a legitimate national call.
-    policy_helpers.answered(ctx, topo, "legit-before", "403", "12125550100")
+    policy_helpers.answered(ctx, topo, "legit-before", "403", "12125550100",
+                            account="403")
 
     # 1. Pumping.
     provider = ctx.sipp("carrier", "uas_basic.xml", local_ip=topo.prov1_host,
@@ -76,7 +81,8 @@ def test(ctx):
     sut.wait_for_cdrs(lambda rs: sum(1 for r in rs if r.get("answer_time")
                                      and (r.get("dialled_e164") or "").startswith(PUMPED_BLOCK))
                       >= 3, timeout=15, what="the three pumped calls answered")
-    policy_helpers.refused(ctx, topo, "pump-4th", "401", f"{PUMPED_BLOCK}104")
+    policy_helpers.refused(ctx, topo, "pump-4th", "401", f"{PUMPED_BLOCK}104",
+                            account="401")
     for u in pumps:
         r = u.wait()
         log(r.describe())
@@ -86,7 +92,8 @@ def test(ctx):
     log(p_r.describe())
     harness.expect_calls(p_r, 3, what="carrier: the three pumped calls, ended by the gateway")
     check(len(provider.received("BYE")) >= 3, "carrier: the gateway did not BYE every pumped call")
-    policy_helpers.refused(ctx, topo, "pump-other-country", "401", "+442079460000")
+    policy_helpers.refused(ctx, topo, "pump-other-country", "401", "+442079460000",
+                            account="401")
 
     rows = sut.cdr_list()
     for u in pumps:
@@ -105,20 +112,23 @@ def test(ctx):
 
     # 2. Test calls, a restart, the fourth number.
     for n in (201, 202, 203):
-        policy_helpers.answered(ctx, topo, f"probe-{n}", "402", f"{SECOND_BLOCK}{n}")
+        policy_helpers.answered(ctx, topo, f"probe-{n}", "402", f"{SECOND_BLOCK}{n}",
+                                account="402")
     sut.stop()
     sut.start()
     with open(sut.stderr_path, encoding="utf-8", errors="replace") as f:
         check("fraud: learnt again from" in f.read(),
               "the gateway did not log the calls it learnt from at start")
-    policy_helpers.refused(ctx, topo, "probe-after-restart", "402", f"{SECOND_BLOCK}204")
+    policy_helpers.refused(ctx, topo, "probe-after-restart", "402", f"{SECOND_BLOCK}204",
+                            account="402")
     rows = sut.cdr_list()
     last = [r for r in rows if r.get("dialled_e164") == f"{SECOND_BLOCK}204"]
     check(last and last[0].get("policy_rule") == "fraud.enumeration",
           f"after the restart: {[(r.get('policy_rule'), r.get('sip_code')) for r in last]}")
 
     # 3 (again): legitimate calls still go through.
-    policy_helpers.answered(ctx, topo, "legit-after", "403", "12125550100")
+    policy_helpers.answered(ctx, topo, "legit-after", "403", "12125550100",
+                            account="403")
 
 
 if __name__ == "__main__":

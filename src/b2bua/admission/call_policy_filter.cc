@@ -45,6 +45,7 @@ Verdict CallPolicyFilter::check(CallContext& call) {
       TG_LOG(kB2bua, debug, "call={} {}: counted as the PBX peer {}", c.uuid, caller.problem,
              caller.peer);
     }
+    attempt.wholePbx = !caller.asserted;
     attempt.account = std::move(caller.account);
     attempt.source = std::move(caller.peer);
   }

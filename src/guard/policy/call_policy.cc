@@ -249,6 +249,7 @@ Admission CallPolicy::admit(const CallAttempt& a, std::vector<RuleTrace>* trace)
   }
   Evaluation e = engine->evaluate(a, locked, trace);
   Admission& out = e.admission;
+  if (a.wholePbx && e.limits != nullptr && e.limits->limitsFromDefaults) e.limits = nullptr;
 
   if (out.authFailure && !locked) {
     std::lock_guard lock(st.mu);

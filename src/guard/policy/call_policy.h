@@ -43,6 +43,9 @@ struct CallAttempt {
   transport::Zone zone = transport::Zone::kPbx;  // kPbx: outbound from the PBX; kTrunk: inbound
   std::string account;      // who calls: the authenticated account (public zone), the extension
                             // the PBX asserts or else the PBX peer (pbx zone; b2bua/pbx_caller.h)
+  bool wholePbx = false;    // `account` is a PBX peer, not one extension: the per-person default
+                            // caps (policy.default_limits) do not apply, zone_limits and the
+                            // admin's own caps do
   std::string source;       // where it came from, as far as the gateway can tell: the PBX peer's
                             // name, the source address; call-code failures lock it too
   std::string dialled;      // Request-URI user as received (may start with a call code)

@@ -46,6 +46,7 @@ void applyDefaults(config::PolicySettings& s) {
   const config::DefaultLimits& d = s.defaultLimits;
   for (PolicyRule& r : s.rules) {
     if (r.action == PolicyAction::kDeny || setsLimits(r)) continue;
+    r.limitsFromDefaults = true;
     r.maxConcurrent = d.maxConcurrent;
     r.callsPerMinute = d.callsPerMinute;
     if (!s.rates.empty()) r.spendPerHour = d.spendPerHour;

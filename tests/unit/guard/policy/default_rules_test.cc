@@ -113,6 +113,27 @@ TEST(DefaultRules, EveryAccountIsCapped) {
   EXPECT_EQ(c.rule, std::string(config::kDefaultAllowDomestic) + ".calls_per_minute");
 }
 
+TEST(DefaultRules, AWholePbxIsNotCappedLikeOnePerson) {
+  // A PBX that asserts no extension is counted as one account: the caps for one person would
+  // throttle the whole company (issue 12: zone_limits and the admin's own caps apply instead).
+  auto s = freshInstall();
+  s.defaultLimits = {2, 3, 30};
+  auto p = make(s);
+  const base::TimePoint t0{};
+  for (int i = 0; i < 10; ++i) {
+    CallAttempt a = outbound("pbx:10.0.0.5", "212555100" + std::to_string(i), t0);
+    a.wholePbx = true;
+    EXPECT_TRUE(p->admit(a).allowed) << "call " << i;
+  }
+  s.zoneLimits[static_cast<size_t>(transport::Zone::kPbx)].maxConcurrent = 10;
+  auto capped = make(s);
+  for (int i = 0; i < 11; ++i) {
+    CallAttempt a = outbound("pbx:10.0.0.5", "212555100" + std::to_string(i), t0);
+    a.wholePbx = true;
+    EXPECT_EQ(capped->admit(a).allowed, i < 10) << "call " << i;
+  }
+}
+
 TEST(DefaultRules, CapsGoToAllowRulesWithoutLimitsOnly) {
   auto s = freshInstall();
   s.rules.push_back(rule("intl", PolicyAction::kAllow, {"international"}));
