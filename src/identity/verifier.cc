@@ -47,6 +47,11 @@ void addTn(std::vector<std::string>& out, const sip::Uri& uri, std::string_view 
   }
 }
 
+// A PASSporT's tn is already international (RFC 8225 §5.2.1): never given a country code.
+std::optional<std::string> passportTn(const std::string& tn) {
+  return canonicalTn(!tn.empty() && tn.front() == '+' ? tn : "+" + tn, {});
+}
+
 // The claims against the call, once one Identity header decoded.
 std::optional<Verification> checkPassport(const Passport& p, const sip::IdentityHeader& header,
                                           const CallFacts& call,
@@ -72,7 +77,7 @@ std::optional<Verification> checkPassport(const Passport& p, const sip::Identity
                          " s from the Date header (max " + std::to_string(maxAge) + " s)");
   }
 
-  auto orig = canonicalTn(p.origTn, settings.countryCode);
+  auto orig = passportTn(p.origTn);
   if (!orig) return failedFor(p, Failure::kInvalid, "orig tn is not a telephone number");
   if (!contains(call.callerTns, *orig)) {
     return failedFor(p, Failure::kInvalid,
@@ -81,7 +86,7 @@ std::optional<Verification> checkPassport(const Passport& p, const sip::Identity
   bool destMatches = false;
   std::string dests;
   for (const std::string& tn : p.destTn) {
-    auto dest = canonicalTn(tn, settings.countryCode);
+    auto dest = passportTn(tn);
     if (!dest) return failedFor(p, Failure::kInvalid, "dest tn is not a telephone number");
     destMatches = destMatches || contains(call.calledTns, *dest);
     dests += (dests.empty() ? "" : ",") + *dest;
