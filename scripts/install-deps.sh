@@ -21,6 +21,9 @@ packages=(
   sipvicious stunnel4 kamailio-tls-modules dnsmasq-base openssl
   # the SRTP interop test's far end (tests/interop/test_srtp_pylibsrtp.py)
   python3-pylibsrtp
+  # STIR/SHAKEN tests: PASSporTs signed and certificates made by an implementation not ours
+  # (tests/unit/identity/make_passports.py, sign_passport.py)
+  python3-jwt python3-cryptography
   # promtool checks the /metrics exposition (tests/integration/test_admin_api.py); the
   # Prometheus server the package brings is stopped and disabled below
   prometheus

@@ -50,6 +50,17 @@ constexpr KeyRule kRules[] = {
     {"accounts.lockout", true},
     {"accounts.lockout.max_tracked", false},  // the tables keep their capacity
     {"dns", false},
+    // The verification policy is read for each new call; the verifier (trust anchors, fetch
+    // limits, cache) is built once at start.
+    {"identity", true},
+    {"identity.enabled", false},
+    {"identity.trust_bundle", false},
+    {"identity.fetch_ca_file", false},
+    {"identity.max_certificate_bytes", false},
+    {"identity.max_redirects", false},
+    {"identity.cache_max_age_s", false},
+    {"identity.cache_entries", false},
+    {"identity.allow_private_x5u", false},
 };
 
 // "a.b" covers "a.b", "a.b.c" and "a.b[0]", not "a.bc".

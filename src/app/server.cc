@@ -154,6 +154,16 @@ std::string Server::open() {
   restoreSpend(*policy_, *cdrs_);
   fraud_ = std::make_unique<guard::fraud::FraudDetector>(cfg.fraud);
   restoreFraudBaselines(*fraud_, cfg);
+  // STIR/SHAKEN: one verifier (trust anchors, certificate cache, fetch threads) for every
+  // worker. Turning identity on needs a restart: a reload cannot create it.
+  if (cfg.identity.enabled) {
+    auto trust = identity::TrustStore::fromFile(cfg.identity.trustBundle);
+    if (!trust) {
+      return "identity.trust_bundle " + cfg.identity.trustBundle + ": " +
+             std::string(trust.error());
+    }
+    identity_ = std::make_unique<identity::IdentityVerifier>(cfg.identity, *trust);
+  }
 
   // The media relay: its threads start with the workers (start()); the pool of ports is one
   // for every worker's calls.
@@ -194,6 +204,11 @@ void Server::wireWorkers() {
     b2b.setCallPolicy(policy_.get());
     b2b.setFraudDetector(fraud_.get());
     b2b.setEventSink(&guard_->events());
+    if (identity_) {
+      asio::io_context* io = &g->io();
+      b2b.setIdentityVerifier(identity_.get(),
+                              [io](std::function<void()> fn) { asio::post(*io, std::move(fn)); });
+    }
     if (media_) {
       anchors_.push_back(std::make_unique<media::MediaAnchor>(*media_, *config_));
       b2b.setOfferAnswer(anchors_.back().get());

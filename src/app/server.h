@@ -30,6 +30,7 @@
 #include "b2bua/b2bua.h"
 #include "base/log.h"
 #include "config/config.h"
+#include "identity/identity_verifier.h"
 
 namespace tg::auth {
 class AuthService;
@@ -160,6 +161,9 @@ class Server {
   std::vector<std::unique_ptr<asio::io_context>> ios_;
   std::vector<std::unique_ptr<Gateway>> gateways_;
   std::vector<Gateway*> peers_;
+  // After the workers: destroyed first, its fetch threads joined while the workers' queues
+  // still exist (a fetch's answer is posted to one).
+  std::unique_ptr<identity::IdentityVerifier> identity_;
   std::unique_ptr<asio::steady_timer> policyTimer_;
   std::unique_ptr<asio::steady_timer> trimTimer_;
   std::unique_ptr<asio::steady_timer> shutdownTimer_;

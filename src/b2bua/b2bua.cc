@@ -48,6 +48,7 @@ B2bua::B2bua(config::ConfigPtr config, base::TimerQueue& timers, EndpointLookup 
   ctx_.newCallId = [] { return base::randomHex(16); };
   newUuid_ = [] { return base::randomHex(8); };
   admissionServices_.router = &router_;
+  admissionServices_.chain = &admission_;
   admission_.setAdmitted([this](admission::CallContext& call) { launch(call); });
   ctx_.events.add(&counters_);
   ctx_.events.add(&policyTracker_);  // prices the call before the CDR writer records its end

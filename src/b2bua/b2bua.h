@@ -106,6 +106,14 @@ class B2bua final : public transaction::TransactionUser, private CallTable {
   // The fraud detectors (guard/fraud), shared by every worker like the policy; nullptr (the
   // default) detects nothing. Set before traffic flows; must outlive this.
   void setFraudDetector(guard::fraud::FraudDetector* detector);
+  // STIR/SHAKEN verification of calls from providers (docs/identity.md), one verifier shared
+  // by every worker; `post` runs a closure on this worker's thread (the certificate fetch
+  // answers from the verifier's threads). nullptr (the default): calls are not verified.
+  void setIdentityVerifier(identity::IdentityVerifier* verifier,
+                           std::function<void(std::function<void()>)> post) {
+    admissionServices_.identity = verifier;
+    admissionServices_.post = std::move(post);
+  }
   // Where policy rejections (and shadow decisions) are recorded; optional, must outlive this.
   void setEventSink(guard::EventSink* events) { admissionServices_.events = events; }
   // overCap() hands each over-cap call to one worker only: the handles this B2BUA does not own

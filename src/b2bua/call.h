@@ -125,6 +125,12 @@ struct Call {
   std::string destinationClass;
   std::string policyRule;
 
+  // STIR/SHAKEN verification of an inbound call (admission filter `identity`); verstat empty
+  // when none ran. The PBX leg's From user carries ;verstat=, its display name the tag.
+  std::string verstat;      // "TN-Validation-Passed", "TN-Validation-Failed", "No-TN-Validation"
+  std::string attestation;  // "A", "B", "C" or ""
+  std::string identityTag;  // display-name prefix toward the PBX (policy `tag`); "" = none
+
   // public.auth.mode pbx: the FailureWatcher's key for A's INVITE while the PBX has not
   // answered it, and whether its credentials are withheld (a locked account).
   std::string authWatchKey;

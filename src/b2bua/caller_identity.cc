@@ -71,4 +71,30 @@ OutgoingIdentity outgoingIdentity(const sip::Message& invite, std::string_view a
   return out;
 }
 
+void markVerification(OutgoingIdentity& identity, std::string_view verstat, std::string_view tag) {
+  std::string& from = identity.from;
+  const size_t open = from.find('<');
+  if (open == std::string::npos) return;
+  if (!verstat.empty()) {
+    const size_t at = from.find('@', open);
+    if (at != std::string::npos) from.insert(at, ";verstat=" + std::string(verstat));
+  }
+  if (tag.empty()) return;
+  std::string name = from.substr(0, open);
+  while (!name.empty() && name.back() == ' ') name.pop_back();
+  if (name.size() >= 2 && name.front() == '"' && name.back() == '"') {
+    name = name.substr(1, name.size() - 2);
+  }
+  // The tag goes into the quoted string with its own quotes and backslashes escaped (RFC 3261
+  // §25.1); a quoted name is already escaped, a token name has neither.
+  std::string quoted = "\"";
+  for (char ch : tag) {
+    if (ch == '"' || ch == '\\') quoted.push_back('\\');
+    quoted.push_back(ch);
+  }
+  quoted += name;
+  quoted += "\" ";
+  from = quoted + from.substr(open);
+}
+
 }  // namespace tg::b2bua

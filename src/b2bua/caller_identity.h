@@ -43,4 +43,9 @@ OutgoingIdentity outgoingIdentity(const sip::Message& invite, std::string_view a
                                   std::string_view callerIdRewrite, std::string_view localHost,
                                   bool towardProvider);
 
+// Toward the PBX, what STIR/SHAKEN verification found (identity filter): `;verstat=` on the
+// From's user part, as carriers send it ("sip:+12155551212;verstat=TN-Validation-Passed@..."),
+// and `tag` (e.g. "SPAM? ") in front of the display name. Empty values change nothing.
+void markVerification(OutgoingIdentity& identity, std::string_view verstat, std::string_view tag);
+
 }  // namespace tg::b2bua

@@ -68,8 +68,9 @@ bool OutgoingInvite::sendNext(Call& call) {
 
   const transport::LocalEndpoint* local = ctx_.endpoints(call.zoneB, target.transport);
   const std::string localHost = local != nullptr ? local->address.toString() : "invalid";
-  const OutgoingIdentity identity = outgoingIdentity(req, assertedUserOf(req), call.callerIdRewrite,
-                                                     localHost, call.zoneB == Zone::kTrunk);
+  OutgoingIdentity identity = outgoingIdentity(req, assertedUserOf(req), call.callerIdRewrite,
+                                               localHost, call.zoneB == Zone::kTrunk);
+  if (call.zoneB == Zone::kPbx) markVerification(identity, call.verstat, call.identityTag);
   b.localParty = withTag(identity.from, b.localTag);
   b.remoteParty = "<sip:" + call.dialled + "@" + host + ">";
 

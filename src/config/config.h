@@ -21,6 +21,7 @@
 #include "config/dns_config.h"
 #include "config/fraud_config.h"
 #include "config/guard_config.h"
+#include "config/identity_config.h"
 #include "config/media_config.h"
 #include "config/policy_config.h"
 #include "config/provider_auth_config.h"
@@ -177,6 +178,7 @@ struct Config {
   DnsSettings dns;                     // provider name resolution (dns_config.h)
   FraudSettings fraud;                 // fraud and anomaly detectors (fraud_config.h)
   MediaSettings media;                 // media anchoring (media_config.h)
+  IdentitySettings identity;           // STIR/SHAKEN verification (identity_config.h)
   std::optional<AdminSettings> admin;  // the admin API; none: not listening (admin_config.h)
   // Every value as written, by key path ("tcp.idle_timeout_s", "dns.servers[0]"): a reload
   // compares these to say which keys changed, whatever section they belong to.

@@ -7,6 +7,7 @@
 // counters. No filter throws, and no filter calls another.
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -33,12 +34,17 @@ class CallPolicy;
 namespace tg::guard::fraud {
 class FraudDetector;
 }  // namespace tg::guard::fraud
+namespace tg::identity {
+class IdentityVerifier;
+}  // namespace tg::identity
 
 namespace tg::b2bua {
 
 class Router;
 
 namespace admission {
+
+class AdmissionChain;
 
 enum class Action : uint8_t {
   kContinue,   // no objection: the next filter decides
@@ -134,6 +140,11 @@ struct AdmissionServices {
   guard::fraud::FraudDetector* fraud = nullptr;  // null: no fraud detection
   guard::EventSink* events = nullptr;            // security events; null: not recorded
   const Router* router = nullptr;
+  // STIR/SHAKEN (src/identity), shared by every worker; null: calls are not verified.
+  identity::IdentityVerifier* identity = nullptr;
+  // Runs a closure on this worker's thread, from any thread (a filter's deferred answer).
+  std::function<void(std::function<void()>)> post;
+  AdmissionChain* chain = nullptr;  // the chain these services belong to (resume())
 };
 
 class CallFilter {

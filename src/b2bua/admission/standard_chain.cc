@@ -2,6 +2,7 @@
 
 #include "b2bua/admission/call_policy_filter.h"
 #include "b2bua/admission/fraud_filter.h"
+#include "b2bua/admission/identity_filter.h"
 #include "b2bua/admission/numbers_filter.h"
 #include "b2bua/admission/phone_auth_filter.h"
 #include "b2bua/admission/request_checks_filter.h"
@@ -16,11 +17,12 @@ std::unique_ptr<CallFilter> make(AdmissionServices& services) {
 }
 
 // Who the caller is first (nothing else is worth checking for a stranger), then what the
-// request asks for, then the call itself: where it may go, and the toll-fraud policy last,
+// request asks for, then the call itself: where it may go, whether the provider's caller ID
+// is signed (STIR/SHAKEN, before the policy counts the call), and the toll-fraud policy last,
 // since it counts every call it admits, then the fraud detectors on what the policy admitted.
 constexpr std::unique_ptr<CallFilter> (*kOrder[])(AdmissionServices&) = {
-    make<PhoneAuthFilter>, make<RequestChecksFilter>, make<NumbersFilter>,
-    make<SipsRouteFilter>, make<CallPolicyFilter>,    make<FraudFilter>,
+    make<PhoneAuthFilter>, make<RequestChecksFilter>, make<NumbersFilter>, make<SipsRouteFilter>,
+    make<IdentityFilter>,  make<CallPolicyFilter>,    make<FraudFilter>,
 };
 
 }  // namespace

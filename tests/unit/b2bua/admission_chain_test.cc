@@ -95,8 +95,9 @@ class AdmissionChainTest : public B2buaTest {
 };
 
 TEST_F(AdmissionChainTest, TheOrderIsFixedInCode) {
-  const std::vector<std::string_view> expected = {
-      "phone_auth", "request_checks", "numbers", "sips_route", "call_policy", "fraud", "scripted"};
+  const std::vector<std::string_view> expected = {"phone_auth", "request_checks", "numbers",
+                                                  "sips_route", "identity",       "call_policy",
+                                                  "fraud",      "scripted"};
   EXPECT_EQ(b2b_->admissionStats().names, expected);
 }
 
