@@ -1,7 +1,7 @@
 #pragma once
 
 // `trunkguard account add|passwd|list|disable|enable|unlock` (remote-phone accounts) and
-// `trunkguard admin add|verify` (admin users with TOTP), editing the accounts and admin_users
+// `trunkguard admin add|passwd|verify` (admin users with TOTP and an API password), editing the accounts and admin_users
 // tables of the gateway's database (db::AccountStore). A running gateway notices the change
 // through account_edits and reloads.
 //
