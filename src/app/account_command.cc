@@ -331,8 +331,7 @@ int adminAdd(const AccountCommandOptions& o, const Context& ctx, std::ostream& o
       << "URI), then check it with `trunkguard admin verify " << o.user << " CODE`:\n\n"
       << auth::renderQr(uri, o.asciiQr ? auth::QrStyle::kAscii : auth::QrStyle::kHalfBlocks) << "\n"
       << uri << "\n"
-      << "For the admin API, also give it a password: `trunkguard admin passwd " << o.user
-      << "`\n";
+      << "For the admin API, also give it a password: `trunkguard admin passwd " << o.user << "`\n";
   return 0;
 }
 

@@ -78,8 +78,7 @@ AdminCodeCheck checkAdminCode(db::AccountStore& store, const std::string& name,
 
 AdminCodeCheck checkAdminLogin(db::AccountStore& store, const std::string& name,
                                std::string_view password, std::string_view code,
-                               const auth::LockoutPolicy& lockout, int64_t nowMs,
-                               std::time_t now) {
+                               const auth::LockoutPolicy& lockout, int64_t nowMs, std::time_t now) {
   return check(store, name, &password, code, lockout, nowMs, now);
 }
 

@@ -5,7 +5,6 @@
 
 #include "app/account_command.h"
 #include "app/admin_gate.h"
-#include "app/token_command.h"
 #include "app/audit_command.h"
 #include "app/backup_command.h"
 #include "app/ban_command.h"
@@ -18,6 +17,7 @@
 #include "app/replay_command.h"
 #include "app/run_command.h"
 #include "app/status_command.h"
+#include "app/token_command.h"
 #include "app/version.h"
 #include "config/config_loader.h"
 

@@ -215,13 +215,13 @@ std::string Server::start() {
            config_->media.portMin, config_->media.portMax);
   }
   guard_->start();
-  if (config_->alerts) {
-    // Alerts start with the gateway; a reload does not change them (docs/alerts.md).
-    alerts_ = std::make_unique<alerts::AlertDispatcher>(*config_->alerts);
+  // Alerts start with the gateway; a reload does not change them (docs/alerts.md).
+  if (auto settings = config::loadAlertSettings(configPath_)) {
+    TG_LOG(kMain, info, "alerts: {} webhook(s), {} syslog target(s)", settings->webhooks.size(),
+           settings->syslog.size());
+    alerts_ = std::make_unique<alerts::AlertDispatcher>(std::move(*settings));
     guard_->events().setObserver(alerts_.get());
     alerts_->start();
-    TG_LOG(kMain, info, "alerts: {} webhook(s), {} syslog target(s)",
-           config_->alerts->webhooks.size(), config_->alerts->syslog.size());
   }
   scheduleHousekeeping();
   startedAt_ = std::chrono::steady_clock::now();
@@ -402,7 +402,7 @@ void Server::endCallsOfAccount(const std::string& account, const std::string& re
     g.b2bua().endCallsWhere(
         [&](const b2bua::Call& call) -> std::string {
           return call.zoneA == transport::Zone::kPublic && call.account == account ? reason
-                                                                                    : std::string();
+                                                                                   : std::string();
         },
         b2bua::EndCause::kAccountLocked);
   });

@@ -188,7 +188,7 @@ class Server {
   // Last members: their threads read the rest, so they stop first.
   ControlSocket control_;
   std::unique_ptr<admin_api::GatewayBackend> adminBackend_;
-  std::unique_ptr<admin_api::AdminServer> admin_;  // none without an admin: section
+  std::unique_ptr<admin_api::AdminServer> admin_;    // none without an admin: section
   std::unique_ptr<alerts::AlertDispatcher> alerts_;  // none without an alerts: section
 };
 

@@ -34,11 +34,11 @@ int tokenAdd(const TokenCommandOptions& o, const std::string& actor, const std::
   const auth::NewApiToken fresh = auth::makeApiToken();
   db::TokenStore store(dbPath);
   bool exists = false;
-  const db::TokenRecord r{fresh.id,  o.name, std::string(auth::roleName(*role)), fresh.secretSha256,
-                          actor,     nowMs(), 0};
+  const db::TokenRecord r{
+      fresh.id, o.name, std::string(auth::roleName(*role)), fresh.secretSha256, actor, nowMs(), 0};
   if (std::string e = store.add(r, &exists); !e.empty()) {
-    err << "admin token add: " << (exists ? "a token named " + o.name + " exists" : store.lastError())
-        << "\n";
+    err << "admin token add: "
+        << (exists ? "a token named " + o.name + " exists" : store.lastError()) << "\n";
     return 1;
   }
   out << "token " << o.name << " (" << o.role << ", id " << fresh.id
@@ -88,11 +88,12 @@ int tokenRevoke(const TokenCommandOptions& o, const std::string& dbPath, std::os
 
 }  // namespace
 
-int runToken(const TokenCommandOptions& o, std::istream& in, std::ostream& out,
-             std::ostream& err, const LocalOrigin& origin) {
+int runToken(const TokenCommandOptions& o, std::istream& in, std::ostream& out, std::ostream& err,
+             const LocalOrigin& origin) {
   const std::string label = "admin token " + o.action;
   if (o.action != "list" && !validName(o.name)) {
-    err << label << ": '" << o.name << "' is not a valid name (letters, digits, . _ -; at most 64)\n";
+    err << label << ": '" << o.name
+        << "' is not a valid name (letters, digits, . _ -; at most 64)\n";
     return 2;
   }
   if (o.action == "add" && !auth::parseRole(o.role)) {
@@ -100,16 +101,16 @@ int runToken(const TokenCommandOptions& o, std::istream& in, std::ostream& out,
     return 2;
   }
   DatabaseChoice db;
-  if (int rc = chooseDatabase(o.configPath, o.dbPath, label, "preferred: lockout policy", db, err)) {
+  if (int rc =
+          chooseDatabase(o.configPath, o.dbPath, label, "preferred: lockout policy", db, err)) {
     return rc;
   }
   try {
     if (o.action == "list") return tokenList(o, db.path, out);
     db::AccountStore accounts(db.path);
     if (!useSealingKey(accounts, sealingKeyPath(db.config.get(), db.path), err)) return 1;
-    const auth::LockoutPolicy lockout = db.config
-                                            ? auth::LockoutPolicy::from(db.config->accounts.lockout)
-                                            : auth::LockoutPolicy{};
+    const auth::LockoutPolicy lockout =
+        db.config ? auth::LockoutPolicy::from(db.config->accounts.lockout) : auth::LockoutPolicy{};
     AdminGate gate(accounts, db.path, origin, lockout);
     if (!gate.authorise({label + " " + o.name}, o.admin, in, err)) return kNotAuthorisedExit;
     const int rc = o.action == "add" ? tokenAdd(o, gate.actor(), db.path, out, err)

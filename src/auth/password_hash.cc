@@ -75,9 +75,8 @@ std::string hashAdminPassword(std::string_view password, const ScryptParams& par
   const std::optional<std::vector<unsigned char>> salt = fromHex(base::randomHex(kSaltBytes));
   const auto key = derive(password, *salt, params, kKeyBytes);
   if (!key) return {};
-  return std::string(kScheme) + "$" + std::to_string(params.logN) + "$" +
-         std::to_string(params.r) + "$" + std::to_string(params.p) + "$" + toHex(*salt) + "$" +
-         toHex(*key);
+  return std::string(kScheme) + "$" + std::to_string(params.logN) + "$" + std::to_string(params.r) +
+         "$" + std::to_string(params.p) + "$" + toHex(*salt) + "$" + toHex(*key);
 }
 
 bool verifyAdminPassword(std::string_view password, std::string_view stored) {

@@ -5,6 +5,7 @@
 // section is there. Delivered by app/alerts/ on a thread of its own.
 
 #include <chrono>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -14,8 +15,8 @@
 namespace tg::config {
 
 struct WebhookTarget {
-  std::string url;  // http:// or https://
-  Secret secret;    // HMAC-SHA256 key (secret_file); empty: unsigned
+  std::string url;           // http:// or https://
+  Secret secret;             // HMAC-SHA256 key (secret_file); empty: unsigned
   std::string secretSource;  // "file /path", for messages
 };
 
@@ -40,5 +41,10 @@ struct AlertSettings {
   std::vector<WebhookTarget> webhooks;
   std::vector<SyslogTarget> syslog;
 };
+
+// The `alerts:` section of the config file at `path`, read at the gateway's start (alerts
+// need a restart to change); nullopt when there is none or it has errors (which loading the
+// config reported already).
+std::optional<AlertSettings> loadAlertSettings(const std::string& path);
 
 }  // namespace tg::config

@@ -1,11 +1,15 @@
 // The top-level `alerts:` section (alerts_config.h): which events alert, how they are folded and
 // where they go. Webhook secrets come from a file (or a systemd credential), never the YAML.
+// The settings are not a member of Config (config.h, included by nearly every file, stays as
+// it is): the loader checks the section, and the gateway reads it again at start.
 
 #include <sys/stat.h>
 
+#include <filesystem>
 #include <fstream>
 
 #include "base/sealed_secret.h"
+#include "config/alerts_config.h"
 #include "config/credentials.h"
 #include "config/loader.h"
 
@@ -73,12 +77,11 @@ void readSyslog(Loader& loader, const YAML::Node& node, int line, const std::str
 
 }  // namespace
 
-void readAlerts(Loader& loader, const YAML::Node& node, int line, Config& c) {
+void readAlertSettings(Loader& loader, const YAML::Node& node, int line, AlertSettings& alerts) {
   MapReader m(loader, node, "alerts", line,
               {"events", "dedup_s", "max_per_minute", "queue", "retries", "retry_base_ms",
                "timeout_s", "hostname", "webhooks", "syslog"});
   if (!m.valid()) return;
-  AlertSettings& alerts = c.alerts.emplace();
   alerts.line = line;
   if (m.has("events")) {
     alerts.events.clear();
@@ -115,4 +118,30 @@ void readAlerts(Loader& loader, const YAML::Node& node, int line, Config& c) {
   }
 }
 
+// In the section table: check-config and every load check the section (and report its
+// errors) without keeping it; loadAlertSettings() reads it for the alert thread.
+void readAlerts(Loader& loader, const YAML::Node& node, int line, Config&) {
+  AlertSettings checked;
+  readAlertSettings(loader, node, line, checked);
+}
+
 }  // namespace tg::config::detail
+
+namespace tg::config {
+
+std::optional<AlertSettings> loadAlertSettings(const std::string& path) {
+  try {
+    const YAML::Node root = YAML::LoadFile(path);
+    const YAML::Node node = root["alerts"];
+    if (!node.IsDefined()) return std::nullopt;
+    detail::Loader loader(path, std::filesystem::path(path).parent_path().string());
+    AlertSettings alerts;
+    detail::readAlertSettings(loader, node, detail::Loader::lineOf(node), alerts);
+    if (loader.errorCount() != 0) return std::nullopt;
+    return alerts;
+  } catch (const YAML::Exception&) {
+    return std::nullopt;  // the config load reported it already
+  }
+}
+
+}  // namespace tg::config

@@ -16,7 +16,6 @@
 #include "base/address.h"
 #include "config/accounts_config.h"
 #include "config/admin_config.h"
-#include "config/alerts_config.h"
 #include "config/admission_config.h"
 #include "config/cidr.h"
 #include "config/dns_config.h"
@@ -169,7 +168,6 @@ struct Config {
   FraudSettings fraud;                 // fraud and anomaly detectors (fraud_config.h)
   MediaSettings media;                 // media anchoring (media_config.h)
   std::optional<AdminSettings> admin;  // the admin API; none: not listening (admin_config.h)
-  std::optional<AlertSettings> alerts;  // alerts; none: no alerts (alerts_config.h)
   // Every value as written, by key path ("tcp.idle_timeout_s", "dns.servers[0]"): a reload
   // compares these to say which keys changed, whatever section they belong to.
   std::map<std::string, std::string> written;

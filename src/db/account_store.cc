@@ -107,8 +107,7 @@ AccountStore::AccountStore(const std::string& path)
                              " WHERE name = ?1 AND totp_secret = ?3")),
       setAdminLogin_(db_.prepare("UPDATE admin_users SET failed_logins = ?2, first_failure_ms = ?3,"
                                  " locked_until_ms = ?4, lock_count = ?5 WHERE name = ?1")),
-      setAdminPassword_(
-          db_.prepare("UPDATE admin_users SET password_hash = ?2 WHERE name = ?1")),
+      setAdminPassword_(db_.prepare("UPDATE admin_users SET password_hash = ?2 WHERE name = ?1")),
       editsRead_(db_.prepare("SELECT edits FROM account_edits WHERE id = 1")),
       editsBump_(db_.prepare("UPDATE account_edits SET edits = edits + 1 WHERE id = 1")) {
   restrictMode(path);

@@ -7,7 +7,7 @@ constexpr std::string_view kColumns =
     "SELECT id, name, role, secret_sha256, created_by, created_ms, revoked_ms FROM api_tokens";
 
 TokenRecord readToken(const Statement& s) {
-  return {s.columnText(0), s.columnText(1), s.columnText(2), s.columnText(3),
+  return {s.columnText(0), s.columnText(1),  s.columnText(2), s.columnText(3),
           s.columnText(4), s.columnInt64(5), s.columnInt64(6)};
 }
 

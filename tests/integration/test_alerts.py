@@ -90,7 +90,8 @@ def run(ctx, hook_port, syslog):
               "webhooks": [{"url": f"http://127.0.0.1:{hook_port}/hook",
                             "secret_file": secret_file}],
               "syslog": [{"udp": f"127.0.0.1:{syslog.getsockname()[1]}"}]}
-    gw = ctx.sut(topo, extra=gh.guard_extra(topo, guard={"scanner": {"enforce": False}},
+    gw = ctx.sut(topo, extra=gh.guard_extra(topo, guard={"scanner": {"enforce": False},
+                                                          "rate_limit": {"enabled": False}},
                                             more={"alerts": alerts})).start()
     addr = (topo.host, topo.public_side)
     for n in range(40):

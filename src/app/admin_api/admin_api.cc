@@ -78,7 +78,8 @@ ApiResponse errorResponse(int status, std::string_view message) {
 }
 
 std::variant<nlohmann::json, ApiResponse> jsonBody(const ApiRequest& r) {
-  if (!isJson(r.contentType)) return errorResponse(415, "send JSON: Content-Type: application/json");
+  if (!isJson(r.contentType))
+    return errorResponse(415, "send JSON: Content-Type: application/json");
   nlohmann::json body = nlohmann::json::parse(r.body, nullptr, false);
   if (body.is_discarded() || !body.is_object()) {
     return errorResponse(400, "the body is not a JSON object");
@@ -218,7 +219,8 @@ std::variant<Principal, ApiResponse> AdminApi::authenticate(const ApiRequest& r)
     if (!r.authorization.starts_with(kBearer)) {
       return errorResponse(401, "Authorization must be \"Bearer <token>\"");
     }
-    const auto identity = backend_.checkToken(std::string_view(r.authorization).substr(kBearer.size()));
+    const auto identity =
+        backend_.checkToken(std::string_view(r.authorization).substr(kBearer.size()));
     if (!identity) return errorResponse(401, "unknown or revoked token");
     return Principal{"token:" + identity->name, identity->role, std::nullopt};
   }
@@ -247,7 +249,8 @@ ApiResponse AdminApi::login(const ApiRequest& r) {
   const std::string name = user->get<std::string>();
   const std::string secret = password->get<std::string>();
   const std::string totp = code->get<std::string>();
-  constexpr std::string_view kRefused = "login refused: wrong admin, password or code, or too many failures";
+  constexpr std::string_view kRefused =
+      "login refused: wrong admin, password or code, or too many failures";
   if (name.empty() || name.size() > kMaxNameLength || totp.size() > kMaxCodeLength ||
       secret.size() > kMaxPasswordLength) {
     backend_.audit(auth::printableName(name), "api login", "refused: malformed user or code",
@@ -287,8 +290,8 @@ ApiResponse AdminApi::session(const Call& c) {
 
 ApiResponse AdminApi::acted(const Call& c, const std::string& action, const ActionResult& result,
                             nlohmann::json body) {
-  backend_.audit(c.who.actor, action,
-                 result.status == 200 ? "ok" : "failed: " + result.message, c.request.source);
+  backend_.audit(c.who.actor, action, result.status == 200 ? "ok" : "failed: " + result.message,
+                 c.request.source);
   if (result.status != 200) return errorResponse(result.status, result.message);
   return jsonResponse(200, body);
 }

@@ -43,8 +43,8 @@ std::optional<int64_t> numberParam(const ApiRequest& r, std::string_view name, i
 }
 
 ApiResponse badParam(std::string_view name, std::string_view what) {
-  return errorResponse(400, std::string("query parameter ") + std::string(name) + ": " +
-                                std::string(what));
+  return errorResponse(
+      400, std::string("query parameter ") + std::string(name) + ": " + std::string(what));
 }
 
 std::string csvField(const nlohmann::ordered_json& value) {
@@ -64,7 +64,9 @@ std::string csvField(const nlohmann::ordered_json& value) {
 
 }  // namespace
 
-ApiResponse AdminApi::status(const Call&) { return jsonResponse(200, statusJson(backend_.status())); }
+ApiResponse AdminApi::status(const Call&) {
+  return jsonResponse(200, statusJson(backend_.status()));
+}
 
 ApiResponse AdminApi::calls(const Call&) {
   nlohmann::json list = nlohmann::json::array();
@@ -83,8 +85,7 @@ ApiResponse AdminApi::endCall(const Call& c) {
   const std::string& uuid = c.args[0];
   const bool ended = backend_.endCall(uuid, "ended by admin " + c.who.actor);
   return acted(c, "api end call " + auth::printableName(uuid),
-               ended ? ActionResult{} : ActionResult{404, "no such call"},
-               {{"ended", uuid}});
+               ended ? ActionResult{} : ActionResult{404, "no such call"}, {{"ended", uuid}});
 }
 
 ApiResponse AdminApi::events(const Call& c) {
@@ -132,7 +133,8 @@ ApiResponse AdminApi::addBan(const Call& c) {
   const auto reason = body.find("reason");
   const auto duration = body.find("duration_s");
   if (source == body.end() || !source->is_string() || source->get<std::string>().size() > 64 ||
-      (reason != body.end() && (!reason->is_string() || reason->get<std::string>().size() > kMaxText)) ||
+      (reason != body.end() &&
+       (!reason->is_string() || reason->get<std::string>().size() > kMaxText)) ||
       (duration != body.end() && !duration->is_number_unsigned())) {
     return errorResponse(400,
                          "give \"source\" (an address or CIDR), optionally \"reason\" (text) and "
@@ -142,7 +144,9 @@ ApiResponse AdminApi::addBan(const Call& c) {
   const std::string why =
       reason == body.end() ? "banned by " + c.who.actor : reason->get<std::string>();
   const int64_t seconds =
-      duration == body.end() ? 0 : static_cast<int64_t>(std::min<uint64_t>(duration->get<uint64_t>(), 315360000));
+      duration == body.end()
+          ? 0
+          : static_cast<int64_t>(std::min<uint64_t>(duration->get<uint64_t>(), 315360000));
   const ActionResult result = backend_.addBan(text, why, seconds);
   return acted(c, "api ban add " + auth::printableName(text), result,
                {{"banned", text}, {"duration_s", seconds}, {"message", result.message}});

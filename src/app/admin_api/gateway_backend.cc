@@ -7,8 +7,8 @@
 #include <ctime>
 #include <stdexcept>
 
-#include "app/explain_command.h"
 #include "app/admin_api/sessions.h"
+#include "app/explain_command.h"
 #include "app/guard_services.h"
 #include "auth/auth_service.h"
 #include "b2bua/bindings.h"
@@ -76,8 +76,7 @@ GatewayBackend::~GatewayBackend() = default;
 AdminCodeCheck GatewayBackend::checkLogin(const std::string& admin, std::string_view password,
                                           std::string_view code) {
   std::lock_guard lock(dbMutex_);
-  return checkAdminLogin(*accounts_, admin, password, code, lockout_, wallMs(),
-                         std::time(nullptr));
+  return checkAdminLogin(*accounts_, admin, password, code, lockout_, wallMs(), std::time(nullptr));
 }
 
 std::optional<TokenIdentity> GatewayBackend::checkToken(std::string_view bearer) {
@@ -103,8 +102,9 @@ std::vector<db::TokenRecord> GatewayBackend::tokens() {
 std::string GatewayBackend::createToken(const std::string& name, auth::ApiRole role,
                                         const std::string& createdBy, std::string* error) {
   const auth::NewApiToken fresh = auth::makeApiToken();
-  db::TokenRecord r{fresh.id, name, std::string(auth::roleName(role)), fresh.secretSha256,
-                    createdBy, wallMs(), 0};
+  db::TokenRecord r{
+      fresh.id, name, std::string(auth::roleName(role)), fresh.secretSha256, createdBy,
+      wallMs(), 0};
   bool exists = false;
   std::lock_guard lock(dbMutex_);
   if (std::string e = tokens_->add(r, &exists); !e.empty()) {
@@ -317,9 +317,9 @@ nlohmann::json GatewayBackend::reload() {
 
 ActionResult GatewayBackend::explain(const nlohmann::json& call, nlohmann::json* report) {
   ExplainOptions o;
-  for (auto [key, field] : {std::pair{"zone", &o.zone}, std::pair{"account", &o.account},
-                            std::pair{"to", &o.to}, std::pair{"from", &o.from},
-                            std::pair{"at", &o.at}}) {
+  for (auto [key, field] :
+       {std::pair{"zone", &o.zone}, std::pair{"account", &o.account}, std::pair{"to", &o.to},
+        std::pair{"from", &o.from}, std::pair{"at", &o.at}}) {
     const auto it = call.find(key);
     if (it == call.end()) continue;
     if (!it->is_string() || it->get<std::string>().size() > 256) {

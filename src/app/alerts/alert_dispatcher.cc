@@ -70,13 +70,13 @@ void AlertDispatcher::stop() {
 
 void AlertDispatcher::record(guard::SecurityEvent event) {
   if (!matchesAlertRule(settings_.events, event.rule, event.action)) return;
-  AlertEvent e{std::move(event.rule),
-               std::string(transport::zoneName(event.zone)),
-               event.source.ip(),
-               std::move(event.reason),
-               std::move(event.action),
-               std::chrono::duration_cast<std::chrono::milliseconds>(event.time.time_since_epoch())
-                   .count()};
+  AlertEvent e{
+      std::move(event.rule),
+      std::string(transport::zoneName(event.zone)),
+      event.source.ip(),
+      std::move(event.reason),
+      std::move(event.action),
+      std::chrono::duration_cast<std::chrono::milliseconds>(event.time.time_since_epoch()).count()};
   {
     std::lock_guard lock(mutex_);
     if (queue_.size() >= static_cast<size_t>(settings_.queue)) {
@@ -116,8 +116,8 @@ void AlertDispatcher::send(const Alert& alert) {
   const int64_t ms = wallMs();
   if (!settings_.webhooks.empty()) {
     const std::string body = alertJson(alert, host_);
-    const std::string id = std::to_string(ms) + "-" + std::to_string(nextId_++) + "-" +
-                           base::randomHex(4);
+    const std::string id =
+        std::to_string(ms) + "-" + std::to_string(nextId_++) + "-" + base::randomHex(4);
     for (size_t i = 0; i < settings_.webhooks.size(); ++i) {
       attempt(Delivery{i, body, id, 0, std::chrono::steady_clock::now()});
     }

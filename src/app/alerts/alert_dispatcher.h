@@ -30,11 +30,11 @@ bool matchesAlertRule(const std::vector<std::string>& patterns, std::string_view
                       std::string_view action);
 
 struct AlertStats {
-  uint64_t events = 0;         // matched and queued
-  uint64_t dropped = 0;        // matched, but the queue was full
-  uint64_t sent = 0;           // deliveries that succeeded (webhook 2xx, syslog sent)
-  uint64_t failed = 0;         // deliveries given up after their retries
-  uint64_t retried = 0;        // webhook attempts after the first
+  uint64_t events = 0;   // matched and queued
+  uint64_t dropped = 0;  // matched, but the queue was full
+  uint64_t sent = 0;     // deliveries that succeeded (webhook 2xx, syslog sent)
+  uint64_t failed = 0;   // deliveries given up after their retries
+  uint64_t retried = 0;  // webhook attempts after the first
 };
 
 class AlertDispatcher final : public guard::EventSink {

@@ -29,10 +29,10 @@ struct AlertEvent {
 };
 
 struct Alert {
-  AlertEvent event;     // the first event (at once) or the last one folded (summary)
-  uint64_t count = 1;   // events this alert stands for
+  AlertEvent event;      // the first event (at once) or the last one folded (summary)
+  uint64_t count = 1;    // events this alert stands for
   bool summary = false;  // repeats folded over the window, or the overflow
-  int64_t firstMs = 0;  // the span the count covers
+  int64_t firstMs = 0;   // the span the count covers
   int64_t lastMs = 0;
 };
 

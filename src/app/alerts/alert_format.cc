@@ -54,11 +54,16 @@ std::string rfc3339(int64_t ms) {
 }  // namespace
 
 std::string alertJson(const Alert& a, std::string_view host) {
-  const nlohmann::json body = {{"kind", a.event.rule},     {"zone", a.event.zone},
-                               {"source", a.event.source}, {"reason", a.event.reason},
-                               {"action", a.event.action}, {"time", a.event.timeMs / 1000},
-                               {"count", a.count},         {"first", a.firstMs / 1000},
-                               {"last", a.lastMs / 1000},  {"summary", a.summary},
+  const nlohmann::json body = {{"kind", a.event.rule},
+                               {"zone", a.event.zone},
+                               {"source", a.event.source},
+                               {"reason", a.event.reason},
+                               {"action", a.event.action},
+                               {"time", a.event.timeMs / 1000},
+                               {"count", a.count},
+                               {"first", a.firstMs / 1000},
+                               {"last", a.lastMs / 1000},
+                               {"summary", a.summary},
                                {"host", host}};
   return body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }

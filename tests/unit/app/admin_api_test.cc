@@ -43,8 +43,7 @@ class FakeBackend final : public ApiBackend {
     return token;
   }
   bool revokeToken(const std::string& idOrName) override {
-    return std::erase_if(validTokens, [&](const auto& t) { return t.second.name == idOrName; }) >
-           0;
+    return std::erase_if(validTokens, [&](const auto& t) { return t.second.name == idOrName; }) > 0;
   }
   void audit(const std::string& actor, const std::string& action, const std::string& result,
              const std::string& source) override {
@@ -142,8 +141,8 @@ class AdminApiTest : public ::testing::Test {
 
   // Logs alice in; the cookie header and CSRF token to use next.
   std::pair<std::string, std::string> login() {
-    const ApiResponse r =
-        api_.handle(request("POST", "/api/v1/login", R"({"user":"alice","password":"correct horse","code":"123456"})"));
+    const ApiResponse r = api_.handle(request(
+        "POST", "/api/v1/login", R"({"user":"alice","password":"correct horse","code":"123456"})"));
     EXPECT_EQ(r.status, 200) << r.body;
     std::string cookie;
     for (const auto& [name, value] : r.headers) {
@@ -165,8 +164,8 @@ class AdminApiTest : public ::testing::Test {
 };
 
 TEST_F(AdminApiTest, LoginSetsAStrictHttpOnlySecureCookieAndAudits) {
-  const ApiResponse r =
-      api_.handle(request("POST", "/api/v1/login", R"({"user":"alice","password":"correct horse","code":"123456"})"));
+  const ApiResponse r = api_.handle(request(
+      "POST", "/api/v1/login", R"({"user":"alice","password":"correct horse","code":"123456"})"));
   ASSERT_EQ(r.status, 200) << r.body;
   ASSERT_EQ(r.headers.size(), 1u);
   const std::string& cookie = r.headers[0].second;
@@ -187,10 +186,10 @@ TEST_F(AdminApiTest, LoginSetsAStrictHttpOnlySecureCookieAndAudits) {
 }
 
 TEST_F(AdminApiTest, RefusedLoginsSayTheSameAndAreAuditedWithTheReason) {
-  const ApiResponse wrong =
-      api_.handle(request("POST", "/api/v1/login", R"({"user":"alice","password":"correct horse","code":"000000"})"));
-  const ApiResponse unknown =
-      api_.handle(request("POST", "/api/v1/login", R"({"user":"bob","password":"correct horse","code":"123456"})"));
+  const ApiResponse wrong = api_.handle(request(
+      "POST", "/api/v1/login", R"({"user":"alice","password":"correct horse","code":"000000"})"));
+  const ApiResponse unknown = api_.handle(request(
+      "POST", "/api/v1/login", R"({"user":"bob","password":"correct horse","code":"123456"})"));
   EXPECT_EQ(wrong.status, 401);
   EXPECT_EQ(unknown.status, 401);
   EXPECT_EQ(wrong.body, unknown.body);
@@ -206,9 +205,10 @@ TEST_F(AdminApiTest, LoginNeedsAJsonBodyWithStrings) {
   EXPECT_EQ(api_.handle(form).status, 415);
   EXPECT_EQ(api_.handle(request("POST", "/api/v1/login", "{not json")).status, 400);
   EXPECT_EQ(api_.handle(request("POST", "/api/v1/login", R"(["alice"])")).status, 400);
-  EXPECT_EQ(
-      api_.handle(request("POST", "/api/v1/login", R"({"user":"alice","password":"correct horse","code":123456})")).status,
-      400);
+  EXPECT_EQ(api_.handle(request("POST", "/api/v1/login",
+                                R"({"user":"alice","password":"correct horse","code":123456})"))
+                .status,
+            400);
   EXPECT_EQ(api_.handle(request("GET", "/api/v1/login")).status, 405);
   EXPECT_EQ(sessions_.size(), 0u);
 }
@@ -306,8 +306,8 @@ ApiRequest withToken(std::string method, std::string path, std::string token,
 }
 
 TEST_F(AdminApiTest, AWrongPasswordIsRefusedLikeAWrongCode) {
-  const ApiResponse wrong = api_.handle(request(
-      "POST", "/api/v1/login", R"({"user":"alice","password":"wrong","code":"123456"})"));
+  const ApiResponse wrong = api_.handle(
+      request("POST", "/api/v1/login", R"({"user":"alice","password":"wrong","code":"123456"})"));
   const ApiResponse noPassword =
       api_.handle(request("POST", "/api/v1/login", R"({"user":"alice","code":"123456"})"));
   EXPECT_EQ(wrong.status, 401);
@@ -340,8 +340,8 @@ TEST_F(AdminApiTest, AViewerTokenReadsButCannotAct) {
 }
 
 TEST_F(AdminApiTest, AnAdminTokenActsWithoutCsrfAndBadTokensAreRefused) {
-  const ApiResponse ban = api_.handle(withToken("POST", "/api/v1/bans", "tg_admin",
-                                                R"({"source":"192.0.2.7","duration_s":600})"));
+  const ApiResponse ban = api_.handle(
+      withToken("POST", "/api/v1/bans", "tg_admin", R"({"source":"192.0.2.7","duration_s":600})"));
   EXPECT_EQ(ban.status, 200) << ban.body;
   EXPECT_EQ(backend_.audits.back().actor, "token:ops");
   EXPECT_EQ(backend_.audits.back().action, "api ban add 192.0.2.7");
@@ -400,8 +400,8 @@ TEST_F(AdminApiTest, BansAreAddedListedAndRemovedByTheirEncodedSource) {
   EXPECT_TRUE(bans[1]["expires"].is_null());
   EXPECT_EQ(bans[1]["reason"], "banned by token:ops");
 
-  EXPECT_EQ(
-      api_.handle(withToken("DELETE", "/api/v1/bans/198.51.100.0%2F24", "tg_admin")).status, 200);
+  EXPECT_EQ(api_.handle(withToken("DELETE", "/api/v1/bans/198.51.100.0%2F24", "tg_admin")).status,
+            200);
   EXPECT_EQ(backend_.audits.back().action, "api ban remove 198.51.100.0/24");
   EXPECT_EQ(api_.handle(withToken("DELETE", "/api/v1/bans/198.51.100.0%2F24", "tg_admin")).status,
             404);
@@ -450,8 +450,8 @@ TEST_F(AdminApiTest, CdrsExportAsCsvWithQuotingAndNoFormulas) {
 
 TEST_F(AdminApiTest, AccountActionsReloadAndExplainAreAudited) {
   for (const char* action : {"lock", "unlock", "disable"}) {
-    const ApiResponse r = api_.handle(
-        withToken("POST", std::string("/api/v1/accounts/201/") + action, "tg_admin"));
+    const ApiResponse r =
+        api_.handle(withToken("POST", std::string("/api/v1/accounts/201/") + action, "tg_admin"));
     EXPECT_EQ(r.status, 200) << action;
     EXPECT_EQ(backend_.audits.back().action, std::string("api account ") + action + " 201");
   }

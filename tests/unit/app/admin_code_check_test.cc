@@ -97,21 +97,23 @@ TEST_F(AdminCodeCheckTest, ApiLoginNeedsThePasswordBeforeTheCode) {
   EXPECT_FALSE(none.accepted);
   EXPECT_EQ(none.why, "no API password set (trunkguard admin passwd alice)");
 
-  ASSERT_EQ(store_->setAdminPassword("alice", auth::hashAdminPassword("correct horse battery")), "");
+  ASSERT_EQ(store_->setAdminPassword("alice", auth::hashAdminPassword("correct horse battery")),
+            "");
   const AdminCodeCheck wrong =
       checkAdminLogin(*store_, "alice", "correct horse", codeAt(kNow), policy_, kNowMs, kNow);
   EXPECT_FALSE(wrong.accepted);
   EXPECT_EQ(wrong.why, "wrong password");
   EXPECT_EQ(store_->findAdmin("alice")->login.failures, 1);
   // The wrong password left the code unused.
-  EXPECT_TRUE(
-      checkAdminLogin(*store_, "alice", "correct horse battery", codeAt(kNow), policy_, kNowMs, kNow)
-          .accepted);
+  EXPECT_TRUE(checkAdminLogin(*store_, "alice", "correct horse battery", codeAt(kNow), policy_,
+                              kNowMs, kNow)
+                  .accepted);
   EXPECT_EQ(store_->findAdmin("alice")->login.failures, 0);
 }
 
 TEST_F(AdminCodeCheckTest, WrongPasswordsLockTheAdminLikeWrongCodes) {
-  ASSERT_EQ(store_->setAdminPassword("alice", auth::hashAdminPassword("correct horse battery")), "");
+  ASSERT_EQ(store_->setAdminPassword("alice", auth::hashAdminPassword("correct horse battery")),
+            "");
   for (int i = 0; i < 3; ++i) {
     checkAdminLogin(*store_, "alice", "guess" + std::to_string(i), codeAt(kNow), policy_, kNowMs,
                     kNow);

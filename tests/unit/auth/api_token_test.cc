@@ -22,9 +22,9 @@ TEST(ApiToken, MadeTokensParseBackToTheirIdAndHashedSecret) {
 TEST(ApiToken, AnythingElseIsRefused) {
   const std::string good = makeApiToken().token;
   for (const std::string& bad :
-       {std::string(), std::string("tg_"), good.substr(1), good + "0", good.substr(0, good.size() - 1),
-        "xx" + good.substr(2), std::string(good).replace(19, 1, "-"),
-        std::string(good).replace(5, 1, "G")}) {
+       {std::string(), std::string("tg_"), good.substr(1), good + "0",
+        good.substr(0, good.size() - 1), "xx" + good.substr(2),
+        std::string(good).replace(19, 1, "-"), std::string(good).replace(5, 1, "G")}) {
     EXPECT_FALSE(parseApiToken(bad)) << bad;
   }
 }

@@ -51,7 +51,7 @@ TEST(AlertFolding, TheRateLimitFoldsTheRestIntoOneOverflowAlert) {
     sent += static_cast<int>(f.offer(event("ban", "198.51.100." + std::to_string(i), i), i).size());
   }
   EXPECT_EQ(sent, 3);
-  EXPECT_TRUE(f.tick(100).empty());  // no token yet
+  EXPECT_TRUE(f.tick(100).empty());            // no token yet
   const auto overflow = f.tick(100 + 20'000);  // one token back after 20 s at 3 a minute
   ASSERT_EQ(overflow.size(), 1u);
   EXPECT_EQ(overflow[0].event.rule, "alerts.overflow");

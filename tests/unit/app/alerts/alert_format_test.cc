@@ -15,8 +15,8 @@ namespace {
 
 Alert sample() {
   Alert a;
-  a.event = {"auth.lockout", "public", "192.0.2.7", "account 201 locked: \"x\"]", "lock 900s",
-             1'700'000'000'123};
+  a.event = {"auth.lockout", "public",         "192.0.2.7", "account 201 locked: \"x\"]",
+             "lock 900s",    1'700'000'000'123};
   a.count = 42;
   a.summary = true;
   a.firstMs = 1'699'999'990'000;
