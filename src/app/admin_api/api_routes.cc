@@ -183,16 +183,18 @@ ApiResponse AdminApi::cdrs(const Call& c) {
   ApiResponse out;
   out.contentType = "text/csv; charset=utf-8";
   out.headers.emplace_back("Content-Disposition", "attachment; filename=\"cdrs.csv\"");
+  // Plain iterators over named values: the rows are built first, never iterated as temporaries.
   const nlohmann::ordered_json header = cdrJson(db::CdrRecord{});
   std::string line;
-  for (const auto& [key, value] : header.items()) line += (line.empty() ? "" : ",") + key;
+  for (auto it = header.begin(); it != header.end(); ++it) {
+    line += (line.empty() ? "" : ",") + it.key();
+  }
   out.body = line + "\r\n";
   for (const db::CdrRecord& record : records) {
+    const nlohmann::ordered_json row = cdrJson(record);
     line.clear();
-    bool first = true;
-    for (const auto& [key, value] : cdrJson(record).items()) {
-      line += (first ? "" : ",") + csvField(value);
-      first = false;
+    for (auto it = row.begin(); it != row.end(); ++it) {
+      line += (it == row.begin() ? "" : ",") + csvField(it.value());
     }
     out.body += line + "\r\n";
   }
