@@ -21,6 +21,7 @@
 #include "app/terminal_prompt.h"
 #include "auth/account.h"
 #include "auth/lockout.h"
+#include "auth/password_hash.h"
 #include "auth/password_policy.h"
 #include "auth/totp.h"
 #include "config/cidr.h"
@@ -329,7 +330,31 @@ int adminAdd(const AccountCommandOptions& o, const Context& ctx, std::ostream& o
   out << "admin " << o.user << " added. Scan this code with an authenticator app (or enter the "
       << "URI), then check it with `trunkguard admin verify " << o.user << " CODE`:\n\n"
       << auth::renderQr(uri, o.asciiQr ? auth::QrStyle::kAscii : auth::QrStyle::kHalfBlocks) << "\n"
-      << uri << "\n";
+      << uri << "\n"
+      << "For the admin API, also give it a password: `trunkguard admin passwd " << o.user << "`\n";
+  return 0;
+}
+
+// The admin API's first factor (migration 8 added the column: admins made before have none and
+// cannot log in to the API until this runs). Checked against the accounts' password policy,
+// stored as a scrypt hash (auth/password_hash.h).
+int adminPasswd(const AccountCommandOptions& o, const Context& ctx, std::istream& in,
+                std::ostream& out, std::ostream& err) {
+  db::AccountStore store(ctx.dbPath);
+  if (!store.findAdmin(o.user)) {
+    err << "admin passwd: no admin " << o.user << "\n";
+    return 1;
+  }
+  const auto password = newPassword(o, ctx, in, out, err);
+  if (!password) return 1;
+  const std::string hash = auth::hashAdminPassword(*password);
+  bool found = false;
+  if (hash.empty() || !store.setAdminPassword(o.user, hash, &found).empty() || !found) {
+    err << "admin passwd: " << (hash.empty() ? "hashing failed (OpenSSL)" : store.lastError())
+        << "\n";
+    return 1;
+  }
+  out << "admin " << o.user << ": API password set\n";
   return 0;
 }
 
@@ -351,7 +376,7 @@ int adminVerify(const AccountCommandOptions& o, const Context& ctx, const LocalO
 
 bool mutates(const std::string& action) {
   return action == "add" || action == "passwd" || action == "disable" || action == "enable" ||
-         action == "unlock" || action == "admin-add";
+         action == "unlock" || action == "admin-add" || action == "admin-passwd";
 }
 
 int dispatch(const AccountCommandOptions& o, const Context& ctx, std::istream& in,
@@ -363,6 +388,7 @@ int dispatch(const AccountCommandOptions& o, const Context& ctx, std::istream& i
   if (o.action == "enable") return accountSetEnabled(o, ctx, true, out, err);
   if (o.action == "unlock") return accountUnlock(o, ctx, out, err);
   if (o.action == "admin-add") return adminAdd(o, ctx, out, err);
+  if (o.action == "admin-passwd") return adminPasswd(o, ctx, in, out, err);
   if (o.action == "admin-log") return runAdminLog(ctx.dbPath, o.limit, o.json, out, err);
   err << "account: unknown action '" << o.action << "'\n";
   return 2;
@@ -467,6 +493,10 @@ std::shared_ptr<AccountCli> addAccountCommands(CLI::App& app) {
   CLI::App* admAdd = add(admin, "add", "Create an admin and enrol TOTP", "admin-add");
   admAdd->add_option("name", o.user, "Admin name")->required();
   admAdd->add_flag("--ascii", o.asciiQr, "Draw the QR code with ASCII characters");
+  CLI::App* admPasswd =
+      add(admin, "passwd", "Set the admin's password for the admin API", "admin-passwd");
+  admPasswd->add_option("name", o.user, "Admin name")->required();
+  password(admPasswd);
   CLI::App* admVerify = add(admin, "verify", "Check an admin's TOTP code", "admin-verify");
   admVerify->add_option("name", o.user, "Admin name")->required();
   admVerify->add_option("code", o.code, "The code the app shows")->required();

@@ -1,9 +1,9 @@
 #pragma once
 
 // `trunkguard account add|passwd|list|disable|enable|unlock` (remote-phone accounts) and
-// `trunkguard admin add|verify` (admin users with TOTP), editing the accounts and admin_users
-// tables of the gateway's database (db::AccountStore). A running gateway notices the change
-// through account_edits and reloads.
+// `trunkguard admin add|passwd|verify` (admin users with TOTP and an API password), editing the
+// accounts and admin_users tables of the gateway's database (db::AccountStore). A running gateway
+// notices the change through account_edits and reloads.
 //
 // Passwords never come from the command line (it is visible in ps and shell history): from
 // --password-file, from a prompt (no echo) on a terminal, or one line of stdin otherwise; or

@@ -31,4 +31,11 @@ AdminCodeCheck checkAdminCode(db::AccountStore& store, const std::string& admin,
                               std::string_view code, const auth::LockoutPolicy& lockout,
                               int64_t nowMs, std::time_t now);
 
+// The admin API's login: the admin's password (auth/password_hash.h) and then the code. A wrong
+// password counts towards the lock like a wrong code and leaves the code unused; an admin with
+// no password yet (`trunkguard admin passwd NAME` sets one) is refused.
+AdminCodeCheck checkAdminLogin(db::AccountStore& store, const std::string& admin,
+                               std::string_view password, std::string_view code,
+                               const auth::LockoutPolicy& lockout, int64_t nowMs, std::time_t now);
+
 }  // namespace tg::app

@@ -84,49 +84,51 @@ Json optionalTime(const std::optional<base::SystemTime>& t) {
 
 void printJson(const std::vector<db::CdrRecord>& cdrs, std::ostream& out) {
   Json array = Json::array();
-  for (const db::CdrRecord& r : cdrs) {
-    array.push_back({{"call_uuid", r.callUuid},
-                     {"direction", r.direction},
-                     {"provider", r.provider},
-                     {"from_uri", r.fromUri},
-                     {"to_uri", r.toUri},
-                     {"source_address", r.sourceAddress},
-                     {"a_call_id", r.aCallId},
-                     {"a_from_tag", r.aFromTag},
-                     {"a_to_tag", r.aToTag},
-                     {"b_call_id", r.bCallId},
-                     {"b_from_tag", r.bFromTag},
-                     {"b_to_tag", r.bToTag},
-                     {"a_transport", r.aTransport},
-                     {"b_transport", r.bTransport},
-                     {"start_time", db::formatUtcMillis(r.startTime)},
-                     {"answer_time", optionalTime(r.answerTime)},
-                     {"end_time", optionalTime(r.endTime)},
-                     {"disposition", r.disposition},
-                     {"sip_code", r.sipCode},
-                     {"end_reason", r.endReason},
-                     {"duration_ms", r.durationMs},
-                     {"account", r.account},
-                     {"dialled_e164", r.dialledE164},
-                     {"destination_class", r.destinationClass},
-                     {"policy_rule", r.policyRule},
-                     {"cost", r.cost},
-                     {"media",
-                      {{"packets_a_to_b", r.media.packetsAtoB},
-                       {"packets_b_to_a", r.media.packetsBtoA},
-                       {"bytes_a_to_b", r.media.bytesAtoB},
-                       {"bytes_b_to_a", r.media.bytesBtoA},
-                       {"foreign_dropped", r.media.foreignDropped},
-                       {"unauthenticated_dropped", r.media.unauthenticatedDropped},
-                       {"over_rate_dropped", r.media.overRateDropped},
-                       {"srtp_a", r.media.srtpA},
-                       {"srtp_b", r.media.srtpB}}}});
-  }
+  for (const db::CdrRecord& r : cdrs) array.push_back(cdrJson(r));
   // Network text need not be UTF-8: replace bad bytes rather than throw.
   out << array.dump(2, ' ', false, Json::error_handler_t::replace) << "\n";
 }
 
 }  // namespace
+
+nlohmann::ordered_json cdrJson(const db::CdrRecord& r) {
+  return {{"call_uuid", r.callUuid},
+          {"direction", r.direction},
+          {"provider", r.provider},
+          {"from_uri", r.fromUri},
+          {"to_uri", r.toUri},
+          {"source_address", r.sourceAddress},
+          {"a_call_id", r.aCallId},
+          {"a_from_tag", r.aFromTag},
+          {"a_to_tag", r.aToTag},
+          {"b_call_id", r.bCallId},
+          {"b_from_tag", r.bFromTag},
+          {"b_to_tag", r.bToTag},
+          {"a_transport", r.aTransport},
+          {"b_transport", r.bTransport},
+          {"start_time", db::formatUtcMillis(r.startTime)},
+          {"answer_time", optionalTime(r.answerTime)},
+          {"end_time", optionalTime(r.endTime)},
+          {"disposition", r.disposition},
+          {"sip_code", r.sipCode},
+          {"end_reason", r.endReason},
+          {"duration_ms", r.durationMs},
+          {"account", r.account},
+          {"dialled_e164", r.dialledE164},
+          {"destination_class", r.destinationClass},
+          {"policy_rule", r.policyRule},
+          {"cost", r.cost},
+          {"media",
+           {{"packets_a_to_b", r.media.packetsAtoB},
+            {"packets_b_to_a", r.media.packetsBtoA},
+            {"bytes_a_to_b", r.media.bytesAtoB},
+            {"bytes_b_to_a", r.media.bytesBtoA},
+            {"foreign_dropped", r.media.foreignDropped},
+            {"unauthenticated_dropped", r.media.unauthenticatedDropped},
+            {"over_rate_dropped", r.media.overRateDropped},
+            {"srtp_a", r.media.srtpA},
+            {"srtp_b", r.media.srtpB}}}};
+}
 
 int runCdrList(const std::string& dbPath, size_t limit, bool json, std::ostream& out,
                std::ostream& err) {

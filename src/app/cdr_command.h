@@ -4,9 +4,17 @@
 
 #include <cstddef>
 #include <iosfwd>
+#include <nlohmann/json.hpp>
 #include <string>
 
+namespace tg::db {
+struct CdrRecord;
+}
+
 namespace tg::app {
+
+// One CDR with every field, in reading order: `cdr list --json` and the admin API's /cdrs.
+nlohmann::ordered_json cdrJson(const db::CdrRecord& record);
 
 // Prints up to limit calls as an aligned table, or as a JSON array of every CDR field when json
 // is set. Opens the database read-only: it never creates or migrates one, and can run while the

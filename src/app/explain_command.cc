@@ -29,8 +29,9 @@ bool parseAt(const std::string& text, base::SystemTime* out) {
 
 }  // namespace
 
-int runExplain(const ExplainOptions& o, std::ostream& out, std::ostream& err) {
-  guard::policy::CallAttempt a;
+std::string explainCall(const config::Config& config, const ExplainOptions& o,
+                        ExplainReport* report) {
+  guard::policy::CallAttempt& a = report->attempt;
   if (o.zone == "pbx") {
     a.zone = transport::Zone::kPbx;
   } else if (o.zone == "trunk") {
@@ -38,31 +39,37 @@ int runExplain(const ExplainOptions& o, std::ostream& out, std::ostream& err) {
   } else if (o.zone == "public") {
     a.zone = transport::Zone::kPublic;
   } else {
-    err << "explain: unknown zone '" << o.zone << "'; use pbx, trunk or public\n";
-    return 2;
+    return "unknown zone '" + o.zone + "'; use pbx, trunk or public";
   }
   a.when = std::chrono::system_clock::now();
   if (!o.at.empty() && !parseAt(o.at, &a.when)) {
-    err << "explain: --at '" << o.at << "' is not a time; write \"YYYY-MM-DD HH:MM\" (UTC)\n";
-    return 2;
+    return "at '" + o.at + "' is not a time; write \"YYYY-MM-DD HH:MM\" (UTC)";
   }
+  std::string error;
+  auto policy = guard::policy::CallPolicy::create(config.policy, &error);
+  if (!policy) return error;
+  a.account = o.account;
+  a.dialled = o.to;
+  a.callerId = o.from;
+  a.anonymous = o.from == "anonymous";
+  report->decision = policy->admit(a, &report->trace);
+  return {};
+}
+
+int runExplain(const ExplainOptions& o, std::ostream& out, std::ostream& err) {
   auto loaded = config::loadConfigFile(o.config);
   if (!loaded.ok()) {
     for (const auto& e : loaded.errors) err << e.toString() << "\n";
     return 2;
   }
-  std::string error;
-  auto policy = guard::policy::CallPolicy::create(loaded.config->policy, &error);
-  if (!policy) {
-    err << "explain: " << error << "\n";
+  ExplainReport report;
+  if (std::string why = explainCall(*loaded.config, o, &report); !why.empty()) {
+    err << "explain: " << why << "\n";
     return 2;
   }
-  a.account = o.account;
-  a.dialled = o.to;
-  a.callerId = o.from;
-  a.anonymous = o.from == "anonymous";
-  std::vector<guard::policy::RuleTrace> trace;
-  const guard::policy::Admission d = policy->admit(a, &trace);
+  const guard::policy::CallAttempt& a = report.attempt;
+  const guard::policy::Admission& d = report.decision;
+  const std::vector<guard::policy::RuleTrace>& trace = report.trace;
 
   out << fmt::format("call     zone {}, account '{}', dialled '{}'{}\n", o.zone, o.account, o.to,
                      o.from.empty() ? "" : ", from '" + o.from + "'");

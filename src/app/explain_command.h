@@ -4,6 +4,10 @@
 
 #include <iosfwd>
 #include <string>
+#include <vector>
+
+#include "config/config.h"
+#include "guard/policy/call_policy.h"
 
 namespace tg::app {
 
@@ -15,6 +19,17 @@ struct ExplainOptions {
   std::string from;  // caller ID (optional)
   std::string at;    // "YYYY-MM-DD HH:MM" in UTC; empty = now
 };
+
+struct ExplainReport {
+  guard::policy::CallAttempt attempt;
+  guard::policy::Admission decision;
+  std::vector<guard::policy::RuleTrace> trace;
+};
+
+// How a fresh engine of config's policy treats the call of `options` (its config field unused):
+// "" and *report filled, or why the input is not a call (the CLI and the admin API).
+std::string explainCall(const config::Config& config, const ExplainOptions& options,
+                        ExplainReport* report);
 
 // Prints the normalised number, its class, every rule considered and the decision, on a fresh
 // engine (no calls in progress). Exit codes: 0 allowed, 1 rejected, 2 bad input or config.

@@ -18,6 +18,7 @@
 #include "app/replay_command.h"
 #include "app/run_command.h"
 #include "app/status_command.h"
+#include "app/token_command.h"
 #include "app/version.h"
 #include "config/config_loader.h"
 
@@ -103,6 +104,8 @@ int main(int argc, char** argv) {
 
   // account add|passwd|list|disable|enable|unlock, admin add|verify|log (account_command.h)
   auto accountCli = tg::app::addAccountCommands(app);
+  // admin token add|list|revoke (token_command.h)
+  auto tokenCli = tg::app::addTokenCommands(app);
 
   // audit gateway|asterisk (audit_command.h)
   auto auditCli = tg::app::addAuditCommands(app);
@@ -167,6 +170,7 @@ int main(int argc, char** argv) {
 
   if (runCmd->parsed()) return tg::app::runGateway(runConfig, std::cout, std::cerr);
   if (auto rc = tg::app::runAccountCli(*accountCli, std::cin, std::cout, std::cerr)) return *rc;
+  if (auto rc = tg::app::runTokenCli(*tokenCli, std::cin, std::cout, std::cerr)) return *rc;
   if (auto rc = tg::app::runAuditCli(*auditCli, std::cout, std::cerr)) return *rc;
   if (checkConfigCmd->parsed()) {
     return tg::app::runCheckConfig(checkConfigPath, std::cout, std::cerr);

@@ -9,6 +9,7 @@
 
 #include "app/admin_api/admin_server.h"
 #include "app/admin_api/gateway_backend.h"
+#include "app/alerts/alert_dispatcher.h"
 #include "app/guard_services.h"
 #include "app/status_report.h"
 #include "auth/auth_service.h"
@@ -97,6 +98,10 @@ Server::Server(std::string configPath, config::ConfigPtr config)
 
 Server::~Server() {
   if (admin_) admin_->stop();
+  if (alerts_) {
+    guard_->events().setObserver(nullptr);
+    alerts_->stop();
+  }
   for (std::thread& t : threads_) {
     if (t.joinable()) t.join();
   }
@@ -256,6 +261,14 @@ std::string Server::start() {
            config_->media.portMin, config_->media.portMax);
   }
   guard_->start();
+  // Alerts start with the gateway; a reload does not change them (docs/alerts.md).
+  if (auto settings = config::loadAlertSettings(configPath_)) {
+    TG_LOG(kMain, info, "alerts: {} webhook(s), {} syslog target(s)", settings->webhooks.size(),
+           settings->syslog.size());
+    alerts_ = std::make_unique<alerts::AlertDispatcher>(std::move(*settings));
+    guard_->events().setObserver(alerts_.get());
+    alerts_->start();
+  }
   scheduleHousekeeping();
   startedAt_ = std::chrono::steady_clock::now();
   running_ = true;  // from now on the workers' state is read on their own threads
@@ -427,6 +440,21 @@ std::optional<std::future<T>> Server::post(size_t index, std::function<T(Gateway
   std::future<T> answer = task->get_future();
   asio::post(g->io(), [task] { (*task)(); });
   return answer;
+}
+
+std::optional<ReloadResult> Server::reloadFromOutside() {
+  return askWorker<ReloadResult>(0, [this](Gateway&) { return reload(); });
+}
+
+void Server::endCallsOfAccount(const std::string& account, const std::string& reason) {
+  forEachWorker([account, reason](Gateway& g) {
+    g.b2bua().endCallsWhere(
+        [&](const b2bua::Call& call) -> std::string {
+          return call.zoneA == transport::Zone::kPublic && call.account == account ? reason
+                                                                                   : std::string();
+        },
+        b2bua::EndCause::kAccountLocked);
+  });
 }
 
 ServerSnapshot Server::snapshot() {

@@ -50,6 +50,9 @@ class RelayEngine;
 }  // namespace tg::media
 
 namespace tg::app {
+namespace alerts {
+class AlertDispatcher;
+}
 namespace admin_api {
 class AdminServer;
 class GatewayBackend;
@@ -113,6 +116,18 @@ class Server {
                b2bua::EndCause cause = b2bua::EndCause::kAdmin);
   // Runs `fn` on every worker's own thread; returns at once.
   void forEachWorker(std::function<void(Gateway&)> fn);
+
+  // reload() run on worker 0's thread, for a thread that is not a worker (the admin API);
+  // nullopt when it did not finish within the ask timeout (it still runs to its end).
+  std::optional<ReloadResult> reloadFromOutside();
+  // Ends the live calls of a public-zone account on every worker (the admin API's disable);
+  // returns at once.
+  void endCallsOfAccount(const std::string& account, const std::string& reason);
+
+  // The shared services, for the admin API (app/admin_api/gateway_backend.cc).
+  GuardServices& guardServices() { return *guard_; }
+  auth::AuthService* phones() { return phones_.get(); }
+  b2bua::Bindings* bindings() { return bindings_.get(); }
 
   size_t workerCount() const { return gateways_.size(); }
   Gateway& worker(size_t index) { return *gateways_[index]; }
@@ -178,7 +193,8 @@ class Server {
   // Last members: their threads read the rest, so they stop first.
   ControlSocket control_;
   std::unique_ptr<admin_api::GatewayBackend> adminBackend_;
-  std::unique_ptr<admin_api::AdminServer> admin_;  // none without an admin: section
+  std::unique_ptr<admin_api::AdminServer> admin_;    // none without an admin: section
+  std::unique_ptr<alerts::AlertDispatcher> alerts_;  // none without an alerts: section
 };
 
 }  // namespace tg::app

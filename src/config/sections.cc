@@ -25,6 +25,7 @@ void readDns(Loader& loader, const YAML::Node& node, int line, Config& c);      
 void readFraud(Loader& loader, const YAML::Node& node, int line, Config& c);      // fraud
 void readMedia(Loader& loader, const YAML::Node& node, int line, Config& c);      // media
 void readAdmin(Loader& loader, const YAML::Node& node, int line, Config& c);      // admin
+void readAlerts(Loader& loader, const YAML::Node& node, int line, Config& c);     // alerts
 void readAdmission(Loader& loader, const YAML::Node& node, int line, Config& c);  // admission
 void readIdentity(Loader& loader, const YAML::Node& node, int line, Config& c);   // identity
 
@@ -57,6 +58,7 @@ constexpr Section kSections[] = {
     {"media", readMedia},
     {"admin", readAdmin},
     {"identity", readIdentity},
+    {"alerts", readAlerts},
 };
 
 }  // namespace

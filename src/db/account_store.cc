@@ -21,7 +21,7 @@ VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12))sql";
 
 constexpr std::string_view kAdminColumns =
     "SELECT name, totp_secret, last_totp_step, created_ms, failed_logins, first_failure_ms,"
-    " locked_until_ms, lock_count FROM admin_users";
+    " locked_until_ms, lock_count, password_hash FROM admin_users";
 
 AccountRecord readAccount(const Statement& s) {
   AccountRecord r;
@@ -52,6 +52,7 @@ AdminRecord readAdmin(const Statement& s) {
   r.login.firstFailureMs = s.columnInt64(5);
   r.login.lockedUntilMs = s.columnInt64(6);
   r.login.lockCount = s.columnInt(7);
+  r.passwordHash = s.columnText(8);
   return r;
 }
 
@@ -106,6 +107,7 @@ AccountStore::AccountStore(const std::string& path)
                              " WHERE name = ?1 AND totp_secret = ?3")),
       setAdminLogin_(db_.prepare("UPDATE admin_users SET failed_logins = ?2, first_failure_ms = ?3,"
                                  " locked_until_ms = ?4, lock_count = ?5 WHERE name = ?1")),
+      setAdminPassword_(db_.prepare("UPDATE admin_users SET password_hash = ?2 WHERE name = ?1")),
       editsRead_(db_.prepare("SELECT edits FROM account_edits WHERE id = 1")),
       editsBump_(db_.prepare("UPDATE account_edits SET edits = edits + 1 WHERE id = 1")) {
   restrictMode(path);
@@ -276,6 +278,12 @@ std::string AccountStore::setAdminLogin(const std::string& name, const AdminLogi
   setAdminLogin_.bind(1, name).bind(2, state.failures).bind(3, state.firstFailureMs);
   setAdminLogin_.bind(4, state.lockedUntilMs).bind(5, state.lockCount);
   return runChange(setAdminLogin_, nullptr);
+}
+
+std::string AccountStore::setAdminPassword(const std::string& name, const std::string& hash,
+                                           bool* found) {
+  setAdminPassword_.bind(1, name).bind(2, hash);
+  return runChange(setAdminPassword_, found);
 }
 
 std::string AccountStore::noteEdited() {

@@ -54,6 +54,8 @@ struct AdminRecord {
   int64_t lastTotpStep = 0;
   int64_t createdMs = 0;
   AdminLoginState login;
+  // The admin API password (auth/password_hash.h); "" until `admin passwd` sets one.
+  std::string passwordHash;
 };
 
 class AccountStore {
@@ -97,6 +99,9 @@ class AccountStore {
   // so two concurrent verifications cannot both use one code); *advanced says whether it was.
   std::string advanceTotpStep(const std::string& name, int64_t step, bool* advanced);
   std::string setAdminLogin(const std::string& name, const AdminLoginState& state);
+  // Stores a password hash (auth::hashAdminPassword); *found says whether the admin exists.
+  std::string setAdminPassword(const std::string& name, const std::string& hash,
+                               bool* found = nullptr);
 
   // Records that the accounts changed (the CLI after each edit); bumps account_edits.
   std::string noteEdited();
@@ -127,6 +132,7 @@ class AccountStore {
   Statement advanceStep_;
   Statement sealAdmin_;
   Statement setAdminLogin_;
+  Statement setAdminPassword_;
   Statement editsRead_;
   Statement editsBump_;
   std::optional<int64_t> lastEdits_;

@@ -163,7 +163,23 @@ ALTER TABLE cdrs ADD COLUMN media_over_rate_dropped INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE cdrs ADD COLUMN srtp_a TEXT NOT NULL DEFAULT '';
 ALTER TABLE cdrs ADD COLUMN srtp_b TEXT NOT NULL DEFAULT '';
 )sql"},
-    // Next: Migration{9, "...", R"sql(...)sql"},
+    Migration{9, "admin_api_credentials", R"sql(
+-- The admin API's login is name + password + TOTP code (src/app/admin_api/). The password is
+-- stored as a slow-KDF hash (auth/password_hash.h, scrypt); '' until `trunkguard admin passwd`
+-- sets one, and an admin without one cannot log in to the API (the CLI needs the code only).
+ALTER TABLE admin_users ADD COLUMN password_hash TEXT NOT NULL DEFAULT '';
+-- Bearer tokens for machines (db/token_store.h): only a SHA-256 of the secret part is kept.
+CREATE TABLE api_tokens (
+  id TEXT PRIMARY KEY,               -- the public part of the token (tg_<id>_<secret>)
+  name TEXT NOT NULL UNIQUE,
+  role TEXT NOT NULL,                -- viewer | admin
+  secret_sha256 TEXT NOT NULL,       -- hex
+  created_by TEXT NOT NULL,
+  created_ms INTEGER NOT NULL,
+  revoked_ms INTEGER NOT NULL DEFAULT 0  -- 0: valid
+);
+)sql"},
+    // Next: Migration{10, "...", R"sql(...)sql"},
 };
 
 }  // namespace

@@ -84,6 +84,7 @@ std::optional<uint64_t> EventLog::admit(const std::string& key, base::TimePoint 
 void EventLog::record(SecurityEvent event) {
   total_.fetch_add(1, std::memory_order_relaxed);
   counterFor(event.rule).fetch_add(1, std::memory_order_relaxed);
+  if (EventSink* observer = observer_.load(std::memory_order_acquire)) observer->record(event);
 
   // The port is left out: a scanner's every probe comes from a new one.
   const std::string ip = event.source.ip();

@@ -37,6 +37,9 @@ class EventLog final : public EventSink {
            db::EventStore* store = nullptr);
 
   void record(SecurityEvent event) override;
+  // Also hands every event, repeats included, to `observer` (the alerts; null: none). The
+  // observer must be cheap and never block; clear it before destroying it.
+  void setObserver(EventSink* observer) { observer_.store(observer, std::memory_order_release); }
 
   // On config reload.
   void setSettings(const config::EventSettings& settings);
@@ -75,6 +78,7 @@ class EventLog final : public EventSink {
   mutable std::shared_mutex countersMutex_;
   // node-based: the atomics stay where they are when the map grows
   std::unordered_map<std::string, std::unique_ptr<std::atomic<uint64_t>>> counters_;
+  std::atomic<EventSink*> observer_{nullptr};
   std::atomic<uint64_t> total_{0};
   std::atomic<uint64_t> suppressed_{0};
 

@@ -2,9 +2,10 @@
 """The admin API and /metrics on a loopback port (docs/api.md).
 
 1. With `admin:` configured, the gateway listens on 127.0.0.1 (plain HTTP on loopback).
-2. Without a session, /api/v1/status is 401; a wrong TOTP code is refused (401); the admin's
-   current code, computed here from the secret `admin add` printed, logs in: the cookie is
-   HttpOnly, Secure and SameSite=Strict.
+2. Without a session, /api/v1/status is 401; `admin passwd` sets the admin's API password; a
+   wrong TOTP code and a wrong password are refused (401); the password and the admin's current
+   code, computed here from the secret `admin add` printed, log in: the cookie is HttpOnly,
+   Secure and SameSite=Strict.
 3. With the session: status, and a live sipp call in /api/v1/calls.
 4. A POST without the CSRF token is refused (403); logout with it ends the session.
 5. /metrics passes `promtool check metrics` (Debian `prometheus`, installed by
@@ -69,6 +70,21 @@ def add_admin(gw, name):
     return urllib.parse.parse_qs(urllib.parse.urlparse(uri).query)["secret"][0]
 
 
+PASSWORD = "Kq7#vR2!mZp9xL4w"
+
+
+def set_password(gw, name, secret, workdir):
+    """`admin passwd` vouched for by the code of the previous time step, so that the current
+    one is still unused for the login that follows."""
+    path = f"{workdir}/{name}.password"
+    with open(path, "w") as f:
+        f.write(PASSWORD + "\n")
+    r = subprocess.run([gw.binary, "admin", "passwd", name, "--db", gw.db_path, "--password-file",
+                        path, "--totp-user", name, "--totp-code", totp(secret, time.time() - 30)],
+                       capture_output=True, text=True, timeout=60)
+    check(r.returncode == 0, f"`admin passwd {name}` failed: {r.stderr.strip()}")
+
+
 def wrong_code(secret):
     now = time.time()
     valid = {totp(secret, now + d) for d in (-30, 0, 30)}
@@ -87,18 +103,22 @@ def test(ctx):
     port = harness.free_port()
     gw = ctx.sut(topo, extra={"admin": {"listen": f"127.0.0.1:{port}"}}).start()
     secret = add_admin(gw, "alice")
+    set_password(gw, "alice", secret, gw.workdir)
     api = Api(port)
 
     status, _, body = api.call("GET", "/api/v1/status")
     check(status == 401, f"status without a session: {status} {body}")
 
-    status, headers, body = api.call("POST", "/api/v1/login",
-                                     {"user": "alice", "code": wrong_code(secret)})
+    status, headers, body = api.call("POST", "/api/v1/login", {
+        "user": "alice", "password": PASSWORD, "code": wrong_code(secret)})
     check(status == 401, f"a wrong code logged in: {status} {body}")
     check("Set-Cookie" not in headers, "a refused login set a cookie")
+    status, headers, body = api.call("POST", "/api/v1/login", {
+        "user": "alice", "password": PASSWORD + "x", "code": totp(secret)})
+    check(status == 401, f"a wrong password logged in: {status} {body}")
 
     status, headers, body = api.call("POST", "/api/v1/login",
-                                     {"user": "alice", "code": totp(secret)})
+                                     {"user": "alice", "password": PASSWORD, "code": totp(secret)})
     check(status == 200, f"login with the current code: {status} {body}")
     cookie = headers.get("Set-Cookie", "")
     for attribute in ("HttpOnly", "Secure", "SameSite=Strict"):
@@ -166,7 +186,8 @@ def test(ctx):
     r = subprocess.run([gw.binary, "admin", "log", "--db", gw.db_path],
                        capture_output=True, text=True, timeout=30)
     check(r.returncode == 0, f"`admin log` failed: {r.stderr.strip()}")
-    for needle in ("api login", "refused: wrong, expired or reused code", "api logout",
+    for needle in ("api login", "refused: wrong, expired or reused code", "refused: wrong password",
+                   "api logout",
                    "refused: missing or wrong CSRF token"):
         check(needle in r.stdout, f"{needle!r} not in the admin audit log:\n{r.stdout}")
     gw.stop()

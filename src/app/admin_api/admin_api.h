@@ -1,32 +1,29 @@
 #pragma once
 
 // The admin API's routes, independent of the HTTP server that carries them (admin_server.h), so
-// each handler is tested without sockets. docs/api.md describes every route.
+// each handler is tested without sockets. docs/api.md describes every route; the table of
+// routes is in admin_api.cc.
 //
-//   POST /api/v1/login            {"user", "code"} -> session cookie + CSRF token
-//   POST /api/v1/logout           ends the session
-//   GET  /api/v1/session          who is logged in, and the session's CSRF token
-//   GET  /api/v1/status           what `trunkguard status --json` shows
-//   GET  /api/v1/calls            the live calls
-//   POST /api/v1/calls/{uuid}/end ends a live call
-//   GET  /metrics                 Prometheus exposition, to loopback clients only
-//
-// Every /api/v1 route but login needs a session (cookie tg_session); every POST but login also
-// needs the session's token in X-CSRF-Token, and login itself needs a JSON body, which a
-// cross-site form cannot send. Logins (accepted or refused), mutations and CSRF refusals are
-// written to the admin audit log; reads are not.
+// Who may ask: a session (POST /api/v1/login with name, password and TOTP code gives the
+// tg_session cookie; always the admin role) or a bearer token (Authorization: Bearer tg_...,
+// role viewer or admin, made with `trunkguard admin token add` or POST /api/v1/tokens). A
+// session's mutating requests carry its CSRF token in X-CSRF-Token; a token's need none (a
+// browser never adds an Authorization header across sites). A viewer may only read.
+// Logins (accepted or refused), every action and every refusal of one go to the admin audit
+// log; reads do not.
 
 #include <cstdint>
 #include <functional>
+#include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
+#include <variant>
 #include <vector>
 
+#include "app/admin_api/api_backend.h"
 #include "app/admin_api/sessions.h"
-#include "app/admin_code_check.h"
-#include "app/server.h"
-#include "app/status_report.h"
 
 namespace tg::app::admin_api {
 
@@ -34,9 +31,11 @@ inline constexpr const char* kSessionCookie = "tg_session";
 inline constexpr const char* kCsrfHeader = "X-CSRF-Token";
 
 struct ApiRequest {
-  std::string method;  // "GET", "POST", ...
-  std::string path;    // without the query
-  std::string cookie;  // the Cookie header as sent
+  std::string method;  // "GET", "POST", "DELETE", ...
+  std::string path;    // without the query, still percent-encoded
+  std::vector<std::pair<std::string, std::string>> query;  // decoded
+  std::string cookie;                                      // the Cookie header as sent
+  std::string authorization;                               // the Authorization header
   std::string csrfToken;
   std::string contentType;
   std::string body;
@@ -51,17 +50,11 @@ struct ApiResponse {
   std::vector<std::pair<std::string, std::string>> headers;
 };
 
-// What the API reads and acts on: the running gateway, or a fake in tests. Called on the API's
-// threads, never on a SIP worker.
-class ApiBackend {
- public:
-  virtual ~ApiBackend() = default;
-  virtual StatusFacts status() = 0;
-  virtual std::vector<CallEntry> calls() = 0;
-  virtual bool endCall(std::string_view uuid, std::string_view reason) = 0;
-  virtual AdminCodeCheck checkCode(const std::string& admin, std::string_view code) = 0;
-  virtual void audit(const std::string& actor, const std::string& action, const std::string& result,
-                     const std::string& source) = 0;
+// Who a request comes from, once authenticated.
+struct Principal {
+  std::string actor;  // the admin's name, or "token:<name>"
+  auth::ApiRole role = auth::ApiRole::kViewer;
+  std::optional<Session> session;  // set for a cookie login
 };
 
 class AdminApi {
@@ -73,12 +66,52 @@ class AdminApi {
 
   ApiResponse handle(const ApiRequest& request);
 
+  // One matched request: who, and the path's {parameters}.
+  struct Call {
+    const ApiRequest& request;
+    const Principal& who;
+    std::vector<std::string> args;
+  };
+
  private:
+  ApiResponse metrics(const ApiRequest& r);
   ApiResponse login(const ApiRequest& r);
-  ApiResponse logout(const ApiRequest& r, const Session& s);
-  ApiResponse endCall(const ApiRequest& r, const Session& s, std::string_view uuid);
-  ApiResponse calls();
+  // The principal, or the 401 to answer.
+  std::variant<Principal, ApiResponse> authenticate(const ApiRequest& r);
+
+  // Access (admin_api.cc).
+  ApiResponse logout(const Call& c);
+  ApiResponse session(const Call& c);
+  ApiResponse listTokens(const Call& c);
+  ApiResponse createToken(const Call& c);
+  ApiResponse revokeToken(const Call& c);
+  // The gateway (api_routes.cc).
+  ApiResponse status(const Call& c);
+  ApiResponse calls(const Call& c);
+  ApiResponse endCall(const Call& c);
+  ApiResponse events(const Call& c);
+  ApiResponse bans(const Call& c);
+  ApiResponse addBan(const Call& c);
+  ApiResponse removeBan(const Call& c);
+  ApiResponse cdrs(const Call& c);
+  ApiResponse accounts(const Call& c);
+  ApiResponse accountAction(const Call& c);
+  ApiResponse registrations(const Call& c);
+  ApiResponse reload(const Call& c);
+  ApiResponse explain(const Call& c);
+
+  // Audits the action's outcome and answers it.
+  ApiResponse acted(const Call& c, const std::string& action, const ActionResult& result,
+                    nlohmann::json body);
   std::string sessionCookie(const std::string& value, int64_t maxAgeSeconds) const;
+
+  struct Route {
+    const char* method;
+    const char* pattern;  // under /api/v1/; "{}" matches one path segment
+    ApiResponse (AdminApi::*handler)(const Call&);
+    bool acts = true;  // false: a POST that only reads (explain), open to viewers
+  };
+  static const std::vector<Route>& routes();
 
   ApiBackend& backend_;
   SessionTable& sessions_;
@@ -88,5 +121,16 @@ class AdminApi {
 
 // The value of cookie `name` in a Cookie header; "" when absent.
 std::string cookieValue(std::string_view header, std::string_view name);
+// The first value of query parameter `name`; nullopt when absent.
+std::optional<std::string> queryValue(const ApiRequest& r, std::string_view name);
+// %XX decoding of one path segment (split before decoding, so "%2F" is a '/' inside it, as in
+// a CIDR); nullopt when malformed or when it holds a NUL.
+std::optional<std::string> decodeSegment(std::string_view segment);
+
+// JSON answers shared by the route files.
+ApiResponse jsonResponse(int status, const nlohmann::json& body);
+ApiResponse errorResponse(int status, std::string_view message);
+// The request's body as a JSON object, or the 4xx to answer.
+std::variant<nlohmann::json, ApiResponse> jsonBody(const ApiRequest& r);
 
 }  // namespace tg::app::admin_api

@@ -48,7 +48,11 @@ std::unique_ptr<httplib::Server> tlsServer(const config::AdminSettings& s, std::
 ApiRequest toApiRequest(const httplib::Request& req) {
   ApiRequest r;
   r.method = req.method;
-  r.path = req.path;
+  // The target as sent: the path still percent-encoded, so "bans/10.0.0.0%2F8" stays one
+  // segment (req.path is already decoded).
+  r.path = req.target.substr(0, req.target.find('?'));
+  for (const auto& [name, value] : req.params) r.query.emplace_back(name, value);
+  r.authorization = req.get_header_value("Authorization");
   r.cookie = req.get_header_value("Cookie");
   r.csrfToken = req.get_header_value(kCsrfHeader);
   r.contentType = req.get_header_value("Content-Type");

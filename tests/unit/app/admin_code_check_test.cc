@@ -8,6 +8,7 @@
 
 #include <filesystem>
 
+#include "auth/password_hash.h"
 #include "auth/totp.h"
 #include "db/account_store.h"
 
@@ -81,6 +82,46 @@ TEST_F(AdminCodeCheckTest, FailuresLockTheAdminEvenForTheRightCode) {
   EXPECT_TRUE(
       checkAdminCode(*store_, "alice", codeAt(kNow + 90), policy_, kNowMs + 90'000, kNow + 90)
           .accepted);
+}
+
+}  // namespace
+}  // namespace tg::app
+
+namespace tg::app {
+namespace {
+
+TEST_F(AdminCodeCheckTest, ApiLoginNeedsThePasswordBeforeTheCode) {
+  // Migrated admins have no password: the API refuses them, the CLI's code check does not care.
+  const AdminCodeCheck none =
+      checkAdminLogin(*store_, "alice", "", codeAt(kNow), policy_, kNowMs, kNow);
+  EXPECT_FALSE(none.accepted);
+  EXPECT_EQ(none.why, "no API password set (trunkguard admin passwd alice)");
+
+  ASSERT_EQ(store_->setAdminPassword("alice", auth::hashAdminPassword("correct horse battery")),
+            "");
+  const AdminCodeCheck wrong =
+      checkAdminLogin(*store_, "alice", "correct horse", codeAt(kNow), policy_, kNowMs, kNow);
+  EXPECT_FALSE(wrong.accepted);
+  EXPECT_EQ(wrong.why, "wrong password");
+  EXPECT_EQ(store_->findAdmin("alice")->login.failures, 1);
+  // The wrong password left the code unused.
+  EXPECT_TRUE(checkAdminLogin(*store_, "alice", "correct horse battery", codeAt(kNow), policy_,
+                              kNowMs, kNow)
+                  .accepted);
+  EXPECT_EQ(store_->findAdmin("alice")->login.failures, 0);
+}
+
+TEST_F(AdminCodeCheckTest, WrongPasswordsLockTheAdminLikeWrongCodes) {
+  ASSERT_EQ(store_->setAdminPassword("alice", auth::hashAdminPassword("correct horse battery")),
+            "");
+  for (int i = 0; i < 3; ++i) {
+    checkAdminLogin(*store_, "alice", "guess" + std::to_string(i), codeAt(kNow), policy_, kNowMs,
+                    kNow);
+  }
+  const AdminCodeCheck locked = checkAdminLogin(*store_, "alice", "correct horse battery",
+                                                codeAt(kNow), policy_, kNowMs + 1000, kNow);
+  EXPECT_FALSE(locked.accepted);
+  EXPECT_EQ(locked.why.rfind("admin locked until", 0), 0u) << locked.why;
 }
 
 }  // namespace

@@ -44,7 +44,7 @@ class SecretsAtRestTest : public ::testing::Test {
 TEST_F(SecretsAtRestTest, FirstStartCreatesAPrivateKeyAndSealsPlaintextSecrets) {
   {
     db::AccountStore old(config_.database.path);
-    ASSERT_EQ(old.addAdmin({"alice", auth::newTotpSecretHex(), 0, 1, {}}), "");
+    ASSERT_EQ(old.addAdmin({"alice", auth::newTotpSecretHex(), 0, 1, {}, ""}), "");
   }
   EXPECT_EQ(sealSecretsAtStart(config_), 1);
   const std::string key = config_.database.path + ".key";

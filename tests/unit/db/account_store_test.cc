@@ -105,9 +105,9 @@ TEST_F(AccountStoreTest, PasswordEnableLockAndUnlock) {
 
 TEST_F(AccountStoreTest, AdminsAndTotpStepOnlyMovesForward) {
   AccountStore store(path_);
-  EXPECT_EQ(store.addAdmin({"alice", "3132", 0, 1000, {}}), "");
+  EXPECT_EQ(store.addAdmin({"alice", "3132", 0, 1000, {}, ""}), "");
   bool exists = false;
-  EXPECT_NE(store.addAdmin({"alice", "3132", 0, 1000, {}}, &exists), "");
+  EXPECT_NE(store.addAdmin({"alice", "3132", 0, 1000, {}, ""}, &exists), "");
   EXPECT_TRUE(exists);
   bool advanced = false;
   EXPECT_EQ(store.advanceTotpStep("alice", 100, &advanced), "");
@@ -153,7 +153,7 @@ TEST_F(AccountStoreTest, AdminSecretsAreSealedWithAKeyAndPlaintextOnesMigrated) 
   };
   {
     AccountStore old(path_);  // a database from before sealing
-    ASSERT_EQ(old.addAdmin({"alice", secret, 0, 1000, {}}), "");
+    ASSERT_EQ(old.addAdmin({"alice", secret, 0, 1000, {}, ""}), "");
   }
   EXPECT_EQ(rawSecret("alice"), secret);
 
@@ -164,7 +164,7 @@ TEST_F(AccountStoreTest, AdminSecretsAreSealedWithAKeyAndPlaintextOnesMigrated) 
   EXPECT_TRUE(base::isSealed(rawSecret("alice")));
   EXPECT_EQ(rawSecret("alice").find(secret), std::string::npos);
   EXPECT_EQ(store.findAdmin("alice")->totpSecretHex, secret);
-  ASSERT_EQ(store.addAdmin({"bob", secret, 0, 1000, {}}), "");
+  ASSERT_EQ(store.addAdmin({"bob", secret, 0, 1000, {}, ""}), "");
   EXPECT_TRUE(base::isSealed(rawSecret("bob")));
   EXPECT_EQ(store.listAdmins().back().totpSecretHex, secret);
 

@@ -1,0 +1,178 @@
+#include "app/alerts/alert_dispatcher.h"
+
+#include <unistd.h>
+
+#include <array>
+
+#include "app/alerts/alert_format.h"
+#include "base/log.h"
+#include "base/random.h"
+
+namespace tg::app::alerts {
+namespace {
+
+constexpr auto kTick = std::chrono::milliseconds(200);
+// Deliveries waiting for a retry beyond this many: the oldest is given up.
+constexpr size_t kMaxRetries = 1000;
+
+int64_t wallMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::string hostName(const std::string& configured) {
+  if (!configured.empty()) return configured;
+  std::array<char, 256> host{};
+  if (::gethostname(host.data(), host.size() - 1) != 0) return "-";
+  return host.data();
+}
+
+}  // namespace
+
+bool matchesAlertRule(const std::vector<std::string>& patterns, std::string_view rule,
+                      std::string_view action) {
+  for (const std::string& p : patterns) {
+    if (p == "ban" && (rule == "ban" || action.starts_with("ban"))) return true;
+    if (!p.empty() && p.back() == '*') {
+      if (rule.starts_with(std::string_view(p).substr(0, p.size() - 1))) return true;
+    } else if (rule == p) {
+      return true;
+    }
+  }
+  return false;
+}
+
+AlertDispatcher::AlertDispatcher(config::AlertSettings settings)
+    : settings_(std::move(settings)),
+      host_(hostName(settings_.hostname)),
+      folding_(std::chrono::duration_cast<std::chrono::milliseconds>(settings_.dedupWindow).count(),
+               settings_.maxPerMinute) {
+  for (const config::SyslogTarget& t : settings_.syslog) {
+    syslog_.push_back(std::make_unique<SyslogSender>(t));
+  }
+}
+
+AlertDispatcher::~AlertDispatcher() { stop(); }
+
+void AlertDispatcher::start() {
+  thread_ = std::thread([this] { run(); });
+}
+
+void AlertDispatcher::stop() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_one();
+  if (thread_.joinable()) thread_.join();
+}
+
+void AlertDispatcher::record(guard::SecurityEvent event) {
+  if (!matchesAlertRule(settings_.events, event.rule, event.action)) return;
+  AlertEvent e{
+      std::move(event.rule),
+      std::string(transport::zoneName(event.zone)),
+      event.source.ip(),
+      std::move(event.reason),
+      std::move(event.action),
+      std::chrono::duration_cast<std::chrono::milliseconds>(event.time.time_since_epoch()).count()};
+  {
+    std::lock_guard lock(mutex_);
+    if (queue_.size() >= static_cast<size_t>(settings_.queue)) {
+      ++stats_.dropped;
+      return;
+    }
+    queue_.push_back(std::move(e));
+    ++stats_.events;
+  }
+  wake_.notify_one();
+}
+
+AlertStats AlertDispatcher::stats() const {
+  std::lock_guard lock(mutex_);
+  return stats_;
+}
+
+void AlertDispatcher::run() {
+  for (;;) {
+    std::deque<AlertEvent> batch;
+    {
+      std::unique_lock lock(mutex_);
+      wake_.wait_for(lock, kTick, [this] { return stopping_ || !queue_.empty(); });
+      if (stopping_) return;
+      batch.swap(queue_);
+    }
+    const int64_t now = wallMs();
+    for (const AlertEvent& e : batch) {
+      for (const Alert& a : folding_.offer(e, now)) send(a);
+    }
+    for (const Alert& a : folding_.tick(now)) send(a);
+    retryDue();
+  }
+}
+
+void AlertDispatcher::send(const Alert& alert) {
+  const int64_t ms = wallMs();
+  if (!settings_.webhooks.empty()) {
+    const std::string body = alertJson(alert, host_);
+    const std::string id =
+        std::to_string(ms) + "-" + std::to_string(nextId_++) + "-" + base::randomHex(4);
+    for (size_t i = 0; i < settings_.webhooks.size(); ++i) {
+      attempt(Delivery{i, body, id, 0, std::chrono::steady_clock::now()});
+    }
+  }
+  if (!syslog_.empty()) {
+    const std::string line = syslogLine(alert, host_, static_cast<int>(::getpid()));
+    for (auto& s : syslog_) {
+      const std::string why = s->send(line);
+      std::lock_guard lock(mutex_);
+      ++(why.empty() ? stats_.sent : stats_.failed);
+      if (!why.empty()) TG_LOG(kMain, warn, "alerts: syslog: {}", why);
+    }
+  }
+}
+
+void AlertDispatcher::attempt(Delivery d) {
+  const config::WebhookTarget& hook = settings_.webhooks[d.hook];
+  const std::string why = postWebhook(hook, d.body, d.id, settings_.timeout);
+  std::lock_guard lock(mutex_);
+  if (d.attempts > 0) ++stats_.retried;
+  if (why.empty()) {
+    ++stats_.sent;
+    return;
+  }
+  if (d.attempts >= settings_.retries) {
+    ++stats_.failed;
+    TG_LOG(kMain, warn, "alerts: webhook {} failed {} times, giving up: {}", hook.url,
+           d.attempts + 1, why);
+    return;
+  }
+  // Exponential backoff: base, 2 base, 4 base, ...
+  d.due = std::chrono::steady_clock::now() + settings_.retryBase * (1 << std::min(d.attempts, 16));
+  ++d.attempts;
+  if (retries_.size() >= kMaxRetries) {
+    ++stats_.failed;
+    retries_.pop_front();
+  }
+  retries_.push_back(std::move(d));
+}
+
+void AlertDispatcher::retryDue() {
+  const auto now = std::chrono::steady_clock::now();
+  std::vector<Delivery> due;
+  {
+    std::lock_guard lock(mutex_);
+    for (auto it = retries_.begin(); it != retries_.end();) {
+      if (it->due <= now) {
+        due.push_back(std::move(*it));
+        it = retries_.erase(it);
+      } else {
+        ++it;
+      }
+    }
+  }
+  for (Delivery& d : due) attempt(std::move(d));
+}
+
+}  // namespace tg::app::alerts

@@ -1,0 +1,80 @@
+#pragma once
+
+// The alerts' own thread (never a SIP worker): security events that match `alerts.events`
+// arrive through record() (guard::EventLog's observer), wait in a bounded queue, are folded
+// (alert_folding.h) and go to every webhook (retried with exponential backoff, a bounded number
+// of deliveries waiting) and every syslog target.
+//
+// record() runs on whatever thread blocked something: it matches the rule, copies the event and
+// takes one short lock; a full queue drops the event and counts it.
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "app/alerts/alert_folding.h"
+#include "app/alerts/alert_senders.h"
+#include "config/alerts_config.h"
+#include "guard/security_event.h"
+
+namespace tg::app::alerts {
+
+// Whether an event of `rule` with `action` matches one of the patterns (alerts_config.h).
+bool matchesAlertRule(const std::vector<std::string>& patterns, std::string_view rule,
+                      std::string_view action);
+
+struct AlertStats {
+  uint64_t events = 0;   // matched and queued
+  uint64_t dropped = 0;  // matched, but the queue was full
+  uint64_t sent = 0;     // deliveries that succeeded (webhook 2xx, syslog sent)
+  uint64_t failed = 0;   // deliveries given up after their retries
+  uint64_t retried = 0;  // webhook attempts after the first
+};
+
+class AlertDispatcher final : public guard::EventSink {
+ public:
+  explicit AlertDispatcher(config::AlertSettings settings);
+  ~AlertDispatcher() override;  // stops the thread; what is still queued is not sent
+  AlertDispatcher(const AlertDispatcher&) = delete;
+  AlertDispatcher& operator=(const AlertDispatcher&) = delete;
+
+  void start();
+  void stop();
+  void record(guard::SecurityEvent event) override;
+  AlertStats stats() const;
+
+ private:
+  struct Delivery {
+    size_t hook = 0;
+    std::string body;
+    std::string id;
+    int attempts = 0;
+    std::chrono::steady_clock::time_point due;
+  };
+  void run();
+  void send(const Alert& alert);
+  void attempt(Delivery d);
+  void retryDue();
+
+  const config::AlertSettings settings_;
+  const std::string host_;
+  AlertFolding folding_;
+  std::vector<std::unique_ptr<SyslogSender>> syslog_;
+  std::deque<Delivery> retries_;  // the alert thread's own
+  uint64_t nextId_ = 0;
+
+  mutable std::mutex mutex_;
+  std::condition_variable wake_;
+  std::deque<AlertEvent> queue_;
+  bool stopping_ = false;
+  AlertStats stats_;
+  std::thread thread_;
+};
+
+}  // namespace tg::app::alerts

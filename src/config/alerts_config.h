@@ -1,0 +1,50 @@
+#pragma once
+
+// Alerts (`alerts:`, read by alerts_section.cc): which security events become alerts, how they
+// are folded (dedup window, rate limit) and where they go (webhooks, syslog). Off unless the
+// section is there. Delivered by app/alerts/ on a thread of its own.
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/address.h"
+#include "config/provider_auth_config.h"
+
+namespace tg::config {
+
+struct WebhookTarget {
+  std::string url;           // http:// or https://
+  Secret secret;             // HMAC-SHA256 key (secret_file); empty: unsigned
+  std::string secretSource;  // "file /path", for messages
+};
+
+struct SyslogTarget {
+  bool udp = false;
+  std::string socketPath;  // local datagram socket (udp false): "/dev/log"
+  base::Address address;   // udp true: where to send
+};
+
+struct AlertSettings {
+  int line = 0;
+  // Event rules that alert: exact ("auth.lockout"), a prefix ending in '*' ("fraud.*"); "ban"
+  // also matches every event whose action is a ban.
+  std::vector<std::string> events{"ban", "auth.lockout", "fraud.*", "policy.limit.*"};
+  std::chrono::seconds dedupWindow{300};  // one alert per (rule, source) per window, with a count
+  int maxPerMinute = 30;                  // beyond: folded into one "more events" alert
+  int queue = 1000;                       // events waiting for the alert thread; beyond: dropped
+  int retries = 5;                        // webhook attempts after the first
+  std::chrono::milliseconds retryBase{1000};  // doubled after each failed attempt
+  std::chrono::seconds timeout{5};            // per webhook attempt
+  std::string hostname;                       // syslog HOSTNAME; empty: gethostname()
+  std::vector<WebhookTarget> webhooks;
+  std::vector<SyslogTarget> syslog;
+};
+
+// The `alerts:` section of the config file at `path`, read at the gateway's start (alerts
+// need a restart to change); nullopt when there is none or it has errors (which loading the
+// config reported already).
+std::optional<AlertSettings> loadAlertSettings(const std::string& path);
+
+}  // namespace tg::config
