@@ -26,6 +26,7 @@ void readFraud(Loader& loader, const YAML::Node& node, int line, Config& c);    
 void readMedia(Loader& loader, const YAML::Node& node, int line, Config& c);      // media
 void readAdmin(Loader& loader, const YAML::Node& node, int line, Config& c);      // admin
 void readAdmission(Loader& loader, const YAML::Node& node, int line, Config& c);  // admission
+void readStore(Loader& loader, const YAML::Node& node, int line, Config& c);      // store
 
 namespace {
 
@@ -55,6 +56,7 @@ constexpr Section kSections[] = {
     {"fraud", readFraud},
     {"media", readMedia},
     {"admin", readAdmin},
+    {"store", readStore},
 };
 
 }  // namespace

@@ -5,6 +5,7 @@
 #include <atomic>
 #include <cmath>
 #include <deque>
+#include <functional>
 #include <mutex>
 #include <stdexcept>
 #include <unordered_map>
@@ -101,9 +102,6 @@ class CallPolicy::State {
       : own(shared != nullptr ? nullptr : std::make_unique<store::MemoryStore>(told)),
         store(shared != nullptr ? *shared : *own),
         storeClock(clockOf(shared, sharedClock, told)) {
-    if (!store.completesInline()) {
-      throw std::invalid_argument("the call policy needs a store that answers inline");
-    }
   }
 
   ToldClock told;
@@ -218,102 +216,165 @@ NumberFacts CallPolicy::classify(std::string_view number, transport::Zone zone,
   return engine->classifyNumber(a, number);
 }
 
+// One admission on its way: what the rules decided, waiting for the store's answers (spend,
+// then the limits' counters). Held by the store's callbacks; with an inline store, on the stack
+// of admit() in effect.
+struct CallPolicy::Flow {
+  CallAttempt attempt;
+  std::vector<RuleTrace>* trace = nullptr;
+  std::function<void(Admission)> done;
+  std::shared_ptr<const Engine> engine;
+  Evaluation e;
+  std::string scopeKey;
+  double live = 0;  // this gateway's calls in progress of the scope cost this much
+  double spentHour = 0;
+  double spentDay = 0;
+};
+
 Admission CallPolicy::admit(const CallAttempt& a, std::vector<RuleTrace>* trace) {
+  std::optional<Admission> out;
+  start(a, trace, [&out](Admission decided) { out = std::move(decided); });
+  if (out) return std::move(*out);
+  // A store that does not answer inline needs admitAsync(): refuse rather than guess.
+  Admission refused;
+  refused.allowed = false;
+  refused.code = 500;
+  refused.reason = "Policy Store Not Inline";
+  refused.rule = "store";
+  refused.account = a.account;
+  return refused;
+}
+
+void CallPolicy::admitAsync(const CallAttempt& a, std::function<void(Admission)> done) {
+  start(a, nullptr, std::move(done));
+}
+
+bool CallPolicy::answersInline() const { return state_->store.completesInline(); }
+
+void CallPolicy::start(const CallAttempt& a, std::vector<RuleTrace>* trace,
+                       std::function<void(Admission)> done) {
   State& st = *state_;
   st.tell(a.now);
-  std::shared_ptr<const Engine> engine;
+  auto flow = std::make_shared<Flow>();
+  flow->attempt = a;
+  flow->trace = trace;
+  flow->done = std::move(done);
   bool locked = false;
   {
     std::lock_guard lock(st.mu);
-    engine = st.engine;
+    flow->engine = st.engine;
     locked = st.locked(a.account, a.now);
   }
-  const config::PolicySettings& s = engine->settings();
+  const config::PolicySettings& s = flow->engine->settings();
   if (!s.enabled) {
     Admission out;
     out.account = a.account;
     out.forwardUser = a.dialled;
     out.rule = "disabled";
     if (trace) trace->push_back({"policy", false, "policy.enabled is false: every call passes"});
-    return out;
+    flow->done(std::move(out));
+    return;
   }
-  Evaluation e = engine->evaluate(a, locked, trace);
-  Admission& out = e.admission;
+  flow->e = flow->engine->evaluate(a, locked, trace);
+  Admission& out = flow->e.admission;
 
   if (out.authFailure && !locked) {
     std::lock_guard lock(st.mu);
     st.recordFailure(s, a.account, a.now);
   }
-  if (out.emergency) return out;  // never counted, never limited, never cut
-
-  std::string scopeKey;
-  if (e.limits != nullptr) {
-    const config::PolicyRule& r = *e.limits;
-    scopeKey = scopeKeyOf(r, e.limitAccount);
-    auto limit = [&](const char* what, std::string reason, std::string detail) {
-      out.allowed = false;
-      out.code = r.code != 0 ? r.code : s.rejectCode;
-      out.rule = r.name + "." + what;
-      out.reason = std::move(reason);
-      if (trace) trace->push_back({out.rule, true, std::move(detail)});
-    };
-    // Spend is read, not counted: a cap is held by ending calls (overCap).
-    double spentHour = 0;
-    double spentDay = 0;
-    if (r.spendPerHour > 0 || r.spendPerDay > 0) {
-      double live = 0;
-      {
-        std::lock_guard lock(st.mu);
-        live = st.liveSpendCached(scopeKey, a.now);
-      }
-      if (r.spendPerHour > 0) spentHour = st.endedSpend(scopeKey, hours(1)) + live;
-      if (r.spendPerDay > 0) spentDay = st.endedSpend(scopeKey, hours(24)) + live;
-    }
-    const bool overHour = r.spendPerHour > 0 && spentHour >= r.spendPerHour;
-    const bool overDay = r.spendPerDay > 0 && spentDay >= r.spendPerDay;
-    // Concurrency, calls per minute and repeats: checked and counted in one store step, all
-    // or none; counted whatever the verdict in shadow mode, as the call goes ahead.
-    std::vector<store::CountStep> steps{
-        {store::CountStep::Kind::kCounter, storeKey(scopeKey, "live"), r.maxConcurrent,
-         store::kForever, 1},
-        {store::CountStep::Kind::kWindow, storeKey(scopeKey, "rate"), r.callsPerMinute, minutes(1),
-         1}};
-    if (r.repeatCalls > 0 && !e.digits.empty()) {
-      steps.push_back({store::CountStep::Kind::kWindow, storeKey(scopeKey, "repeat:" + e.digits),
-                       r.repeatCalls, r.repeatWindow, 1});
-    }
-    const store::CountMode mode = !s.enforce            ? store::CountMode::kAlways
-                                  : overHour || overDay ? store::CountMode::kCheckOnly
-                                                        : store::CountMode::kAllOrNothing;
-    const auto counted =
-        store::answerNow<store::CountAllResult>([&](store::Done<store::CountAllResult> d) {
-          st.store.countAll(std::move(steps), mode, std::move(d));
-        });
-    // What the refusing step held before this call.
-    const auto held = [&](int step) {
-      const int64_t v =
-          static_cast<size_t>(step) < counted.values.size() ? counted.values[step] : 0;
-      return counted.counted ? v - 1 : v;
-    };
-    if (counted.refused == 0) {
-      limit("max_concurrent", "Too Many Concurrent Calls",
-            fmt::format("{} calls in progress, limit {}", held(0), r.maxConcurrent));
-    } else if (counted.refused == 1) {
-      limit("calls_per_minute", "Call Rate Exceeded",
-            fmt::format("{} calls in the last minute, limit {}", held(1), r.callsPerMinute));
-    } else if (counted.refused == 2) {
-      limit("repeat", "Repeated Calls To This Number",
-            fmt::format("{} calls to {} within {}s, limit {}", held(2), out.e164,
-                        r.repeatWindow.count(), r.repeatCalls));
-    } else if (overHour) {
-      limit("spend_per_hour", "Spend Limit Reached",
-            fmt::format("spent {:.2f} in the last hour, cap {:.2f}", spentHour, r.spendPerHour));
-    } else if (overDay) {
-      limit("spend_per_day", "Spend Limit Reached",
-            fmt::format("spent {:.2f} in the last 24 hours, cap {:.2f}", spentDay, r.spendPerDay));
-    }
+  if (out.emergency || flow->e.limits == nullptr) {  // emergency: never counted, limited or cut
+    finish(std::move(flow));
+    return;
   }
+  const config::PolicyRule& r = *flow->e.limits;
+  flow->scopeKey = scopeKeyOf(r, flow->e.limitAccount);
+  // Spend is read, not counted: a cap is held by ending calls (overCap).
+  if (r.spendPerHour <= 0 && r.spendPerDay <= 0) {
+    count(std::move(flow));
+    return;
+  }
+  {
+    std::lock_guard lock(st.mu);
+    flow->live = st.liveSpendCached(flow->scopeKey, a.now);
+  }
+  const std::string key = storeKey(flow->scopeKey, "spend");
+  st.store.sumGet(key, hours(1), [this, flow, key](int64_t hourMicros) mutable {
+    flow->spentHour = static_cast<double>(hourMicros) / kMicros + flow->live;
+    state_->store.sumGet(key, hours(24), [this, flow](int64_t dayMicros) mutable {
+      flow->spentDay = static_cast<double>(dayMicros) / kMicros + flow->live;
+      count(std::move(flow));
+    });
+  });
+}
 
+void CallPolicy::count(std::shared_ptr<Flow> flow) {
+  const config::PolicySettings& s = flow->engine->settings();
+  const config::PolicyRule& r = *flow->e.limits;
+  const bool overHour = r.spendPerHour > 0 && flow->spentHour >= r.spendPerHour;
+  const bool overDay = r.spendPerDay > 0 && flow->spentDay >= r.spendPerDay;
+  // Concurrency, calls per minute and repeats: checked and counted in one store step, all
+  // or none; counted whatever the verdict in shadow mode, as the call goes ahead.
+  std::vector<store::CountStep> steps{
+      {store::CountStep::Kind::kCounter, storeKey(flow->scopeKey, "live"), r.maxConcurrent,
+       store::kForever, 1},
+      {store::CountStep::Kind::kWindow, storeKey(flow->scopeKey, "rate"), r.callsPerMinute,
+       minutes(1), 1}};
+  if (r.repeatCalls > 0 && !flow->e.digits.empty()) {
+    steps.push_back({store::CountStep::Kind::kWindow,
+                     storeKey(flow->scopeKey, "repeat:" + flow->e.digits), r.repeatCalls,
+                     r.repeatWindow, 1});
+  }
+  const store::CountMode mode = !s.enforce            ? store::CountMode::kAlways
+                                : overHour || overDay ? store::CountMode::kCheckOnly
+                                                      : store::CountMode::kAllOrNothing;
+  state_->store.countAll(
+      std::move(steps), mode,
+      [this, flow, overHour, overDay](store::CountAllResult counted) mutable {
+        const config::PolicySettings& s = flow->engine->settings();
+        const config::PolicyRule& r = *flow->e.limits;
+        Admission& out = flow->e.admission;
+        std::vector<RuleTrace>* trace = flow->trace;
+        auto limit = [&](const char* what, std::string reason, std::string detail) {
+          out.allowed = false;
+          out.code = r.code != 0 ? r.code : s.rejectCode;
+          out.rule = r.name + "." + what;
+          out.reason = std::move(reason);
+          if (trace) trace->push_back({out.rule, true, std::move(detail)});
+        };
+        // What the refusing step held before this call.
+        const auto held = [&](int step) {
+          const int64_t v =
+              static_cast<size_t>(step) < counted.values.size() ? counted.values[step] : 0;
+          return counted.counted ? v - 1 : v;
+        };
+        if (counted.refused == 0) {
+          limit("max_concurrent", "Too Many Concurrent Calls",
+                fmt::format("{} calls in progress, limit {}", held(0), r.maxConcurrent));
+        } else if (counted.refused == 1) {
+          limit("calls_per_minute", "Call Rate Exceeded",
+                fmt::format("{} calls in the last minute, limit {}", held(1), r.callsPerMinute));
+        } else if (counted.refused == 2) {
+          limit("repeat", "Repeated Calls To This Number",
+                fmt::format("{} calls to {} within {}s, limit {}", held(2), out.e164,
+                            r.repeatWindow.count(), r.repeatCalls));
+        } else if (overHour) {
+          limit("spend_per_hour", "Spend Limit Reached",
+                fmt::format("spent {:.2f} in the last hour, cap {:.2f}", flow->spentHour,
+                            r.spendPerHour));
+        } else if (overDay) {
+          limit("spend_per_day", "Spend Limit Reached",
+                fmt::format("spent {:.2f} in the last 24 hours, cap {:.2f}", flow->spentDay,
+                            r.spendPerDay));
+        }
+        finish(std::move(flow));
+      });
+}
+
+void CallPolicy::finish(std::shared_ptr<Flow> flow) {
+  State& st = *state_;
+  const config::PolicySettings& s = flow->engine->settings();
+  Admission& out = flow->e.admission;
+  std::vector<RuleTrace>* trace = flow->trace;
   if (!out.allowed && !s.enforce) {
     out.allowed = true;
     out.shadow = true;
@@ -323,12 +384,16 @@ Admission CallPolicy::admit(const CallAttempt& a, std::vector<RuleTrace>* trace)
                                     out.code, out.reason)});
     }
   }
-  if (!out.allowed) return out;
-
+  if (!out.allowed || out.emergency) {
+    flow->done(std::move(out));
+    return;
+  }
   LiveCall call;
-  call.scope = scopeKey;
-  if (!e.digits.empty()) {
-    if (const config::RateEntry* rate = engine->rates().find(e.digits)) call.rate = *rate;
+  call.scope = flow->scopeKey;
+  if (!flow->e.digits.empty()) {
+    if (const config::RateEntry* rate = flow->engine->rates().find(flow->e.digits)) {
+      call.rate = *rate;
+    }
   }
   if (trace) {
     trace->push_back({"rate", call.rate.has_value(),
@@ -337,17 +402,19 @@ Admission CallPolicy::admit(const CallAttempt& a, std::vector<RuleTrace>* trace)
                                               call.rate->firstIncrement, call.rate->nextIncrement)
                                 : std::string("no rate: the call costs nothing")});
   }
-  std::lock_guard lock(st.mu);
-  const uint64_t handle = st.nextHandle++;
-  if (!scopeKey.empty()) {
-    Scope& sc = st.scopes[scopeKey];
-    sc.capHour = e.limits->spendPerHour;
-    sc.capDay = e.limits->spendPerDay;
-    sc.handles.insert(handle);
+  {
+    std::lock_guard lock(st.mu);
+    const uint64_t handle = st.nextHandle++;
+    if (!flow->scopeKey.empty()) {
+      Scope& sc = st.scopes[flow->scopeKey];
+      sc.capHour = flow->e.limits->spendPerHour;
+      sc.capDay = flow->e.limits->spendPerDay;
+      sc.handles.insert(handle);
+    }
+    st.calls.emplace(handle, std::move(call));
+    out.handle = handle;
   }
-  st.calls.emplace(handle, std::move(call));
-  out.handle = handle;
-  return out;
+  flow->done(std::move(out));
 }
 
 void CallPolicy::answered(uint64_t handle, base::TimePoint now) {
