@@ -39,6 +39,20 @@ std::vector<store::KeyFamily> storeFamilies(const config::Config& config) {
   };
 }
 
+store::RedisStoreOptions redisOptions(const config::StoreSettings& s) {
+  store::RedisStoreOptions o;
+  o.link.endpoint.host = s.host;
+  o.link.endpoint.port = s.port;
+  o.link.endpoint.database = s.database;
+  o.link.endpoint.username = s.username;
+  o.link.endpoint.password = s.password.reveal();
+  o.link.timeout = s.timeout;
+  o.nodeId = s.nodeId;
+  o.nodes = s.nodes;
+  o.refuseOnFailure = s.onFailure == config::StoreSettings::OnFailure::kRefuse;
+  return o;
+}
+
 }  // namespace
 
 GuardServices::GuardServices(config::ConfigPtr config, const base::Clock& clock)
@@ -53,10 +67,48 @@ GuardServices::GuardServices(config::ConfigPtr config, const base::Clock& clock)
   if (const int sealed = sealSecretsAtStart(*config); sealed > 0) {
     TG_LOG(kMain, info, "sealed {} admin TOTP secret(s) found in the clear", sealed);
   }
+  if (config->store.type == config::StoreSettings::Type::kRedis) {
+    redis_ = std::make_unique<store::RedisStore>(
+        redisOptions(config->store), clock,
+        [this](store::redis::LinkState state, const std::string& why) {
+          storeStateChanged(state, why);
+        });
+    banShare_ = std::make_unique<BanShare>(bans_, *redis_, config->store.nodeId, clock);
+  }
+}
+
+// Redis went away or came back: every node's operators see it among the security events,
+// because while it is away limits are counted per gateway (divided by store.nodes).
+void GuardServices::storeStateChanged(store::redis::LinkState state, const std::string& why) {
+  config::ConfigPtr c;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    c = config_;
+  }
+  guard::SecurityEvent e;
+  e.time = clock_.wallNow();
+  e.zone = transport::Zone::kPbx;
+  e.rule = "store.redis";
+  e.reason = why;
+  switch (state) {
+    case store::redis::LinkState::kUp:
+      e.action = "shared";  // counters are shared again
+      break;
+    case store::redis::LinkState::kSlow:
+    case store::redis::LinkState::kDown:
+    case store::redis::LinkState::kConnecting:
+      e.action = c->store.onFailure == config::StoreSettings::OnFailure::kRefuse
+                     ? "refuse limited calls"
+                     : "local limits / " + std::to_string(c->store.nodes);
+      break;
+  }
+  e.sample = "redis store " + std::string(store::redis::linkStateName(state));
+  eventLog_.record(std::move(e));
 }
 
 GuardServices::~GuardServices() {
-  banSync_.stop();  // its pull thread applies feeds to what is destroyed below
+  banShare_.reset();  // its thread reads the bans, its subscription writes them
+  banSync_.stop();    // its pull thread applies feeds to what is destroyed below
   {
     std::lock_guard<std::mutex> lock(stopMutex_);
     stopping_ = true;
@@ -100,6 +152,7 @@ void GuardServices::reload(config::ConfigPtr config) {
 void GuardServices::start() {
   thread_ = std::thread([this] { run(); });
   banSync_.start();
+  if (banShare_) banShare_->start();
 }
 
 void GuardServices::run() {
@@ -118,6 +171,7 @@ void GuardServices::syncNow() {
   banSync_.syncNow(prune);
   eventLog_.expire();
   store_.sweep();
+  if (redis_) redis_->local().sweep();
   if (prune) {
     config::ConfigPtr c;
     {

@@ -22,10 +22,10 @@ struct StoreSettings {
   std::string host;
   uint16_t port = 6379;
   int database = 0;
-  std::string username;  // ACL user (from the URL); empty: the default user
-  Secret password;       // from password_file; empty: no AUTH
-  std::string nodeId;    // this gateway's name in the cluster; required with redis
-  int nodes = 1;         // gateways sharing the store
+  std::string username;                   // ACL user (from the URL); empty: the default user
+  Secret password;                        // from password_file; empty: no AUTH
+  std::string nodeId;                     // this gateway's name in the cluster; required with redis
+  int nodes = 1;                          // gateways sharing the store
   std::chrono::milliseconds timeout{20};  // per Redis command
   OnFailure onFailure = OnFailure::kLocal;
 };

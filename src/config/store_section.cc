@@ -44,8 +44,9 @@ bool parseUrl(std::string_view url, StoreSettings& s, std::string* why) {
   if (const size_t at = rest.rfind('@'); at != std::string_view::npos) {
     const std::string_view user = rest.substr(0, at);
     if (user.find(':') != std::string_view::npos) {
-      *why = "the URL holds a password; the password never goes into this file: give "
-             "store.password_file";
+      *why =
+          "the URL holds a password; the password never goes into this file: give "
+          "store.password_file";
       return false;
     }
     s.username = std::string(user);

@@ -82,10 +82,14 @@ Link::Link(LinkOptions options, Message onMessage, StateChange onState)
 }
 
 Link::~Link() {
+  stop();
+  ::close(wakeFd_);
+}
+
+void Link::stop() {
   stopping_ = true;
   wake();
   if (thread_.joinable()) thread_.join();
-  ::close(wakeFd_);
 }
 
 void Link::wake() {
@@ -159,7 +163,8 @@ void Link::run() {
       if (c->ac == nullptr) until = std::min(until, c->retryAt);
     }
     const auto waitMs = std::max<int64_t>(
-        0, duration_cast<milliseconds>(until - Clock::now() + std::chrono::microseconds(999)).count());
+        0,
+        duration_cast<milliseconds>(until - Clock::now() + std::chrono::microseconds(999)).count());
 
     pollfd fds[3];
     Conn* owners[3] = {nullptr, nullptr, nullptr};
@@ -168,9 +173,8 @@ void Link::run() {
     for (Conn* c : {commands_.get(), subscriber_.get()}) {
       if (c->ac == nullptr) continue;
       owners[n] = c;
-      fds[n++] = {c->ac->c.fd, static_cast<short>((c->wantRead ? POLLIN : 0) |
-                                                  (c->wantWrite ? POLLOUT : 0)),
-                  0};
+      fds[n++] = {c->ac->c.fd,
+                  static_cast<short>((c->wantRead ? POLLIN : 0) | (c->wantWrite ? POLLOUT : 0)), 0};
     }
     const int ready = ::poll(fds, n, static_cast<int>(waitMs));
     if (ready <= 0) continue;
@@ -233,10 +237,10 @@ void Link::send(Pending* p) {
     lens.push_back(a.size());
   }
   Conn& c = *p->conn;
-  const int rc = c.ac == nullptr ? REDIS_ERR
-                                 : redisAsyncCommandArgv(c.ac, replyThunk, p,
-                                                         static_cast<int>(argv.size()),
-                                                         argv.data(), lens.data());
+  const int rc = c.ac == nullptr
+                     ? REDIS_ERR
+                     : redisAsyncCommandArgv(c.ac, replyThunk, p, static_cast<int>(argv.size()),
+                                             argv.data(), lens.data());
   if (rc != REDIS_OK) {
     failed_.fetch_add(1, std::memory_order_relaxed);
     if (!p->expired && p->command.onFail) p->command.onFail();
@@ -318,11 +322,11 @@ void Link::checkDeadlines(base::TimePoint now) {
                  std::to_string(duration_cast<milliseconds>(options_.timeout).count()) + " ms");
   }
   if (!inflight_.empty() && now - inflight_.front()->sent >= options_.stall) {
-    dropConnection(*commands_, "no answer for " +
-                                   std::to_string(duration_cast<milliseconds>(now -
-                                                                              inflight_.front()->sent)
-                                                      .count()) +
-                                   " ms");
+    dropConnection(
+        *commands_,
+        "no answer for " +
+            std::to_string(duration_cast<milliseconds>(now - inflight_.front()->sent).count()) +
+            " ms");
   }
   for (Conn* c : {commands_.get(), subscriber_.get()}) {
     if (c->ac != nullptr && !c->up && !c->dropping && now - c->startedAt >= options_.stall) {
@@ -347,8 +351,7 @@ void Link::connect(Conn& c) {
   c.up = false;
   c.subscribed.clear();
   c.startedAt = Clock::now();
-  redisAsyncContext* ac =
-      redisAsyncConnect(options_.endpoint.host.c_str(), options_.endpoint.port);
+  redisAsyncContext* ac = redisAsyncConnect(options_.endpoint.host.c_str(), options_.endpoint.port);
   if (ac == nullptr || ac->err != 0) {
     const std::string why = ac != nullptr ? ac->errstr : "out of memory";
     if (ac != nullptr) redisAsyncFree(ac);
@@ -396,8 +399,8 @@ void Link::handshake(Conn& c) {
     return [this, &c, step](redisReply* reply) {
       if (reply == nullptr || reply->type != REDIS_REPLY_ERROR) return;
       // Redis's own error text ("WRONGPASS ...") never repeats the password.
-      dropConnection(c, std::string("Redis refused ") + step + ": " +
-                            std::string(reply->str, reply->len));
+      dropConnection(
+          c, std::string("Redis refused ") + step + ": " + std::string(reply->str, reply->len));
     };
   };
   if (!e.password.empty()) {

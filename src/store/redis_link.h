@@ -56,7 +56,7 @@ struct LinkOptions {
 // A command and what to do with its answer. Both callbacks run on the link's thread; exactly one
 // of them runs, once (neither when the link is destroyed first).
 struct Command {
-  std::vector<std::string> args;  // with a script: its keys and arguments after numkeys
+  std::vector<std::string> args;   // with a script: its keys and arguments after numkeys
   const Script* script = nullptr;  // sent as EVALSHA (EVAL when Redis lacks it)
   size_t keys = 0;                 // with a script: how many of args are keys
   std::function<void(const redisReply&)> onReply;  // an error reply counts as a failure
@@ -93,6 +93,10 @@ class Link {
   Link(const Link&) = delete;
   Link& operator=(const Link&) = delete;
 
+  // Drops both connections and stops the thread; from then on every command fails at once (on
+  // the caller's thread). Callbacks of commands in flight do not run.
+  void stop();
+
   // Whether a command submitted now is sent (otherwise its onFail runs at once, on the
   // caller's thread). A hint: the state may change before the command reaches the thread.
   bool healthy() const { return state_.load(std::memory_order_relaxed) == LinkState::kUp; }
@@ -106,7 +110,6 @@ class Link {
   struct Pending;  // redis_link.cc
 
  private:
-
   void run();
   void wake();
   void drainQueue();

@@ -249,10 +249,10 @@ Script make(std::string_view name, std::string_view body) {
 
 }  // namespace
 
-#define TG_REDIS_SCRIPT(fn, body)           \
-  const Script& fn() {                      \
+#define TG_REDIS_SCRIPT(fn, body)            \
+  const Script& fn() {                       \
     static const Script s = make(#fn, body); \
-    return s;                               \
+    return s;                                \
   }
 
 TG_REDIS_SCRIPT(counterAdd, kCounterAdd)

@@ -98,30 +98,30 @@ void RedisStore::call(const redis::Script& script, std::vector<std::string> args
 
 void RedisStore::counterAdd(std::string_view k, int64_t delta, int64_t limit, base::Duration ttl,
                             Done<Count> done) {
-  call<Count>(
-      redis::counterAdd(),
-      {key(k), std::to_string(delta), std::to_string(limit), std::to_string(millis(ttl))}, 1,
-      std::move(done), countOf,
-      [this, k = std::string(k), delta, limit, ttl](Done<Count> d) {
-        if (options_.refuseOnFailure && delta > 0 && limit > 0) {
-          if (d) d(Count{false, 0});
-          return;
-        }
-        local_.counterAdd(k, delta, localLimit(limit), ttl, std::move(d));
-      });
+  call<Count>(redis::counterAdd(),
+              {key(k), std::to_string(delta), std::to_string(limit), std::to_string(millis(ttl))},
+              1, std::move(done), countOf,
+              [this, k = std::string(k), delta, limit, ttl](Done<Count> d) {
+                if (options_.refuseOnFailure && delta > 0 && limit > 0) {
+                  if (d) d(Count{false, 0});
+                  return;
+                }
+                local_.counterAdd(k, delta, localLimit(limit), ttl, std::move(d));
+              });
 }
 
 void RedisStore::counterGet(std::string_view k, Done<int64_t> done) {
-  call<int64_t>(redis::counterGet(), {key(k)}, 1, std::move(done), integerOf,
-                [this, k = std::string(k)](Done<int64_t> d) { local_.counterGet(k, std::move(d)); });
+  call<int64_t>(
+      redis::counterGet(), {key(k)}, 1, std::move(done), integerOf,
+      [this, k = std::string(k)](Done<int64_t> d) { local_.counterGet(k, std::move(d)); });
 }
 
 void RedisStore::windowAdd(std::string_view k, base::Duration window, int64_t limit,
                            Done<Count> done) {
   const int64_t span = std::max<int64_t>(1, millis(window));
-  call<Count>(redis::windowAdd(),
-              {key(k), std::to_string(span), std::to_string(limit), member()}, 1, std::move(done),
-              countOf, [this, k = std::string(k), window, limit](Done<Count> d) {
+  call<Count>(redis::windowAdd(), {key(k), std::to_string(span), std::to_string(limit), member()},
+              1, std::move(done), countOf,
+              [this, k = std::string(k), window, limit](Done<Count> d) {
                 if (options_.refuseOnFailure && limit > 0) {
                   if (d) d(Count{false, 0});
                   return;
@@ -132,14 +132,13 @@ void RedisStore::windowAdd(std::string_view k, base::Duration window, int64_t li
 
 void RedisStore::windowCount(std::string_view k, base::Duration window, Done<int64_t> done) {
   const int64_t span = std::max<int64_t>(1, millis(window));
-  call<int64_t>(redis::windowCount(), {key(k), std::to_string(span)}, 1, std::move(done),
-                integerOf, [this, k = std::string(k), window](Done<int64_t> d) {
+  call<int64_t>(redis::windowCount(), {key(k), std::to_string(span)}, 1, std::move(done), integerOf,
+                [this, k = std::string(k), window](Done<int64_t> d) {
                   local_.windowCount(k, window, std::move(d));
                 });
 }
 
-void RedisStore::countAll(std::vector<CountStep> steps, CountMode mode,
-                          Done<CountAllResult> done) {
+void RedisStore::countAll(std::vector<CountStep> steps, CountMode mode, Done<CountAllResult> done) {
   std::vector<std::string> args;
   args.reserve(steps.size() * 6 + 1);
   for (const CountStep& s : steps) args.push_back(key(s.key));
@@ -163,29 +162,29 @@ void RedisStore::countAll(std::vector<CountStep> steps, CountMode mode,
     for (size_t i = 0; i < keys; ++i) out.values.push_back(integerAt(r, 2 + i));
     return out;
   };
-  call<CountAllResult>(
-      redis::countAll(), std::move(args), keys, std::move(done), parse,
-      [this, steps = std::move(steps), mode](Done<CountAllResult> d) mutable {
-        const bool limited =
-            std::any_of(steps.begin(), steps.end(), [](const CountStep& s) { return s.limit > 0; });
-        if (options_.refuseOnFailure && limited && mode != CountMode::kAlways) {
-          CountAllResult refused;
-          refused.refused = 0;
-          refused.values.assign(steps.size(), 0);
-          if (d) d(std::move(refused));
-          return;
-        }
-        for (CountStep& s : steps) s.limit = localLimit(s.limit);
-        local_.countAll(std::move(steps), mode, std::move(d));
-      });
+  call<CountAllResult>(redis::countAll(), std::move(args), keys, std::move(done), parse,
+                       [this, steps = std::move(steps), mode](Done<CountAllResult> d) mutable {
+                         const bool limited =
+                             std::any_of(steps.begin(), steps.end(),
+                                         [](const CountStep& s) { return s.limit > 0; });
+                         if (options_.refuseOnFailure && limited && mode != CountMode::kAlways) {
+                           CountAllResult refused;
+                           refused.refused = 0;
+                           refused.values.assign(steps.size(), 0);
+                           if (d) d(std::move(refused));
+                           return;
+                         }
+                         for (CountStep& s : steps) s.limit = localLimit(s.limit);
+                         local_.countAll(std::move(steps), mode, std::move(d));
+                       });
 }
 
 void RedisStore::sumAdd(std::string_view k, int64_t amount, base::Duration ago,
                         base::Duration bucket, base::Duration keep, Done<int64_t> total) {
   const int64_t width = std::max<int64_t>(1, millis(bucket));
   call<int64_t>(redis::sumAdd(),
-                {key(k), std::to_string(amount), std::to_string(millis(ago)),
-                 std::to_string(width), std::to_string(std::max<int64_t>(1, millis(keep)))},
+                {key(k), std::to_string(amount), std::to_string(millis(ago)), std::to_string(width),
+                 std::to_string(std::max<int64_t>(1, millis(keep)))},
                 1, std::move(total), integerOf,
                 [this, k = std::string(k), amount, ago, bucket, keep](Done<int64_t> d) {
                   local_.sumAdd(k, amount, ago, bucket, keep, std::move(d));
@@ -255,8 +254,7 @@ void RedisStore::put(std::string_view k, std::string_view value, base::Duration 
 
 void RedisStore::get(std::string_view k, Done<std::optional<std::string>> done) {
   call<std::optional<std::string>>(
-      redis::get(), {key(k)}, 1, std::move(done),
-      [](const redisReply& r) { return stringOf(&r); },
+      redis::get(), {key(k)}, 1, std::move(done), [](const redisReply& r) { return stringOf(&r); },
       [this, k = std::string(k)](Done<std::optional<std::string>> d) {
         local_.get(k, std::move(d));
       });
@@ -275,8 +273,9 @@ void RedisStore::compareAndSet(std::string_view k, std::optional<std::string_vie
         out.current = stringOf(elementOf(r, 1));
         return out;
       },
-      [this, k = std::string(k), e = expected ? std::optional<std::string>(*expected) : std::nullopt,
-       v = std::string(value), ttl](Done<CasResult> d) {
+      [this, k = std::string(k),
+       e = expected ? std::optional<std::string>(*expected) : std::nullopt, v = std::string(value),
+       ttl](Done<CasResult> d) {
         local_.compareAndSet(k, e ? std::optional<std::string_view>(*e) : std::nullopt, v, ttl,
                              std::move(d));
       });
@@ -302,8 +301,8 @@ SubscriptionId RedisStore::subscribe(std::string_view channel, Subscriber subscr
   const SubscriptionId id = local_.subscribe(channel, subscriber);
   {
     std::lock_guard lock(subscribersMutex_);
-    subscribers_.emplace(id, std::make_pair(std::string(channel),
-                                            std::make_shared<const Subscriber>(subscriber)));
+    subscribers_.emplace(
+        id, std::make_pair(std::string(channel), std::make_shared<const Subscriber>(subscriber)));
   }
   link_->subscribe(key(channel));
   return id;

@@ -35,10 +35,10 @@ namespace tg::store {
 
 struct RedisStoreOptions {
   redis::LinkOptions link;
-  std::string nodeId = "node";  // this gateway, in the members of shared windows
-  int nodes = 1;                // gateways sharing the store: the divisor of local limits
-  bool refuseOnFailure = false;  // without Redis: refuse what has a limit instead of counting
-                                 // locally
+  std::string nodeId = "node";    // this gateway, in the members of shared windows
+  int nodes = 1;                  // gateways sharing the store: the divisor of local limits
+  bool refuseOnFailure = false;   // without Redis: refuse what has a limit instead of counting
+                                  // locally
   std::string keyPrefix = "tg:";  // every key and channel
 };
 
@@ -86,6 +86,10 @@ class RedisStore final : public Store {
   uint64_t evictions() const override { return local_.evictions(); }
   uint64_t evictions(std::string_view key) const override { return local_.evictions(key); }
 
+  // Stops talking to Redis (shutdown, before the loops answers are posted to go away): from
+  // then on every operation is answered by the local store.
+  void stop() { link_->stop(); }
+
   // Whether operations go to Redis now (false: they run on the local store).
   bool shared() const { return link_->healthy(); }
   redis::LinkStats stats() const { return link_->stats(); }
@@ -96,8 +100,8 @@ class RedisStore final : public Store {
 
  private:
   template <typename T, typename Parse, typename Fallback>
-  void call(const redis::Script& script, std::vector<std::string> args, size_t keys,
-            Done<T> done, Parse parse, Fallback fallback);
+  void call(const redis::Script& script, std::vector<std::string> args, size_t keys, Done<T> done,
+            Parse parse, Fallback fallback);
   std::string key(std::string_view k) const { return options_.keyPrefix + std::string(k); }
   std::string member();  // unique among every node's window events
   int64_t localLimit(int64_t limit) const;
@@ -109,8 +113,7 @@ class RedisStore final : public Store {
   std::atomic<uint64_t> localAnswers_{0};
 
   std::mutex subscribersMutex_;
-  std::map<SubscriptionId, std::pair<std::string, std::shared_ptr<const Subscriber>>>
-      subscribers_;
+  std::map<SubscriptionId, std::pair<std::string, std::shared_ptr<const Subscriber>>> subscribers_;
 
   std::unique_ptr<redis::Link> link_;  // last: its thread stops first
 };

@@ -40,6 +40,8 @@ class Router;
 
 namespace admission {
 
+class AdmissionChain;
+
 enum class Action : uint8_t {
   kContinue,   // no objection: the next filter decides
   kReply,      // answer `code` `reason` with `headers`
@@ -134,6 +136,7 @@ struct AdmissionServices {
   guard::fraud::FraudDetector* fraud = nullptr;  // null: no fraud detection
   guard::EventSink* events = nullptr;            // security events; null: not recorded
   const Router* router = nullptr;
+  AdmissionChain* chain = nullptr;  // the chain these serve (set by it): resume() a deferred call
 };
 
 class CallFilter {

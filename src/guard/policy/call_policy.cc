@@ -47,6 +47,10 @@ struct Scope {
   bool liveCostKnown = false;
   double capHour = 0;
   double capDay = 0;
+  // What ended calls cost (last hour, last day) as read at the last admission: what overCap
+  // uses when the store cannot answer inline (Redis).
+  double endedHour = 0;
+  double endedDay = 0;
 };
 
 struct Lockout {
@@ -101,8 +105,7 @@ class CallPolicy::State {
   State(store::Store* shared, const base::Clock* sharedClock)
       : own(shared != nullptr ? nullptr : std::make_unique<store::MemoryStore>(told)),
         store(shared != nullptr ? *shared : *own),
-        storeClock(clockOf(shared, sharedClock, told)) {
-  }
+        storeClock(clockOf(shared, sharedClock, told)) {}
 
   ToldClock told;
   std::unique_ptr<store::MemoryStore> own;
@@ -300,8 +303,14 @@ void CallPolicy::start(const CallAttempt& a, std::vector<RuleTrace>* trace,
   const std::string key = storeKey(flow->scopeKey, "spend");
   st.store.sumGet(key, hours(1), [this, flow, key](int64_t hourMicros) mutable {
     flow->spentHour = static_cast<double>(hourMicros) / kMicros + flow->live;
-    state_->store.sumGet(key, hours(24), [this, flow](int64_t dayMicros) mutable {
+    state_->store.sumGet(key, hours(24), [this, flow, hourMicros](int64_t dayMicros) mutable {
       flow->spentDay = static_cast<double>(dayMicros) / kMicros + flow->live;
+      {
+        std::lock_guard lock(state_->mu);
+        Scope& sc = state_->scopes[flow->scopeKey];
+        sc.endedHour = static_cast<double>(hourMicros) / kMicros;
+        sc.endedDay = static_cast<double>(dayMicros) / kMicros;
+      }
       count(std::move(flow));
     });
   });
@@ -466,8 +475,11 @@ std::vector<uint64_t> CallPolicy::overCap(base::TimePoint now, base::Duration lo
     // Billing is per increment, in advance: a call may use the increment it has paid for, and
     // is ended before it would start one the cap cannot pay.
     const double live = st.liveSpend(sc, now + lookahead);
-    const bool over = (sc.capHour > 0 && st.endedSpend(key, hours(1)) + live > sc.capHour) ||
-                      (sc.capDay > 0 && st.endedSpend(key, hours(24)) + live > sc.capDay);
+    const bool inlineStore = st.store.completesInline();
+    const double hour = inlineStore ? st.endedSpend(key, hours(1)) : sc.endedHour;
+    const double day = inlineStore ? st.endedSpend(key, hours(24)) : sc.endedDay;
+    const bool over = (sc.capHour > 0 && hour + live > sc.capHour) ||
+                      (sc.capDay > 0 && day + live > sc.capDay);
     if (!over) continue;
     for (uint64_t h : sc.handles) {
       LiveCall& c = st.calls[h];

@@ -66,17 +66,14 @@ TEST(StoreConfig, BadValuesAreErrors) {
 
 TEST(StoreConfig, PasswordFromAFileOnlyItsOwnerReads) {
   const std::string path = ::testing::TempDir() + "/redis.secret";
-  {
-    std::ofstream(path) << "s3cret\n";
-  }
+  { std::ofstream(path) << "s3cret\n"; }
   ::chmod(path.c_str(), 0600);
   const LoadResult r = load("store:\n  password_file: " + path + "\n");
   ASSERT_TRUE(r.ok()) << dump(r);
   EXPECT_EQ(r.config->store.password.reveal(), "s3cret");
   ::chmod(path.c_str(), 0644);
-  EXPECT_TRUE(
-      hasError(load("store:\n  password_file: " + path + "\n"), 12, "store.password_file",
-               "readable by every user"));
+  EXPECT_TRUE(hasError(load("store:\n  password_file: " + path + "\n"), 12, "store.password_file",
+                       "readable by every user"));
   std::remove(path.c_str());
 }
 

@@ -42,9 +42,9 @@ class RedisServer {
   bool ready() const { return ready_; }
 
   void start() {
-    std::vector<std::string> args = {"redis-server", "--port", std::to_string(port_), "--bind",
-                                     "127.0.0.1",    "--dir",  dir_,  "--save", "",
-                                     "--appendonly", "no",     "--daemonize", "no"};
+    std::vector<std::string> args = {
+        "redis-server", "--port", std::to_string(port_), "--bind", "127.0.0.1",   "--dir", dir_,
+        "--save",       "",       "--appendonly",        "no",     "--daemonize", "no"};
     args.insert(args.end(), extra_.begin(), extra_.end());
     pid_ = ::fork();
     if (pid_ == 0) {

@@ -22,9 +22,9 @@
 namespace tg::store {
 namespace {
 
+using redis_test::RedisServer;
 using std::chrono::milliseconds;
 using std::chrono::seconds;
-using redis_test::RedisServer;
 
 template <typename T, typename Op>
 T await(Op op) {
@@ -68,8 +68,7 @@ class RedisStoreTest : public ::testing::Test {
     return s;
   }
 
-  Count add(std::string_view key, int64_t delta, int64_t limit = 0,
-            base::Duration ttl = kForever) {
+  Count add(std::string_view key, int64_t delta, int64_t limit = 0, base::Duration ttl = kForever) {
     return await<Count>([&](Done<Count> d) { store_->counterAdd(key, delta, limit, ttl, d); });
   }
   int64_t counter(std::string_view key) {
@@ -108,16 +107,17 @@ TEST_F(RedisStoreTest, CounterAddStopsAtItsLimitAndNeverGoesBelowZero) {
 
 TEST_F(RedisStoreTest, WindowRefusesPastItsLimitAndForgetsOldEvents) {
   auto hit = [&](int64_t limit) {
-    return await<Count>([&](Done<Count> d) { store_->windowAdd("w", milliseconds(300), limit, d); });
+    return await<Count>(
+        [&](Done<Count> d) { store_->windowAdd("w", milliseconds(300), limit, d); });
   };
   EXPECT_EQ(hit(2).value, 1);
   EXPECT_EQ(hit(2).value, 2);
   EXPECT_FALSE(hit(2).counted);
-  EXPECT_EQ(await<int64_t>([&](Done<int64_t> d) { store_->windowCount("w", milliseconds(300), d); }),
-            2);
+  EXPECT_EQ(
+      await<int64_t>([&](Done<int64_t> d) { store_->windowCount("w", milliseconds(300), d); }), 2);
   std::this_thread::sleep_for(milliseconds(400));  // a window later
-  EXPECT_EQ(await<int64_t>([&](Done<int64_t> d) { store_->windowCount("w", milliseconds(300), d); }),
-            0);
+  EXPECT_EQ(
+      await<int64_t>([&](Done<int64_t> d) { store_->windowCount("w", milliseconds(300), d); }), 0);
   EXPECT_TRUE(hit(2).counted);
 }
 
@@ -208,8 +208,8 @@ TEST_F(RedisStoreTest, AKeyOfAnotherKindIsReplaced) {
   EXPECT_EQ(await<std::optional<std::string>>(
                 [&](Done<std::optional<std::string>> d) { store_->get("x", d); }),
             "1");
-  EXPECT_TRUE(await<Count>([&](Done<Count> d) { store_->windowAdd("x", seconds(1), 1, d); })
-                  .counted);
+  EXPECT_TRUE(
+      await<Count>([&](Done<Count> d) { store_->windowAdd("x", seconds(1), 1, d); }).counted);
   EXPECT_EQ(counter("x"), 0);  // now a window
 }
 
@@ -221,7 +221,8 @@ TEST_F(RedisStoreTest, EveryKeyHasAnExpiryAndThePrefix) {
       [&](Done<int64_t> d) { store_->sumAdd("s", 1, {}, seconds(60), seconds(600), d); });
   await<bool>([&](Done<bool> d) { store_->setAdd("m", "x", kForever, d); });
   store_->put("v", "x", kForever);
-  await<CasResult>([&](Done<CasResult> d) { store_->compareAndSet("cas", std::nullopt, "y", kForever, d); });
+  await<CasResult>(
+      [&](Done<CasResult> d) { store_->compareAndSet("cas", std::nullopt, "y", kForever, d); });
   const auto keys = keysAndTtls();
   EXPECT_EQ(keys.size(), 7U);
   for (const auto& [k, ttl] : keys) {
@@ -262,8 +263,9 @@ TEST_F(RedisStoreTest, ConcurrentClientsNeverAdmitPastTheLimit) {
             }).counted) {
           ++admitted;
         }
-        if (await<Count>([&](Done<Count> d) { s.counterAdd("plain", 1, 25, kForever, d); })
-                .counted) {
+        if (await<Count>([&](Done<Count> d) {
+              s.counterAdd("plain", 1, 25, kForever, d);
+            }).counted) {
           ++counted;
         }
         if (await<Count>([&](Done<Count> d) { s.windowAdd("win", seconds(60), 30, d); }).counted) {
@@ -338,8 +340,7 @@ TEST_F(RedisStoreTest, APausedRedisFallsBackLocallyWithinTheDeadline) {
       milliseconds(50));
   server_->pause();
   const auto start = std::chrono::steady_clock::now();
-  const Count first =
-      await<Count>([&](Done<Count> d) { s->counterAdd("c", 1, 4, kForever, d); });
+  const Count first = await<Count>([&](Done<Count> d) { s->counterAdd("c", 1, 4, kForever, d); });
   const auto took = std::chrono::steady_clock::now() - start;
   EXPECT_TRUE(first.counted);
   EXPECT_LT(took, milliseconds(1000));  // the deadline, not Redis, decided
@@ -391,8 +392,8 @@ TEST(RedisStoreRefuse, WithoutRedisALimitedCountIsRefused) {
 }
 
 TEST(RedisStoreAuth, AnAclUserWithItsPasswordIsServedAndAWrongOneIsNot) {
-  RedisServer server({"--user", "default", "off", "--user", "tg", "on", ">s3cret", "~*", "&*",
-                      "+@all"});
+  RedisServer server(
+      {"--user", "default", "off", "--user", "tg", "on", ">s3cret", "~*", "&*", "+@all"});
   ASSERT_TRUE(server.ready());
   RedisStoreOptions o;
   o.link.endpoint.port = server.port();
@@ -401,7 +402,8 @@ TEST(RedisStoreAuth, AnAclUserWithItsPasswordIsServedAndAWrongOneIsNot) {
   o.link.timeout = milliseconds(200);
   RedisStore good(o, base::SystemClock::instance());
   EXPECT_TRUE(waitFor([&] { return good.shared(); }));
-  EXPECT_TRUE(await<Count>([&](Done<Count> d) { good.counterAdd("c", 1, 0, kForever, d); }).counted);
+  EXPECT_TRUE(
+      await<Count>([&](Done<Count> d) { good.counterAdd("c", 1, 0, kForever, d); }).counted);
   EXPECT_EQ(good.localAnswers(), 0U);
   o.link.endpoint.password = "wrong";
   RedisStore bad(o, base::SystemClock::instance());
