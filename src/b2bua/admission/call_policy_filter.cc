@@ -4,6 +4,7 @@
 #include <optional>
 
 #include "auth/auth_service.h"
+#include "b2bua/admission/admission_chain.h"
 #include "b2bua/caller_identity.h"
 #include "base/log.h"
 

@@ -339,14 +339,14 @@ void CallPolicy::count(std::shared_ptr<Flow> flow) {
   state_->store.countAll(
       std::move(steps), mode,
       [this, flow, overHour, overDay](store::CountAllResult counted) mutable {
-        const config::PolicySettings& s = flow->engine->settings();
-        const config::PolicyRule& r = *flow->e.limits;
+        const config::PolicySettings& settings = flow->engine->settings();
+        const config::PolicyRule& rule = *flow->e.limits;
         Admission& out = flow->e.admission;
         std::vector<RuleTrace>* trace = flow->trace;
         auto limit = [&](const char* what, std::string reason, std::string detail) {
           out.allowed = false;
-          out.code = r.code != 0 ? r.code : s.rejectCode;
-          out.rule = r.name + "." + what;
+          out.code = rule.code != 0 ? rule.code : settings.rejectCode;
+          out.rule = rule.name + "." + what;
           out.reason = std::move(reason);
           if (trace) trace->push_back({out.rule, true, std::move(detail)});
         };
@@ -358,22 +358,22 @@ void CallPolicy::count(std::shared_ptr<Flow> flow) {
         };
         if (counted.refused == 0) {
           limit("max_concurrent", "Too Many Concurrent Calls",
-                fmt::format("{} calls in progress, limit {}", held(0), r.maxConcurrent));
+                fmt::format("{} calls in progress, limit {}", held(0), rule.maxConcurrent));
         } else if (counted.refused == 1) {
           limit("calls_per_minute", "Call Rate Exceeded",
-                fmt::format("{} calls in the last minute, limit {}", held(1), r.callsPerMinute));
+                fmt::format("{} calls in the last minute, limit {}", held(1), rule.callsPerMinute));
         } else if (counted.refused == 2) {
           limit("repeat", "Repeated Calls To This Number",
                 fmt::format("{} calls to {} within {}s, limit {}", held(2), out.e164,
-                            r.repeatWindow.count(), r.repeatCalls));
+                            rule.repeatWindow.count(), rule.repeatCalls));
         } else if (overHour) {
           limit("spend_per_hour", "Spend Limit Reached",
                 fmt::format("spent {:.2f} in the last hour, cap {:.2f}", flow->spentHour,
-                            r.spendPerHour));
+                            rule.spendPerHour));
         } else if (overDay) {
           limit("spend_per_day", "Spend Limit Reached",
                 fmt::format("spent {:.2f} in the last 24 hours, cap {:.2f}", flow->spentDay,
-                            r.spendPerDay));
+                            rule.spendPerDay));
         }
         finish(std::move(flow));
       });
@@ -478,8 +478,8 @@ std::vector<uint64_t> CallPolicy::overCap(base::TimePoint now, base::Duration lo
     const bool inlineStore = st.store.completesInline();
     const double hour = inlineStore ? st.endedSpend(key, hours(1)) : sc.endedHour;
     const double day = inlineStore ? st.endedSpend(key, hours(24)) : sc.endedDay;
-    const bool over = (sc.capHour > 0 && hour + live > sc.capHour) ||
-                      (sc.capDay > 0 && day + live > sc.capDay);
+    const bool over =
+        (sc.capHour > 0 && hour + live > sc.capHour) || (sc.capDay > 0 && day + live > sc.capDay);
     if (!over) continue;
     for (uint64_t h : sc.handles) {
       LiveCall& c = st.calls[h];
