@@ -30,9 +30,10 @@ constexpr auto kAskTimeout = std::chrono::seconds(2);
 // Spend caps count the last 24 hours: what calls cost before a restart still counts, so
 // restarting the gateway never hands a fraudster a fresh budget.
 // A shared store's answers to what this worker asked come back on its own loop (RedisStore).
-void postStoreAnswersTo(asio::io_context& io) {
-  store::RedisStore::setThreadPost(
-      [&io](std::function<void()> task) { asio::post(io, std::move(task)); });
+void postStoreAnswersTo(asio::io_context& io, Gateway& worker) {
+  store::RedisStore::setThreadPost([&io, &worker](std::function<void()> task) {
+    asio::post(io, [&worker, task = std::move(task)] { worker.runPosted(task); });
+  });
 }
 
 void restoreSpend(guard::policy::CallPolicy& policy, db::CdrStore& cdrs) {
@@ -274,13 +275,14 @@ void Server::waitTrimTick() {
 void Server::run() {
   for (size_t i = 1; i < ios_.size(); ++i) {
     asio::io_context* io = ios_[i].get();
-    threads_.emplace_back([io] {
-      postStoreAnswersTo(*io);
+    Gateway* worker = gateways_[i].get();
+    threads_.emplace_back([io, worker] {
+      postStoreAnswersTo(*io, *worker);
       auto work = asio::make_work_guard(*io);  // idle workers wait for traffic, not exit
       io->run();
     });
   }
-  postStoreAnswersTo(mainIo());
+  postStoreAnswersTo(mainIo(), *gateways_[0]);
   mainIo().run();
   for (std::thread& t : threads_) t.join();
   threads_.clear();
