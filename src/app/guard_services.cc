@@ -88,7 +88,8 @@ void GuardServices::storeStateChanged(store::redis::LinkState state, const std::
   guard::SecurityEvent e;
   e.time = clock_.wallNow();
   e.zone = transport::Zone::kPbx;
-  e.rule = "store.redis";
+  // One rule per state: the event log folds repeats of one rule within its repeat interval.
+  e.rule = "store.redis." + std::string(store::redis::linkStateName(state));
   e.reason = why;
   switch (state) {
     case store::redis::LinkState::kUp:
