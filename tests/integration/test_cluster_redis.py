@@ -10,7 +10,7 @@ Account 401 may hold at most 10 calls at once (max_concurrent: 10), counted in R
    public listeners of gateways 2 and 3 within a second of silencing it on gateway 1, and
    reaches their own SQLite copy (`ban list`).
 3. Redis is killed while calls are up: those calls complete, a new call on gateway 1 still gets
-   through (local limits: 10 / 3 nodes), the gateway records a security event (store.redis),
+   through (local limits: 10 / 3 nodes), the gateway records a security event (store.redis.*),
    and `status` says the store is down. Nothing crashes; every gateway stops cleanly.
 """
 import json
@@ -216,7 +216,8 @@ def run(ctx, redis):
     check(store.get("local_answers", 0) >= 1, f"no local answers counted: {store}")
     deadline = time.time() + 5
     while True:
-        evs = [e for e in guard_helpers.events(ctx, gws[0]) if (e.get("rule") or "").startswith("store.redis.")]
+        evs = [e for e in guard_helpers.events(ctx, gws[0])
+               if (e.get("rule") or "").startswith("store.redis.")]
         if any("local limits" in (e.get("action") or "") for e in evs):
             break
         check(time.time() < deadline, f"no store.redis event with local limits: {evs}")
