@@ -13,6 +13,7 @@ packages=(
   libexpat1-dev  # audit freeswitch: XML without entity expansion
   libsystemd-dev
   libsrtp2-dev  # media/srtp: SRTP and SRTCP (RFC 3711, 6188, 7714)
+  libhiredis-dev  # store/redis: the shared state of a cluster (docs/cluster.md)
   # tests and benchmarks: real peers (sipp, Kamailio as the baseline), python3 for the harness
   libgtest-dev libgmock-dev libbenchmark-dev libosip2-dev sip-tester kamailio python3
   # guard tests build a tiny country database (tests/unit/guard/make_test_mmdb.pl)
@@ -29,6 +30,8 @@ packages=(
   prometheus
   # a real softphone (tests/integration/test_phones_baresip.py, docs/interop.md)
   baresip-core
+  # the cluster tests' shared store (started by the tests on loopback; the service is disabled)
+  redis-server
   # the package: its man page and the checks of ctest's package.deb
   help2man lintian
   # the web dashboard: node builds it (esbuild from npm, dashboard/package-lock.json) and
@@ -65,4 +68,9 @@ if [[ " ${missing[*]} " == *" prometheus "* ]] && command -v systemctl >/dev/nul
    [ -d /run/systemd/system ]; then
   $SUDO systemctl disable --now prometheus.service >/dev/null 2>&1 || true
   echo "install-deps: stopped and disabled prometheus.service (only promtool is used)"
+fi
+# Likewise redis-server: the tests start their own on a loopback port they choose.
+if [[ " ${missing[*]} " == *" redis-server "* ]] && command -v systemctl >/dev/null &&
+   [ -d /run/systemd/system ]; then
+  $SUDO systemctl disable --now redis-server.service >/dev/null 2>&1 || true
 fi

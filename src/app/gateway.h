@@ -7,6 +7,7 @@
 // connection. Runs entirely on one io_context thread.
 
 #include <asio/io_context.hpp>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -87,6 +88,13 @@ class Gateway final : public transaction::Sender, public Worker {
                    std::string_view tag) const override;
   void sendOnOwnConnection(const transport::SendTarget& target, std::string bytes) override;
   void onSendError(const transport::SendTarget& target) override;
+
+  // Runs `task` posted to this worker from elsewhere (a shared store's answer), then arms the
+  // timers it may have scheduled (a resumed call's INVITE). On this worker's thread.
+  void runPosted(const std::function<void()>& task) {
+    task();
+    timerBridge_.arm();
+  }
 
  private:
   // Once a second: the guard's housekeeping and its load sample for overload shedding, and the

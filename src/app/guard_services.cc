@@ -39,6 +39,20 @@ std::vector<store::KeyFamily> storeFamilies(const config::Config& config) {
   };
 }
 
+store::RedisStoreOptions redisOptions(const config::StoreSettings& s) {
+  store::RedisStoreOptions o;
+  o.link.endpoint.host = s.host;
+  o.link.endpoint.port = s.port;
+  o.link.endpoint.database = s.database;
+  o.link.endpoint.username = s.username;
+  o.link.endpoint.password = s.password.reveal();
+  o.link.timeout = s.timeout;
+  o.nodeId = s.nodeId;
+  o.nodes = s.nodes;
+  o.refuseOnFailure = s.onFailure == config::StoreSettings::OnFailure::kRefuse;
+  return o;
+}
+
 }  // namespace
 
 GuardServices::GuardServices(config::ConfigPtr config, const base::Clock& clock)
@@ -58,10 +72,49 @@ GuardServices::GuardServices(config::ConfigPtr config, const base::Clock& clock)
     TG_LOG(kMain, info, "sealed {} provider password file(s) found in the clear", sealed);
   }
   for (const std::string& s : skipped) TG_LOG(kMain, warn, "{}", s);
+  if (config->store.type == config::StoreSettings::Type::kRedis) {
+    redis_ = std::make_unique<store::RedisStore>(
+        redisOptions(config->store), clock,
+        [this](store::redis::LinkState state, const std::string& why) {
+          storeStateChanged(state, why);
+        });
+    banShare_ = std::make_unique<BanShare>(bans_, *redis_, config->store.nodeId, clock);
+  }
+}
+
+// Redis went away or came back: every node's operators see it among the security events,
+// because while it is away limits are counted per gateway (divided by store.nodes).
+void GuardServices::storeStateChanged(store::redis::LinkState state, const std::string& why) {
+  config::ConfigPtr c;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    c = config_;
+  }
+  guard::SecurityEvent e;
+  e.time = clock_.wallNow();
+  e.zone = transport::Zone::kPbx;
+  // One rule per state: the event log folds repeats of one rule within its repeat interval.
+  e.rule = "store.redis." + std::string(store::redis::linkStateName(state));
+  e.reason = why;
+  switch (state) {
+    case store::redis::LinkState::kUp:
+      e.action = "shared";  // counters are shared again
+      break;
+    case store::redis::LinkState::kSlow:
+    case store::redis::LinkState::kDown:
+    case store::redis::LinkState::kConnecting:
+      e.action = c->store.onFailure == config::StoreSettings::OnFailure::kRefuse
+                     ? "refuse limited calls"
+                     : "local limits / " + std::to_string(c->store.nodes);
+      break;
+  }
+  e.sample = "redis store " + std::string(store::redis::linkStateName(state));
+  eventLog_.record(std::move(e));
 }
 
 GuardServices::~GuardServices() {
-  banSync_.stop();  // its pull thread applies feeds to what is destroyed below
+  banShare_.reset();  // its thread reads the bans, its subscription writes them
+  banSync_.stop();    // its pull thread applies feeds to what is destroyed below
   {
     std::lock_guard<std::mutex> lock(stopMutex_);
     stopping_ = true;
@@ -105,6 +158,7 @@ void GuardServices::reload(config::ConfigPtr config) {
 void GuardServices::start() {
   thread_ = std::thread([this] { run(); });
   banSync_.start();
+  if (banShare_) banShare_->start();
 }
 
 void GuardServices::run() {
@@ -123,6 +177,7 @@ void GuardServices::syncNow() {
   banSync_.syncNow(prune);
   eventLog_.expire();
   store_.sweep();
+  if (redis_) redis_->local().sweep();
   if (prune) {
     config::ConfigPtr c;
     {

@@ -5,7 +5,9 @@
 //   - the ban list, kept in step with SQLite and the blocklist feeds by a guard::BanSync;
 //   - the security event log and its SQLite store (with retention);
 //   - the zone ACL of the current config (with its country database);
-//   - the state store the shared counters live in (store::MemoryStore, swept here).
+//   - the state store the shared counters live in (store::MemoryStore, swept here), and with
+//     `store.type: redis` the RedisStore the call policy's counters go to (docs/cluster.md):
+//     its state changes are security events, and bans are shared through it (ban_share.h).
 // Nothing here runs on a SIP worker: the maintenance thread wakes once a second, the blocklist
 // pull thread (BanSync's) when its interval is up.
 
@@ -18,6 +20,7 @@
 #include <thread>
 #include <vector>
 
+#include "app/ban_share.h"
 #include "app/gateway.h"
 #include "base/clock.h"
 #include "config/config.h"
@@ -26,6 +29,7 @@
 #include "guard/ban/ban_sync.h"
 #include "guard/event_log.h"
 #include "store/memory_store.h"
+#include "store/redis_store.h"
 
 namespace tg::app {
 
@@ -50,6 +54,15 @@ class GuardServices {
   guard::EventLog& events() { return eventLog_; }
   // The one state store of this process, for every component that shares counters.
   store::MemoryStore& store() { return store_; }
+  // The store shared with the other gateways: the RedisStore with `store.type: redis`,
+  // otherwise the one above. Its answers may come later (completesInline()).
+  store::Store& sharedStore() { return redis_ ? static_cast<store::Store&>(*redis_) : store_; }
+  // Null with `store.type: memory`.
+  store::RedisStore* redis() { return redis_.get(); }
+  // No more answers from Redis after this (shutdown, once the workers stopped).
+  void stopSharedStore() {
+    if (redis_) redis_->stop();
+  }
   // One maintenance pass now (tests): write pending bans, pick up the CLI's changes.
   void syncNow();
   // Also run `task` at the end of every pass (the accounts' housekeeping); set before start().
@@ -57,6 +70,7 @@ class GuardServices {
 
  private:
   void run();
+  void storeStateChanged(store::redis::LinkState state, const std::string& why);
 
   const base::Clock& clock_;
   mutable std::mutex mutex_;  // config_ and acl_
@@ -73,7 +87,9 @@ class GuardServices {
   std::condition_variable stopCv_;
   bool stopping_ = false;
   int passes_ = 0;
-  std::function<void()> extraTask_;  // last: destroyed first, before what it refers to
+  std::function<void()> extraTask_;           // destroyed before what it refers to
+  std::unique_ptr<store::RedisStore> redis_;  // its thread (events) stops before the above
+  std::unique_ptr<BanShare> banShare_;        // with redis_: bans shared through it
 };
 
 }  // namespace tg::app

@@ -31,6 +31,13 @@ constexpr auto kAskTimeout = std::chrono::seconds(2);
 
 // Spend caps count the last 24 hours: what calls cost before a restart still counts, so
 // restarting the gateway never hands a fraudster a fresh budget.
+// A shared store's answers to what this worker asked come back on its own loop (RedisStore).
+void postStoreAnswersTo(asio::io_context& io, Gateway& worker) {
+  store::RedisStore::setThreadPost([&io, &worker](std::function<void()> task) {
+    asio::post(io, [&worker, task = std::move(task)] { worker.runPosted(task); });
+  });
+}
+
 void restoreSpend(guard::policy::CallPolicy& policy, db::CdrStore& cdrs) {
   const base::Clock& clock = base::SystemClock::instance();
   const base::SystemTime wallNow = clock.wallNow();
@@ -154,7 +161,9 @@ std::string Server::open() {
   // reload can turn it on.
   std::string policyError;
   // Its counters live in the process's state store (docs/architecture.md "Shared state").
-  policy_ = guard::policy::CallPolicy::create(cfg.policy, &policyError, &guard_->store(), &clock);
+  // With `store.type: redis` that is Redis, shared by the cluster (docs/cluster.md).
+  policy_ =
+      guard::policy::CallPolicy::create(cfg.policy, &policyError, &guard_->sharedStore(), &clock);
   if (!policy_) return "cannot start the call policy: " + policyError;
   restoreSpend(*policy_, *cdrs_);
   fraud_ = std::make_unique<guard::fraud::FraudDetector>(cfg.fraud);
@@ -325,14 +334,19 @@ void Server::waitTrimTick() {
 void Server::run() {
   for (size_t i = 1; i < ios_.size(); ++i) {
     asio::io_context* io = ios_[i].get();
-    threads_.emplace_back([io] {
+    Gateway* worker = gateways_[i].get();
+    threads_.emplace_back([io, worker] {
+      postStoreAnswersTo(*io, *worker);
       auto work = asio::make_work_guard(*io);  // idle workers wait for traffic, not exit
       io->run();
     });
   }
+  postStoreAnswersTo(mainIo(), *gateways_[0]);
   mainIo().run();
   for (std::thread& t : threads_) t.join();
   threads_.clear();
+  guard_->stopSharedStore();  // nothing is posted to the stopped loops from now on
+  store::RedisStore::setThreadPost(nullptr);
   control_.stop();  // before the workers' state is read inline (running_ false)
   if (admin_) admin_->stop();
   running_ = false;
@@ -513,8 +527,18 @@ StatusFacts Server::status() {
     f.peers = v.peers;
     for (const config::Provider& p : v.config->trunk.providers) f.providers.push_back(p.name);
     f.healthChecks = v.config->health.interval.count() > 0;
+    f.store.node = v.config->store.nodeId;
   }
   f.bans = guard_->bans().size();
+  if (const store::RedisStore* redis = guard_->redis()) {
+    const store::redis::LinkStats st = redis->stats();
+    f.store.type = "redis";
+    f.store.state = std::string(store::redis::linkStateName(st.state));
+    f.store.commands = st.sent;
+    f.store.timedOut = st.timedOut;
+    f.store.localAnswers = redis->localAnswers();
+    f.store.connects = st.connects;
+  }
   std::lock_guard lock(reloadMutex_);
   if (lastReload_) f.lastReload = LastReload{*lastReload_, lastReloadAt_};
   return f;

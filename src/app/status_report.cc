@@ -111,6 +111,15 @@ nlohmann::json statusJson(const StatusFacts& f) {
   j["workers_answered"] = f.snapshot.workersAnswered;
   j["active_calls"] = f.snapshot.activeCalls;
   j["bans"] = f.bans;
+  j["store"] = {{"type", f.store.type}};
+  if (f.store.type == "redis") {
+    j["store"].update({{"state", f.store.state},
+                       {"node_id", f.store.node},
+                       {"commands", f.store.commands},
+                       {"timed_out", f.store.timedOut},
+                       {"local_answers", f.store.localAnswers},
+                       {"connects", f.store.connects}});
+  }
 
   j["listeners"] = nlohmann::json::array();
   for (const ListenerFact& l : f.listeners) {
@@ -163,6 +172,16 @@ std::string statusText(const nlohmann::json& s) {
   std::string out = fmt::format("{}, up {} s, {} worker(s)\n", text(s, "version"),
                                 text(s, "uptime_s"), text(s, "workers"));
   out += fmt::format("active calls: {}\nbans: {}\n", text(s, "active_calls"), text(s, "bans"));
+  if (auto st = s.find("store"); st != s.end() && st->is_object()) {
+    if (st->contains("state")) {
+      out +=
+          fmt::format("store: redis {} (node {}, {} commands, {} timed out, {} answered locally)\n",
+                      text(*st, "state"), text(*st, "node_id"), text(*st, "commands"),
+                      text(*st, "timed_out"), text(*st, "local_answers"));
+    } else {
+      out += fmt::format("store: {}\n", text(*st, "type"));
+    }
+  }
   if (auto it = s.find("listeners"); it != s.end() && it->is_array()) {
     out += "listening:\n";
     for (const auto& l : *it) {

@@ -26,6 +26,17 @@ struct LastReload {
   int64_t atUnixSeconds = 0;
 };
 
+// The shared state store (docs/cluster.md): "memory", or Redis and how it answers.
+struct StoreFact {
+  std::string type = "memory";
+  std::string state;  // redis: up | slow | down | connecting
+  std::string node;   // store.node_id
+  uint64_t commands = 0;
+  uint64_t timedOut = 0;
+  uint64_t localAnswers = 0;  // answered by this gateway's own store instead of Redis
+  uint64_t connects = 0;
+};
+
 struct StatusFacts {
   std::string version;
   int64_t uptimeSeconds = 0;
@@ -36,6 +47,7 @@ struct StatusFacts {
   std::vector<b2bua::PeerHealth> peers;
   std::vector<trunk::RegistrationStatus> registrations;
   size_t bans = 0;
+  StoreFact store;
   std::optional<LastReload> lastReload;  // none: no SIGHUP since the start
 };
 

@@ -25,6 +25,7 @@
 #include "config/media_config.h"
 #include "config/policy_config.h"
 #include "config/provider_auth_config.h"
+#include "config/store_config.h"
 #include "config/tls_config.h"
 #include "sip/validator.h"
 
@@ -179,6 +180,7 @@ struct Config {
   FraudSettings fraud;                 // fraud and anomaly detectors (fraud_config.h)
   MediaSettings media;                 // media anchoring (media_config.h)
   IdentitySettings identity;           // STIR/SHAKEN verification (identity_config.h)
+  StoreSettings store;                 // shared state: memory or Redis (store_config.h)
   std::optional<AdminSettings> admin;  // the admin API; none: not listening (admin_config.h)
   // Every value as written, by key path ("tcp.idle_timeout_s", "dns.servers[0]"): a reload
   // compares these to say which keys changed, whatever section they belong to.

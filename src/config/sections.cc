@@ -28,6 +28,7 @@ void readAdmin(Loader& loader, const YAML::Node& node, int line, Config& c);    
 void readAlerts(Loader& loader, const YAML::Node& node, int line, Config& c);     // alerts
 void readAdmission(Loader& loader, const YAML::Node& node, int line, Config& c);  // admission
 void readIdentity(Loader& loader, const YAML::Node& node, int line, Config& c);   // identity
+void readStore(Loader& loader, const YAML::Node& node, int line, Config& c);      // store
 
 namespace {
 
@@ -59,6 +60,7 @@ constexpr Section kSections[] = {
     {"admin", readAdmin},
     {"identity", readIdentity},
     {"alerts", readAlerts},
+    {"store", readStore},
 };
 
 }  // namespace

@@ -48,6 +48,7 @@ AdmissionChain::AdmissionChain(AdmissionServices& services, const LegMessages& m
     : services_(services), messages_(messages), filters_(std::move(filters)) {
   for (const auto& f : filters_) stats_.names.push_back(f->name());
   stats_.filters.resize(filters_.size());
+  services_.chain = this;
 }
 
 AdmissionChain::~AdmissionChain() {
@@ -122,6 +123,11 @@ void AdmissionChain::park(CallContext&& call, size_t index, base::Duration deadl
   parked.call = std::move(call);
   parked.filter = index;
   parked.deadline = services_.context.timers.schedule(deadline, [this, ticket] { expire(ticket); });
+}
+
+CallContext* AdmissionChain::parked(uint64_t ticket) {
+  const auto it = parked_.find(ticket);
+  return it == parked_.end() ? nullptr : &it->second.call;
 }
 
 bool AdmissionChain::resume(uint64_t ticket, Verdict verdict) {

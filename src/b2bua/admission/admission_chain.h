@@ -78,6 +78,8 @@ class AdmissionChain final : public transaction::TransactionOwner {
   // The verdict of the filter that deferred `ticket`; false when that call is no longer parked
   // (cancelled, timed out). Call on the owning worker, after the filter's check() returned.
   bool resume(uint64_t ticket, Verdict verdict);
+  // The call parked under `ticket`; null when it is not (any more). On the owning worker.
+  CallContext* parked(uint64_t ticket);
 
   size_t parkedCount() const { return parked_.size(); }
   // The call parked under `ticket`, for its filter to write what it learnt before resume();

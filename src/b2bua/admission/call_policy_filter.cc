@@ -1,6 +1,10 @@
 #include "b2bua/admission/call_policy_filter.h"
 
+#include <memory>
+#include <optional>
+
 #include "auth/auth_service.h"
+#include "b2bua/admission/admission_chain.h"
 #include "b2bua/caller_identity.h"
 #include "b2bua/pbx_caller.h"
 #include "base/log.h"
@@ -31,8 +35,7 @@ config::FilterSwitches CallPolicyFilter::switches(const config::Config& /*config
 
 Verdict CallPolicyFilter::check(CallContext& call) {
   if (call.phone) return Verdict::next();  // an internal call: no toll-fraud policy
-  B2buaContext& ctx = services_.context;
-  Call& c = *call.call;
+  const Call& c = *call.call;
   const sip::Message& req = call.request();
   guard::policy::CallAttempt attempt;
   attempt.zone = call.zone();
@@ -58,9 +61,48 @@ Verdict CallPolicyFilter::check(CallContext& call) {
   // Privacy: id hides the identity from the callee; the From user is still what is checked.
   attempt.anonymous = callerPrivacyOf(req).anonymousFrom;
   attempt.when = c.started;
-  attempt.now = ctx.timers.clock().now();
-  const guard::policy::Admission admission = services_.policy->admit(attempt);
+  attempt.now = services_.context.timers.clock().now();
+  if (services_.policy->answersInline()) {
+    return decide(call, attempt, services_.policy->admit(attempt));
+  }
+  return defer(call, attempt);
+}
 
+// A shared store (Redis) answers later, on this worker: the call waits, parked in the chain.
+// The store answers within its deadline (locally when Redis does not), so the chain's own
+// deadline is only a backstop.
+Verdict CallPolicyFilter::defer(CallContext& call, const guard::policy::CallAttempt& attempt) {
+  struct Slot {
+    bool returned = false;  // check() has returned: the call is parked
+    std::optional<guard::policy::Admission> early;
+  };
+  auto slot = std::make_shared<Slot>();
+  const uint64_t ticket = call.ticket;
+  services_.policy->admitAsync(
+      attempt, [this, slot, ticket, attempt](guard::policy::Admission admission) {
+        if (!slot->returned) {  // answered before check() returned (no poster: tests)
+          slot->early = std::move(admission);
+          return;
+        }
+        AdmissionChain* chain = services_.chain;
+        CallContext* parked = chain != nullptr ? chain->parked(ticket) : nullptr;
+        if (parked == nullptr) {  // cancelled or timed out meanwhile: give its count back
+          if (admission.handle != 0) {
+            services_.policy->ended(admission.handle, services_.context.timers.clock().now());
+          }
+          return;
+        }
+        chain->resume(ticket, decide(*parked, attempt, admission));
+      });
+  slot->returned = true;
+  if (slot->early) return decide(call, attempt, *slot->early);
+  return Verdict::defer(kStoreDeadline);
+}
+
+Verdict CallPolicyFilter::decide(CallContext& call, const guard::policy::CallAttempt& attempt,
+                                 const guard::policy::Admission& admission) {
+  B2buaContext& ctx = services_.context;
+  Call& c = *call.call;
   c.account = admission.account;
   c.e164 = admission.e164;
   c.destinationClass = admission.destinationClass;

@@ -22,6 +22,12 @@ class CallPolicyFilter final : public CallFilter {
   void release(CallContext& call) override;
 
  private:
+  // How long a call may wait for a shared store's answer before the chain answers 504.
+  static constexpr base::Duration kStoreDeadline = std::chrono::seconds(2);
+
+  Verdict defer(CallContext& call, const guard::policy::CallAttempt& attempt);
+  Verdict decide(CallContext& call, const guard::policy::CallAttempt& attempt,
+                 const guard::policy::Admission& admission);
   Verdict refuse(CallContext& call, const guard::policy::Admission& admission);
   void countCallCodeFailure(const CallContext& call, const std::string& account);
   void recordEvent(const CallContext& call, const guard::policy::Admission& admission,

@@ -5,6 +5,7 @@
 #include <atomic>
 #include <cmath>
 #include <deque>
+#include <functional>
 #include <mutex>
 #include <stdexcept>
 #include <unordered_map>
@@ -47,6 +48,10 @@ struct Scope {
   bool liveCostKnown = false;
   double capHour = 0;
   double capDay = 0;
+  // What ended calls cost (last hour, last day) as read at the last admission: what overCap
+  // uses when the store cannot answer inline (Redis).
+  double endedHour = 0;
+  double endedDay = 0;
 };
 
 struct Lockout {
@@ -54,17 +59,20 @@ struct Lockout {
   base::TimePoint until{};
 };
 
-// Whose limits a call of rule r counts against: the account's, or everyone's the rule admits.
-std::string scopeKeyOf(const config::PolicyRule& r, const std::string& account) {
-  return r.name + "|" + (r.scope == config::LimitScope::kRule ? "*" : account);
-}
-
 // Call-code lockouts are kept by account and by source: "|" is in no account name.
 std::string sourceLockKey(const std::string& source) { return "|source:" + source; }
 
 // The scope of a zone's caps (policy.zone_limits): "|" never starts a rule's name.
 std::string zoneScopeOf(transport::Zone zone) {
   return "|zone:" + std::string(transport::zoneName(zone));
+}
+
+// What each step of an admission's count is, to name the limit that refused it.
+enum class CountKind { kLive, kRate, kRepeat, kZoneLive, kZoneRate };
+
+// Whose limits a call of rule r counts against: the account's, or everyone's the rule admits.
+std::string scopeKeyOf(const config::PolicyRule& r, const std::string& account) {
+  return r.name + "|" + (r.scope == config::LimitScope::kRule ? "*" : account);
 }
 
 // The store key of one of a scope's counters. The scope is the hash tag: a RedisStore cluster
@@ -109,11 +117,7 @@ class CallPolicy::State {
   State(store::Store* shared, const base::Clock* sharedClock)
       : own(shared != nullptr ? nullptr : std::make_unique<store::MemoryStore>(told)),
         store(shared != nullptr ? *shared : *own),
-        storeClock(clockOf(shared, sharedClock, told)) {
-    if (!store.completesInline()) {
-      throw std::invalid_argument("the call policy needs a store that answers inline");
-    }
-  }
+        storeClock(clockOf(shared, sharedClock, told)) {}
 
   ToldClock told;
   std::unique_ptr<store::MemoryStore> own;
@@ -227,141 +231,224 @@ NumberFacts CallPolicy::classify(std::string_view number, transport::Zone zone,
   return engine->classifyNumber(a, number);
 }
 
+// One admission on its way: what the rules decided, waiting for the store's answers (spend,
+// then the limits' counters). Held by the store's callbacks; with an inline store, on the stack
+// of admit() in effect.
+struct CallPolicy::Flow {
+  CallAttempt attempt;
+  std::vector<RuleTrace>* trace = nullptr;
+  std::function<void(Admission)> done;
+  std::shared_ptr<const Engine> engine;
+  Evaluation e;
+  std::string scopeKey;
+  std::string zoneKey;  // the zone's caps apply (policy.zone_limits): their scope
+  double live = 0;  // this gateway's calls in progress of the scope cost this much
+  double spentHour = 0;
+  double spentDay = 0;
+};
+
 Admission CallPolicy::admit(const CallAttempt& a, std::vector<RuleTrace>* trace) {
+  std::optional<Admission> out;
+  start(a, trace, [&out](Admission decided) { out = std::move(decided); });
+  if (out) return std::move(*out);
+  // A store that does not answer inline needs admitAsync(): refuse rather than guess.
+  Admission refused;
+  refused.allowed = false;
+  refused.code = 500;
+  refused.reason = "Policy Store Not Inline";
+  refused.rule = "store";
+  refused.account = a.account;
+  return refused;
+}
+
+void CallPolicy::admitAsync(const CallAttempt& a, std::function<void(Admission)> done) {
+  start(a, nullptr, std::move(done));
+}
+
+bool CallPolicy::answersInline() const { return state_->store.completesInline(); }
+
+void CallPolicy::start(const CallAttempt& a, std::vector<RuleTrace>* trace,
+                       std::function<void(Admission)> done) {
   State& st = *state_;
   st.tell(a.now);
-  std::shared_ptr<const Engine> engine;
+  auto flow = std::make_shared<Flow>();
+  flow->attempt = a;
+  flow->trace = trace;
+  flow->done = std::move(done);
   bool locked = false;
   {
     std::lock_guard lock(st.mu);
-    engine = st.engine;
+    flow->engine = st.engine;
     locked = st.locked(a.account, a.now) ||
              (!a.source.empty() && st.locked(sourceLockKey(a.source), a.now));
   }
-  const config::PolicySettings& s = engine->settings();
+  const config::PolicySettings& s = flow->engine->settings();
   if (!s.enabled) {
     Admission out;
     out.account = a.account;
     out.forwardUser = a.dialled;
     out.rule = "disabled";
     if (trace) trace->push_back({"policy", false, "policy.enabled is false: every call passes"});
-    return out;
+    flow->done(std::move(out));
+    return;
   }
-  Evaluation e = engine->evaluate(a, locked, trace);
-  Admission& out = e.admission;
-  if (a.wholePbx && e.limits != nullptr && e.limits->limitsFromDefaults) e.limits = nullptr;
+  flow->e = flow->engine->evaluate(a, locked, trace);
+  Admission& out = flow->e.admission;
+  // A whole PBX is not one person: the per-person default caps are not its caps.
+  if (a.wholePbx && flow->e.limits != nullptr && flow->e.limits->limitsFromDefaults) {
+    flow->e.limits = nullptr;
+  }
 
   if (out.authFailure && !locked) {
     std::lock_guard lock(st.mu);
     st.recordFailure(s, a.account, a.now);
     if (!a.source.empty()) st.recordFailure(s, sourceLockKey(a.source), a.now);
   }
-  if (out.emergency) return out;  // never counted, never limited, never cut
-
-  std::string scopeKey;
   const config::ZoneLimits& zl = s.zoneLimits[static_cast<size_t>(a.zone)];
-  const bool zoneCapped = out.allowed && (zl.maxConcurrent > 0 || zl.callsPerMinute > 0);
-  const std::string zoneKey = zoneCapped ? zoneScopeOf(a.zone) : std::string();
-  if (e.limits != nullptr || zoneCapped) {
-    const config::PolicyRule* r = e.limits;
-    if (r != nullptr) scopeKey = scopeKeyOf(*r, e.limitAccount);
-    auto limit = [&](std::string rule, std::string reason, std::string detail) {
-      out.allowed = false;
-      out.code = r != nullptr && r->code != 0 ? r->code : s.rejectCode;
-      out.rule = std::move(rule);
-      out.reason = std::move(reason);
-      if (trace) trace->push_back({out.rule, true, std::move(detail)});
-    };
-    // Spend is read, not counted: a cap is held by ending calls (overCap).
-    double spentHour = 0;
-    double spentDay = 0;
-    if (r != nullptr && (r->spendPerHour > 0 || r->spendPerDay > 0)) {
-      double live = 0;
+  if (out.allowed && (zl.maxConcurrent > 0 || zl.callsPerMinute > 0)) {
+    flow->zoneKey = zoneScopeOf(a.zone);
+  }
+  // Emergency: never counted, limited or cut.
+  if (out.emergency || (flow->e.limits == nullptr && flow->zoneKey.empty())) {
+    finish(std::move(flow));
+    return;
+  }
+  if (flow->e.limits == nullptr) {
+    count(std::move(flow));
+    return;
+  }
+  const config::PolicyRule& r = *flow->e.limits;
+  flow->scopeKey = scopeKeyOf(r, flow->e.limitAccount);
+  // Spend is read, not counted: a cap is held by ending calls (overCap).
+  if (r.spendPerHour <= 0 && r.spendPerDay <= 0) {
+    count(std::move(flow));
+    return;
+  }
+  {
+    std::lock_guard lock(st.mu);
+    flow->live = st.liveSpendCached(flow->scopeKey, a.now);
+  }
+  const std::string key = storeKey(flow->scopeKey, "spend");
+  st.store.sumGet(key, hours(1), [this, flow, key](int64_t hourMicros) mutable {
+    flow->spentHour = static_cast<double>(hourMicros) / kMicros + flow->live;
+    state_->store.sumGet(key, hours(24), [this, flow, hourMicros](int64_t dayMicros) mutable {
+      flow->spentDay = static_cast<double>(dayMicros) / kMicros + flow->live;
       {
-        std::lock_guard lock(st.mu);
-        live = st.liveSpendCached(scopeKey, a.now);
+        std::lock_guard lock(state_->mu);
+        Scope& sc = state_->scopes[flow->scopeKey];
+        sc.endedHour = static_cast<double>(hourMicros) / kMicros;
+        sc.endedDay = static_cast<double>(dayMicros) / kMicros;
       }
-      if (r->spendPerHour > 0) spentHour = st.endedSpend(scopeKey, hours(1)) + live;
-      if (r->spendPerDay > 0) spentDay = st.endedSpend(scopeKey, hours(24)) + live;
-    }
-    const bool overHour = r != nullptr && r->spendPerHour > 0 && spentHour >= r->spendPerHour;
-    const bool overDay = r != nullptr && r->spendPerDay > 0 && spentDay >= r->spendPerDay;
-    // Concurrency, calls per minute and repeats of the rule's scope, then the zone's caps that
-    // no account can dodge: checked and counted in one store step, all or none; counted
-    // whatever the verdict in shadow mode, as the call goes ahead.
-    enum class Step { kLive, kRate, kRepeat, kZoneLive, kZoneRate };
-    std::vector<store::CountStep> steps;
-    std::vector<Step> kinds;
-    if (r != nullptr) {
-      steps.push_back({store::CountStep::Kind::kCounter, storeKey(scopeKey, "live"),
-                       r->maxConcurrent, store::kForever, 1});
-      steps.push_back({store::CountStep::Kind::kWindow, storeKey(scopeKey, "rate"),
-                       r->callsPerMinute, minutes(1), 1});
-      kinds.insert(kinds.end(), {Step::kLive, Step::kRate});
-      if (r->repeatCalls > 0 && !e.digits.empty()) {
-        steps.push_back({store::CountStep::Kind::kWindow, storeKey(scopeKey, "repeat:" + e.digits),
-                         r->repeatCalls, r->repeatWindow, 1});
-        kinds.push_back(Step::kRepeat);
-      }
-    }
-    if (zoneCapped) {
-      steps.push_back({store::CountStep::Kind::kCounter, storeKey(zoneKey, "live"),
-                       zl.maxConcurrent, store::kForever, 1});
-      steps.push_back({store::CountStep::Kind::kWindow, storeKey(zoneKey, "rate"),
-                       zl.callsPerMinute, minutes(1), 1});
-      kinds.insert(kinds.end(), {Step::kZoneLive, Step::kZoneRate});
-    }
-    const store::CountMode mode = !s.enforce            ? store::CountMode::kAlways
-                                  : overHour || overDay ? store::CountMode::kCheckOnly
-                                                        : store::CountMode::kAllOrNothing;
-    const auto counted =
-        store::answerNow<store::CountAllResult>([&](store::Done<store::CountAllResult> d) {
-          st.store.countAll(std::move(steps), mode, std::move(d));
-        });
-    // What the refusing step held before this call.
-    const auto held = [&](int step) {
-      const int64_t v =
-          static_cast<size_t>(step) < counted.values.size() ? counted.values[step] : 0;
-      return counted.counted ? v - 1 : v;
-    };
-    const int refused = counted.refused;
-    const std::string zone(transport::zoneName(a.zone));
-    if (refused >= 0 && static_cast<size_t>(refused) < kinds.size()) {
-      switch (kinds[static_cast<size_t>(refused)]) {
-        case Step::kLive:
-          limit(r->name + ".max_concurrent", "Too Many Concurrent Calls",
-                fmt::format("{} calls in progress, limit {}", held(refused), r->maxConcurrent));
-          break;
-        case Step::kRate:
-          limit(r->name + ".calls_per_minute", "Call Rate Exceeded",
-                fmt::format("{} calls in the last minute, limit {}", held(refused),
-                            r->callsPerMinute));
-          break;
-        case Step::kRepeat:
-          limit(r->name + ".repeat", "Repeated Calls To This Number",
-                fmt::format("{} calls to {} within {}s, limit {}", held(refused), out.e164,
-                            r->repeatWindow.count(), r->repeatCalls));
-          break;
-        case Step::kZoneLive:
-          limit("zone_limits." + zone + ".max_concurrent", "Too Many Concurrent Calls",
-                fmt::format("{} calls of zone {} in progress, limit {}", held(refused), zone,
-                            zl.maxConcurrent));
-          break;
-        case Step::kZoneRate:
-          limit("zone_limits." + zone + ".calls_per_minute", "Call Rate Exceeded",
-                fmt::format("{} calls of zone {} in the last minute, limit {}", held(refused), zone,
-                            zl.callsPerMinute));
-          break;
-      }
-    } else if (overHour) {
-      limit(r->name + ".spend_per_hour", "Spend Limit Reached",
-            fmt::format("spent {:.2f} in the last hour, cap {:.2f}", spentHour, r->spendPerHour));
-    } else if (overDay) {
-      limit(r->name + ".spend_per_day", "Spend Limit Reached",
-            fmt::format("spent {:.2f} in the last 24 hours, cap {:.2f}", spentDay, r->spendPerDay));
+      count(std::move(flow));
+    });
+  });
+}
+
+void CallPolicy::count(std::shared_ptr<Flow> flow) {
+  const config::PolicySettings& s = flow->engine->settings();
+  const config::PolicyRule* r = flow->e.limits;
+  const bool overHour = r != nullptr && r->spendPerHour > 0 && flow->spentHour >= r->spendPerHour;
+  const bool overDay = r != nullptr && r->spendPerDay > 0 && flow->spentDay >= r->spendPerDay;
+  // Concurrency, calls per minute and repeats of the rule's scope, then the zone's caps that
+  // no account can dodge: checked and counted in one store step, all or none; counted
+  // whatever the verdict in shadow mode, as the call goes ahead.
+  std::vector<store::CountStep> steps;
+  std::vector<CountKind> kinds;
+  if (r != nullptr) {
+    steps.push_back({store::CountStep::Kind::kCounter, storeKey(flow->scopeKey, "live"),
+                     r->maxConcurrent, store::kForever, 1});
+    steps.push_back({store::CountStep::Kind::kWindow, storeKey(flow->scopeKey, "rate"),
+                     r->callsPerMinute, minutes(1), 1});
+    kinds.insert(kinds.end(), {CountKind::kLive, CountKind::kRate});
+    if (r->repeatCalls > 0 && !flow->e.digits.empty()) {
+      steps.push_back({store::CountStep::Kind::kWindow,
+                       storeKey(flow->scopeKey, "repeat:" + flow->e.digits), r->repeatCalls,
+                       r->repeatWindow, 1});
+      kinds.push_back(CountKind::kRepeat);
     }
   }
+  if (!flow->zoneKey.empty()) {
+    const config::ZoneLimits& zl = s.zoneLimits[static_cast<size_t>(flow->attempt.zone)];
+    steps.push_back({store::CountStep::Kind::kCounter, storeKey(flow->zoneKey, "live"),
+                     zl.maxConcurrent, store::kForever, 1});
+    steps.push_back({store::CountStep::Kind::kWindow, storeKey(flow->zoneKey, "rate"),
+                     zl.callsPerMinute, minutes(1), 1});
+    kinds.insert(kinds.end(), {CountKind::kZoneLive, CountKind::kZoneRate});
+  }
+  const store::CountMode mode = !s.enforce            ? store::CountMode::kAlways
+                                : overHour || overDay ? store::CountMode::kCheckOnly
+                                                      : store::CountMode::kAllOrNothing;
+  state_->store.countAll(
+      std::move(steps), mode,
+      [this, flow, overHour, overDay, kinds = std::move(kinds)](
+          store::CountAllResult counted) mutable {
+        const config::PolicySettings& settings = flow->engine->settings();
+        const config::PolicyRule* rule = flow->e.limits;
+        const transport::Zone z = flow->attempt.zone;
+        const config::ZoneLimits& zl = settings.zoneLimits[static_cast<size_t>(z)];
+        const std::string zone(transport::zoneName(z));
+        Admission& out = flow->e.admission;
+        std::vector<RuleTrace>* trace = flow->trace;
+        auto limit = [&](std::string what, std::string reason, std::string detail) {
+          out.allowed = false;
+          out.code = rule != nullptr && rule->code != 0 ? rule->code : settings.rejectCode;
+          out.rule = std::move(what);
+          out.reason = std::move(reason);
+          if (trace) trace->push_back({out.rule, true, std::move(detail)});
+        };
+        // What the refusing step held before this call.
+        const auto held = [&](int step) {
+          const int64_t v =
+              static_cast<size_t>(step) < counted.values.size() ? counted.values[step] : 0;
+          return counted.counted ? v - 1 : v;
+        };
+        const int refused = counted.refused;
+        if (refused >= 0 && static_cast<size_t>(refused) < kinds.size()) {
+          switch (kinds[static_cast<size_t>(refused)]) {
+            case CountKind::kLive:
+              limit(rule->name + ".max_concurrent", "Too Many Concurrent Calls",
+                    fmt::format("{} calls in progress, limit {}", held(refused),
+                                rule->maxConcurrent));
+              break;
+            case CountKind::kRate:
+              limit(rule->name + ".calls_per_minute", "Call Rate Exceeded",
+                    fmt::format("{} calls in the last minute, limit {}", held(refused),
+                                rule->callsPerMinute));
+              break;
+            case CountKind::kRepeat:
+              limit(rule->name + ".repeat", "Repeated Calls To This Number",
+                    fmt::format("{} calls to {} within {}s, limit {}", held(refused), out.e164,
+                                rule->repeatWindow.count(), rule->repeatCalls));
+              break;
+            case CountKind::kZoneLive:
+              limit("zone_limits." + zone + ".max_concurrent", "Too Many Concurrent Calls",
+                    fmt::format("{} calls of zone {} in progress, limit {}", held(refused), zone,
+                                zl.maxConcurrent));
+              break;
+            case CountKind::kZoneRate:
+              limit("zone_limits." + zone + ".calls_per_minute", "Call Rate Exceeded",
+                    fmt::format("{} calls of zone {} in the last minute, limit {}", held(refused),
+                                zone, zl.callsPerMinute));
+              break;
+          }
+        } else if (overHour) {
+          limit(rule->name + ".spend_per_hour", "Spend Limit Reached",
+                fmt::format("spent {:.2f} in the last hour, cap {:.2f}", flow->spentHour,
+                            rule->spendPerHour));
+        } else if (overDay) {
+          limit(rule->name + ".spend_per_day", "Spend Limit Reached",
+                fmt::format("spent {:.2f} in the last 24 hours, cap {:.2f}", flow->spentDay,
+                            rule->spendPerDay));
+        }
+        finish(std::move(flow));
+      });
+}
 
+void CallPolicy::finish(std::shared_ptr<Flow> flow) {
+  State& st = *state_;
+  const config::PolicySettings& s = flow->engine->settings();
+  Admission& out = flow->e.admission;
+  std::vector<RuleTrace>* trace = flow->trace;
   if (!out.allowed && !s.enforce) {
     out.allowed = true;
     out.shadow = true;
@@ -371,13 +458,17 @@ Admission CallPolicy::admit(const CallAttempt& a, std::vector<RuleTrace>* trace)
                                     out.code, out.reason)});
     }
   }
-  if (!out.allowed) return out;
-
+  if (!out.allowed || out.emergency) {
+    flow->done(std::move(out));
+    return;
+  }
   LiveCall call;
-  call.scope = scopeKey;
-  call.zoneScope = zoneKey;
-  if (!e.digits.empty()) {
-    if (const config::RateEntry* rate = engine->rates().find(e.digits)) call.rate = *rate;
+  call.scope = flow->scopeKey;
+  call.zoneScope = flow->zoneKey;
+  if (!flow->e.digits.empty()) {
+    if (const config::RateEntry* rate = flow->engine->rates().find(flow->e.digits)) {
+      call.rate = *rate;
+    }
   }
   if (trace) {
     trace->push_back({"rate", call.rate.has_value(),
@@ -386,17 +477,19 @@ Admission CallPolicy::admit(const CallAttempt& a, std::vector<RuleTrace>* trace)
                                               call.rate->firstIncrement, call.rate->nextIncrement)
                                 : std::string("no rate: the call costs nothing")});
   }
-  std::lock_guard lock(st.mu);
-  const uint64_t handle = st.nextHandle++;
-  if (!scopeKey.empty()) {
-    Scope& sc = st.scopes[scopeKey];
-    sc.capHour = e.limits->spendPerHour;
-    sc.capDay = e.limits->spendPerDay;
-    sc.handles.insert(handle);
+  {
+    std::lock_guard lock(st.mu);
+    const uint64_t handle = st.nextHandle++;
+    if (!flow->scopeKey.empty()) {
+      Scope& sc = st.scopes[flow->scopeKey];
+      sc.capHour = flow->e.limits->spendPerHour;
+      sc.capDay = flow->e.limits->spendPerDay;
+      sc.handles.insert(handle);
+    }
+    st.calls.emplace(handle, std::move(call));
+    out.handle = handle;
   }
-  st.calls.emplace(handle, std::move(call));
-  out.handle = handle;
-  return out;
+  flow->done(std::move(out));
 }
 
 void CallPolicy::answered(uint64_t handle, base::TimePoint now) {
@@ -453,8 +546,11 @@ std::vector<uint64_t> CallPolicy::overCap(base::TimePoint now, base::Duration lo
     // Billing is per increment, in advance: a call may use the increment it has paid for, and
     // is ended before it would start one the cap cannot pay.
     const double live = st.liveSpend(sc, now + lookahead);
-    const bool over = (sc.capHour > 0 && st.endedSpend(key, hours(1)) + live > sc.capHour) ||
-                      (sc.capDay > 0 && st.endedSpend(key, hours(24)) + live > sc.capDay);
+    const bool inlineStore = st.store.completesInline();
+    const double hour = inlineStore ? st.endedSpend(key, hours(1)) : sc.endedHour;
+    const double day = inlineStore ? st.endedSpend(key, hours(24)) : sc.endedDay;
+    const bool over =
+        (sc.capHour > 0 && hour + live > sc.capHour) || (sc.capDay > 0 && day + live > sc.capDay);
     if (!over) continue;
     for (uint64_t h : sc.handles) {
       LiveCall& c = st.calls[h];

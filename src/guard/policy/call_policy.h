@@ -18,6 +18,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -98,7 +99,7 @@ class CallPolicy {
   static constexpr size_t kMaxKeys = 1000000;
 
   // Builds the engine from settings (reads the rate table file). nullptr and *error on failure.
-  // The counters go to `store` (the process's shared one: it must answer inline and outlive the
+  // The counters go to `store` (the process's shared one: it must outlive the
   // policy; its windows run on `storeClock`); given none, the policy keeps a store of its own
   // whose clock is the `now` it is told (tests, `trunkguard explain`).
   static std::unique_ptr<CallPolicy> create(const config::PolicySettings& settings,
@@ -115,8 +116,14 @@ class CallPolicy {
   bool enforcing() const;
 
   // Decides one new call. When allowed with a handle, the call is counted (concurrency, rate,
-  // repeats) until ended(handle). `trace`, when given, receives every rule considered.
+  // repeats) until ended(handle). `trace`, when given, receives every rule considered. Needs a
+  // store that answers inline (answersInline()); otherwise the call is refused (500).
   Admission admit(const CallAttempt& attempt, std::vector<RuleTrace>* trace = nullptr);
+  // The same, answered through `done`: before this returns with a store that answers inline,
+  // otherwise when the store has answered (a RedisStore: on the thread that called, when it
+  // set a poster; docs/cluster.md).
+  void admitAsync(const CallAttempt& attempt, std::function<void(Admission)> done);
+  bool answersInline() const;
 
   // `number` normalised with the numbering plan of `zone` (and `account`'s own plan) and
   // classified, without running any rule or counting anything.
@@ -148,7 +155,12 @@ class CallPolicy {
 
  private:
   class State;
+  struct Flow;  // one admission waiting for the store
   CallPolicy(store::Store* store, const base::Clock* storeClock);
+  void start(const CallAttempt& attempt, std::vector<RuleTrace>* trace,
+             std::function<void(Admission)> done);
+  void count(std::shared_ptr<Flow> flow);
+  void finish(std::shared_ptr<Flow> flow);
   std::unique_ptr<State> state_;
 };
 
