@@ -13,6 +13,9 @@ listeners, phones authenticated by trunkguard (public.auth.mode gateway), the PB
    sends a request with a broken Content-Length over tcp:// (127.0.0.102), are banned after
    10 such connections, and their next connection is reset. The phone still
    registers.
+3. A table of three connections (one worker): the phone registered on one, a peer that only
+   sends OPTIONS holds the other two. A newcomer evicts the chatty connection that spoke
+   longest ago, never the phone's, which registers again on it.
 """
 import hashlib
 import re
@@ -34,6 +37,8 @@ PHONE_IP = "127.0.0.50"
 FLOOD_IP = "127.0.0.100"
 GARBAGE_IP = "127.0.0.101"
 FRAMING_IP = "127.0.0.102"
+CHATTY_IP = "127.0.0.103"
+FRESH_IP = "127.0.0.104"
 HANDSHAKES_PER_S = 20  # the per-source TLS handshake rate (docs/security.md)
 OFFENCES = 10  # offences before a ban
 FLOOD_SECONDS = 4.0
@@ -112,20 +117,28 @@ class TlsPhone:
                 f'uri="{uri}", response="{response}", algorithm=MD5, qop=auth, nc={nc}, '
                 f'cnonce="0a4f113b"')
 
+    def connect(self):
+        raw = socket.create_connection(self.pub, timeout=3, source_address=(PHONE_IP, 0))
+        s = self.ctx.wrap_socket(raw, server_hostname="localhost", session=self.session)
+        self.resumed.append(s.session_reused)
+        return s
+
+    def register_on(self, s):
+        """One registration on the connection `s`; returns the final status."""
+        r = self._register(s, self._authorization())
+        if r.status == 401:
+            value = r.header("WWW-Authenticate") or ""
+            self.challenge = dict(re.findall(r'(\w+)="?([^",]*)"?', value.split(" ", 1)[1]))
+            self.nc = 0
+            r = self._register(s, self._authorization())
+        # The tickets came with the first records after the handshake (TLS 1.3).
+        self.session = s.session
+        return r.status
+
     def register(self):
         """One registration on a fresh connection; returns the final status."""
-        raw = socket.create_connection(self.pub, timeout=3, source_address=(PHONE_IP, 0))
-        with self.ctx.wrap_socket(raw, server_hostname="localhost", session=self.session) as s:
-            self.resumed.append(s.session_reused)
-            r = self._register(s, self._authorization())
-            if r.status == 401:
-                value = r.header("WWW-Authenticate") or ""
-                self.challenge = dict(re.findall(r'(\w+)="?([^",]*)"?', value.split(" ", 1)[1]))
-                self.nc = 0
-                r = self._register(s, self._authorization())
-            # The tickets came with the first records after the handshake (TLS 1.3).
-            self.session = s.session
-            return r.status
+        with self.connect() as s:
+            return self.register_on(s)
 
 
 def flood(addr, ca, stop, counts, lock):
@@ -177,6 +190,32 @@ def reset_at_accept(addr, source):
             return False
         except OSError:
             return True
+
+
+def options_answered(sock, pub):
+    lhost, lport = sock.getsockname()
+    sock.sendall(build_message(f"OPTIONS sip:{pub[0]}:{pub[1]} SIP/2.0", [
+        ("Via", f"SIP/2.0/TCP {lhost}:{lport};branch={new_branch()}"),
+        ("Max-Forwards", "70"),
+        ("From", f"<sip:probe@{lhost}:{lport}>;tag={new_tag()}"),
+        ("To", f"<sip:{pub[0]}:{pub[1]}>"),
+        ("Call-ID", f"{uuid.uuid4().hex}@probe"),
+        ("CSeq", "1 OPTIONS"),
+    ]))
+    try:
+        return read_message(sock).is_response
+    except (OSError, harness.TestFailure):
+        return False
+
+
+def reset_or_closed(sock, seconds=2.0):
+    sock.settimeout(seconds)
+    try:
+        return sock.recv(4096) == b""
+    except socket.timeout:
+        return False
+    except OSError:
+        return True
 
 
 def test(ctx):
@@ -242,6 +281,27 @@ def test(ctx):
     check(phone.register() == 200, "the phone could not register after the bans")
     check(FLOOD_IP + "/32" not in gh.banned_networks(ctx, sut),
           "completed handshakes are no offence")
+    sut.stop()
+
+    # 3. A full table evicts a peer that only chattered, never the registered phone.
+    extra["tcp"] = {"max_connections": 3, "reserved_for_peers": 0}
+    sut2 = ctx.sut(topo, name="gateway-table", workers=1, extra=extra)
+    sut2.start()  # the same database: the account is there
+    phone2 = TlsPhone(pub_tls, pki["ca"])
+    held = phone2.connect()
+    check(phone2.register_on(held) == 200, "the phone could not register on a small table")
+    chatty = []
+    for _ in range(2):
+        c = socket.create_connection(pub_tcp, timeout=2, source_address=(CHATTY_IP, 0))
+        check(options_answered(c, pub_tcp), "a chatty connection's OPTIONS got no answer")
+        chatty.append(c)
+    fresh = socket.create_connection(pub_tcp, timeout=2, source_address=(FRESH_IP, 0))
+    check(options_answered(fresh, pub_tcp), "a newcomer got no answer on a full table")
+    check(reset_or_closed(chatty[0]), "the chatty connection that spoke first was not evicted")
+    check(phone2.register_on(held) == 200,
+          "the registered phone lost its connection when the table filled")
+    for c in chatty + [fresh, held]:
+        c.close()
 
 
 if __name__ == "__main__":
