@@ -36,6 +36,19 @@ transport::TransportOptions transportOptions(const base::Clock& clock, Shard sha
   return o;
 }
 
+// Whether a response (as the builder writes it: "CSeq: <n> <METHOD>") answers a REGISTER or an
+// INVITE: a 2xx to those means the peer passed our digest check or the PBX accepted it.
+bool answersRegisterOrInvite(std::string_view response) {
+  constexpr std::string_view kCSeq = "\r\nCSeq: ";
+  const size_t at = response.find(kCSeq);
+  if (at == std::string_view::npos) return false;
+  const std::string_view value = response.substr(at + kCSeq.size());
+  const std::string_view line = value.substr(0, value.find('\r'));
+  const size_t space = line.rfind(' ');
+  const std::string_view method = space == std::string_view::npos ? line : line.substr(space + 1);
+  return method == "REGISTER" || method == "INVITE";
+}
+
 }  // namespace
 
 Gateway::Gateway(asio::io_context& io, config::ConfigPtr config, db::CdrStore* cdrs,
@@ -73,6 +86,11 @@ Gateway::Gateway(asio::io_context& io, config::ConfigPtr config, db::CdrStore* c
   transport_->setConnectionFilter([this](transport::Zone zone, const base::Address& source) {
     return guard_.admitConnection(zone, source, clock_.now());
   });
+  // Failed handshakes and garbage on a stream add up to a ban, like a scanner's probes.
+  transport_->setOffenceHandler(
+      [this](transport::Zone zone, const base::Address& source, transport::StreamOffence offence) {
+        guard_.streamOffence(zone, source, offence, clock_.now());
+      });
   // New dialogs this worker creates must hash back to it, so their responses and in-dialog
   // requests land here whichever socket receives them; so must call uuids, so that call
   // control reaches the one worker that owns a call.
@@ -190,6 +208,10 @@ void Gateway::scheduleHousekeeping() {
 void Gateway::sendResponse(const transport::SendTarget& target, int status, std::string bytes) {
   // Final answers feed the scanner's failure ratio; the code comes with the bytes.
   if (status >= 200) guard_.responseSent(target.zone, target.address, status);
+  // A phone that registered or got into a call over a connection keeps it when the table fills.
+  if (status / 100 == 2 && target.connection != 0 && answersRegisterOrInvite(bytes)) {
+    transport_->confirmConnection(target.connection);
+  }
   send(target, std::move(bytes));
 }
 

@@ -35,6 +35,10 @@ std::vector<store::KeyFamily> storeFamilies(const config::Config& config) {
       {"lockout:p:", lockouts},
       {"lockout:s:", lockouts},
       {"lockout:i:", lockouts},
+      // The learned digest-algorithm state (auth::AlgorithmPreferences): one key per claimed
+      // name and User-Agent, so a stuffing run with fresh names fills its own family only,
+      // capped like the lockout tables (it took the store's 1,000,000 free keys before).
+      {"digestalg:", lockouts},
       {std::string(guard::policy::CallPolicy::kKeyPrefix), guard::policy::CallPolicy::kMaxKeys},
   };
 }

@@ -352,6 +352,19 @@ size_t Lockout::accountEntries() const { return ownAccounts_ ? ownAccounts_->siz
 size_t Lockout::pairEntries() const { return ownPairs_ ? ownPairs_->size() : 0; }
 size_t Lockout::sourceEntries() const { return ownSources_ ? ownSources_->size() : 0; }
 
+uint64_t Lockout::evictions() const {
+  if (shared_ != nullptr) {
+    // The process's store holds each table as a key family of its own (see storeFamilies in
+    // app/guard_services.cc): one count per family.
+    uint64_t n = 0;
+    for (const char* family : {"lockout:a:", "lockout:p:", "lockout:s:", "lockout:i:"}) {
+      n += shared_->evictions(family);
+    }
+    return n;
+  }
+  return ownAccounts_->evictions() + ownPairs_->evictions() + ownSources_->evictions();
+}
+
 void Lockout::emit(const base::Address& source, transport::Zone zone, std::string rule,
                    std::string reason, std::string action) const {
   if (events_ == nullptr) return;

@@ -23,8 +23,9 @@
 // store count every failure once. A key expires when it stops mattering (a window after its
 // last failure; max_duration after its last lock ends), and "lockout:i:<account>" indexes the
 // sources of an account's per-source counters for unlock(). Bounded memory is the store's cap;
-// given no store, a Lockout keeps its own, one per table capped at lockout.max_tracked (the
-// oldest counter forgotten first), so a credential-stuffing run stays bounded either way.
+// given no store, a Lockout keeps its own, one per table capped at lockout.max_tracked (of the
+// oldest counters the one due to expire first is forgotten: a failure count before a lock), so a
+// credential-stuffing run stays bounded either way.
 //
 // Thread-safe: the store is; only the queue of account locks to persist has a mutex.
 
@@ -114,6 +115,9 @@ class Lockout {
   size_t accountEntries() const;
   size_t pairEntries() const;
   size_t sourceEntries() const;
+  // Counters forgotten to make room (its own stores, or the shared store's "lockout:" family):
+  // the least useful first, a lock last.
+  uint64_t evictions() const;
 
   static constexpr size_t kMaxPendingChanges = 10000;
 

@@ -187,6 +187,32 @@ bool Guard::enforce(const Slot& slot, const Verdict& v, bool trusted,
   return true;
 }
 
+void Guard::streamOffence(transport::Zone zone, const base::Address& source,
+                          transport::StreamOffence offence, base::TimePoint now) {
+  // Peers in the pbx and trunk zones are configured ones: a provider's broken TLS setup is the
+  // operator's to fix, not a reason to cut the trunk.
+  if (zone != transport::Zone::kPublic || bans_.isTrusted(source)) return;
+  ++stats_.streamOffences;
+  Offences& o = offences_.findOrInsert(SourceKey::of(source));
+  if (o.count == 0 || now - o.windowStart >= kOffenceWindow) o = Offences{now, 0};
+  if (++o.count < kOffencesBeforeBan) return;
+  o = Offences{};
+  if (!config_->guard.bans.enabled) return;
+  const std::string reason =
+      fmt::format("{} offences on TCP/TLS connections within {}s (last: {})", kOffencesBeforeBan,
+                  kOffenceWindow.count(), transport::offenceName(offence));
+  constexpr std::string_view kRule = "stream-offences";
+  const BanResult ban = bans_.ban(source, kRule, reason, BanOrigin::kAuto, now);
+  if (!ban.banned()) return;
+  ++stats_.bansIssued;
+  TG_LOG(kGuard, warn, "banned {} for {}s ({}: {}; offence {})", source.toString(),
+         ban.duration.count(), kRule, reason, ban.offences);
+  record(zone, source, kRule, reason,
+         ban.duration.count() == 0 ? std::string("reset + ban")
+                                   : fmt::format("reset + ban {}s", ban.duration.count()),
+         "");
+}
+
 void Guard::responseSent(transport::Zone zone, const base::Address& to, int code) {
   if (code < 200) return;
   const base::TimePoint now = clock_.now();
@@ -211,6 +237,7 @@ void Guard::housekeeping(const overload::LoadSample& load) {
     }
   }
   for (Slot& slot : slots_) slot.filter->expire(now);
+  offences_.dropStale([&](const Offences& o) { return now - o.windowStart >= kOffenceWindow; });
 }
 
 void Guard::record(transport::Zone zone, const base::Address& source, std::string_view rule,

@@ -13,6 +13,7 @@
 // transport/reuseport_steering.h).
 
 #include <array>
+#include <chrono>
 #include <memory>
 #include <string>
 #include <vector>
@@ -22,22 +23,25 @@
 #include "config/config.h"
 #include "guard/acl/zone_acl.h"
 #include "guard/ban/ban_list.h"
+#include "guard/common/source_table.h"
 #include "guard/filter.h"
 #include "guard/overload/overload_detector.h"
 #include "guard/ratelimit/rate_limit_filter.h"
 #include "guard/security_event.h"
+#include "transport/stream_offence.h"
 #include "transport/transport.h"
 
 namespace tg::guard {
 
-#define TG_GUARD_COUNTERS(X)                                              \
-  X(bannedDrops, "before parsing: the source is banned")                  \
-  X(aclDrops, "before parsing: not allowed in that zone")                 \
-  X(filterDrops, "after parsing: silence")                                \
-  X(filterReplies, "after parsing: answered (503 to trusted peers, ...)") \
-  X(shadowed, "would have been blocked (enforce: false)")                 \
-  X(bansIssued, "bans the filters issued")                                \
-  X(unknownDialogs, "in-dialog requests for no dialog of ours (forged or stale To tag)")
+#define TG_GUARD_COUNTERS(X)                                                             \
+  X(bannedDrops, "before parsing: the source is banned")                                 \
+  X(aclDrops, "before parsing: not allowed in that zone")                                \
+  X(filterDrops, "after parsing: silence")                                               \
+  X(filterReplies, "after parsing: answered (503 to trusted peers, ...)")                \
+  X(shadowed, "would have been blocked (enforce: false)")                                \
+  X(bansIssued, "bans the filters issued")                                               \
+  X(unknownDialogs, "in-dialog requests for no dialog of ours (forged or stale To tag)") \
+  X(streamOffences, "failed TLS handshakes, framing errors on inbound connections")
 
 struct alignas(base::kCounterAlign) GuardStats {
   TG_GUARD_COUNTERS(TG_COUNTER_FIELD)
@@ -105,6 +109,13 @@ class Guard {
   // A STUN Binding request on a SIP port, before it is answered: the rate limit only (a
   // keep-alive says nothing a scanner would). False: drop it silently.
   bool admitKeepAlive(const transport::Packet& packet);
+  // An inbound TCP/TLS connection's offence (failed or stalled TLS handshake, framing error,
+  // oversize message). A public-zone source that commits kOffencesBeforeBan of them within
+  // kOffenceWindow is banned (never a trusted one); the ban is the event.
+  static constexpr uint32_t kOffencesBeforeBan = 10;
+  static constexpr std::chrono::seconds kOffenceWindow{60};
+  void streamOffence(transport::Zone zone, const base::Address& source,
+                     transport::StreamOffence offence, base::TimePoint now);
   // A final response the gateway sent (feeds the scanner's failure ratio).
   void responseSent(transport::Zone zone, const base::Address& to, int code);
   // About once a second: expire per-source state, and one load sample for overload shedding.
@@ -157,6 +168,14 @@ class Guard {
     base::TimePoint at{};
   };
   std::array<Recent, 1024> recent_{};
+  // Offences per source in the current window; bounded like every per-source table (a source
+  // forgotten at the cap only starts its count over).
+  static constexpr size_t kMaxOffenceSources = 16384;
+  struct Offences {
+    base::TimePoint windowStart{};
+    uint32_t count = 0;
+  };
+  SourceTable<Offences> offences_{kMaxOffenceSources};
 };
 
 // The event text for a verdict: "drop", "reply 503", with " + ban 600s" when it banned.

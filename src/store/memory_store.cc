@@ -135,12 +135,29 @@ void MemoryStore::makeRoom(Shard& shard, base::TimePoint now) {
       ++it;
     }
   }
+  // None expired: evict the least useful of the kEvictionScan oldest, the one due to expire
+  // first (oldest among equals). A lockout's lock is kept far longer than a mere failure count,
+  // so a flood of fresh failures forgets other failure counts, never the lock under attack.
   while (shard.entries.size() >= shard.capacity && !shard.order.empty()) {
-    auto [seq, key] = std::move(shard.order.front());
-    shard.order.pop_front();
-    const auto it = shard.entries.find(key);
-    if (it == shard.entries.end() || it->second.seq != seq) continue;  // already gone
-    shard.entries.erase(it);
+    auto victim = shard.entries.end();
+    auto victimPos = shard.order.end();
+    size_t seen = 0;
+    for (auto it = shard.order.begin(); it != shard.order.end() && seen < kEvictionScan;) {
+      const auto found = shard.entries.find(it->second);
+      if (found == shard.entries.end() || found->second.seq != it->first) {
+        it = shard.order.erase(it);  // already gone
+        continue;
+      }
+      ++seen;
+      if (victim == shard.entries.end() || found->second.expires < victim->second.expires) {
+        victim = found;
+        victimPos = it;
+      }
+      ++it;
+    }
+    if (victim == shard.entries.end()) break;
+    shard.order.erase(victimPos);
+    shard.entries.erase(victim);
     evictions_[shard.group].fetch_add(1, std::memory_order_release);
   }
 }
@@ -373,12 +390,18 @@ void MemoryStore::setAdd(std::string_view key, std::string_view member, base::Du
     std::lock_guard lock(shard.mutex);
     Entry& e = obtain<Members>(shard, key, now);
     Members& members = std::get<Members>(e.value);
+    const base::TimePoint until = expiryAt(now, ttl);
+    // The set lasts as long as its longest-lived member: what makeRoom weighs it by (a set
+    // that never expired would crowd everything else out of the eviction scan).
+    if (members.empty()) e.expires = until;
     const auto it = members.find(std::string(member));
     if (it != members.end()) {
       isNew = now >= it->second;  // an expired member comes back as new
-      it->second = expiryAt(now, ttl);
+      it->second = until;
+      e.expires = std::max(e.expires, until);
     } else if (members.size() < kMaxSetMembers) {
-      members.emplace(std::string(member), expiryAt(now, ttl));
+      members.emplace(std::string(member), until);
+      e.expires = std::max(e.expires, until);
       isNew = true;
     }
   }

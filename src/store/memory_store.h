@@ -14,7 +14,8 @@
 // lockouts, call counters). A write that adds a key
 // to a full shard first drops the expired ones among that shard's kEvictionScan oldest written
 // keys (at most one such look a second per shard; sweep() drops the rest), and when none has
-// expired evicts the oldest written key, counted in evictions().
+// expired evicts, of the kEvictionScan oldest written keys, the one due to expire first (the
+// least useful: a lock outlives a failure count), counted in evictions().
 // Callers choose what forgetting means for them (a forgotten nonce is answered stale, a
 // forgotten failure count starts over). A window keeps at most kMaxWindowEvents events, and a
 // set at most kMaxSetMembers members (a new member beyond it is refused: setAdd answers false).

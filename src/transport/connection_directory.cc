@@ -1,5 +1,7 @@
 #include "transport/connection_directory.h"
 
+#include <array>
+
 #include "transport/socket_util.h"
 
 namespace tg::transport {
@@ -9,19 +11,43 @@ constexpr std::chrono::seconds kAcceptWindow{1};
 
 }  // namespace
 
+ConnectionDirectory::AcceptWindow* ConnectionDirectory::windowOf(Windows& windows,
+                                                                 const base::Address& key,
+                                                                 size_t cap, base::TimePoint now) {
+  if (cap == 0) return nullptr;
+  AcceptWindow& window = windows[key];
+  if (window.accepted == 0 || now - window.start >= kAcceptWindow) window = AcceptWindow{now, 0};
+  return &window;
+}
+
 ConnectionDirectory::Admission ConnectionDirectory::admitInbound(ConnectionId id, Zone zone,
                                                                  config::TransportKind transport,
                                                                  const base::Address& remote,
                                                                  const Caps& caps,
                                                                  base::TimePoint now) {
   const std::lock_guard lock(mutex_);
-  AcceptWindow* window = nullptr;
-  if (caps.maxAcceptsPerSourcePerSecond != 0) {
-    window = &acceptsPerIp_[ipOnly(remote)];
-    if (window->accepted == 0 || now - window->start >= kAcceptWindow) {
-      *window = AcceptWindow{now, 0};
-    }
-    if (window->accepted >= caps.maxAcceptsPerSourcePerSecond) return Admission::kOverAcceptRate;
+  const base::Address ip = ipOnly(remote);
+  const base::Address prefix = prefixOf(remote);
+  const bool tls = transport == config::TransportKind::kTls;
+  // Every window that applies is checked before any counts, so a refusal costs no budget.
+  struct Limit {
+    AcceptWindow* window;
+    size_t cap;
+    Admission refusal;
+  };
+  const std::array<Limit, 4> limits{{
+      {windowOf(acceptsPerIp_, ip, caps.maxAcceptsPerSourcePerSecond, now),
+       caps.maxAcceptsPerSourcePerSecond, Admission::kOverAcceptRate},
+      {windowOf(acceptsPerPrefix_, prefix, caps.maxAcceptsPerPrefixPerSecond, now),
+       caps.maxAcceptsPerPrefixPerSecond, Admission::kOverPrefixAcceptRate},
+      {tls ? windowOf(handshakesPerIp_, ip, caps.maxHandshakesPerSourcePerSecond, now) : nullptr,
+       caps.maxHandshakesPerSourcePerSecond, Admission::kOverHandshakeRate},
+      {tls ? windowOf(handshakesPerPrefix_, prefix, caps.maxHandshakesPerPrefixPerSecond, now)
+           : nullptr,
+       caps.maxHandshakesPerPrefixPerSecond, Admission::kOverPrefixHandshakeRate},
+  }};
+  for (const Limit& limit : limits) {
+    if (limit.window && limit.window->accepted >= limit.cap) return limit.refusal;
   }
   if (caps.maxConnections != 0) {
     if (byId_.size() >= caps.maxConnections) return Admission::kOverTotal;
@@ -36,27 +62,28 @@ ConnectionDirectory::Admission ConnectionDirectory::admitInbound(ConnectionId id
     const auto count = counts.find(key);
     return count != counts.end() && count->second >= cap;
   };
-  if (over(inboundPerIp_, ipOnly(remote), caps.maxConnectionsPerSource)) {
-    return Admission::kOverSource;
+  if (over(inboundPerIp_, ip, caps.maxConnectionsPerSource)) return Admission::kOverSource;
+  if (over(inboundPerPrefix_, prefix, caps.maxConnectionsPerPrefix)) return Admission::kOverPrefix;
+  addLocked(id, Entry{zone, transport, true, remote, false});
+  for (const Limit& limit : limits) {
+    if (limit.window) ++limit.window->accepted;
   }
-  if (over(inboundPerPrefix_, prefixOf(remote), caps.maxConnectionsPerPrefix)) {
-    return Admission::kOverPrefix;
-  }
-  addLocked(id, Entry{zone, transport, true, remote});
-  if (window) ++window->accepted;
   return Admission::kAdmitted;
 }
 
 void ConnectionDirectory::expireAcceptWindows(base::TimePoint now) {
   const std::lock_guard lock(mutex_);
-  std::erase_if(acceptsPerIp_,
-                [&](const auto& entry) { return now - entry.second.start >= kAcceptWindow; });
+  for (Windows* windows :
+       {&acceptsPerIp_, &acceptsPerPrefix_, &handshakesPerIp_, &handshakesPerPrefix_}) {
+    std::erase_if(*windows,
+                  [&](const auto& entry) { return now - entry.second.start >= kAcceptWindow; });
+  }
 }
 
 void ConnectionDirectory::addOutbound(ConnectionId id, Zone zone, config::TransportKind transport,
                                       const base::Address& remote) {
   const std::lock_guard lock(mutex_);
-  addLocked(id, Entry{zone, transport, false, remote});
+  addLocked(id, Entry{zone, transport, false, remote, false});
 }
 
 void ConnectionDirectory::addLocked(ConnectionId id, const Entry& entry) {
@@ -106,6 +133,12 @@ std::string_view ConnectionDirectory::describe(Admission admission) {
       return "per-prefix cap";
     case Admission::kOverAcceptRate:
       return "per-source accept rate";
+    case Admission::kOverPrefixAcceptRate:
+      return "per-prefix accept rate";
+    case Admission::kOverHandshakeRate:
+      return "per-source TLS handshake rate";
+    case Admission::kOverPrefixHandshakeRate:
+      return "per-prefix TLS handshake rate";
   }
   return "refused";
 }
@@ -123,6 +156,17 @@ std::optional<ConnectionId> ConnectionDirectory::findReusable(Zone zone,
     }
   }
   return std::nullopt;
+}
+
+void ConnectionDirectory::confirm(ConnectionId id) {
+  const std::lock_guard lock(mutex_);
+  if (const auto it = byId_.find(id); it != byId_.end()) it->second.confirmed = true;
+}
+
+bool ConnectionDirectory::isConfirmed(ConnectionId id) const {
+  const std::lock_guard lock(mutex_);
+  const auto it = byId_.find(id);
+  return it != byId_.end() && it->second.confirmed;
 }
 
 size_t ConnectionDirectory::size() const {

@@ -28,6 +28,10 @@ class ConnectionDirectory {
     // whose sources are the configured peers.
     size_t reservedForPeers = 0;
     size_t maxAcceptsPerSourcePerSecond = 0;  // admitted per IP per second; 0: unlimited
+    size_t maxAcceptsPerPrefixPerSecond = 0;  // admitted per /24 or /64 per second; 0: unlimited
+    // tls:// connections admitted (each one a handshake to come) per second; 0: unlimited.
+    size_t maxHandshakesPerSourcePerSecond = 0;
+    size_t maxHandshakesPerPrefixPerSecond = 0;
   };
   enum class Admission : uint8_t {
     kAdmitted,
@@ -35,7 +39,10 @@ class ConnectionDirectory {
     kOverPublicShare,
     kOverSource,
     kOverPrefix,
-    kOverAcceptRate
+    kOverAcceptRate,
+    kOverPrefixAcceptRate,
+    kOverHandshakeRate,
+    kOverPrefixHandshakeRate
   };
 
   // Records an inbound connection accepted at `now` unless a cap is full (then records
@@ -48,6 +55,10 @@ class ConnectionDirectory {
   void addOutbound(ConnectionId id, Zone zone, config::TransportKind transport,
                    const base::Address& remote);
   void remove(ConnectionId id);
+  // A connection whose peer proved itself (TransportManager::confirmConnection); forgotten with
+  // the connection.
+  void confirm(ConnectionId id);
+  bool isConfirmed(ConnectionId id) const;
 
   // A connection of `zone` and `transport` to `remote` on any worker.
   std::optional<ConnectionId> findReusable(Zone zone, config::TransportKind transport,
@@ -61,6 +72,7 @@ class ConnectionDirectory {
     config::TransportKind transport;
     bool inbound;
     base::Address remote;
+    bool confirmed = false;
   };
   void addLocked(ConnectionId id, const Entry& entry);
 
@@ -73,7 +85,16 @@ class ConnectionDirectory {
     base::TimePoint start;
     size_t accepted = 0;
   };
-  std::unordered_map<base::Address, AcceptWindow> acceptsPerIp_;  // this second's accepts
+  using Windows = std::unordered_map<base::Address, AcceptWindow>;
+  // The window of `key` at `now` (a fresh one once a second has passed); nullptr when `cap`
+  // is 0 (no limit).
+  static AcceptWindow* windowOf(Windows& windows, const base::Address& key, size_t cap,
+                                base::TimePoint now);
+  // This second's admissions: accepts per IP and per prefix, TLS handshakes per IP and prefix.
+  Windows acceptsPerIp_;
+  Windows acceptsPerPrefix_;
+  Windows handshakesPerIp_;
+  Windows handshakesPerPrefix_;
 };
 
 }  // namespace tg::transport

@@ -127,6 +127,7 @@ void TcpConnection::startHandshake() {
   connectTimer_->async_wait([self = shared_from_this()](const asio::error_code& ec) {
     if (ec || self->state_ != State::kHandshaking) return;
     ++self->ctx_.stats.tlsHandshakeTimeouts;
+    self->offend(StreamOffence::kTlsHandshakeTimeout);
     self->close("tls handshake timed out");
   });
   driveHandshake();
@@ -157,8 +158,11 @@ void TcpConnection::driveHandshake() {
            peer_.verify ? "certificate verified for " + peer_.serverName
                         : std::string("certificate NOT verified"));
   } else {
-    TG_LOG(kTransport, debug, "tls connection {} from {} established ({}, {})", id_,
-           remote_.toString(), SSL_get_version(ssl), SSL_get_cipher_name(ssl));
+    const bool resumed = SSL_session_reused(ssl) == 1;
+    if (resumed) ++ctx_.tlsResumed;
+    TG_LOG(kTransport, debug, "tls connection {} from {} established ({}, {}{})", id_,
+           remote_.toString(), SSL_get_version(ssl), SSL_get_cipher_name(ssl),
+           resumed ? ", resumed" : "");
   }
   becomeOpen();
 }
@@ -176,6 +180,7 @@ void TcpConnection::onHandshakeFailed(int sslError) {
   bool verifyFailed = false;
   const std::string reason = handshakeFailureReason(ssl_.get(), fallback, &verifyFailed);
   if (verifyFailed) ++ctx_.stats.tlsVerifyFailures;
+  offend(StreamOffence::kTlsHandshakeFailed);
   if (direction_ == Direction::kOutbound) {
     // The operator must see why a provider is unreachable; never retried in plaintext.
     TG_LOG(kTransport, warn, "{} {}: {}", peer_.label.empty() ? "peer" : peer_.label,
@@ -339,6 +344,7 @@ bool TcpConnection::processFrames() {
         break;
       case sip::FrameStatus::kError:
         ++ctx_.stats.framingErrors;
+        offend(StreamOffence::kFramingError);
         close("framing error: " + std::string(frame.reason));
         return false;
       case sip::FrameStatus::kMessage:
@@ -346,6 +352,8 @@ bool TcpConnection::processFrames() {
         // stays in step, so only this message is lost.
         if (frame.message.size() > ctx_.maxMessageBytes) {
           ++ctx_.stats.oversizeDropped;
+          offend(StreamOffence::kOversizeMessage);
+          if (state_ == State::kClosed) return false;
           break;
         }
         ++ctx_.stats.streamMessagesReceived;
@@ -451,6 +459,12 @@ void TcpConnection::shutdownSocket() {
   // No TLS close_notify: SIP has its own end of dialog, and waiting for the peer's reply
   // would let a silent peer hold the connection open.
   socket_.close(ec);
+}
+
+void TcpConnection::offend(StreamOffence offence) {
+  if (direction_ == Direction::kInbound && state_ != State::kClosed) {
+    owner_.onOffence(*this, offence);
+  }
 }
 
 }  // namespace tg::transport

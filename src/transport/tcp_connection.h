@@ -18,6 +18,7 @@
 #include "base/address.h"
 #include "base/clock.h"
 #include "sip/stream_framer.h"
+#include "transport/stream_offence.h"
 #include "transport/tls_context.h"
 #include "transport/transport_context.h"
 
@@ -39,6 +40,8 @@ class TcpConnection : public std::enable_shared_from_this<TcpConnection> {
     // what was queued and not completely written.
     virtual void onConnectionClosed(TcpConnection& connection, std::string_view reason,
                                     std::deque<Outbound>& unsent) = 0;
+    // An inbound connection misbehaved (it may be closing because of it).
+    virtual void onOffence(TcpConnection& /*connection*/, StreamOffence /*offence*/) {}
   };
 
   enum class Direction : uint8_t { kInbound, kOutbound };
@@ -110,6 +113,8 @@ class TcpConnection : public std::enable_shared_from_this<TcpConnection> {
   void startWrite();
   void onWritten(const asio::error_code& ec);
   void shutdownSocket();
+  // Tells the owner of an inbound connection's offence; outbound peers are ours to judge.
+  void offend(StreamOffence offence);
 
   TransportContext& ctx_;
   Owner& owner_;

@@ -10,6 +10,7 @@
 
 #include "base/address.h"
 #include "base/openssl_error.h"
+#include "transport/tls_ticket_keys.h"
 
 namespace tg::transport {
 namespace {
@@ -110,7 +111,7 @@ BIO* newSocketBio(int fd) {
   return bio;
 }
 
-TlsContextResult makeServerTlsContext(const config::TlsSettings& settings) {
+TlsContextResult makeServerTlsContext(const config::TlsSettings& settings, TicketKeyRing* ring) {
   TlsContextResult out = baseContext(settings, true);
   if (!out.context) return out;
   SSL_CTX* c = out.context->native_handle();
@@ -127,8 +128,9 @@ TlsContextResult makeServerTlsContext(const config::TlsSettings& settings) {
     }
     SSL_CTX_set_verify(c, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, nullptr);
   }
-  // Session tickets let a reconnecting provider skip the full handshake; the ticket keys live
-  // in this context, so a reload rotates them.
+  // Session tickets let a reconnecting phone or provider skip the full handshake; their keys
+  // are the process's ring (every worker, every reload), rotated on a timer.
+  TicketKeyRing::install(c, ring != nullptr ? *ring : TicketKeyRing::process());
   SSL_CTX_set_session_cache_mode(c, SSL_SESS_CACHE_SERVER);
   static const unsigned char kSessionId[] = "trunkguard";
   SSL_CTX_set_session_id_context(c, kSessionId, sizeof(kSessionId) - 1);

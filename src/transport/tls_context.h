@@ -36,8 +36,12 @@ struct TlsContextResult {
   std::string error;      // names the file and OpenSSL's reason
 };
 
-// The listeners' context: certificate, key, optional client-certificate CA.
-TlsContextResult makeServerTlsContext(const config::TlsSettings& settings);
+class TicketKeyRing;
+
+// The listeners' context: certificate, key, optional client-certificate CA; session tickets
+// sealed with `ring` (nullptr: TicketKeyRing::process()).
+TlsContextResult makeServerTlsContext(const config::TlsSettings& settings,
+                                      TicketKeyRing* ring = nullptr);
 // A client context: `peer` null means the system store plus settings.caFile (the PBX, or an
 // address no provider claims).
 TlsContextResult makeClientTlsContext(const config::TlsSettings& settings,

@@ -30,6 +30,7 @@ struct TransportContext {
   // How many workers bind each UDP port (config `workers`): the size of its reuseport group.
   uint32_t udpGroupSize = 1;
   TransportStats stats;
+  uint64_t tlsResumed = 0;  // inbound handshakes that resumed a session
 };
 
 }  // namespace tg::transport

@@ -111,7 +111,16 @@ class TransportManager::Impl final : public TcpListener::Owner, public TcpConnec
         .maxConnectionsPerSource = tcp_.maxConnectionsPerSource,
         .maxConnectionsPerPrefix = tcp_.maxConnectionsPerPrefix,
         .reservedForPeers = tcp_.reservedForPeers,
-        .maxAcceptsPerSourcePerSecond = tcp_.maxAcceptsPerSourcePerSecond};
+        .maxAcceptsPerSourcePerSecond = tcp_.maxAcceptsPerSourcePerSecond,
+        // Until these rates have keys of their own, turning the per-source accept rate off
+        // (tcp.max_accepts_per_source_per_s: 0) turns them off as well.
+        .maxAcceptsPerPrefixPerSecond =
+            tcp_.maxAcceptsPerSourcePerSecond == 0 ? 0 : options.maxAcceptsPerPrefixPerSecond,
+        .maxHandshakesPerSourcePerSecond =
+            tcp_.maxAcceptsPerSourcePerSecond == 0 ? 0 : options.maxTlsHandshakesPerSourcePerSecond,
+        .maxHandshakesPerPrefixPerSecond = tcp_.maxAcceptsPerSourcePerSecond == 0
+                                               ? 0
+                                               : options.maxTlsHandshakesPerPrefixPerSecond};
     tlsConfig_ = std::make_shared<const config::Config>(config);
     for (const auto& l : config.pbx.listen) specs_.push_back({Zone::kPbx, l});
     for (const auto& l : config.trunk.listen) specs_.push_back({Zone::kTrunk, l});
@@ -131,6 +140,9 @@ class TransportManager::Impl final : public TcpListener::Owner, public TcpConnec
 
   void setConnectionFilter(TransportManager::ConnectionFilter filter) {
     connectionFilter_ = std::move(filter);
+  }
+  void setOffenceHandler(TransportManager::OffenceHandler handler) {
+    offenceHandler_ = std::move(handler);
   }
   std::vector<TransportManager::UdpSocket> udpSockets() const {
     std::vector<TransportManager::UdpSocket> out;
@@ -162,6 +174,8 @@ class TransportManager::Impl final : public TcpListener::Owner, public TcpConnec
   }
   const std::vector<LocalEndpoint>& endpoints() const { return endpoints_; }
   const TransportStats& stats() const { return ctx_.stats; }
+  uint64_t tlsResumed() const { return ctx_.tlsResumed; }
+  void confirmConnection(ConnectionId id) { directory_->confirm(id); }
   size_t openConnections() const { return connections_.size(); }
   std::shared_ptr<ConnectionDirectory> directory() const { return directory_; }
   void shareDirectory(std::shared_ptr<ConnectionDirectory> directory) {
@@ -179,6 +193,12 @@ class TransportManager::Impl final : public TcpListener::Owner, public TcpConnec
   void onAccepted(TcpListener& listener, asio::ip::tcp::socket socket) override;
   void onConnectionClosed(TcpConnection& connection, std::string_view reason,
                           std::deque<TcpConnection::Outbound>& unsent) override;
+  void onOffence(TcpConnection& connection, StreamOffence offence) override {
+    TG_LOG(kTransport, debug, "{} connection {} from {}: {}",
+           config::transportName(connection.transport()), connection.id(),
+           connection.remote().toString(), offenceName(offence));
+    if (offenceHandler_) offenceHandler_(connection.zone(), connection.remote(), offence);
+  }
 
  private:
   struct ListenerSpec {
@@ -197,9 +217,10 @@ class TransportManager::Impl final : public TcpListener::Owner, public TcpConnec
   // Closes connections past a deadline (idle, first message, slow message) and frees the
   // receive buffers of idle ones.
   void sweepConnections();
-  // Closes the oldest public-zone connection that has not delivered a message yet, to make
-  // room for a new one; false when there is none.
-  bool evictSilentConnection();
+  // Makes room for a new connection by closing a public-zone one: the oldest that has not
+  // delivered a message yet, else the least recently active one whose peer never registered
+  // or got into a call. False when every public connection is confirmed.
+  bool evictUnconfirmedConnection();
 
   asio::io_context& io_;
   std::vector<ListenerSpec> specs_;
@@ -209,6 +230,7 @@ class TransportManager::Impl final : public TcpListener::Owner, public TcpConnec
   milliseconds sweepInterval_{0};
   SendErrorHandler onSendError_;
   TransportManager::ConnectionFilter connectionFilter_;
+  TransportManager::OffenceHandler offenceHandler_;
   TransportContext ctx_;
 
   bool started_ = false;
@@ -479,10 +501,11 @@ void TransportManager::Impl::onAccepted(TcpListener& listener, asio::ip::tcp::so
                                       ctx_.clock.now());
     };
     Admission admission = admit();
-    // A full table makes room by closing a silent public connection (this worker's oldest):
-    // a flood of idle connections cannot keep phones and peers out.
+    // A full table makes room by closing a public connection whose peer has proven nothing
+    // (this worker's): a flood of idle or chattering connections cannot keep phones and peers
+    // out, nor push out a registered phone.
     if ((admission == Admission::kOverTotal || admission == Admission::kOverPublicShare) &&
-        evictSilentConnection()) {
+        evictUnconfirmedConnection()) {
       admission = admit();
     }
     return admission == Admission::kAdmitted ? std::string_view{}
@@ -596,7 +619,7 @@ void TransportManager::Impl::sweepConnections() {
   if (silentPublic_.size() > 2 * connections_.size() + 64) std::erase_if(silentPublic_, spoken);
 }
 
-bool TransportManager::Impl::evictSilentConnection() {
+bool TransportManager::Impl::evictUnconfirmedConnection() {
   while (!silentPublic_.empty()) {
     std::shared_ptr<TcpConnection> candidate = silentPublic_.front().lock();
     silentPublic_.pop_front();
@@ -605,7 +628,23 @@ bool TransportManager::Impl::evictSilentConnection() {
     candidate->close("evicted: the connection table is full and it sent no message");
     return true;
   }
-  return false;
+  // Every silent one is gone: the peer that spoke longest ago without proving itself goes. A
+  // scan, but only once the silent ones are used up, which the first-message deadline makes
+  // rare.
+  sweepScratch_.clear();
+  connections_.collectIf(sweepScratch_, [this](const TcpConnection& c) {
+    return c.zone() == Zone::kPublic && c.direction() == TcpConnection::Direction::kInbound &&
+           !c.isClosed() && !directory_->isConfirmed(c.id());
+  });
+  const auto oldest = std::min_element(
+      sweepScratch_.begin(), sweepScratch_.end(),
+      [](const auto& a, const auto& b) { return a->lastActivity() < b->lastActivity(); });
+  std::shared_ptr<TcpConnection> victim = oldest != sweepScratch_.end() ? *oldest : nullptr;
+  sweepScratch_.clear();
+  if (!victim) return false;
+  ++ctx_.stats.connectionsEvicted;
+  victim->close("evicted: the connection table is full and its peer never registered or called");
+  return true;
 }
 
 TransportManager::TransportManager(asio::io_context& io, const config::Config& config,
@@ -631,6 +670,9 @@ std::vector<TransportManager::UdpSocket> TransportManager::udpSockets() const {
 void TransportManager::setConnectionFilter(ConnectionFilter filter) {
   impl_->setConnectionFilter(std::move(filter));
 }
+void TransportManager::setOffenceHandler(OffenceHandler handler) {
+  impl_->setOffenceHandler(std::move(handler));
+}
 std::string TransportManager::reloadTls(const config::Config& config) {
   return impl_->reloadTls(config);
 }
@@ -647,6 +689,8 @@ size_t TransportManager::streamSender(SendTarget& target) const {
   return impl_->streamSender(target);
 }
 const TransportStats& TransportManager::stats() const { return impl_->stats(); }
+uint64_t TransportManager::tlsResumed() const { return impl_->tlsResumed(); }
+void TransportManager::confirmConnection(ConnectionId id) { impl_->confirmConnection(id); }
 size_t TransportManager::openConnections() const { return impl_->openConnections(); }
 
 }  // namespace tg::transport

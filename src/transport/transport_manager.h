@@ -18,6 +18,7 @@
 
 #include "base/clock.h"
 #include "config/config.h"
+#include "transport/stream_offence.h"
 #include "transport/transport.h"
 
 namespace tg::transport {
@@ -40,6 +41,15 @@ struct TransportOptions {
   // Several workers: every worker binds its own TCP/TLS listeners with SO_REUSEPORT and the
   // kernel spreads new connections over them. Off, a second bind of the port fails loudly.
   bool shareStreamPorts = false;
+  // Admission rates that have no config key yet (counted over all workers; 0: no limit). All
+  // three are off when tcp.max_accepts_per_source_per_s is 0.
+  // New inbound connections per second from one /24 (IPv4) or /64 (IPv6).
+  size_t maxAcceptsPerPrefixPerSecond = 1000;
+  // tls:// connections (each a handshake to come) admitted per second from one IP address and
+  // from one /24 or /64, before any handshake work: a full handshake costs ~0.4 ms of CPU, and
+  // a phone reconnects a few times an hour, resuming its session cheaply.
+  size_t maxTlsHandshakesPerSourcePerSecond = 20;
+  size_t maxTlsHandshakesPerPrefixPerSecond = 200;
 };
 
 class TransportManager {
@@ -79,6 +89,11 @@ class TransportManager {
   // a banned source cannot make trunkguard do TLS handshakes. Runs on the io thread.
   using ConnectionFilter = std::function<bool(Zone zone, const base::Address& source)>;
   void setConnectionFilter(ConnectionFilter filter);
+  // Told of every offence of an inbound connection (a failed or stalled TLS handshake, a
+  // framing error, an oversize message), so that the source's repeats end in a ban. Io thread.
+  using OffenceHandler =
+      std::function<void(Zone zone, const base::Address& source, StreamOffence offence)>;
+  void setOffenceHandler(OffenceHandler handler);
 
   // The UDP sockets' zones and descriptors, to read their receive-queue depth (overload
   // detection).
@@ -98,6 +113,12 @@ class TransportManager {
   size_t streamSender(SendTarget& target) const;
 
   const TransportStats& stats() const;
+  // Inbound TLS handshakes that resumed a session (a ticket) instead of a full handshake.
+  uint64_t tlsResumed() const;
+  // The peer on connection `id` proved who it is (a 2xx to its REGISTER or INVITE): that
+  // connection is never evicted to make room for others. Any thread; the owner need not be
+  // this worker.
+  void confirmConnection(ConnectionId id);
   size_t openConnections() const;  // the ones this worker owns
 
  private:

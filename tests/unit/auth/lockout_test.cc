@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <functional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -225,6 +226,54 @@ TEST(LockoutTest, MillionFailuresStayWithinTheTableBound) {
   EXPECT_LE(l.sourceEntries(), 10000u);
   EXPECT_EQ(l.accountEntries(), 10000u);
   EXPECT_GE(sink.total, 1000000u);
+}
+
+// Credential stuffing against full tables: fresh user names and sources by the thousand must
+// not lift the locks of the accounts under attack. The least useful entries (mere failure
+// counts, kept two windows) are evicted before a lock (kept max_duration after it ends), and
+// every eviction is counted.
+void floodKeepsLocks(Lockout& l, const std::function<uint64_t()>& evictions,
+                     base::ManualClock& clock) {
+  fail(l, "1001", kAttacker, 3);  // locked for the attacker's address
+  for (int i = 0; i < 10; ++i) {  // and everywhere, by a distributed guess
+    l.recordFailure("1002", *base::Address::parse("192.0.2." + std::to_string(i + 1), 5060),
+                    transport::Zone::kPublic, "x");
+  }
+  ASSERT_TRUE(l.isLocked("1001", kAttacker));
+  ASSERT_TRUE(l.isLocked("1002", kPhone));
+  constexpr uint32_t kFlood = 20000;  // 20x the cap of 1,000
+  for (uint32_t i = 0; i < kFlood; ++i) {
+    const std::string ip = "10." + std::to_string((i >> 16) & 0xff) + "." +
+                           std::to_string((i >> 8) & 0xff) + "." + std::to_string(i & 0xff);
+    l.recordFailure("user" + std::to_string(i), *base::Address::parse(ip, 5060),
+                    transport::Zone::kPublic, "x");
+    if (i % 1000 == 0) clock.advance(1s);  // 20 s in all: the locks (100 s) still run
+  }
+  EXPECT_TRUE(l.isLocked("1001", kAttacker));
+  EXPECT_TRUE(l.isLocked("1002", kPhone));
+  EXPECT_GE(evictions(), kFlood - 1000u);
+}
+
+TEST(LockoutTest, AFloodAtTheCapEvictsFailureCountsNeverTheLocks) {
+  base::ManualClock clock;
+  Lockout l(clock, policy());  // maxTracked 1000 per table
+  floodKeepsLocks(
+      l, [&] { return l.evictions(); }, clock);
+  EXPECT_EQ(l.accountEntries(), 1000u);  // at the cap, not above
+  EXPECT_EQ(l.pairEntries(), 1000u);
+  EXPECT_EQ(l.sourceEntries(), 1000u);
+}
+
+TEST(LockoutTest, AFloodAtTheSharedStoresCapEvictsFailureCountsNeverTheLocks) {
+  base::ManualClock clock;
+  // The families the running gateway gives the lockout tables (app/guard_services.cc).
+  store::MemoryStore shared(
+      clock, store::MemoryStoreOptions{.maxKeys = 1000, .shards = 1},
+      {{"lockout:a:", 1000}, {"lockout:p:", 1000}, {"lockout:s:", 1000}, {"lockout:i:", 1000}});
+  Lockout l(clock, policy(), nullptr, nullptr, &shared);
+  floodKeepsLocks(
+      l, [&] { return l.evictions(); }, clock);
+  EXPECT_LE(shared.size(), 4000u);
 }
 
 TEST(LockoutTest, LockoutsSharingAStoreCountTogether) {

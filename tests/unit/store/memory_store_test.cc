@@ -302,6 +302,20 @@ TEST(MemoryStoreCapTest, AtTheCapExpiredKeysGoFirstThenTheOldest) {
   EXPECT_TRUE(has("fifth"));
 }
 
+TEST(MemoryStoreCapTest, AtTheCapTheKeyDueToExpireFirstGoesBeforeAnOlderLongerLivedOne) {
+  // A lock kept for a day, then a flood of failure counts kept for minutes: the flood evicts
+  // its own kind and the lock stays, however many are written.
+  base::ManualClock clock;
+  MemoryStore store(clock, MemoryStoreOptions{.maxKeys = 100, .shards = 1});
+  store.put("lock", "v", std::chrono::hours(24));
+  for (int i = 0; i < 10000; ++i) store.put("count" + std::to_string(i), "v", seconds(120));
+  EXPECT_EQ(store.size(), 100u);
+  EXPECT_EQ(store.evictions(), 10000u + 1u - 100u);
+  EXPECT_TRUE(answerNow<std::optional<std::string>>([&](Done<std::optional<std::string>> d) {
+                store.get("lock", d);
+              }).has_value());
+}
+
 TEST(MemoryStoreCapTest, StaysBoundedUnderAFloodOfNewKeys) {
   base::ManualClock clock;
   MemoryStore store(clock, MemoryStoreOptions{.maxKeys = 64, .shards = 8});

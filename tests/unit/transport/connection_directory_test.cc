@@ -132,6 +132,48 @@ TEST(ConnectionDirectoryTest, AcceptRatePerSourceIsLimitedPerSecond) {
   EXPECT_EQ(d.size(), 6u);
 }
 
+TEST(ConnectionDirectoryTest, AcceptRatePerPrefixCountsEveryAddressOfThe24) {
+  ConnectionDirectory d;
+  const ConnectionDirectory::Caps caps{.maxAcceptsPerPrefixPerSecond = 3};
+  uint64_t seq = 1;
+  const auto admitAt = [&](std::string ip, std::chrono::milliseconds at) {
+    const uint64_t n = seq++;
+    return d.admitInbound(makeConnectionId(n, 0), Zone::kPublic, TransportKind::kTcp,
+                          addr(ip, static_cast<uint16_t>(n)), caps, kNow + at);
+  };
+  using std::chrono::milliseconds;
+  EXPECT_EQ(admitAt("203.0.113.1", milliseconds(0)), Admission::kAdmitted);
+  EXPECT_EQ(admitAt("203.0.113.2", milliseconds(0)), Admission::kAdmitted);
+  EXPECT_EQ(admitAt("203.0.113.3", milliseconds(0)), Admission::kAdmitted);
+  EXPECT_EQ(admitAt("203.0.113.4", milliseconds(10)), Admission::kOverPrefixAcceptRate);
+  EXPECT_EQ(admitAt("203.0.114.4", milliseconds(10)), Admission::kAdmitted) << "another /24";
+  EXPECT_EQ(admitAt("203.0.113.4", milliseconds(1000)), Admission::kAdmitted) << "next second";
+}
+
+TEST(ConnectionDirectoryTest, TlsHandshakeRateIsLimitedPerSourceAndPerPrefixAndSparesTcp) {
+  ConnectionDirectory d;
+  const ConnectionDirectory::Caps caps{.maxHandshakesPerSourcePerSecond = 2,
+                                       .maxHandshakesPerPrefixPerSecond = 3};
+  uint64_t seq = 1;
+  const auto admit = [&](TransportKind transport, std::string ip) {
+    const uint64_t n = seq++;
+    return d.admitInbound(makeConnectionId(n, 0), Zone::kPublic, transport,
+                          addr(ip, static_cast<uint16_t>(n)), caps, kNow);
+  };
+  EXPECT_EQ(admit(TransportKind::kTls, "198.51.100.1"), Admission::kAdmitted);
+  EXPECT_EQ(admit(TransportKind::kTls, "198.51.100.1"), Admission::kAdmitted);
+  EXPECT_EQ(admit(TransportKind::kTls, "198.51.100.1"), Admission::kOverHandshakeRate);
+  EXPECT_EQ(admit(TransportKind::kTcp, "198.51.100.1"), Admission::kAdmitted)
+      << "plain TCP costs no handshake";
+  EXPECT_EQ(admit(TransportKind::kTls, "198.51.100.2"), Admission::kAdmitted);
+  EXPECT_EQ(admit(TransportKind::kTls, "198.51.100.3"), Admission::kOverPrefixHandshakeRate);
+  EXPECT_EQ(admit(TransportKind::kTls, "198.51.101.3"), Admission::kAdmitted);
+  EXPECT_FALSE(ConnectionDirectory::describe(Admission::kOverPrefixHandshakeRate).empty());
+  // A refusal spends no budget: after the window, the source has its whole rate again.
+  d.expireAcceptWindows(kNow + std::chrono::seconds(2));
+  EXPECT_EQ(d.size(), 5u);
+}
+
 TEST(PrefixOfTest, MasksToThe24OrThe64WithoutPort) {
   EXPECT_EQ(prefixOf(addr("10.1.2.3", 5060)), addr("10.1.2.0", 0));
   EXPECT_EQ(prefixOf(addr("2001:db8:a:b:c:d:e:f", 5061)), addr("2001:db8:a:b::", 0));

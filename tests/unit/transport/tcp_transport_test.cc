@@ -123,6 +123,28 @@ TEST_F(TcpServerTest, FramingErrorClosesTheConnection) {
   EXPECT_TRUE(rec_.packets.empty());
 }
 
+TEST_F(TcpServerTest, FramingErrorsAndOversizeMessagesAreReportedAsTheSourcesOffences) {
+  config::Config c = tcpConfig(Zone::kPbx);
+  c.limits.maxMessageBytes = 1000;
+  startServer(c);
+  std::vector<std::pair<base::Address, StreamOffence>> seen;
+  server_->setOffenceHandler([&](Zone zone, const base::Address& from, StreamOffence offence) {
+    EXPECT_EQ(zone, Zone::kPbx);
+    seen.emplace_back(from, offence);
+  });
+  RawSocket big = connectClient();
+  ASSERT_TRUE(big.write(sipMessage("big", std::string(900, 'x'))));
+  ASSERT_TRUE(runUntil(io_, [&] { return seen.size() == 1; }));
+  EXPECT_EQ(seen[0].second, StreamOffence::kOversizeMessage);
+  EXPECT_TRUE(seen[0].first.sameIp(serverAddress()));
+  RawSocket garbage = connectClient();
+  ASSERT_TRUE(garbage.write("OPTIONS sip:gw@127.0.0.1 SIP/2.0\r\nContent-Length: x\r\n\r\n"));
+  ASSERT_TRUE(closedByServer(garbage));
+  ASSERT_EQ(seen.size(), 2u);
+  EXPECT_EQ(seen[1].second, StreamOffence::kFramingError);
+  EXPECT_EQ(offenceName(StreamOffence::kFramingError), "framing-error");
+}
+
 TEST_F(TcpServerTest, OversizeStreamMessageIsDroppedAndTheStreamContinues) {
   config::Config c = tcpConfig(Zone::kPbx);
   c.limits.maxMessageBytes = 1000;
@@ -255,7 +277,7 @@ TEST_F(TcpServerTest, ASlowSenderIsClosedAtTheMessageDeadline) {
   EXPECT_EQ(server_->openConnections(), 1u) << "complete messages never hit the deadline";
 }
 
-TEST_F(TcpServerTest, AFullTableEvictsASilentPublicConnectionBeforeOneThatSpoke) {
+TEST_F(TcpServerTest, AFullTableEvictsSilentThenUnprovenPublicConnectionsNeverAConfirmedOne) {
   config::Config c = tcpConfig(Zone::kPublic);
   c.publicZone.emplace();
   c.publicZone->listen.push_back(makeListener(TransportKind::kTcp, "127.0.0.1"));
@@ -288,12 +310,44 @@ TEST_F(TcpServerTest, AFullTableEvictsASilentPublicConnectionBeforeOneThatSpoke)
   ASSERT_TRUE(closedByServer(idle2));
   ASSERT_TRUE(another.write(sipMessage("another")));
   ASSERT_TRUE(runUntil(io_, [&] { return rec_.packets.size() == 3; }));
-  RawSocket refused = connect();  // everyone left has spoken: nobody to evict
-  ASSERT_TRUE(closedByServer(refused));
-  EXPECT_EQ(server_->stats().connectionsEvicted, 2u);
-  EXPECT_EQ(server_->stats().connectionsRefused, 1u);
+  // Everyone left has spoken; the phone's REGISTER was answered 200 (it proved itself).
+  server_->confirmConnection(rec_.packets[0].connection);
+  // A newcomer pushes out the unproven peer that spoke longest ago, never the phone.
+  RawSocket fourth = connect();
+  ASSERT_TRUE(closedByServer(newcomer));
+  EXPECT_EQ(server_->stats().connectionsEvicted, 3u);
+  ASSERT_TRUE(another.write(sipMessage("again")));
+  ASSERT_TRUE(runUntil(io_, [&] { return rec_.packets.size() == 4; }));
+  ASSERT_TRUE(fourth.write(sipMessage("fourth")));
+  ASSERT_TRUE(runUntil(io_, [&] { return rec_.packets.size() == 5; }));
+  RawSocket fifth = connect();
+  ASSERT_TRUE(closedByServer(another)) << "the least recently active unproven peer";
+  RawSocket sixth = connect();
+  ASSERT_TRUE(closedByServer(fifth)) << "a silent one goes before one that spoke";
+  EXPECT_EQ(server_->stats().connectionsEvicted, 5u);
   std::string ignored;
-  EXPECT_TRUE(phone.readAvailable(ignored)) << "the phone that spoke was never evicted";
+  EXPECT_TRUE(phone.readAvailable(ignored)) << "the confirmed phone is never evicted";
+  EXPECT_TRUE(fourth.readAvailable(ignored));
+  EXPECT_EQ(server_->openConnections(), 3u);
+}
+
+TEST_F(TcpServerTest, ATableOfConfirmedPhonesRefusesNewcomers) {
+  config::Config c = tcpConfig(Zone::kPublic);
+  c.publicZone.emplace();
+  c.publicZone->listen.push_back(makeListener(TransportKind::kTcp, "127.0.0.1"));
+  c.pbx.listen.clear();
+  c.tcp.maxConnections = 1;
+  c.tcp.reservedForPeers = 0;
+  startServer(c);
+  const base::Address at = tcpAddress(*server_, Zone::kPublic);
+  RawSocket phone = RawSocket::tcpConnect(at);
+  ASSERT_TRUE(phone.write(sipMessage("register")));
+  ASSERT_TRUE(runUntil(io_, [&] { return rec_.packets.size() == 1; }));
+  server_->confirmConnection(rec_.packets[0].connection);
+  RawSocket refused = RawSocket::tcpConnect(at);
+  ASSERT_TRUE(closedByServer(refused));
+  EXPECT_EQ(server_->stats().connectionsRefused, 1u);
+  EXPECT_EQ(server_->stats().connectionsEvicted, 0u);
 }
 
 TEST_F(TcpServerTest, PerPrefixBudgetRefusesTheRestOfA24) {

@@ -2,8 +2,14 @@
 // checks of providers, handshake timeouts and garbage, caps, and certificate reload.
 
 #include <gtest/gtest.h>
+#include <openssl/ssl.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
+#include <algorithm>
+#include <atomic>
 #include <memory>
+#include <thread>
 
 #include "tls_test_certs.h"
 #include "transport/transport_manager.h"
@@ -252,6 +258,109 @@ TEST_F(TlsTransportTest, GarbageInsteadOfAHandshakeIsCountedAndClosed) {
   EXPECT_TRUE(serverRec_.packets.empty());
   EXPECT_EQ(server_->openConnections(), 0u);
   EXPECT_EQ(reply.find("SIP/2.0"), std::string::npos);
+}
+
+TEST_F(TlsTransportTest, GarbageAndStalledHandshakesAreReportedAsOffences) {
+  TransportOptions options;
+  options.tlsHandshakeTimeout = 200ms;
+  startServer(serverConfig(pki_->serverCert, pki_->serverKey), options);
+  std::vector<StreamOffence> seen;
+  server_->setOffenceHandler(
+      [&](Zone, const base::Address&, StreamOffence offence) { seen.push_back(offence); });
+  RawSocket garbage = RawSocket::tcpConnect(serverAddress());
+  ASSERT_TRUE(garbage.write(sipMessage("plaintext")));
+  RawSocket silent = RawSocket::tcpConnect(serverAddress());
+  ASSERT_TRUE(runUntil(io_, [&] { return seen.size() == 2; }));
+  std::sort(seen.begin(), seen.end());
+  EXPECT_EQ(seen[0], StreamOffence::kTlsHandshakeFailed);
+  EXPECT_EQ(seen[1], StreamOffence::kTlsHandshakeTimeout);
+}
+
+TEST_F(TlsTransportTest, HandshakeRateIsRefusedAtAcceptBeforeAnyHandshake) {
+  base::ManualClock clock;  // the rate window does not move unless the test moves it
+  TransportOptions options;
+  options.clock = &clock;
+  options.maxTlsHandshakesPerSourcePerSecond = 2;
+  startServer(serverConfig(pki_->serverCert, pki_->serverKey), options);
+  std::vector<RawSocket> sockets;
+  for (int i = 0; i < 3; ++i) sockets.push_back(RawSocket::tcpConnect(serverAddress()));
+  ASSERT_TRUE(runUntil(io_, [&] { return server_->stats().connectionsRefused == 1; }));
+  EXPECT_EQ(server_->stats().connectionsAccepted, 2u);
+  clock.advance(1s);
+  Recorder clientRec;
+  auto client = makeClient(clientRec, trustingCa());
+  client->send(toServer(), sipMessage("a"));
+  ASSERT_TRUE(runUntil(io_, [&] { return serverRec_.packets.size() == 1; }))
+      << "the next second has room again";
+}
+
+// A blocking OpenSSL client on its own thread (the server runs on the test's io_context):
+// handshakes, sends a keep-alive ping and reads the pong (so TLS 1.3 tickets have arrived),
+// and keeps the session for the next connection.
+struct ResumingClient {
+  bool handshook = false;
+  bool resumed = false;
+  SSL_SESSION* session = nullptr;  // owned; the caller frees it
+
+  static ResumingClient run(const base::Address& to, const std::string& ca, SSL_SESSION* resume) {
+    ResumingClient out;
+    SSL_CTX* ctx = SSL_CTX_new(TLS_client_method());
+    SSL_CTX_load_verify_locations(ctx, ca.c_str(), nullptr);
+    SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, nullptr);
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    timeval timeout{5, 0};
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
+    SSL* ssl = SSL_new(ctx);
+    if (::connect(fd, to.sockaddrPtr(), to.sockaddrLen()) == 0 && SSL_set_fd(ssl, fd) == 1 &&
+        (resume == nullptr || SSL_set_session(ssl, resume) == 1) && SSL_connect(ssl) == 1) {
+      out.handshook = true;
+      out.resumed = SSL_session_reused(ssl) == 1;
+      char pong[2];
+      if (SSL_write(ssl, "\r\n\r\n", 4) == 4 && SSL_read(ssl, pong, 2) == 2) {
+        out.session = SSL_get1_session(ssl);
+      }
+      SSL_shutdown(ssl);
+    }
+    SSL_free(ssl);
+    ::close(fd);
+    SSL_CTX_free(ctx);
+    return out;
+  }
+};
+
+TEST_F(TlsTransportTest, AReconnectResumesItsSessionOnAnotherWorkersListener) {
+  startServer(serverConfig(pki_->serverCert, pki_->serverKey));
+  // A second worker: its own listener and SSL contexts, the process's ticket keys.
+  Recorder otherRec;
+  TransportManager other(io_, serverConfig(pki_->serverCert, pki_->serverKey),
+                         otherRec.packetHandler(), otherRec.errorHandler());
+  ASSERT_EQ(other.start(), "");
+  const base::Address otherAddress =
+      other.localEndpoint(Zone::kTrunk, TransportKind::kTls)->address;
+
+  const auto runClient = [&](const base::Address& to, SSL_SESSION* resume) {
+    std::atomic<bool> done{false};
+    ResumingClient result;
+    std::thread client([&] {
+      result = ResumingClient::run(to, pki_->caCert, resume);
+      done = true;
+    });
+    runUntil(io_, [&] { return done.load(); });
+    client.join();
+    return result;
+  };
+  const ResumingClient first = runClient(serverAddress(), nullptr);
+  ASSERT_TRUE(first.handshook);
+  ASSERT_NE(first.session, nullptr) << "the server issued no session ticket";
+  EXPECT_FALSE(first.resumed);
+  const ResumingClient again = runClient(otherAddress, first.session);
+  ASSERT_TRUE(again.handshook);
+  EXPECT_TRUE(again.resumed);
+  EXPECT_EQ(other.tlsResumed(), 1u);
+  EXPECT_EQ(server_->tlsResumed(), 0u);
+  SSL_SESSION_free(first.session);
+  if (again.session != nullptr) SSL_SESSION_free(again.session);
+  other.stop();
 }
 
 TEST_F(TlsTransportTest, PerSourceCapCountsUnfinishedHandshakes) {
