@@ -8,6 +8,7 @@
 #include <optional>
 #include <vector>
 
+#include "base/hex.h"
 #include "base/random.h"
 
 namespace tg::auth {
@@ -21,27 +22,10 @@ constexpr int kMaxLogN = 20;
 constexpr int kMaxR = 16;
 constexpr int kMaxP = 4;
 
+// Empty is no hash.
 std::optional<std::vector<unsigned char>> fromHex(std::string_view hex) {
-  if (hex.empty() || hex.size() % 2 != 0) return std::nullopt;
-  std::vector<unsigned char> out(hex.size() / 2);
-  for (size_t i = 0; i < out.size(); ++i) {
-    unsigned value = 0;
-    const char* first = hex.data() + 2 * i;
-    if (std::from_chars(first, first + 2, value, 16).ptr != first + 2) return std::nullopt;
-    out[i] = static_cast<unsigned char>(value);
-  }
-  return out;
-}
-
-std::string toHex(const std::vector<unsigned char>& bytes) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(bytes.size() * 2);
-  for (unsigned char b : bytes) {
-    out += kDigits[b >> 4];
-    out += kDigits[b & 0xf];
-  }
-  return out;
+  if (hex.empty()) return std::nullopt;
+  return base::fromHex(hex);
 }
 
 std::optional<std::vector<unsigned char>> derive(std::string_view password,
@@ -76,7 +60,7 @@ std::string hashAdminPassword(std::string_view password, const ScryptParams& par
   const auto key = derive(password, *salt, params, kKeyBytes);
   if (!key) return {};
   return std::string(kScheme) + "$" + std::to_string(params.logN) + "$" + std::to_string(params.r) +
-         "$" + std::to_string(params.p) + "$" + toHex(*salt) + "$" + toHex(*key);
+         "$" + std::to_string(params.p) + "$" + base::toHex(*salt) + "$" + base::toHex(*key);
 }
 
 bool verifyAdminPassword(std::string_view password, std::string_view stored) {

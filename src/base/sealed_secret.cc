@@ -14,6 +14,7 @@
 #include <memory>
 #include <vector>
 
+#include "base/hex.h"
 #include "base/openssl_error.h"
 
 namespace tg::base {
@@ -23,36 +24,6 @@ constexpr size_t kNonceBytes = 12;
 constexpr size_t kTagBytes = 16;
 
 using CipherContext = std::unique_ptr<EVP_CIPHER_CTX, decltype(&EVP_CIPHER_CTX_free)>;
-
-std::string toHex(const unsigned char* data, size_t size) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(size * 2);
-  for (size_t i = 0; i < size; ++i) {
-    out += kDigits[data[i] >> 4];
-    out += kDigits[data[i] & 0xf];
-  }
-  return out;
-}
-
-int hexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-std::optional<std::vector<unsigned char>> fromHex(std::string_view hex) {
-  if (hex.size() % 2 != 0) return std::nullopt;
-  std::vector<unsigned char> out(hex.size() / 2);
-  for (size_t i = 0; i < out.size(); ++i) {
-    const int hi = hexValue(hex[2 * i]);
-    const int lo = hexValue(hex[2 * i + 1]);
-    if (hi < 0 || lo < 0) return std::nullopt;
-    out[i] = static_cast<unsigned char>(hi << 4 | lo);
-  }
-  return out;
-}
 
 std::optional<SealingKey> fail(std::string* error, std::string why) {
   if (error != nullptr) *error = std::move(why);

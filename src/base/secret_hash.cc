@@ -9,6 +9,8 @@
 #include <optional>
 #include <vector>
 
+#include "base/hex.h"
+
 namespace tg::base {
 namespace {
 
@@ -16,33 +18,10 @@ constexpr size_t kSaltBytes = 16;
 constexpr size_t kHashBytes = 32;
 constexpr int kMaxIterations = 10'000'000;
 
-std::string toHex(const unsigned char* data, size_t size) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(size * 2);
-  for (size_t i = 0; i < size; ++i) {
-    out += kDigits[data[i] >> 4];
-    out += kDigits[data[i] & 0xf];
-  }
-  return out;
-}
-
-int hexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  return -1;
-}
-
+// Exactly `bytes` bytes of hex.
 std::optional<std::vector<unsigned char>> fromHex(std::string_view hex, size_t bytes) {
   if (hex.size() != bytes * 2) return std::nullopt;
-  std::vector<unsigned char> out(bytes);
-  for (size_t i = 0; i < bytes; ++i) {
-    const int hi = hexValue(hex[2 * i]);
-    const int lo = hexValue(hex[2 * i + 1]);
-    if (hi < 0 || lo < 0) return std::nullopt;
-    out[i] = static_cast<unsigned char>(hi << 4 | lo);
-  }
-  return out;
+  return base::fromHex(hex);
 }
 
 struct Parsed {
