@@ -82,12 +82,6 @@ class AdmissionChain final : public transaction::TransactionOwner {
   CallContext* parked(uint64_t ticket);
 
   size_t parkedCount() const { return parked_.size(); }
-  // The call parked under `ticket`, for its filter to write what it learnt before resume();
-  // null when it is no longer parked.
-  CallContext* parkedCall(uint64_t ticket) {
-    auto it = parked_.find(ticket);
-    return it == parked_.end() ? nullptr : &it->second.call;
-  }
   const AdmissionStats& stats() const { return stats_; }
   const std::vector<std::unique_ptr<CallFilter>>& filters() const { return filters_; }
 

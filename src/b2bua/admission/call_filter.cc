@@ -20,4 +20,18 @@ CallRecord refusedRecord(const CallContext& call, Disposition disposition, int c
   return r;
 }
 
+void recordCallEvent(const AdmissionServices& services, const CallContext& call, std::string rule,
+                     std::string reason, std::string_view action, std::string_view detail) {
+  if (services.events == nullptr) return;
+  guard::SecurityEvent e;
+  e.time = services.context.timers.clock().wallNow();
+  e.zone = call.zone();
+  e.source = call.source();
+  e.rule = std::move(rule);
+  e.reason = std::move(reason);
+  e.action = std::string(action);
+  e.sample = "INVITE from " + std::string(call.callerId()).substr(0, 64) + std::string(detail);
+  services.events->record(std::move(e));
+}
+
 }  // namespace tg::b2bua::admission

@@ -131,6 +131,13 @@ struct CallContext {
 CallRecord refusedRecord(const CallContext& call, Disposition disposition, int code,
                          std::string endReason);
 
+// Records a security event about `call` when the services have an event sink: time, zone and
+// source from the call; the sample says who called ("INVITE from USER" and `detail`), never
+// the dialled digits (they may hold a call code).
+struct AdmissionServices;
+void recordCallEvent(const AdmissionServices& services, const CallContext& call, std::string rule,
+                     std::string reason, std::string_view action, std::string_view detail = {});
+
 // What filters reach; owned by the B2BUA, the pointers set before traffic flows (b2bua.h).
 struct AdmissionServices {
   explicit AdmissionServices(B2buaContext& c) : context(c) {}

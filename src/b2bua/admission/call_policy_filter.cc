@@ -43,7 +43,7 @@ Verdict CallPolicyFilter::check(CallContext& call) {
   attempt.callerId = std::string(call.callerId());
   // From the PBX: the asserted extension or the peer, never the From user (pbx_caller.h).
   if (attempt.zone == Zone::kPbx) {
-    PbxCaller caller = pbxCallerOf(ctx.config->pbx, call.source(), req);
+    PbxCaller caller = pbxCallerOf(services_.context.config->pbx, call.source(), req);
     if (!caller.problem.empty()) {
       TG_LOG(kB2bua, debug, "call={} {}: counted as the PBX peer {}", c.uuid, caller.problem,
              caller.peer);
@@ -168,19 +168,10 @@ Verdict CallPolicyFilter::refuse(CallContext& call, const guard::policy::Admissi
 void CallPolicyFilter::recordEvent(const CallContext& call,
                                    const guard::policy::Admission& admission,
                                    std::string_view action) {
-  if (services_.events == nullptr) return;
-  guard::SecurityEvent e;
-  e.time = services_.context.timers.clock().wallNow();
-  e.zone = call.zone();
-  e.source = call.source();
-  e.rule = "policy." + admission.rule;
-  e.reason = admission.reason;
-  if (admission.authFailure) e.reason.append(" (wrong call code)");
-  e.action = std::string(action);
-  // Who called whom, without the dialled digits (they may hold a call code).
-  e.sample = "INVITE from " + std::string(call.callerId()).substr(0, 64) + " class " +
-             admission.destinationClass;
-  services_.events->record(std::move(e));
+  std::string reason = admission.reason;
+  if (admission.authFailure) reason.append(" (wrong call code)");
+  recordCallEvent(services_, call, "policy." + admission.rule, std::move(reason), action,
+                  " class " + admission.destinationClass);
 }
 
 }  // namespace tg::b2bua::admission

@@ -74,17 +74,8 @@ void FraudFilter::release(CallContext& call) {
 
 void FraudFilter::recordEvent(const CallContext& call, std::string rule, std::string reason,
                               std::string_view action) {
-  if (services_.events == nullptr) return;
-  guard::SecurityEvent e;
-  e.time = services_.context.timers.clock().wallNow();
-  e.zone = call.zone();
-  e.source = call.source();
-  e.rule = std::move(rule);
-  e.reason = std::move(reason);
-  e.action = std::string(action);
-  e.sample = "INVITE from " + std::string(call.callerId()).substr(0, 64) + " class " +
-             call.call->destinationClass;
-  services_.events->record(std::move(e));
+  recordCallEvent(services_, call, std::move(rule), std::move(reason), action,
+                  " class " + call.call->destinationClass);
 }
 
 }  // namespace tg::b2bua::admission

@@ -81,7 +81,7 @@ void IdentityFilter::finish(uint64_t ticket, const Verification& v) {
     pending_.erase(it);
   }
   if (services_.chain == nullptr) return;
-  CallContext* call = services_.chain->parkedCall(ticket);
+  CallContext* call = services_.chain->parked(ticket);
   if (call == nullptr) return;  // cancelled, or its time ran out
   Verdict verdict = decide(*call, v);
   services_.chain->resume(ticket, std::move(verdict));
@@ -128,16 +128,8 @@ Verdict IdentityFilter::decide(CallContext& call, const Verification& v) {
 
 void IdentityFilter::recordEvent(const CallContext& call, const Verification& v,
                                  std::string_view action) {
-  if (services_.events == nullptr) return;
-  guard::SecurityEvent e;
-  e.time = services_.context.timers.clock().wallNow();
-  e.zone = call.zone();
-  e.source = call.source();
-  e.rule = "identity." + std::string(identity::failureName(v.failure));
-  e.reason = std::string(identity::verstatName(v.verstat)) + ": " + v.detail;
-  e.action = std::string(action);
-  e.sample = "INVITE from " + std::string(call.callerId()).substr(0, 64);
-  services_.events->record(std::move(e));
+  recordCallEvent(services_, call, "identity." + std::string(identity::failureName(v.failure)),
+                  std::string(identity::verstatName(v.verstat)) + ": " + v.detail, action);
 }
 
 }  // namespace tg::b2bua::admission
