@@ -242,7 +242,7 @@ struct CallPolicy::Flow {
   Evaluation e;
   std::string scopeKey;
   std::string zoneKey;  // the zone's caps apply (policy.zone_limits): their scope
-  double live = 0;  // this gateway's calls in progress of the scope cost this much
+  double live = 0;      // this gateway's calls in progress of the scope cost this much
   double spentHour = 0;
   double spentDay = 0;
 };
@@ -380,8 +380,8 @@ void CallPolicy::count(std::shared_ptr<Flow> flow) {
                                                       : store::CountMode::kAllOrNothing;
   state_->store.countAll(
       std::move(steps), mode,
-      [this, flow, overHour, overDay, kinds = std::move(kinds)](
-          store::CountAllResult counted) mutable {
+      [this, flow, overHour, overDay,
+       kinds = std::move(kinds)](store::CountAllResult counted) mutable {
         const config::PolicySettings& settings = flow->engine->settings();
         const config::PolicyRule* rule = flow->e.limits;
         const transport::Zone z = flow->attempt.zone;
