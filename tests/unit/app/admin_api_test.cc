@@ -61,9 +61,11 @@ class FakeBackend final : public ApiBackend {
     std::vector<CallEntry> out;
     for (const std::string& uuid : liveCalls) {
       out.push_back(
-          {0, b2bua::CallSummary{1, uuid, b2bua::Direction::kOutbound, b2bua::CallState::kConfirmed,
-                                 "carrier-a", "+3312", transport::Zone::kPbx, "10.0.0.5:5060",
-                                 "1001", base::SystemTime{}}});
+          {0,
+           b2bua::CallSummary{1, uuid, b2bua::Direction::kOutbound, b2bua::CallState::kConfirmed,
+                              "carrier-a", "+3312", transport::Zone::kPbx, "10.0.0.5:5060", "1001",
+                              base::SystemTime{}},
+           std::nullopt});
     }
     return out;
   }
