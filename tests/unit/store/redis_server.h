@@ -14,6 +14,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -66,8 +67,32 @@ class RedisServer {
     ::waitpid(pid_, nullptr, 0);
     pid_ = -1;
   }
-  void pause() { ::kill(pid_, SIGSTOP); }
+  // Returns once every thread of the server is stopped: SIGSTOP is delivered asynchronously, and
+  // a server still running for a moment answers a command sent right after kill() returned.
+  void pause() {
+    ::kill(pid_, SIGSTOP);
+    const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    while (!allThreadsStopped() && std::chrono::steady_clock::now() < until) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+  }
   void resume() { ::kill(pid_, SIGCONT); }
+
+  bool allThreadsStopped() const {
+    const std::filesystem::path tasks = "/proc/" + std::to_string(pid_) + "/task";
+    std::error_code ec;
+    for (const auto& task : std::filesystem::directory_iterator(tasks, ec)) {
+      std::ifstream stat(task.path() / "stat");
+      std::string line;
+      std::getline(stat, line);
+      // "pid (comm) S ...": the state follows the last ')'.
+      const size_t close = line.rfind(')');
+      if (close == std::string::npos || close + 2 >= line.size() || line[close + 2] != 'T') {
+        return false;
+      }
+    }
+    return !ec;
+  }
 
   // A blocking connection for the test's own checks (TTL of keys, SCRIPT FLUSH).
   redisContext* connect(const char* password = nullptr) const {
