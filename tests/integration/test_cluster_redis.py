@@ -28,6 +28,7 @@ from harness import check, log
 
 DIALLED = "12125550100"
 NODES = 3
+ACCOUNT_401 = ["-key", "caller", "401", "-key", "account", "401"]
 HELD = 4  # calls held on gateways 1 and 2
 OFFERED = 4  # calls offered to gateway 3 while those are held
 
@@ -111,6 +112,11 @@ def run(ctx, redis):
                            db_path=os.path.join(ctx.workdir, f"gw{i + 1}.db"),
                            extra=guard_helpers.guard_extra(
                                topo, more={"policy": policy(), "store": store,
+                                           # the PBX names the extension (401) in X-Account
+                                           "pbx": {"targets": [{
+                                               "host": topo.pbx_host, "port": topo.pbx_port,
+                                               "transport": topo.pbx_transport,
+                                               "identity_header": "X-Account"}]},
                                            # one host, three relays: ports of their own
                                            "media": {"anchor": False}})).start())
     for gw in gws:
@@ -124,10 +130,10 @@ def run(ctx, redis):
         t = topos[i]
         p = ctx.sipp(f"held-provider-{i + 1}", "uas_basic.xml", local_ip=t.prov1_host,
                      local_port=t.prov1_port, calls=HELD, duration_ms=500, timeout_s=40)
-        u = ctx.sipp(f"held-{i + 1}", "policy_uac_call.xml", local_ip=t.pbx_host,
+        u = ctx.sipp(f"held-{i + 1}", "policy_uac_call_account.xml", local_ip=t.pbx_host,
                      local_port=t.pbx_port, remote=t.pbx_side_addr(), service=DIALLED,
                      calls=HELD, rate=20, duration_ms=6000, timeout_s=40,
-                     extra=["-key", "caller", "401"])
+                     extra=ACCOUNT_401)
         providers.append(p)
         held.append(u)
     t3 = topos[2]
@@ -141,10 +147,10 @@ def run(ctx, redis):
     for u in held:
         u.start()
     time.sleep(2.0)  # the 8 calls answered and held
-    admitted = ctx.sipp("third-admitted", "policy_uac_call.xml", local_ip=t3.pbx_host,
+    admitted = ctx.sipp("third-admitted", "policy_uac_call_account.xml", local_ip=t3.pbx_host,
                         local_port=t3.pbx_port, remote=t3.pbx_side_addr(), service=DIALLED,
                         calls=OFFERED, rate=20, duration_ms=500, timeout_s=30,
-                        extra=["-key", "caller", "401"])
+                        extra=ACCOUNT_401)
     admitted.start()
     a_r = admitted.wait()
     log(a_r.describe())
@@ -195,9 +201,9 @@ def run(ctx, redis):
     t1 = topos[0]
     p = ctx.sipp("after-provider", "uas_basic.xml", local_ip=t1.prov1_host,
                  local_port=t1.prov1_port, calls=2, duration_ms=500, timeout_s=40)
-    during = ctx.sipp("during", "policy_uac_call.xml", local_ip=t1.pbx_host,
+    during = ctx.sipp("during", "policy_uac_call_account.xml", local_ip=t1.pbx_host,
                       local_port=t1.pbx_port, remote=t1.pbx_side_addr(), service=DIALLED,
-                      calls=1, duration_ms=2000, timeout_s=30, extra=["-key", "caller", "401"])
+                      calls=1, duration_ms=2000, timeout_s=30, extra=ACCOUNT_401)
     p.start()
     p.wait_listening()
     during.start()
@@ -205,10 +211,10 @@ def run(ctx, redis):
     redis.kill()
     wait_store_state(gws[0], "down")
     harness.expect_calls(during.wait(), 1, what="the call up while Redis was killed")
-    after = ctx.sipp("after", "policy_uac_call.xml", local_ip=t1.pbx_host,
+    after = ctx.sipp("after", "policy_uac_call_account.xml", local_ip=t1.pbx_host,
                      local_port=harness.free_port(), remote=t1.pbx_side_addr(),
                      service=DIALLED, calls=1, duration_ms=500, timeout_s=30,
-                     extra=["-key", "caller", "401"])
+                     extra=ACCOUNT_401)
     after.start()
     harness.expect_calls(after.wait(), 1, what="a new call without Redis (local limits)")
     p.wait(40)
