@@ -3,6 +3,7 @@
 // the gateway, a live sipp call and a scanner first, and passes (environment):
 //   TG_URL          the dashboard, http://127.0.0.1:PORT/
 //   TG_ADMIN        the admin's name;  TG_TOTP_SECRET  its TOTP secret (base32)
+//   TG_PASSWORD     the admin's API password
 //   TG_WRONG_CODE   a code that is not valid now (the test knows which)
 //   TG_SHOTS        where the screenshots go (one PNG per page)
 //   TG_SCANNER      the scanner's address, whose event must be listed
@@ -66,6 +67,7 @@ try {
   step('the login page is shown');
 
   await page.fill('input[name=user]', env('TG_ADMIN'));
+  await page.fill('input[name=password]', env('TG_PASSWORD'));
   await page.fill('input[name=code]', env('TG_WRONG_CODE'));
   await page.click('button[type=submit]');
   await page.waitForFunction(() => document.querySelector('#login-error')?.textContent);

@@ -20,7 +20,7 @@ sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 import guard_helpers as gh  # noqa: E402
 import harness  # noqa: E402
 from harness import check, log  # noqa: E402
-from test_admin_api import add_admin, wrong_code  # noqa: E402
+from test_admin_api import PASSWORD, add_admin, set_password, wrong_code  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
 SCANNER = "127.0.0.50"
@@ -53,6 +53,7 @@ def test(ctx):
     gw = ctx.sut(topo, extra=gh.guard_extra(topo, more={
         "admin": {"listen": f"127.0.0.1:{port}"}})).start()
     secret = add_admin(gw, "alice")
+    set_password(gw, "alice", secret, gw.workdir)  # the API's login: password + TOTP code
 
     # A PBX call that lasts until someone ends it: the gateway's BYE reaches both sipps.
     uas = ctx.sipp("carrier-a", "uas_basic.xml", local_ip=topo.prov1_host,
@@ -73,7 +74,8 @@ def test(ctx):
     gh.trunkguard_cli(ctx, "ban", "remove", SCANNER, "--db", gw.db_path, "--local-root")
 
     env = dict(os.environ, TG_URL=f"http://127.0.0.1:{port}/", TG_ADMIN="alice",
-               TG_TOTP_SECRET=secret, TG_WRONG_CODE=wrong_code(secret), TG_SHOTS=shots,
+               TG_PASSWORD=PASSWORD, TG_TOTP_SECRET=secret,
+               TG_WRONG_CODE=wrong_code(secret), TG_SHOTS=shots,
                TG_SCANNER=SCANNER, TG_MODULES=modules, TG_CHROMIUM=CHROMIUM)
     script = os.path.join(ctx.source_dir, "dashboard", "test", "browser.mjs")
     started = time.time()
