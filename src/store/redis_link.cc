@@ -308,18 +308,22 @@ void Link::answered(Pending* p, redisReply* reply) {
 }
 
 void Link::checkDeadlines(base::TimePoint now) {
-  bool late = false;
+  std::vector<Pending*> late;
   for (Pending* p : inflight_) {
     if (p->expired || now < p->deadline) continue;
     p->expired = true;
-    late = true;
-    timedOut_.fetch_add(1, std::memory_order_relaxed);
-    if (p->command.onFail) p->command.onFail();
+    late.push_back(p);
   }
-  if (late && state_.load() == LinkState::kUp) {
+  // The state changes before the local answers go out: a caller that got one sees the store as
+  // not shared.
+  if (!late.empty() && state_.load() == LinkState::kUp) {
     setState(LinkState::kSlow,
              "a command had no answer within " +
                  std::to_string(duration_cast<milliseconds>(options_.timeout).count()) + " ms");
+  }
+  for (Pending* p : late) {
+    timedOut_.fetch_add(1, std::memory_order_relaxed);
+    if (p->command.onFail) p->command.onFail();
   }
   if (!inflight_.empty() && now - inflight_.front()->sent >= options_.stall) {
     dropConnection(
