@@ -5,9 +5,12 @@ The provider is sipp (uas_basic.xml) echoing the RTP it receives (-rtp_echo); th
 SIP peer with an RTP socket. media.timeout_s is 2.
 
 1. While the PBX sends RTP (for three times the timeout), the call goes on: no BYE anywhere.
-2. The PBX stops sending: the gateway ends the call with a BYE on both legs (the PBX answers
+2. A burst far above media.max_packets_per_s (100) is cut to the ceiling and reported as one
+   security event (rule media.rate_ceiling), however many packets it dropped: a second burst
+   adds no event.
+3. The PBX stops sending: the gateway ends the call with a BYE on both legs (the PBX answers
    its BYE; sipp's scenario, which waits for a BYE, succeeds).
-3. The CDR says answered, ended by the gateway with cause media-timeout.
+4. The CDR says answered, ended by the gateway with cause media-timeout.
 """
 import re
 import socket
@@ -17,6 +20,7 @@ import time
 import uuid
 
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+import guard_helpers  # noqa: E402
 import harness  # noqa: E402
 from harness import check, log, build_message, build_response, sdp  # noqa: E402
 
@@ -35,7 +39,8 @@ def test(ctx):
         return
     topo = harness.Topology()
     sut = ctx.sut(topo, extra={"media": {"port_min": PORT_MIN, "port_max": PORT_MAX,
-                                         "timeout_s": TIMEOUT_S}}).start()
+                                         "timeout_s": TIMEOUT_S,
+                                         "max_packets_per_s": 100}}).start()
     provider_media_port = harness.free_port()
     uas = ctx.sipp("provider1", "uas_basic.xml", local_ip=topo.prov1_host,
                    local_port=topo.prov1_port, calls=1, timeout_s=60,
@@ -97,14 +102,32 @@ def test(ctx):
     check(not bye_to_pbx(), "the gateway ended a call whose media was flowing")
     check(not uas.received("BYE"), "the provider got a BYE while the media was flowing")
 
-    # 2. Silence: the gateway ends the call on both legs.
+    # 2. Two bursts above the ceiling: one event.
+    def ceiling_events():
+        return [e for e in guard_helpers.events(ctx, sut) if e.get("rule") == "media.rate_ceiling"]
+
+    for burst in range(2):
+        for _ in range(400):
+            seq += 1
+            rtp_sock.sendto(rtp(seq, ssrc), relay)
+        deadline = time.time() + 5
+        while time.time() < deadline and not ceiling_events():
+            time.sleep(0.2)
+        time.sleep(1.5)  # a tick of the worker after the burst
+        events = ceiling_events()
+        log(f"after burst {burst + 1}: {events}")
+        check(len(events) == 1, f"expected one media.rate_ceiling event, got {len(events)}")
+    check(PBX_MEDIA_HOST in events[0].get("source", ""),
+          f"the event does not name the PBX's media address: {events[0]}")
+
+    # 3. Silence: the gateway ends the call on both legs.
     bye = pbx.wait_for(lambda m: not m.is_response and m.method == "BYE", timeout=5 * TIMEOUT_S,
                        start=n, what="the gateway's BYE after the media stopped")
     pbx.send(build_response(bye, 200, "OK"), gw)
     result = uas.wait(30)
     harness.expect_calls(result, 1, what="the provider's leg ended by the gateway's BYE")
 
-    # 3. The CDR.
+    # 4. The CDR.
     rows = sut.wait_for_cdrs(lambda rs: any(r.get("a_call_id") == call_id and
                                             r.get("end_reason") for r in rs),
                              what="the CDR of the silent call")
@@ -114,8 +137,9 @@ def test(ctx):
     check((row.get("end_reason") or "").startswith("ended-by-gateway: media-timeout"),
           f"the CDR's end reason is not the media timeout: {row.get('end_reason')!r}")
     media = row.get("media") or {}
-    check(media.get("packets_a_to_b", 0) >= seq - 10,
-          f"the CDR's media counters miss the packets sent: {media}")
+    check(media.get("over_rate_dropped", 0) > 0 and
+          media.get("packets_a_to_b", 0) + media.get("over_rate_dropped", 0) >= seq - 10,
+          f"the CDR's media counters miss the packets sent ({seq}): {media}")
     rtp_sock.close()
 
 
