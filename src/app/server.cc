@@ -204,8 +204,10 @@ std::string Server::open() {
 void Server::watchMedia(Gateway& g, media::MediaAnchor& anchor) {
   g.timers().schedule(std::chrono::seconds(1), [this, &g, &anchor] {
     for (uint64_t id : anchor.silentCalls(media::RelayEngine::nowMs())) {
-      g.b2bua().endCall(id, "media timeout");
+      g.b2bua().endCall(id, b2bua::EndCause::kMediaTimeout,
+                        "media-timeout: no media in either direction");
     }
+    anchor.reportOverRate();  // one security event per call whose media hit the ceilings
     watchMedia(g, anchor);
   });
 }
@@ -225,6 +227,7 @@ void Server::wireWorkers() {
     }
     if (media_) {
       anchors_.push_back(std::make_unique<media::MediaAnchor>(*media_, *config_));
+      anchors_.back()->setEventSink(&guard_->events());
       b2b.setOfferAnswer(anchors_.back().get());
       b2b.addObserver(anchors_.back().get());
       watchMedia(*g, *anchors_.back());

@@ -36,6 +36,7 @@ enum class EndCause : uint8_t {
   kShutdown,       // the gateway is stopping
   kNoAck,          // the caller never acknowledged the answer
   kFraud,          // a fraud detector blocked the account (guard/fraud)
+  kMediaTimeout,   // no media either way for media.timeout_s (src/media/)
   kOther,          // ended from inside the process for another reason
 };
 

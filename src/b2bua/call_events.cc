@@ -59,6 +59,8 @@ std::string_view endCauseName(EndCause c) {
       return "no-ack";
     case EndCause::kFraud:
       return "fraud";
+    case EndCause::kMediaTimeout:
+      return "media-timeout";
     case EndCause::kOther:
       return "other";
   }

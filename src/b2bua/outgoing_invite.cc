@@ -189,7 +189,15 @@ void OutgoingInvite::onBResponse(Call& call, ClientTransaction& ct, const sip::M
       call.b.remoteRSeq = rseq;
       sendPrack(call, response);
     }
-    respondA(call, code, response.reasonPhrase(), &response);
+    if (call.aInvite == nullptr) return;
+    std::string bytes;
+    if (std::string why = buildForA(call, code, response, &bytes); !why.empty()) {
+      refuseBAnswer(call, response, ct.target(), why);
+      return;
+    }
+    ServerTransaction& st = *call.aInvite;
+    st.setLocalTag(call.a.localTag);
+    ctx_.layer->respond(st, code, std::move(bytes));
     return;
   }
 
@@ -211,14 +219,57 @@ void OutgoingInvite::onBResponse(Call& call, ClientTransaction& ct, const sip::M
       call.b.routeSet.clear();
       call.b.remoteRSeq = 0;
     }
-    onAnswered(call, code, response);
+    onAnswered(call, code, response, ct.target());
     return;
   }
   onBRefused(call, ct, response);
 }
 
-void OutgoingInvite::onAnswered(Call& call, int code, const sip::Message& response) {
+std::string OutgoingInvite::buildForA(const Call& call, int code, const sip::Message& response,
+                                      std::string* bytes) const {
+  const LegMessages::Crossing crossing{response, call, Side::kB};
+  std::string refused;
+  *bytes =
+      messages_.response(*call.aInvite, call.a, code, response.reasonPhrase(), &crossing, &refused);
+  return refused;
+}
+
+void OutgoingInvite::refuseBAnswer(Call& call, const sip::Message& response,
+                                   const transport::SendTarget& from, std::string_view why) {
+  const int code = response.statusCode();
+  TG_LOG(kB2bua, warn, "call={} {} from {} refused: {}", call.uuid, code,
+         call.direction == Direction::kOutbound ? "provider" : "pbx", why);
+  const std::string reason = "media: " + std::string(why);
+  if (call.aInvite != nullptr) {
+    ServerTransaction& st = *call.aInvite;
+    st.setLocalTag(call.a.localTag);
+    call.aInvite = nullptr;
+    ctx_.layer->respond(st, 488, messages_.notAcceptable(st, call.a, why));
+  }
+  if (code >= 200) {
+    // B's dialog is confirmed: ACK it (without a body: there is nothing to answer with) and
+    // end it at once; its 2xx retransmissions are ACKed as strays once the call is gone.
+    ackAndByeStray(response, from);
+    ctx_.calls.endNow(call, Disposition::kFailed, 488, reason);
+    return;
+  }
+  // An early dialog: CANCEL it; B's 487 (or a 2xx crossing the CANCEL) winds the leg down.
+  call.cancelled = true;
+  cancelB(call);
+  ctx_.calls.recordEnd(call, Disposition::kFailed, 488, reason);
+}
+
+void OutgoingInvite::onAnswered(Call& call, int code, const sip::Message& response,
+                                const transport::SendTarget& from) {
   learnBDialog(call, response);
+  // The answer is rewritten (and may be refused) before the call counts as answered.
+  std::string bytes;
+  if (call.aInvite != nullptr) {
+    if (std::string why = buildForA(call, code, response, &bytes); !why.empty()) {
+      refuseBAnswer(call, response, from, why);
+      return;
+    }
+  }
   phones_.noteAnswer(call, response);
   call.state = CallState::kConfirmed;
   call.aAnswered = true;
@@ -244,7 +295,12 @@ void OutgoingInvite::onAnswered(Call& call, int code, const sip::Message& respon
       }
     });
   }
-  respondA(call, code, response.reasonPhrase(), &response);
+  if (call.aInvite != nullptr) {
+    ServerTransaction& st = *call.aInvite;
+    st.setLocalTag(call.a.localTag);  // the transaction matches the 2xx's ACK by this tag
+    call.aInvite = nullptr;
+    ctx_.layer->respond(st, code, std::move(bytes));
+  }
   ctx_.events.answered(recordOf(call));
   TG_LOG(kB2bua, info, "call={} answered", call.uuid);
 }

@@ -83,7 +83,17 @@ class OutgoingInvite final : public transaction::TransactionOwner {
   };
 
   void onBResponse(Call& call, transaction::ClientTransaction& ct, const sip::Message& response);
-  void onAnswered(Call& call, int code, const sip::Message& response);
+  void onAnswered(Call& call, int code, const sip::Message& response,
+                  const transport::SendTarget& from);
+  // B's response `response` for A, its body through the offer/answer hook, into *bytes; why
+  // the body was refused ("" when it crosses).
+  std::string buildForA(const Call& call, int code, const sip::Message& response,
+                        std::string* bytes) const;
+  // B's answer (a 183 or 2xx) carried a session description the gateway refuses: A gets 488
+  // with a Warning saying why; B's early dialog is cancelled, its 2xx ACKed and BYEd (never a
+  // half call); the record fails with 488 and the reason.
+  void refuseBAnswer(Call& call, const sip::Message& response, const transport::SendTarget& from,
+                     std::string_view why);
   void onBRefused(Call& call, transaction::ClientTransaction& ct, const sip::Message& response);
   void learnBDialog(Call& call, const sip::Message& response);
   void relayFinalToA(Call& call, const sip::Message& response);

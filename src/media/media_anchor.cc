@@ -147,6 +147,9 @@ BodyDecision MediaAnchor::anchor(const b2bua::Call& call, Side from, b2bua::Sess
   }
 
   CallMedia& media = calls_[call.id];
+  media.uuid = call.uuid;
+  media.zones[kSideA] = call.zoneA;
+  media.zones[kSideB] = call.zoneB;
   if (media.streams.size() < sdp.media.size()) media.streams.resize(sdp.media.size());
   for (auto& legs : media.sdes) {
     if (legs.size() < sdp.media.size()) legs.resize(sdp.media.size());
@@ -168,7 +171,10 @@ BodyDecision MediaAnchor::anchor(const b2bua::Call& call, Side from, b2bua::Sess
         why = sdesOffer(m, sdesFrom[i], fromMode, sdesTo[i], toMode, call.leg(to).callId);
       }
     } else {
-      why = sdesAnswer(m, sdesFrom[i], fromMode, sdesTo[i], changes[i]);
+      // An answer may only name codecs the offer (already filtered) had; one that answers
+      // with a codec a zone does not allow has none left and is refused.
+      why = filterCodecs(m, codecsOf(call.zoneA), codecsOf(call.zoneB));
+      if (why.empty()) why = sdesAnswer(m, sdesFrom[i], fromMode, sdesTo[i], changes[i]);
     }
     if (!why.empty()) {
       return BodyDecision::refuse(sdp.media.size() > 1 ? why + " (m=" + m.type + ")" : why);
@@ -265,6 +271,7 @@ std::optional<b2bua::CallRecord::Media> MediaAnchor::liveMedia(uint64_t callId) 
 void MediaAnchor::onEnding(b2bua::CallRecord& record) {
   auto it = calls_.find(record.callId);
   if (it == calls_.end()) return;
+  reportOverRate(it->second);  // drops since the last tick
   auto& m = record.media;
   collect(it->second, m);
   for (const auto& stream : it->second.streams) {
@@ -276,12 +283,6 @@ void MediaAnchor::onEnding(b2bua::CallRecord& record) {
          record.uuid, m.packetsAtoB, m.bytesAtoB, m.packetsBtoA, m.bytesBtoA, m.foreignDropped,
          m.unauthenticatedDropped, m.overRateDropped, m.srtpA.empty() ? "off" : m.srtpA,
          m.srtpB.empty() ? "off" : m.srtpB);
-  if (m.overRateDropped != 0) {
-    TG_LOG(kB2bua, warn,
-           "call={} media above its ceilings (media.max_packets_per_s {}, max_kbps {}): {} "
-           "packets dropped",
-           record.uuid, settings_.maxPacketsPerSecond, settings_.maxKbps, m.overRateDropped);
-  }
   calls_.erase(it);
 }
 
@@ -303,6 +304,50 @@ std::vector<uint64_t> MediaAnchor::silentCalls(int64_t nowMs) const {
     if (any && nowMs - last >= (onHold ? 5 * limitMs : limitMs)) silent.push_back(id);
   }
   return silent;
+}
+
+size_t MediaAnchor::reportOverRate() {
+  size_t reported = 0;
+  for (auto& [id, media] : calls_) {
+    if (media.overRateReported) continue;
+    reportOverRate(media);
+    if (media.overRateReported) ++reported;
+  }
+  return reported;
+}
+
+void MediaAnchor::reportOverRate(CallMedia& media) {
+  if (media.overRateReported) return;
+  // The leg whose peer sent too much, and how much was dropped (all streams of the call).
+  uint64_t dropped[2] = {0, 0};
+  size_t firstStream[2] = {0, 0};
+  for (size_t i = 0; i < media.streams.size(); ++i) {
+    if (!media.streams[i]) continue;
+    for (int side = 0; side < 2; ++side) {
+      const uint64_t n = media.streams[i]->counters.overRate[side].load(std::memory_order_relaxed);
+      if (n != 0 && dropped[side] == 0) firstStream[side] = i;
+      dropped[side] += n;
+    }
+  }
+  if (dropped[kSideA] == 0 && dropped[kSideB] == 0) return;
+  // Once per call: a flood goes on dropping packets, but one event says it.
+  media.overRateReported = true;
+  const int side = dropped[kSideB] > dropped[kSideA] ? kSideB : kSideA;
+  const std::vector<PeerMedia>& peers = media.peers[side];
+  const size_t stream = firstStream[side];
+  guard::SecurityEvent e;
+  e.time = std::chrono::system_clock::now();
+  e.zone = media.zones[side];
+  if (stream < peers.size()) e.source = peers[stream].rtp;
+  e.rule = "media.rate_ceiling";
+  e.reason = "call " + media.uuid + ": media from leg " + (side == kSideA ? "A" : "B") +
+             " above media.max_packets_per_s " + std::to_string(settings_.maxPacketsPerSecond) +
+             " / max_kbps " + std::to_string(settings_.maxKbps) + ": " +
+             std::to_string(dropped[side]) + " packets dropped so far";
+  e.action = "drop";
+  TG_LOG(kB2bua, warn, "call={} media above its ceilings: {} packets from leg {} dropped",
+         media.uuid, dropped[side], side == kSideA ? "A" : "B");
+  if (events_ != nullptr) events_->record(std::move(e));
 }
 
 }  // namespace tg::media

@@ -17,6 +17,7 @@
 #include "b2bua/call_events.h"
 #include "b2bua/offer_answer.h"
 #include "config/config.h"
+#include "guard/security_event.h"
 #include "media/relay_engine.h"
 #include "media/sdes_leg.h"
 
@@ -41,6 +42,13 @@ class MediaAnchor final : public b2bua::OfferAnswerProcessor, public b2bua::Call
   // the last packet, or from the answer when none came; five times longer on hold, when music
   // on hold may be absent); empty when the timeout is 0.
   std::vector<uint64_t> silentCalls(int64_t nowMs) const;
+  // Where a call whose media hit the rate ceilings is reported (a security event, at most one
+  // per call); none: only logged. Must outlive this.
+  void setEventSink(guard::EventSink* events) { events_ = events; }
+  // Reports each call whose streams dropped packets at media.max_packets_per_s / max_kbps
+  // since it started and that was not reported yet (on the worker's once-a-second tick and at
+  // the call's end). Returns how many were reported.
+  size_t reportOverRate();
   // Whether the calls between these zones have their media relayed.
   bool anchors(transport::Zone a, transport::Zone b) const;
   // The address the relay binds and writes into SDP toward `zone`.
@@ -61,7 +69,14 @@ class MediaAnchor final : public b2bua::OfferAnswerProcessor, public b2bua::Call
     std::vector<SdesLeg> sdes[2];                       // each leg's keys, by m= index
     bool hold[2] = {false, false};  // that SDP sends nothing (sendonly/inactive/0.0.0.0)
     int64_t answeredMs = 0;         // 0 while unanswered
+    std::string uuid;
+    transport::Zone zones[2] = {transport::Zone::kPbx, transport::Zone::kTrunk};
+    bool overRateReported = false;  // the call's security event went out
   };
+
+  // The event for `media` when its streams dropped packets over the ceilings and it has none
+  // yet.
+  void reportOverRate(CallMedia& media);
 
   b2bua::BodyDecision anchor(const b2bua::Call& call, b2bua::Side from, b2bua::SessionBody body,
                              bool isOffer);
@@ -84,6 +99,7 @@ class MediaAnchor final : public b2bua::OfferAnswerProcessor, public b2bua::Call
   bool zoneAnchors_[3] = {true, true, true};
   base::Address bind_[3];  // by transport::Zone
   std::unordered_map<uint64_t, CallMedia> calls_;
+  guard::EventSink* events_ = nullptr;
 };
 
 }  // namespace tg::media

@@ -49,6 +49,31 @@ TEST_F(CallControlTest, EndByUuidByesBothLegsWithTheCauseInTheRecord) {
   expectAllGone();
 }
 
+// The media relay's inactivity timeout (media.timeout_s) ends a call through the same call
+// control: BYE on both legs, cause media-timeout in the record and the CDR.
+TEST_F(CallControlTest, AMediaTimeoutByesBothLegsWithItsCause) {
+  establishOutbound();
+  const std::string uuid = b2b_->activeCalls().at(0).uuid;
+  const size_t m = mark();
+  EXPECT_TRUE(b2b_->endCallByUuid(uuid, EndCause::kMediaTimeout,
+                                  "media-timeout: no media in either direction"));
+  const Sent* byeA = lastRequestTo(kPbx, "BYE", m);
+  const Sent* byeB = lastRequestTo(kProvA, "BYE", m);
+  ASSERT_NE(byeA, nullptr);
+  ASSERT_NE(byeB, nullptr);
+  reply(byeA, kPbx, 200);
+  reply(byeB, kProvA, 200);
+  ASSERT_EQ(ended_.records.size(), 1u);
+  EXPECT_EQ(ended_.records[0].endCause, EndCause::kMediaTimeout);
+  EXPECT_EQ(endCauseName(ended_.records[0].endCause), "media-timeout");
+  EXPECT_EQ(ended_.records[0].disposition, Disposition::kAnswered);
+  cdrStore().flush();
+  auto rows = cdrStore().recent(1);
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0].endReason, "ended-by-gateway: media-timeout: no media in either direction");
+  expectAllGone();
+}
+
 TEST_F(CallControlTest, UuidsComeFromTheGenerator) {
   b2b_->setCallUuidGenerator([] { return std::string("worker-uuid-1"); });
   establishOutbound();

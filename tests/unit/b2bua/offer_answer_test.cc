@@ -16,10 +16,12 @@ class RewritingBodies final : public OfferAnswerProcessor {
   }
   BodyDecision answer(const Call& call, Side from, SessionBody body) override {
     seen.push_back(describe("answer", call, from, body));
+    if (refuseAnswers) return BodyDecision::refuse("no allowed codec in the answer");
     return BodyDecision::replace("answer-rewritten-" + std::to_string(seen.size()));
   }
   std::vector<std::string> seen;
   bool refuseOffers = false;
+  bool refuseAnswers = false;
 
  private:
   static std::string describe(std::string_view kind, const Call& call, Side from,
@@ -30,9 +32,17 @@ class RewritingBodies final : public OfferAnswerProcessor {
   }
 };
 
+// Keeps the record of every ended call.
+class EndedCalls final : public CallObserver {
+ public:
+  void onEnded(const CallRecord& call) override { records.push_back(call); }
+  std::vector<CallRecord> records;
+};
+
 class OfferAnswerTest : public B2buaTest {
  protected:
   RewritingBodies bodies_;
+  EndedCalls ended_;
 };
 
 TEST_F(OfferAnswerTest, TheOfferAndTheAnswerOfACallCrossThroughTheProcessor) {
@@ -105,6 +115,75 @@ TEST_F(OfferAnswerTest, ARefusedReInviteIs488AndNothingCrosses) {
   const size_t m2 = mark();
   deliver(next, kProvA);
   EXPECT_NE(lastRequestTo(kPbx, "INVITE", m2), nullptr);
+}
+
+// The callee's 200 carries a description the gateway refuses: no half call. B's dialog is
+// ACKed and ended with a BYE, A gets 488 with the Warning, the record fails with the reason.
+TEST_F(OfferAnswerTest, ARefusedAnswerIn2xxIsAckedAndByedOnBAnd488OnA) {
+  b2b_->setOfferAnswer(&bodies_);
+  b2b_->addObserver(&ended_);
+  bodies_.refuseAnswers = true;
+  Caller a = pbxCaller();
+  const Sent* inv = sendInvite(a);
+  ASSERT_NE(inv, nullptr);
+  Callee b = calleeFor(inv);
+  const size_t m = mark();
+  deliver(b.respond(200, sdp(kSdpAnswer)), b.peer);
+  EXPECT_EQ(lastResponseTo(kPbx, 200, m), nullptr);
+  const Sent* refused = lastResponseTo(kPbx, 488, m);
+  ASSERT_NE(refused, nullptr);
+  EXPECT_EQ(refused->header(HeaderId::kWarning),
+            "399 127.0.0.1 \"no allowed codec in the answer\"");
+  const Sent* ack = lastRequestTo(kProvA, "ACK", m);
+  ASSERT_NE(ack, nullptr);
+  EXPECT_TRUE(ack->msg->body().empty());
+  EXPECT_EQ(ack->toTag(), b.tag);
+  const Sent* bye = lastRequestTo(kProvA, "BYE", m);
+  ASSERT_NE(bye, nullptr);
+  EXPECT_EQ(bye->toTag(), b.tag);
+  EXPECT_EQ(b2b_->callCount(), 0u);
+  ASSERT_EQ(ended_.records.size(), 1u);
+  EXPECT_EQ(ended_.records[0].disposition, Disposition::kFailed);
+  EXPECT_EQ(ended_.records[0].sipCode, 488);
+  EXPECT_EQ(ended_.records[0].endReason, "media: no allowed codec in the answer");
+  // A retransmitted 2xx is ACKed again, and no second BYE goes out.
+  const size_t m2 = mark();
+  deliver(b.respond(200, sdp(kSdpAnswer)), b.peer);
+  EXPECT_NE(lastRequestTo(kProvA, "ACK", m2), nullptr);
+  EXPECT_EQ(lastRequestTo(kProvA, "BYE", m2), nullptr);
+  reply(bye, kProvA, 200);
+  deliver(a.ackNon2xx(refused->toTag()), kPbx);
+  expectAllGone();
+}
+
+// The callee's 183 carries a description the gateway refuses: B's early dialog is cancelled
+// and A gets 488; B's 487 ends the leg.
+TEST_F(OfferAnswerTest, ARefusedAnswerInEarlyMediaCancelsBAnd488OnA) {
+  b2b_->setOfferAnswer(&bodies_);
+  b2b_->addObserver(&ended_);
+  bodies_.refuseAnswers = true;
+  Caller a = pbxCaller();
+  const Sent* inv = sendInvite(a);
+  ASSERT_NE(inv, nullptr);
+  Callee b = calleeFor(inv);
+  const size_t m = mark();
+  deliver(b.respond(183, sdp(kSdpAnswer)), b.peer);
+  EXPECT_EQ(lastResponseTo(kPbx, 183, m), nullptr);
+  const Sent* refused = lastResponseTo(kPbx, 488, m);
+  ASSERT_NE(refused, nullptr);
+  EXPECT_NE(refused->header(HeaderId::kWarning).find("no allowed codec in the answer"),
+            std::string::npos);
+  const Sent* cancel = lastRequestTo(kProvA, "CANCEL", m);
+  ASSERT_NE(cancel, nullptr);
+  reply(cancel, kProvA, 200);
+  deliver(b.respond(487), b.peer);
+  deliver(a.ackNon2xx(refused->toTag()), kPbx);
+  EXPECT_EQ(b2b_->callCount(), 0u);
+  ASSERT_EQ(ended_.records.size(), 1u);
+  EXPECT_EQ(ended_.records[0].disposition, Disposition::kFailed);
+  EXPECT_EQ(ended_.records[0].sipCode, 488);
+  EXPECT_EQ(ended_.records[0].endReason, "media: no allowed codec in the answer");
+  expectAllGone();
 }
 
 TEST_F(OfferAnswerTest, WithoutAProcessorBodiesCrossUnchanged) {

@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "config/config_loader.h"
+#include "media_test_util.h"
 
 namespace tg::media {
 namespace {
@@ -162,6 +163,22 @@ TEST_F(MediaAnchorTest, CodecsAZoneDoesNotAllowLeaveTheOfferOrRefuseIt) {
   EXPECT_NE(filtered.text.find(" RTP/AVP 8 101\r\n"), std::string::npos) << filtered.text;
 }
 
+// The answer goes through the allowlist too: a callee answering only with a codec a zone does
+// not allow is refused (the B2BUA then ends its leg and answers 488), with nothing half done.
+TEST_F(MediaAnchorTest, AnAnswerWithNoAllowedCodecIsRefused) {
+  const auto limited = load("  trunk: { codecs: [ PCMA ] }\n");
+  MediaAnchor anchor(engine_, *limited);
+  std::string both = kOffer;
+  both.replace(both.find("RTP/AVP 0"), 9, "RTP/AVP 0 8");
+  ASSERT_EQ(anchor.offer(call_, Side::kA, sdp(both)).kind, BodyDecision::Kind::kReplace);
+  const BodyDecision pcmu = anchor.answer(call_, Side::kB, sdp(kAnswer));
+  ASSERT_TRUE(pcmu.refused());
+  EXPECT_NE(pcmu.text.find("no allowed codec"), std::string::npos) << pcmu.text;
+  std::string pcma = kAnswer;
+  pcma.replace(pcma.find("RTP/AVP 0"), 9, "RTP/AVP 8");
+  EXPECT_EQ(anchor.answer(call_, Side::kB, sdp(pcma)).kind, BodyDecision::Kind::kReplace);
+}
+
 TEST_F(MediaAnchorTest, ASilentCallIsReportedAfterTheTimeout) {
   MediaAnchor anchor(engine_, *config_);
   anchor.offer(call_, Side::kA, sdp(kOffer));
@@ -178,6 +195,82 @@ TEST_F(MediaAnchorTest, ASilentCallIsReportedAfterTheTimeout) {
   anchor.offer(call_, Side::kA, sdp(hold));
   EXPECT_TRUE(anchor.silentCalls(now + 2500).empty());
   EXPECT_EQ(anchor.silentCalls(now + 10500), std::vector<uint64_t>{7});
+}
+
+// Keeps every security event.
+class Events final : public guard::EventSink {
+ public:
+  void record(guard::SecurityEvent event) override { events.push_back(std::move(event)); }
+  std::vector<guard::SecurityEvent> events;
+};
+
+// A stream above the packet-rate ceiling is reported once per call, however long the flood
+// lasts, as a security event naming the call, the leg's zone and its peer's address.
+TEST_F(MediaAnchorTest, ACallAboveTheRateCeilingIsReportedOnce) {
+  const auto limited = load("  max_packets_per_s: 10\n  probation_packets: 1\n");
+  MediaAnchor anchor(engine_, *limited);
+  Events sink;
+  anchor.setEventSink(&sink);
+  test::Peer pbx;
+  test::Peer provider;
+  std::string offer = kOffer;
+  offer.replace(offer.find("10.0.0.5"), 8, "127.0.0.1");
+  offer.replace(offer.find("10.0.0.5"), 8, "127.0.0.1");
+  offer.replace(offer.find("m=audio 10000"), 13, "m=audio " + std::to_string(pbx.address.port()));
+  std::string answer = kAnswer;
+  answer.replace(answer.find("198.51.100.9"), 12, "127.0.0.1");
+  answer.replace(answer.find("198.51.100.9"), 12, "127.0.0.1");
+  answer.replace(answer.find("m=audio 3456"), 12,
+                 "m=audio " + std::to_string(provider.address.port()));
+  ASSERT_EQ(anchor.offer(call_, Side::kA, sdp(offer)).kind, BodyDecision::Kind::kReplace);
+  const BodyDecision toA = anchor.answer(call_, Side::kB, sdp(answer));
+  ASSERT_EQ(toA.kind, BodyDecision::Kind::kReplace) << toA.text;
+  EXPECT_EQ(anchor.reportOverRate(), 0u);  // nothing sent yet
+  const base::Address relayA = test::loopback(portOf(toA.text));
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  const auto rtp = [](uint16_t seq) {
+    std::vector<uint8_t> p(172, 0x55);
+    p[0] = 0x80;
+    p[1] = 0;  // PCMU (the fill byte would read as an RTCP packet type)
+    p[2] = static_cast<uint8_t>(seq >> 8);
+    p[3] = static_cast<uint8_t>(seq);
+    p[8] = 0x11;  // SSRC
+    return p;
+  };
+  for (uint16_t seq = 1; seq <= 40; ++seq) pbx.send(relayA, rtp(seq));
+  EXPECT_FALSE(provider.receive(300).empty());
+  EXPECT_EQ(anchor.reportOverRate(), 1u);
+  ASSERT_EQ(sink.events.size(), 1u);
+  const guard::SecurityEvent& e = sink.events[0];
+  EXPECT_EQ(e.rule, "media.rate_ceiling");
+  EXPECT_EQ(e.action, "drop");
+  EXPECT_EQ(e.zone, transport::Zone::kPbx);
+  EXPECT_EQ(e.source, pbx.address);
+  EXPECT_NE(e.reason.find("call-7"), std::string::npos) << e.reason;
+  EXPECT_NE(e.reason.find("leg A"), std::string::npos) << e.reason;
+  // The flood goes on: no second event, neither on the next tick nor at the call's end.
+  for (uint16_t seq = 41; seq <= 80; ++seq) pbx.send(relayA, rtp(seq));
+  provider.receive(300);
+  EXPECT_EQ(anchor.reportOverRate(), 0u);
+  b2bua::CallRecord record;
+  record.callId = call_.id;
+  anchor.onEnding(record);
+  EXPECT_EQ(sink.events.size(), 1u);
+  EXPECT_GT(record.media.overRateDropped, 40u);
+}
+
+// A call within its ceilings raises nothing.
+TEST_F(MediaAnchorTest, ACallWithinItsCeilingsIsNotReported) {
+  MediaAnchor anchor(engine_, *config_);
+  Events sink;
+  anchor.setEventSink(&sink);
+  anchor.offer(call_, Side::kA, sdp(kOffer));
+  anchor.answer(call_, Side::kB, sdp(kAnswer));
+  EXPECT_EQ(anchor.reportOverRate(), 0u);
+  b2bua::CallRecord record;
+  record.callId = call_.id;
+  anchor.onEnding(record);
+  EXPECT_TRUE(sink.events.empty());
 }
 
 }  // namespace
