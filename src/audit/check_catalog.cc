@@ -41,6 +41,11 @@ const std::vector<Check> kChecks = {
      "Deny international, premium, high-risk and satellite classes or cap them "
      "(max_concurrent, calls_per_minute, spend_per_hour/day)",
      "CFCA (International Revenue Share Fraud); docs/policy.md"},
+    {"GW-POLICY-RULE-MISSES-PBX", S::kMedium,
+     "A policy rule names extensions, but the PBX asserts none: it never matches PBX calls",
+     "Set identity_header on the pbx.targets entry (the header the PBX puts the extension in, "
+     "e.g. X-Account), or name the PBX peer in the rule",
+     "docs/policy.md (who a PBX call counts as)"},
     {"GW-PUBLIC-NO-LOCKOUT", S::kHigh, "Password guessing on the public zone is not locked out",
      "Set accounts.lockout.failures and source_failures above 0",
      "OWASP Authentication Cheat Sheet (account lockout); docs/accounts.md"},

@@ -10,6 +10,7 @@
 #include "audit/secret_strength.h"
 #include "audit/yaml_locator.h"
 #include "config/config_loader.h"
+#include "config/pbx_rule_reach.h"
 #include "db/database.h"
 
 namespace tg::audit {
@@ -137,6 +138,18 @@ void checkPolicy(Context& c) {
             "default_action." + std::string(name) +
                 ": allow (calls no rule matches, "
                 "international ones included, pass without limits)");
+    }
+  }
+  // Rules naming extensions that the calls of a target without identity_header never match.
+  for (const PolicyRule& r : p.rules) {
+    std::string peers;
+    for (const size_t i : config::pbxTargetsRuleMisses(c.config, r)) {
+      peers += (peers.empty() ? "" : ", ") + c.config.pbx.peers[i].name;
+    }
+    if (!peers.empty()) {
+      c.result.add("GW-POLICY-RULE-MISSES-PBX", c.file, r.line,
+                   "rule " + r.name + " names " + (r.accounts.empty() ? "groups" : "accounts") +
+                       "; calls from " + peers + " (no identity_header) count as the peer");
     }
   }
 }

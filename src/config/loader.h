@@ -58,6 +58,8 @@ class Loader : public YamlReader {
   void unsealProviderPasswords(Config& c);
   // The policy's safe-default warnings, with or without a policy section (policy_section.cc).
   void checkPolicy(int line, Config& c);
+  // Rules naming extensions that calls from a PBX target without identity_header never match.
+  void checkPbxAccountRules(const Config& c);
   // The media port range against the listeners and the zones' media addresses, with or
   // without a media section (media_section.cc).
   void checkMedia(int line, const Config& c);

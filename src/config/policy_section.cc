@@ -12,6 +12,7 @@
 
 #include "base/secret_hash.h"
 #include "config/loader.h"
+#include "config/pbx_rule_reach.h"
 
 namespace tg::config {
 namespace {
@@ -838,6 +839,32 @@ void Loader::readPolicy(const YAML::Node& node, int line, Config& c) {
   }
 }
 
+// A rule that names extensions (accounts: [201], groups: [sales]) never matches the calls of a
+// PBX target without identity_header: they count as the target's peer name (issue 12 item 2),
+// so the rule silently does nothing for them. Warned at the rule, with the way out.
+void Loader::checkPbxAccountRules(const Config& c) {
+  for (const PolicyRule& r : c.policy.rules) {
+    std::string targets, names;
+    for (const size_t i : pbxTargetsRuleMisses(c, r)) {
+      targets += (targets.empty() ? "" : ", ") + index("pbx.targets", i);
+      names += (names.empty() ? "'" : ", '") + c.pbx.peers[i].name + "'";
+    }
+    if (targets.empty()) continue;
+    const bool byAccount = !r.accounts.empty();
+    warn(r.line, "policy.rules." + r.name + (byAccount ? ".accounts" : ".groups"),
+         "names " + std::string(byAccount ? "accounts" : "groups") + ", but calls from " + targets +
+             " count as " + names +
+             " (no identity_header: the PBX asserts no extension), so this rule never matches "
+             "them; set identity_header on " +
+             targets +
+             " to the header the PBX puts the extension in (e.g. X-Account), or name the peer "
+             "in the rule" +
+             (r.zones == 0 && c.publicZone ? " (or give it zones: [public] if it is meant for "
+                                             "remote phones only)"
+                                           : ""));
+  }
+}
+
 // Warnings about what the policy leaves open, with or without a `policy:` section; `line` is
 // the section's (0: absent, the built-in defaults alone apply).
 void Loader::checkPolicy(int line, Config& c) {
@@ -868,6 +895,7 @@ void Loader::checkPolicy(int line, Config& c) {
     warn(line, path + ".default_rules",
          "false: no built-in default:* rules; calls no rule matches get default_action");
   }
+  checkPbxAccountRules(c);
   if (p.callerIdAction == CallerIdAction::kOff && !anyOwnNumbers(p)) {
     warn(line, path + ".own_numbers",
          "CALLER-ID NOT CHECKED: no own numbers are configured, so calls from the PBX may "

@@ -1,12 +1,13 @@
 #pragma once
 
-// One bounded HTTPS GET of a PASSporT's x5u (the signer's certificate chain, PEM), with
-// cpp-httplib. Blocking: run it on the fetch pool (fetch_pool.h), never on a SIP worker.
+// One bounded HTTPS GET of a PASSporT's x5u (the signer's certificate chain, PEM), through the
+// shared bounded download (net/bounded_get.h). Blocking: run it on the fetch pool
+// (fetch_pool.h), never on a SIP worker.
 //
-// Bounded in every way a hostile x5u could abuse: https:// only; the host name resolved here and
-// every address it has checked by the SSRF guard (x5u_address.h), the connection pinned to the
-// checked address (no second lookup to rebind); one deadline for connect, redirects and body;
-// the body size; the number of redirects, each hop checked again.
+// Bounded in every way a hostile x5u could abuse: https:// only, no user info; the host name
+// resolved there and every address it has checked by the SSRF guard (x5u_address.h), the
+// connection pinned to the checked address (no second lookup to rebind); one deadline for
+// connect, redirects and body; the body size; the number of redirects, each hop checked again.
 
 #include <chrono>
 #include <cstddef>

@@ -1,10 +1,9 @@
 #pragma once
 
-// One bounded HTTP(S) GET of a blocklist feed (guard.bans.blocklist_url), with cpp-httplib.
-// https verifies the server certificate against the system CA store, host name included.
-// Everything is bounded: connect and read timeouts, a total time, the body size (counted after
-// decompression) and the number of redirects, which are followed here, one hop at a time, so
-// that each hop is http:// or https:// and counted.
+// One bounded HTTP(S) GET of a blocklist feed (guard.bans.blocklist_url), through the shared
+// bounded download (net/bounded_get.h: timeouts, total time, body size counted after
+// decompression, redirects followed one checked hop at a time, https verified against the
+// system CA store, host name included).
 //
 // Blocking: call it from a thread of its own (BlocklistFetcher), never from a SIP worker.
 // Errors name the feed by redactUrl() only: feed URLs carry API keys in the path or query.
@@ -14,6 +13,8 @@
 #include <cstddef>
 #include <string>
 #include <string_view>
+
+#include "net/bounded_get.h"
 
 namespace tg::guard {
 
@@ -42,18 +43,10 @@ FeedDownload downloadFeed(const std::string& url, const FeedLimits& limits,
 // fragment or user info ("https://apiban.org/api/KEY/banned" -> "https://apiban.org").
 std::string redactUrl(std::string_view url);
 
-// The parts of an http(s) URL; an empty scheme (valid() false) when it is not one.
-struct FeedUrl {
-  std::string scheme;  // "http" or "https"
-  std::string host;    // without brackets for IPv6
-  int port = 0;        // explicit or the scheme's default
-  std::string target;  // path and query, "/" when empty
-
-  bool valid() const { return !scheme.empty(); }
-  std::string origin() const;  // scheme://host[:port], for log lines and httplib
-};
-FeedUrl parseFeedUrl(std::string_view url);
+// The parts of an http(s) URL (net/bounded_get.h); valid() false when it is not one.
+using FeedUrl = net::HttpUrl;
+inline FeedUrl parseFeedUrl(std::string_view url) { return net::parseHttpUrl(url); }
 // A redirect's Location against the URL it came from (absolute, or an absolute path).
-FeedUrl resolveRedirect(const FeedUrl& from, std::string_view location);
+using net::resolveRedirect;
 
 }  // namespace tg::guard

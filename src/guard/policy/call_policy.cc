@@ -232,12 +232,14 @@ NumberFacts CallPolicy::classify(std::string_view number, transport::Zone zone,
 }
 
 // One admission on its way: what the rules decided, waiting for the store's answers (spend,
-// then the limits' counters). Held by the store's callbacks; with an inline store, on the stack
-// of admit() in effect.
+// then the limits' counters). admitAsync() holds it in a shared_ptr the store's callbacks keep;
+// admit() on a store that answers inline keeps it on its stack (the fast path: no allocation
+// for it, no std::function, no copy of the attempt).
 struct CallPolicy::Flow {
-  CallAttempt attempt;
+  transport::Zone zone = transport::Zone::kPbx;
   std::vector<RuleTrace>* trace = nullptr;
-  std::function<void(Admission)> done;
+  std::function<void(Admission)> done;      // admitAsync()
+  std::optional<Admission>* out = nullptr;  // admit(): where the answer goes instead
   std::shared_ptr<const Engine> engine;
   Evaluation e;
   std::string scopeKey;
@@ -245,12 +247,26 @@ struct CallPolicy::Flow {
   double live = 0;      // this gateway's calls in progress of the scope cost this much
   double spentHour = 0;
   double spentDay = 0;
+
+  void deliver(Admission&& a) {
+    if (out != nullptr) {
+      out->emplace(std::move(a));
+    } else {
+      done(std::move(a));
+    }
+  }
 };
 
 Admission CallPolicy::admit(const CallAttempt& a, std::vector<RuleTrace>* trace) {
-  std::optional<Admission> out;
-  start(a, trace, [&out](Admission decided) { out = std::move(decided); });
-  if (out) return std::move(*out);
+  if (answersInline()) {
+    // Every store callback has run when start() returns (Store::completesInline()), so the
+    // flow may live here and the callbacks point at it.
+    std::optional<Admission> out;
+    Flow flow;
+    flow.out = &out;
+    start(a, trace, flow, nullptr);
+    if (out) return std::move(*out);
+  }
   // A store that does not answer inline needs admitAsync(): refuse rather than guess.
   Admission refused;
   refused.allowed = false;
@@ -262,41 +278,44 @@ Admission CallPolicy::admit(const CallAttempt& a, std::vector<RuleTrace>* trace)
 }
 
 void CallPolicy::admitAsync(const CallAttempt& a, std::function<void(Admission)> done) {
-  start(a, nullptr, std::move(done));
+  auto flow = std::make_shared<Flow>();
+  flow->done = std::move(done);
+  Flow& f = *flow;
+  start(a, nullptr, f, std::move(flow));
 }
 
 bool CallPolicy::answersInline() const { return state_->store.completesInline(); }
 
-void CallPolicy::start(const CallAttempt& a, std::vector<RuleTrace>* trace,
-                       std::function<void(Admission)> done) {
+// `keep` owns `flow` on the asynchronous path (the store's callbacks hold it); null when the
+// caller's stack does (admit()).
+void CallPolicy::start(const CallAttempt& a, std::vector<RuleTrace>* trace, Flow& flow,
+                       std::shared_ptr<Flow> keep) {
   State& st = *state_;
   st.tell(a.now);
-  auto flow = std::make_shared<Flow>();
-  flow->attempt = a;
-  flow->trace = trace;
-  flow->done = std::move(done);
+  flow.zone = a.zone;
+  flow.trace = trace;
   bool locked = false;
   {
     std::lock_guard lock(st.mu);
-    flow->engine = st.engine;
+    flow.engine = st.engine;
     locked = st.locked(a.account, a.now) ||
              (!a.source.empty() && st.locked(sourceLockKey(a.source), a.now));
   }
-  const config::PolicySettings& s = flow->engine->settings();
+  const config::PolicySettings& s = flow.engine->settings();
   if (!s.enabled) {
     Admission out;
     out.account = a.account;
     out.forwardUser = a.dialled;
     out.rule = "disabled";
     if (trace) trace->push_back({"policy", false, "policy.enabled is false: every call passes"});
-    flow->done(std::move(out));
+    flow.deliver(std::move(out));
     return;
   }
-  flow->e = flow->engine->evaluate(a, locked, trace);
-  Admission& out = flow->e.admission;
+  flow.e = flow.engine->evaluate(a, locked, trace);
+  Admission& out = flow.e.admission;
   // A whole PBX is not one person: the per-person default caps are not its caps.
-  if (a.wholePbx && flow->e.limits != nullptr && flow->e.limits->limitsFromDefaults) {
-    flow->e.limits = nullptr;
+  if (a.wholePbx && flow.e.limits != nullptr && flow.e.limits->limitsFromDefaults) {
+    flow.e.limits = nullptr;
   }
 
   if (out.authFailure && !locked) {
@@ -306,72 +325,72 @@ void CallPolicy::start(const CallAttempt& a, std::vector<RuleTrace>* trace,
   }
   const config::ZoneLimits& zl = s.zoneLimits[static_cast<size_t>(a.zone)];
   if (out.allowed && (zl.maxConcurrent > 0 || zl.callsPerMinute > 0)) {
-    flow->zoneKey = zoneScopeOf(a.zone);
+    flow.zoneKey = zoneScopeOf(a.zone);
   }
   // Emergency: never counted, limited or cut.
-  if (out.emergency || (flow->e.limits == nullptr && flow->zoneKey.empty())) {
-    finish(std::move(flow));
+  if (out.emergency || (flow.e.limits == nullptr && flow.zoneKey.empty())) {
+    finish(flow);
     return;
   }
-  if (flow->e.limits == nullptr) {
-    count(std::move(flow));
+  if (flow.e.limits == nullptr) {
+    count(flow, std::move(keep));
     return;
   }
-  const config::PolicyRule& r = *flow->e.limits;
-  flow->scopeKey = scopeKeyOf(r, flow->e.limitAccount);
+  const config::PolicyRule& r = *flow.e.limits;
+  flow.scopeKey = scopeKeyOf(r, flow.e.limitAccount);
   // Spend is read, not counted: a cap is held by ending calls (overCap).
   if (r.spendPerHour <= 0 && r.spendPerDay <= 0) {
-    count(std::move(flow));
+    count(flow, std::move(keep));
     return;
   }
   {
     std::lock_guard lock(st.mu);
-    flow->live = st.liveSpendCached(flow->scopeKey, a.now);
+    flow.live = st.liveSpendCached(flow.scopeKey, a.now);
   }
-  const std::string key = storeKey(flow->scopeKey, "spend");
-  st.store.sumGet(key, hours(1), [this, flow, key](int64_t hourMicros) mutable {
-    flow->spentHour = static_cast<double>(hourMicros) / kMicros + flow->live;
-    state_->store.sumGet(key, hours(24), [this, flow, hourMicros](int64_t dayMicros) mutable {
-      flow->spentDay = static_cast<double>(dayMicros) / kMicros + flow->live;
+  const std::string key = storeKey(flow.scopeKey, "spend");
+  st.store.sumGet(key, hours(1), [this, fp = &flow, keep, key](int64_t hourMicros) mutable {
+    fp->spentHour = static_cast<double>(hourMicros) / kMicros + fp->live;
+    state_->store.sumGet(key, hours(24), [this, fp, keep, hourMicros](int64_t dayMicros) mutable {
+      fp->spentDay = static_cast<double>(dayMicros) / kMicros + fp->live;
       {
         std::lock_guard lock(state_->mu);
-        Scope& sc = state_->scopes[flow->scopeKey];
+        Scope& sc = state_->scopes[fp->scopeKey];
         sc.endedHour = static_cast<double>(hourMicros) / kMicros;
         sc.endedDay = static_cast<double>(dayMicros) / kMicros;
       }
-      count(std::move(flow));
+      count(*fp, std::move(keep));
     });
   });
 }
 
-void CallPolicy::count(std::shared_ptr<Flow> flow) {
-  const config::PolicySettings& s = flow->engine->settings();
-  const config::PolicyRule* r = flow->e.limits;
-  const bool overHour = r != nullptr && r->spendPerHour > 0 && flow->spentHour >= r->spendPerHour;
-  const bool overDay = r != nullptr && r->spendPerDay > 0 && flow->spentDay >= r->spendPerDay;
+void CallPolicy::count(Flow& flow, std::shared_ptr<Flow> keep) {
+  const config::PolicySettings& s = flow.engine->settings();
+  const config::PolicyRule* r = flow.e.limits;
+  const bool overHour = r != nullptr && r->spendPerHour > 0 && flow.spentHour >= r->spendPerHour;
+  const bool overDay = r != nullptr && r->spendPerDay > 0 && flow.spentDay >= r->spendPerDay;
   // Concurrency, calls per minute and repeats of the rule's scope, then the zone's caps that
   // no account can dodge: checked and counted in one store step, all or none; counted
   // whatever the verdict in shadow mode, as the call goes ahead.
   std::vector<store::CountStep> steps;
   std::vector<CountKind> kinds;
   if (r != nullptr) {
-    steps.push_back({store::CountStep::Kind::kCounter, storeKey(flow->scopeKey, "live"),
+    steps.push_back({store::CountStep::Kind::kCounter, storeKey(flow.scopeKey, "live"),
                      r->maxConcurrent, store::kForever, 1});
-    steps.push_back({store::CountStep::Kind::kWindow, storeKey(flow->scopeKey, "rate"),
+    steps.push_back({store::CountStep::Kind::kWindow, storeKey(flow.scopeKey, "rate"),
                      r->callsPerMinute, minutes(1), 1});
     kinds.insert(kinds.end(), {CountKind::kLive, CountKind::kRate});
-    if (r->repeatCalls > 0 && !flow->e.digits.empty()) {
+    if (r->repeatCalls > 0 && !flow.e.digits.empty()) {
       steps.push_back({store::CountStep::Kind::kWindow,
-                       storeKey(flow->scopeKey, "repeat:" + flow->e.digits), r->repeatCalls,
+                       storeKey(flow.scopeKey, "repeat:" + flow.e.digits), r->repeatCalls,
                        r->repeatWindow, 1});
       kinds.push_back(CountKind::kRepeat);
     }
   }
-  if (!flow->zoneKey.empty()) {
-    const config::ZoneLimits& zl = s.zoneLimits[static_cast<size_t>(flow->attempt.zone)];
-    steps.push_back({store::CountStep::Kind::kCounter, storeKey(flow->zoneKey, "live"),
+  if (!flow.zoneKey.empty()) {
+    const config::ZoneLimits& zl = s.zoneLimits[static_cast<size_t>(flow.zone)];
+    steps.push_back({store::CountStep::Kind::kCounter, storeKey(flow.zoneKey, "live"),
                      zl.maxConcurrent, store::kForever, 1});
-    steps.push_back({store::CountStep::Kind::kWindow, storeKey(flow->zoneKey, "rate"),
+    steps.push_back({store::CountStep::Kind::kWindow, storeKey(flow.zoneKey, "rate"),
                      zl.callsPerMinute, minutes(1), 1});
     kinds.insert(kinds.end(), {CountKind::kZoneLive, CountKind::kZoneRate});
   }
@@ -380,15 +399,16 @@ void CallPolicy::count(std::shared_ptr<Flow> flow) {
                                                       : store::CountMode::kAllOrNothing;
   state_->store.countAll(
       std::move(steps), mode,
-      [this, flow, overHour, overDay,
+      [this, fp = &flow, keep = std::move(keep), overHour, overDay,
        kinds = std::move(kinds)](store::CountAllResult counted) mutable {
-        const config::PolicySettings& settings = flow->engine->settings();
-        const config::PolicyRule* rule = flow->e.limits;
-        const transport::Zone z = flow->attempt.zone;
+        Flow& pending = *fp;
+        const config::PolicySettings& settings = pending.engine->settings();
+        const config::PolicyRule* rule = pending.e.limits;
+        const transport::Zone z = pending.zone;
         const config::ZoneLimits& zl = settings.zoneLimits[static_cast<size_t>(z)];
         const std::string zone(transport::zoneName(z));
-        Admission& out = flow->e.admission;
-        std::vector<RuleTrace>* trace = flow->trace;
+        Admission& out = pending.e.admission;
+        std::vector<RuleTrace>* trace = pending.trace;
         auto limit = [&](std::string what, std::string reason, std::string detail) {
           out.allowed = false;
           out.code = rule != nullptr && rule->code != 0 ? rule->code : settings.rejectCode;
@@ -433,22 +453,22 @@ void CallPolicy::count(std::shared_ptr<Flow> flow) {
           }
         } else if (overHour) {
           limit(rule->name + ".spend_per_hour", "Spend Limit Reached",
-                fmt::format("spent {:.2f} in the last hour, cap {:.2f}", flow->spentHour,
+                fmt::format("spent {:.2f} in the last hour, cap {:.2f}", pending.spentHour,
                             rule->spendPerHour));
         } else if (overDay) {
           limit(rule->name + ".spend_per_day", "Spend Limit Reached",
-                fmt::format("spent {:.2f} in the last 24 hours, cap {:.2f}", flow->spentDay,
+                fmt::format("spent {:.2f} in the last 24 hours, cap {:.2f}", pending.spentDay,
                             rule->spendPerDay));
         }
-        finish(std::move(flow));
+        finish(pending);
       });
 }
 
-void CallPolicy::finish(std::shared_ptr<Flow> flow) {
+void CallPolicy::finish(Flow& flow) {
   State& st = *state_;
-  const config::PolicySettings& s = flow->engine->settings();
-  Admission& out = flow->e.admission;
-  std::vector<RuleTrace>* trace = flow->trace;
+  const config::PolicySettings& s = flow.engine->settings();
+  Admission& out = flow.e.admission;
+  std::vector<RuleTrace>* trace = flow.trace;
   if (!out.allowed && !s.enforce) {
     out.allowed = true;
     out.shadow = true;
@@ -459,14 +479,14 @@ void CallPolicy::finish(std::shared_ptr<Flow> flow) {
     }
   }
   if (!out.allowed || out.emergency) {
-    flow->done(std::move(out));
+    flow.deliver(std::move(out));
     return;
   }
   LiveCall call;
-  call.scope = flow->scopeKey;
-  call.zoneScope = flow->zoneKey;
-  if (!flow->e.digits.empty()) {
-    if (const config::RateEntry* rate = flow->engine->rates().find(flow->e.digits)) {
+  call.scope = flow.scopeKey;
+  call.zoneScope = flow.zoneKey;
+  if (!flow.e.digits.empty()) {
+    if (const config::RateEntry* rate = flow.engine->rates().find(flow.e.digits)) {
       call.rate = *rate;
     }
   }
@@ -480,16 +500,16 @@ void CallPolicy::finish(std::shared_ptr<Flow> flow) {
   {
     std::lock_guard lock(st.mu);
     const uint64_t handle = st.nextHandle++;
-    if (!flow->scopeKey.empty()) {
-      Scope& sc = st.scopes[flow->scopeKey];
-      sc.capHour = flow->e.limits->spendPerHour;
-      sc.capDay = flow->e.limits->spendPerDay;
+    if (!flow.scopeKey.empty()) {
+      Scope& sc = st.scopes[flow.scopeKey];
+      sc.capHour = flow.e.limits->spendPerHour;
+      sc.capDay = flow.e.limits->spendPerDay;
       sc.handles.insert(handle);
     }
     st.calls.emplace(handle, std::move(call));
     out.handle = handle;
   }
-  flow->done(std::move(out));
+  flow.deliver(std::move(out));
 }
 
 void CallPolicy::answered(uint64_t handle, base::TimePoint now) {

@@ -157,10 +157,10 @@ class CallPolicy {
   class State;
   struct Flow;  // one admission waiting for the store
   CallPolicy(store::Store* store, const base::Clock* storeClock);
-  void start(const CallAttempt& attempt, std::vector<RuleTrace>* trace,
-             std::function<void(Admission)> done);
-  void count(std::shared_ptr<Flow> flow);
-  void finish(std::shared_ptr<Flow> flow);
+  void start(const CallAttempt& attempt, std::vector<RuleTrace>* trace, Flow& flow,
+             std::shared_ptr<Flow> keep);
+  void count(Flow& flow, std::shared_ptr<Flow> keep);
+  void finish(Flow& flow);
   std::unique_ptr<State> state_;
 };
 

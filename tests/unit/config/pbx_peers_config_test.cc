@@ -82,5 +82,40 @@ TEST(PbxPeersConfig, ZoneLimits) {
   EXPECT_FALSE(bad.ok());
 }
 
+// A rule naming extensions never matches the calls of a target without identity_header (they
+// count as its peer name): check-config says so at the rule, and what to set.
+TEST(PbxPeersConfig, RulesNamingExtensionsWarnWithoutIdentityHeader) {
+  const std::string rules =
+      "policy:\n  rules:\n"
+      "    - { name: boss, accounts: [ \"201\" ], classes: [international], action: allow }\n"
+      "    - { name: peer, accounts: [ \"pbx-*\" ], action: allow }\n"
+      "    - { name: trunkside, zones: [trunk], accounts: [ \"201\" ], action: allow }\n"
+      "    - { name: team, groups: [sales], action: allow }\n"
+      "  groups: { sales: [ \"3*\" ] }\n";
+  const LoadResult r = loadPbx(
+      "    - { host: 192.0.2.20, name: pbx-hq }\n"
+      "    - { host: 192.0.2.21, name: pbx-branch, identity_header: X-Account }\n",
+      rules);
+  ASSERT_TRUE(r.ok()) << dump(r);
+  // Lines: 5-6 targets, 10 trunk's last line, 11 policy:, 12 rules:, 13 the first rule.
+  EXPECT_TRUE(hasWarning(r,
+                         "test.yaml:13: policy.rules.boss.accounts: names accounts, but calls "
+                         "from pbx.targets[0] count as 'pbx-hq'"));
+  EXPECT_TRUE(hasWarning(r, "set identity_header on pbx.targets[0]"));
+  EXPECT_TRUE(hasWarning(r, "test.yaml:16: policy.rules.team.groups: names groups"));
+  for (const std::string& w : r.warnings) {
+    EXPECT_EQ(w.find("pbx.targets[1] count"), std::string::npos) << w;  // it asserts them
+    EXPECT_EQ(w.find("rules.peer."), std::string::npos) << w;           // names the peer itself
+    EXPECT_EQ(w.find("rules.trunkside."), std::string::npos) << w;      // not for PBX calls
+  }
+  // Every target asserting the extension: nothing to warn about.
+  const LoadResult asserted =
+      loadPbx("    - { host: 192.0.2.20, name: pbx-hq, identity_header: X-Account }\n", rules);
+  ASSERT_TRUE(asserted.ok()) << dump(asserted);
+  for (const std::string& w : asserted.warnings) {
+    EXPECT_EQ(w.find("identity_header"), std::string::npos) << w;
+  }
+}
+
 }  // namespace
 }  // namespace tg::config
