@@ -109,6 +109,7 @@ class Gateway final : public transaction::Sender, public Worker {
   WorkerPeers peers_;
   std::unique_ptr<transport::TransportManager> transport_;
   b2bua::B2bua b2bua_;
+  transaction::LargeRequests largeRequests_;  // RFC 3261 §18.1.1, for layer_
   transaction::TransactionLayer layer_;
   std::unique_ptr<guard::BanList> ownBans_;  // when GuardDeps gave none
   guard::Guard guard_;
