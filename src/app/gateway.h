@@ -72,6 +72,7 @@ class Gateway final : public transaction::Sender, public Worker {
   // Where the transport hands each packet (tests feed it directly).
   InboundPath& inbound() { return path_; }
   const transaction::TransactionLayer& transactions() const { return layer_; }
+  const transaction::LargeRequestStats& largeRequestStats() const { return largeRequests_.stats(); }
   // Provider DNS and (on worker 0) registration: src/trunk/.
   trunk::TrunkServices& trunk() { return *trunk_; }
   // The configuration this worker runs (reload() replaces it on the worker's thread).

@@ -15,14 +15,19 @@
 #include <unordered_map>
 
 #include "base/clock.h"
+#include "base/counters.h"
 #include "transport/transport.h"
 
 namespace tg::transaction {
 
-struct LargeRequestStats {
-  uint64_t overStream = 0;     // large requests sent over TCP instead of UDP
-  uint64_t overUdp = 0;        // large requests sent over UDP anyway (no listener, refused)
-  uint64_t fellBackToUdp = 0;  // TCP refused by the peer: the request resent over UDP
+#define TG_LARGE_REQUEST_COUNTERS(X)                                                       \
+  X(overStream, "requests over 1300 bytes sent over TCP instead of UDP (RFC 3261 18.1.1)") \
+  X(overUdp, "requests over 1300 bytes sent over UDP: no tcp listener, a phone, refused")  \
+  X(fellBackToUdp, "requests moved to TCP and sent over UDP after the peer refused TCP")
+
+struct alignas(base::kCounterAlign) LargeRequestStats {
+  TG_LARGE_REQUEST_COUNTERS(TG_COUNTER_FIELD)
+  TG_COUNTERS_SUM(LargeRequestStats, TG_LARGE_REQUEST_COUNTERS)
 };
 
 class LargeRequests {

@@ -184,11 +184,15 @@ def run_flow(ctx, sut, topo, f, direction):
                 check(all(r.get("disposition") != "in-progress" for r in rows),
                       f"a CDR of this flow stays in progress: {rows}")
             else:
-                # Written in batches: wait a little, but far less than 64*T1 (32 s here).
-                rows = sut.wait_for_cdrs(lambda rs: any(
-                    r.get("a_call_id") in a_ids and r.get("disposition") != "in-progress"
-                    for r in rs), timeout=6, what=f"the final CDR of {f['name']}")
-                row = next(r for r in rows if r.get("a_call_id") in a_ids)
+                # Written in batches: wait a little, but far less than 64*T1 (32 s here). The
+                # end is the final record: a call answered long enough ago (glare takes a few
+                # seconds) already shows "answered" while its end is still in the next batch.
+                def ended(r):
+                    return (r.get("a_call_id") in a_ids and r.get("disposition") != "in-progress"
+                            and r.get("end_time"))
+                rows = sut.wait_for_cdrs(lambda rs: any(ended(r) for r in rs), timeout=6,
+                                         what=f"the final CDR (with an end time) of {f['name']}")
+                row = next(r for r in rows if ended(r))
                 want_disp, want_code = f["cdr"]
                 check(row.get("disposition") == want_disp and row.get("sip_code") == want_code,
                       f"CDR {row.get('disposition')!r} {row.get('sip_code')!r}, expected "
