@@ -74,12 +74,16 @@ Gateway::Gateway(asio::io_context& io, config::ConfigPtr config, db::CdrStore* c
             return transport_->localEndpoint(z, t);
           },
           cdrs),
+      largeRequests_([this](transport::Zone z,
+                            config::TransportKind t) { return transport_->localEndpoint(z, t); },
+                     clock),
       layer_(timers_, *this, b2bua_, config->timers),
       ownBans_(privateBans(guard, *config, clock)),
       guard_(config, aclFor(*config, guard.acl), guard.bans != nullptr ? *guard.bans : *ownBans_,
              guard.events, clock),
       path_(config, guard_, *this, *this, peers_, clock),
       liveCalls_(guard.bans != nullptr ? *guard.bans : *ownBans_, guard.auth) {
+  layer_.setLargeRequests(&largeRequests_);
   b2bua_.attach(layer_, *this);
   b2bua_.setRemotePhones(guard.auth, guard.bindings);
   // Banned and not-allowed sources are reset at accept: no TLS handshake is spent on them.

@@ -72,6 +72,7 @@ class Gateway final : public transaction::Sender, public Worker {
   // Where the transport hands each packet (tests feed it directly).
   InboundPath& inbound() { return path_; }
   const transaction::TransactionLayer& transactions() const { return layer_; }
+  const transaction::LargeRequestStats& largeRequestStats() const { return largeRequests_.stats(); }
   // Provider DNS and (on worker 0) registration: src/trunk/.
   trunk::TrunkServices& trunk() { return *trunk_; }
   // The configuration this worker runs (reload() replaces it on the worker's thread).
@@ -109,6 +110,7 @@ class Gateway final : public transaction::Sender, public Worker {
   WorkerPeers peers_;
   std::unique_ptr<transport::TransportManager> transport_;
   b2bua::B2bua b2bua_;
+  transaction::LargeRequests largeRequests_;  // RFC 3261 §18.1.1, for layer_
   transaction::TransactionLayer layer_;
   std::unique_ptr<guard::BanList> ownBans_;  // when GuardDeps gave none
   guard::Guard guard_;

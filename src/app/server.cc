@@ -485,6 +485,7 @@ ServerSnapshot Server::snapshot() {
     s.gateway += g->stats();
     s.calls += g->b2bua().stats();
     s.guard += g->guard().stats();
+    s.largeRequests += g->largeRequestStats();
     s.filters += g->guard().filterStats();
     s.admission += g->b2bua().admissionStats();
   }

@@ -73,8 +73,9 @@ struct ServerSnapshot {
   GatewayStats gateway;
   b2bua::B2buaStats calls;
   guard::GuardStats guard;
-  guard::FilterStatsTable filters;             // each guard filter's own counters
-  b2bua::admission::AdmissionStats admission;  // each call-admission filter's, in chain order
+  transaction::LargeRequestStats largeRequests;  // RFC 3261 §18.1.1 (large_requests.h)
+  guard::FilterStatsTable filters;               // each guard filter's own counters
+  b2bua::admission::AdmissionStats admission;    // each call-admission filter's, in chain order
 };
 
 struct CallEntry {

@@ -225,7 +225,7 @@ void InDialogRelay::onCancel(ServerTransaction& invite) {
   auto it = call->relays.find(invite.ownerTag);
   if (it != call->relays.end() && it->second.client != nullptr &&
       it->second.client->receivedProvisional()) {
-    invite_.sendCancel(*it->second.client, call->leg(other(it->second.from)).peer, call->id);
+    invite_.sendCancel(*it->second.client, call->id);
   }
 }
 
@@ -270,7 +270,7 @@ void InDialogRelay::abandon(Call& call) {
   for (auto& [rid, relay] : call.relays) {
     if (relay.client != nullptr && relay.method == Method::kInvite &&
         relay.client->receivedProvisional()) {
-      invite_.sendCancel(*relay.client, call.leg(other(relay.from)).peer, 0);
+      invite_.sendCancel(*relay.client, 0);
     }
     if (relay.server != nullptr && relay.server->lastStatus() < 200) {
       respond(*relay.server, call.leg(relay.from), 487);

@@ -538,15 +538,15 @@ void OutgoingInvite::onCancel(ServerTransaction& invite) {
 void OutgoingInvite::cancelB(Call& call) {
   if (call.bInvite == nullptr || call.bCancelSent) return;
   call.bCancelSent = true;
-  sendCancel(*call.bInvite, call.b.peer, call.id);
+  sendCancel(*call.bInvite, call.id);
 }
 
-void OutgoingInvite::sendCancel(const ClientTransaction& invite, const transport::SendTarget& peer,
-                                uint64_t callId) {
+void OutgoingInvite::sendCancel(const ClientTransaction& invite, uint64_t callId) {
   std::string branch;
   std::string bytes = messages_.cancelFor(invite, branch);
   if (bytes.empty()) return;
-  ctx_.layer->request(std::move(bytes), branch, Method::kCancel, peer, &local_, callId);
+  // §9.1: the CANCEL goes to the INVITE's destination, address, port and transport.
+  ctx_.layer->request(std::move(bytes), branch, Method::kCancel, invite.target(), &local_, callId);
 }
 
 // --- strays -------------------------------------------------------------------------------------

@@ -44,9 +44,9 @@ class OutgoingInvite final : public transaction::TransactionOwner {
   void respondA(Call& call, int code, std::string_view reason, const sip::Message* copyFrom);
   // CANCEL for B's INVITE, once (§9.1: only after a provisional).
   void cancelB(Call& call);
-  // CANCEL for a client INVITE transaction that has received a provisional (§9.1).
-  void sendCancel(const transaction::ClientTransaction& invite, const transport::SendTarget& peer,
-                  uint64_t callId);
+  // CANCEL for a client INVITE transaction that has received a provisional (§9.1), sent
+  // where the INVITE went (its transport too: a large INVITE may have gone over TCP).
+  void sendCancel(const transaction::ClientTransaction& invite, uint64_t callId);
   void sendAckToB(Call& call, const sip::Message* aAck);
   void resendAckToB(Call& call);
   // A provider's 401/407 to a request sent on its leg: the request again with the stored

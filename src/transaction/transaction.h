@@ -121,6 +121,10 @@ class ClientTransaction final : public Transaction {
   sip::Method method_;
   int lastStatus_ = 0;
   std::string ackForNon2xx_;  // built on the first non-2xx final, resent on retransmissions
+  // A large request moved from UDP to TCP (large_requests.h): the request as built for UDP
+  // and where it would have gone, to send it there if the peer refuses TCP. Empty otherwise.
+  std::string udpRequest_;
+  transport::SendTarget udpTarget_;
 };
 
 }  // namespace tg::transaction

@@ -479,18 +479,32 @@ ClientTransaction& TransactionLayer::request(std::string bytes, std::string_view
       });
     }
   }
-  sendRaw(ct.target_, ct.request_);
-  ClientTransaction* p = &ct;
-  if (!ct.reliable()) {  // Timer A / E
-    ct.retransmitInterval_ = t1();
-    ct.retransmitTimer_ = timers_.schedule(t1(), [this, p] { retransmitRequest(*p); });
+  if (large_ != nullptr && target.transport == config::TransportKind::kUdp &&
+      ct.request_.size() > LargeRequests::kUdpLimit) {
+    std::string udpBytes = ct.request_;
+    if (auto moved = large_->moveToStream(target, ct.request_)) {
+      ct.udpRequest_ = std::move(udpBytes);
+      ct.udpTarget_ = target;
+      ct.target_ = *moved;
+    }
   }
+  sendFirst(ct);
+  ClientTransaction* p = &ct;
   scheduleTimeout(ct, 64 * t1(), [this, p] {  // Timer B / F
     ++stats_.clientTimeouts;
     ownerOf(*p).onClientFailure(*p, false);
     terminateClient(*p);
   });
   return ct;
+}
+
+void TransactionLayer::sendFirst(ClientTransaction& ct) {
+  sendRaw(ct.target_, ct.request_);
+  ClientTransaction* p = &ct;
+  if (!ct.reliable()) {  // Timer A / E
+    ct.retransmitInterval_ = t1();
+    ct.retransmitTimer_ = timers_.schedule(t1(), [this, p] { retransmitRequest(*p); });
+  }
 }
 
 void TransactionLayer::retransmitRequest(ClientTransaction& ct) {
@@ -587,10 +601,22 @@ void TransactionLayer::onSendError(const transport::SendTarget& target) {
       failed.push_back(ct.get());
     }
   }
+  size_t refused = 0;
   for (ClientTransaction* ct : failed) {
+    if (!ct->udpRequest_.empty()) {
+      // A large request moved to TCP: §18.1.1 sends it over UDP when TCP is refused. Timer
+      // B/F keeps running from the first attempt.
+      ++refused;
+      ct->request_ = std::move(ct->udpRequest_);
+      ct->udpRequest_.clear();
+      ct->target_ = ct->udpTarget_;
+      sendFirst(*ct);
+      continue;
+    }
     ownerOf(*ct).onClientFailure(*ct, true);
     terminateClient(*ct);
   }
+  if (refused > 0 && large_ != nullptr) large_->refused(target, refused);
 }
 
 }  // namespace tg::transaction

@@ -14,6 +14,7 @@
 #include "base/timer_queue.h"
 #include "config/config.h"
 #include "sip/message.h"
+#include "transaction/large_requests.h"
 #include "transaction/transaction.h"
 #include "transaction/transaction_user.h"
 #include "transport/transport.h"
@@ -71,8 +72,13 @@ class TransactionLayer {
                              uint64_t ownerId = 0, uint64_t ownerTag = 0);
 
   // The transport could not deliver to `target`: fails client transactions still waiting for
-  // their first response there.
+  // their first response there, or sends them over UDP when they were large requests moved to
+  // TCP (RFC 3261 §18.1.1: retry over UDP when the connection is refused).
   void onSendError(const transport::SendTarget& target);
+
+  // Requests over 1300 bytes to a UDP target go over TCP through `large` (RFC 3261 §18.1.1);
+  // without one (null, the default) they go as they are. Must outlive the layer.
+  void setLargeRequests(LargeRequests* large) { large_ = large; }
 
   // A fresh branch with the RFC 3261 magic cookie.
   static std::string newBranch();
@@ -94,6 +100,9 @@ class TransactionLayer {
   void startResponseRetransmit(ServerTransaction& st);
   void retransmitResponse(ServerTransaction& st);
   void retransmitRequest(ClientTransaction& ct);
+  // Sends ct's request for the first time (or again over UDP after TCP was refused) and
+  // starts Timer A/E on an unreliable transport.
+  void sendFirst(ClientTransaction& ct);
   void scheduleTimeout(Transaction& t, base::Duration after, std::function<void()> fn);
   void scheduleCleanup(Transaction& t, base::Duration after);
   void terminateServer(ServerTransaction& st);
@@ -116,6 +125,7 @@ class TransactionLayer {
   // Terminated transactions are destroyed after the current callback has unwound.
   std::vector<std::unique_ptr<Transaction>> graveyard_;
   base::TimerId buryTimer_ = base::kNoTimer;
+  LargeRequests* large_ = nullptr;
   TransactionStats stats_;
 };
 

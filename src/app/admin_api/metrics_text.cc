@@ -86,6 +86,11 @@ void counters(Exposition& e, const ServerSnapshot& snapshot) {
     const std::string_view component = "guard";
     TG_GUARD_COUNTERS(TG_METRIC_COUNTER)
   }
+  {
+    const transaction::LargeRequestStats& s = snapshot.largeRequests;
+    const std::string_view component = "large_requests";
+    TG_LARGE_REQUEST_COUNTERS(TG_METRIC_COUNTER)
+  }
 }
 #undef TG_METRIC_COUNTER
 
