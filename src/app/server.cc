@@ -484,6 +484,7 @@ ServerSnapshot Server::snapshot() {
     s.guard += g->guard().stats();
     s.filters += g->guard().filterStats();
     s.admission += g->b2bua().admissionStats();
+    s.transport += g->transport().stats();
   }
   return s;
 }

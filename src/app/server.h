@@ -75,6 +75,7 @@ struct ServerSnapshot {
   guard::GuardStats guard;
   guard::FilterStatsTable filters;             // each guard filter's own counters
   b2bua::admission::AdmissionStats admission;  // each call-admission filter's, in chain order
+  transport::TransportStats transport;         // UDP, TCP and TLS listeners and connections
 };
 
 struct CallEntry {

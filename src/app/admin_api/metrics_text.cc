@@ -86,6 +86,11 @@ void counters(Exposition& e, const ServerSnapshot& snapshot) {
     const std::string_view component = "guard";
     TG_GUARD_COUNTERS(TG_METRIC_COUNTER)
   }
+  {
+    const transport::TransportStats& s = snapshot.transport;
+    const std::string_view component = "transport";
+    TG_TRANSPORT_COUNTERS(TG_METRIC_COUNTER)
+  }
 }
 #undef TG_METRIC_COUNTER
 

@@ -23,6 +23,7 @@ TEST(MetricsText, EveryDeclaredCounterIsExposedWithHelpAndType) {
   f.snapshot.gateway.received = 7;
   f.snapshot.calls.callsStarted = 3;
   f.snapshot.guard.bannedDrops = 2;
+  f.snapshot.transport.datagramsReassembled = 4;
   const std::string text = metricsText(f);
 #define TG_EXPECT_COUNTER(component)                                                    \
   [&](const char* field, const char* help) {                                            \
@@ -43,11 +44,16 @@ TEST(MetricsText, EveryDeclaredCounterIsExposedWithHelpAndType) {
     auto check = TG_EXPECT_COUNTER("guard");
     TG_GUARD_COUNTERS(TG_CHECK)
   }
+  {
+    auto check = TG_EXPECT_COUNTER("transport");
+    TG_TRANSPORT_COUNTERS(TG_CHECK)
+  }
 #undef TG_CHECK
 #undef TG_EXPECT_COUNTER
   EXPECT_TRUE(has(text, "\ntrunkguard_gateway_received_total 7\n"));
   EXPECT_TRUE(has(text, "\ntrunkguard_b2bua_calls_started_total 3\n"));
   EXPECT_TRUE(has(text, "\ntrunkguard_guard_banned_drops_total 2\n"));
+  EXPECT_TRUE(has(text, "\ntrunkguard_transport_datagrams_reassembled_total 4\n"));
 }
 
 TEST(MetricsText, GaugesAndPeersWithEscapedLabels) {
