@@ -123,6 +123,9 @@ Gateway::~Gateway() { stop(); }
 void Gateway::setPeers(std::vector<Gateway*> peers) {
   if (!peers.empty() && peers[0] != this) {
     transport_->shareDirectory(peers[0]->transport_->directory());
+    // One offence count per source for the process: the kernel spreads a source's
+    // connections over every worker's listener.
+    guard_.shareOffences(peers[0]->guard_.offences());
   }
   peers_.set(std::vector<Worker*>(peers.begin(), peers.end()));
 }

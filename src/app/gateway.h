@@ -69,6 +69,7 @@ class Gateway final : public transaction::Sender, public Worker {
   transport::TransportManager& transport() { return *transport_; }
   const GatewayStats& stats() const { return path_.stats(); }
   const guard::Guard& guard() const { return guard_; }
+  guard::Guard& guard() { return guard_; }
   // Where the transport hands each packet (tests feed it directly).
   InboundPath& inbound() { return path_; }
   const transaction::TransactionLayer& transactions() const { return layer_; }

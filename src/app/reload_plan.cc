@@ -35,6 +35,9 @@ constexpr KeyRule kRules[] = {
     {"health", false},
     {"b2bua", true},
     {"tcp", false},
+    // The guard counts stream offences against the config it is given on every reload.
+    {"tcp.offences_before_ban", true},
+    {"tcp.offence_window_s", true},
     {"limits", true},
     // The transport's buffers and stream framing are sized once.
     {"limits.max_message_bytes", false},
@@ -46,6 +49,9 @@ constexpr KeyRule kRules[] = {
     {"fraud", true},      // the detectors keep what they learnt
     {"tls", true},
     {"tls.handshake_timeout_ms", false},
+    // The accept limits are set when the listeners' transport is built.
+    {"tls.max_handshakes_per_source_per_s", false},
+    {"tls.max_handshakes_per_prefix_per_s", false},
     {"accounts", false},
     {"accounts.lockout", true},
     {"accounts.lockout.max_tracked", false},  // the tables keep their capacity

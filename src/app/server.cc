@@ -488,6 +488,7 @@ ServerSnapshot Server::snapshot() {
     s.largeRequests += g->largeRequestStats();
     s.filters += g->guard().filterStats();
     s.admission += g->b2bua().admissionStats();
+    s.transport += g->transport().stats();
   }
   return s;
 }

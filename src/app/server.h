@@ -76,6 +76,7 @@ struct ServerSnapshot {
   transaction::LargeRequestStats largeRequests;  // RFC 3261 §18.1.1 (large_requests.h)
   guard::FilterStatsTable filters;               // each guard filter's own counters
   b2bua::admission::AdmissionStats admission;    // each call-admission filter's, in chain order
+  transport::TransportStats transport;           // UDP, TCP and TLS listeners and connections
 };
 
 struct CallEntry {

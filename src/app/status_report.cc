@@ -28,6 +28,12 @@ nlohmann::json countersOf(const guard::GuardStats& s) {
   return j;
 }
 template <>
+nlohmann::json countersOf(const transport::TransportStats& s) {
+  nlohmann::json j = nlohmann::json::object();
+  TG_TRANSPORT_COUNTERS(TG_STATUS_COUNTER)
+  return j;
+}
+template <>
 nlohmann::json countersOf(const guard::FilterStats& s) {
   nlohmann::json j = nlohmann::json::object();
   TG_FILTER_COUNTERS(TG_STATUS_COUNTER)
@@ -151,7 +157,8 @@ nlohmann::json statusJson(const StatusFacts& f) {
                    {"calls", countersOf(f.snapshot.calls)},
                    {"guard", countersOf(f.snapshot.guard)},
                    {"filters", filterCounters(f.snapshot.filters)},
-                   {"admission", admissionCounters(f.snapshot.admission)}};
+                   {"admission", admissionCounters(f.snapshot.admission)},
+                   {"transport", countersOf(f.snapshot.transport)}};
 
   if (!f.lastReload) {
     j["last_reload"] = nullptr;

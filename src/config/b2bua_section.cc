@@ -122,10 +122,12 @@ void readB2bua(Loader& loader, const YAML::Node& node, int line, Config& c) {
 }
 
 void readTcp(Loader& loader, const YAML::Node& node, int line, Config& c) {
-  MapReader m(loader, node, "tcp", line,
-              {"idle_timeout_s", "max_connections_per_source", "max_connections",
-               "max_connections_per_prefix", "reserved_for_peers", "first_message_timeout_ms",
-               "message_timeout_ms", "max_accepts_per_source_per_s"});
+  MapReader m(
+      loader, node, "tcp", line,
+      {"idle_timeout_s", "max_connections_per_source", "max_connections",
+       "max_connections_per_prefix", "reserved_for_peers", "first_message_timeout_ms",
+       "message_timeout_ms", "max_accepts_per_source_per_s", "max_accepts_per_prefix_per_s",
+       "connect_timeout_ms", "max_send_queue_bytes", "offences_before_ban", "offence_window_s"});
   if (!m.valid()) return;
   constexpr int64_t kIntMax = std::numeric_limits<int32_t>::max();
   loader.setDuration(m, "idle_timeout_s", c.tcp.idleTimeout, 1, 86400);
@@ -136,6 +138,12 @@ void readTcp(Loader& loader, const YAML::Node& node, int line, Config& c) {
   loader.setDuration(m, "first_message_timeout_ms", c.tcp.firstMessageTimeout, 0, 600000);
   loader.setDuration(m, "message_timeout_ms", c.tcp.messageTimeout, 0, 600000);
   loader.setInt(m, "max_accepts_per_source_per_s", c.tcp.maxAcceptsPerSourcePerSecond, 0, kIntMax);
+  loader.setInt(m, "max_accepts_per_prefix_per_s", c.tcp.maxAcceptsPerPrefixPerSecond, 0, kIntMax);
+  loader.setDuration(m, "connect_timeout_ms", c.tcp.connectTimeout, 100, 120000);
+  // Below 64 KiB one large INVITE or NOTIFY could not even be queued.
+  loader.setInt(m, "max_send_queue_bytes", c.tcp.maxSendQueueBytes, 65536, kIntMax);
+  loader.setInt(m, "offences_before_ban", c.tcp.offencesBeforeBan, 1, 100000);
+  loader.setDuration(m, "offence_window_s", c.tcp.offenceWindow, 1, 86400);
   if (!m.has("reserved_for_peers")) {
     // The default reserve never takes more than a quarter of a small table.
     c.tcp.reservedForPeers = std::min(c.tcp.reservedForPeers, c.tcp.maxConnections / 4);

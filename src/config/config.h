@@ -132,6 +132,17 @@ struct TcpSettings {
   // A message whose first bytes arrived this long ago and that is still incomplete is closed
   // with its connection (slowloris: one byte every few seconds).
   std::chrono::milliseconds messageTimeout{10000};
+  // New inbound connections accepted per second from one /24 (IPv4) or /64 (IPv6), over all
+  // workers; 0: no limit. Off too when maxAcceptsPerSourcePerSecond is 0.
+  size_t maxAcceptsPerPrefixPerSecond = 1000;
+  // An outbound connection (to a provider or the PBX) not established by then is given up.
+  std::chrono::milliseconds connectTimeout{5000};
+  // Bytes queued for one connection's peer beyond which it is disconnected (a slow reader).
+  size_t maxSendQueueBytes = 4 << 20;
+  // Failed or stalled TLS handshakes and framing errors from one public source, counted over
+  // all workers: this many within offenceWindow ban it (guard.bans).
+  uint32_t offencesBeforeBan = 10;
+  std::chrono::seconds offenceWindow{60};
 };
 
 struct LogSettings {

@@ -4,6 +4,7 @@
 // providers' certificates. Read by tls_section.cc; used by transport/tls_context.cc.
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -22,6 +23,11 @@ struct TlsSettings {
   TlsVersion minVersion = TlsVersion::k12;  // TLS 1.0/1.1 are never offered
   std::string ciphers;  // TLS 1.2 cipher list (OpenSSL syntax); empty: modern AEAD only
   int line = 0;         // where `tls:` was written, for messages
+  // tls:// connections (each a handshake to come) admitted per second from one IP address and
+  // from one /24 or /64, over all workers, before any handshake work; 0: no limit. Off too
+  // when tcp.max_accepts_per_source_per_s is 0.
+  size_t maxHandshakesPerSourcePerSecond = 20;
+  size_t maxHandshakesPerPrefixPerSecond = 200;
 };
 
 // A provider's `tls:`: how its certificate is checked and what we present to it.

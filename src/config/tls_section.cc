@@ -6,6 +6,7 @@
 #include <openssl/ssl.h>
 
 #include <filesystem>
+#include <limits>
 #include <memory>
 
 #include "base/openssl_error.h"
@@ -96,13 +97,18 @@ void Loader::checkPair(const MapReader& m, std::string_view certKey, std::string
 }
 
 void readTls(Loader& loader, const YAML::Node& node, int line, Config& c) {
-  MapReader m(
-      loader, node, "tls", line,
-      {"certificate", "private_key", "ca_file", "handshake_timeout_ms", "min_version", "ciphers"});
+  MapReader m(loader, node, "tls", line,
+              {"certificate", "private_key", "ca_file", "handshake_timeout_ms", "min_version",
+               "ciphers", "max_handshakes_per_source_per_s", "max_handshakes_per_prefix_per_s"});
   if (!m.valid()) return;
   TlsSettings& tls = c.tls;
   tls.line = line;
   loader.setDuration(m, "handshake_timeout_ms", tls.handshakeTimeout, 100, 120000);
+  constexpr int64_t kIntMax = std::numeric_limits<int32_t>::max();
+  loader.setInt(m, "max_handshakes_per_source_per_s", tls.maxHandshakesPerSourcePerSecond, 0,
+                kIntMax);
+  loader.setInt(m, "max_handshakes_per_prefix_per_s", tls.maxHandshakesPerPrefixPerSecond, 0,
+                kIntMax);
   if (m.has("min_version")) {
     // "1.2" written without quotes is a number in YAML; accept it either way.
     if (auto v = loader.readString(m, "min_version")) {

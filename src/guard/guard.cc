@@ -193,14 +193,12 @@ void Guard::streamOffence(transport::Zone zone, const base::Address& source,
   // operator's to fix, not a reason to cut the trunk.
   if (zone != transport::Zone::kPublic || bans_.isTrusted(source)) return;
   ++stats_.streamOffences;
-  Offences& o = offences_.findOrInsert(SourceKey::of(source));
-  if (o.count == 0 || now - o.windowStart >= kOffenceWindow) o = Offences{now, 0};
-  if (++o.count < kOffencesBeforeBan) return;
-  o = Offences{};
+  const config::TcpSettings& tcp = config_->tcp;
+  if (!offences_->add(source, now, tcp.offencesBeforeBan, tcp.offenceWindow)) return;
   if (!config_->guard.bans.enabled) return;
   const std::string reason =
-      fmt::format("{} offences on TCP/TLS connections within {}s (last: {})", kOffencesBeforeBan,
-                  kOffenceWindow.count(), transport::offenceName(offence));
+      fmt::format("{} offences on TCP/TLS connections within {}s (last: {})", tcp.offencesBeforeBan,
+                  tcp.offenceWindow.count(), transport::offenceName(offence));
   constexpr std::string_view kRule = "stream-offences";
   const BanResult ban = bans_.ban(source, kRule, reason, BanOrigin::kAuto, now);
   if (!ban.banned()) return;
@@ -237,7 +235,7 @@ void Guard::housekeeping(const overload::LoadSample& load) {
     }
   }
   for (Slot& slot : slots_) slot.filter->expire(now);
-  offences_.dropStale([&](const Offences& o) { return now - o.windowStart >= kOffenceWindow; });
+  offences_->expire(now, config_->tcp.offenceWindow);
 }
 
 void Guard::record(transport::Zone zone, const base::Address& source, std::string_view rule,

@@ -28,6 +28,7 @@
 #include "guard/overload/overload_detector.h"
 #include "guard/ratelimit/rate_limit_filter.h"
 #include "guard/security_event.h"
+#include "guard/stream_offences.h"
 #include "transport/stream_offence.h"
 #include "transport/transport.h"
 
@@ -110,12 +111,15 @@ class Guard {
   // keep-alive says nothing a scanner would). False: drop it silently.
   bool admitKeepAlive(const transport::Packet& packet);
   // An inbound TCP/TLS connection's offence (failed or stalled TLS handshake, framing error,
-  // oversize message). A public-zone source that commits kOffencesBeforeBan of them within
-  // kOffenceWindow is banned (never a trusted one); the ban is the event.
-  static constexpr uint32_t kOffencesBeforeBan = 10;
-  static constexpr std::chrono::seconds kOffenceWindow{60};
+  // oversize message). A public-zone source that commits tcp.offences_before_ban of them within
+  // tcp.offence_window_s, counted over every guard that shares the table, is banned (never a
+  // trusted one); the ban is the event.
   void streamOffence(transport::Zone zone, const base::Address& source,
                      transport::StreamOffence offence, base::TimePoint now);
+  // The offence counts. Each guard starts with its own; workers share one by passing the first
+  // worker's to the others (Gateway::setPeers).
+  std::shared_ptr<StreamOffences> offences() const { return offences_; }
+  void shareOffences(std::shared_ptr<StreamOffences> offences) { offences_ = std::move(offences); }
   // A final response the gateway sent (feeds the scanner's failure ratio).
   void responseSent(transport::Zone zone, const base::Address& to, int code);
   // About once a second: expire per-source state, and one load sample for overload shedding.
@@ -168,14 +172,7 @@ class Guard {
     base::TimePoint at{};
   };
   std::array<Recent, 1024> recent_{};
-  // Offences per source in the current window; bounded like every per-source table (a source
-  // forgotten at the cap only starts its count over).
-  static constexpr size_t kMaxOffenceSources = 16384;
-  struct Offences {
-    base::TimePoint windowStart{};
-    uint32_t count = 0;
-  };
-  SourceTable<Offences> offences_{kMaxOffenceSources};
+  std::shared_ptr<StreamOffences> offences_ = std::make_shared<StreamOffences>();
 };
 
 // The event text for a verdict: "drop", "reply 503", with " + ban 600s" when it banned.

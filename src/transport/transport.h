@@ -10,6 +10,7 @@
 
 #include "base/address.h"
 #include "base/clock.h"
+#include "base/counters.h"
 #include "config/config.h"
 
 namespace tg::transport {
@@ -60,28 +61,40 @@ using PacketHandler = std::function<void(Packet&&)>;
 // the write completed. ICMP errors on UDP are not reported.
 using SendErrorHandler = std::function<void(const SendTarget&, std::string_view reason)>;
 
-// Counters for metrics and tests.
-struct TransportStats {
-  uint64_t datagramsReceived = 0;
-  uint64_t datagramsSent = 0;
-  uint64_t streamMessagesReceived = 0;
-  uint64_t streamMessagesSent = 0;
-  uint64_t connectionsAccepted = 0;
-  uint64_t connectionsRefused = 0;   // over a cap
-  uint64_t connectionsFiltered = 0;  // refused by the connection filter (banned, not allowed)
-  uint64_t connectionsClosedIdle = 0;
-  uint64_t connectionsClosedNoMessage = 0;  // silent past tcp.first_message_timeout_ms
-  uint64_t connectionsClosedSlow = 0;       // a message incomplete after tcp.message_timeout_ms
-  uint64_t connectionsEvicted = 0;          // silent public ones closed to make room
-  uint64_t framingErrors = 0;
-  uint64_t keepAlivePongs = 0;
-  uint64_t oversizeDropped = 0;
-  uint64_t sendErrors = 0;
-  uint64_t keepAlivesIgnored = 0;     // empty or CRLF-only datagrams (UDP keep-alives)
-  uint64_t tlsHandshakes = 0;         // completed, both directions
-  uint64_t tlsHandshakeFailures = 0;  // garbage, no shared version/cipher, bad certificate
-  uint64_t tlsHandshakeTimeouts = 0;  // the peer stalled (tls.handshake_timeout_ms)
-  uint64_t tlsVerifyFailures = 0;     // a peer certificate refused (also in the failures)
+// Counters for metrics, `trunkguard status` and tests (base/counters.h: the owning worker
+// counts, any thread reads).
+#define TG_TRANSPORT_COUNTERS(X)                                                               \
+  X(datagramsReceived, "UDP datagrams passed on")                                              \
+  X(datagramsSent, "UDP datagrams sent")                                                       \
+  X(datagramsReassembled,                                                                      \
+    "UDP datagrams that arrived as IP fragments (reassembled by the kernel), before the size " \
+    "check")                                                                                   \
+  X(streamMessagesReceived, "SIP messages read from TCP/TLS connections")                      \
+  X(streamMessagesSent, "SIP messages written to TCP/TLS connections")                         \
+  X(connectionsAccepted, "inbound TCP/TLS connections accepted")                               \
+  X(connectionsRefused, "inbound connections reset: a connection cap or accept rate")          \
+  X(connectionsFiltered, "inbound connections reset: banned or not allowed in the zone")       \
+  X(connectionsClosedIdle, "connections closed after tcp.idle_timeout_s")                      \
+  X(connectionsClosedNoMessage, "silent past tcp.first_message_timeout_ms")                    \
+  X(connectionsClosedSlow, "a message incomplete after tcp.message_timeout_ms")                \
+  X(connectionsEvicted, "silent public connections closed to make room")                       \
+  X(framingErrors, "TCP/TLS streams that were not SIP (bad Content-Length, garbage)")          \
+  X(keepAlivePongs, "CRLF keep-alive pongs sent on connections")                               \
+  X(oversizeDropped,                                                                           \
+    "messages over limits.max_message_bytes dropped unread (UDP datagrams and stream "         \
+    "messages)")                                                                               \
+  X(sendErrors, "sends that failed")                                                           \
+  X(keepAlivesIgnored, "empty or CRLF-only datagrams (UDP keep-alives)")                       \
+  X(tlsHandshakes, "TLS handshakes completed, both directions")                                \
+  X(tlsHandshakeFailures,                                                                      \
+    "TLS handshakes failed: garbage, no shared version/cipher, bad "                           \
+    "certificate")                                                                             \
+  X(tlsHandshakeTimeouts, "TLS handshakes the peer stalled (tls.handshake_timeout_ms)")        \
+  X(tlsVerifyFailures, "peer certificates refused (also in the handshake failures)")
+
+struct alignas(base::kCounterAlign) TransportStats {
+  TG_TRANSPORT_COUNTERS(TG_COUNTER_FIELD)
+  TG_COUNTERS_SUM(TransportStats, TG_TRANSPORT_COUNTERS)
 };
 
 }  // namespace tg::transport

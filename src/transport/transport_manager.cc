@@ -99,28 +99,33 @@ class TransportManager::Impl final : public TcpListener::Owner, public TcpConnec
              .onPacket = onPacket ? std::move(onPacket) : [](Packet&&) {},
              .maxMessageBytes = config.limits.maxMessageBytes,
              .framerLimits = framerLimitsFor(config.limits.maxMessageBytes),
-             .maxQueuedBytesPerConnection = options.maxQueuedBytesPerConnection,
+             .maxQueuedBytesPerConnection =
+                 options.maxQueuedBytesPerConnection.value_or(config.tcp.maxSendQueueBytes),
              .tlsHandshakeTimeout =
                  options.tlsHandshakeTimeout.value_or(config.tls.handshakeTimeout),
              .udpGroupSize = static_cast<uint32_t>(std::max(1, config.workers)),
              .stats = {}},
         directory_(std::make_shared<ConnectionDirectory>()),
         sweepTimer_(io) {
+    const auto unlessRatesOff = [&](size_t rate) -> size_t {
+      return tcp_.maxAcceptsPerSourcePerSecond == 0 ? 0 : rate;
+    };
     caps_ = ConnectionDirectory::Caps{
         .maxConnections = tcp_.maxConnections,
         .maxConnectionsPerSource = tcp_.maxConnectionsPerSource,
         .maxConnectionsPerPrefix = tcp_.maxConnectionsPerPrefix,
         .reservedForPeers = tcp_.reservedForPeers,
         .maxAcceptsPerSourcePerSecond = tcp_.maxAcceptsPerSourcePerSecond,
-        // Until these rates have keys of their own, turning the per-source accept rate off
-        // (tcp.max_accepts_per_source_per_s: 0) turns them off as well.
-        .maxAcceptsPerPrefixPerSecond =
-            tcp_.maxAcceptsPerSourcePerSecond == 0 ? 0 : options.maxAcceptsPerPrefixPerSecond,
+        // Turning the per-source accept rate off (tcp.max_accepts_per_source_per_s: 0) turns
+        // every accept and handshake rate off, as before these had keys of their own.
+        .maxAcceptsPerPrefixPerSecond = unlessRatesOff(
+            options.maxAcceptsPerPrefixPerSecond.value_or(tcp_.maxAcceptsPerPrefixPerSecond)),
         .maxHandshakesPerSourcePerSecond =
-            tcp_.maxAcceptsPerSourcePerSecond == 0 ? 0 : options.maxTlsHandshakesPerSourcePerSecond,
-        .maxHandshakesPerPrefixPerSecond = tcp_.maxAcceptsPerSourcePerSecond == 0
-                                               ? 0
-                                               : options.maxTlsHandshakesPerPrefixPerSecond};
+            unlessRatesOff(options.maxTlsHandshakesPerSourcePerSecond.value_or(
+                config.tls.maxHandshakesPerSourcePerSecond)),
+        .maxHandshakesPerPrefixPerSecond =
+            unlessRatesOff(options.maxTlsHandshakesPerPrefixPerSecond.value_or(
+                config.tls.maxHandshakesPerPrefixPerSecond))};
     tlsConfig_ = std::make_shared<const config::Config>(config);
     for (const auto& l : config.pbx.listen) specs_.push_back({Zone::kPbx, l});
     for (const auto& l : config.trunk.listen) specs_.push_back({Zone::kTrunk, l});
@@ -473,7 +478,7 @@ TcpConnection* TransportManager::Impl::connect(const SendTarget& target) {
   TcpConnection* raw = connection.get();
   directory_->addOutbound(raw->id(), target.zone, target.transport, target.address);
   connections_.add(std::move(connection));
-  raw->startConnect(options_.connectTimeout);
+  raw->startConnect(options_.connectTimeout.value_or(tcp_.connectTimeout));
   return raw;
 }
 

@@ -25,31 +25,31 @@ namespace tg::transport {
 
 class ConnectionDirectory;
 
-// What is not operator configuration: the clock, and the timings that tests shorten.
+// What is not operator configuration: the clock, the worker, and overrides for the config's
+// timings and limits that tests shorten (unset: the config's value).
 struct TransportOptions {
-  const base::Clock* clock = nullptr;              // nullptr: base::SystemClock
-  std::chrono::milliseconds connectTimeout{5000};  // outbound TCP connect
+  const base::Clock* clock = nullptr;  // nullptr: base::SystemClock
+  // Replaces config.tcp.connectTimeout (outbound TCP connect) when set.
+  std::optional<std::chrono::milliseconds> connectTimeout{};
   // Replaces config.tls.handshakeTimeout when set.
   std::optional<std::chrono::milliseconds> tlsHandshakeTimeout{};
   // Replaces config.tcp.idleTimeout (whole seconds) when set; zero disables idle closing.
   std::optional<std::chrono::milliseconds> idleTimeout{};
   // How often idle connections are looked for; zero: a quarter of the idle timeout, at most 1 s.
   std::chrono::milliseconds idleSweepInterval{0};
-  size_t maxQueuedBytesPerConnection = 4 << 20;  // a slower reader is disconnected
+  // Replaces config.tcp.maxSendQueueBytes (a slower reader is disconnected) when set.
+  std::optional<size_t> maxQueuedBytesPerConnection{};
   // The worker this manager runs on: the owner part of the connection ids it hands out.
   size_t worker = 0;
   // Several workers: every worker binds its own TCP/TLS listeners with SO_REUSEPORT and the
   // kernel spreads new connections over them. Off, a second bind of the port fails loudly.
   bool shareStreamPorts = false;
-  // Admission rates that have no config key yet (counted over all workers; 0: no limit). All
-  // three are off when tcp.max_accepts_per_source_per_s is 0.
-  // New inbound connections per second from one /24 (IPv4) or /64 (IPv6).
-  size_t maxAcceptsPerPrefixPerSecond = 1000;
-  // tls:// connections (each a handshake to come) admitted per second from one IP address and
-  // from one /24 or /64, before any handshake work: a full handshake costs ~0.4 ms of CPU, and
-  // a phone reconnects a few times an hour, resuming its session cheaply.
-  size_t maxTlsHandshakesPerSourcePerSecond = 20;
-  size_t maxTlsHandshakesPerPrefixPerSecond = 200;
+  // Replace tcp.max_accepts_per_prefix_per_s, tls.max_handshakes_per_source_per_s and
+  // tls.max_handshakes_per_prefix_per_s when set (0: no limit). All three are off when
+  // tcp.max_accepts_per_source_per_s is 0.
+  std::optional<size_t> maxAcceptsPerPrefixPerSecond{};
+  std::optional<size_t> maxTlsHandshakesPerSourcePerSecond{};
+  std::optional<size_t> maxTlsHandshakesPerPrefixPerSecond{};
 };
 
 class TransportManager {

@@ -69,6 +69,10 @@ class UdpListener : public std::enable_shared_from_this<UdpListener> {
   std::array<mmsghdr, kBatch> msgs_{};
   std::array<iovec, kBatch> iovs_{};
   std::array<sockaddr_storage, kBatch> sources_{};
+  // Ancillary data: IP_RECVFRAGSIZE / IPV6_RECVFRAGSIZE, present only on a datagram the kernel
+  // reassembled from fragments (counted in datagramsReassembled).
+  static constexpr size_t kControlBytes = 64;
+  std::array<std::array<char, kControlBytes>, kBatch> controls_{};
 
   std::deque<Queued> queue_;
   size_t queuedBytes_ = 0;

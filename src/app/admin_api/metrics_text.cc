@@ -91,6 +91,11 @@ void counters(Exposition& e, const ServerSnapshot& snapshot) {
     const std::string_view component = "large_requests";
     TG_LARGE_REQUEST_COUNTERS(TG_METRIC_COUNTER)
   }
+  {
+    const transport::TransportStats& s = snapshot.transport;
+    const std::string_view component = "transport";
+    TG_TRANSPORT_COUNTERS(TG_METRIC_COUNTER)
+  }
 }
 #undef TG_METRIC_COUNTER
 

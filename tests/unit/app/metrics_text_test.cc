@@ -24,6 +24,7 @@ TEST(MetricsText, EveryDeclaredCounterIsExposedWithHelpAndType) {
   f.snapshot.calls.callsStarted = 3;
   f.snapshot.guard.bannedDrops = 2;
   f.snapshot.largeRequests.overStream = 5;
+  f.snapshot.transport.datagramsReassembled = 4;
   const std::string text = metricsText(f);
 #define TG_EXPECT_COUNTER(component)                                                    \
   [&](const char* field, const char* help) {                                            \
@@ -48,12 +49,17 @@ TEST(MetricsText, EveryDeclaredCounterIsExposedWithHelpAndType) {
     auto check = TG_EXPECT_COUNTER("large_requests");
     TG_LARGE_REQUEST_COUNTERS(TG_CHECK)
   }
+  {
+    auto check = TG_EXPECT_COUNTER("transport");
+    TG_TRANSPORT_COUNTERS(TG_CHECK)
+  }
 #undef TG_CHECK
 #undef TG_EXPECT_COUNTER
   EXPECT_TRUE(has(text, "\ntrunkguard_gateway_received_total 7\n"));
   EXPECT_TRUE(has(text, "\ntrunkguard_b2bua_calls_started_total 3\n"));
   EXPECT_TRUE(has(text, "\ntrunkguard_guard_banned_drops_total 2\n"));
   EXPECT_TRUE(has(text, "\ntrunkguard_large_requests_over_stream_total 5\n"));
+  EXPECT_TRUE(has(text, "\ntrunkguard_transport_datagrams_reassembled_total 4\n"));
 }
 
 TEST(MetricsText, GaugesAndPeersWithEscapedLabels) {

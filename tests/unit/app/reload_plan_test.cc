@@ -117,6 +117,10 @@ TEST(ReloadPlan, AKeyNotInTheTableNeedsARestart) {
   EXPECT_TRUE(appliesLive("guard.acl.pbx.allow[0]"));
   EXPECT_FALSE(appliesLive("tls.handshake_timeout_ms"));
   EXPECT_TRUE(appliesLive("tls.certificate"));
+  EXPECT_FALSE(appliesLive("tls.max_handshakes_per_source_per_s"));  // set at start
+  EXPECT_FALSE(appliesLive("tcp.max_accepts_per_prefix_per_s"));
+  EXPECT_TRUE(appliesLive("tcp.offences_before_ban"));  // the guard reads its new config
+  EXPECT_TRUE(appliesLive("tcp.offence_window_s"));
   EXPECT_FALSE(appliesLive("logs"));  // a prefix only covers whole names
 }
 

@@ -197,6 +197,22 @@ TEST_F(ServerTest, AForgedToTagIsAnswered481AndCountedAsAProbe) {
   EXPECT_EQ(s.calls.unknownDialog, 4u);
 }
 
+// The kernel spreads one source's TCP/TLS connections over every worker's listener, so the
+// offences that end in a ban (tcp.offences_before_ban, 10) are counted for the process: five on
+// each of two workers are one ban, not two half-full counts.
+TEST_F(ServerTest, OffencesOnTwoWorkersAddUpToOneBan) {
+  ASSERT_EQ(server_->workerCount(), 2u);
+  const base::Address attacker = *base::Address::parse("203.0.113.9", 40000);
+  const base::TimePoint now = base::SystemClock::instance().now();
+  for (size_t i = 0; i < 10; ++i) {
+    server_->worker(i % 2).guard().streamOffence(transport::Zone::kPublic, attacker,
+                                                 transport::StreamOffence::kFramingError, now);
+  }
+  const ServerSnapshot s = server_->snapshot();
+  EXPECT_EQ(s.guard.streamOffences, 10u);
+  EXPECT_EQ(s.guard.bansIssued, 1u) << "5 offences on each worker are the source's 10";
+}
+
 TEST_F(ServerTest, ReloadSaysWhatAppliedAndWhatNeedsARestart) {
   startRunning();
   writeConfig("b2bua: { user_agent: other }\ntcp: { idle_timeout_s: 60 }\n");

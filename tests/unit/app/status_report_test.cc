@@ -21,6 +21,7 @@ StatusFacts sampleFacts() {
   f.snapshot.workersAnswered = 2;
   f.snapshot.activeCalls = 3;
   f.snapshot.gateway.received = 17;
+  f.snapshot.transport.oversizeDropped = 6;
   f.listeners = {{"pbx", "udp", "127.0.0.1:5060"}, {"trunk", "tls", "192.0.2.1:5061"}};
   f.providers = {"carrier-a", "carrier-b"};
   f.healthChecks = true;
@@ -54,6 +55,8 @@ TEST(StatusJson, CarriesEveryField) {
   EXPECT_EQ(j["listeners"][1]["address"], "192.0.2.1:5061");
   EXPECT_EQ(j["counters"]["gateway"]["received"], 17);
   EXPECT_TRUE(j["counters"]["calls"].contains("callsStarted"));
+  EXPECT_EQ(j["counters"]["transport"]["oversizeDropped"], 6);
+  EXPECT_TRUE(j["counters"]["transport"].contains("datagramsReassembled"));
   EXPECT_TRUE(j["last_reload"].is_null());
 }
 

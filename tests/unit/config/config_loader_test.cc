@@ -693,6 +693,51 @@ TEST(ConfigLoader, TcpAdmissionRanges) {
   EXPECT_TRUE(hasError(r, 17, "tcp.max_accepts_per_source_per_s", "out of range"));
 }
 
+// The rates and thresholds that were defaults in code (TransportOptions, Guard) have keys.
+TEST(ConfigLoader, TcpFloodKeys) {
+  const LoadResult defaults = load(kMinimal);
+  ASSERT_TRUE(defaults.errors.empty());
+  const config::TcpSettings& d = defaults.config->tcp;
+  EXPECT_EQ(d.maxAcceptsPerPrefixPerSecond, 1000u);
+  EXPECT_EQ(d.connectTimeout, std::chrono::milliseconds(5000));
+  EXPECT_EQ(d.maxSendQueueBytes, size_t{4} << 20);
+  EXPECT_EQ(d.offencesBeforeBan, 10u);
+  EXPECT_EQ(d.offenceWindow, std::chrono::seconds(60));
+
+  const LoadResult r = load(std::string(kMinimal) + R"(tcp:
+  max_accepts_per_prefix_per_s: 0
+  connect_timeout_ms: 1500
+  max_send_queue_bytes: 1048576
+  offences_before_ban: 3
+  offence_window_s: 600
+)");
+  ASSERT_TRUE(r.errors.empty()) << r.errors.front().message;
+  const config::TcpSettings& t = r.config->tcp;
+  EXPECT_EQ(t.maxAcceptsPerPrefixPerSecond, 0u) << "0: no limit";
+  EXPECT_EQ(t.connectTimeout, std::chrono::milliseconds(1500));
+  EXPECT_EQ(t.maxSendQueueBytes, 1048576u);
+  EXPECT_EQ(t.offencesBeforeBan, 3u);
+  EXPECT_EQ(t.offenceWindow, std::chrono::seconds(600));
+}
+
+TEST(ConfigLoader, TcpFloodKeyRanges) {
+  const LoadResult r = load(std::string(kMinimal) + R"(tcp:
+  max_accepts_per_prefix_per_s: -5
+  connect_timeout_ms: 0
+  max_send_queue_bytes: 1000
+  offences_before_ban: 0
+  offence_window_s: 0
+  offences_before_ban_typo: 1
+)");
+  EXPECT_TRUE(hasError(r, 12, "tcp.max_accepts_per_prefix_per_s", "out of range"));
+  EXPECT_TRUE(hasError(r, 13, "tcp.connect_timeout_ms", "out of range"));
+  EXPECT_TRUE(hasError(r, 14, "tcp.max_send_queue_bytes", "out of range"));
+  EXPECT_TRUE(hasError(r, 15, "tcp.offences_before_ban", "out of range"));
+  EXPECT_TRUE(hasError(r, 16, "tcp.offence_window_s", "out of range"));
+  EXPECT_TRUE(hasError(r, 17, "tcp", "unknown key 'offences_before_ban_typo'"));
+  EXPECT_FALSE(r.ok());
+}
+
 TEST(ConfigLoader, LogSettingsAreValidated) {
   const LoadResult r = load(std::string(kMinimal) + R"(log:
   level: loud

@@ -112,6 +112,31 @@ TEST_F(TlsConfigTest, Defaults) {
   EXPECT_EQ(expectedServerName(p.tls, p.target.host), "192.0.2.1");
 }
 
+// The handshake rates (transport/connection_directory.h) have keys of their own; 0 turns one
+// off, anything else not a count is refused with its line.
+TEST_F(TlsConfigTest, HandshakeRates) {
+  const std::string provider = "    - { name: a, host: 192.0.2.1 }\n";
+  const std::string files = "tls:\n  certificate: server.pem\n  private_key: server.key\n";
+  const LoadResult defaults = loadFile(base(provider) + files);
+  ASSERT_TRUE(defaults.ok()) << dump(defaults);
+  EXPECT_EQ(defaults.config->tls.maxHandshakesPerSourcePerSecond, 20u);
+  EXPECT_EQ(defaults.config->tls.maxHandshakesPerPrefixPerSecond, 200u);
+
+  const LoadResult set = loadFile(base(provider) + files +
+                                  "  max_handshakes_per_source_per_s: 5\n"
+                                  "  max_handshakes_per_prefix_per_s: 0\n");
+  ASSERT_TRUE(set.ok()) << dump(set);
+  EXPECT_EQ(set.config->tls.maxHandshakesPerSourcePerSecond, 5u);
+  EXPECT_EQ(set.config->tls.maxHandshakesPerPrefixPerSecond, 0u) << "0: no limit";
+
+  const LoadResult bad = loadFile(base(provider) + files +
+                                  "  max_handshakes_per_source_per_s: -1\n"
+                                  "  max_handshakes_per_prefix_per_s: lots\n");
+  EXPECT_TRUE(hasError(bad, 11, "tls.max_handshakes_per_source_per_s", "out of range"))
+      << dump(bad);
+  EXPECT_TRUE(hasError(bad, 12, "tls.max_handshakes_per_prefix_per_s", "")) << dump(bad);
+}
+
 TEST_F(TlsConfigTest, TlsListenerWithoutCertificateSaysWhatToWrite) {
   const LoadResult r = loadFile(base("    - { name: a, host: 192.0.2.1 }\n"));
   EXPECT_TRUE(hasError(r, 5, "trunk.listen[0]",

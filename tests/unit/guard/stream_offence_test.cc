@@ -46,7 +46,7 @@ struct Fixture {
   Guard guard;
 };
 
-constexpr uint32_t kLimit = Guard::kOffencesBeforeBan;
+constexpr uint32_t kLimit = 10;  // tcp.offences_before_ban's default
 
 TEST(StreamOffenceTest, RepeatedOffencesInOneWindowBanThePublicSource) {
   Fixture f;
@@ -62,7 +62,7 @@ TEST(StreamOffenceTest, RepeatedOffencesInOneWindowBanThePublicSource) {
 TEST(StreamOffenceTest, OffencesSpreadOverLongerThanTheWindowAreForgiven) {
   Fixture f;
   f.offend(Zone::kPublic, "203.0.113.9", kLimit - 1);
-  f.clock.advance(Guard::kOffenceWindow + std::chrono::seconds(1));
+  f.clock.advance(std::chrono::seconds(61));  // tcp.offence_window_s's default is 60
   f.guard.housekeeping({});
   f.offend(Zone::kPublic, "203.0.113.9", kLimit - 1);
   EXPECT_FALSE(f.banned("203.0.113.9"));
@@ -84,6 +84,36 @@ TEST(StreamOffenceTest, PeersZonesTrustedSourcesAndBansOffNeverBan) {
     f.offend(Zone::kPublic, "203.0.113.9", kLimit * 2);
     EXPECT_FALSE(f.banned("203.0.113.9")) << "bans off";
   }
+}
+
+TEST(StreamOffenceTest, TheThresholdAndWindowAreConfigured) {
+  Fixture f("tcp: { offences_before_ban: 3, offence_window_s: 5 }\n");
+  f.offend(Zone::kPublic, "203.0.113.9", 2);
+  f.clock.advance(std::chrono::seconds(6));
+  f.offend(Zone::kPublic, "203.0.113.9", 2);
+  EXPECT_FALSE(f.banned("203.0.113.9")) << "the first two fell out of the 5 s window";
+  f.offend(Zone::kPublic, "203.0.113.9", 1);
+  EXPECT_TRUE(f.banned("203.0.113.9"));
+  EXPECT_NE(f.guard.stats().bansIssued, 0u);
+}
+
+// Workers' guards share one offence table (Gateway::setPeers): the kernel spreads a source's
+// connections over every worker, and the threshold holds for the process, not per worker.
+TEST(StreamOffenceTest, GuardsThatShareTheTableAddUpTheirOffences) {
+  Fixture first;
+  Guard second(first.config, nullptr, first.bans, nullptr, first.clock);
+  second.shareOffences(first.guard.offences());
+  first.offend(Zone::kPublic, "203.0.113.9", kLimit / 2);
+  for (uint32_t i = 0; i < kLimit / 2 - 1; ++i) {
+    second.streamOffence(Zone::kPublic, source("203.0.113.9"), StreamOffence::kFramingError,
+                         first.clock.now());
+  }
+  EXPECT_FALSE(first.banned("203.0.113.9"));
+  second.streamOffence(Zone::kPublic, source("203.0.113.9"), StreamOffence::kFramingError,
+                       first.clock.now());
+  EXPECT_TRUE(first.banned("203.0.113.9")) << "5 + 5 offences on two workers are 10";
+  EXPECT_EQ(second.stats().bansIssued, 1u);
+  EXPECT_EQ(first.guard.offences()->size(), 1u);
 }
 
 }  // namespace

@@ -3,7 +3,11 @@
 #include "transport/transport_manager.h"
 
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
+#include <cstring>
 #include <memory>
 
 #include "transport_test_util.h"
@@ -183,6 +187,63 @@ TEST(UdpTransport, OversizeDatagramsAreDroppedAndCounted) {
   runFor(io, 20ms);
   ASSERT_EQ(rec.packets.size(), 1u);
   EXPECT_EQ(rec.packets[0].bytes, std::string(1000, 'c'));
+}
+
+// Sends `payload` to `to` (IPv4) as one UDP datagram cut into two IP fragments, from a raw
+// socket (needs CAP_NET_RAW). False when raw sockets are not allowed here.
+bool sendAsTwoFragments(const base::Address& to, uint16_t fromPort, const std::string& payload) {
+  const int fd = ::socket(AF_INET, SOCK_RAW, IPPROTO_RAW);
+  if (fd < 0) return false;
+  std::string udp(8, '\0');
+  const auto put16 = [](std::string& b, size_t at, uint16_t v) {
+    b[at] = static_cast<char>(v >> 8);
+    b[at + 1] = static_cast<char>(v & 0xFF);
+  };
+  put16(udp, 0, fromPort);
+  put16(udp, 2, to.port());
+  put16(udp, 4, static_cast<uint16_t>(8 + payload.size()));  // checksum 0: none (IPv4)
+  udp += payload;
+  const size_t firstLength = 64;  // a multiple of 8, as every fragment but the last
+  const auto fragment = [&](size_t offset, size_t length, bool more) {
+    std::string ip(20, '\0');
+    ip[0] = 0x45;
+    put16(ip, 2, static_cast<uint16_t>(20 + length));
+    put16(ip, 4, 0x5A5A);  // one id for both fragments
+    put16(ip, 6, static_cast<uint16_t>((more ? 0x2000 : 0) | (offset / 8)));
+    ip[8] = 64;
+    ip[9] = IPPROTO_UDP;
+    const uint32_t loopback = htonl(INADDR_LOOPBACK);
+    std::memcpy(&ip[12], &loopback, 4);
+    std::memcpy(&ip[16], &loopback, 4);  // the kernel fills in the header checksum
+    ip += udp.substr(offset, length);
+    sockaddr_in dst{};
+    dst.sin_family = AF_INET;
+    dst.sin_addr.s_addr = loopback;
+    return ::sendto(fd, ip.data(), ip.size(), 0, reinterpret_cast<sockaddr*>(&dst), sizeof(dst)) ==
+           static_cast<ssize_t>(ip.size());
+  };
+  const bool sent =
+      fragment(0, firstLength, true) && fragment(firstLength, udp.size() - firstLength, false);
+  ::close(fd);
+  return sent;
+}
+
+TEST(UdpTransport, DatagramsThatCameAsFragmentsAreCounted) {
+  asio::io_context io;
+  Recorder rec;
+  TransportManager m(io, udpConfig(Zone::kPbx), rec.packetHandler(), rec.errorHandler());
+  ASSERT_EQ(m.start(), "");
+  const base::Address to = udpAddress(m, Zone::kPbx);
+  if (!sendAsTwoFragments(to, 40000, sipMessage("fragmented"))) {
+    GTEST_SKIP() << "no raw socket here (needs CAP_NET_RAW)";
+  }
+  ASSERT_TRUE(runUntil(io, [&] { return rec.packets.size() == 1; }));
+  EXPECT_EQ(rec.packets[0].bytes, sipMessage("fragmented")) << "reassembled whole";
+  RawSocket peer = RawSocket::udp("127.0.0.1");
+  ASSERT_TRUE(peer.sendTo(to, sipMessage("whole")));
+  ASSERT_TRUE(runUntil(io, [&] { return rec.packets.size() == 2; }));
+  EXPECT_EQ(m.stats().datagramsReassembled, 1u) << "only the fragmented one";
+  EXPECT_EQ(m.stats().datagramsReceived, 2u);
 }
 
 TEST(UdpTransport, KeepAlivesAndEmptyDatagramsAreIgnored) {
