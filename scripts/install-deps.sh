@@ -30,6 +30,8 @@ packages=(
   prometheus
   # a real softphone (tests/integration/test_phones_baresip.py, docs/interop.md)
   baresip-core
+  # a second softphone, headless in its console mode (tests/integration/test_phones_twinkle*.py)
+  twinkle-console
   # the cluster tests' shared store (started by the tests on loopback; the service is disabled)
   redis-server
   # the package: its man page and the checks of ctest's package.deb
