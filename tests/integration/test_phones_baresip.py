@@ -35,6 +35,10 @@ def baresip_dir(ctx, topo, port):
             f"sip_listen {PHONE_IP}:{port}",
             "audio_player",
             "audio_source ausine,440",
+            # ausine makes only 48 kHz stereo: without these, baresip 1.0 ends the call as
+            # soon as it is answered ("session closed: Operation not supported")
+            "ausrc_srate 48000",
+            "ausrc_channels 2",
             "audio_alert",
             "module_path /usr/lib/baresip/modules",
             "module g711.so",
