@@ -6,8 +6,8 @@ its account says `mediaenc=srtp-mand`, so it offers RTP/SAVP with a=crypto and r
 answer without one. It registers, dials 2002, the PBX (plain RTP) answers; baresip hangs up when
 it quits. What must hold: the INVITE the PBX sees is plain RTP/AVP without a=crypto (the
 phone's key stays on its leg), and the CDR names an SRTP suite on leg A (the gateway answered
-the phone with its own a=crypto) and none on leg B, the call answered with leg A over TLS, and the phone's SRTP (ausine's tone, 3 s and more)
-relayed to the PBX.
+the phone with its own a=crypto) and none on leg B, the call answered with leg A over TLS,
+and the phone's SRTP (ausine's tone) relayed to the PBX.
 """
 import os
 import shutil

@@ -6,7 +6,8 @@ twinkle runs headless in its command-line mode (`twinkle -c`), HOME a temporary 
 holding its profile (`~/.twinkle/phone.cfg`) and system settings (`twinkle.sys`, audio devices
 not validated: there is no sound card, twinkle only warns), commands on stdin: `call 2002`,
 `bye`, `quit`. It registers (the PBX sees one authenticated REGISTER), calls 2002 (the PBX
-answers; twinkle says so) and hangs up; the CDR must be answered and ended with leg A over the transport asked.
+answers; twinkle says so) and hangs up; the CDR must be answered and ended with leg A over
+the transport asked.
 MD5 alone (`algorithms: [MD5]`): the SHA-256 learning is test_phones_baresip.py's subject.
 """
 import os
