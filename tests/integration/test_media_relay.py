@@ -19,11 +19,11 @@ import socket
 import struct
 import sys
 import time
-import uuid
 
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 import harness  # noqa: E402
-from harness import check, log, build_message, sdp  # noqa: E402
+import media_helpers  # noqa: E402
+from harness import check, log, sdp  # noqa: E402
 
 PBX_MEDIA_HOST = "127.0.0.10"
 TRUNK_MEDIA_HOST = "127.0.0.3"
@@ -71,28 +71,10 @@ def test(ctx):
     uas.start()
     uas.wait_listening()
 
-    pbx = ctx.peer("pbx", topo.pbx_host, topo.pbx_port)
-    rtp_sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    rtp_sock.bind((PBX_MEDIA_HOST, 0))
+    call = media_helpers.PbxDialog(ctx, topo, PBX_MEDIA_HOST)
+    pbx, rtp_sock, gw, request = call.pbx, call.rtp_sock, call.gw, call.request
+    ruri, to = call.ruri, call.to
     pbx_rtp_port = rtp_sock.getsockname()[1]
-    gw = topo.pbx_side_addr()
-    call_id = uuid.uuid4().hex + "@pbx.internal"
-    from_tag = "pbx" + uuid.uuid4().hex[:8]
-    ruri = f"sip:{topo.dialled}@{topo.host}:{topo.pbx_side}"
-    to = f"<sip:{topo.dialled}@{topo.host}>"
-
-    def request(method, uri, cseq, to_value, body=""):
-        hs = [("Via", f"SIP/2.0/UDP {topo.pbx_host}:{topo.pbx_port};branch={harness.new_branch()}"
-                      ";rport"),
-              ("Max-Forwards", "70"),
-              ("From", f"<sip:201@{topo.pbx_host}>;tag={from_tag}"),
-              ("To", to_value),
-              ("Call-ID", call_id),
-              ("CSeq", f"{cseq} {method}"),
-              ("Contact", f"<sip:201@{topo.pbx_host}:{topo.pbx_port}>")]
-        if body:
-            hs.append(("Content-Type", "application/sdp"))
-        return build_message(f"{method} {uri} SIP/2.0", hs, body)
 
     pbx.send(request("INVITE", ruri, 1, to, sdp(PBX_MEDIA_HOST, pbx_rtp_port, user="pbx")), gw)
     ok = pbx.wait_for(lambda m: m.is_response and m.status == 200 and m.cseq[1] == "INVITE",

@@ -13,16 +13,15 @@ SIP peer with an RTP socket. media.timeout_s is 2.
 4. The CDR says answered, ended by the gateway with cause media-timeout.
 """
 import re
-import socket
 import struct
 import sys
 import time
-import uuid
 
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 import guard_helpers  # noqa: E402
 import harness  # noqa: E402
-from harness import check, log, build_message, build_response, sdp  # noqa: E402
+import media_helpers  # noqa: E402
+from harness import check, log, build_response, sdp  # noqa: E402
 
 PBX_MEDIA_HOST = "127.0.0.10"
 PORT_MIN, PORT_MAX = 23600, 23699
@@ -48,27 +47,9 @@ def test(ctx):
     uas.start()
     uas.wait_listening()
 
-    pbx = ctx.peer("pbx", topo.pbx_host, topo.pbx_port)
-    rtp_sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    rtp_sock.bind((PBX_MEDIA_HOST, 0))
-    gw = topo.pbx_side_addr()
-    call_id = uuid.uuid4().hex + "@pbx.internal"
-    from_tag = "pbx" + uuid.uuid4().hex[:8]
-    ruri = f"sip:{topo.dialled}@{topo.host}:{topo.pbx_side}"
-    to = f"<sip:{topo.dialled}@{topo.host}>"
-
-    def request(method, uri, cseq, to_value, body=""):
-        hs = [("Via", f"SIP/2.0/UDP {topo.pbx_host}:{topo.pbx_port};branch={harness.new_branch()}"
-                      ";rport"),
-              ("Max-Forwards", "70"),
-              ("From", f"<sip:201@{topo.pbx_host}>;tag={from_tag}"),
-              ("To", to_value),
-              ("Call-ID", call_id),
-              ("CSeq", f"{cseq} {method}"),
-              ("Contact", f"<sip:201@{topo.pbx_host}:{topo.pbx_port}>")]
-        if body:
-            hs.append(("Content-Type", "application/sdp"))
-        return build_message(f"{method} {uri} SIP/2.0", hs, body)
+    call = media_helpers.PbxDialog(ctx, topo, PBX_MEDIA_HOST)
+    pbx, rtp_sock, gw, request = call.pbx, call.rtp_sock, call.gw, call.request
+    call_id, ruri, to = call.call_id, call.ruri, call.to
 
     pbx.send(request("INVITE", ruri, 1, to, sdp(PBX_MEDIA_HOST, rtp_sock.getsockname()[1],
                                                 user="pbx")), gw)
@@ -101,6 +82,8 @@ def test(ctx):
     check(echoed > seq // 2, f"the media did not flow ({echoed} of {seq} echoed)")
     check(not bye_to_pbx(), "the gateway ended a call whose media was flowing")
     check(not uas.received("BYE"), "the provider got a BYE while the media was flowing")
+
+    steady = seq  # sent below the ceiling: every one reaches the relay
 
     # 2. Two bursts above the ceiling: one event.
     def ceiling_events():
@@ -137,9 +120,12 @@ def test(ctx):
     check((row.get("end_reason") or "").startswith("ended-by-gateway: media-timeout"),
           f"the CDR's end reason is not the media timeout: {row.get('end_reason')!r}")
     media = row.get("media") or {}
-    check(media.get("over_rate_dropped", 0) > 0 and
-          media.get("packets_a_to_b", 0) + media.get("over_rate_dropped", 0) >= seq - 10,
-          f"the CDR's media counters miss the packets sent ({seq}): {media}")
+    # A burst sent back to back can overflow the relay socket's kernel buffer on a loaded
+    # machine, so of the burst only "some dropped at the ceiling" is certain.
+    counted = media.get("packets_a_to_b", 0) + media.get("over_rate_dropped", 0)
+    check(media.get("over_rate_dropped", 0) > 0 and steady - 10 <= counted <= seq,
+          f"the CDR's media counters do not match the packets sent ({steady} steady, {seq} in "
+          f"all): {media}")
     rtp_sock.close()
 
 
