@@ -21,12 +21,17 @@ sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 import harness  # noqa: E402
 from harness import check, log  # noqa: E402
 import guard_helpers as gh  # noqa: E402
+import tls_helpers  # noqa: E402
 
 PHONE_IP = "127.0.0.40"
 LEARNED = "never answered a SHA-256-first challenge"
 
 
-def baresip_dir(ctx, topo, port):
+def baresip_dir(ctx, topo, port, transport="udp", registrar_port=None, account_params="",
+                config_lines=()):
+    """baresip's config and its one account (201) registering to the public zone over
+    `transport` (at `registrar_port`, the public UDP port unless given); `config_lines` are
+    appended to its config (a CA file, more modules)."""
     path = os.path.join(ctx.workdir, "baresip")
     os.makedirs(path, exist_ok=True)
     with open(os.path.join(path, "config"), "w") as f:
@@ -45,11 +50,23 @@ def baresip_dir(ctx, topo, port):
             "module ausine.so",
             "module_app account.so",
             "module_app menu.so",
+            *config_lines,
         ]) + "\n")
+    uri = f"sip:201@{topo.host}:{registrar_port or topo.public_side}"
+    if transport != "udp":
+        uri += f";transport={transport}"
     with open(os.path.join(path, "accounts"), "w") as f:
-        f.write(f"<sip:201@{topo.host}:{topo.public_side}>;auth_pass={gh.PHONE_PASSWORD};"
-                "regint=600\n")
+        f.write(f"<{uri}>;auth_pass={gh.PHONE_PASSWORD};regint=600{account_params}\n")
     return path
+
+
+def add_tls_listener(ctx, topo, extra):
+    """A TLS listener on the public zone with a fresh test PKI; returns (pki, port)."""
+    pki = tls_helpers.make_pki(ctx.workdir)
+    port = harness.free_port()
+    extra["public"]["listen"].append(f"tls://{topo.host}:{port}")
+    extra["tls"] = {"certificate": pki["server"][0], "private_key": pki["server"][1]}
+    return pki, port
 
 
 def run_baresip(ctx, name, config_dir, quit_after_s, commands=()):

@@ -17,8 +17,8 @@ sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 import harness  # noqa: E402
 from harness import check, log  # noqa: E402
 import guard_helpers as gh  # noqa: E402
-import tls_helpers  # noqa: E402
-from test_phones_baresip import PHONE_IP, baresip_dir, run_baresip  # noqa: E402
+from test_phones_baresip import (  # noqa: E402
+    PHONE_IP, add_tls_listener, baresip_dir, run_baresip)
 
 PORT_MIN, PORT_MAX = 23800, 23899
 
@@ -33,24 +33,15 @@ def test(ctx):
           "baresip's srtp module is missing (Debian: baresip-core)")
     topo = gh.public_topology()
     pbx = ctx.peer("pbx", topo.pbx_host, topo.pbx_port, handler=gh.pbx_answering)
-    pki = tls_helpers.make_pki(ctx.workdir)
-    tls_port = harness.free_port()
     extra = gh.phones_extra(topo)
-    extra["public"]["listen"].append(f"tls://{topo.host}:{tls_port}")
-    extra["tls"] = {"certificate": pki["server"][0], "private_key": pki["server"][1]}
+    pki, tls_port = add_tls_listener(ctx, topo, extra)
     extra["media"] = {"port_min": PORT_MIN, "port_max": PORT_MAX}
     sut = ctx.sut(topo, extra=extra)
     gh.add_account(ctx, sut, "201")
     sut.start()
-    config_dir = baresip_dir(ctx, topo, harness.free_port(PHONE_IP))
-    accounts = os.path.join(config_dir, "accounts")
-    with open(accounts) as f:
-        line = f.read().strip()
-    with open(accounts, "w") as f:
-        f.write(line.replace(f":{topo.public_side}>;auth_pass",
-                             f":{tls_port};transport=tls>;auth_pass") + ";mediaenc=srtp-mand\n")
-    with open(os.path.join(config_dir, "config"), "a") as f:
-        f.write(f"sip_cafile {pki['ca']}\nmodule srtp.so\n")
+    config_dir = baresip_dir(ctx, topo, harness.free_port(PHONE_IP), transport="tls",
+                             registrar_port=tls_port, account_params=";mediaenc=srtp-mand",
+                             config_lines=[f"sip_cafile {pki['ca']}", "module srtp.so"])
 
     proc, out = run_baresip(ctx, "baresip-srtp", config_dir, 6, ["/dial 2002"])
     invite = pbx.wait_for(lambda m: not m.is_response and m.method == "INVITE", timeout=10,

@@ -7,7 +7,6 @@ REGISTER), dials 2002 (the PBX answers) and hangs up when it quits. The CDR must
 with leg A over TCP: that is what shows the call did not fall back to UDP.
 MD5 alone (`algorithms: [MD5]`): the SHA-256 learning is test_phones_baresip.py's subject.
 """
-import os
 import shutil
 import sys
 
@@ -31,12 +30,7 @@ def test(ctx):
     sut = ctx.sut(topo, extra=extra)
     gh.add_account(ctx, sut, "201")
     sut.start()
-    config_dir = baresip_dir(ctx, topo, harness.free_port(PHONE_IP))
-    accounts = os.path.join(config_dir, "accounts")
-    with open(accounts) as f:
-        line = f.read().strip()
-    with open(accounts, "w") as f:
-        f.write(line.replace(">;auth_pass", ";transport=tcp>;auth_pass") + "\n")
+    config_dir = baresip_dir(ctx, topo, harness.free_port(PHONE_IP), transport="tcp")
 
     proc, out = run_baresip(ctx, "baresip-tcp", config_dir, 6, ["/dial 2002"])
     pbx.wait_for(lambda m: not m.is_response and m.method == "REGISTER", timeout=10,

@@ -9,7 +9,6 @@ quits. The CDR must be answered with leg A over TLS: that is what shows the call
 back to UDP.
 MD5 alone (`algorithms: [MD5]`): the SHA-256 learning is test_phones_baresip.py's subject.
 """
-import os
 import shutil
 import sys
 
@@ -17,8 +16,8 @@ sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 import harness  # noqa: E402
 from harness import check, log  # noqa: E402
 import guard_helpers as gh  # noqa: E402
-import tls_helpers  # noqa: E402
-from test_phones_baresip import PHONE_IP, baresip_dir, run_baresip  # noqa: E402
+from test_phones_baresip import (  # noqa: E402
+    PHONE_IP, add_tls_listener, baresip_dir, run_baresip)
 
 
 def test(ctx):
@@ -29,23 +28,13 @@ def test(ctx):
           "baresip is not installed (Debian: apt-get install baresip-core)")
     topo = gh.public_topology()
     pbx = ctx.peer("pbx", topo.pbx_host, topo.pbx_port, handler=gh.pbx_answering)
-    pki = tls_helpers.make_pki(ctx.workdir)
-    tls_port = harness.free_port()
     extra = gh.phones_extra(topo)
-    extra["public"]["listen"].append(f"tls://{topo.host}:{tls_port}")
-    extra["tls"] = {"certificate": pki["server"][0], "private_key": pki["server"][1]}
+    pki, tls_port = add_tls_listener(ctx, topo, extra)
     sut = ctx.sut(topo, extra=extra)
     gh.add_account(ctx, sut, "201")
     sut.start()
-    config_dir = baresip_dir(ctx, topo, harness.free_port(PHONE_IP))
-    accounts = os.path.join(config_dir, "accounts")
-    with open(accounts) as f:
-        line = f.read().strip()
-    with open(accounts, "w") as f:
-        f.write(line.replace(f":{topo.public_side}>;auth_pass",
-                             f":{tls_port};transport=tls>;auth_pass") + "\n")
-    with open(os.path.join(config_dir, "config"), "a") as f:
-        f.write(f"sip_cafile {pki['ca']}\n")
+    config_dir = baresip_dir(ctx, topo, harness.free_port(PHONE_IP), transport="tls",
+                             registrar_port=tls_port, config_lines=[f"sip_cafile {pki['ca']}"])
 
     proc, out = run_baresip(ctx, "baresip-tls", config_dir, 6, ["/dial 2002"])
     pbx.wait_for(lambda m: not m.is_response and m.method == "REGISTER", timeout=10,
