@@ -56,7 +56,7 @@ class Loader : public YamlReader {
   // provider_auth_section.cc, after every section (the key is database.key_file): opens the
   // provider passwords written sealed, or reports why they cannot be opened.
   void unsealProviderPasswords(Config& c);
-  // The policy's safe-default warnings, with or without a policy section (policy_section.cc).
+  // The policy's safe-default warnings, with or without a policy section (policy_checks.cc).
   void checkPolicy(int line, Config& c);
   // Rules naming extensions that calls from a PBX target without identity_header never match.
   void checkPbxAccountRules(const Config& c);

@@ -161,4 +161,7 @@ struct PolicySettings {
   std::vector<ClassOverride> classOverrides;  // over the shipped table (docs/policy.md)
 };
 
+// Own numbers configured anywhere: site-wide or for some account (policy_checks.cc).
+bool anyOwnNumbers(const PolicySettings& p);
+
 }  // namespace tg::config

@@ -12,55 +12,12 @@
 
 #include "base/secret_hash.h"
 #include "config/loader.h"
-#include "config/pbx_rule_reach.h"
 
 namespace tg::config {
 namespace {
 
-NumberingPlan plan(const char* iso, const char* cc, const char* intl, const char* national,
-                   int nationalLength, std::vector<std::string> emergency) {
-  NumberingPlan p;
-  p.country = iso;
-  p.countryCode = cc;
-  p.internationalPrefix = intl;
-  p.nationalPrefix = national;
-  p.nationalLength = nationalLength;
-  p.emergency = std::move(emergency);
-  return p;
-}
-
-struct Preset {
-  std::string_view name;
-  NumberingPlan plan;
-};
-
-const std::vector<Preset>& presets() {
-  // Emergency numbers: ITU-T E.161.1 / national regulators; 112 wherever it is mandated.
-  static const std::vector<Preset> all = {
-      {"US", plan("US", "1", "011", "1", 10, {"911", "933"})},
-      {"CA", plan("CA", "1", "011", "1", 10, {"911"})},
-      {"GB", plan("GB", "44", "00", "0", 0, {"999", "112"})},
-      {"IE", plan("IE", "353", "00", "0", 0, {"999", "112"})},
-      {"DE", plan("DE", "49", "00", "0", 0, {"110", "112"})},
-      {"AT", plan("AT", "43", "00", "0", 0, {"112", "122", "133", "144"})},
-      {"CH", plan("CH", "41", "00", "0", 0, {"112", "117", "118", "144"})},
-      {"NL", plan("NL", "31", "00", "0", 0, {"112"})},
-      {"BE", plan("BE", "32", "00", "0", 0, {"112", "100", "101"})},
-      {"FR", plan("FR", "33", "00", "0", 0,
-                  {"15", "17", "18", "112", "114", "115", "119", "191", "196", "197"})},
-      {"AU", plan("AU", "61", "0011", "0", 0, {"000", "112", "106"})},
-      {"NZ", plan("NZ", "64", "00", "0", 0, {"111"})},
-  };
-  return all;
-}
-
 bool allDigits(std::string_view s) {
   return std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
-}
-
-std::string upper(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return s;
 }
 
 const std::vector<std::string_view> kClassNames = {
@@ -170,21 +127,6 @@ std::string trim(std::string_view s) {
 
 }  // namespace
 
-const NumberingPlan* numberingPreset(std::string_view country) {
-  std::string name = upper(std::string(country));
-  if (name == "UK") name = "GB";
-  for (const Preset& p : presets()) {
-    if (p.name == name) return &p.plan;
-  }
-  return nullptr;
-}
-
-std::vector<std::string_view> numberingPresetNames() {
-  std::vector<std::string_view> out;
-  for (const Preset& p : presets()) out.push_back(p.name);
-  return out;
-}
-
 namespace detail {
 namespace {
 
@@ -225,12 +167,6 @@ std::vector<std::string> readNumbers(Loader& l, const MapReader& m, std::string_
     out.push_back("+" + *digits + (prefix ? "*" : ""));
   }
   return out;
-}
-
-bool anyOwnNumbers(const PolicySettings& p) {
-  return !p.ownNumbers.empty() ||
-         std::any_of(p.accounts.begin(), p.accounts.end(),
-                     [](const auto& a) { return !a.second.ownNumbers.empty(); });
 }
 
 std::vector<std::string> readPlain(Loader& l, const MapReader& m, std::string_view key) {
@@ -836,70 +772,6 @@ void Loader::readPolicy(const YAML::Node& node, int line, Config& c) {
       error(r.line, "policy.rules." + r.name + ".action",
             "require_code, but no call codes are configured; add policy.call_codes");
     }
-  }
-}
-
-// A rule that names extensions (accounts: [201], groups: [sales]) never matches the calls of a
-// PBX target without identity_header: they count as the target's peer name (issue 12 item 2),
-// so the rule silently does nothing for them. Warned at the rule, with the way out.
-void Loader::checkPbxAccountRules(const Config& c) {
-  for (const PolicyRule& r : c.policy.rules) {
-    std::string targets, names;
-    for (const size_t i : pbxTargetsRuleMisses(c, r)) {
-      targets += (targets.empty() ? "" : ", ") + index("pbx.targets", i);
-      names += (names.empty() ? "'" : ", '") + c.pbx.peers[i].name + "'";
-    }
-    if (targets.empty()) continue;
-    const bool byAccount = !r.accounts.empty();
-    warn(r.line, "policy.rules." + r.name + (byAccount ? ".accounts" : ".groups"),
-         "names " + std::string(byAccount ? "accounts" : "groups") + ", but calls from " + targets +
-             " count as " + names +
-             " (no identity_header: the PBX asserts no extension), so this rule never matches "
-             "them; set identity_header on " +
-             targets +
-             " to the header the PBX puts the extension in (e.g. X-Account), or name the peer "
-             "in the rule" +
-             (r.zones == 0 && c.publicZone ? " (or give it zones: [public] if it is meant for "
-                                             "remote phones only)"
-                                           : ""));
-  }
-}
-
-// Warnings about what the policy leaves open, with or without a `policy:` section; `line` is
-// the section's (0: absent, the built-in defaults alone apply).
-void Loader::checkPolicy(int line, Config& c) {
-  PolicySettings& p = c.policy;
-  const std::string path = "policy";
-  if (p.numbering[0].countryCode.empty()) {  // no section: readPolicy filled nothing
-    for (NumberingPlan& n : p.numbering) n = *numberingPreset("US");
-  }
-  if (!p.enabled) {
-    warn(line, path + ".enabled",
-         "false: the toll-fraud policy is OFF and every call passes, premium and international "
-         "included; remove `enabled: false` to get the safe defaults (docs/policy.md)");
-    return;
-  }
-  if (!p.enforce) {
-    warn(line, path + ".enforce",
-         "false: shadow mode, every call passes and refusals are only reported");
-  }
-  if (line == 0) {
-    warn(0, path,
-         "not given: the built-in defaults apply (deny premium, high-risk, satellite, "
-         "international and unknown numbers; allow domestic calls with per-account caps). Calls "
-         "are read as dialled in the US: a number that is not clearly national there counts as "
-         "international and is refused. Set policy.numbering.pbx.country and add e.g. "
-         "policy.rules: [{ name: intl, classes: [international], action: allow }] to allow it");
-  }
-  if (!p.defaultRules) {
-    warn(line, path + ".default_rules",
-         "false: no built-in default:* rules; calls no rule matches get default_action");
-  }
-  checkPbxAccountRules(c);
-  if (p.callerIdAction == CallerIdAction::kOff && !anyOwnNumbers(p)) {
-    warn(line, path + ".own_numbers",
-         "CALLER-ID NOT CHECKED: no own numbers are configured, so calls from the PBX may "
-         "present any caller ID; list your DIDs, e.g. policy.own_numbers: [\"+1212555*\"]");
   }
 }
 
