@@ -77,6 +77,27 @@ def run_baresip(ctx, name, config_dir, quit_after_s, commands=()):
     return harness.spawn(cmd, name, out, out), out
 
 
+def registered_call(ctx, sut, pbx, name, config_dir, transport=None):
+    """baresip registers and dials 2002; returns the call's CDR once answered and ended, with
+    leg A over `transport` when given."""
+    proc, out = run_baresip(ctx, name, config_dir, 6, ["/dial 2002"])
+    pbx.wait_for(lambda m: not m.is_response and m.method == "REGISTER", timeout=10,
+                 what="baresip's REGISTER at the PBX")
+    pbx.wait_for(lambda m: not m.is_response and m.method == "INVITE", timeout=10,
+                 what="baresip's INVITE at the PBX")
+    rows = sut.wait_for_cdrs(lambda rs: any(r.get("end_time") for r in rs), timeout=25,
+                             what="the baresip call's CDR with an end")
+    harness.stop_process(proc, 10)
+    row = rows[-1]
+    log(f"CDR: {row.get('disposition')} {row.get('sip_code')} {row.get('end_reason')} "
+        f"A over {row.get('a_transport')}")
+    check(row.get("disposition") == "answered", f"the call must be answered: {row}")
+    if transport:
+        check(row.get("a_transport") == transport,
+              f"leg A must be {transport}: {row.get('a_transport')!r}")
+    return row
+
+
 def wait_output(path, needles, timeout):
     deadline = time.time() + timeout
     while time.time() < deadline:
@@ -112,17 +133,7 @@ def test(ctx):
           "the first REGISTER must not get through (baresip cannot answer SHA-256)")
 
     # 2. MD5 alone from now on: it registers and calls.
-    proc, out = run_baresip(ctx, "baresip-2", config_dir, 6, ["/dial 2002"])
-    pbx.wait_for(lambda m: not m.is_response and m.method == "REGISTER", timeout=10,
-                 what="baresip's REGISTER at the PBX")
-    pbx.wait_for(lambda m: not m.is_response and m.method == "INVITE", timeout=10,
-                 what="baresip's INVITE at the PBX")
-    rows = sut.wait_for_cdrs(lambda rs: any(r.get("end_time") for r in rs), timeout=25,
-                             what="the baresip call's CDR with an end")
-    harness.stop_process(proc, 10)
-    row = rows[-1]
-    log(f"CDR: {row.get('disposition')} {row.get('sip_code')} {row.get('end_reason')}")
-    check(row.get("disposition") == "answered", f"the call must be answered: {row}")
+    registered_call(ctx, sut, pbx, "baresip-2", config_dir)
     with open(sut.stdout_path, errors="replace") as f:
         gw_log = f.read()
     with open(sut.stderr_path, errors="replace") as f:

@@ -12,9 +12,9 @@ import sys
 
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 import harness  # noqa: E402
-from harness import check, log  # noqa: E402
+from harness import check  # noqa: E402
 import guard_helpers as gh  # noqa: E402
-from test_phones_baresip import PHONE_IP, baresip_dir, run_baresip  # noqa: E402
+from test_phones_baresip import PHONE_IP, baresip_dir, registered_call  # noqa: E402
 
 
 def test(ctx):
@@ -32,18 +32,7 @@ def test(ctx):
     sut.start()
     config_dir = baresip_dir(ctx, topo, harness.free_port(PHONE_IP), transport="tcp")
 
-    proc, out = run_baresip(ctx, "baresip-tcp", config_dir, 6, ["/dial 2002"])
-    pbx.wait_for(lambda m: not m.is_response and m.method == "REGISTER", timeout=10,
-                 what="baresip's REGISTER at the PBX")
-    pbx.wait_for(lambda m: not m.is_response and m.method == "INVITE", timeout=10,
-                 what="baresip's INVITE at the PBX")
-    rows = sut.wait_for_cdrs(lambda rs: any(r.get("end_time") for r in rs), timeout=25,
-                             what="the baresip call's CDR with an end")
-    harness.stop_process(proc, 10)
-    row = rows[-1]
-    log(f"CDR: {row.get('disposition')} {row.get('sip_code')} A over {row.get('a_transport')}")
-    check(row.get("disposition") == "answered", f"the call must be answered: {row}")
-    check(row.get("a_transport") == "tcp", f"leg A must be TCP: {row.get('a_transport')!r}")
+    registered_call(ctx, sut, pbx, "baresip-tcp", config_dir, transport="tcp")
     sut.stop()
 
 
