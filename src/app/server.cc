@@ -22,6 +22,7 @@
 #include "guard/policy/call_policy.h"
 #include "media/media_anchor.h"
 #include "media/relay_engine.h"
+#include "sip/uri.h"
 
 namespace tg::app {
 namespace {
@@ -61,8 +62,10 @@ void restoreSpend(guard::policy::CallPolicy& policy, db::CdrStore& cdrs) {
 // The fraud detectors' baselines (hours of the week, countries, concurrency) come back from the
 // CDRs of the learning window: a restart must not make every account look new, which would
 // either flag everyone's first international call or, worse, forget a hijacked account's
-// minutes-old test calls.
-void restoreFraudBaselines(guard::fraud::FraudDetector& fraud, const config::Config& cfg) {
+// minutes-old test calls. The Wangiri memory (one-ring inbound calls from risky numbers) comes
+// back too, the callers' numbers classified by the call policy as live calls are.
+void restoreFraudBaselines(guard::fraud::FraudDetector& fraud,
+                           const guard::policy::CallPolicy& policy, const config::Config& cfg) {
   if (!cfg.fraud.enabled) return;
   const base::Clock& clock = base::SystemClock::instance();
   const base::SystemTime wallNow = clock.wallNow();
@@ -79,8 +82,22 @@ void restoreFraudBaselines(guard::fraud::FraudDetector& fraud, const config::Con
                                                     past.endedByGateway = call.endedByGateway;
                                                     fraud.restore(past, wallNow, now);
                                                   });
+    const size_t rings = db::forEachUnansweredInboundCallSince(
+        cfg.database.path, wallNow - cfg.fraud.wangiriMemory, [&](const db::PastRing& ring) {
+          const sip::Result<sip::Uri> from = sip::parseUri(ring.fromUri);
+          if (!from) return;
+          const guard::policy::NumberFacts caller =
+              policy.classify(from->user, transport::Zone::kTrunk);
+          fraud.restoreRing(caller.e164, caller.destinationClass, ring.start, ring.end, wallNow,
+                            now);
+        });
     fraud.restoreDone();
-    if (n > 0) TG_LOG(kMain, info, "fraud: learnt again from {} call(s) of the CDRs", n);
+    if (n + rings > 0) {
+      TG_LOG(kMain, info,
+             "fraud: learnt again from {} call(s) and {} unanswered inbound call(s) "
+             "of the CDRs",
+             n, rings);
+    }
   } catch (const std::exception& e) {
     fraud.restoreDone();
     TG_LOG(kMain, warn, "fraud: baselines start empty, the CDRs could not be read: {}", e.what());
@@ -167,7 +184,7 @@ std::string Server::open() {
   if (!policy_) return "cannot start the call policy: " + policyError;
   restoreSpend(*policy_, *cdrs_);
   fraud_ = std::make_unique<guard::fraud::FraudDetector>(cfg.fraud);
-  restoreFraudBaselines(*fraud_, cfg);
+  restoreFraudBaselines(*fraud_, *policy_, cfg);
   // STIR/SHAKEN: one verifier (trust anchors, certificate cache, fetch threads) for every
   // worker. Turning identity on needs a restart: a reload cannot create it.
   if (cfg.identity.enabled) {

@@ -13,6 +13,27 @@ SELECT account, dialled_e164, destination_class, start_ms, end_ms, end_reason FR
 WHERE start_ms >= ?1 AND direction = 'outbound' AND account != '' AND disposition != 'rejected'
 ORDER BY start_ms, id)sql";
 
+constexpr std::string_view kUnansweredInboundSinceSql = R"sql(
+SELECT from_uri, start_ms, end_ms FROM cdrs
+WHERE start_ms >= ?1 AND direction = 'inbound' AND answer_ms IS NULL AND end_ms IS NOT NULL
+  AND disposition != 'rejected'
+ORDER BY start_ms, id)sql";
+
+// Steps `s` to its end, handing each row to `row`; returns the rows.
+template <typename Row>
+size_t eachRow(const std::string& path, Statement& s, Row&& row) {
+  size_t n = 0;
+  for (;;) {
+    const Statement::Step step = s.step();
+    if (step == Statement::Step::kDone) return n;
+    if (step != Statement::Step::kRow) {
+      throw std::runtime_error(path + ": read cdrs: " + s.errorMessage());
+    }
+    row();
+    ++n;
+  }
+}
+
 }  // namespace
 
 size_t forEachOutboundCallSince(const std::string& path, base::SystemTime since,
@@ -20,14 +41,8 @@ size_t forEachOutboundCallSince(const std::string& path, base::SystemTime since,
   Database db(path, DatabaseOptions{.access = Access::kReadOnly});
   Statement s = db.prepare(kOutboundSinceSql);
   s.bind(1, toEpochMillis(since));
-  size_t n = 0;
   PastCall call;
-  for (;;) {
-    const Statement::Step step = s.step();
-    if (step == Statement::Step::kDone) return n;
-    if (step != Statement::Step::kRow) {
-      throw std::runtime_error(path + ": read cdrs: " + s.errorMessage());
-    }
+  return eachRow(path, s, [&] {
     call.account = s.columnText(0);
     call.dialledE164 = s.columnText(1);
     call.destinationClass = s.columnText(2);
@@ -35,8 +50,21 @@ size_t forEachOutboundCallSince(const std::string& path, base::SystemTime since,
     call.end = s.columnIsNull(4) ? std::nullopt : std::optional(fromEpochMillis(s.columnInt64(4)));
     call.endedByGateway = s.columnText(5).starts_with("ended-by-gateway");
     each(call);
-    ++n;
-  }
+  });
+}
+
+size_t forEachUnansweredInboundCallSince(const std::string& path, base::SystemTime since,
+                                         const std::function<void(const PastRing&)>& each) {
+  Database db(path, DatabaseOptions{.access = Access::kReadOnly});
+  Statement s = db.prepare(kUnansweredInboundSinceSql);
+  s.bind(1, toEpochMillis(since));
+  PastRing ring;
+  return eachRow(path, s, [&] {
+    ring.fromUri = s.columnText(0);
+    ring.start = fromEpochMillis(s.columnInt64(1));
+    ring.end = fromEpochMillis(s.columnInt64(2));
+    each(ring);
+  });
 }
 
 }  // namespace tg::db

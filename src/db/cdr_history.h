@@ -1,8 +1,9 @@
 #pragma once
 
-// The outbound calls of the past, read back at start so that what the fraud detectors learnt
-// about each account survives a restart (docs/fraud.md, "Baselines"). Read-only, one row at a
-// time: a month of a busy site never sits in memory at once.
+// The calls of the past, read back at start so that what the fraud detectors learnt survives a
+// restart (docs/fraud.md, "Baselines"): each account's outbound calls, and the unanswered
+// inbound calls the Wangiri detector remembers. Read-only, one row at a time: a month of a busy
+// site never sits in memory at once.
 
 #include <cstddef>
 #include <functional>
@@ -28,5 +29,18 @@ struct PastCall {
 // cannot be read.
 size_t forEachOutboundCallSince(const std::string& path, base::SystemTime since,
                                 const std::function<void(const PastCall&)>& each);
+
+// An inbound call that rang the PBX and was never answered.
+struct PastRing {
+  std::string fromUri;  // as the caller wrote it
+  base::SystemTime start{};
+  base::SystemTime end{};
+};
+
+// Gives `each` every inbound call that started at or after `since`, ended, was never answered
+// and was not refused by the gateway (a refused call never rang anyone), oldest first. Returns
+// how many. Throws std::runtime_error as above.
+size_t forEachUnansweredInboundCallSince(const std::string& path, base::SystemTime since,
+                                         const std::function<void(const PastRing&)>& each);
 
 }  // namespace tg::db

@@ -405,6 +405,19 @@ void FraudDetector::restore(const PastCall& call, base::SystemTime wallNow, base
   state_->restore(call, wallNow, now);
 }
 
+void FraudDetector::restoreRing(const std::string& callerE164, std::string_view callerClass,
+                                base::SystemTime start, base::SystemTime end,
+                                base::SystemTime wallNow, base::TimePoint now) {
+  if (callerE164.empty() || !isRiskyClass(callerClass)) return;
+  std::lock_guard lock(state_->mu);
+  const config::FraudSettings& s = state_->s_;
+  if (end < start || end - start > s.wangiriMaxRing || end > wallNow) return;
+  const base::TimePoint rang = now - duration_cast<base::Duration>(wallNow - end);
+  if (now - rang > s.wangiriMemory) return;
+  base::TimePoint& remembered = state_->oneRings[callerE164];
+  remembered = std::max(remembered, rang);
+}
+
 void FraudDetector::restoreDone() {
   std::lock_guard lock(state_->mu);
   state_->pastRiskyEnds.clear();

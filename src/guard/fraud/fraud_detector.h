@@ -84,6 +84,12 @@ class FraudDetector {
   // risky calls at once, the last minutes' numbers); `wallNow` and `now` place them on the
   // monotonic clock. restoreDone() after the last one frees what only the restore needed.
   void restore(const PastCall& call, base::SystemTime wallNow, base::TimePoint now);
+  // Start-up too: an inbound call of the past from `callerE164` (of `callerClass`) that rang
+  // from `start` to `end` unanswered. A short ring from a risky number is remembered as a live
+  // one would be, so a callback to it after a restart is still a Wangiri callback.
+  void restoreRing(const std::string& callerE164, std::string_view callerClass,
+                   base::SystemTime start, base::SystemTime end, base::SystemTime wallNow,
+                   base::TimePoint now);
   void restoreDone();
 
   // A call the policy allowed. Unless refused, it is followed until ended(call.id).

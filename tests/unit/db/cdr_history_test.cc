@@ -1,5 +1,6 @@
 // The calls the fraud detectors learn from at start: outbound calls with an account that the
-// gateway let through, since a point in time, oldest first.
+// gateway let through, and unanswered inbound calls that rang the site, since a point in time,
+// oldest first.
 
 #include "db/cdr_history.h"
 
@@ -86,6 +87,40 @@ TEST_F(CdrHistoryTest, OutboundCallsTheGatewayLetThroughOldestFirst) {
   EXPECT_EQ(*calls[1].end, kNow - 2h + 5min);
   EXPECT_FALSE(calls[1].endedByGateway);
   EXPECT_FALSE(calls[2].end.has_value());
+}
+
+TEST_F(CdrHistoryTest, UnansweredInboundCallsThatRangTheSite) {
+  {
+    CdrStore store(path_);
+    const auto inbound = [](const std::string& uuid, const std::string& from,
+                            base::SystemTime start) {
+      CdrRecord r = call(uuid, "inbound", "", start);
+      r.fromUri = from;
+      return r;
+    };
+    store.recordStart(inbound("c2001", "sip:+2332123456@198.51.100.7", kNow - 2h));
+    store.recordEnd("c2001", kNow - 2h + 3s, "cancelled", 487, "cancel-from-a", 0);
+    store.recordStart(inbound("c2000", "sip:+2332123450@198.51.100.7", kNow - 4h));  // answered
+    store.recordAnswer("c2000", kNow - 4h + 5s);
+    store.recordEnd("c2000", kNow - 4h + 1min, "answered", 200, "bye-from-a", 55000);
+    store.recordStart(inbound("c2002", "sip:+2332123451@198.51.100.7", kNow - 1h));  // live
+    CdrRecord refused = inbound("c2003", "sip:+2332123452@198.51.100.7", kNow - 30min);
+    refused.disposition = "rejected";
+    refused.endTime = refused.startTime;
+    store.recordStart(refused);
+    store.recordStart(inbound("c2004", "sip:+2332123453@198.51.100.7", kNow - 80h));  // before
+    store.recordEnd("c2004", kNow - 80h + 3s, "cancelled", 487, "cancel-from-a", 0);
+    store.recordStart(call("c2005", "outbound", "1001", kNow - 1h));
+    store.recordEnd("c2005", kNow - 1h + 3s, "cancelled", 487, "cancel-from-a", 0);
+  }
+  std::vector<PastRing> rings;
+  const size_t n = forEachUnansweredInboundCallSince(
+      path_, kNow - 72h, [&](const PastRing& r) { rings.push_back(r); });
+  ASSERT_EQ(n, 1u);
+  ASSERT_EQ(rings.size(), 1u);
+  EXPECT_EQ(rings[0].fromUri, "sip:+2332123456@198.51.100.7");
+  EXPECT_EQ(rings[0].start, kNow - 2h);
+  EXPECT_EQ(rings[0].end, kNow - 2h + 3s);
 }
 
 TEST_F(CdrHistoryTest, AFileThatIsNoDatabaseIsAClearError) {

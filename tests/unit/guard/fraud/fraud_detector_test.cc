@@ -296,5 +296,28 @@ TEST_F(FraudRestoreTest, TestCallsOfTheLastMinutesSurviveARestart) {
   EXPECT_EQ(a.rule(), "fraud.enumeration");
 }
 
+TEST_F(FraudRestoreTest, OneRingsOfThePastAreWangiriBaitAfterARestart) {
+  FraudDetector d(settings_);
+  const base::SystemTime rang = wallNow() - hours(2);
+  d.restoreRing("+2332123456", "international", rang, rang + seconds(3), wallNow(), now_);
+  // Not bait: rang too long, from a national number, too long ago, or not a number at all.
+  d.restoreRing("+2332123457", "international", rang, rang + seconds(40), wallNow(), now_);
+  d.restoreRing("+12125550199", "national", rang, rang + seconds(3), wallNow(), now_);
+  const base::SystemTime old = wallNow() - settings_.wangiriMemory - hours(1);
+  d.restoreRing("+2332123458", "international", old, old + seconds(3), wallNow(), now_);
+  d.restoreRing("", "unknown", rang, rang + seconds(3), wallNow(), now_);
+  d.restoreDone();
+  const Assessment a = d.assess(call("1003", "+2332123456"));
+  ASSERT_TRUE(a.block) << a.explanation();
+  EXPECT_EQ(a.rule(), "fraud.wangiri");
+  EXPECT_FALSE(d.assess(call("1004", "+2332123457")).block);
+  EXPECT_FALSE(d.assess(call("1004", "+12125550199")).block);
+  EXPECT_FALSE(d.assess(call("1004", "+2332123458")).block);
+  // Remembered from when it rang, not from the restart: forgotten 72 h after the ring.
+  advance(settings_.wangiriMemory - hours(1));
+  d.expire(now_);
+  EXPECT_FALSE(d.assess(call("1005", "+2332123456")).block);
+}
+
 }  // namespace
 }  // namespace tg::guard::fraud
