@@ -15,15 +15,14 @@ Account 401 may hold at most 10 calls at once (max_concurrent: 10), counted in R
 """
 import json
 import os
-import shutil
 import subprocess
 import sys
-import tempfile
 import time
 
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 import harness  # noqa: E402
 import guard_helpers  # noqa: E402
+from redis_server import Redis  # noqa: E402
 from harness import check, log
 
 DIALLED = "12125550100"
@@ -43,34 +42,6 @@ def policy():
              "max_concurrent": 10},
         ],
     }
-
-
-class Redis:
-    def __init__(self, workdir):
-        check(shutil.which("redis-server") is not None,
-              "redis-server is not installed; run scripts/install-deps.sh")
-        self.dir = tempfile.mkdtemp(prefix="redis-", dir=workdir)
-        self.port = harness.free_port()
-        self.proc = None
-
-    def start(self):
-        self.proc = harness.spawn(
-            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--dir", self.dir,
-             "--save", "", "--appendonly", "no"],
-            "redis", os.path.join(self.dir, "out.log"), os.path.join(self.dir, "err.log"))
-        deadline = time.time() + 10
-        while time.time() < deadline:
-            r = subprocess.run(["redis-cli", "-p", str(self.port), "PING"], capture_output=True,
-                               text=True)
-            if r.stdout.strip() == "PONG":
-                return self
-            time.sleep(0.05)
-        raise harness.TestFailure("redis-server did not answer PING within 10 s")
-
-    def kill(self):
-        if self.proc is not None:
-            harness.kill_process(self.proc)
-            self.proc = None
 
 
 def status_json(gw):
@@ -106,7 +77,7 @@ def run(ctx, redis):
     topos = [guard_helpers.public_topology() for _ in range(NODES)]
     gws = []
     for i, topo in enumerate(topos):
-        store = {"type": "redis", "url": f"redis://127.0.0.1:{redis.port}",
+        store = {"type": "redis", "url": redis.url,
                  "node_id": f"gw{i + 1}", "nodes": NODES, "timeout_ms": 50}
         gws.append(ctx.sut(topo, name=f"gw{i + 1}",
                            db_path=os.path.join(ctx.workdir, f"gw{i + 1}.db"),

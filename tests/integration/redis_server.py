@@ -1,0 +1,51 @@
+"""A throwaway redis-server for tests and benchmarks: started on a loopback port of its own with
+a temporary directory and no persistence, stopped by its owner."""
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+
+import harness
+from harness import check
+
+
+class Redis:
+    def __init__(self, workdir):
+        check(shutil.which("redis-server") is not None,
+              "redis-server is not installed; run scripts/install-deps.sh")
+        self.dir = tempfile.mkdtemp(prefix="redis-", dir=workdir)
+        self.port = harness.free_port()
+        self.proc = None
+
+    @property
+    def url(self):
+        return f"redis://127.0.0.1:{self.port}"
+
+    def start(self):
+        self.proc = harness.spawn(
+            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--dir", self.dir,
+             "--save", "", "--appendonly", "no"],
+            "redis", os.path.join(self.dir, "out.log"), os.path.join(self.dir, "err.log"))
+        deadline = time.time() + 10
+        while time.time() < deadline:
+            r = subprocess.run(["redis-cli", "-p", str(self.port), "PING"], capture_output=True,
+                               text=True)
+            if r.stdout.strip() == "PONG":
+                return self
+            time.sleep(0.05)
+        raise harness.TestFailure("redis-server did not answer PING within 10 s")
+
+    def commands_processed(self):
+        """Redis's own count of commands it has run (INFO stats), or None."""
+        r = subprocess.run(["redis-cli", "-p", str(self.port), "INFO", "stats"],
+                           capture_output=True, text=True)
+        for line in r.stdout.splitlines():
+            if line.startswith("total_commands_processed:"):
+                return int(line.split(":", 1)[1])
+        return None
+
+    def kill(self):
+        if self.proc is not None:
+            harness.kill_process(self.proc)
+            self.proc = None
