@@ -275,8 +275,8 @@ std::string Server::start() {
   guard_->start();
   // Alerts start with the gateway; a reload does not change them (docs/alerts.md).
   if (auto settings = config::loadAlertSettings(configPath_)) {
-    TG_LOG(kMain, info, "alerts: {} webhook(s), {} syslog target(s)", settings->webhooks.size(),
-           settings->syslog.size());
+    TG_LOG(kMain, info, "alerts: {} webhook(s), {} syslog target(s), {} mail target(s)",
+           settings->webhooks.size(), settings->syslog.size(), settings->mail.size());
     alerts_ = std::make_unique<alerts::AlertDispatcher>(std::move(*settings));
     guard_->events().setObserver(alerts_.get());
     alerts_->start();
@@ -317,6 +317,8 @@ void Server::waitPolicyTick() {
   policyTimer_->async_wait([this](const std::error_code& ec) {
     if (ec) return;
     policy_->expire(base::SystemClock::instance().now());
+    // This is worker 0's thread: its health monitor's view is the one the alerts watch.
+    if (alerts_) alerts_->watchPeers(gateways_[0]->b2bua().health().peers());
     // The fraud detectors' memories age in minutes: once a minute is enough.
     if (++policyTicks_ % 60 == 0) fraud_->expire(base::SystemClock::instance().now());
     waitPolicyTick();

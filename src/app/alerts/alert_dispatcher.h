@@ -1,9 +1,10 @@
 #pragma once
 
 // The alerts' own thread (never a SIP worker): security events that match `alerts.events`
-// arrive through record() (guard::EventLog's observer), wait in a bounded queue, are folded
-// (alert_folding.h) and go to every webhook (retried with exponential backoff, a bounded number
-// of deliveries waiting) and every syslog target.
+// arrive through record() (guard::EventLog's observer), and changes of the providers' health
+// through watchPeers() (alert_state.h); they wait in a bounded queue, are folded
+// (alert_folding.h) and go to every webhook and mail target (each retried with exponential
+// backoff, a bounded number of deliveries waiting) and every syslog target.
 //
 // record() runs on whatever thread blocked something: it matches the rule, copies the event and
 // takes one short lock; a full queue drops the event and counts it.
@@ -20,21 +21,23 @@
 
 #include "app/alerts/alert_folding.h"
 #include "app/alerts/alert_senders.h"
+#include "app/alerts/alert_state.h"
 #include "config/alerts_config.h"
 #include "guard/security_event.h"
 
 namespace tg::app::alerts {
 
-// Whether an event of `rule` with `action` matches one of the patterns (alerts_config.h).
+// Whether an event of `rule` with `action` matches one of the patterns (alerts_config.h): a
+// pattern's '*' stands for any run of characters ("fraud.*", "policy.*.spend_per_hour").
 bool matchesAlertRule(const std::vector<std::string>& patterns, std::string_view rule,
                       std::string_view action);
 
 struct AlertStats {
   uint64_t events = 0;   // matched and queued
   uint64_t dropped = 0;  // matched, but the queue was full
-  uint64_t sent = 0;     // deliveries that succeeded (webhook 2xx, syslog sent)
+  uint64_t sent = 0;     // deliveries that succeeded (webhook 2xx, mail taken, syslog sent)
   uint64_t failed = 0;   // deliveries given up after their retries
-  uint64_t retried = 0;  // webhook attempts after the first
+  uint64_t retried = 0;  // webhook and mail attempts after the first
 };
 
 class AlertDispatcher final : public guard::EventSink {
@@ -47,16 +50,21 @@ class AlertDispatcher final : public guard::EventSink {
   void start();
   void stop();
   void record(guard::SecurityEvent event) override;
+  // The health monitor's current view (one worker's); always from the same thread, about once
+  // a second. Changes that match `alerts.events` are queued like security events.
+  void watchPeers(const std::vector<b2bua::PeerHealth>& peers);
   AlertStats stats() const;
 
  private:
   struct Delivery {
-    size_t hook = 0;
+    bool mail = false;  // settings_.mail[target], else settings_.webhooks[target]
+    size_t target = 0;
     std::string body;
     std::string id;
     int attempts = 0;
     std::chrono::steady_clock::time_point due;
   };
+  void queue(AlertEvent event);
   void run();
   void send(const Alert& alert);
   void attempt(Delivery d);
@@ -67,6 +75,7 @@ class AlertDispatcher final : public guard::EventSink {
   AlertFolding folding_;
   std::vector<std::unique_ptr<SyslogSender>> syslog_;
   std::deque<Delivery> retries_;  // the alert thread's own
+  PeerStateWatch peerWatch_;      // watchPeers()'s caller's own
   uint64_t nextId_ = 0;
 
   mutable std::mutex mutex_;
