@@ -87,6 +87,32 @@ void restoreFraudBaselines(guard::fraud::FraudDetector& fraud, const config::Con
   }
 }
 
+// At the start and on a reload that changed `alerts` (docs/alerts.md): the section as the file
+// has it now. The dispatcher, once made, lives until the gateway stops (the event log may be
+// handing it an event at any moment); a section taken away leaves it matching nothing.
+void applyAlertSettings(const std::string& configPath,
+                        std::unique_ptr<alerts::AlertDispatcher>& dispatcher,
+                        GuardServices& guard) {
+  std::optional<config::AlertSettings> settings = config::loadAlertSettings(configPath);
+  if (!settings) {
+    if (!dispatcher) return;
+    config::AlertSettings off;
+    off.events.clear();
+    dispatcher->reconfigure(std::move(off));
+    TG_LOG(kMain, info, "alerts: off (no alerts section)");
+    return;
+  }
+  TG_LOG(kMain, info, "alerts: {} webhook(s), {} syslog target(s), {} mail target(s)",
+         settings->webhooks.size(), settings->syslog.size(), settings->mail.size());
+  if (dispatcher) {
+    dispatcher->reconfigure(std::move(*settings));
+    return;
+  }
+  dispatcher = std::make_unique<alerts::AlertDispatcher>(std::move(*settings));
+  guard.events().setObserver(dispatcher.get());
+  dispatcher->start();
+}
+
 }  // namespace
 
 log::Settings logSettings(const config::Config& c) {
@@ -273,14 +299,7 @@ std::string Server::start() {
            config_->media.portMin, config_->media.portMax);
   }
   guard_->start();
-  // Alerts start with the gateway; a reload does not change them (docs/alerts.md).
-  if (auto settings = config::loadAlertSettings(configPath_)) {
-    TG_LOG(kMain, info, "alerts: {} webhook(s), {} syslog target(s), {} mail target(s)",
-           settings->webhooks.size(), settings->syslog.size(), settings->mail.size());
-    alerts_ = std::make_unique<alerts::AlertDispatcher>(std::move(*settings));
-    guard_->events().setObserver(alerts_.get());
-    alerts_->start();
-  }
+  applyAlertSettings(configPath_, alerts_, *guard_);
   scheduleHousekeeping();
   startedAt_ = std::chrono::steady_clock::now();
   running_ = true;  // from now on the workers' state is read on their own threads
@@ -409,6 +428,8 @@ ReloadResult Server::reload() {
     result.failed.push_back("policy (" + why + ")");
   }
   fraud_->reload(fresh->fraud);
+  if (std::ranges::find(result.applied, "alerts") != result.applied.end())
+    applyAlertSettings(configPath_, alerts_, *guard_);
   if (phones_) phones_->lockout().setPolicy(auth::LockoutPolicy::from(fresh->accounts.lockout));
   forEachWorker([fresh, acl = guard_->acl()](Gateway& g) { g.reload(fresh, acl); });
   config_ = fresh;

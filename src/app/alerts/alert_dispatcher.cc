@@ -62,14 +62,38 @@ bool matchesAlertRule(const std::vector<std::string>& patterns, std::string_view
 }
 
 AlertDispatcher::AlertDispatcher(config::AlertSettings settings)
-    : settings_(std::move(settings)),
-      host_(hostName(settings_.hostname)),
-      folding_(std::chrono::duration_cast<std::chrono::milliseconds>(settings_.dedupWindow).count(),
-               settings_.maxPerMinute) {
-  for (const config::SyslogTarget& t : settings_.syslog) {
+    : settings_(std::make_shared<const config::AlertSettings>(std::move(settings))) {
+  adopt(settings_);
+}
+
+// On the alert thread (or before it starts).
+void AlertDispatcher::adopt(std::shared_ptr<const config::AlertSettings> settings) {
+  active_ = std::move(settings);
+  host_ = hostName(active_->hostname);
+  folding_.emplace(
+      std::chrono::duration_cast<std::chrono::milliseconds>(active_->dedupWindow).count(),
+      active_->maxPerMinute);
+  syslog_.clear();
+  for (const config::SyslogTarget& t : active_->syslog) {
     syslog_.push_back(std::make_unique<SyslogSender>(t));
   }
-  if (!settings_.mail.empty()) initMail();
+  if (!active_->mail.empty()) initMail();
+  if (!retries_.empty()) {
+    TG_LOG(kMain, warn, "alerts: new settings; {} deliveries waiting for a retry given up",
+           retries_.size());
+    std::lock_guard lock(mutex_);
+    stats_.failed += retries_.size();
+    retries_.clear();
+  }
+}
+
+void AlertDispatcher::reconfigure(config::AlertSettings settings) {
+  {
+    std::lock_guard lock(mutex_);
+    settings_ = std::make_shared<const config::AlertSettings>(std::move(settings));
+    fresh_ = settings_;
+  }
+  wake_.notify_one();
 }
 
 AlertDispatcher::~AlertDispatcher() { stop(); }
@@ -88,7 +112,6 @@ void AlertDispatcher::stop() {
 }
 
 void AlertDispatcher::record(guard::SecurityEvent event) {
-  if (!matchesAlertRule(settings_.events, event.rule, event.action)) return;
   queue(AlertEvent{
       std::move(event.rule), std::string(transport::zoneName(event.zone)), event.source.ip(),
       std::move(event.reason), std::move(event.action),
@@ -97,15 +120,14 @@ void AlertDispatcher::record(guard::SecurityEvent event) {
 }
 
 void AlertDispatcher::watchPeers(const std::vector<b2bua::PeerHealth>& peers) {
-  for (AlertEvent& e : peerWatch_.update(peers, wallMs())) {
-    if (matchesAlertRule(settings_.events, e.rule, e.action)) queue(std::move(e));
-  }
+  for (AlertEvent& e : peerWatch_.update(peers, wallMs())) queue(std::move(e));
 }
 
 void AlertDispatcher::queue(AlertEvent e) {
   {
     std::lock_guard lock(mutex_);
-    if (queue_.size() >= static_cast<size_t>(settings_.queue)) {
+    if (!matchesAlertRule(settings_->events, e.rule, e.action)) return;
+    if (queue_.size() >= static_cast<size_t>(settings_->queue)) {
       ++stats_.dropped;
       return;
     }
@@ -123,17 +145,21 @@ AlertStats AlertDispatcher::stats() const {
 void AlertDispatcher::run() {
   for (;;) {
     std::deque<AlertEvent> batch;
+    std::shared_ptr<const config::AlertSettings> fresh;
     {
       std::unique_lock lock(mutex_);
-      wake_.wait_for(lock, kTick, [this] { return stopping_ || !queue_.empty(); });
+      wake_.wait_for(lock, kTick,
+                     [this] { return stopping_ || !queue_.empty() || fresh_ != nullptr; });
       if (stopping_) return;
       batch.swap(queue_);
+      fresh.swap(fresh_);
     }
+    if (fresh) adopt(std::move(fresh));
     const int64_t now = wallMs();
     for (const AlertEvent& e : batch) {
-      for (const Alert& a : folding_.offer(e, now)) send(a);
+      for (const Alert& a : folding_->offer(e, now)) send(a);
     }
-    for (const Alert& a : folding_.tick(now)) send(a);
+    for (const Alert& a : folding_->tick(now)) send(a);
     retryDue();
   }
 }
@@ -142,14 +168,14 @@ void AlertDispatcher::send(const Alert& alert) {
   const int64_t ms = wallMs();
   const std::string id =
       std::to_string(ms) + "-" + std::to_string(nextId_++) + "-" + base::randomHex(4);
-  if (!settings_.webhooks.empty()) {
+  if (!active_->webhooks.empty()) {
     const std::string body = alertJson(alert, host_);
-    for (size_t i = 0; i < settings_.webhooks.size(); ++i) {
+    for (size_t i = 0; i < active_->webhooks.size(); ++i) {
       attempt(Delivery{false, i, body, id, 0, std::chrono::steady_clock::now()});
     }
   }
-  for (size_t i = 0; i < settings_.mail.size(); ++i) {
-    std::string message = mailMessage(alert, host_, settings_.mail[i], ms / 1000, id);
+  for (size_t i = 0; i < active_->mail.size(); ++i) {
+    std::string message = mailMessage(alert, host_, active_->mail[i], ms / 1000, id);
     attempt(Delivery{true, i, std::move(message), id, 0, std::chrono::steady_clock::now()});
   }
   if (!syslog_.empty()) {
@@ -164,18 +190,17 @@ void AlertDispatcher::send(const Alert& alert) {
 }
 
 void AlertDispatcher::attempt(Delivery d) {
-  const std::string& where =
-      d.mail ? settings_.mail[d.target].url : settings_.webhooks[d.target].url;
+  const std::string& where = d.mail ? active_->mail[d.target].url : active_->webhooks[d.target].url;
   const std::string why =
-      d.mail ? sendMail(settings_.mail[d.target], d.body, settings_.timeout)
-             : postWebhook(settings_.webhooks[d.target], d.body, d.id, settings_.timeout);
+      d.mail ? sendMail(active_->mail[d.target], d.body, active_->timeout)
+             : postWebhook(active_->webhooks[d.target], d.body, d.id, active_->timeout);
   std::lock_guard lock(mutex_);
   if (d.attempts > 0) ++stats_.retried;
   if (why.empty()) {
     ++stats_.sent;
     return;
   }
-  if (d.attempts >= settings_.retries) {
+  if (d.attempts >= active_->retries) {
     ++stats_.failed;
     TG_LOG(kMain, warn, "alerts: {} {} failed {} times, giving up: {}", d.mail ? "mail" : "webhook",
            where, d.attempts + 1, why);
@@ -184,7 +209,7 @@ void AlertDispatcher::attempt(Delivery d) {
   TG_LOG(kMain, info, "alerts: {} {} failed, will retry: {}", d.mail ? "mail" : "webhook", where,
          why);
   // Exponential backoff: base, 2 base, 4 base, ...
-  d.due = std::chrono::steady_clock::now() + settings_.retryBase * (1 << std::min(d.attempts, 16));
+  d.due = std::chrono::steady_clock::now() + active_->retryBase * (1 << std::min(d.attempts, 16));
   ++d.attempts;
   if (retries_.size() >= kMaxRetries) {
     ++stats_.failed;

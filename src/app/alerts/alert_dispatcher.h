@@ -6,8 +6,9 @@
 // (alert_folding.h) and go to every webhook and mail target (each retried with exponential
 // backoff, a bounded number of deliveries waiting) and every syslog target.
 //
-// record() runs on whatever thread blocked something: it matches the rule, copies the event and
-// takes one short lock; a full queue drops the event and counts it.
+// record() runs on whatever thread blocked something: it copies the event and takes one short
+// lock (matching the rule under it); a full queue drops the event and counts it.
+// reconfigure() (a config reload) swaps the settings; the thread takes them at its next turn.
 
 #include <chrono>
 #include <condition_variable>
@@ -15,6 +16,7 @@
 #include <deque>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -50,6 +52,9 @@ class AlertDispatcher final : public guard::EventSink {
   void start();
   void stop();
   void record(guard::SecurityEvent event) override;
+  // New settings, from any thread. At its next turn the alert thread starts its folding afresh,
+  // reopens syslog and gives up the deliveries waiting for a retry (their target may be gone).
+  void reconfigure(config::AlertSettings settings);
   // The health monitor's current view (one worker's); always from the same thread, about once
   // a second. Changes that match `alerts.events` are queued like security events.
   void watchPeers(const std::vector<b2bua::PeerHealth>& peers);
@@ -65,20 +70,24 @@ class AlertDispatcher final : public guard::EventSink {
     std::chrono::steady_clock::time_point due;
   };
   void queue(AlertEvent event);
+  void adopt(std::shared_ptr<const config::AlertSettings> settings);
   void run();
   void send(const Alert& alert);
   void attempt(Delivery d);
   void retryDue();
 
-  const config::AlertSettings settings_;
-  const std::string host_;
-  AlertFolding folding_;
+  // The alert thread's own: the settings it delivers with, and what they make.
+  std::shared_ptr<const config::AlertSettings> active_;
+  std::string host_;
+  std::optional<AlertFolding> folding_;
   std::vector<std::unique_ptr<SyslogSender>> syslog_;
   std::deque<Delivery> retries_;  // the alert thread's own
   PeerStateWatch peerWatch_;      // watchPeers()'s caller's own
   uint64_t nextId_ = 0;
 
   mutable std::mutex mutex_;
+  std::shared_ptr<const config::AlertSettings> settings_;  // the latest: its rules admit events
+  std::shared_ptr<const config::AlertSettings> fresh_;     // not yet adopted by the thread
   std::condition_variable wake_;
   std::deque<AlertEvent> queue_;
   bool stopping_ = false;
