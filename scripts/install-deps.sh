@@ -14,6 +14,7 @@ packages=(
   libsystemd-dev
   libsrtp2-dev  # media/srtp: SRTP and SRTCP (RFC 3711, 6188, 7714)
   libhiredis-dev  # store/redis: the shared state of a cluster (docs/cluster.md)
+  libcurl4-openssl-dev  # app/alerts: alerts by mail, SMTP with STARTTLS (docs/alerts.md)
   # tests and benchmarks: real peers (sipp, Kamailio as the baseline), python3 for the harness
   libgtest-dev libgmock-dev libbenchmark-dev libosip2-dev sip-tester kamailio python3
   # guard tests build a tiny country database (tests/unit/guard/make_test_mmdb.pl)
@@ -22,6 +23,8 @@ packages=(
   sipvicious stunnel4 kamailio-tls-modules dnsmasq-base openssl
   # the SRTP interop test's far end (tests/interop/test_srtp_pylibsrtp.py)
   python3-pylibsrtp
+  # the alerts test's mail server, with STARTTLS (tests/integration/smtp_receiver.py)
+  python3-aiosmtpd
   # STIR/SHAKEN tests: PASSporTs signed and certificates made by an implementation not ours
   # (tests/unit/identity/make_passports.py, sign_passport.py)
   python3-jwt python3-cryptography

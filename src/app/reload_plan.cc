@@ -47,6 +47,7 @@ constexpr KeyRule kRules[] = {
     {"policy", true},
     {"admission", true},  // read for each new call
     {"fraud", true},      // the detectors keep what they learnt
+    {"alerts", true},     // folding starts afresh; retries waiting are given up
     {"tls", true},
     {"tls.handshake_timeout_ms", false},
     // The accept limits are set when the listeners' transport is built.

@@ -104,6 +104,32 @@ void restoreFraudBaselines(guard::fraud::FraudDetector& fraud,
   }
 }
 
+// At the start and on a reload that changed `alerts` (docs/alerts.md): the section as the file
+// has it now. The dispatcher, once made, lives until the gateway stops (the event log may be
+// handing it an event at any moment); a section taken away leaves it matching nothing.
+void applyAlertSettings(const std::string& configPath,
+                        std::unique_ptr<alerts::AlertDispatcher>& dispatcher,
+                        GuardServices& guard) {
+  std::optional<config::AlertSettings> settings = config::loadAlertSettings(configPath);
+  if (!settings) {
+    if (!dispatcher) return;
+    config::AlertSettings off;
+    off.events.clear();
+    dispatcher->reconfigure(std::move(off));
+    TG_LOG(kMain, info, "alerts: off (no alerts section)");
+    return;
+  }
+  TG_LOG(kMain, info, "alerts: {} webhook(s), {} syslog target(s), {} mail target(s)",
+         settings->webhooks.size(), settings->syslog.size(), settings->mail.size());
+  if (dispatcher) {
+    dispatcher->reconfigure(std::move(*settings));
+    return;
+  }
+  dispatcher = std::make_unique<alerts::AlertDispatcher>(std::move(*settings));
+  guard.events().setObserver(dispatcher.get());
+  dispatcher->start();
+}
+
 }  // namespace
 
 log::Settings logSettings(const config::Config& c) {
@@ -290,14 +316,7 @@ std::string Server::start() {
            config_->media.portMin, config_->media.portMax);
   }
   guard_->start();
-  // Alerts start with the gateway; a reload does not change them (docs/alerts.md).
-  if (auto settings = config::loadAlertSettings(configPath_)) {
-    TG_LOG(kMain, info, "alerts: {} webhook(s), {} syslog target(s)", settings->webhooks.size(),
-           settings->syslog.size());
-    alerts_ = std::make_unique<alerts::AlertDispatcher>(std::move(*settings));
-    guard_->events().setObserver(alerts_.get());
-    alerts_->start();
-  }
+  applyAlertSettings(configPath_, alerts_, *guard_);
   scheduleHousekeeping();
   startedAt_ = std::chrono::steady_clock::now();
   running_ = true;  // from now on the workers' state is read on their own threads
@@ -334,6 +353,8 @@ void Server::waitPolicyTick() {
   policyTimer_->async_wait([this](const std::error_code& ec) {
     if (ec) return;
     policy_->expire(base::SystemClock::instance().now());
+    // This is worker 0's thread: its health monitor's view is the one the alerts watch.
+    if (alerts_) alerts_->watchPeers(gateways_[0]->b2bua().health().peers());
     // The fraud detectors' memories age in minutes: once a minute is enough.
     if (++policyTicks_ % 60 == 0) fraud_->expire(base::SystemClock::instance().now());
     waitPolicyTick();
@@ -424,6 +445,8 @@ ReloadResult Server::reload() {
     result.failed.push_back("policy (" + why + ")");
   }
   fraud_->reload(fresh->fraud);
+  if (std::ranges::find(result.applied, "alerts") != result.applied.end())
+    applyAlertSettings(configPath_, alerts_, *guard_);
   if (phones_) phones_->lockout().setPolicy(auth::LockoutPolicy::from(fresh->accounts.lockout));
   forEachWorker([fresh, acl = guard_->acl()](Gateway& g) { g.reload(fresh, acl); });
   config_ = fresh;

@@ -1,7 +1,7 @@
 #pragma once
 
 // Alerts (`alerts:`, read by alerts_section.cc): which security events become alerts, how they
-// are folded (dedup window, rate limit) and where they go (webhooks, syslog). Off unless the
+// are folded (dedup window, rate limit) and where they go (webhooks, syslog, mail). Off unless the
 // section is there. Delivered by app/alerts/ on a thread of its own.
 
 #include <chrono>
@@ -26,20 +26,42 @@ struct SyslogTarget {
   base::Address address;   // udp true: where to send
 };
 
+// Mail over SMTP (libcurl). STARTTLS is required unless allowPlaintext; smtps:// is TLS from
+// the first byte.
+struct MailTarget {
+  std::string url;  // smtp://host[:port] or smtps://host[:port]
+  std::string from;
+  std::vector<std::string> to;
+  std::string user;             // empty: no AUTH
+  Secret password;              // password_file; never logged
+  std::string passwordSource;   // "file /path", for messages
+  std::string caFile;           // empty: the system's trust store
+  bool allowPlaintext = false;  // allow_plaintext: send even if the server offers no STARTTLS
+};
+
 struct AlertSettings {
   int line = 0;
-  // Event rules that alert: exact ("auth.lockout"), a prefix ending in '*' ("fraud.*"); "ban"
-  // also matches every event whose action is a ban.
-  std::vector<std::string> events{"ban", "auth.lockout", "fraud.*", "policy.limit.*"};
+  // Event rules that alert: exact ("auth.lockout"), or with '*' standing for any run of
+  // characters ("fraud.*", "policy.*.spend_per_hour"); "ban" also matches every event whose
+  // action is a ban. The policy's limits are "policy.<its rule>.<limit>". The gateway's own
+  // states raise "provider.down" and "provider.up" (app/alerts/alert_state.h).
+  std::vector<std::string> events{"ban",
+                                  "auth.lockout",
+                                  "fraud.*",
+                                  "policy.*.spend_per_*",
+                                  "policy.*.max_concurrent",
+                                  "policy.*.calls_per_minute",
+                                  "provider.*"};
   std::chrono::seconds dedupWindow{300};  // one alert per (rule, source) per window, with a count
   int maxPerMinute = 30;                  // beyond: folded into one "more events" alert
   int queue = 1000;                       // events waiting for the alert thread; beyond: dropped
   int retries = 5;                        // webhook attempts after the first
   std::chrono::milliseconds retryBase{1000};  // doubled after each failed attempt
-  std::chrono::seconds timeout{5};            // per webhook attempt
+  std::chrono::seconds timeout{5};            // per webhook or mail attempt
   std::string hostname;                       // syslog HOSTNAME; empty: gethostname()
   std::vector<WebhookTarget> webhooks;
   std::vector<SyslogTarget> syslog;
+  std::vector<MailTarget> mail;
 };
 
 // The `alerts:` section of the config file at `path`, read at the gateway's start (alerts

@@ -1,5 +1,6 @@
 // The top-level `alerts:` section (alerts_config.h): which events alert, how they are folded and
-// where they go. Webhook secrets come from a file (or a systemd credential), never the YAML.
+// where they go. Webhook secrets and mail passwords come from a file (or a systemd credential),
+// never the YAML.
 // The settings are not a member of Config (config.h, included by nearly every file, stays as
 // it is): the loader checks the section, and the gateway reads it again at start.
 
@@ -16,6 +17,91 @@
 namespace tg::config::detail {
 namespace {
 
+// The first line of the file at `key` (or of a systemd credential, credential:NAME), into
+// `secret`; `source` says where it came from, for messages (never the value).
+void readSecretFile(Loader& loader, const MapReader& m, std::string_view key, Secret& secret,
+                    std::string& source) {
+  auto file = m.has(key) ? loader.readString(m, key) : std::nullopt;
+  if (!file) return;
+  const int at = Loader::valueLine(m, key);
+  std::string why;
+  const auto credential = credentialPath(*file, &why);  // credential:NAME (systemd)
+  const std::string full = credential ? *credential : loader.resolvePath(*file);
+  source = "file " + full;
+  std::ifstream in(full, std::ios::binary);
+  std::string value;
+  if (credential && credential->empty()) {
+    loader.error(at, m.pathOf(key), why);
+  } else if (std::string open = base::filePermissionProblem(full, true); !open.empty()) {
+    loader.error(at, m.pathOf(key), "the secret file is unusable: " + open);
+  } else if (!in || !std::getline(in, value) || value.empty()) {
+    loader.error(at, m.pathOf(key), "cannot read a secret from " + full + " (its first line)");
+  } else {
+    if (value.back() == '\r') value.pop_back();
+    secret = Secret(std::move(value));
+  }
+}
+
+// A mail address as the SMTP envelope and headers take it: local@domain, nothing that could
+// end a header line or an SMTP command.
+bool plausibleMailAddress(std::string_view a) {
+  const size_t at = a.find('@');
+  if (at == 0 || at == std::string_view::npos || at + 1 >= a.size()) return false;
+  for (const char c : a) {
+    if (c <= ' ' || c >= 127 || c == '<' || c == '>' || c == ',' || c == '"') return false;
+  }
+  return true;
+}
+
+void readMail(Loader& loader, const YAML::Node& node, int line, const std::string& path,
+              AlertSettings& alerts) {
+  MapReader m(loader, node, path, line,
+              {"url", "from", "to", "user", "password_file", "ca_file", "allow_plaintext"});
+  if (!m.valid()) return;
+  MailTarget mail;
+  if (auto url = loader.readString(m, "url")) {
+    if (!url->starts_with("smtp://") && !url->starts_with("smtps://")) {
+      loader.error(Loader::valueLine(m, "url"), m.pathOf("url"),
+                   "'" + *url + "' is not an smtp:// or smtps:// URL");
+    } else if (url->find('@') != std::string::npos) {
+      loader.error(Loader::valueLine(m, "url"), m.pathOf("url"),
+                   "no user or password in the URL: give user and password_file");
+    }
+    mail.url = *url;
+  } else if (!m.has("url")) {
+    loader.error(m.line(), m.pathOf("url"), "missing; the mail server, e.g. smtp://mx.example:587");
+  }
+  if (auto from = loader.readString(m, "from")) {
+    if (!plausibleMailAddress(*from)) {
+      loader.error(Loader::valueLine(m, "from"), m.pathOf("from"),
+                   "'" + *from + "' is not a mail address (local@domain)");
+    }
+    mail.from = *from;
+  } else if (!m.has("from")) {
+    loader.error(m.line(), m.pathOf("from"), "missing; the sender's address");
+  }
+  for (auto& to : loader.readStringList(m, "to")) {
+    if (!plausibleMailAddress(to.value)) {
+      loader.error(to.line, to.path, "'" + to.value + "' is not a mail address (local@domain)");
+    }
+    mail.to.push_back(std::move(to.value));
+  }
+  if (!m.has("to")) loader.error(m.line(), m.pathOf("to"), "missing; a list of recipients");
+  loader.setString(m, "user", mail.user);
+  readSecretFile(loader, m, "password_file", mail.password, mail.passwordSource);
+  if (m.has("user") != m.has("password_file")) {
+    loader.error(m.line(), m.path(), "give both user and password_file, or neither (no AUTH)");
+  }
+  loader.readPemPath(m, "ca_file", mail.caFile);
+  loader.setBool(m, "allow_plaintext", mail.allowPlaintext);
+  if (mail.allowPlaintext && m.has("user")) {
+    loader.warn(Loader::valueLine(m, "allow_plaintext"), m.pathOf("allow_plaintext"),
+                "the password may cross the network in the clear when the server offers no "
+                "STARTTLS");
+  }
+  alerts.mail.push_back(std::move(mail));
+}
+
 void readWebhook(Loader& loader, const YAML::Node& node, int line, const std::string& path,
                  AlertSettings& alerts) {
   MapReader m(loader, node, path, line, {"url", "secret_file"});
@@ -30,26 +116,7 @@ void readWebhook(Loader& loader, const YAML::Node& node, int line, const std::st
   } else if (!m.has("url")) {
     loader.error(m.line(), m.pathOf("url"), "missing; where to POST the alerts");
   }
-  if (auto file = m.has("secret_file") ? loader.readString(m, "secret_file") : std::nullopt) {
-    const int at = Loader::valueLine(m, "secret_file");
-    std::string why;
-    const auto credential = credentialPath(*file, &why);  // credential:NAME (systemd)
-    const std::string full = credential ? *credential : loader.resolvePath(*file);
-    hook.secretSource = "file " + full;
-    std::ifstream in(full, std::ios::binary);
-    std::string secret;
-    if (credential && credential->empty()) {
-      loader.error(at, m.pathOf("secret_file"), why);
-    } else if (std::string open = base::filePermissionProblem(full, true); !open.empty()) {
-      loader.error(at, m.pathOf("secret_file"), "the secret file is unusable: " + open);
-    } else if (!in || !std::getline(in, secret) || secret.empty()) {
-      loader.error(at, m.pathOf("secret_file"),
-                   "cannot read a secret from " + full + " (its first line is the HMAC key)");
-    } else {
-      if (secret.back() == '\r') secret.pop_back();
-      hook.secret = Secret(std::move(secret));
-    }
-  }
+  readSecretFile(loader, m, "secret_file", hook.secret, hook.secretSource);
   alerts.webhooks.push_back(std::move(hook));
 }
 
@@ -80,7 +147,7 @@ void readSyslog(Loader& loader, const YAML::Node& node, int line, const std::str
 void readAlertSettings(Loader& loader, const YAML::Node& node, int line, AlertSettings& alerts) {
   MapReader m(loader, node, "alerts", line,
               {"events", "dedup_s", "max_per_minute", "queue", "retries", "retry_base_ms",
-               "timeout_s", "hostname", "webhooks", "syslog"});
+               "timeout_s", "hostname", "webhooks", "syslog", "mail"});
   if (!m.valid()) return;
   alerts.line = line;
   if (m.has("events")) {
@@ -100,7 +167,7 @@ void readAlertSettings(Loader& loader, const YAML::Node& node, int line, AlertSe
   loader.setDuration(m, "retry_base_ms", alerts.retryBase, 10, 600000);
   loader.setDuration(m, "timeout_s", alerts.timeout, 1, 60);
   loader.setString(m, "hostname", alerts.hostname);
-  for (const char* key : {"webhooks", "syslog"}) {
+  for (const char* key : {"webhooks", "syslog", "mail"}) {
     if (!m.has(key) || !loader.expectSequence(m, key)) continue;
     const YAML::Node list = m.get(key);
     for (size_t i = 0; i < list.size(); ++i) {
@@ -108,13 +175,15 @@ void readAlertSettings(Loader& loader, const YAML::Node& node, int line, AlertSe
       const int at = Loader::lineOf(list[i]);
       if (key[0] == 'w') {
         readWebhook(loader, list[i], at, path, alerts);
+      } else if (key[0] == 'm') {
+        readMail(loader, list[i], at, path, alerts);
       } else {
         readSyslog(loader, list[i], at, path, alerts);
       }
     }
   }
-  if (alerts.webhooks.empty() && alerts.syslog.empty()) {
-    loader.warn(line, "alerts", "no webhooks and no syslog: alerts go nowhere");
+  if (alerts.webhooks.empty() && alerts.syslog.empty() && alerts.mail.empty()) {
+    loader.warn(line, "alerts", "no webhooks, syslog or mail: alerts go nowhere");
   }
 }
 

@@ -5,6 +5,7 @@
 #include <array>
 
 #include "app/alerts/alert_format.h"
+#include "app/alerts/alert_mail.h"
 #include "base/log.h"
 #include "base/random.h"
 
@@ -30,27 +31,69 @@ std::string hostName(const std::string& configured) {
 
 }  // namespace
 
+// '*' stands for any run of characters (none included); everything else for itself.
+bool globMatches(std::string_view pattern, std::string_view text) {
+  size_t p = 0, t = 0, star = std::string_view::npos, resume = 0;
+  while (t < text.size()) {
+    if (p < pattern.size() && pattern[p] == '*') {
+      star = p++;
+      resume = t;
+    } else if (p < pattern.size() && pattern[p] == text[t]) {
+      ++p;
+      ++t;
+    } else if (star != std::string_view::npos) {
+      p = star + 1;
+      t = ++resume;
+    } else {
+      return false;
+    }
+  }
+  while (p < pattern.size() && pattern[p] == '*') ++p;
+  return p == pattern.size();
+}
+
 bool matchesAlertRule(const std::vector<std::string>& patterns, std::string_view rule,
                       std::string_view action) {
   for (const std::string& p : patterns) {
     if (p == "ban" && (rule == "ban" || action.starts_with("ban"))) return true;
-    if (!p.empty() && p.back() == '*') {
-      if (rule.starts_with(std::string_view(p).substr(0, p.size() - 1))) return true;
-    } else if (rule == p) {
-      return true;
-    }
+    if (globMatches(p, rule)) return true;
   }
   return false;
 }
 
 AlertDispatcher::AlertDispatcher(config::AlertSettings settings)
-    : settings_(std::move(settings)),
-      host_(hostName(settings_.hostname)),
-      folding_(std::chrono::duration_cast<std::chrono::milliseconds>(settings_.dedupWindow).count(),
-               settings_.maxPerMinute) {
-  for (const config::SyslogTarget& t : settings_.syslog) {
+    : settings_(std::make_shared<const config::AlertSettings>(std::move(settings))) {
+  adopt(settings_);
+}
+
+// On the alert thread (or before it starts).
+void AlertDispatcher::adopt(std::shared_ptr<const config::AlertSettings> settings) {
+  active_ = std::move(settings);
+  host_ = hostName(active_->hostname);
+  folding_.emplace(
+      std::chrono::duration_cast<std::chrono::milliseconds>(active_->dedupWindow).count(),
+      active_->maxPerMinute);
+  syslog_.clear();
+  for (const config::SyslogTarget& t : active_->syslog) {
     syslog_.push_back(std::make_unique<SyslogSender>(t));
   }
+  if (!active_->mail.empty()) initMail();
+  if (!retries_.empty()) {
+    TG_LOG(kMain, warn, "alerts: new settings; {} deliveries waiting for a retry given up",
+           retries_.size());
+    std::lock_guard lock(mutex_);
+    stats_.failed += retries_.size();
+    retries_.clear();
+  }
+}
+
+void AlertDispatcher::reconfigure(config::AlertSettings settings) {
+  {
+    std::lock_guard lock(mutex_);
+    settings_ = std::make_shared<const config::AlertSettings>(std::move(settings));
+    fresh_ = settings_;
+  }
+  wake_.notify_one();
 }
 
 AlertDispatcher::~AlertDispatcher() { stop(); }
@@ -69,17 +112,22 @@ void AlertDispatcher::stop() {
 }
 
 void AlertDispatcher::record(guard::SecurityEvent event) {
-  if (!matchesAlertRule(settings_.events, event.rule, event.action)) return;
-  AlertEvent e{
-      std::move(event.rule),
-      std::string(transport::zoneName(event.zone)),
-      event.source.ip(),
-      std::move(event.reason),
-      std::move(event.action),
-      std::chrono::duration_cast<std::chrono::milliseconds>(event.time.time_since_epoch()).count()};
+  queue(AlertEvent{
+      std::move(event.rule), std::string(transport::zoneName(event.zone)), event.source.ip(),
+      std::move(event.reason), std::move(event.action),
+      std::chrono::duration_cast<std::chrono::milliseconds>(event.time.time_since_epoch())
+          .count()});
+}
+
+void AlertDispatcher::watchPeers(const std::vector<b2bua::PeerHealth>& peers) {
+  for (AlertEvent& e : peerWatch_.update(peers, wallMs())) queue(std::move(e));
+}
+
+void AlertDispatcher::queue(AlertEvent e) {
   {
     std::lock_guard lock(mutex_);
-    if (queue_.size() >= static_cast<size_t>(settings_.queue)) {
+    if (!matchesAlertRule(settings_->events, e.rule, e.action)) return;
+    if (queue_.size() >= static_cast<size_t>(settings_->queue)) {
       ++stats_.dropped;
       return;
     }
@@ -97,30 +145,38 @@ AlertStats AlertDispatcher::stats() const {
 void AlertDispatcher::run() {
   for (;;) {
     std::deque<AlertEvent> batch;
+    std::shared_ptr<const config::AlertSettings> fresh;
     {
       std::unique_lock lock(mutex_);
-      wake_.wait_for(lock, kTick, [this] { return stopping_ || !queue_.empty(); });
+      wake_.wait_for(lock, kTick,
+                     [this] { return stopping_ || !queue_.empty() || fresh_ != nullptr; });
       if (stopping_) return;
       batch.swap(queue_);
+      fresh.swap(fresh_);
     }
+    if (fresh) adopt(std::move(fresh));
     const int64_t now = wallMs();
     for (const AlertEvent& e : batch) {
-      for (const Alert& a : folding_.offer(e, now)) send(a);
+      for (const Alert& a : folding_->offer(e, now)) send(a);
     }
-    for (const Alert& a : folding_.tick(now)) send(a);
+    for (const Alert& a : folding_->tick(now)) send(a);
     retryDue();
   }
 }
 
 void AlertDispatcher::send(const Alert& alert) {
   const int64_t ms = wallMs();
-  if (!settings_.webhooks.empty()) {
+  const std::string id =
+      std::to_string(ms) + "-" + std::to_string(nextId_++) + "-" + base::randomHex(4);
+  if (!active_->webhooks.empty()) {
     const std::string body = alertJson(alert, host_);
-    const std::string id =
-        std::to_string(ms) + "-" + std::to_string(nextId_++) + "-" + base::randomHex(4);
-    for (size_t i = 0; i < settings_.webhooks.size(); ++i) {
-      attempt(Delivery{i, body, id, 0, std::chrono::steady_clock::now()});
+    for (size_t i = 0; i < active_->webhooks.size(); ++i) {
+      attempt(Delivery{false, i, body, id, 0, std::chrono::steady_clock::now()});
     }
+  }
+  for (size_t i = 0; i < active_->mail.size(); ++i) {
+    std::string message = mailMessage(alert, host_, active_->mail[i], ms / 1000, id);
+    attempt(Delivery{true, i, std::move(message), id, 0, std::chrono::steady_clock::now()});
   }
   if (!syslog_.empty()) {
     const std::string line = syslogLine(alert, host_, static_cast<int>(::getpid()));
@@ -134,22 +190,26 @@ void AlertDispatcher::send(const Alert& alert) {
 }
 
 void AlertDispatcher::attempt(Delivery d) {
-  const config::WebhookTarget& hook = settings_.webhooks[d.hook];
-  const std::string why = postWebhook(hook, d.body, d.id, settings_.timeout);
+  const std::string& where = d.mail ? active_->mail[d.target].url : active_->webhooks[d.target].url;
+  const std::string why =
+      d.mail ? sendMail(active_->mail[d.target], d.body, active_->timeout)
+             : postWebhook(active_->webhooks[d.target], d.body, d.id, active_->timeout);
   std::lock_guard lock(mutex_);
   if (d.attempts > 0) ++stats_.retried;
   if (why.empty()) {
     ++stats_.sent;
     return;
   }
-  if (d.attempts >= settings_.retries) {
+  if (d.attempts >= active_->retries) {
     ++stats_.failed;
-    TG_LOG(kMain, warn, "alerts: webhook {} failed {} times, giving up: {}", hook.url,
-           d.attempts + 1, why);
+    TG_LOG(kMain, warn, "alerts: {} {} failed {} times, giving up: {}", d.mail ? "mail" : "webhook",
+           where, d.attempts + 1, why);
     return;
   }
+  TG_LOG(kMain, info, "alerts: {} {} failed, will retry: {}", d.mail ? "mail" : "webhook", where,
+         why);
   // Exponential backoff: base, 2 base, 4 base, ...
-  d.due = std::chrono::steady_clock::now() + settings_.retryBase * (1 << std::min(d.attempts, 16));
+  d.due = std::chrono::steady_clock::now() + active_->retryBase * (1 << std::min(d.attempts, 16));
   ++d.attempts;
   if (retries_.size() >= kMaxRetries) {
     ++stats_.failed;

@@ -115,6 +115,7 @@ TEST(ReloadPlan, AKeyNotInTheTableNeedsARestart) {
   EXPECT_FALSE(appliesLive("workers"));
   EXPECT_TRUE(appliesLive("policy.rules[3].action"));
   EXPECT_TRUE(appliesLive("guard.acl.pbx.allow[0]"));
+  EXPECT_TRUE(appliesLive("alerts.mail[0].to[1]"));
   EXPECT_FALSE(appliesLive("tls.handshake_timeout_ms"));
   EXPECT_TRUE(appliesLive("tls.certificate"));
   EXPECT_FALSE(appliesLive("tls.max_handshakes_per_source_per_s"));  // set at start

@@ -62,5 +62,25 @@ TEST(AlertRules, PatternsMatchExactlyByPrefixOrAnyBan) {
   EXPECT_FALSE(matchesAlertRule({}, "ban", "ban 600s"));
 }
 
+TEST(AlertRules, StarStandsForAnyRunOfCharacters) {
+  const std::vector<std::string> p{"policy.*.spend_per_*"};
+  EXPECT_TRUE(matchesAlertRule(p, "policy.intl.spend_per_hour", "reply 403"));
+  EXPECT_TRUE(matchesAlertRule(p, "policy.a.b.spend_per_day", "reply 403"));
+  EXPECT_FALSE(matchesAlertRule(p, "policy.intl.max_concurrent", "reply 403"));
+  EXPECT_FALSE(matchesAlertRule(p, "policyx.spend_per_hour", "reply 403"));
+  EXPECT_TRUE(matchesAlertRule({"*"}, "anything", "drop"));
+}
+
+TEST(AlertRules, DefaultsCoverLimitsFraudAndProviders) {
+  const std::vector<std::string> d = config::AlertSettings{}.events;
+  EXPECT_TRUE(matchesAlertRule(d, "policy.default.spend_per_hour", "reply 403"));
+  EXPECT_TRUE(matchesAlertRule(d, "policy.intl.calls_per_minute", "reply 403"));
+  EXPECT_TRUE(matchesAlertRule(d, "fraud.enumeration", "reply 403"));
+  EXPECT_TRUE(matchesAlertRule(d, "provider.down", "not routed to while down"));
+  EXPECT_TRUE(matchesAlertRule(d, "scanner.user_agent", "ban 600s"));
+  EXPECT_FALSE(matchesAlertRule(d, "policy.intl.denied", "reply 403"));
+  EXPECT_FALSE(matchesAlertRule(d, "pbx.down", "not routed to while down"));
+}
+
 }  // namespace
 }  // namespace tg::app::alerts
