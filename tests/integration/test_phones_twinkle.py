@@ -2,9 +2,10 @@
 """twinkle 1.10 (Debian `twinkle-console`) registers and calls through the public zone over UDP
 (issue 21, the interop matrix).
 
-twinkle runs headless in its command-line mode (`twinkle -c`), HOME a temporary directory
-holding its profile (`~/.twinkle/phone.cfg`) and system settings (`twinkle.sys`, audio devices
-not validated: there is no sound card, twinkle only warns), commands on stdin: `call 2002`,
+twinkle runs headless in its command-line mode (`twinkle-console`, or `twinkle -c`), HOME a
+temporary directory holding its profile (`~/.twinkle/phone.cfg`) and system settings
+(`twinkle.sys`, audio devices not validated: there is no sound card, twinkle only warns),
+commands on stdin: `call 2002`,
 `bye`, `quit`. It registers (the PBX sees one authenticated REGISTER), calls 2002 (the PBX
 answers; twinkle says so) and hangs up; the CDR must be answered and ended with leg A over
 the transport asked.
@@ -38,19 +39,31 @@ def twinkle_home(ctx, topo, transport):
     return home
 
 
+def twinkle_command(home, sip_port, rtp_port):
+    """The shell command that starts twinkle in command-line mode, or None when it is missing.
+    Debian's twinkle-console is always in that mode and takes only profile files: its ports go
+    in twinkle.sys. The GUI package's `twinkle` takes -c and the ports as options."""
+    if shutil.which("twinkle-console"):
+        with open(os.path.join(home, ".twinkle", "twinkle.sys"), "a") as f:
+            f.write(f"sip_port={sip_port}\nsip_udp_port={sip_port}\nrtp_port={rtp_port}\n")
+        return "twinkle-console phone.cfg"
+    if shutil.which("twinkle"):
+        return f"twinkle -c -f phone --sip-port {sip_port} --rtp-port {rtp_port}"
+    return None
+
+
 def run_twinkle(ctx, name, home, sip_port, rtp_port, talk_s=3):
-    """twinkle -c with its commands fed on stdin by a shell: register, call, bye, quit."""
+    """twinkle with its commands fed on stdin by a shell: register, call, bye, quit."""
+    command = twinkle_command(home, sip_port, rtp_port)
+    check(command is not None, "twinkle is not installed (Debian: apt-get install twinkle-console)")
     script = (f"sleep 2; echo 'call 2002'; sleep {talk_s}; echo bye; sleep 1; echo quit; sleep 2")
-    cmd = ["sh", "-c", f"({script}) | twinkle -c -f phone --sip-port {sip_port} "
-                       f"--rtp-port {rtp_port}"]
+    cmd = ["sh", "-c", f"({script}) | {command}"]
     out = os.path.join(ctx.workdir, f"{name}.log")
     env = dict(os.environ, HOME=home)
     return harness.spawn(cmd, name, out, out, cwd=home, env=env), out
 
 
 def call_through(ctx, transport):
-    check(shutil.which("twinkle") is not None,
-          "twinkle is not installed (Debian: apt-get install twinkle-console)")
     topo = gh.public_topology()
     pbx = ctx.peer("pbx", topo.pbx_host, topo.pbx_port, handler=gh.pbx_answering)
     extra = gh.phones_extra(topo)
