@@ -12,9 +12,8 @@ CMAKE_FLAGS ?=
 export CCACHE_BASEDIR := $(CURDIR)
 export CCACHE_NOHASHDIR := 1
 
-.PHONY: all deps configure build gateway test unit integration sanitize fuzz-smoke run bench fuzz \
-        format format-check clean deb deb-test \
-        dashboard demo
+.PHONY: all deps configure build gateway test unit integration integration-targets sanitize \
+        fuzz-smoke run bench fuzz format format-check clean deb deb-test dashboard demo
 
 all: build
 
@@ -32,24 +31,34 @@ build: configure
 gateway: configure
 	cmake --build $(BUILD) -j $(JOBS) --target trunkguard
 
-# Everything a change must pass: the tree as clang-format writes it, unit + conformance + CLI
-# tests, the integration tests with real peers, the same under ASan+UBSan, then every fuzz
-# target for a bounded time.
-test: format-check unit integration sanitize fuzz-smoke
+# Everything a change must pass: the tree as clang-format writes it; the Release gateway against
+# real peers (every integration test, the package, the SRTP allocation test); every unit,
+# conformance and CLI test under ASan+UBSan, with the integration tests labelled `sanitize`;
+# then every fuzz target for a bounded time. The unit tests are built and run once, under the
+# sanitizers (`make unit` runs them in the Release build).
+test: format-check integration sanitize fuzz-smoke
 	@echo "make test: all stages passed"
 
-# Unit, conformance and CLI tests (seconds), then the integration tests (minutes, serial).
+# Unit, conformance and CLI tests (seconds).
 unit: build
 	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS) -LE integration
 
-integration: build
-	ctest --test-dir $(BUILD) --output-on-failure -L integration
+# What the Release stage of `make test` runs needs: the gateway, its man page and the package's
+# changelog (package.deb), and the SRTP tests (their allocation test cannot run under ASan).
+integration-targets: configure
+	cmake --build $(BUILD) -j $(JOBS) --target trunkguard manpage deb-changelog srtp_unit_tests
+
+# The integration tests (minutes, serial), the package's tests and the Release-only unit tests.
+integration: integration-targets
+	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS) -L 'integration|package|release'
 
 sanitize: deps
 	cmake -S . -B $(ASAN_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DTG_SANITIZE=ON -DTG_BENCH=OFF
 	cmake --build $(ASAN_BUILD) -j $(JOBS)
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
-	  ctest --test-dir $(ASAN_BUILD) --output-on-failure -j $(JOBS)
+	  ctest --test-dir $(ASAN_BUILD) --output-on-failure -j $(JOBS) -LE 'integration|package'
+	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	  ctest --test-dir $(ASAN_BUILD) --output-on-failure -L sanitize
 
 $(FUZZ_BUILD)/build.ninja:
 	CC=clang-14 CXX=clang++-14 cmake -S . -B $(FUZZ_BUILD) -G Ninja \
