@@ -94,6 +94,7 @@ bench: build
 	$(BUILD)/bench/fraud_bench
 	python3 bench/load/run_load.py --binary $(BUILD)/trunkguard
 	python3 bench/load/run_load.py --binary $(BUILD)/trunkguard --policy-compare
+	python3 bench/load/run_load.py --binary $(BUILD)/trunkguard --store-compare
 	python3 bench/load/run_load.py --binary $(BUILD)/trunkguard --trunk-tls --rate 500
 	python3 bench/load/run_dos.py --binary $(BUILD)/trunkguard --flood $(BUILD)/bench/tg_flood
 	python3 bench/fraud/run_fraud.py --binary $(BUILD)/trunkguard

@@ -39,6 +39,12 @@ Modes (see docs/benchmarks.md, "End-to-end load (gateway core)"):
                 --scrape-interval s and one dashboard stream (GET /api/v1/stream, Server-Sent
                 Events) held open the whole run; prints "cpu per call: admin off X us, admin
                 on Y us, on/off Z" and how many scrapes and stream ticks were received.
+  --store-compare
+                trunkguard twice in the same run, both with the call policy on (--policy,
+                default builtin): its counters in the memory store, then in a redis-server
+                started here on loopback (store.type: redis, one node); prints the gateway's
+                CPU per call and setup p99 for each, the ratio, and Redis's own CPU and
+                scripts (EVALSHA) per call.
 
 Everything is bounded in time and stopped at the end; exit code 0 when every requested SUT
 ran, 1 when one could not be measured.
@@ -56,6 +62,7 @@ sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 
 import harness  # noqa: E402
 import tls_helpers  # noqa: E402
+from redis_server import Redis  # noqa: E402
 
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 
@@ -217,6 +224,7 @@ class Bench:
         self.uas = None
         self.edge = None  # stunnel in front of the UAS (--trunk-tls)
         self.admin = None  # the /metrics scraper and stream client (--admin-compare)
+        self.redis = None  # the shared store (--store-compare)
         self.runs = 0
         # Extra settings for the SUT (run_dos.py adds a public listener and a guard section).
         self.gateway_args = {}
@@ -249,8 +257,12 @@ class Bench:
 
     def start(self):
         a = self.args
-        if self.kind == "trunkguard+policy":
+        if self.kind in ("trunkguard+policy", "trunkguard+redis"):
             self.gateway_args.setdefault("extra", {})["policy"] = policy_section(a, self.workdir)
+        if self.kind == "trunkguard+redis":
+            self.redis = Redis(self.workdir).start()
+            self.gateway_args.setdefault("extra", {})["store"] = {
+                "type": "redis", "url": self.redis.url, "node_id": "bench", "nodes": 1}
         if self.kind == "trunkguard+admin":
             self.admin_port = harness.free_port()
             self.gateway_args.setdefault("extra", {})["admin"] = {
@@ -317,6 +329,7 @@ class Bench:
         mem0 = memory_kb(pids)
         gen0 = cpu_seconds([self.uas.proc.pid])
         edge0 = cpu_seconds([self.edge.proc.pid]) if self.edge else 0.0
+        redis0 = self.redis_counts()
         drops0 = udp_rcvbuf_errors()
         busy0, total0 = machine_cpu()
         t0 = time.time()
@@ -328,6 +341,7 @@ class Bench:
         mem1 = memory_kb(pids)
         gen1 = cpu_seconds([self.uas.proc.pid])
         edge1 = cpu_seconds([self.edge.proc.pid]) if self.edge else 0.0
+        redis1 = self.redis_counts()
         drops1 = udp_rcvbuf_errors()
         busy1, total1 = machine_cpu()
         ncpu = os.cpu_count() or 1
@@ -356,6 +370,10 @@ class Bench:
             "machine_busy_pct": round(100.0 * (busy1 - busy0) / max(total1 - total0, 1), 1),
             "machine_cpus": ncpu,
         }
+        if self.redis is not None and ok:
+            out["redis_cpu_us_per_call"] = round((redis1[0] - redis0[0]) * 1e6 / ok, 1)
+            if redis1[1] is not None and redis0[1] is not None:
+                out["redis_scripts_per_call"] = round((redis1[1] - redis0[1]) / ok, 2)
         if self.admin is not None:
             out["admin"] = self.admin.counts()
             if self.admin.error:
@@ -363,6 +381,12 @@ class Bench:
         if not self.sut.alive():
             out["error"] = "the SUT exited during the run"
         return out
+
+    def redis_counts(self):
+        """(CPU seconds, scripts run) of the store's redis-server, or (0, None)."""
+        if self.redis is None:
+            return (0.0, None)
+        return (cpu_seconds([self.redis.proc.pid]), self.redis.scripts_run())
 
     def concurrent(self, n, rate, plateau_s):
         """n concurrent calls held for the ramp plus plateau_s; memory per active call."""
@@ -438,6 +462,8 @@ class Bench:
             self.uas.stop()
         if self.sut is not None and self.sut.proc is not None:
             self.sut.stop(timeout=15, require_clean=False)
+        if self.redis is not None:
+            self.redis.kill()
 
 
 class AdminLoad:
@@ -626,6 +652,23 @@ def policy_line(results):
             f"on/off {ratio}")
 
 
+def store_line(results):
+    """--store-compare: the gateway's CPU per call and setup p99 with the memory store and with
+    Redis, and what each call cost Redis itself."""
+    def pick(kind, key):
+        vals = [r[key] for r in results if r.get("sut") == kind and r.get(key) is not None]
+        return vals[-1] if vals else None
+    x, y = pick("trunkguard+policy", "cpu_us_per_call"), pick("trunkguard+redis",
+                                                              "cpu_us_per_call")
+    ratio = f"{y / x:.2f}" if x and y else "n/a"
+    return (f"cpu per call: memory store {fmt(x, ' us')}, redis store {fmt(y, ' us')}, "
+            f"redis/memory {ratio}; setup p99 memory "
+            f"{fmt(pick('trunkguard+policy', 'setup_p99_ms'), ' ms', 3)}, redis "
+            f"{fmt(pick('trunkguard+redis', 'setup_p99_ms'), ' ms', 3)}; redis-server "
+            f"{fmt(pick('trunkguard+redis', 'redis_cpu_us_per_call'), ' us')} CPU and "
+            f"{fmt(pick('trunkguard+redis', 'redis_scripts_per_call'), '', 2)} scripts per call")
+
+
 def admin_line(results):
     """--admin-compare: CPU per call without and with the scraper and the open stream."""
     def pick(kind):
@@ -711,6 +754,9 @@ def parse_args():
     p.add_argument("--admin-compare", action="store_true",
                    help="measure trunkguard without and with the admin API on, /metrics "
                    "scraped and one /api/v1/stream client open")
+    p.add_argument("--store-compare", action="store_true",
+                   help="measure trunkguard with the call policy's counters in the memory "
+                   "store and in Redis (a redis-server started here)")
     p.add_argument("--scrape-interval", type=float, default=1.0,
                    help="--admin-compare: seconds between /metrics scrapes (default 1)")
     p.add_argument("--json", help="also write the results to this file")
@@ -726,6 +772,9 @@ def main():
         kinds = ["trunkguard", "trunkguard+policy"]
     elif args.admin_compare:
         kinds = ["trunkguard", "trunkguard+admin"]
+    elif args.store_compare:
+        args.policy = args.policy or "builtin"
+        kinds = ["trunkguard+policy", "trunkguard+redis"]
     elif args.policy:
         kinds = ["trunkguard+policy" if k == "trunkguard" else k for k in kinds]
     if args.trunk_tls:
@@ -797,6 +846,8 @@ def main():
         print(policy_line(results), flush=True)
     elif args.admin_compare and not args.concurrent and not args.knee:
         print(admin_line(results), flush=True)
+    elif args.store_compare and not args.concurrent and not args.knee:
+        print(store_line(results), flush=True)
     elif args.trunk_tls and not args.concurrent and not args.knee:
         print(ratio_line([r for r in results if r.get("name") != "handshakes"]), flush=True)
         for line in tls_lines(results):

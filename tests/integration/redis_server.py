@@ -36,14 +36,20 @@ class Redis:
             time.sleep(0.05)
         raise harness.TestFailure("redis-server did not answer PING within 10 s")
 
-    def commands_processed(self):
-        """Redis's own count of commands it has run (INFO stats), or None."""
-        r = subprocess.run(["redis-cli", "-p", str(self.port), "INFO", "stats"],
+    def scripts_run(self):
+        """How many scripts (EVALSHA and EVAL, failed ones included) Redis has been sent, from
+        INFO commandstats; the commands a script runs inside are not counted. None when Redis
+        does not answer."""
+        r = subprocess.run(["redis-cli", "-p", str(self.port), "INFO", "commandstats"],
                            capture_output=True, text=True)
+        if r.returncode != 0:
+            return None
+        total = 0
         for line in r.stdout.splitlines():
-            if line.startswith("total_commands_processed:"):
-                return int(line.split(":", 1)[1])
-        return None
+            if line.startswith(("cmdstat_evalsha:", "cmdstat_eval:")):
+                fields = dict(f.split("=", 1) for f in line.split(":", 1)[1].split(","))
+                total += int(fields.get("calls", 0))
+        return total
 
     def kill(self):
         if self.proc is not None:
