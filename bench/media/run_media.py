@@ -14,6 +14,7 @@ shows. Each relay's CPU is read from /proc/PID/stat (utime + stime, every thread
 measured seconds, after a warm-up second in which the sources are learned.
 
     python3 bench/media/run_media.py --build build [--calls 250,500,1000] [--seconds 10]
+                                     [--compare-relay /tmp/before/tg_media_relay]
 
 Loopback only. Prints one table row per relay and call count and the ratio trunkguard /
 rtpengine of CPU per packet.
@@ -219,12 +220,28 @@ def drive(generator, ports, src_a, src_b, seconds, pps, workdir, pid):
     return result
 
 
+def run_relay(binary, calls, src_a, src_b, generator, args, workdir, with_counters=False):
+    proc, ports = start_trunkguard(binary, calls, src_a, src_b)
+    try:
+        result = drive(generator, ports, src_a, src_b, args.seconds, args.pps, workdir, proc.pid)
+    finally:
+        proc.stdin.close()
+        counters = proc.stdout.read().strip()
+        proc.wait(10)
+    return (result, counters) if with_counters else result
+
+
 def row(name, r, pps):
     loss = 100.0 * r["lost"] / r["sent"] if r["sent"] else 0
+    # Behind by more than a packet interval, or losing packets: the machine (or the generator)
+    # could not keep up, and the CPU per packet of that row is not the relay's alone.
+    warning = ""
+    if r["max_send_lag_us"] > 1e6 / pps or loss > 0.1:
+        warning = " OVERLOADED: the generator fell behind or packets were lost; not comparable"
     return (f"| {name} | {r['calls']} | {r['calls'] * pps * 2:,} | {r['relay_cpu_s']:.2f} | "
             f"{r['relay_cpu_us_per_packet']:.2f} | {r['lost']} ({loss:.2f}%) | "
             f"{r['latency_p50_us']:.0f} / {r['latency_p99_us']:.0f} | {r['jitter_mean_us']:.1f} | "
-            f"{r['generator_cpu_s']:.2f} | {r['max_send_lag_us'] / 1000:.1f} |")
+            f"{r['generator_cpu_s']:.2f} | {r['max_send_lag_us'] / 1000:.1f} |{warning}")
 
 
 def main():
@@ -233,6 +250,9 @@ def main():
     parser.add_argument("--calls", default="250,500,1000")
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--pps", type=int, default=50, help="packets per second each way")
+    parser.add_argument("--compare-relay", metavar="PATH",
+                        help="another tg_media_relay binary (an earlier commit's) run on the "
+                             "same calls after trunkguard's, for a before/after in one run")
     args = parser.parse_args()
     relay = os.path.join(args.build, "bench", "tg_media_relay")
     generator = os.path.join(args.build, "bench", "tg_rtp_gen")
@@ -249,6 +269,7 @@ def main():
           "latency p50 / p99 µs | jitter µs | generator CPU s | generator max lag ms |")
     print("|---|---|---|---|---|---|---|---|---|---|")
     ratios = []
+    compared = []
     for calls in (int(c) for c in args.calls.split(",")):
         src_a, src_b = free_port_pair(), free_port_pair()
         while src_b == src_a:
@@ -261,21 +282,23 @@ def main():
             finally:
                 stop_rtpengine(proc, ng, calls)
             print(row("rtpengine", rtpengine, args.pps), flush=True)
-            proc, ports = start_trunkguard(relay, calls, src_a, src_b)
-            try:
-                ours = drive(generator, ports, src_a, src_b, args.seconds, args.pps, workdir,
-                             proc.pid)
-            finally:
-                proc.stdin.close()
-                counters = proc.stdout.read().strip()
-                proc.wait(10)
+            ours, counters = run_relay(relay, calls, src_a, src_b, generator, args, workdir,
+                                       with_counters=True)
             print(row("trunkguard", ours, args.pps), flush=True)
             print(f"#   trunkguard relay counters: {counters}")
+            if args.compare_relay:
+                other = run_relay(args.compare_relay, calls, src_a, src_b, generator, args,
+                                  workdir)
+                print(row("trunkguard (--compare-relay)", other, args.pps), flush=True)
+                compared.append((calls, ours["relay_cpu_us_per_packet"] /
+                                 other["relay_cpu_us_per_packet"]))
         if rtpengine["relay_cpu_us_per_packet"] > 0:
             ratios.append((calls, ours["relay_cpu_us_per_packet"] /
                            rtpengine["relay_cpu_us_per_packet"]))
     for calls, ratio in ratios:
         print(f"ratio trunkguard / rtpengine, CPU per packet, {calls} calls: {ratio:.2f}")
+    for calls, ratio in compared:
+        print(f"ratio trunkguard / --compare-relay, CPU per packet, {calls} calls: {ratio:.2f}")
 
 
 if __name__ == "__main__":
