@@ -50,6 +50,14 @@ def free_port_pair():
     raise RuntimeError("no free port pair on 127.0.0.1")
 
 
+def udp_rcvbuf_errors():
+    """Datagrams the kernel dropped because a UDP socket's receive buffer was full (any socket:
+    the generator's or a relay's), from /proc/net/snmp."""
+    with open("/proc/net/snmp") as f:
+        rows = [line.split() for line in f if line.startswith("Udp:")]
+    return int(rows[1][rows[0].index("RcvbufErrors")])
+
+
 def cpu_ticks(pid):
     with open(f"/proc/{pid}/stat") as f:
         fields = f.read().rsplit(")", 1)[1].split()
@@ -210,10 +218,13 @@ def drive(generator, ports, src_a, src_b, seconds, pps, workdir, pid):
             "--pps", str(pps)]
     subprocess.run(base + ["--seconds", "1"], check=True, capture_output=True)
     before = cpu_ticks(pid)
+    drops_before = udp_rcvbuf_errors()
     out = subprocess.run(base + ["--seconds", str(seconds)], check=True, capture_output=True,
                          text=True).stdout
     after = cpu_ticks(pid)
+    drops = udp_rcvbuf_errors() - drops_before
     result = json.loads(out)
+    result["rcvbuf_drops"] = drops
     result["relay_cpu_s"] = (after - before) / TICK
     relayed = result["received"]
     result["relay_cpu_us_per_packet"] = (result["relay_cpu_s"] * 1e6 / relayed) if relayed else 0
@@ -239,7 +250,8 @@ def row(name, r, pps):
     if r["max_send_lag_us"] > 1e6 / pps or loss > 0.1:
         warning = " OVERLOADED: the generator fell behind or packets were lost; not comparable"
     return (f"| {name} | {r['calls']} | {r['calls'] * pps * 2:,} | {r['relay_cpu_s']:.2f} | "
-            f"{r['relay_cpu_us_per_packet']:.2f} | {r['lost']} ({loss:.2f}%) | "
+            f"{r['relay_cpu_us_per_packet']:.2f} | {r['lost']} ({loss:.2f}%), "
+            f"{r['rcvbuf_drops']} | "
             f"{r['latency_p50_us']:.0f} / {r['latency_p99_us']:.0f} | {r['jitter_mean_us']:.1f} | "
             f"{r['generator_cpu_s']:.2f} | {r['max_send_lag_us'] / 1000:.1f} |{warning}")
 
@@ -265,8 +277,9 @@ def main():
                  "scripts/install-deps.sh)")
     print(f"# load average at start: {os.getloadavg()[0]:.2f}; {args.seconds:g} s measured per "
           f"row after 1 s of warm-up; {args.pps} packets/s each way, 172-byte packets")
-    print("| relay | calls | packets/s offered (both ways) | relay CPU s | CPU µs/packet | lost | "
-          "latency p50 / p99 µs | jitter µs | generator CPU s | generator max lag ms |")
+    print("| relay | calls | packets/s offered (both ways) | relay CPU s | CPU µs/packet | "
+          "lost, UDP receive-buffer drops | latency p50 / p99 µs | jitter µs | "
+          "generator CPU s | generator max lag ms |")
     print("|---|---|---|---|---|---|---|---|---|---|")
     ratios = []
     compared = []
