@@ -79,12 +79,18 @@ int main(int argc, char** argv) {
                                 threads);
   if (const std::string error = engine.start(); !error.empty()) usage(error.c_str());
   std::vector<std::shared_ptr<tg::media::RelayStream>> open;
+  const std::vector<std::string> listed = {"0", "101"};
+  const tg::media::PayloadTypes formats = tg::media::PayloadTypes::of(listed);
   for (int i = 0; i < streams; ++i) {
     auto stream = engine.open(*bindAddress, *bindAddress);
     if (!stream) usage("the port range is used up");
     // As after an offer and its answer: both legs learn their source (probation 3).
     engine.setPeer(stream, tg::media::kSideA, a, true, false, 3);
     engine.setPeer(stream, tg::media::kSideB, b, true, false, 3);
+    // And the formats both SDPs listed (PCMU, telephone-event): every packet's payload type is
+    // checked, as in a call.
+    engine.setPayloadTypes(stream, tg::media::kSideA, formats);
+    engine.setPayloadTypes(stream, tg::media::kSideB, formats);
     std::printf("%u %u\n", stream->legs[0].rtpPort, stream->legs[1].rtpPort);
     open.push_back(std::move(stream));
   }
@@ -93,7 +99,7 @@ int main(int argc, char** argv) {
   char buffer[256];
   while (std::fgets(buffer, sizeof buffer, stdin) != nullptr) {
   }
-  uint64_t packets = 0, bytes = 0, foreign = 0, unauthenticated = 0, overRate = 0;
+  uint64_t packets = 0, bytes = 0, foreign = 0, unauthenticated = 0, overRate = 0, payloadType = 0;
   for (const auto& s : open) {
     for (int side = 0; side < 2; ++side) {
       packets += s->counters.packets[side].load();
@@ -101,15 +107,16 @@ int main(int argc, char** argv) {
       foreign += s->counters.foreign[side].load();
       unauthenticated += s->counters.unauthenticated[side].load();
       overRate += s->counters.overRate[side].load();
+      payloadType += s->counters.payloadType[side].load();
     }
   }
   for (const auto& s : open) engine.close(s);
   engine.stop();
   std::printf(
       "{\"packets\": %llu, \"bytes\": %llu, \"foreign\": %llu, \"unauthenticated\": %llu, "
-      "\"over_rate\": %llu}\n",
+      "\"over_rate\": %llu, \"payload_type\": %llu}\n",
       static_cast<unsigned long long>(packets), static_cast<unsigned long long>(bytes),
       static_cast<unsigned long long>(foreign), static_cast<unsigned long long>(unauthenticated),
-      static_cast<unsigned long long>(overRate));
+      static_cast<unsigned long long>(overRate), static_cast<unsigned long long>(payloadType));
   return 0;
 }
