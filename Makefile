@@ -87,6 +87,7 @@ run: gateway
 	$(BUILD)/trunkguard run --config config/trunkguard.example.yaml
 
 bench: build
+	@scripts/install-deps.sh --bench
 	$(BUILD)/bench/sip_bench --benchmark_counters_tabular=true
 	$(BUILD)/bench/guard_bench
 	$(BUILD)/bench/policy_bench
@@ -98,6 +99,7 @@ bench: build
 	python3 bench/load/run_load.py --binary $(BUILD)/trunkguard --trunk-tls --rate 500
 	python3 bench/load/run_dos.py --binary $(BUILD)/trunkguard --flood $(BUILD)/bench/tg_flood
 	python3 bench/fraud/run_fraud.py --binary $(BUILD)/trunkguard
+	python3 bench/media/run_media.py --build $(BUILD)
 
 # The Debian package (cmake/package.cmake), in $(BUILD)/: trunkguard_<version>_<arch>.deb.
 deb: configure

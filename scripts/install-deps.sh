@@ -43,6 +43,9 @@ packages=(
   # chromium runs its browser test (tests/integration/test_dashboard_browser.py)
   nodejs chromium
 )
+# `--bench` (make bench): rtpengine, the media benchmark's baseline (bench/media/run_media.py).
+# It brings ffmpeg's libraries, which nothing else needs, so only on the benchmark's path.
+if [ "${1:-}" = "--bench" ]; then packages+=(rtpengine-daemon); fi
 # npm: Debian's package, unless the installed nodejs brings its own (as NodeSource's does; the
 # two conflict).
 if ! command -v npm >/dev/null; then packages+=(npm); fi
@@ -78,4 +81,9 @@ fi
 if [[ " ${missing[*]} " == *" redis-server "* ]] && command -v systemctl >/dev/null &&
    [ -d /run/systemd/system ]; then
   $SUDO systemctl disable --now redis-server.service >/dev/null 2>&1 || true
+fi
+# And rtpengine's daemon: the benchmark starts its own, in userspace, on loopback ports.
+if [[ " ${missing[*]} " == *" rtpengine-daemon "* ]] && command -v systemctl >/dev/null &&
+   [ -d /run/systemd/system ]; then
+  $SUDO systemctl disable --now rtpengine-daemon.service >/dev/null 2>&1 || true
 fi

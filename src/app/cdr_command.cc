@@ -126,6 +126,7 @@ nlohmann::ordered_json cdrJson(const db::CdrRecord& r) {
             {"foreign_dropped", r.media.foreignDropped},
             {"unauthenticated_dropped", r.media.unauthenticatedDropped},
             {"over_rate_dropped", r.media.overRateDropped},
+            {"payload_type_dropped", r.media.payloadTypeDropped},
             {"srtp_a", r.media.srtpA},
             {"srtp_b", r.media.srtpB}}}};
 }

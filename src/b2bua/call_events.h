@@ -90,6 +90,8 @@ struct CallRecord {
     uint64_t unauthenticatedDropped = 0;
     // Above media.max_packets_per_s / max_kbps (the call is flagged when not 0), both legs.
     uint64_t overRateDropped = 0;
+    // RTP with a payload type neither leg's SDP listed for its stream, both legs.
+    uint64_t payloadTypeDropped = 0;
     std::string srtpA;  // leg A's SRTP suite at the end ("" for plain RTP)
     std::string srtpB;
   } media;

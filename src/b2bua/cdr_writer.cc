@@ -57,6 +57,7 @@ void CdrWriter::onEnded(const CallRecord& call) {
   media.foreignDropped = count(call.media.foreignDropped);
   media.unauthenticatedDropped = count(call.media.unauthenticatedDropped);
   media.overRateDropped = count(call.media.overRateDropped);
+  media.payloadTypeDropped = count(call.media.payloadTypeDropped);
   media.srtpA = call.media.srtpA;
   media.srtpB = call.media.srtpB;
   store_.recordEnd(call.uuid, call.endTime, std::string(dispositionName(call.disposition)),

@@ -11,6 +11,17 @@ using transaction::ClientTransaction;
 using transaction::ServerTransaction;
 using transport::Zone;
 
+// An answer inside the dialog (a re-INVITE's or UPDATE's 2xx, a late offer's ACK) that the
+// offer/answer hook refuses, handled as the initial INVITE's (OutgoingInvite::refuseBAnswer):
+// the answer never crosses without its body; the call ends with a BYE on both legs, so that
+// neither side keeps a session the relay does not carry.
+void endOnRefusedAnswer(InDialogRelay& relay, B2buaContext& ctx, Call& call, std::string_view why) {
+  TG_LOG(kB2bua, warn, "call={} answer in the dialog refused: {}; ending the call", call.uuid, why);
+  relay.sendBye(call, Side::kA);
+  relay.sendBye(call, Side::kB);
+  ctx.calls.endNow(call, Disposition::kAnswered, 488, "media: " + std::string(why));
+}
+
 }  // namespace
 
 void InDialogRelay::respond(ServerTransaction& st, const Leg& leg, int code,
@@ -182,9 +193,24 @@ void InDialogRelay::relayResponse(Call& call, Relay& relay, const sip::Message& 
   if (relay.server->lastStatus() >= 200) return;  // answered already (a retransmitted final)
   ServerTransaction& st = *relay.server;
   const LegMessages::Crossing crossing{response, call, other(relay.from)};
-  ctx_.layer->respond(
-      st, code,
-      messages_.response(st, call.leg(relay.from), code, response.reasonPhrase(), &crossing));
+  std::string refused;
+  std::string bytes = messages_.response(st, call.leg(relay.from), code, response.reasonPhrase(),
+                                         &crossing, &refused);
+  if (!refused.empty() && code >= 200 && code < 300) {
+    // The requester gets 488 with the Warning; the answerer's 2xx to an INVITE is ACKed
+    // (without a body: there is nothing to answer with) before its BYE.
+    ctx_.layer->respond(st, 488, messages_.notAcceptable(st, call.leg(relay.from), refused));
+    if (invite) {
+      const Side to = other(relay.from);
+      Leg& answering = call.leg(to);
+      relay.clientAck = messages_.inDialog(answering, call.zone(to), "ACK", relay.clientCseq,
+                                           transaction::TransactionLayer::newBranch());
+      ctx_.sender->send(answering.peer, relay.clientAck);
+    }
+    endOnRefusedAnswer(*this, ctx_, call, refused);
+    return;
+  }
+  ctx_.layer->respond(st, code, std::move(bytes));
   if ((code == 481 || code == 408) && relay.method != Method::kBye) {
     // §12.2.1.2: the far dialog is gone; end ours on both sides.
     sendBye(call, relay.from);
@@ -239,9 +265,13 @@ void InDialogRelay::onAck(ServerTransaction& invite, const sip::Message& ack,
   const Side to = other(relay.from);
   Leg& leg = call->leg(to);
   const LegMessages::Crossing crossing{ack, *call, relay.from};
-  relay.clientAck = messages_.inDialog(leg, call->zone(to), "ACK", relay.clientCseq,
-                                       transaction::TransactionLayer::newBranch(), &crossing);
+  std::string refused;
+  // A refused answer leaves the ACK without a body; the 2xx is ACKed all the same.
+  relay.clientAck =
+      messages_.inDialog(leg, call->zone(to), "ACK", relay.clientCseq,
+                         transaction::TransactionLayer::newBranch(), &crossing, {}, &refused);
   ctx_.sender->send(leg.peer, relay.clientAck);
+  if (!refused.empty()) endOnRefusedAnswer(*this, ctx_, *call, refused);
 }
 
 void InDialogRelay::onTerminated(transaction::Transaction& t) {

@@ -76,7 +76,7 @@ UPDATE cdrs SET end_time = ?2, end_ms = ?3, disposition = ?4, sip_code = ?5, end
                 duration_ms = ?7, cost = ?8, media_packets_a_to_b = ?9, media_packets_b_to_a = ?10,
                 media_bytes_a_to_b = ?11, media_bytes_b_to_a = ?12, media_foreign_dropped = ?13,
                 media_unauthenticated_dropped = ?14, srtp_a = ?15, srtp_b = ?16,
-                media_over_rate_dropped = ?17
+                media_over_rate_dropped = ?17, media_payload_type_dropped = ?18
 WHERE call_uuid = ?1)sql";
 
 // The columns readRow() reads, in its order.
@@ -86,7 +86,8 @@ WHERE call_uuid = ?1)sql";
   "disposition, sip_code, end_reason, duration_ms, account, dialled_e164, destination_class, " \
   "policy_rule, cost, a_transport, b_transport, media_packets_a_to_b, media_packets_b_to_a, "  \
   "media_bytes_a_to_b, media_bytes_b_to_a, media_foreign_dropped, "                            \
-  "media_unauthenticated_dropped, srtp_a, srtp_b, media_over_rate_dropped FROM cdrs "
+  "media_unauthenticated_dropped, srtp_a, srtp_b, media_over_rate_dropped, "                   \
+  "media_payload_type_dropped FROM cdrs "
 
 constexpr std::string_view kRecentSql = TG_CDR_COLUMNS "ORDER BY start_ms DESC, id DESC LIMIT ?1";
 // The calls that ended since ?1 with a cost, oldest end first.
@@ -144,6 +145,7 @@ CdrRecord readRow(const Statement& s) {
   r.media.srtpA = s.columnText(32);
   r.media.srtpB = s.columnText(33);
   r.media.overRateDropped = s.columnInt64(34);
+  r.media.payloadTypeDropped = s.columnInt64(35);
   return r;
 }
 
@@ -271,6 +273,7 @@ class CdrStore::Impl {
     end_.bind(11, w.media.bytesAtoB).bind(12, w.media.bytesBtoA);
     end_.bind(13, w.media.foreignDropped).bind(14, w.media.unauthenticatedDropped);
     end_.bind(15, w.media.srtpA).bind(16, w.media.srtpB).bind(17, w.media.overRateDropped);
+    end_.bind(18, w.media.payloadTypeDropped);
     return stepOnce(end_);
   }
 

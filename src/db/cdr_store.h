@@ -23,6 +23,7 @@ struct CdrMedia {
   int64_t foreignDropped = 0;          // from sources other than the latched peers
   int64_t unauthenticatedDropped = 0;  // SRTP that failed authentication or was replayed
   int64_t overRateDropped = 0;         // above the packet-rate or bitrate ceiling
+  int64_t payloadTypeDropped = 0;      // RTP with a payload type the SDP did not list
   std::string srtpA;                   // leg A's SRTP suite, "" for plain RTP
   std::string srtpB;
 };

@@ -179,7 +179,11 @@ CREATE TABLE api_tokens (
   revoked_ms INTEGER NOT NULL DEFAULT 0  -- 0: valid
 );
 )sql"},
-    // Next: Migration{10, "...", R"sql(...)sql"},
+    Migration{10, "cdr_media_payload_type", R"sql(
+-- RTP dropped because its payload type was not in the stream's SDP (media/payload_types.h).
+ALTER TABLE cdrs ADD COLUMN media_payload_type_dropped INTEGER NOT NULL DEFAULT 0;
+)sql"},
+    // Next: Migration{11, "...", R"sql(...)sql"},
 };
 
 }  // namespace

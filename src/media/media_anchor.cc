@@ -210,6 +210,9 @@ BodyDecision MediaAnchor::anchor(const b2bua::Call& call, Side from, b2bua::Sess
   const bool pin = pinned(call, from);
   for (size_t i = 0; i < peers.size(); ++i) {
     if (!media.streams[i]) continue;
+    // The formats this leg listed (after the allowlist): RTP with any other is dropped.
+    engine_.setPayloadTypes(media.streams[i], sideIndex(from),
+                            PayloadTypes::of(sdp.media[i].formats));
     const bool changed = i >= before.size() || !(before[i] == peers[i]);
     if (changed || pin) {
       engine_.setPeer(media.streams[i], sideIndex(from), peers[i], changed, pin,
@@ -250,6 +253,7 @@ void MediaAnchor::collect(const CallMedia& media, b2bua::CallRecord::Media& m) {
     m.foreignDropped += both(c.foreign);
     m.unauthenticatedDropped += both(c.unauthenticated);
     m.overRateDropped += both(c.overRate);
+    m.payloadTypeDropped += both(c.payloadType);
   }
   for (int side = 0; side < 2; ++side) {
     std::string& suite = side == kSideA ? m.srtpA : m.srtpB;
@@ -279,10 +283,11 @@ void MediaAnchor::onEnding(b2bua::CallRecord& record) {
   }
   TG_LOG(kB2bua, info,
          "call={} media relayed: A->B {} packets {} bytes, B->A {} packets {} bytes, {} foreign "
-         "dropped, {} unauthenticated dropped, {} over-rate dropped, srtp A={} B={}",
+         "dropped, {} unauthenticated dropped, {} over-rate dropped, {} payload-type dropped, "
+         "srtp A={} B={}",
          record.uuid, m.packetsAtoB, m.bytesAtoB, m.packetsBtoA, m.bytesBtoA, m.foreignDropped,
-         m.unauthenticatedDropped, m.overRateDropped, m.srtpA.empty() ? "off" : m.srtpA,
-         m.srtpB.empty() ? "off" : m.srtpB);
+         m.unauthenticatedDropped, m.overRateDropped, m.payloadTypeDropped,
+         m.srtpA.empty() ? "off" : m.srtpA, m.srtpB.empty() ? "off" : m.srtpB);
   calls_.erase(it);
 }
 

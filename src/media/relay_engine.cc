@@ -170,6 +170,7 @@ class MediaThread {
       uint64_t foreign = 0;
       uint64_t unauthenticated = 0;
       uint64_t overRate = 0;
+      uint64_t payloadType = 0;
       for (int i = 0; i < got; ++i) {
         const base::Address from = base::Address::fromSockaddr(
             reinterpret_cast<const sockaddr*>(&from_[i]), in_[i].msg_hdr.msg_namelen);
@@ -188,6 +189,11 @@ class MediaThread {
                                                       : in.rtpLatch.checkRtp(from, data, size);
         if (verdict == SourceLatch::Verdict::kForeign) ++foreign;
         if (verdict != SourceLatch::Verdict::kAccept) continue;
+        // The payload type is in the clear in SRTP too: checked before any decryption.
+        if (!rtcp && !payloadTypeAllowed(data, size, in.formats, out.formats)) {
+          ++payloadType;
+          continue;
+        }
         if (!in.ceiling.allow(now, size)) {
           ++overRate;
           continue;
@@ -217,6 +223,9 @@ class MediaThread {
       }
       if (overRate != 0) {
         stream.counters.overRate[ref.side].fetch_add(overRate, std::memory_order_relaxed);
+      }
+      if (payloadType != 0) {
+        stream.counters.payloadType[ref.side].fetch_add(payloadType, std::memory_order_relaxed);
       }
       if (sending == 0) continue;
       size_t sent = 0;
@@ -342,6 +351,11 @@ void RelayEngine::setPeer(const std::shared_ptr<RelayStream>& stream, int side,
       leg.rtcpLatch.reset(peer.enabled ? peer.rtcp : base::Address(), probation);
     }
   });
+}
+
+void RelayEngine::setPayloadTypes(const std::shared_ptr<RelayStream>& stream, int side,
+                                  PayloadTypes formats) {
+  threads_[stream->thread]->post([stream, side, formats] { stream->legs[side].formats = formats; });
 }
 
 void RelayEngine::setTransforms(const std::shared_ptr<RelayStream>& stream, int side,

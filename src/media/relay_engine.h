@@ -47,6 +47,9 @@ class RelayEngine {
   // learning starts over; `pinned`: the SDP's address is the only source, nothing is learned.
   void setPeer(const std::shared_ptr<RelayStream>& stream, int side, const PeerMedia& peer,
                bool relearn, bool pinned, int probation);
+  // The payload types leg `side`'s SDP listed for the stream: RTP with any other (in either
+  // direction) is dropped and counted.
+  void setPayloadTypes(const std::shared_ptr<RelayStream>& stream, int side, PayloadTypes formats);
   // The packet transforms of leg `side` (SRTP, packet_transform.h); null for plain RTP.
   void setTransforms(const std::shared_ptr<RelayStream>& stream, int side,
                      std::shared_ptr<PacketTransform> inbound,

@@ -11,6 +11,7 @@
 
 #include "base/address.h"
 #include "media/packet_transform.h"
+#include "media/payload_types.h"
 #include "media/rate_ceiling.h"
 #include "media/sdp_anchor.h"
 #include "media/source_latch.h"
@@ -29,7 +30,9 @@ struct StreamCounters {
   // SRTP that did not authenticate or was replayed (the inbound transform refused it).
   std::atomic<uint64_t> unauthenticated[2] = {0, 0};
   std::atomic<uint64_t> overRate[2] = {0, 0};  // above the stream's ceilings
-  std::atomic<int64_t> lastPacketMs{0};        // steady clock, the last packet relayed either way
+  // RTP whose payload type neither leg's SDP listed for the stream (payload_types.h).
+  std::atomic<uint64_t> payloadType[2] = {0, 0};
+  std::atomic<int64_t> lastPacketMs{0};  // steady clock, the last packet relayed either way
 };
 
 class RelayStream;
@@ -50,7 +53,8 @@ struct RelayLeg {
   PeerMedia peer;  // where this leg's peer said it receives
   SourceLatch rtpLatch;
   SourceLatch rtcpLatch;
-  RateCeiling ceiling;  // what this leg's peer may send (RTP and RTCP together)
+  RateCeiling ceiling;   // what this leg's peer may send (RTP and RTCP together)
+  PayloadTypes formats;  // the payload types this leg's SDP listed for the stream
   // SRTP's unprotect for packets from this leg's peer (before they can teach the latch
   // anything) and protect for packets to it; null: plain RTP on this leg.
   std::shared_ptr<PacketTransform> inbound;

@@ -97,6 +97,7 @@ ApiResponse AdminApi::calls(const Call&) {
                {"foreign_dropped", m.foreignDropped},
                {"unauthenticated_dropped", m.unauthenticatedDropped},
                {"over_rate_dropped", m.overRateDropped},
+               {"payload_type_dropped", m.payloadTypeDropped},
                {"srtp_a", m.srtpA},
                {"srtp_b", m.srtpB}};
     }

@@ -199,3 +199,69 @@ TEST_F(OfferAnswerTest, WithoutAProcessorBodiesCrossUnchanged) {
 
 }  // namespace
 }  // namespace tg::b2bua::testing
+
+namespace tg::b2bua::testing {
+namespace {
+
+// A re-INVITE's 200 carries an answer the gateway refuses: as for the initial INVITE, it never
+// crosses without its body. The requester gets 488 with the Warning, the answerer's 200 is
+// ACKed, and the call ends with a BYE on both legs.
+TEST_F(OfferAnswerTest, ARefusedAnswerInAReInvites2xxIs488AndTheCallEnds) {
+  b2b_->setOfferAnswer(&bodies_);
+  b2b_->addObserver(&ended_);
+  Established c = establishOutbound();
+  bodies_.refuseAnswers = true;
+  Request reinvite = c.b.request("INVITE");
+  reinvite.body = kSdpOffer;
+  const size_t m = mark();
+  deliver(reinvite, kProvA);
+  const Sent* relayed = lastRequestTo(kPbx, "INVITE", m);
+  ASSERT_NE(relayed, nullptr);
+  reply(relayed, kPbx, 200, sdp(kSdpAnswer, c.a.contact));
+  EXPECT_EQ(lastResponseTo(kProvA, 200, m), nullptr);
+  const Sent* refused = lastResponseTo(kProvA, 488, m);
+  ASSERT_NE(refused, nullptr);
+  EXPECT_EQ(refused->header(HeaderId::kWarning),
+            "399 127.0.0.1 \"no allowed codec in the answer\"");
+  const Sent* ack = lastRequestTo(kPbx, "ACK", m);
+  ASSERT_NE(ack, nullptr);
+  EXPECT_TRUE(ack->msg->body().empty());
+  EXPECT_NE(lastRequestTo(kPbx, "BYE", m), nullptr);
+  EXPECT_NE(lastRequestTo(kProvA, "BYE", m), nullptr);
+  EXPECT_EQ(b2b_->callCount(), 0u);
+  ASSERT_EQ(ended_.records.size(), 1u);
+  EXPECT_EQ(ended_.records[0].sipCode, 488);
+  EXPECT_EQ(ended_.records[0].endReason, "media: no allowed codec in the answer");
+}
+
+// A late offer: the re-INVITE has no body, the 200 carries the offer and the ACK the answer,
+// which the gateway refuses. The 200 is ACKed (without a body) and the call ends on both legs.
+TEST_F(OfferAnswerTest, ARefusedAnswerInTheAckOfALateOfferEndsTheCall) {
+  b2b_->setOfferAnswer(&bodies_);
+  b2b_->addObserver(&ended_);
+  Established c = establishOutbound();
+  Request reinvite = c.b.request("INVITE");
+  const size_t m = mark();
+  deliver(reinvite, kProvA);
+  const Sent* relayed = lastRequestTo(kPbx, "INVITE", m);
+  ASSERT_NE(relayed, nullptr);
+  reply(relayed, kPbx, 200, sdp(kSdpOffer, c.a.contact));
+  const Sent* ok = lastResponseTo(kProvA, 200, m);
+  ASSERT_NE(ok, nullptr);
+  bodies_.refuseAnswers = true;
+  Request ack = c.b.ack(reinvite.cseq);
+  ack.body = kSdpAnswer;
+  const size_t m2 = mark();
+  deliver(ack, kProvA);
+  const Sent* relayedAck = lastRequestTo(kPbx, "ACK", m2);
+  ASSERT_NE(relayedAck, nullptr);
+  EXPECT_TRUE(relayedAck->msg->body().empty());
+  EXPECT_NE(lastRequestTo(kPbx, "BYE", m2), nullptr);
+  EXPECT_NE(lastRequestTo(kProvA, "BYE", m2), nullptr);
+  EXPECT_EQ(b2b_->callCount(), 0u);
+  ASSERT_EQ(ended_.records.size(), 1u);
+  EXPECT_EQ(ended_.records[0].endReason, "media: no allowed codec in the answer");
+}
+
+}  // namespace
+}  // namespace tg::b2bua::testing

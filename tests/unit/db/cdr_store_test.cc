@@ -166,6 +166,7 @@ TEST_F(CdrStoreTest, MediaCountersAndSrtpSuitesAtTheEnd) {
   media.foreignDropped = 40;
   media.unauthenticatedDropped = 2;
   media.overRateDropped = 7;
+  media.payloadTypeDropped = 5;
   media.srtpB = "AES_CM_128_HMAC_SHA1_80";
   store.recordEnd("m1", kStart + 31s, "answered", 200, "bye-from-a", 30000, 0, media);
   store.flush();  // written in batches: read what reached the file, as the CLI does
@@ -178,6 +179,7 @@ TEST_F(CdrStoreTest, MediaCountersAndSrtpSuitesAtTheEnd) {
   EXPECT_EQ(rows[0].media.foreignDropped, 40);
   EXPECT_EQ(rows[0].media.unauthenticatedDropped, 2);
   EXPECT_EQ(rows[0].media.overRateDropped, 7);
+  EXPECT_EQ(rows[0].media.payloadTypeDropped, 5);
   EXPECT_EQ(rows[0].media.srtpA, "");
   EXPECT_EQ(rows[0].media.srtpB, "AES_CM_128_HMAC_SHA1_80");
 }
