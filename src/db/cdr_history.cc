@@ -13,6 +13,11 @@ SELECT account, dialled_e164, destination_class, start_ms, end_ms, end_reason FR
 WHERE start_ms >= ?1 AND direction = 'outbound' AND account != '' AND disposition != 'rejected'
 ORDER BY start_ms, id)sql";
 
+constexpr std::string_view kInboundIdentitySql = R"sql(
+SELECT verstat, attestation, COUNT(*) FROM cdrs
+WHERE start_ms >= ?1 AND direction = 'inbound' AND provider = ?2
+GROUP BY verstat, attestation ORDER BY verstat, attestation)sql";
+
 }  // namespace
 
 size_t forEachOutboundCallSince(const std::string& path, base::SystemTime since,
@@ -36,6 +41,23 @@ size_t forEachOutboundCallSince(const std::string& path, base::SystemTime since,
     call.endedByGateway = s.columnText(5).starts_with("ended-by-gateway");
     each(call);
     ++n;
+  }
+}
+
+std::vector<IdentityCount> countInboundIdentitySince(const std::string& path,
+                                                     const std::string& provider,
+                                                     base::SystemTime since) {
+  Database db(path, DatabaseOptions{.access = Access::kReadOnly});
+  Statement s = db.prepare(kInboundIdentitySql);
+  s.bind(1, toEpochMillis(since)).bind(2, provider);
+  std::vector<IdentityCount> counts;
+  for (;;) {
+    const Statement::Step step = s.step();
+    if (step == Statement::Step::kDone) return counts;
+    if (step != Statement::Step::kRow) {
+      throw std::runtime_error(path + ": read cdrs: " + s.errorMessage());
+    }
+    counts.push_back({s.columnText(0), s.columnText(1), s.columnInt64(2)});
   }
 }
 

@@ -179,7 +179,14 @@ CREATE TABLE api_tokens (
   revoked_ms INTEGER NOT NULL DEFAULT 0  -- 0: valid
 );
 )sql"},
-    // Next: Migration{10, "...", R"sql(...)sql"},
+    Migration{10, "cdr_identity", R"sql(
+-- STIR/SHAKEN verification of an inbound call (admission filter `identity`): the verstat
+-- ("TN-Validation-Passed", "TN-Validation-Failed", "No-TN-Validation") and the attestation of
+-- a verified PASSporT ("A", "B", "C"); '' when no verification ran (outbound calls, identity off).
+ALTER TABLE cdrs ADD COLUMN verstat TEXT NOT NULL DEFAULT '';
+ALTER TABLE cdrs ADD COLUMN attestation TEXT NOT NULL DEFAULT '';
+)sql"},
+    // Next: Migration{11, "...", R"sql(...)sql"},
 };
 
 }  // namespace
