@@ -45,8 +45,9 @@ std::unique_ptr<AuditCli> addAuditCommands(CLI::App& app) {
                        "Also send one unauthenticated INVITE to this external number (cancelled "
                        "as soon as the server routes it)");
   formats(cli->pbx);
-  cli->provider = audit->add_subcommand(
-      "provider", "Probe a provider of the config: TLS, certificate, plaintext SIP");
+  cli->provider = audit->add_subcommand("provider",
+                                        "Probe a provider of the config: TLS, certificate, SIP "
+                                        "over its transport, SIPS, plaintext SIP");
   cli->provider->add_option("name", o.target, "The provider's name in trunk.providers")->required();
   cli->provider->add_option("-c,--config", o.config, "Configuration file (YAML)")->required();
   cli->provider->add_option("--cert-warn-days", o.certificateWarnDays,
@@ -55,6 +56,14 @@ std::unique_ptr<AuditCli> addAuditCommands(CLI::App& app) {
                             "Where SIP in the clear is tried (default 5060)");
   cli->provider->add_option("--tls-port", o.tlsPort,
                             "Where TLS is tried for a plaintext trunk (default 5061)");
+  cli->provider->add_option("--invite", o.inviteNumber,
+                            "Also send one INVITE offering SRTP to this number (yours), with the "
+                            "trunk's credentials, cancelled on the first provisional answer, to "
+                            "read the provider's SDP answer");
+  cli->provider
+      ->add_option("--cdr-days", o.cdrDays,
+                   "Judge SHAKEN signing on the inbound calls of this many days (default 30)")
+      ->check(CLI::Range(1, 3650));
   formats(cli->provider);
   return cli;
 }
@@ -87,6 +96,8 @@ int runAudit(const AuditOptions& options, std::ostream& out, std::ostream& err) 
     p.certificateWarnDays = options.certificateWarnDays;
     p.plaintextPort = options.plaintextPort;
     p.tlsPort = options.tlsPort;
+    p.inviteNumber = options.inviteNumber;
+    p.cdrDays = options.cdrDays;
     result = audit::auditProvider(p);
   } else {
     err << "audit: unknown kind '" << options.kind

@@ -20,10 +20,12 @@ struct AuditOptions {
   std::string config;        // provider: the config that names it
   std::string dataFile;      // pbx: the vulnerable versions table instead of the shipped one
   std::string extension;     // pbx: an existing extension, for the enumeration check
-  std::string inviteNumber;  // pbx: an external number for the unauthenticated INVITE check
+  std::string inviteNumber;  // pbx: an external number for the unauthenticated INVITE check;
+                             // provider: the number of the SRTP INVITE
   int certificateWarnDays = 30;   // provider
   uint16_t plaintextPort = 5060;  // provider
   uint16_t tlsPort = 5061;        // provider
+  int cdrDays = 30;               // provider: the inbound CDRs judged for SHAKEN signing
   bool json = false;
   bool html = false;
 };

@@ -118,6 +118,8 @@ nlohmann::ordered_json cdrJson(const db::CdrRecord& r) {
           {"destination_class", r.destinationClass},
           {"policy_rule", r.policyRule},
           {"cost", r.cost},
+          {"verstat", r.verstat},
+          {"attestation", r.attestation},
           {"media",
            {{"packets_a_to_b", r.media.packetsAtoB},
             {"packets_b_to_a", r.media.packetsBtoA},

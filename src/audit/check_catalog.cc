@@ -231,6 +231,31 @@ const std::vector<Check> kChecks = {
      "RFC 3711; RFC 4568"},
     {"PRV-TLS-UNUSED", S::kMedium, "The provider offers TLS that the trunk does not use",
      "Set transport: tls for this provider (and drop allow_plaintext)", "RFC 3261 section 26.2"},
+    {"PRV-SIPS-REFUSED", S::kLow, "The provider does not accept a sips: URI over TLS",
+     "Ask the provider to accept sips: URIs (RFC 5630), so that TLS can be required on every hop "
+     "of the call; meanwhile keep the trunk on TLS",
+     "RFC 5630; RFC 3261 section 26.2.2"},
+    {"PRV-SRTP-REFUSED", S::kMedium,
+     "The provider refuses an SRTP offer, or answers it with unencrypted RTP",
+     "Ask the provider to answer SRTP offers (SDES over TLS, RFC 4568, or DTLS-SRTP); until then "
+     "the calls' media crosses the internet unencrypted",
+     "RFC 3711; RFC 4568; RFC 3264 section 6"},
+    {"PRV-SHAKEN-SHARE", S::kInfo,
+     "How many of the provider's recent inbound calls were signed (STIR/SHAKEN) and attested A, "
+     "B or C",
+     "Nothing to do; read it with PRV-SHAKEN-UNSIGNED. Enable identity verification "
+     "(docs/identity.md) for calls to be judged",
+     "RFC 8224; RFC 8588 (SHAKEN attestation); ATIS-1000074"},
+    {"PRV-SHAKEN-UNSIGNED", S::kMedium,
+     "The provider signed none of the calls it delivered recently (no STIR/SHAKEN Identity)",
+     "Ask the provider to sign the calls it delivers (or to pass its upstream's Identity "
+     "header on); until then spoofed caller ids cannot be told apart",
+     "RFC 8224; RFC 8588; FCC 20-42 (TRACED Act, STIR/SHAKEN mandate)"},
+    {"PRV-SIP-NOT-PROBED", S::kInfo,
+     "The provider answered none of the SIP probes: its digest, SRTP and SIPS were not judged",
+     "Check that the trunk's host and port are right and that the provider answers OPTIONS from "
+     "this address, then audit it again",
+     "RFC 3261 section 11 (OPTIONS)"},
 };
 
 }  // namespace

@@ -1,7 +1,10 @@
 #include "audit/provider_audit.h"
 
 #include <algorithm>
+#include <memory>
 
+#include "audit/provider_identity_check.h"
+#include "audit/provider_sip_checks.h"
 #include "audit/sip_prober.h"
 #include "audit/tls_probe.h"
 #include "config/config_loader.h"
@@ -10,6 +13,8 @@ namespace tg::audit {
 namespace {
 
 using std::chrono::milliseconds;
+
+constexpr milliseconds kSipTimeout{2000};
 
 void checkTls(const config::Provider& p, const base::Address& address,
               const ProviderAuditOptions& o, const std::string& where, AuditResult& result) {
@@ -47,32 +52,36 @@ void checkTls(const config::Provider& p, const base::Address& address,
   }
 }
 
-// What the provider's SIP answers say about it: the digest algorithms of a challenge to an
-// unauthenticated REGISTER (Expires: 0, so nothing is registered) and whether the media it
-// describes in an OPTIONS answer can be encrypted. `how` says which transport was used.
-void checkSipOffers(SipProber& prober, const config::Provider& p, const std::string& where,
-                    const std::string& how, AuditResult& result) {
-  std::string error;
-  const std::string user = p.auth.username.empty() ? "trunkguard-audit" : p.auth.username;
-  if (const auto answer = prober.registerUser(user, &error); answer && answer->challenged) {
-    const auto& algorithms = answer->digestAlgorithms;
-    const bool strong = std::any_of(algorithms.begin(), algorithms.end(), [](const auto& a) {
-      return a == "SHA-256" || a == "SHA-256-sess" || a == "SHA-512-256" || a == "SHA-512-256-sess";
-    });
-    if (!algorithms.empty() && !strong) {
-      std::string list;
-      for (const auto& a : algorithms) list += (list.empty() ? "" : ", ") + a;
-      result.add("PRV-DIGEST-MD5-ONLY", where, 0,
-                 "REGISTER " + how + " was challenged with " + list + " only");
+// Whether the TLS trunk's host also takes SIP in the clear (UDP, then TCP, on the plaintext
+// port): a provider that does can be downgraded. The prober that got an answer, or null.
+std::unique_ptr<SipProber> checkPlaintext(const config::Provider& p, const base::Address& address,
+                                          const ProviderAuditOptions& o, const std::string& where,
+                                          AuditResult& result) {
+  base::Address plain = address;
+  plain.setPort(o.plaintextPort);
+  for (const ProbeTransport t : {ProbeTransport::kUdp, ProbeTransport::kTcp}) {
+    auto prober = std::make_unique<SipProber>(plain, p.target.host, kSipTimeout);
+    if (t != ProbeTransport::kUdp) prober->useStream(t, "");
+    std::string error;
+    if (const auto answer = prober->options(&error)) {
+      result.add("PRV-PLAINTEXT-ACCEPTED", where, 0,
+                 "OPTIONS over " + std::string(probeTransportName(t)) + " to port " +
+                     std::to_string(o.plaintextPort) + ": " + std::to_string(answer->status) + " " +
+                     answer->reason);
+      return prober;
     }
   }
-  if (const auto answer = prober.options(&error); answer && !answer->sdp.empty()) {
-    const std::string& sdp = answer->sdp;
-    if (sdp.find("RTP/SAVP") == std::string::npos && sdp.find("a=crypto:") == std::string::npos) {
-      result.add("PRV-SRTP-NOT-OFFERED", where, 0,
-                 "the media capabilities in its OPTIONS answer " + how +
-                     " offer RTP/AVP only (no RTP/SAVP, no a=crypto)");
-    }
+  return nullptr;
+}
+
+ProbeTransport probeTransportFor(config::TransportKind kind) {
+  switch (kind) {
+    case config::TransportKind::kTls:
+      return ProbeTransport::kTls;
+    case config::TransportKind::kTcp:
+      return ProbeTransport::kTcp;
+    default:
+      return ProbeTransport::kUdp;
   }
 }
 
@@ -107,34 +116,44 @@ AuditResult auditProvider(const ProviderAuditOptions& o) {
   }
   const std::string where = p.name + " (" + target.text() + ")";
   result.target = where;
+  if (tls) checkTls(p, *address, o, where, result);
+  // The SIP probes over the trunk's own transport (on a TLS trunk: SIP over TLS to its port).
+  const ProbeTransport transport = probeTransportFor(p.target.transport);
+  const std::string how = "over " + std::string(probeTransportName(transport));
+  SipProber prober(*address, p.target.host, kSipTimeout);
+  if (transport != ProbeTransport::kUdp) {
+    prober.useStream(transport, config::expectedServerName(p.tls, p.target.host));
+  }
+  bool judged = checkSipOffers(prober, p, where, how, result);
+  if (judged && tls) checkSips(prober, where, result);
+  if (judged && !o.inviteNumber.empty()) {
+    checkInviteSrtp(prober, p, o.inviteNumber, where, how, result);
+  }
   if (tls) {
-    checkTls(p, *address, o, where, result);
-    // The same host in the clear: a provider that also takes plaintext SIP can be downgraded.
-    base::Address plain = *address;
-    plain.setPort(o.plaintextPort);
-    SipProber prober(plain, p.target.host, milliseconds(2000));
-    if (const auto answer = prober.options(&error)) {
-      const std::string how = "over UDP to port " + std::to_string(o.plaintextPort);
-      result.add("PRV-PLAINTEXT-ACCEPTED", where, 0,
-                 "OPTIONS " + how + ": " + std::to_string(answer->status) + " " + answer->reason);
-      // The probes below speak SIP over UDP: on a TLS trunk only where the clear answers.
-      checkSipOffers(prober, p, where, how, result);
+    auto plain = checkPlaintext(p, *address, o, where, result);
+    // A TLS host that does not speak SIP over TLS to us may still answer in the clear.
+    if (!judged && plain) {
+      judged = checkSipOffers(*plain, p, where,
+                              "in the clear to port " + std::to_string(o.plaintextPort), result);
     }
   } else {
-    if (p.target.transport == config::TransportKind::kUdp) {
-      SipProber prober(*address, p.target.host, milliseconds(2000));
-      checkSipOffers(prober, p, where, "over UDP", result);
-    }
     base::Address tlsAddress = *address;
     tlsAddress.setPort(o.tlsPort);
     TlsProbeSettings settings;
     settings.serverName = p.target.host;
-    settings.timeout = milliseconds(2000);
+    settings.timeout = kSipTimeout;
     if (probeTls(tlsAddress, TlsProbeKind::kModern, settings).handshake) {
       result.add("PRV-TLS-UNUSED", where, 0,
                  "TLS answers on port " + std::to_string(o.tlsPort) + " but the trunk uses " +
                      std::string(config::transportName(p.target.transport)));
     }
+  }
+  checkShakenSigning(loaded.config->database.path, p.name, o.cdrDays,
+                     std::chrono::system_clock::now(), where, result);
+  if (!judged) {
+    result.add("PRV-SIP-NOT-PROBED", where, 0,
+               "no answer to OPTIONS or REGISTER " + how +
+                   ": the digest, SRTP and SIPS checks were not made");
   }
   result.sort();
   return result;

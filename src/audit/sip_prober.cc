@@ -11,6 +11,7 @@
 #include <cstring>
 #include <thread>
 
+#include "audit/sip_stream.h"
 #include "base/random.h"
 #include "sip/auth_header.h"
 #include "sip/message.h"
@@ -33,6 +34,18 @@ bool contentTypeIsSdp(std::string_view value) {
 }
 
 }  // namespace
+
+std::string_view probeTransportName(ProbeTransport t) {
+  switch (t) {
+    case ProbeTransport::kUdp:
+      return "UDP";
+    case ProbeTransport::kTcp:
+      return "TCP";
+    case ProbeTransport::kTls:
+      return "TLS";
+  }
+  return "UDP";
+}
 
 std::string ProbeTarget::text() const {
   const bool v6 = host.find(':') != std::string::npos;
@@ -121,8 +134,40 @@ SipProber::~SipProber() {
   if (fd_ >= 0) ::close(fd_);
 }
 
+void SipProber::useStream(ProbeTransport transport, std::string serverName) {
+  transport_ = transport;
+  serverName_ = std::move(serverName);
+}
+
+milliseconds SipProber::firstInterval() const {
+  return transport_ == ProbeTransport::kUdp ? kT1 : std::chrono::hours(1);
+}
+
+std::string SipProber::via(const std::string& branch) const {
+  return "Via: SIP/2.0/" + std::string(probeTransportName(transport_)) + " " + localHost_ + ":" +
+         std::to_string(localPort_) + ";branch=" + branch + ";rport\r\n";
+}
+
+std::string SipProber::contactUri(const std::string& user) const {
+  const std::string uri = scheme_ + user + "@" + localHost_ + ":" + std::to_string(localPort_);
+  if (transport_ == ProbeTransport::kTcp) return uri + ";transport=tcp";
+  if (transport_ == ProbeTransport::kTls && scheme_ == "sip:") return uri + ";transport=tls";
+  return uri;
+}
+
 bool SipProber::open(std::string* error) {
-  if (fd_ >= 0) return true;
+  if (fd_ >= 0 || stream_) return true;
+  if (transport_ != ProbeTransport::kUdp) {
+    auto stream = std::make_unique<SipStream>();
+    if (!stream->open(target_, transport_ == ProbeTransport::kTls, serverName_, timeout_, error)) {
+      return false;
+    }
+    localHost_ = stream->local().sipHost();
+    localIp_ = stream->local().ip();
+    localPort_ = stream->local().port();
+    stream_ = std::move(stream);
+    return true;
+  }
   fd_ = ::socket(target_.isV6() ? AF_INET6 : AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
   // connect(): the kernel then delivers only the target's datagrams to this socket.
   if (fd_ < 0 || ::connect(fd_, target_.sockaddrPtr(), target_.sockaddrLen()) != 0) {
@@ -156,6 +201,11 @@ void SipProber::pace() {
 }
 
 bool SipProber::send(const std::string& text, std::string* error) {
+  if (stream_) {
+    if (stream_->send(text, error)) return true;
+    *error = target_.toString() + ": " + *error;
+    return false;
+  }
   if (::send(fd_, text.data(), text.size(), 0) < 0 && errno != ECONNREFUSED) {
     *error = target_.toString() + ": send: " + std::strerror(errno);
     return false;
@@ -163,8 +213,48 @@ bool SipProber::send(const std::string& text, std::string* error) {
   return true;
 }
 
+std::optional<SipProber::Response> SipProber::parseResponse(std::string text,
+                                                            const std::string& callId) const {
+  sip::Message m;
+  sip::ParseOptions how;
+  how.framing = stream_ ? sip::Framing::kStream : sip::Framing::kDatagram;
+  if (!m.parse(text, how).ok() || !m.isResponse() || m.callId() != callId) {
+    return std::nullopt;  // not ours
+  }
+  Response r;
+  r.answer.status = m.statusCode();
+  r.answer.reason = std::string(m.reasonPhrase());
+  r.answer.server = std::string(m.value(sip::HeaderId::kServer));
+  r.answer.userAgent = std::string(m.value(sip::HeaderId::kUserAgent));
+  r.answer.challenged =
+      m.has(sip::HeaderId::kWwwAuthenticate) || m.has(sip::HeaderId::kProxyAuthenticate);
+  for (const sip::HeaderId id :
+       {sip::HeaderId::kWwwAuthenticate, sip::HeaderId::kProxyAuthenticate}) {
+    m.forEach(id, [&](const sip::HeaderField& f) {
+      const auto challenge = sip::parseChallenge(f.value);
+      if (!challenge.ok() || !challenge->isDigest()) return;
+      r.answer.digestAlgorithms.push_back(challenge->algorithm.present ? challenge->algorithm.str()
+                                                                       : std::string("MD5"));
+    });
+  }
+  if (contentTypeIsSdp(m.value(sip::HeaderId::kContentType))) {
+    r.answer.sdp = std::string(m.body());
+  }
+  r.to = std::string(m.value(sip::HeaderId::kTo));
+  if (const sip::CSeq* cseq = m.cseq()) r.cseqMethod = std::string(cseq->methodText);
+  if (const sip::NameAddr* contact = m.contact()) r.contact = std::string(contact->uri.text);
+  if (r.answer.challenged) r.answer.message = std::move(text);
+  return r;
+}
+
 std::optional<SipProber::Response> SipProber::receive(const std::string& callId,
                                                       Clock::time_point until) {
+  if (stream_) {
+    while (auto text = stream_->next(until)) {
+      if (auto r = parseResponse(std::move(*text), callId)) return r;
+    }
+    return std::nullopt;  // timeout, or the connection closed
+  }
   char buffer[65536];
   while (true) {
     const auto left = std::chrono::duration_cast<milliseconds>(until - Clock::now()).count();
@@ -173,33 +263,7 @@ std::optional<SipProber::Response> SipProber::receive(const std::string& callId,
     if (::poll(&p, 1, static_cast<int>(left)) <= 0) continue;
     const ssize_t n = ::recv(fd_, buffer, sizeof buffer, 0);
     if (n <= 0) continue;  // ECONNREFUSED (ICMP port unreachable) and the like: keep waiting
-    sip::Message m;
-    if (!m.parse(std::string(buffer, static_cast<size_t>(n))).ok() || !m.isResponse() ||
-        m.callId() != callId) {
-      continue;  // not ours
-    }
-    Response r;
-    r.answer.status = m.statusCode();
-    r.answer.reason = std::string(m.reasonPhrase());
-    r.answer.server = std::string(m.value(sip::HeaderId::kServer));
-    r.answer.userAgent = std::string(m.value(sip::HeaderId::kUserAgent));
-    r.answer.challenged =
-        m.has(sip::HeaderId::kWwwAuthenticate) || m.has(sip::HeaderId::kProxyAuthenticate);
-    for (const sip::HeaderId id :
-         {sip::HeaderId::kWwwAuthenticate, sip::HeaderId::kProxyAuthenticate}) {
-      m.forEach(id, [&](const sip::HeaderField& f) {
-        const auto challenge = sip::parseChallenge(f.value);
-        if (!challenge.ok() || !challenge->isDigest()) return;
-        r.answer.digestAlgorithms.push_back(
-            challenge->algorithm.present ? challenge->algorithm.str() : std::string("MD5"));
-      });
-    }
-    if (contentTypeIsSdp(m.value(sip::HeaderId::kContentType)))
-      r.answer.sdp = std::string(m.body());
-    r.to = std::string(m.value(sip::HeaderId::kTo));
-    if (const sip::CSeq* cseq = m.cseq()) r.cseqMethod = std::string(cseq->methodText);
-    if (const sip::NameAddr* contact = m.contact()) r.contact = std::string(contact->uri.text);
-    return r;
+    if (auto r = parseResponse(std::string(buffer, static_cast<size_t>(n)), callId)) return r;
   }
 }
 
@@ -212,10 +276,10 @@ std::optional<SipAnswer> SipProber::transact(std::string_view method, const std:
   const std::string callId = base::randomHex(12) + "@" + localHost_;
   const std::string self = localHost_ + ":" + std::to_string(localPort_);
   const bool isRegister = method == "REGISTER";
-  const std::string aor = isRegister ? "sip:" + user + "@" + targetHost_ : "sip:" + host;
+  const std::string aor = isRegister ? scheme_ + user + "@" + targetHost_ : scheme_ + host;
   std::string request =
-      std::string(method) + " " + (isRegister ? "sip:" + targetHost_ : aor) + " SIP/2.0\r\n";
-  request += "Via: SIP/2.0/UDP " + self + ";branch=" + branch + ";rport\r\n";
+      std::string(method) + " " + (isRegister ? scheme_ + targetHost_ : aor) + " SIP/2.0\r\n";
+  request += via(branch);
   request += "Max-Forwards: 70\r\n";
   request +=
       "From: <" + (isRegister ? aor : "sip:audit@" + self) + ">;tag=" + base::randomHex(6) + "\r\n";
@@ -223,21 +287,26 @@ std::optional<SipAnswer> SipProber::transact(std::string_view method, const std:
   request += "Call-ID: " + callId + "\r\n";
   request += "CSeq: " + std::to_string(++cseq_) + " " + std::string(method) + "\r\n";
   if (isRegister) {
-    request += "Contact: <sip:" + user + "@" + self + ">\r\nExpires: 0\r\n";
+    request += "Contact: <" + contactUri(user) + ">\r\nExpires: 0\r\n";
   } else {
     request += "Accept: application/sdp\r\n";
   }
   request += "User-Agent: trunkguard-audit\r\nContent-Length: 0\r\n\r\n";
 
   const auto deadline = Clock::now() + timeout_;
-  milliseconds interval = kT1;
+  milliseconds interval = firstInterval();
   while (Clock::now() < deadline) {
-    // RFC 3261 17.1.2.2: retransmit at T1, doubling, capped by T2 (4 s).
+    // RFC 3261 17.1.2.2: retransmit at T1, doubling, capped by T2 (4 s); over UDP only.
     if (!send(request, error)) return std::nullopt;
     const auto retransmitAt = std::min(Clock::now() + interval, deadline);
-    interval = std::min(interval * 2, milliseconds(4000));
+    interval = std::min(interval * 2, std::max(firstInterval(), milliseconds(4000)));
     while (auto r = receive(callId, retransmitAt)) {
       if (r->answer.status >= 200) return r->answer;
+    }
+    if (stream_ && stream_->closed()) {
+      *error =
+          target_.toString() + " closed the connection without answering " + std::string(method);
+      return std::nullopt;
     }
   }
   *error = "no final answer to " + std::string(method) + " from " + target_.toString() +

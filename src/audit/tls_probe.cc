@@ -25,9 +25,9 @@ struct SslFree {
   void operator()(SSL* s) const { SSL_free(s); }
 };
 
-// A connected TCP socket, or -1 with *error. Non-blocking connect bounded by the timeout, then
-// blocking I/O with the same timeout per operation.
-int connectWithin(const base::Address& a, std::chrono::milliseconds timeout, std::string* error) {
+}  // namespace
+
+int connectTcp(const base::Address& a, std::chrono::milliseconds timeout, std::string* error) {
   const int fd = ::socket(a.isV6() ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0) {
     *error = std::string("socket: ") + std::strerror(errno);
@@ -60,6 +60,8 @@ int connectWithin(const base::Address& a, std::chrono::milliseconds timeout, std
   ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
   return fd;
 }
+
+namespace {
 
 std::unique_ptr<SSL_CTX, CtxFree> contextFor(TlsProbeKind kind, const TlsProbeSettings& s) {
   std::unique_ptr<SSL_CTX, CtxFree> ctx(SSL_CTX_new(TLS_client_method()));
@@ -106,7 +108,7 @@ TlsProbeResult probeTls(const base::Address& address, TlsProbeKind kind,
     r.error = "this OpenSSL cannot offer the ciphers of this probe";
     return r;
   }
-  const int fd = connectWithin(address, settings.timeout, &r.error);
+  const int fd = connectTcp(address, settings.timeout, &r.error);
   if (fd < 0) return r;
   r.connected = true;
   std::unique_ptr<SSL, SslFree> ssl(SSL_new(ctx.get()));

@@ -36,6 +36,10 @@ struct TlsProbeSettings {
   std::chrono::milliseconds timeout{3000};
 };
 
+// A connected TCP socket, or -1 with *error: the connect bounded by `timeout`, then blocking I/O
+// with the same timeout per operation (SO_RCVTIMEO/SO_SNDTIMEO).
+int connectTcp(const base::Address& address, std::chrono::milliseconds timeout, std::string* error);
+
 TlsProbeResult probeTls(const base::Address& address, TlsProbeKind kind,
                         const TlsProbeSettings& settings);
 

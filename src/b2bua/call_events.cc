@@ -92,6 +92,8 @@ CallRecord recordOf(const Call& call) {
   r.dialledE164 = call.e164;
   r.destinationClass = call.destinationClass;
   r.policyRule = call.policyRule;
+  r.verstat = call.verstat;
+  r.attestation = call.attestation;
   r.policyHandle = call.policyHandle;
   r.startTime = call.started;
   r.answerTime = call.answered;

@@ -65,6 +65,9 @@ struct CallRecord {
   std::string dialledE164;
   std::string destinationClass;  // "national", "international", "premium", "emergency", ...
   std::string policyRule;
+  // STIR/SHAKEN verification of an inbound call (Call::verstat, Call::attestation).
+  std::string verstat;
+  std::string attestation;
   uint64_t policyHandle = 0;  // the policy engine's id of the call; 0 when it tracks none
   double cost = 0;            // set by the policy tracker in onEnding
   // Timings.

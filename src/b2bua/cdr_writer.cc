@@ -19,6 +19,8 @@ db::CdrRecord firstRow(const CallRecord& call) {
   r.dialledE164 = call.dialledE164;
   r.destinationClass = call.destinationClass;
   r.policyRule = call.policyRule;
+  r.verstat = call.verstat;
+  r.attestation = call.attestation;
   r.sourceAddress = call.sourceAddress;
   r.aTransport = call.aTransport;
   r.startTime = call.startTime;

@@ -13,6 +13,11 @@ SELECT account, dialled_e164, destination_class, start_ms, end_ms, end_reason FR
 WHERE start_ms >= ?1 AND direction = 'outbound' AND account != '' AND disposition != 'rejected'
 ORDER BY start_ms, id)sql";
 
+constexpr std::string_view kInboundIdentitySql = R"sql(
+SELECT verstat, attestation, COUNT(*) FROM cdrs
+WHERE start_ms >= ?1 AND direction = 'inbound' AND provider = ?2
+GROUP BY verstat, attestation ORDER BY verstat, attestation)sql";
+
 constexpr std::string_view kUnansweredInboundSinceSql = R"sql(
 SELECT from_uri, start_ms, end_ms FROM cdrs
 WHERE start_ms >= ?1 AND direction = 'inbound' AND answer_ms IS NULL AND end_ms IS NOT NULL
@@ -65,6 +70,17 @@ size_t forEachUnansweredInboundCallSince(const std::string& path, base::SystemTi
     ring.end = fromEpochMillis(s.columnInt64(2));
     each(ring);
   });
+}
+
+std::vector<IdentityCount> countInboundIdentitySince(const std::string& path,
+                                                     const std::string& provider,
+                                                     base::SystemTime since) {
+  Database db(path, DatabaseOptions{.access = Access::kReadOnly});
+  Statement s = db.prepare(kInboundIdentitySql);
+  s.bind(1, toEpochMillis(since)).bind(2, provider);
+  std::vector<IdentityCount> counts;
+  eachRow(path, s, [&] { counts.push_back({s.columnText(0), s.columnText(1), s.columnInt64(2)}); });
+  return counts;
 }
 
 }  // namespace tg::db

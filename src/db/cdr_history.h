@@ -9,6 +9,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "base/clock.h"
 
@@ -42,5 +43,20 @@ struct PastRing {
 // how many. Throws std::runtime_error as above.
 size_t forEachUnansweredInboundCallSince(const std::string& path, base::SystemTime since,
                                          const std::function<void(const PastRing&)>& each);
+
+// How many inbound calls from one provider had each STIR/SHAKEN outcome (`audit provider`).
+struct IdentityCount {
+  std::string verstat;      // "" when no verification ran (identity off)
+  std::string attestation;  // "A", "B", "C" or ""
+  int64_t calls = 0;
+};
+
+// The inbound calls from `provider` that started at or after `since`, counted by verstat and
+// attestation (refused ones included: a call rejected for its identity is still the
+// provider's). Throws std::runtime_error ("<path>: <what>: <message>") when the database
+// cannot be read.
+std::vector<IdentityCount> countInboundIdentitySince(const std::string& path,
+                                                     const std::string& provider,
+                                                     base::SystemTime since);
 
 }  // namespace tg::db

@@ -54,9 +54,9 @@ INSERT INTO cdrs(call_uuid, direction, a_call_id, a_from_tag, a_to_tag, b_call_i
                  b_to_tag, provider, from_uri, to_uri, source_address, start_time, start_ms,
                  answer_time, answer_ms, end_time, end_ms, disposition, sip_code, end_reason,
                  duration_ms, account, dialled_e164, destination_class, policy_rule, cost,
-                 a_transport)
+                 a_transport, verstat, attestation)
 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19,
-        ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28)
+        ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30)
 ON CONFLICT(call_uuid) DO NOTHING)sql";
 
 // An answer reported after the end (should not happen) keeps the end's disposition and code.
@@ -87,7 +87,7 @@ WHERE call_uuid = ?1)sql";
   "policy_rule, cost, a_transport, b_transport, media_packets_a_to_b, media_packets_b_to_a, "  \
   "media_bytes_a_to_b, media_bytes_b_to_a, media_foreign_dropped, "                            \
   "media_unauthenticated_dropped, srtp_a, srtp_b, media_over_rate_dropped, "                   \
-  "media_payload_type_dropped FROM cdrs "
+  "media_payload_type_dropped, verstat, attestation FROM cdrs "
 
 constexpr std::string_view kRecentSql = TG_CDR_COLUMNS "ORDER BY start_ms DESC, id DESC LIMIT ?1";
 // The calls that ended since ?1 with a cost, oldest end first.
@@ -146,6 +146,8 @@ CdrRecord readRow(const Statement& s) {
   r.media.srtpB = s.columnText(33);
   r.media.overRateDropped = s.columnInt64(34);
   r.media.payloadTypeDropped = s.columnInt64(35);
+  r.verstat = s.columnText(36);
+  r.attestation = s.columnText(37);
   return r;
 }
 
@@ -255,6 +257,7 @@ class CdrStore::Impl {
     s.bind(20, r.sipCode).bind(21, r.endReason).bind(22, r.durationMs);
     s.bind(23, r.account).bind(24, r.dialledE164).bind(25, r.destinationClass);
     s.bind(26, r.policyRule).bind(27, r.cost).bind(28, r.aTransport);
+    s.bind(29, r.verstat).bind(30, r.attestation);
     return stepOnce(s);
   }
 

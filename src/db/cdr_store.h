@@ -57,7 +57,10 @@ struct CdrRecord {
   std::string destinationClass;  // "national", "international", "premium", "emergency", ...
   std::string policyRule;        // the rule that decided (allowed or rejected)
   double cost = 0;               // the call's price from the rate table, set at the end
-  CdrMedia media;                // set at the end
+  // STIR/SHAKEN verification of an inbound call ("" when none ran): identity/verification.h.
+  std::string verstat;      // "TN-Validation-Passed", "TN-Validation-Failed", "No-TN-Validation"
+  std::string attestation;  // "A", "B", "C" or ""
+  CdrMedia media;           // set at the end
 };
 
 class CdrStore {

@@ -183,7 +183,14 @@ CREATE TABLE api_tokens (
 -- RTP dropped because its payload type was not in the stream's SDP (media/payload_types.h).
 ALTER TABLE cdrs ADD COLUMN media_payload_type_dropped INTEGER NOT NULL DEFAULT 0;
 )sql"},
-    // Next: Migration{11, "...", R"sql(...)sql"},
+    Migration{11, "cdr_identity", R"sql(
+-- STIR/SHAKEN verification of an inbound call (admission filter `identity`): the verstat
+-- ("TN-Validation-Passed", "TN-Validation-Failed", "No-TN-Validation") and the attestation of
+-- a verified PASSporT ("A", "B", "C"); '' when no verification ran (outbound calls, identity off).
+ALTER TABLE cdrs ADD COLUMN verstat TEXT NOT NULL DEFAULT '';
+ALTER TABLE cdrs ADD COLUMN attestation TEXT NOT NULL DEFAULT '';
+)sql"},
+    // Next: Migration{12, "...", R"sql(...)sql"},
 };
 
 }  // namespace

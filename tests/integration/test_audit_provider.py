@@ -1,13 +1,19 @@
 #!/usr/bin/env python3
 """`trunkguard audit provider NAME` against local TLS servers and a plaintext SIP peer.
 
+Every audit here also reports the info PRV-SHAKEN-SHARE (the config's CDR database does not
+exist: signing not judged); s_server speaks no SIP, so its audits add the info
+PRV-SIP-NOT-PROBED unless the host answers in the clear. SIP over TLS to a real SIP peer:
+test_audit_provider_sip.py.
+
 1. openssl s_server that accepts TLS 1.0/1.1 and NULL ciphers, with a raw SIP peer answering
    OPTIONS in the clear: PRV-TLS-OLD-VERSION (twice), PRV-TLS-WEAK-CIPHER,
    PRV-PLAINTEXT-ACCEPTED; exit 12.
-2. openssl s_server with OpenSSL's defaults: nothing (exit 0) with --cert-warn-days 1 (the test
-   certificates live 2 days); with the default 30 days, PRV-CERT-EXPIRING (exit 11).
+2. openssl s_server with OpenSSL's defaults: nothing above info (exit 0) with
+   --cert-warn-days 1 (the test certificates live 2 days); with the default 30 days,
+   PRV-CERT-EXPIRING (exit 11).
 3. The same server checked for a name its certificate does not carry: PRV-CERT-INVALID; and
-   by its address (no server_name), which the certificate carries: nothing.
+   by its address (no server_name), which the certificate carries: nothing above info.
 4. A udp provider whose host also speaks TLS: PRV-TLS-UNUSED.
 5. udp providers answering REGISTER with a digest challenge and OPTIONS with their media
    capabilities: MD5 only and RTP/AVP only give PRV-DIGEST-MD5-ONLY and PRV-SRTP-NOT-OFFERED;
@@ -23,6 +29,10 @@ sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 import harness  # noqa: E402
 from harness import check, log  # noqa: E402
 import tls_helpers  # noqa: E402
+
+
+# The two info findings of a TLS host that answers no SIP (sorted).
+INFO = ["PRV-SHAKEN-SHARE", "PRV-SIP-NOT-PROBED"]
 
 
 def s_server(ctx, name, port, cert, *args):
@@ -110,36 +120,37 @@ def test(ctx):
 
     rc, _, ids = audit(ctx, config, "weak", "--cert-warn-days", "1",
                        "--plaintext-port", str(plain.addr[1]))
-    check(rc == 12 and ids == ["PRV-PLAINTEXT-ACCEPTED", "PRV-TLS-OLD-VERSION",
-                               "PRV-TLS-OLD-VERSION", "PRV-TLS-WEAK-CIPHER"],
+    check(rc == 12 and ids == ["PRV-PLAINTEXT-ACCEPTED", "PRV-SHAKEN-SHARE",
+                               "PRV-TLS-OLD-VERSION", "PRV-TLS-OLD-VERSION",
+                               "PRV-TLS-WEAK-CIPHER"],
           f"weak server: exit {rc}, {ids}")
 
     rc, _, ids = audit(ctx, config, "strong", "--cert-warn-days", "1",
                        "--plaintext-port", str(silent_port))
-    check(rc == 0 and ids == [], f"strong server should give nothing: exit {rc}, {ids}")
+    check(rc == 0 and ids == INFO, f"strong server should give only {INFO}: exit {rc}, {ids}")
     rc, _, ids = audit(ctx, config, "strong", "--plaintext-port", str(silent_port))
-    check(rc == 11 and ids == ["PRV-CERT-EXPIRING"], f"2-day certificate: exit {rc}, {ids}")
+    check(rc == 11 and ids == ["PRV-CERT-EXPIRING"] + INFO, f"2-day certificate: exit {rc}, {ids}")
 
     rc, report, ids = audit(ctx, config, "misnamed", "--cert-warn-days", "1",
                             "--plaintext-port", str(silent_port))
-    check(rc == 12 and ids == ["PRV-CERT-INVALID"], f"misnamed: exit {rc}, {ids}")
+    check(rc == 12 and ids == ["PRV-CERT-INVALID"] + INFO, f"misnamed: exit {rc}, {ids}")
     check("hostname mismatch" in report["findings"][0]["evidence"], report["findings"][0])
 
     # Checked against the certificate's IP entry (127.0.0.1), no SNI sent.
     rc, _, ids = audit(ctx, config, "by-address", "--cert-warn-days", "1",
                        "--plaintext-port", str(silent_port))
-    check(rc == 0 and ids == [], f"by address: exit {rc}, {ids}")
+    check(rc == 0 and ids == INFO, f"by address: exit {rc}, {ids}")
 
     rc, _, ids = audit(ctx, config, "cleartext", "--tls-port", str(strong_port))
-    check(rc == 11 and ids == ["PRV-TLS-UNUSED"], f"cleartext trunk: exit {rc}, {ids}")
+    check(rc == 11 and ids == INFO + ["PRV-TLS-UNUSED"], f"cleartext trunk: exit {rc}, {ids}")
 
     rc, report, ids = audit(ctx, config, "md5-only", "--tls-port", str(silent_port))
-    check(rc == 11 and ids == ["PRV-DIGEST-MD5-ONLY", "PRV-SRTP-NOT-OFFERED"],
+    check(rc == 11 and ids == ["PRV-DIGEST-MD5-ONLY", "PRV-SHAKEN-SHARE", "PRV-SRTP-NOT-OFFERED"],
           f"MD5-only RTP provider: exit {rc}, {ids}")
     evidence = {f["id"]: f["evidence"] for f in report["findings"]}
     check("MD5 only" in evidence.get("PRV-DIGEST-MD5-ONLY", ""), evidence)
     rc, _, ids = audit(ctx, config, "sha-256", "--tls-port", str(silent_port))
-    check(rc == 0 and ids == [], f"SHA-256 SRTP provider: exit {rc}, {ids}")
+    check(rc == 0 and ids == ["PRV-SHAKEN-SHARE"], f"SHA-256 SRTP provider: exit {rc}, {ids}")
 
     rc, report, ids = audit(ctx, config, "nope")
     check(rc == 2 and "there are: " in report["errors"][0], f"unknown provider: {rc} {report}")

@@ -12,6 +12,11 @@ which counts what it serves.
 2. A PASSporT signed for another caller number is refused 438 (identity.on_failed: reject);
    the PBX never sees it.
 3. A PASSporT whose claims were changed after signing (tampered) is refused 438 too.
+4. A call without Identity (on_missing: continue) reaches the PBX. The CDRs record each
+   admitted call's verification (`cdr list --json`: verstat, attestation A and B for the two
+   signed calls, No-TN-Validation for the unsigned one; the refused calls have none), and
+   `audit provider carrier-a` counts them: 2 of 3 signed and verified (A 1, B 1), 1 unsigned,
+   so no PRV-SHAKEN-UNSIGNED.
 """
 import base64
 import json
@@ -68,10 +73,11 @@ def run(ctx, tools, certs, port):
         with urllib.request.urlopen(f"https://127.0.0.1:{port}/count", context=web) as r:
             return int(r.read())
 
-    def sign(orig):
+    def sign(orig, attest="A"):
         out = subprocess.run(
             ["/usr/bin/python3", os.path.join(tools, "sign_passport.py"),
-             os.path.join(certs, "signer.key"), x5u, orig, "1" + CALLEE, str(int(time.time()))],
+             os.path.join(certs, "signer.key"), x5u, orig, "1" + CALLEE, str(int(time.time())),
+             attest],
             check=True, capture_output=True, text=True)
         return out.stdout.strip()
 
@@ -84,7 +90,7 @@ def run(ctx, tools, certs, port):
         return path
 
     topo = harness.Topology()
-    ctx.sut(topo, extra={"identity": {
+    gateway = ctx.sut(topo, extra={"identity": {
         "enabled": True,
         "trust_bundle": os.path.join(certs, "trust.pem"),
         "fetch_ca_file": os.path.join(certs, "server_ca.pem"),
@@ -94,7 +100,7 @@ def run(ctx, tools, certs, port):
     }}).start()
 
     # 1. Two good calls, sequential (rate 1, one at a time): fetched once, then cached.
-    good = inf("good.csv", [sign(CALLER), sign(CALLER)])
+    good = inf("good.csv", [sign(CALLER), sign(CALLER, "B")])
     before = served()
     pbx = ctx.sipp("pbx", "uas_basic.xml", local_ip=topo.pbx_host, local_port=topo.pbx_port,
                    calls=2, timeout_s=60)
@@ -130,6 +136,31 @@ def run(ctx, tools, certs, port):
     log(prov2_r.describe())
     harness.expect_calls(prov2_r, 2, what="wrong and tampered PASSporTs refused 438")
     check(not pbx2.received("INVITE"), "a call with a bad PASSporT reached the PBX")
+
+    # 4. An unsigned call, then what the CDRs and audit provider say.
+    pbx3 = ctx.sipp("pbx-unsigned", "uas_basic.xml", local_ip=topo.pbx_host,
+                    local_port=topo.pbx_port, timeout_s=30)
+    prov3 = ctx.sipp("carrier-a-unsigned", "uac_basic.xml", local_ip=topo.prov1_host,
+                     local_port=topo.prov1_port, remote=topo.trunk_side_addr(), service=CALLEE,
+                     calls=1, duration_ms=300, timeout_s=30)
+    prov3_r, (pbx3_r,) = ctx.run_calls(prov3, [pbx3])
+    harness.expect_calls(prov3_r, 1, what="an unsigned call from carrier-a")
+    rows = gateway.wait_for_cdrs(lambda rows: len(rows) >= 3 and all(r["end_time"] for r in rows),
+                                 what="3 ended CDRs")
+    got = sorted((r["direction"], r["verstat"], r["attestation"]) for r in rows)
+    check(got == [("inbound", "No-TN-Validation", ""), ("inbound", "TN-Validation-Passed", "A"),
+                  ("inbound", "TN-Validation-Passed", "B")], f"CDR verification: {got}")
+    r = subprocess.run([ctx.binary, "audit", "provider", "carrier-a", "-c", gateway.config_path,
+                        "--json", "--cdr-days", "1", "--plaintext-port", str(harness.free_port()),
+                        "--tls-port", str(harness.free_port())],
+                       capture_output=True, text=True, timeout=90)
+    report = json.loads(r.stdout)
+    shares = [f for f in report["findings"] if f["id"].startswith("PRV-SHAKEN")]
+    log(f"audit provider carrier-a: exit {r.returncode}: {shares}")
+    check(len(shares) == 1 and shares[0]["id"] == "PRV-SHAKEN-SHARE", f"SHAKEN findings {shares}")
+    check(shares[0]["evidence"].startswith(
+          "3 inbound calls in the last 1 days: signed and verified 2 (66%) (attestation A 1, B 1, "
+          "C 0), signed but failed verification 0 (0%), unsigned 1 (33%)"), shares[0]["evidence"])
 
 
 if __name__ == "__main__":

@@ -154,6 +154,23 @@ TEST_F(CdrStoreTest, TransportOfEachLeg) {
   EXPECT_EQ(rows[0].bToTag, "b-to");
 }
 
+// STIR/SHAKEN verification of an inbound call, written with the start (migration 11).
+TEST_F(CdrStoreTest, IdentityVerificationAtStart) {
+  CdrStore store(path_);
+  CdrRecord r = call("v1", kStart);
+  r.direction = "inbound";
+  r.verstat = "TN-Validation-Passed";
+  r.attestation = "B";
+  store.recordStart(r);
+  store.recordStart(call("v2", kStart + std::chrono::seconds(1)));  // none ran: ""
+  const std::vector<CdrRecord> rows = store.recent(10);
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[0].verstat, "");
+  EXPECT_EQ(rows[0].attestation, "");
+  EXPECT_EQ(rows[1].verstat, "TN-Validation-Passed");
+  EXPECT_EQ(rows[1].attestation, "B");
+}
+
 // Issue 13: what the media relay saw, written with the end.
 TEST_F(CdrStoreTest, MediaCountersAndSrtpSuitesAtTheEnd) {
   CdrStore store(path_);
