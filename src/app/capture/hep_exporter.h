@@ -54,7 +54,9 @@ class HepExporter {
   void run();
   // Sends what every ring holds; false when they were all empty.
   bool drain();
-  void sendPacket(const std::string& packet);
+  // Sends the first `count` packets of batch_: one sendmmsg() over UDP, one send() of them
+  // back to back over TCP.
+  void sendBatch(size_t count);
   bool connectCollector();
 
   config::HepSettings settings_;
@@ -63,8 +65,9 @@ class HepExporter {
   std::atomic<bool> stopping_{false};
   std::thread thread_;
   int fd_ = -1;
-  int64_t nextConnectMs_ = 0;  // TCP: when to try to connect again after a failure
-  std::string packet_;         // the sender's reused encoding buffer
+  int64_t nextConnectMs_ = 0;       // TCP: when to try to connect again after a failure
+  std::vector<std::string> batch_;  // encoded packets waiting for one system call, reused
+  std::string stream_;              // TCP: the batch's packets back to back
 };
 
 }  // namespace tg::app::capture
