@@ -160,14 +160,27 @@ bool HepExporter::connectCollector() {
   fd_ = ::socket(to.isV6() ? AF_INET6 : AF_INET,
                  (settings_.tcp ? SOCK_STREAM : SOCK_DGRAM) | SOCK_CLOEXEC, 0);
   if (fd_ < 0) return false;
+  // Bounds a TCP connect to a silent host and a send to a collector that stopped reading, so
+  // that a stop never waits long for this thread (Linux applies SO_SNDTIMEO to connect too).
+  const timeval limit{.tv_sec = 1, .tv_usec = 0};
+  ::setsockopt(fd_, SOL_SOCKET, SO_SNDTIMEO, &limit, sizeof limit);
   // UDP connect() only fixes the destination; TCP blocks this thread, never a worker.
   if (::connect(fd_, to.sockaddrPtr(), to.sockaddrLen()) != 0) {
-    TG_LOG(kMain, warn, "capture: cannot connect to the HEP collector {}: {}", to.toString(),
-           std::strerror(errno));
+    if (!collectorDown_) {  // once per outage, not once a second
+      TG_LOG(kMain, warn,
+             "capture: cannot connect to the HEP collector {}: {}; trying again "
+             "every second, counting what is lost as send errors",
+             to.toString(), std::strerror(errno));
+    }
+    collectorDown_ = true;
     ::close(fd_);
     fd_ = -1;
     nextConnectMs_ = steadyMs() + kReconnectMs;
     return false;
+  }
+  if (collectorDown_) {
+    TG_LOG(kMain, info, "capture: connected to the HEP collector {}", to.toString());
+    collectorDown_ = false;
   }
   if (settings_.tcp) {
     const int on = 1;

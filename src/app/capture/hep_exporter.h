@@ -65,6 +65,7 @@ class HepExporter {
   std::atomic<bool> stopping_{false};
   std::thread thread_;
   int fd_ = -1;
+  bool collectorDown_ = false;      // the last connect failed (logged once per outage)
   int64_t nextConnectMs_ = 0;       // TCP: when to try to connect again after a failure
   std::vector<std::string> batch_;  // encoded packets waiting for one system call, reused
   std::string stream_;              // TCP: the batch's packets back to back
