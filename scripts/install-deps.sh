@@ -31,6 +31,8 @@ packages=(
   # promtool checks the /metrics exposition (tests/integration/test_admin_api.py); the
   # Prometheus server the package brings is stopped and disabled below
   prometheus
+  # a HEP collector as the real peer of SIP capture (tests/integration/test_capture_hep.py)
+  sngrep
   # a real softphone (tests/integration/test_phones_baresip.py, docs/interop.md)
   baresip-core
   # a second softphone, headless in its console mode (tests/integration/test_phones_twinkle*.py)

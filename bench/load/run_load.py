@@ -45,6 +45,11 @@ Modes (see docs/benchmarks.md, "End-to-end load (gateway core)"):
                 started here on loopback (store.type: redis, one node); prints the gateway's
                 CPU per call and setup p99 for each, the ratio, and Redis's own CPU and
                 scripts (EVALSHA) per call.
+  --capture-compare
+                trunkguard twice in the same run: as above, and with SIP capture on
+                (capture.hep to a UDP collector on loopback that counts the packets); prints
+                "cpu per call: capture off X us, capture on Y us, on/off Z" and the messages
+                the gateway sent and dropped (`trunkguard status`) and the collector received.
 
 Everything is bounded in time and stopped at the end; exit code 0 when every requested SUT
 ran, 1 when one could not be measured.
@@ -225,6 +230,7 @@ class Bench:
         self.edge = None  # stunnel in front of the UAS (--trunk-tls)
         self.admin = None  # the /metrics scraper and stream client (--admin-compare)
         self.redis = None  # the shared store (--store-compare)
+        self.collector = None  # the HEP packet counter (--capture-compare)
         self.runs = 0
         # Extra settings for the SUT (run_dos.py adds a public listener and a guard section).
         self.gateway_args = {}
@@ -267,6 +273,10 @@ class Bench:
             self.admin_port = harness.free_port()
             self.gateway_args.setdefault("extra", {})["admin"] = {
                 "listen": f"127.0.0.1:{self.admin_port}"}
+        if self.kind == "trunkguard+capture":
+            self.collector = HepCounter()
+            self.gateway_args.setdefault("extra", {})["capture"] = {
+                "hep": {"url": f"udp://127.0.0.1:{self.collector.port}", "agent_id": 1}}
         if self.kind.startswith("trunkguard") and a.no_media:
             # Signalling only, as Kamailio relays it: the SDP crosses unchanged, no RTP relay.
             self.gateway_args.setdefault("extra", {})["media"] = {"anchor": False}
@@ -378,6 +388,8 @@ class Bench:
             out["admin"] = self.admin.counts()
             if self.admin.error:
                 out["error"] = f"admin API client: {self.admin.error}"
+        if self.collector is not None:
+            out["capture"] = self.capture_counts()
         if not self.sut.alive():
             out["error"] = "the SUT exited during the run"
         return out
@@ -387,6 +399,15 @@ class Bench:
         if self.redis is None:
             return (0.0, None)
         return (cpu_seconds([self.redis.proc.pid]), self.redis.scripts_run())
+    def capture_counts(self):
+        """The gateway's capture counters (`status --json`) and what the collector got."""
+        import subprocess
+        time.sleep(0.5)  # the capture thread's last packets
+        r = subprocess.run([self.sut.binary, "status", "-c", self.sut.config_path, "--json"],
+                           capture_output=True, text=True, timeout=30)
+        c = json.loads(r.stdout).get("capture") or {} if r.returncode == 0 else {}
+        return {"sent": c.get("sent"), "dropped": c.get("dropped"),
+                "send_errors": c.get("send_errors"), "collector_packets": self.collector.packets}
 
     def concurrent(self, n, rate, plateau_s):
         """n concurrent calls held for the ramp plus plateau_s; memory per active call."""
@@ -456,6 +477,8 @@ class Bench:
     def stop(self):
         if self.admin is not None:
             self.admin.stop()
+        if self.collector is not None:
+            self.collector.close()
         if self.edge is not None:
             self.edge.stop()
         if self.uas is not None:
@@ -464,6 +487,36 @@ class Bench:
             self.sut.stop(timeout=15, require_clean=False)
         if self.redis is not None:
             self.redis.kill()
+
+
+class HepCounter:
+    """--capture-compare: a HEP collector that only counts packets (decoding them in Python
+    would compete with the SUT for the machine's cores)."""
+
+    def __init__(self):
+        import socket, threading  # noqa: E401
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 8 << 20)
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.settimeout(0.5)
+        self.port = self.sock.getsockname()[1]
+        self.packets = 0
+        self.running = True
+        self.thread = threading.Thread(target=self.loop, daemon=True)
+        self.thread.start()
+
+    def loop(self):
+        while self.running:
+            try:
+                if self.sock.recv(70000)[:4] == b"HEP3":
+                    self.packets += 1
+            except OSError:
+                continue
+
+    def close(self):
+        self.running = False
+        self.thread.join(timeout=2)
+        self.sock.close()
 
 
 class AdminLoad:
@@ -589,6 +642,11 @@ def print_run(r):
         print(f"             admin API during the run (counted since start): {a['scrapes']} "
               f"/metrics scrapes ({a['scrape_failures']} failed), {a['stream_ticks']} stream "
               "ticks", flush=True)
+    if r.get("capture"):
+        c = r["capture"]
+        print(f"             capture during the run (counted since start): {c['sent']} HEP "
+              f"messages sent, {c['dropped']} dropped, {c['send_errors']} send errors; the "
+              f"collector received {c['collector_packets']}", flush=True)
     if r["udp_rcvbuf_drops"] or r["sipp_retransmissions"] > 0.01 * max(r["created"], 1):
         print("             WARNING: datagrams were dropped or retransmitted: the numbers above "
               "include overload of the machine or of the load generator, not only the SUT",
@@ -681,6 +739,18 @@ def admin_line(results):
             f"open) {fmt(y, ' us')}, on/off {ratio}")
 
 
+def capture_line(results):
+    """--capture-compare: CPU per call without and with the HEP export."""
+    def pick(kind):
+        vals = [r["cpu_us_per_call"] for r in results
+                if r.get("sut") == kind and r.get("cpu_us_per_call") is not None]
+        return vals[-1] if vals else None
+    x, y = pick("trunkguard"), pick("trunkguard+capture")
+    ratio = f"{y / x:.2f}" if x and y else "n/a"
+    return (f"cpu per call: capture off {fmt(x, ' us')}, capture on (HEP over UDP) "
+            f"{fmt(y, ' us')}, on/off {ratio}")
+
+
 # ----------------------------------------------------------------------------------------------
 
 def environment():
@@ -757,6 +827,8 @@ def parse_args():
     p.add_argument("--store-compare", action="store_true",
                    help="measure trunkguard with the call policy's counters in the memory "
                    "store and in Redis (a redis-server started here)")
+    p.add_argument("--capture-compare", action="store_true",
+                   help="trunkguard without and with SIP capture (HEP over UDP)")
     p.add_argument("--scrape-interval", type=float, default=1.0,
                    help="--admin-compare: seconds between /metrics scrapes (default 1)")
     p.add_argument("--json", help="also write the results to this file")
@@ -775,6 +847,8 @@ def main():
     elif args.store_compare:
         args.policy = args.policy or "builtin"
         kinds = ["trunkguard+policy", "trunkguard+redis"]
+    elif args.capture_compare:
+        kinds = ["trunkguard", "trunkguard+capture"]
     elif args.policy:
         kinds = ["trunkguard+policy" if k == "trunkguard" else k for k in kinds]
     if args.trunk_tls:
@@ -848,6 +922,8 @@ def main():
         print(admin_line(results), flush=True)
     elif args.store_compare and not args.concurrent and not args.knee:
         print(store_line(results), flush=True)
+    elif args.capture_compare and not args.concurrent and not args.knee:
+        print(capture_line(results), flush=True)
     elif args.trunk_tls and not args.concurrent and not args.knee:
         print(ratio_line([r for r in results if r.get("name") != "handshakes"]), flush=True)
         for line in tls_lines(results):

@@ -10,11 +10,13 @@
 #include "app/admin_api/admin_server.h"
 #include "app/admin_api/gateway_backend.h"
 #include "app/alerts/alert_dispatcher.h"
+#include "app/capture/hep_exporter.h"
 #include "app/guard_services.h"
 #include "app/status_report.h"
 #include "auth/auth_service.h"
 #include "base/log.h"
 #include "build_info.h"
+#include "config/capture_config.h"
 #include "config/config_loader.h"
 #include "db/cdr_history.h"
 #include "db/cdr_store.h"
@@ -241,6 +243,11 @@ std::string Server::open() {
     peers_.push_back(gateways_.back().get());
   }
   wireWorkers();
+  // SIP capture is read at start only, like alerts (docs/capture.md).
+  if (auto hep = config::loadHepSettings(configPath_)) {
+    capture_ = std::make_unique<capture::HepExporter>(std::move(*hep), workers);
+    for (size_t i = 0; i < workers; ++i) gateways_[i]->transport().setCaptureTap(capture_->tap(i));
+  }
   return {};
 }
 
@@ -316,6 +323,12 @@ std::string Server::start() {
            config_->media.portMin, config_->media.portMax);
   }
   guard_->start();
+  if (capture_) {
+    const config::HepSettings& hep = capture_->settings();
+    TG_LOG(kMain, info, "capture: HEP v3 to {}://{} (agent id {})", hep.tcp ? "tcp" : "udp",
+           hep.collector.toString(), hep.agentId);
+    capture_->start();
+  }
   applyAlertSettings(configPath_, alerts_, *guard_);
   scheduleHousekeeping();
   startedAt_ = std::chrono::steady_clock::now();
@@ -575,6 +588,7 @@ StatusFacts Server::status() {
     f.store.node = v.config->store.nodeId;
   }
   f.bans = guard_->bans().size();
+  if (capture_) f.capture = capture_->stats();
   if (const store::RedisStore* redis = guard_->redis()) {
     const store::redis::LinkStats st = redis->stats();
     f.store.type = "redis";

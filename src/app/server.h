@@ -53,6 +53,9 @@ namespace tg::app {
 namespace alerts {
 class AlertDispatcher;
 }
+namespace capture {
+class HepExporter;
+}
 namespace admin_api {
 class AdminServer;
 class GatewayBackend;
@@ -130,6 +133,7 @@ class Server {
   GuardServices& guardServices() { return *guard_; }
   auth::AuthService* phones() { return phones_.get(); }
   b2bua::Bindings* bindings() { return bindings_.get(); }
+  capture::HepExporter* capture() { return capture_.get(); }
 
   size_t workerCount() const { return gateways_.size(); }
   Gateway& worker(size_t index) { return *gateways_[index]; }
@@ -175,6 +179,9 @@ class Server {
   // before the workers, whose B2BUAs hand them bodies and call ends.
   std::unique_ptr<media::RelayEngine> media_;
   std::vector<std::unique_ptr<media::MediaAnchor>> anchors_;
+  // SIP capture (capture.hep; null without): declared before the workers, whose transports
+  // copy every message into its rings.
+  std::unique_ptr<capture::HepExporter> capture_;
   std::vector<std::unique_ptr<asio::io_context>> ios_;
   std::vector<std::unique_ptr<Gateway>> gateways_;
   std::vector<Gateway*> peers_;

@@ -126,6 +126,11 @@ nlohmann::json statusJson(const StatusFacts& f) {
                        {"local_answers", f.store.localAnswers},
                        {"connects", f.store.connects}});
   }
+  if (f.capture) {
+    j["capture"] = {{"sent", f.capture->sent.load()},
+                    {"dropped", f.capture->dropped.load()},
+                    {"send_errors", f.capture->sendErrors.load()}};
+  }
 
   j["listeners"] = nlohmann::json::array();
   for (const ListenerFact& l : f.listeners) {
@@ -188,6 +193,10 @@ std::string statusText(const nlohmann::json& s) {
     } else {
       out += fmt::format("store: {}\n", text(*st, "type"));
     }
+  }
+  if (auto c = s.find("capture"); c != s.end() && c->is_object()) {
+    out += fmt::format("capture: HEP {} sent, {} dropped, {} send errors\n", text(*c, "sent"),
+                       text(*c, "dropped"), text(*c, "send_errors"));
   }
   if (auto it = s.find("listeners"); it != s.end() && it->is_array()) {
     out += "listening:\n";

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "app/capture/hep_exporter.h"
 #include "app/reload_plan.h"
 #include "app/server.h"
 #include "b2bua/health.h"
@@ -48,7 +49,8 @@ struct StatusFacts {
   std::vector<trunk::RegistrationStatus> registrations;
   size_t bans = 0;
   StoreFact store;
-  std::optional<LastReload> lastReload;  // none: no SIGHUP since the start
+  std::optional<capture::CaptureStats> capture;  // none: no capture.hep
+  std::optional<LastReload> lastReload;          // none: no SIGHUP since the start
 };
 
 // The JSON document the control socket answers (docs/operations.md "Status").

@@ -29,6 +29,7 @@ void readAlerts(Loader& loader, const YAML::Node& node, int line, Config& c);   
 void readAdmission(Loader& loader, const YAML::Node& node, int line, Config& c);  // admission
 void readIdentity(Loader& loader, const YAML::Node& node, int line, Config& c);   // identity
 void readStore(Loader& loader, const YAML::Node& node, int line, Config& c);      // store
+void readCapture(Loader& loader, const YAML::Node& node, int line, Config& c);    // capture
 
 namespace {
 
@@ -61,6 +62,7 @@ constexpr Section kSections[] = {
     {"identity", readIdentity},
     {"alerts", readAlerts},
     {"store", readStore},
+    {"capture", readCapture},
 };
 
 }  // namespace

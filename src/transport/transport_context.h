@@ -15,6 +15,7 @@
 
 #include "base/clock.h"
 #include "sip/stream_framer.h"
+#include "transport/capture_tap.h"
 #include "transport/transport.h"
 
 namespace tg::transport {
@@ -30,7 +31,8 @@ struct TransportContext {
   // How many workers bind each UDP port (config `workers`): the size of its reuseport group.
   uint32_t udpGroupSize = 1;
   TransportStats stats;
-  uint64_t tlsResumed = 0;  // inbound handshakes that resumed a session
+  uint64_t tlsResumed = 0;        // inbound handshakes that resumed a session
+  CaptureTap* capture = nullptr;  // SIP capture; null while off (set before start())
 };
 
 }  // namespace tg::transport

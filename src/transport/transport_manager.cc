@@ -146,6 +146,7 @@ class TransportManager::Impl final : public TcpListener::Owner, public TcpConnec
   void setConnectionFilter(TransportManager::ConnectionFilter filter) {
     connectionFilter_ = std::move(filter);
   }
+  void setCaptureTap(CaptureTap* tap) { ctx_.capture = tap; }
   void setOffenceHandler(TransportManager::OffenceHandler handler) {
     offenceHandler_ = std::move(handler);
   }
@@ -675,6 +676,7 @@ std::vector<TransportManager::UdpSocket> TransportManager::udpSockets() const {
 void TransportManager::setConnectionFilter(ConnectionFilter filter) {
   impl_->setConnectionFilter(std::move(filter));
 }
+void TransportManager::setCaptureTap(CaptureTap* tap) { impl_->setCaptureTap(tap); }
 void TransportManager::setOffenceHandler(OffenceHandler handler) {
   impl_->setOffenceHandler(std::move(handler));
 }

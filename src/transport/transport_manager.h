@@ -23,6 +23,7 @@
 
 namespace tg::transport {
 
+class CaptureTap;
 class ConnectionDirectory;
 
 // What is not operator configuration: the clock, the worker, and overrides for the config's
@@ -94,6 +95,10 @@ class TransportManager {
   using OffenceHandler =
       std::function<void(Zone zone, const base::Address& source, StreamOffence offence)>;
   void setOffenceHandler(OffenceHandler handler);
+
+  // SIP capture: every message read or written from now on is shown to `tap` (after framing
+  // and TLS), on the io thread; nullptr turns it off. The tap must outlive the manager's use.
+  void setCaptureTap(CaptureTap* tap);
 
   // The UDP sockets' zones and descriptors, to read their receive-queue depth (overload
   // detection).

@@ -172,10 +172,13 @@ void UdpListener::deliver(const mmsghdr& msg, const char* data, base::TimePoint 
     return;
   }
   ++ctx_.stats.datagramsReceived;
+  const base::Address source = base::Address::fromSockaddr(
+      static_cast<const sockaddr*>(msg.msg_hdr.msg_name), msg.msg_hdr.msg_namelen);
+  tapMessage(ctx_.capture, config::TransportKind::kUdp, source, local_, ctx_.clock.wallNow(),
+             std::string_view(data, length));
   ctx_.onPacket(Packet{
       .bytes = std::string(data, length),
-      .source = base::Address::fromSockaddr(static_cast<const sockaddr*>(msg.msg_hdr.msg_name),
-                                            msg.msg_hdr.msg_namelen),
+      .source = source,
       .local = local_,
       .transport = config::TransportKind::kUdp,
       .zone = zone_,
@@ -186,6 +189,7 @@ void UdpListener::deliver(const mmsghdr& msg, const char* data, base::TimePoint 
 
 int UdpListener::send(const base::Address& to, std::string bytes) {
   if (closed_) return EBADF;
+  tapMessage(ctx_.capture, config::TransportKind::kUdp, local_, to, ctx_.clock.wallNow(), bytes);
   if (queue_.empty()) {
     const ssize_t sent = ::sendto(socket_.native_handle(), bytes.data(), bytes.size(), MSG_DONTWAIT,
                                   to.sockaddrPtr(), to.sockaddrLen());

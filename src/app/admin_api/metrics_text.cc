@@ -97,6 +97,13 @@ void counters(Exposition& e, const ServerSnapshot& snapshot) {
     TG_TRANSPORT_COUNTERS(TG_METRIC_COUNTER)
   }
 }
+
+void captureCounters(Exposition& e, const StatusFacts& f) {
+  if (!f.capture) return;
+  const capture::CaptureStats& s = *f.capture;
+  const std::string_view component = "capture";
+  TG_CAPTURE_COUNTERS(TG_METRIC_COUNTER)
+}
 #undef TG_METRIC_COUNTER
 
 void peers(Exposition& e, const StatusFacts& f) {
@@ -164,6 +171,7 @@ std::string metricsText(const StatusFacts& f) {
   e.single("trunkguard_bans_active", "gauge", "banned sources and networks in the ban list",
            f.bans);
   counters(e, f.snapshot);
+  captureCounters(e, f);
   peers(e, f);
   registrations(e, f);
   return e.take();

@@ -62,6 +62,23 @@ TEST(MetricsText, EveryDeclaredCounterIsExposedWithHelpAndType) {
   EXPECT_TRUE(has(text, "\ntrunkguard_transport_datagrams_reassembled_total 4\n"));
 }
 
+TEST(MetricsText, CaptureCountersOnlyWhenCaptureIsOn) {
+  StatusFacts f;
+  EXPECT_FALSE(has(metricsText(f), "trunkguard_capture_"));
+  f.capture.emplace();
+  f.capture->sent = 12;
+  f.capture->dropped = 1;
+  const std::string text = metricsText(f);
+#define TG_CHECK(name, help)                                                                   \
+  EXPECT_TRUE(has(text, "# TYPE trunkguard_capture_" + snakeCase(#name) + "_total counter\n")) \
+      << #name;
+  TG_CAPTURE_COUNTERS(TG_CHECK)
+#undef TG_CHECK
+  EXPECT_TRUE(has(text, "\ntrunkguard_capture_sent_total 12\n"));
+  EXPECT_TRUE(has(text, "\ntrunkguard_capture_dropped_total 1\n"));
+  EXPECT_TRUE(has(text, "\ntrunkguard_capture_send_errors_total 0\n"));
+}
+
 TEST(MetricsText, GaugesAndPeersWithEscapedLabels) {
   StatusFacts f;
   f.version = "trunkguard 1.0 \"dev\"";

@@ -149,6 +149,20 @@ TEST(StatusText, ReadsTheDocument) {
       << text;
 }
 
+TEST(StatusText, CaptureCountersWhenCaptureIsOn) {
+  StatusFacts f = sampleFacts();
+  EXPECT_FALSE(statusJson(f).contains("capture"));
+  f.capture.emplace();
+  f.capture->sent = 40;
+  f.capture->dropped = 2;
+  const nlohmann::json j = statusJson(f);
+  EXPECT_EQ(j["capture"]["sent"], 40);
+  EXPECT_EQ(j["capture"]["dropped"], 2);
+  EXPECT_EQ(j["capture"]["send_errors"], 0);
+  const std::string text = statusText(j);
+  EXPECT_NE(text.find("capture: HEP 40 sent, 2 dropped, 0 send errors"), std::string::npos) << text;
+}
+
 TEST(StatusText, NoReloadYet) {
   const std::string text = statusText(statusJson(sampleFacts()));
   EXPECT_NE(text.find("last reload: none since the start"), std::string::npos) << text;
