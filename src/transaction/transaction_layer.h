@@ -88,7 +88,7 @@ class TransactionLayer {
   // credential-stuffing or scanning run) over UDP linger for Timer J (64*T1) to absorb
   // retransmissions, about 1 KB each; beyond this many the oldest ends early (a retransmission
   // after that is handled as a new request), so their memory is bounded whatever the rate.
-  static constexpr size_t kMaxLingeringErrors = 16384;
+  static constexpr size_t kMaxLingeringErrors = 4096;
 
   // A fresh branch with the RFC 3261 magic cookie.
   static std::string newBranch();
