@@ -137,16 +137,32 @@ store::Store& Lockout::storeOf(Table table) const {
   return *ownAccounts_;
 }
 
+namespace {
+
+// The source part of the pair and source keys: "0.ffff7f000001" for 127.0.0.1 (short enough
+// for a string's inline buffer, which matters in the unlock index: one member per pair).
+std::string sourcePart(const base::Address& source) {
+  const guard::SourceKey k = guard::SourceKey::of(source);
+  return fmt::format("{:x}.{:x}", k.high, k.low);
+}
+
+constexpr std::string_view kPairPrefix = "lockout:p:";
+
+std::string pairKey(std::string_view account, std::string_view sourcePart) {
+  return fmt::format("{}{} {}", kPairPrefix, account, sourcePart);
+}
+
+}  // namespace
+
 std::string Lockout::keyOf(Table table, std::string_view account,
                            const base::Address& source) const {
-  const guard::SourceKey k = guard::SourceKey::of(source);
   switch (table) {
     case Table::kAccounts:
       return fmt::format("lockout:a:{}", account);
     case Table::kPairs:
-      return fmt::format("lockout:p:{} {:x}.{:x}", account, k.high, k.low);
+      return pairKey(account, sourcePart(source));
     case Table::kSources:
-      return fmt::format("lockout:s:{:x}.{:x}", k.high, k.low);
+      return "lockout:s:" + sourcePart(source);
   }
   return {};
 }
@@ -243,20 +259,21 @@ FailureOutcome Lockout::recordFailure(std::string_view account, const base::Addr
     }
   }
   if (p.perSource) {
-    const std::string pairKey = keyOf(Table::kPairs, account, source);
     base::Duration pairKept{};
-    const auto locked = update(Table::kPairs, pairKey, true, [&](Counter& c) {
-      auto d = countFailure(c, p.failures, now, p);
-      pairKept = keepFor(c, now, p);
-      return d;
-    });
+    const auto locked =
+        update(Table::kPairs, keyOf(Table::kPairs, account, source), true, [&](Counter& c) {
+          auto d = countFailure(c, p.failures, now, p);
+          pairKept = keepFor(c, now, p);
+          return d;
+        });
     if (locked && *locked && !out.locked) {
       out.locked = true;
       out.lockDuration = **locked;
     }
-    // The account's per-source counters, for unlock(): each listed as long as it is kept.
+    // The account's per-source counters, for unlock(): each listed (by its source part, the
+    // pair key is rebuilt from it) as long as it is kept.
     storeOf(Table::kAccounts)
-        .setAdd(fmt::format("lockout:i:{}", account), pairKey, pairKept, nullptr);
+        .setAdd(fmt::format("lockout:i:{}", account), sourcePart(source), pairKept, nullptr);
   }
   const auto sourceBan =
       update(Table::kSources, keyOf(Table::kSources, account, source), true, [&](Counter& s) {
@@ -301,12 +318,14 @@ void Lockout::recordSuccess(std::string_view account, const base::Address& sourc
 bool Lockout::unlock(std::string_view account) {
   store::Store& accounts = storeOf(Table::kAccounts);
   const std::string indexKey = fmt::format("lockout:i:{}", account);
-  const auto pairKeys =
+  const auto members =
       store::answerNow<std::vector<std::string>>([&](store::Done<std::vector<std::string>> d) {
         accounts.setMembers(indexKey, std::move(d));
       });
   bool lifted = false;
-  for (const std::string& key : pairKeys) {
+  for (const std::string& member : members) {
+    // A whole pair key: an index written before members were source parts (a shared store).
+    const std::string key = member.starts_with(kPairPrefix) ? member : pairKey(account, member);
     storeOf(Table::kPairs).erase(key, [&](bool erased) { lifted = lifted || erased; });
   }
   accounts.erase(indexKey, nullptr);

@@ -1,6 +1,7 @@
 #include "store/memory_store.h"
 
 #include <algorithm>
+#include <type_traits>
 #include <utility>
 
 #include "base/random.h"
@@ -8,10 +9,18 @@
 namespace tg::store {
 namespace {
 
-using Events = std::deque<base::TimePoint>;
-
 base::TimePoint expiryAt(base::TimePoint now, base::Duration ttl) {
   return ttl > base::Duration::zero() ? now + ttl : base::TimePoint::max();
+}
+
+// A new, empty value of kind T as an entry holds it (the large kinds boxed).
+template <typename T>
+auto fresh() {
+  if constexpr (std::is_same_v<T, int64_t> || std::is_same_v<T, std::string>) {
+    return T{};
+  } else {
+    return std::make_unique<T>();
+  }
 }
 
 template <typename T>
@@ -83,12 +92,23 @@ uint64_t MemoryStore::evictions(std::string_view key) const {
       std::memory_order_acquire);
 }
 
+template <typename T>
+T* MemoryStore::valueIf(const Entry& e) {
+  auto& value = const_cast<Entry&>(e).value;
+  if constexpr (std::is_same_v<T, int64_t> || std::is_same_v<T, std::string>) {
+    return std::get_if<T>(&value);
+  } else {
+    auto* box = std::get_if<std::unique_ptr<T>>(&value);
+    return box != nullptr ? box->get() : nullptr;
+  }
+}
+
 MemoryStore::Entry* MemoryStore::live(Shard& shard, std::string_view key,
                                       base::TimePoint now) const {
   const auto it = shard.entries.find(key);
   if (it == shard.entries.end()) return nullptr;
   if (now >= it->second.expires) {
-    shard.entries.erase(it);
+    drop(shard, it);
     return nullptr;
   }
   return &it->second;
@@ -97,20 +117,28 @@ MemoryStore::Entry* MemoryStore::live(Shard& shard, std::string_view key,
 template <typename T>
 MemoryStore::Entry& MemoryStore::obtain(Shard& shard, std::string_view key, base::TimePoint now) {
   if (Entry* e = live(shard, key, now)) {
-    if (!std::holds_alternative<T>(e->value)) {
-      e->value = T{};
+    if (valueIf<T>(*e) == nullptr) {
+      e->value = fresh<T>();
       e->expires = base::TimePoint::max();
     }
     return *e;
   }
   if (shard.entries.size() >= shard.capacity) makeRoom(shard, now);
-  const uint64_t seq = shard.nextSeq++;
-  Entry& e = shard.entries.try_emplace(std::string(key)).first->second;
-  e.value = T{};
-  e.seq = seq;
-  shard.order.emplace_back(seq, std::string(key));
-  if (shard.order.size() > 2 * shard.entries.size() + 64) compactOrder(shard);
+  Node& node = *shard.entries.try_emplace(std::string(key)).first;
+  Entry& e = node.second;
+  e.value = fresh<T>();
+  e.older = shard.newest;
+  if (shard.newest != nullptr) shard.newest->second.newer = &node;
+  shard.newest = &node;
+  if (shard.oldest == nullptr) shard.oldest = &node;
   return e;
+}
+
+MemoryStore::Map::iterator MemoryStore::drop(Shard& shard, Map::iterator it) {
+  Entry& e = it->second;
+  (e.older != nullptr ? e.older->second.newer : shard.oldest) = e.newer;
+  (e.newer != nullptr ? e.newer->second.older : shard.newest) = e.older;
+  return shard.entries.erase(it);
 }
 
 void MemoryStore::makeRoom(Shard& shard, base::TimePoint now) {
@@ -120,44 +148,26 @@ void MemoryStore::makeRoom(Shard& shard, base::TimePoint now) {
   if (shard.scanned && now - shard.lastScan < std::chrono::seconds(1)) looked = kEvictionScan;
   shard.scanned = true;
   shard.lastScan = now;
-  for (auto it = shard.order.begin(); it != shard.order.end() && looked < kEvictionScan;) {
-    const auto found = shard.entries.find(it->second);
-    if (found == shard.entries.end() || found->second.seq != it->first) {
-      it = shard.order.erase(it);  // already gone
-      continue;
-    }
+  for (Node* n = shard.oldest; n != nullptr && looked < kEvictionScan;) {
+    Node* next = n->second.newer;
     ++looked;
-    if (now >= found->second.expires) {
-      shard.entries.erase(found);
-      it = shard.order.erase(it);
+    if (now >= n->second.expires) {
+      drop(shard, shard.entries.find(n->first));
       if (shard.entries.size() < shard.capacity) return;
-    } else {
-      ++it;
     }
+    n = next;
   }
   // None expired: evict the least useful of the kEvictionScan oldest, the one due to expire
   // first (oldest among equals). A lockout's lock is kept far longer than a mere failure count,
   // so a flood of fresh failures forgets other failure counts, never the lock under attack.
-  while (shard.entries.size() >= shard.capacity && !shard.order.empty()) {
-    auto victim = shard.entries.end();
-    auto victimPos = shard.order.end();
+  while (shard.entries.size() >= shard.capacity && shard.oldest != nullptr) {
+    Node* victim = nullptr;
     size_t seen = 0;
-    for (auto it = shard.order.begin(); it != shard.order.end() && seen < kEvictionScan;) {
-      const auto found = shard.entries.find(it->second);
-      if (found == shard.entries.end() || found->second.seq != it->first) {
-        it = shard.order.erase(it);  // already gone
-        continue;
-      }
+    for (Node* n = shard.oldest; n != nullptr && seen < kEvictionScan; n = n->second.newer) {
       ++seen;
-      if (victim == shard.entries.end() || found->second.expires < victim->second.expires) {
-        victim = found;
-        victimPos = it;
-      }
-      ++it;
+      if (victim == nullptr || n->second.expires < victim->second.expires) victim = n;
     }
-    if (victim == shard.entries.end()) break;
-    shard.order.erase(victimPos);
-    shard.entries.erase(victim);
+    drop(shard, shard.entries.find(victim->first));
     evictions_[shard.group].fetch_add(1, std::memory_order_release);
   }
 }
@@ -165,26 +175,18 @@ void MemoryStore::makeRoom(Shard& shard, base::TimePoint now) {
 size_t MemoryStore::pruneExpired(Shard& shard, base::TimePoint now) {
   size_t dropped = 0;
   for (auto it = shard.entries.begin(); it != shard.entries.end();) {
-    if (auto* members = std::get_if<Members>(&it->second.value)) {
+    if (auto* members = valueIf<Members>(it->second)) {
       std::erase_if(*members, [now](const auto& m) { return now >= m.second; });
       if (members->empty()) it->second.expires = now;  // an empty set is no key
     }
     if (now >= it->second.expires) {
-      it = shard.entries.erase(it);
+      it = drop(shard, it);
       ++dropped;
     } else {
       ++it;
     }
   }
-  compactOrder(shard);
   return dropped;
-}
-
-void MemoryStore::compactOrder(Shard& shard) {
-  std::erase_if(shard.order, [&shard](const auto& item) {
-    const auto it = shard.entries.find(item.second);
-    return it == shard.entries.end() || it->second.seq != item.first;
-  });
 }
 
 void MemoryStore::trimWindow(Events& events, base::TimePoint now, base::Duration window) {
@@ -199,14 +201,14 @@ void MemoryStore::counterAdd(std::string_view key, int64_t delta, int64_t limit,
   {
     std::lock_guard lock(shard.mutex);
     Entry& e = obtain<int64_t>(shard, key, now);
-    int64_t& value = std::get<int64_t>(e.value);
+    int64_t& value = valueOf<int64_t>(e);
     if (delta > 0 && limit > 0 && value + delta > limit) {
       out.value = value;
     } else {
       value = std::max<int64_t>(0, value + delta);
       if (ttl > base::Duration::zero()) e.expires = now + ttl;
       out = {true, value};
-      if (value == 0) shard.entries.erase(shard.entries.find(key));  // zero is no key
+      if (value == 0) drop(shard, shard.entries.find(key));  // zero is no key
     }
   }
   answer(done, out);
@@ -219,7 +221,7 @@ void MemoryStore::counterGet(std::string_view key, Done<int64_t> done) {
   {
     std::lock_guard lock(shard.mutex);
     if (const Entry* e = live(shard, key, now)) {
-      if (const auto* v = std::get_if<int64_t>(&e->value)) value = *v;
+      if (const auto* v = valueIf<int64_t>(*e)) value = *v;
     }
   }
   answer(done, value);
@@ -233,7 +235,7 @@ void MemoryStore::windowAdd(std::string_view key, base::Duration window, int64_t
   {
     std::lock_guard lock(shard.mutex);
     Entry& e = obtain<Events>(shard, key, now);
-    Events& events = std::get<Events>(e.value);
+    Events& events = valueOf<Events>(e);
     trimWindow(events, now, window);
     if (limit > 0 && static_cast<int64_t>(events.size()) >= limit) {
       out.value = static_cast<int64_t>(events.size());
@@ -254,7 +256,7 @@ void MemoryStore::windowCount(std::string_view key, base::Duration window, Done<
   {
     std::lock_guard lock(shard.mutex);
     if (Entry* e = live(shard, key, now)) {
-      if (auto* events = std::get_if<Events>(&e->value)) {
+      if (auto* events = valueIf<Events>(*e)) {
         trimWindow(*events, now, window);
         count = static_cast<int64_t>(events->size());
       }
@@ -267,10 +269,10 @@ bool MemoryStore::over(Shard& shard, const CountStep& step, base::TimePoint now)
   if (step.limit <= 0) return false;
   Entry* e = live(shard, step.key, now);
   if (step.kind == CountStep::Kind::kCounter) {
-    const int64_t* value = e != nullptr ? std::get_if<int64_t>(&e->value) : nullptr;
+    const int64_t* value = e != nullptr ? valueIf<int64_t>(*e) : nullptr;
     return (value != nullptr ? *value : 0) + step.delta > step.limit;
   }
-  auto* events = e != nullptr ? std::get_if<Events>(&e->value) : nullptr;
+  auto* events = e != nullptr ? valueIf<Events>(*e) : nullptr;
   if (events == nullptr) return false;
   trimWindow(*events, now, step.span);
   return static_cast<int64_t>(events->size()) >= step.limit;
@@ -279,13 +281,13 @@ bool MemoryStore::over(Shard& shard, const CountStep& step, base::TimePoint now)
 int64_t MemoryStore::count(Shard& shard, const CountStep& step, base::TimePoint now) {
   if (step.kind == CountStep::Kind::kCounter) {
     Entry& e = obtain<int64_t>(shard, step.key, now);
-    int64_t& value = std::get<int64_t>(e.value);
+    int64_t& value = valueOf<int64_t>(e);
     value = std::max<int64_t>(0, value + step.delta);
     if (step.span > base::Duration::zero()) e.expires = now + step.span;
     return value;
   }
   Entry& e = obtain<Events>(shard, step.key, now);
-  Events& events = std::get<Events>(e.value);
+  Events& events = valueOf<Events>(e);
   trimWindow(events, now, step.span);
   if (events.size() >= kMaxWindowEvents) events.pop_front();
   events.push_back(now);
@@ -321,8 +323,8 @@ void MemoryStore::countAll(std::vector<CountStep> steps, CountMode mode,
       }
       int64_t value = 0;
       if (Entry* e = live(shard, step.key, now)) {
-        if (const auto* v = std::get_if<int64_t>(&e->value)) value = *v;
-        if (const auto* events = std::get_if<Events>(&e->value)) {
+        if (const auto* v = valueIf<int64_t>(*e)) value = *v;
+        if (const auto* events = valueIf<Events>(*e)) {
           value = static_cast<int64_t>(events->size());
         }
       }
@@ -345,7 +347,7 @@ void MemoryStore::sumAdd(std::string_view key, int64_t amount, base::Duration ag
   {
     std::lock_guard lock(shard.mutex);
     Entry& e = obtain<Sums>(shard, key, now);
-    Sums& sums = std::get<Sums>(e.value);
+    Sums& sums = valueOf<Sums>(e);
     if (sums.width != bucket) sums = Sums{bucket, {}};  // another width: another series
     auto& buckets = sums.buckets;
     // Buckets stay in time order; a restored amount may land before the newest.
@@ -370,7 +372,7 @@ void MemoryStore::sumGet(std::string_view key, base::Duration window, Done<int64
   {
     std::lock_guard lock(shard.mutex);
     if (const Entry* e = live(shard, key, now)) {
-      if (const auto* sums = std::get_if<Sums>(&e->value)) {
+      if (const auto* sums = valueIf<Sums>(*e)) {
         for (auto it = sums->buckets.rbegin(); it != sums->buckets.rend(); ++it) {
           if (now - (it->first + sums->width) >= window) break;  // this one and older: out
           sum += it->second;
@@ -389,7 +391,7 @@ void MemoryStore::setAdd(std::string_view key, std::string_view member, base::Du
   {
     std::lock_guard lock(shard.mutex);
     Entry& e = obtain<Members>(shard, key, now);
-    Members& members = std::get<Members>(e.value);
+    Members& members = valueOf<Members>(e);
     const base::TimePoint until = expiryAt(now, ttl);
     // The set lasts as long as its longest-lived member: what makeRoom weighs it by (a set
     // that never expired would crowd everything else out of the eviction scan).
@@ -415,7 +417,7 @@ void MemoryStore::setRemove(std::string_view key, std::string_view member, Done<
   {
     std::lock_guard lock(shard.mutex);
     if (Entry* e = live(shard, key, now)) {
-      if (auto* members = std::get_if<Members>(&e->value)) {
+      if (auto* members = valueIf<Members>(*e)) {
         const auto it = members->find(std::string(member));
         if (it != members->end()) {
           was = now < it->second;
@@ -434,7 +436,7 @@ void MemoryStore::setContains(std::string_view key, std::string_view member, Don
   {
     std::lock_guard lock(shard.mutex);
     if (Entry* e = live(shard, key, now)) {
-      if (auto* members = std::get_if<Members>(&e->value)) {
+      if (auto* members = valueIf<Members>(*e)) {
         const auto it = members->find(std::string(member));
         if (it != members->end()) {
           found = now < it->second;
@@ -453,7 +455,7 @@ void MemoryStore::setMembers(std::string_view key, Done<std::vector<std::string>
   {
     std::lock_guard lock(shard.mutex);
     if (Entry* e = live(shard, key, now)) {
-      if (auto* members = std::get_if<Members>(&e->value)) {
+      if (auto* members = valueIf<Members>(*e)) {
         std::erase_if(*members, [now](const auto& m) { return now >= m.second; });
         out.reserve(members->size());
         for (const auto& m : *members) out.push_back(m.first);
@@ -469,7 +471,7 @@ void MemoryStore::put(std::string_view key, std::string_view value, base::Durati
   Shard& shard = shardOf(key);
   std::lock_guard lock(shard.mutex);
   Entry& e = obtain<std::string>(shard, key, now);
-  std::get<std::string>(e.value).assign(value);
+  valueOf<std::string>(e).assign(value);
   e.expires = expiryAt(now, ttl);
 }
 
@@ -480,7 +482,7 @@ void MemoryStore::get(std::string_view key, Done<std::optional<std::string>> don
   {
     std::lock_guard lock(shard.mutex);
     if (const Entry* e = live(shard, key, now)) {
-      if (const auto* v = std::get_if<std::string>(&e->value)) out = *v;
+      if (const auto* v = valueIf<std::string>(*e)) out = *v;
     }
   }
   answer(done, std::move(out));
@@ -494,12 +496,11 @@ void MemoryStore::compareAndSet(std::string_view key, std::optional<std::string_
   {
     std::lock_guard lock(shard.mutex);
     const Entry* current = live(shard, key, now);
-    const std::string* held =
-        current != nullptr ? std::get_if<std::string>(&current->value) : nullptr;
+    const std::string* held = current != nullptr ? valueIf<std::string>(*current) : nullptr;
     const bool matches = expected ? (held != nullptr && *held == *expected) : held == nullptr;
     if (matches) {
       Entry& e = obtain<std::string>(shard, key, now);
-      std::get<std::string>(e.value).assign(value);
+      valueOf<std::string>(e).assign(value);
       e.expires = expiryAt(now, ttl);
       out.outcome = CasOutcome::kSwapped;
       out.current = std::string(value);
@@ -517,7 +518,7 @@ void MemoryStore::erase(std::string_view key, Done<bool> erased) {
   {
     std::lock_guard lock(shard.mutex);
     if (live(shard, key, now) != nullptr) {
-      shard.entries.erase(shard.entries.find(key));
+      drop(shard, shard.entries.find(key));
       was = true;
     }
   }

@@ -106,18 +106,27 @@ class MemoryStore final : public Store {
     base::Duration width{};                                   // of one bucket
     std::deque<std::pair<base::TimePoint, int64_t>> buckets;  // start -> sum, in time order
   };
+  using Events = std::deque<base::TimePoint>;
   struct Entry {
-    std::variant<int64_t, std::deque<base::TimePoint>, Members, std::string, Sums> value;
+    // The large kinds are boxed: most keys hold a counter or a short string (lockout counters,
+    // nonce counts), and an unboxed entry would be as large as the largest kind.
+    std::variant<int64_t, std::string, std::unique_ptr<Events>, std::unique_ptr<Members>,
+                 std::unique_ptr<Sums>>
+        value;
     base::TimePoint expires = base::TimePoint::max();
-    uint64_t seq = 0;  // when the key was added: its place in Shard::order
+    // The shard's keys in the order they were added, linked through the map's nodes (which
+    // never move): the eviction scan starts at the oldest, and no key is held twice.
+    std::pair<const std::string, Entry>* older = nullptr;
+    std::pair<const std::string, Entry>* newer = nullptr;
   };
   using Hash = SeededHash;
   using Map = std::unordered_map<std::string, Entry, Hash, std::equal_to<>>;
+  using Node = Map::value_type;
   struct Shard {
     std::mutex mutex;
     Map entries;
-    std::deque<std::pair<uint64_t, std::string>> order;  // keys by age; stale pairs skipped
-    uint64_t nextSeq = 1;
+    Node* oldest = nullptr;  // the order of addition (Entry::older / newer)
+    Node* newest = nullptr;
     base::TimePoint lastScan{};  // makeRoom's last look for expired keys
     bool scanned = false;
     size_t capacity = 1;
@@ -130,6 +139,14 @@ class MemoryStore final : public Store {
     size_t count = 1;
   };
 
+  // The value of kind T held by `e`, or nullptr when it holds another kind.
+  template <typename T>
+  static T* valueIf(const Entry& e);
+  template <typename T>
+  static T& valueOf(Entry& e) {
+    return *valueIf<T>(e);
+  }
+
   Shard& shardOf(std::string_view key) const;
   const Group& groupOf(std::string_view key) const;
   // The live entry of `key`, or nullptr (an expired one is dropped). Caller holds the lock.
@@ -140,7 +157,8 @@ class MemoryStore final : public Store {
   Entry& obtain(Shard& shard, std::string_view key, base::TimePoint now);
   void makeRoom(Shard& shard, base::TimePoint now);
   size_t pruneExpired(Shard& shard, base::TimePoint now);
-  void compactOrder(Shard& shard);
+  // Removes the key at `it` from the map and from the order of addition; returns the next.
+  static Map::iterator drop(Shard& shard, Map::iterator it);
   static void trimWindow(std::deque<base::TimePoint>& events, base::TimePoint now,
                          base::Duration window);
 

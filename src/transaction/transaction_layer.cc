@@ -22,7 +22,8 @@ std::string_view methodForKey(const sip::Message& m) {
 std::string serverKey(const sip::Message& m) {
   const sip::Via* via = m.topVia();
   std::string key;
-  key.reserve(128);
+  // Sized to fit: the key is kept (twice) for as long as the transaction lingers.
+  key.reserve(via->branch().size() + via->host.size() + m.methodText().size() + 16);
   if (via->hasMagicCookie()) {
     key.append(via->branch());
     key.push_back('|');
@@ -206,8 +207,32 @@ void TransactionLayer::scheduleCleanup(Transaction& t, base::Duration after) {
   }
 }
 
+void TransactionLayer::lingerAnswered(ServerTransaction& st) {
+  const uint64_t serial = ++lingeringSerial_;
+  lingering_[&st] = serial;
+  lingeringOrder_.emplace_back(&st, serial);
+  // Oldest first; entries of transactions that already ended are skipped on the way (the
+  // serial tells a reused address apart).
+  auto live = [this](const std::pair<ServerTransaction*, uint64_t>& e) {
+    const auto it = lingering_.find(e.first);
+    return it != lingering_.end() && it->second == e.second;
+  };
+  while (lingering_.size() > kMaxLingeringErrors && !lingeringOrder_.empty()) {
+    const auto oldest = lingeringOrder_.front();
+    lingeringOrder_.pop_front();
+    if (oldest.first != &st && live(oldest)) {
+      ++stats_.lingeringEndedEarly;
+      terminateServer(*oldest.first);
+    }
+  }
+  if (lingeringOrder_.size() > 2 * lingering_.size() + 64) {
+    std::erase_if(lingeringOrder_, [&](const auto& e) { return !live(e); });
+  }
+}
+
 void TransactionLayer::terminateServer(ServerTransaction& st) {
   if (st.state_ == State::kTerminated) return;
+  lingering_.erase(&st);
   st.state_ = State::kTerminated;
   st.cancelTimers(timers_);
   if (!st.ackKey_.empty()) {
@@ -387,6 +412,7 @@ void TransactionLayer::respond(ServerTransaction& st, int status, std::string by
     // Until Timer J only the final response is resent: the request can go now.
     st.releaseRequest();
     scheduleCleanup(st, st.reliable() ? base::Duration::zero() : 64 * t1());  // Timer J
+    if (!st.reliable() && status >= 300) lingerAnswered(st);
     return;
   }
   if (status < 300) {

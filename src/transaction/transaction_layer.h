@@ -5,10 +5,12 @@
 // timers A-M, absorbs retransmissions, and reports to each transaction's owner (or the
 // TransactionUser).
 
+#include <deque>
 #include <memory>
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "base/timer_queue.h"
@@ -43,6 +45,8 @@ struct TransactionStats {
   uint64_t clientTimeouts = 0;
   uint64_t ackTimeouts = 0;
   uint64_t strayResponses = 0;
+  // Answered non-INVITE transactions ended before Timer J to stay within kMaxLingeringErrors.
+  uint64_t lingeringEndedEarly = 0;
 };
 
 // RFC 3261 §18.2.2 / RFC 3581: where responses to a request that arrived in `packet` go.
@@ -80,6 +84,12 @@ class TransactionLayer {
   // without one (null, the default) they go as they are. Must outlive the layer.
   void setLargeRequests(LargeRequests* large) { large_ = large; }
 
+  // Non-INVITE server transactions answered with an error (3xx-6xx: the 401s and 403s of a
+  // credential-stuffing or scanning run) over UDP linger for Timer J (64*T1) to absorb
+  // retransmissions, about 1 KB each; beyond this many the oldest ends early (a retransmission
+  // after that is handled as a new request), so their memory is bounded whatever the rate.
+  static constexpr size_t kMaxLingeringErrors = 4096;
+
   // A fresh branch with the RFC 3261 magic cookie.
   static std::string newBranch();
 
@@ -105,6 +115,9 @@ class TransactionLayer {
   void sendFirst(ClientTransaction& ct);
   void scheduleTimeout(Transaction& t, base::Duration after, std::function<void()> fn);
   void scheduleCleanup(Transaction& t, base::Duration after);
+  // Counts `st` (just answered with an error over UDP) among the lingering ones, ending the
+  // oldest beyond kMaxLingeringErrors.
+  void lingerAnswered(ServerTransaction& st);
   void terminateServer(ServerTransaction& st);
   void terminateClient(ClientTransaction& ct);
   void buryLater();
@@ -124,6 +137,11 @@ class TransactionLayer {
   std::unordered_map<std::string, ServerTransaction*> awaitingAck_;
   // Terminated transactions are destroyed after the current callback has unwound.
   std::vector<std::unique_ptr<Transaction>> graveyard_;
+  // Error-answered UDP non-INVITE server transactions waiting for Timer J (lingerAnswered):
+  // the live ones, and all in the order they were answered (ended ones skipped when reached).
+  std::unordered_map<const ServerTransaction*, uint64_t> lingering_;  // -> serial
+  std::deque<std::pair<ServerTransaction*, uint64_t>> lingeringOrder_;
+  uint64_t lingeringSerial_ = 0;
   base::TimerId buryTimer_ = base::kNoTimer;
   LargeRequests* large_ = nullptr;
   TransactionStats stats_;

@@ -295,6 +295,24 @@ TEST(LockoutTest, LockoutsSharingAStoreCountTogether) {
   EXPECT_EQ(shared.size(), 0u);  // everything expires once quiet (no lock left)
 }
 
+TEST(LockoutTest, TheUnlockIndexHoldsSourcePartsAndStillReadsWholePairKeys) {
+  // One index member per pair: the source part only, short enough for no allocation of its
+  // own. A shared store may still hold members written as whole pair keys by an older version.
+  base::ManualClock clock;
+  store::MemoryStore shared(clock);
+  Lockout l(clock, policy(), nullptr, nullptr, &shared);
+  fail(l, "201", kAttacker, 3);
+  ASSERT_TRUE(l.isLocked("201", kAttacker));
+  const auto members = store::answerNow<std::vector<std::string>>(
+      [&](store::Done<std::vector<std::string>> d) { shared.setMembers("lockout:i:201", d); });
+  ASSERT_EQ(members.size(), 1u);
+  EXPECT_EQ(members[0], "0.ffffcb007109");  // 203.0.113.9
+  shared.erase("lockout:i:201", nullptr);
+  shared.setAdd("lockout:i:201", "lockout:p:201 " + members[0], 3600s, nullptr);
+  EXPECT_TRUE(l.unlock("201"));
+  EXPECT_FALSE(l.isLocked("201", kAttacker));
+}
+
 TEST(LockoutTest, FailuresFromSeveralThreadsAreCountedOnce) {
   base::ManualClock clock;
   store::MemoryStore shared(clock);

@@ -316,6 +316,37 @@ TEST(MemoryStoreCapTest, AtTheCapTheKeyDueToExpireFirstGoesBeforeAnOlderLongerLi
               }).has_value());
 }
 
+TEST(MemoryStoreCapTest, KeysGoneFromTheMiddleLeaveTheOrderOfWritingIntact) {
+  // Erased, expired and swept keys leave the order; a key written again is the newest.
+  base::ManualClock clock;
+  MemoryStore store(clock, MemoryStoreOptions{.maxKeys = 4, .shards = 1});
+  auto has = [&](std::string_view k) {
+    return answerNow<std::optional<std::string>>(
+               [&](Done<std::optional<std::string>> d) { store.get(k, d); })
+        .has_value();
+  };
+  store.put("a", "v", kForever);
+  store.put("b", "v", kForever);
+  store.put("short", "v", seconds(1));
+  store.put("c", "v", kForever);
+  store.erase("b", nullptr);
+  store.put("b", "v", kForever);  // order: a, short, c, b
+  clock.advance(seconds(1));
+  EXPECT_EQ(store.sweep(), 1u);   // "short", from the middle
+  store.put("d", "v", kForever);  // room: no eviction
+  EXPECT_EQ(store.evictions(), 0u);
+  store.put("e", "v", kForever);  // evicts "a", the oldest
+  store.put("f", "v", kForever);  // then "c" (b was written again after it)
+  EXPECT_EQ(store.evictions(), 2u);
+  EXPECT_FALSE(has("a"));
+  EXPECT_FALSE(has("c"));
+  for (const char* k : {"b", "d", "e", "f"}) EXPECT_TRUE(has(k)) << k;
+  for (const char* k : {"b", "d", "e", "f"}) store.erase(k, nullptr);
+  EXPECT_EQ(store.size(), 0u);
+  store.put("g", "v", kForever);  // an emptied order starts over
+  EXPECT_TRUE(has("g"));
+}
+
 TEST(MemoryStoreCapTest, StaysBoundedUnderAFloodOfNewKeys) {
   base::ManualClock clock;
   MemoryStore store(clock, MemoryStoreOptions{.maxKeys = 64, .shards = 8});

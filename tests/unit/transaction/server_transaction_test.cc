@@ -389,6 +389,40 @@ TEST_F(ServerTest, NonInviteProvisionalIsResentOnRetransmission) {
   EXPECT_TRUE(sender_.responses(200).empty());
 }
 
+TEST_F(ServerTest, ErrorAnsweredNonInvitesBeyondTheCapEndOldestFirstAndSuccessesAreKept) {
+  // A credential-stuffing run: every REGISTER answered 401 over UDP lingers for Timer J, up to
+  // kMaxLingeringErrors of them; beyond, the oldest ends early. A 200 is never ended early.
+  user_.onRequestHook = [this](ServerTransaction& st) {
+    respond(st, st.request().callId() == "ok@10.0.0.5" ? 200 : 401);
+  };
+  RequestSpec ok;
+  ok.method = "REGISTER";
+  ok.branch = "z9hG4bKok";
+  ok.callId = "ok@10.0.0.5";
+  deliver(buildRequest(ok), udpPacket());
+  const size_t cap = TransactionLayer::kMaxLingeringErrors;
+  auto attempt = [](size_t i) {
+    RequestSpec s;
+    s.method = "REGISTER";
+    s.branch = "z9hG4bKstuff" + std::to_string(i);
+    return s;
+  };
+  for (size_t i = 0; i < cap + 10; ++i) deliver(buildRequest(attempt(i)), udpPacket());
+  advance(10ms);
+  EXPECT_EQ(layer_->serverCount(), cap + 1) << "the cap's worth of 401s and the 200";
+  EXPECT_EQ(layer_->stats().lingeringEndedEarly, 10u);
+  const size_t requests = user_.count(Ev::kRequest);
+  deliver(buildRequest(attempt(cap + 9)), udpPacket());  // the newest: answered from state
+  EXPECT_EQ(user_.count(Ev::kRequest), requests);
+  deliver(buildRequest(ok), udpPacket());  // the 200: still there
+  EXPECT_EQ(user_.count(Ev::kRequest), requests);
+  EXPECT_EQ(sender_.responses(200).size(), 2u);
+  deliver(buildRequest(attempt(0)), udpPacket());  // ended early: a new request
+  EXPECT_EQ(user_.count(Ev::kRequest), requests + 1);
+  advanceTo(40000, 1000ms);  // Timer J ends the rest
+  EXPECT_EQ(layer_->serverCount(), 0u);
+}
+
 TEST_F(ServerTest, NonInviteOverTcpTimerJIsZero) {
   RequestSpec spec;
   spec.method = "OPTIONS";
