@@ -11,6 +11,7 @@
 #include <mutex>
 #include <thread>
 #include <unordered_map>
+#include <vector>
 
 #include "base/log.h"
 
@@ -20,6 +21,8 @@ namespace {
 constexpr size_t kBatch = 32;
 constexpr size_t kPacketCapacity = 2048;  // RTP over Ethernet fits; SRTP's tag has room
 constexpr int kEvents = 64;
+// Port pairs one leg tries before the offer is refused ("no media ports free").
+constexpr int kMaxBindAttempts = 128;
 
 int bindUdp(const base::Address& address, uint16_t port) {
   base::Address at = address;
@@ -310,19 +313,26 @@ std::shared_ptr<RelayStream> RelayEngine::open(const base::Address& bindA,
     RelayLeg& leg = stream->legs[side];
     leg.bind = binds[side];
     leg.ceiling.configure(packetsPerSecond, kbps);
-    // A pair some other program holds is skipped (and not given back).
-    for (int attempt = 0; attempt < 16 && leg.rtpFd < 0; ++attempt) {
+    // A pair some other program holds (another relay, a second gateway on the host) is
+    // skipped and goes to the back of the line: it may be free by the time its turn comes
+    // again. Bounded, so an offer never walks the whole range on the worker's thread.
+    std::vector<uint16_t> skipped;
+    for (int attempt = 0; attempt < kMaxBindAttempts && leg.rtpFd < 0; ++attempt) {
       const auto port = ports_.take();
       if (!port) break;
       leg.rtpFd = bindUdp(leg.bind, *port);
       leg.rtcpFd = leg.rtpFd >= 0 ? bindUdp(leg.bind, static_cast<uint16_t>(*port + 1)) : -1;
       if (leg.rtcpFd < 0) {
         closeLeg(leg);
-        TG_LOG(kB2bua, warn, "media port pair {}-{} on {} is in use by another program", *port,
-               *port + 1, leg.bind.ip());
+        skipped.push_back(*port);
         continue;
       }
       leg.rtpPort = *port;
+    }
+    for (uint16_t port : skipped) ports_.give(port);
+    if (!skipped.empty()) {
+      TG_LOG(kB2bua, warn, "media: {} port pair(s) on {} in use by another program, from {}-{}",
+             skipped.size(), leg.bind.ip(), skipped.front(), skipped.front() + 1);
     }
     if (leg.rtpFd < 0) {
       for (RelayLeg& l : stream->legs) {

@@ -167,11 +167,34 @@ TEST_F(RelayEngineTest, AFullRangeOpensNothing) {
     if (!s) break;
     open.push_back(s);
   }
-  // 50 pairs, 2 per stream; a pair another program holds is skipped.
+  // 50 pairs, 2 per stream; a pair another program holds is skipped and stays in the pool,
+  // where it cannot be bound.
   EXPECT_LE(open.size(), 25u);
   EXPECT_GE(open.size(), 20u);
-  EXPECT_EQ(engine_.freePortPairs(), 0u);
+  EXPECT_EQ(engine_.freePortPairs() + 2 * open.size(), 50u);
+  EXPECT_EQ(engine_.open(loopback(), loopback()), nullptr);
   for (auto& s : open) engine_.close(s);
+}
+
+TEST_F(RelayEngineTest, PairsAnotherProgramHoldsAreSkippedAndTriedAgainLater) {
+  // Another program (a second relay on the host) holds the first 20 pairs of the range.
+  std::vector<int> held;
+  for (uint16_t port = rangeBase(); port < rangeBase() + 40; ++port) {
+    const int fd = ::socket(AF_INET, SOCK_DGRAM, 0);
+    const base::Address at = loopback(port);
+    if (::bind(fd, at.sockaddrPtr(), at.sockaddrLen()) == 0) {
+      held.push_back(fd);
+    } else {
+      ::close(fd);
+    }
+  }
+  auto stream = engine_.open(loopback(), loopback());
+  ASSERT_NE(stream, nullptr);
+  EXPECT_GE(stream->legs[kSideA].rtpPort, rangeBase() + 40);
+  // Nothing was lost: the held pairs went back to the pool, to be tried again later.
+  EXPECT_EQ(engine_.freePortPairs(), 48u);
+  for (int fd : held) ::close(fd);
+  engine_.close(stream);
 }
 
 TEST(PortPool, EvenPairsInsideTheRange) {
