@@ -73,6 +73,7 @@ AlertDispatcher::AlertDispatcher(config::AlertSettings settings)
 void AlertDispatcher::adopt(std::shared_ptr<const config::AlertSettings> settings) {
   active_ = std::move(settings);
   host_ = hostName(active_->hostname);
+  spendDueMs_ = 0;  // changed spend thresholds are checked at once, not a minute later
   folding_.emplace(
       std::chrono::duration_cast<std::chrono::milliseconds>(active_->dedupWindow).count(),
       active_->maxPerMinute);
