@@ -109,7 +109,7 @@ void restoreFraudBaselines(guard::fraud::FraudDetector& fraud,
 // At the start and on a reload that changed `alerts` (docs/alerts.md): the section as the file
 // has it now. The dispatcher, once made, lives until the gateway stops (the event log may be
 // handing it an event at any moment); a section taken away leaves it matching nothing.
-void applyAlertSettings(const std::string& configPath,
+void applyAlertSettings(const std::string& configPath, const std::string& cdrPath,
                         std::unique_ptr<alerts::AlertDispatcher>& dispatcher,
                         GuardServices& guard) {
   std::optional<config::AlertSettings> settings = config::loadAlertSettings(configPath);
@@ -128,6 +128,7 @@ void applyAlertSettings(const std::string& configPath,
     return;
   }
   dispatcher = std::make_unique<alerts::AlertDispatcher>(std::move(*settings));
+  dispatcher->setCdrDatabase(cdrPath);
   guard.events().setObserver(dispatcher.get());
   dispatcher->start();
 }
@@ -329,7 +330,7 @@ std::string Server::start() {
            hep.collector.toString(), hep.agentId);
     capture_->start();
   }
-  applyAlertSettings(configPath_, alerts_, *guard_);
+  applyAlertSettings(configPath_, config_->database.path, alerts_, *guard_);
   scheduleHousekeeping();
   startedAt_ = std::chrono::steady_clock::now();
   running_ = true;  // from now on the workers' state is read on their own threads
@@ -459,7 +460,7 @@ ReloadResult Server::reload() {
   }
   fraud_->reload(fresh->fraud);
   if (std::ranges::find(result.applied, "alerts") != result.applied.end())
-    applyAlertSettings(configPath_, alerts_, *guard_);
+    applyAlertSettings(configPath_, config_->database.path, alerts_, *guard_);
   if (phones_) phones_->lockout().setPolicy(auth::LockoutPolicy::from(fresh->accounts.lockout));
   forEachWorker([fresh, acl = guard_->acl()](Gateway& g) { g.reload(fresh, acl); });
   config_ = fresh;

@@ -44,14 +44,16 @@ struct AlertSettings {
   // Event rules that alert: exact ("auth.lockout"), or with '*' standing for any run of
   // characters ("fraud.*", "policy.*.spend_per_hour"); "ban" also matches every event whose
   // action is a ban. The policy's limits are "policy.<its rule>.<limit>". The gateway's own
-  // states raise "provider.down" and "provider.up" (app/alerts/alert_state.h).
+  // states raise "provider.down" and "provider.up" (app/alerts/alert_state.h), and the spend
+  // thresholds below "spend.hourly" and "spend.account_hourly" (app/alerts/spend_watch.h).
   std::vector<std::string> events{"ban",
                                   "auth.lockout",
                                   "fraud.*",
                                   "policy.*.spend_per_*",
                                   "policy.*.max_concurrent",
                                   "policy.*.calls_per_minute",
-                                  "provider.*"};
+                                  "provider.*",
+                                  "spend.*"};
   std::chrono::seconds dedupWindow{300};  // one alert per (rule, source) per window, with a count
   int maxPerMinute = 30;                  // beyond: folded into one "more events" alert
   int queue = 1000;                       // events waiting for the alert thread; beyond: dropped
@@ -59,6 +61,10 @@ struct AlertSettings {
   std::chrono::milliseconds retryBase{1000};  // doubled after each failed attempt
   std::chrono::seconds timeout{5};            // per webhook or mail attempt
   std::string hostname;                       // syslog HOSTNAME; empty: gethostname()
+  // Cost of the calls that ended in the last 60 minutes (checked once a minute) beyond which
+  // "spend.hourly" (site-wide) / "spend.account_hourly" (per account) alert; unset: no check.
+  std::optional<double> spendPerHour;
+  std::optional<double> accountSpendPerHour;
   std::vector<WebhookTarget> webhooks;
   std::vector<SyslogTarget> syslog;
   std::vector<MailTarget> mail;

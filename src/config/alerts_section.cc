@@ -6,6 +6,8 @@
 
 #include <sys/stat.h>
 
+#include <charconv>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 
@@ -13,6 +15,7 @@
 #include "config/alerts_config.h"
 #include "config/credentials.h"
 #include "config/loader.h"
+#include "config/yaml_reader.h"
 
 namespace tg::config::detail {
 namespace {
@@ -142,12 +145,34 @@ void readSyslog(Loader& loader, const YAML::Node& node, int line, const std::str
   alerts.syslog.push_back(std::move(target));
 }
 
+// A spend threshold: a positive amount in the rate table's currency (25, 7.50).
+void readThreshold(Loader& loader, const MapReader& m, std::string_view key,
+                   std::optional<double>& out) {
+  const YAML::Node v = m.get(key);
+  if (!v.IsDefined()) return;
+  double amount = 0;
+  bool ok = false;
+  if (v.IsScalar() && !isQuoted(v)) {
+    const std::string& s = v.Scalar();
+    const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), amount);
+    ok = ec == std::errc() && end == s.data() + s.size() && std::isfinite(amount) && amount > 0;
+  }
+  if (!ok) {
+    loader.error(
+        Loader::valueLine(m, key), m.pathOf(key),
+        "expected an amount > 0 in the rate table's currency, e.g. 25 or 7.50, got " + describe(v));
+    return;
+  }
+  out = amount;
+}
+
 }  // namespace
 
 void readAlertSettings(Loader& loader, const YAML::Node& node, int line, AlertSettings& alerts) {
-  MapReader m(loader, node, "alerts", line,
-              {"events", "dedup_s", "max_per_minute", "queue", "retries", "retry_base_ms",
-               "timeout_s", "hostname", "webhooks", "syslog", "mail"});
+  MapReader m(
+      loader, node, "alerts", line,
+      {"events", "dedup_s", "max_per_minute", "queue", "retries", "retry_base_ms", "timeout_s",
+       "hostname", "spend_per_hour", "account_spend_per_hour", "webhooks", "syslog", "mail"});
   if (!m.valid()) return;
   alerts.line = line;
   if (m.has("events")) {
@@ -167,6 +192,8 @@ void readAlertSettings(Loader& loader, const YAML::Node& node, int line, AlertSe
   loader.setDuration(m, "retry_base_ms", alerts.retryBase, 10, 600000);
   loader.setDuration(m, "timeout_s", alerts.timeout, 1, 60);
   loader.setString(m, "hostname", alerts.hostname);
+  readThreshold(loader, m, "spend_per_hour", alerts.spendPerHour);
+  readThreshold(loader, m, "account_spend_per_hour", alerts.accountSpendPerHour);
   for (const char* key : {"webhooks", "syslog", "mail"}) {
     if (!m.has(key) || !loader.expectSequence(m, key)) continue;
     const YAML::Node list = m.get(key);

@@ -15,6 +15,9 @@ namespace {
 constexpr auto kTick = std::chrono::milliseconds(200);
 // Deliveries waiting for a retry beyond this many: the oldest is given up.
 constexpr size_t kMaxRetries = 1000;
+// The spend thresholds look at the last hour's CDRs this often.
+constexpr int64_t kSpendEveryMs = 60'000;
+constexpr int64_t kSpendSpanMs = 3'600'000;
 
 int64_t wallMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -70,6 +73,7 @@ AlertDispatcher::AlertDispatcher(config::AlertSettings settings)
 void AlertDispatcher::adopt(std::shared_ptr<const config::AlertSettings> settings) {
   active_ = std::move(settings);
   host_ = hostName(active_->hostname);
+  spendDueMs_ = 0;  // changed spend thresholds are checked at once, not a minute later
   folding_.emplace(
       std::chrono::duration_cast<std::chrono::milliseconds>(active_->dedupWindow).count(),
       active_->maxPerMinute);
@@ -159,8 +163,35 @@ void AlertDispatcher::run() {
     for (const AlertEvent& e : batch) {
       for (const Alert& a : folding_->offer(e, now)) send(a);
     }
+    checkSpend(now);
     for (const Alert& a : folding_->tick(now)) send(a);
     retryDue();
+  }
+}
+
+// Once a minute, when a spend threshold is set: the last hour's cost from the CDRs. A read
+// failure is logged and tried again at the next minute.
+void AlertDispatcher::checkSpend(int64_t nowMs) {
+  if (nowMs < spendDueMs_) return;
+  spendDueMs_ = nowMs + kSpendEveryMs;
+  const SpendThresholds limits{active_->spendPerHour, active_->accountSpendPerHour};
+  if ((!limits.site && !limits.account) || cdrPath_.empty()) return;
+  std::vector<AlertEvent> events;
+  try {
+    if (!spendDb_) spendDb_ = std::make_unique<db::SpendReader>(cdrPath_);
+    events = spendWatch_.update(spendDb_->since(nowMs - kSpendSpanMs), limits, nowMs);
+  } catch (const std::exception& e) {
+    spendDb_.reset();
+    TG_LOG(kMain, warn, "alerts: spend thresholds: {}", e.what());
+    return;
+  }
+  for (const AlertEvent& e : events) {
+    if (!matchesAlertRule(active_->events, e.rule, e.action)) continue;
+    {
+      std::lock_guard lock(mutex_);
+      ++stats_.events;
+    }
+    for (const Alert& a : folding_->offer(e, nowMs)) send(a);
   }
 }
 

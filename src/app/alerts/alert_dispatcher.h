@@ -24,6 +24,7 @@
 #include "app/alerts/alert_folding.h"
 #include "app/alerts/alert_senders.h"
 #include "app/alerts/alert_state.h"
+#include "app/alerts/spend_watch.h"
 #include "config/alerts_config.h"
 #include "guard/security_event.h"
 
@@ -58,6 +59,9 @@ class AlertDispatcher final : public guard::EventSink {
   // The health monitor's current view (one worker's); always from the same thread, about once
   // a second. Changes that match `alerts.events` are queued like security events.
   void watchPeers(const std::vector<b2bua::PeerHealth>& peers);
+  // The CDR database the spend thresholds (alerts.spend_per_hour...) read, once a minute, on
+  // the alert thread over a read-only connection of its own. Before start().
+  void setCdrDatabase(std::string path) { cdrPath_ = std::move(path); }
   AlertStats stats() const;
 
  private:
@@ -75,6 +79,7 @@ class AlertDispatcher final : public guard::EventSink {
   void send(const Alert& alert);
   void attempt(Delivery d);
   void retryDue();
+  void checkSpend(int64_t nowMs);
 
   // The alert thread's own: the settings it delivers with, and what they make.
   std::shared_ptr<const config::AlertSettings> active_;
@@ -84,6 +89,10 @@ class AlertDispatcher final : public guard::EventSink {
   std::deque<Delivery> retries_;  // the alert thread's own
   PeerStateWatch peerWatch_;      // watchPeers()'s caller's own
   uint64_t nextId_ = 0;
+  std::string cdrPath_;                       // set before start()
+  std::unique_ptr<db::SpendReader> spendDb_;  // the alert thread's own, opened when first needed
+  SpendWatch spendWatch_;                     // the alert thread's own
+  int64_t spendDueMs_ = 0;
 
   mutable std::mutex mutex_;
   std::shared_ptr<const config::AlertSettings> settings_;  // the latest: its rules admit events
