@@ -8,39 +8,20 @@
    applied, not as needing a restart; probes from a second source alert.
 3. The `alerts` section is taken out; SIGHUP. Probes from a third source: no alert.
 """
-import http.server
-import json
 import os
 import signal
 import sys
-import threading
 import time
 
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 import guard_helpers as gh  # noqa: E402
 import harness  # noqa: E402
 from harness import build_message, check, log, new_branch, new_tag
+from webhook_receiver import WebhookReceiver  # noqa: E402
 
 
-class Hook(http.server.BaseHTTPRequestHandler):
-    bodies = []
-    lock = threading.Lock()
-
-    def do_POST(self):  # noqa: N802 (http.server's name)
-        body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", "0"))))
-        with Hook.lock:
-            Hook.bodies.append(body)
-        self.send_response(200)
-        self.send_header("Content-Length", "0")
-        self.end_headers()
-
-    def log_message(self, *args):
-        pass
-
-
-def sources_alerted():
-    with Hook.lock:
-        return {b["source"] for b in Hook.bodies}
+def sources_alerted(hook):
+    return {b["source"] for b in hook.bodies()}
 
 
 def probe(addr, source, n=5):
@@ -75,29 +56,24 @@ def test(ctx):
     if not ctx.b2bua:
         ctx.skip("alerts are a trunkguard feature")
         return
-    hook = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Hook)
-    threading.Thread(target=hook.serve_forever, daemon=True).start()
-    try:
-        run(ctx, hook.server_address[1])
-    finally:
-        hook.shutdown()
-        hook.server_close()
+    with WebhookReceiver() as hook:
+        run(ctx, hook)
 
 
-def run(ctx, hook_port):
+def run(ctx, hook):
     topo = gh.public_topology()
     guard = {"scanner": {"enforce": False}, "rate_limit": {"enabled": False}}
 
     def extra(alerts):
         return gh.guard_extra(topo, guard=guard, more={"alerts": alerts})
 
-    webhooks = [{"url": f"http://127.0.0.1:{hook_port}/hook"}]
+    webhooks = [{"url": hook.url}]
     gw = ctx.sut(topo, extra=extra({"events": ["auth.lockout"], "webhooks": webhooks})).start()
     addr = (topo.host, topo.public_side)
 
     probe(addr, "127.0.0.81")
     time.sleep(1.5)
-    check(not sources_alerted(), f"alerts before the rule matched: {Hook.bodies}")
+    check(not sources_alerted(hook), f"alerts before the rule matched: {hook.bodies()}")
 
     gw.config_args["extra"] = extra({"events": ["scanner.*"], "webhooks": webhooks})
     gw.write_config()
@@ -107,10 +83,10 @@ def run(ctx, hook_port):
     check("applied: alerts" in line and "needs a restart" not in line,
           f"the reload line should list alerts as applied: {line}")
     deadline = time.time() + 10
-    while "127.0.0.82" not in sources_alerted() and time.time() < deadline:
+    while "127.0.0.82" not in sources_alerted(hook) and time.time() < deadline:
         probe(addr, "127.0.0.82", n=1)
         time.sleep(0.3)
-    check("127.0.0.82" in sources_alerted(), "no alert after the reload turned scanner.* on")
+    check("127.0.0.82" in sources_alerted(hook), "no alert after the reload turned scanner.* on")
 
     gw.config_args["extra"] = extra(None)
     gw.write_config()
@@ -119,8 +95,8 @@ def run(ctx, hook_port):
     time.sleep(0.5)  # the alert thread adopts the settings at its next turn (200 ms at most)
     probe(addr, "127.0.0.83")
     time.sleep(1.5)
-    check("127.0.0.83" not in sources_alerted(), "an alert after the section was taken out")
-    check("127.0.0.81" not in sources_alerted(), "the first source alerted late")
+    check("127.0.0.83" not in sources_alerted(hook), "an alert after the section was taken out")
+    check("127.0.0.81" not in sources_alerted(hook), "the first source alerted late")
     gw.stop()
 
 

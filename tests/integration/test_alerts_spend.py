@@ -12,33 +12,15 @@
 The crossing logic (once per crossing) is tested on a manual clock in
 tests/unit/app/alerts/spend_watch_test.cc.
 """
-import http.server
 import os
-import json
 import sqlite3
 import sys
-import threading
 import time
 
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 import harness  # noqa: E402
 from harness import check, log
-
-
-class Hook(http.server.BaseHTTPRequestHandler):
-    bodies = []
-    lock = threading.Lock()
-
-    def do_POST(self):  # noqa: N802 (http.server's name)
-        body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", "0"))))
-        with Hook.lock:
-            Hook.bodies.append(body)
-        self.send_response(200)
-        self.send_header("Content-Length", "0")
-        self.end_headers()
-
-    def log_message(self, *args):
-        pass
+from webhook_receiver import WebhookReceiver  # noqa: E402
 
 
 def add_call(db_path, uuid, account, cost, ended_ago_s):
@@ -60,13 +42,8 @@ def test(ctx):
     if not ctx.b2bua:
         ctx.skip("alerts are a trunkguard feature")
         return
-    hook = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Hook)
-    threading.Thread(target=hook.serve_forever, daemon=True).start()
-    try:
-        run(ctx, hook.server_address[1])
-    finally:
-        hook.shutdown()
-        hook.server_close()
+    with WebhookReceiver() as hook:
+        run(ctx, hook)
 
 
 def priced_call(ctx, topo):
@@ -83,7 +60,7 @@ def priced_call(ctx, topo):
     return u.sent("INVITE")[0].call_id
 
 
-def run(ctx, hook_port):
+def run(ctx, hook):
     topo = harness.Topology()
     rates = os.path.join(ctx.workdir, "rates.csv")
     with open(rates, "w") as f:
@@ -105,19 +82,17 @@ def run(ctx, hook_port):
     add_call(gw.db_path, "spend-bob", "bob", 0.5, 120)
 
     alerts = {"spend_per_hour": 1, "account_spend_per_hour": 1,
-              "webhooks": [{"url": f"http://127.0.0.1:{hook_port}/hook"}]}
+              "webhooks": [{"url": hook.url}]}
     gw.config_args["extra"] = {"pbx": pbx, "policy": policy, "alerts": alerts}
     gw.start()
     deadline = time.time() + 10
     while time.time() < deadline:
-        with Hook.lock:
-            kinds = sorted(b["kind"] for b in Hook.bodies)
+        kinds = sorted(b["kind"] for b in hook.bodies())
         if len(kinds) >= 2:
             break
         time.sleep(0.2)
     time.sleep(0.5)  # anything else would have come with them
-    with Hook.lock:
-        bodies = list(Hook.bodies)
+    bodies = hook.bodies()
     log(f"alerts: {bodies}")
     site = [b for b in bodies if b["kind"] == "spend.hourly"]
     account = [b for b in bodies if b["kind"] == "spend.account_hourly"]
