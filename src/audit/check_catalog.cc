@@ -180,6 +180,19 @@ const std::vector<Check> kChecks = {
     {"FS-NO-TLS", S::kLow, "A SIP profile has no TLS: signalling and credentials travel in clear",
      "Set tls=true on the profile (internal_ssl_enable / external_ssl_enable in vars.xml)",
      "RFC 3261 section 26.2"},
+    {"FS-NO-SRTP", S::kMedium, "Calls' media is plain RTP: anyone on the path can listen",
+     "Set rtp_secure_media=optional (or mandatory) in vars.xml, the profile's <variables> or "
+     "the dialplan; keep TLS on so the SDES keys do not travel in clear",
+     "RFC 4568 (SDES); FreeSWITCH rtp_secure_media channel variable"},
+    {"FS-DIALPLAN-SHELL", S::kCritical, "Caller-controlled data reaches a shell command",
+     "Never pass caller_id_*, destination_number, sip_* headers or regex captures to "
+     "system/bgsystem; match them against a strict pattern first or use an application",
+     "OWASP OS command injection; FreeSWITCH mod_dptools system"},
+    {"FS-PUBLIC-BRIDGE", S::kHigh,
+     "The public (unauthenticated) context bridges calls to an outbound gateway",
+     "In the public context only transfer your own numbers to an authenticated context; "
+     "bridge to gateways from authenticated contexts only",
+     "FreeSWITCH default configuration (public context); CFCA (toll fraud)"},
 
     // A SIP server probed over the network (audit pbx)
     {"PBX-VULNERABLE-VERSION", S::kHigh,

@@ -54,6 +54,9 @@ class FreeswitchAudit {
     for (const std::string& file : xmlFiles("directory", true)) {
       if (auto d = load(file)) checkDirectory(*d);
     }
+    for (const std::string& file : xmlFiles("dialplan", true)) {
+      if (auto d = load(file)) checkDialplan(*d);
+    }
     for (const std::string& file : xmlFiles("sip_profiles", false)) {
       if (auto d = load(file)) checkProfiles(*d);
     }
@@ -134,6 +137,7 @@ class FreeswitchAudit {
       const std::string name = data.substr(0, eq);
       const std::string value = data.substr(eq + 1);
       vars_[name] = value;
+      if (name == "rtp_secure_media") srtpSetting(d, *e, value, true);
       if (name != "default_password") continue;
       if (value == kShippedDefaultPassword) {
         result_.add("FS-DEFAULT-PASSWORD", d.file, e->line, "default_password=1234 (as shipped)");
@@ -231,6 +235,69 @@ class FreeswitchAudit {
         result_.add("FS-NO-TLS", d.file, tls != nullptr ? tls->line : profile->line,
                     "profile " + name + ": tls=" + (tls != nullptr ? *value("tls") : "unset"));
       }
+      bool srtpHere = false;
+      for (const Element* v : profile->findAll("variable")) {
+        if (v->attribute("name") != "rtp_secure_media") continue;
+        srtpSetting(d, *v, resolve(v->attribute("value")), false);
+        srtpHere = true;
+      }
+      if (!srtpHere && !srtpAnywhere_) {
+        result_.add("FS-NO-SRTP", d.file, profile->line,
+                    "profile " + name +
+                        ": rtp_secure_media is set nowhere (vars.xml, the profile's variables "
+                        "or the dialplan): its calls' media is plain RTP");
+      }
+    }
+  }
+
+  // rtp_secure_media (vars.xml, a profile's <variables>, a dialplan set/export): SRTP is on
+  // when it starts with mandatory, optional or true (suites may follow a colon). A setting in
+  // vars.xml or the dialplan covers every profile's calls (`global`); a profile's covers its own.
+  void srtpSetting(const Document& d, const Element& where, const std::string& value, bool global) {
+    if (global) srtpAnywhere_ = true;
+    const std::string mode = value.substr(0, value.find(':'));
+    using asterisk::equalsIgnoreCase;
+    if (equalsIgnoreCase(mode, "mandatory") || equalsIgnoreCase(mode, "optional") || fsTrue(mode)) {
+      return;
+    }
+    result_.add("FS-NO-SRTP", d.file, where.line, "rtp_secure_media=" + value);
+  }
+
+  // Caller-controlled channel variables: what a caller writes in the INVITE.
+  static bool callerData(std::string_view data) {
+    for (std::string_view v :
+         {"${caller_id_number}", "${caller_id_name}", "${effective_caller_id_number}",
+          "${effective_caller_id_name}", "${destination_number}", "${sip_from_user}",
+          "${sip_from_display}", "${sip_to_user}", "${sip_req_user}", "${sip_h_", "${sip_i_"}) {
+      if (data.find(v) != std::string_view::npos) return true;
+    }
+    for (char n = '1'; n <= '9'; ++n) {  // a condition's regex captures of the dialled number
+      if (data.find(std::string("$") + n) != std::string_view::npos) return true;
+    }
+    return false;
+  }
+
+  void checkDialplan(const Document& d) {
+    for (const Element* context : d.root->findAll("context")) {
+      const std::string contextName = context->attribute("name");
+      std::vector<const Element*> actions = context->findAll("action");
+      for (const Element* anti : context->findAll("anti-action")) actions.push_back(anti);
+      for (const Element* a : actions) {
+        const std::string app = a->attribute("application");
+        const std::string data = a->attribute("data");
+        if ((app == "system" || app == "bgsystem") && callerData(data)) {
+          result_.add("FS-DIALPLAN-SHELL", d.file, a->line,
+                      "context " + contextName + ": " + app + " " + data);
+        }
+        if ((app == "set" || app == "export") && data.starts_with("rtp_secure_media=")) {
+          srtpSetting(d, *a, data.substr(data.find('=') + 1), true);
+        }
+        if (contextName == "public" && app == "bridge" &&
+            (data.find("sofia/gateway/") != std::string::npos ||
+             data.find("sofia/external/") != std::string::npos)) {
+          result_.add("FS-PUBLIC-BRIDGE", d.file, a->line, "context public: bridge " + data);
+        }
+      }
     }
   }
 
@@ -257,6 +324,7 @@ class FreeswitchAudit {
   std::map<std::string, std::string> vars_;
   std::set<std::string> openLists_;
   bool anyFile_ = false;
+  bool srtpAnywhere_ = false;  // rtp_secure_media seen in vars.xml or the dialplan
 };
 
 }  // namespace
