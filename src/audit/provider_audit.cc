@@ -39,12 +39,21 @@ void checkTls(const config::Provider& p, const base::Address& address,
           "the certificate expires in " + std::to_string(*modern.certificateDaysLeft) + " days");
     }
   }
+  // What it accepts, version by version, and the cipher it picks for each (info).
+  std::string offered;
+  auto note = [&](const std::string& what) { offered += (offered.empty() ? "" : "; ") + what; };
+  if (modern.handshake) note(modern.protocol + " " + modern.cipher + " (its choice at 1.2+)");
+  const TlsProbeResult tls12 = probeTls(address, TlsProbeKind::kTls12, settings);
+  note(tls12.handshake ? "TLS 1.2 " + tls12.cipher : "TLS 1.2 refused");
   for (const auto& [kind, name] :
-       {std::pair{TlsProbeKind::kTls10, "TLS 1.0"}, std::pair{TlsProbeKind::kTls11, "TLS 1.1"}}) {
-    if (probeTls(address, kind, settings).handshake) {
+       {std::pair{TlsProbeKind::kTls11, "TLS 1.1"}, std::pair{TlsProbeKind::kTls10, "TLS 1.0"}}) {
+    const TlsProbeResult old = probeTls(address, kind, settings);
+    note(std::string(name) + (old.handshake ? " " + old.cipher : " refused"));
+    if (old.handshake) {
       result.add("PRV-TLS-OLD-VERSION", where, 0, std::string("accepts ") + name);
     }
   }
+  result.add("PRV-TLS-OFFERED", where, 0, offered);
   const TlsProbeResult weak = probeTls(address, TlsProbeKind::kWeakCipher, settings);
   if (weak.handshake) {
     result.add("PRV-TLS-WEAK-CIPHER", where, 0,

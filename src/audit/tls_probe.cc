@@ -76,6 +76,10 @@ std::unique_ptr<SSL_CTX, CtxFree> contextFor(TlsProbeKind kind, const TlsProbeSe
         SSL_CTX_load_verify_locations(ctx.get(), s.caFile.c_str(), nullptr);
       }
       break;
+    case TlsProbeKind::kTls12:
+      SSL_CTX_set_min_proto_version(ctx.get(), TLS1_2_VERSION);
+      SSL_CTX_set_max_proto_version(ctx.get(), TLS1_2_VERSION);
+      break;
     case TlsProbeKind::kTls10:
     case TlsProbeKind::kTls11: {
       const int v = kind == TlsProbeKind::kTls10 ? TLS1_VERSION : TLS1_1_VERSION;

@@ -27,6 +27,7 @@ enum class TlsProbeKind : uint8_t {
   kModern,      // TLS 1.2+, default ciphers, certificate and name verified
   kTls10,       // only TLS 1.0, every cipher (security level 0)
   kTls11,       // only TLS 1.1, every cipher
+  kTls12,       // only TLS 1.2, default ciphers: which one the server picks
   kWeakCipher,  // TLS 1.2 and below with only NULL/RC4/DES/3DES/EXPORT/LOW/MD5 suites
 };
 

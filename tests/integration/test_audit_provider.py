@@ -3,8 +3,9 @@
 
 Every audit here also reports the info PRV-SHAKEN-SHARE (the config's CDR database does not
 exist: signing not judged); s_server speaks no SIP, so its audits add the info
-PRV-SIP-NOT-PROBED unless the host answers in the clear. SIP over TLS to a real SIP peer:
-test_audit_provider_sip.py.
+PRV-SIP-NOT-PROBED unless the host answers in the clear; a TLS trunk's audit adds the info
+PRV-TLS-OFFERED (the versions accepted and the cipher picked for each). SIP over TLS to a real
+SIP peer: test_audit_provider_sip.py.
 
 1. openssl s_server that accepts TLS 1.0/1.1 and NULL ciphers, with a raw SIP peer answering
    OPTIONS in the clear: PRV-TLS-OLD-VERSION (twice), PRV-TLS-WEAK-CIPHER,
@@ -33,6 +34,8 @@ import tls_helpers  # noqa: E402
 
 # The two info findings of a TLS host that answers no SIP (sorted).
 INFO = ["PRV-SHAKEN-SHARE", "PRV-SIP-NOT-PROBED"]
+# With the versions and ciphers a TLS trunk's host accepts (sorted).
+TLS_INFO = INFO + ["PRV-TLS-OFFERED"]
 
 
 def s_server(ctx, name, port, cert, *args):
@@ -118,28 +121,32 @@ def test(ctx):
                        provider("md5-only", md5_peer.addr[1], transport="udp"),
                        provider("sha-256", sha_peer.addr[1], transport="udp")]}}, f)
 
-    rc, _, ids = audit(ctx, config, "weak", "--cert-warn-days", "1",
-                       "--plaintext-port", str(plain.addr[1]))
-    check(rc == 12 and ids == ["PRV-PLAINTEXT-ACCEPTED", "PRV-SHAKEN-SHARE",
+    rc, report, ids = audit(ctx, config, "weak", "--cert-warn-days", "1",
+                            "--plaintext-port", str(plain.addr[1]))
+    check(rc == 12 and ids == ["PRV-PLAINTEXT-ACCEPTED", "PRV-SHAKEN-SHARE", "PRV-TLS-OFFERED",
                                "PRV-TLS-OLD-VERSION", "PRV-TLS-OLD-VERSION",
                                "PRV-TLS-WEAK-CIPHER"],
           f"weak server: exit {rc}, {ids}")
+    offered = {f["id"]: f["evidence"] for f in report["findings"]}["PRV-TLS-OFFERED"]
+    check("TLS 1.2 " in offered and "TLS 1.0 refused" not in offered, offered)
 
     rc, _, ids = audit(ctx, config, "strong", "--cert-warn-days", "1",
                        "--plaintext-port", str(silent_port))
-    check(rc == 0 and ids == INFO, f"strong server should give only {INFO}: exit {rc}, {ids}")
+    check(rc == 0 and ids == TLS_INFO,
+          f"strong server should give only {TLS_INFO}: exit {rc}, {ids}")
     rc, _, ids = audit(ctx, config, "strong", "--plaintext-port", str(silent_port))
-    check(rc == 11 and ids == ["PRV-CERT-EXPIRING"] + INFO, f"2-day certificate: exit {rc}, {ids}")
+    check(rc == 11 and ids == ["PRV-CERT-EXPIRING"] + TLS_INFO,
+          f"2-day certificate: exit {rc}, {ids}")
 
     rc, report, ids = audit(ctx, config, "misnamed", "--cert-warn-days", "1",
                             "--plaintext-port", str(silent_port))
-    check(rc == 12 and ids == ["PRV-CERT-INVALID"] + INFO, f"misnamed: exit {rc}, {ids}")
+    check(rc == 12 and ids == ["PRV-CERT-INVALID"] + TLS_INFO, f"misnamed: exit {rc}, {ids}")
     check("hostname mismatch" in report["findings"][0]["evidence"], report["findings"][0])
 
     # Checked against the certificate's IP entry (127.0.0.1), no SNI sent.
     rc, _, ids = audit(ctx, config, "by-address", "--cert-warn-days", "1",
                        "--plaintext-port", str(silent_port))
-    check(rc == 0 and ids == INFO, f"by address: exit {rc}, {ids}")
+    check(rc == 0 and ids == TLS_INFO, f"by address: exit {rc}, {ids}")
 
     rc, _, ids = audit(ctx, config, "cleartext", "--tls-port", str(strong_port))
     check(rc == 11 and ids == INFO + ["PRV-TLS-UNUSED"], f"cleartext trunk: exit {rc}, {ids}")

@@ -11,8 +11,8 @@ uas_provider_audit.xml).
    scenario fails the call otherwise), offered RTP/SAVP, was cancelled at once on the 183, and
    no BYE was ever sent (no call was set up).
 2. A strong TLS provider: SHA-256 digest, RTP/SAVP with a=crypto, takes sips: URIs, nothing in
-   the clear: no finding but the info PRV-SHAKEN-SHARE (no CDR database), with and without
-   --invite (exit 0).
+   the clear: no finding but the infos PRV-SHAKEN-SHARE (no CDR database) and PRV-TLS-OFFERED,
+   with and without --invite (exit 0).
 """
 import json
 import os
@@ -98,7 +98,7 @@ def test(ctx):
 
     # 1. The weak provider, first without an INVITE.
     expected = ["PRV-DIGEST-MD5-ONLY", "PRV-PLAINTEXT-ACCEPTED", "PRV-SHAKEN-SHARE",
-                "PRV-SIPS-REFUSED", "PRV-SRTP-NOT-OFFERED"]
+                "PRV-SIPS-REFUSED", "PRV-SRTP-NOT-OFFERED", "PRV-TLS-OFFERED"]
     rc, report, ids = audit(ctx, config, "weak", "--plaintext-port", str(weak_tcp))
     check(rc == 11 and ids == expected, f"weak provider: exit {rc}, {ids}")
     evidence = {f["id"]: f["evidence"] for f in report["findings"]}
@@ -131,7 +131,8 @@ def test(ctx):
     for args in ([], ["--invite", NUMBER]):
         rc, report, ids = audit(ctx, config, "strong", "--plaintext-port", str(silent_port),
                                 *args)
-        check(rc == 0 and ids == ["PRV-SHAKEN-SHARE"] and not report["errors"],
+        check(rc == 0 and ids == ["PRV-SHAKEN-SHARE", "PRV-TLS-OFFERED"]
+              and not report["errors"],
               f"strong provider {args}: exit {rc}, {ids}, {report['errors']}")
     check(len(strong.received("INVITE")) == 2, "the strong provider's INVITE was not repeated")
     # The scenario's own checks (credentials, RTP/SAVP offer) and no message it did not
