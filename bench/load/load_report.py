@@ -85,58 +85,50 @@ def tls_lines(results):
     return lines
 
 
+def last(results, kind, key):
+    """The last measured `key` of the SUT `kind` in `results`, or None."""
+    vals = [r[key] for r in results if r.get("sut") == kind and r.get(key) is not None]
+    return vals[-1] if vals else None
+
+
+def ratio(x, y):
+    return f"{y / x:.2f}" if x and y else "n/a"
+
+
 def policy_line(results):
     """--policy-compare: the knee (or CPU per call) without and with the call policy."""
-    def pick(kind, key):
-        vals = [r[key] for r in results if r.get("sut") == kind and r.get(key) is not None]
-        return vals[-1] if vals else None
-    off, on = pick("trunkguard", "knee_last_ok_cps"), pick("trunkguard+policy",
-                                                           "knee_last_ok_cps")
+    off, on = (last(results, k, "knee_last_ok_cps") for k in ("trunkguard", "trunkguard+policy"))
     if off is not None or on is not None:
-        ratio = f"{on / off:.2f}" if off and on else "n/a"
-        return f"knee: policy off {off or 'none'} cps, policy on {on or 'none'} cps, on/off {ratio}"
-    x, y = pick("trunkguard", "cpu_us_per_call"), pick("trunkguard+policy", "cpu_us_per_call")
-    ratio = f"{y / x:.2f}" if x and y else "n/a"
+        return (f"knee: policy off {off or 'none'} cps, policy on {on or 'none'} cps, on/off "
+                f"{ratio(off, on)}")
+    x, y = (last(results, k, "cpu_us_per_call") for k in ("trunkguard", "trunkguard+policy"))
     return (f"cpu per call: policy off {fmt(x, ' us')}, policy on {fmt(y, ' us')}, "
-            f"on/off {ratio}")
+            f"on/off {ratio(x, y)}")
 
 
 def store_line(results):
     """--store-compare: the gateway's CPU per call and setup p99 with the memory store and with
     Redis, and what each call cost Redis itself."""
-    def pick(kind, key):
-        vals = [r[key] for r in results if r.get("sut") == kind and r.get(key) is not None]
-        return vals[-1] if vals else None
-    x, y = pick("trunkguard+policy", "cpu_us_per_call"), pick("trunkguard+redis",
-                                                              "cpu_us_per_call")
-    ratio = f"{y / x:.2f}" if x and y else "n/a"
+    mem, red = "trunkguard+policy", "trunkguard+redis"
+    x, y = last(results, mem, "cpu_us_per_call"), last(results, red, "cpu_us_per_call")
     return (f"cpu per call: memory store {fmt(x, ' us')}, redis store {fmt(y, ' us')}, "
-            f"redis/memory {ratio}; setup p99 memory "
-            f"{fmt(pick('trunkguard+policy', 'setup_p99_ms'), ' ms', 3)}, redis "
-            f"{fmt(pick('trunkguard+redis', 'setup_p99_ms'), ' ms', 3)}; redis-server "
-            f"{fmt(pick('trunkguard+redis', 'redis_cpu_us_per_call'), ' us')} CPU and "
-            f"{fmt(pick('trunkguard+redis', 'redis_scripts_per_call'), '', 2)} scripts per call")
+            f"redis/memory {ratio(x, y)}; setup p99 memory "
+            f"{fmt(last(results, mem, 'setup_p99_ms'), ' ms', 3)}, redis "
+            f"{fmt(last(results, red, 'setup_p99_ms'), ' ms', 3)}; redis-server "
+            f"{fmt(last(results, red, 'redis_cpu_us_per_call'), ' us')} CPU and "
+            f"{fmt(last(results, red, 'redis_scripts_per_call'), '', 2)} scripts per call")
+
+
+def on_off_line(results, kind, what, on_label):
+    """--admin-compare / --capture-compare: CPU per call of plain trunkguard and of `kind`."""
+    x, y = last(results, "trunkguard", "cpu_us_per_call"), last(results, kind, "cpu_us_per_call")
+    return (f"cpu per call: {what} off {fmt(x, ' us')}, {what} on ({on_label}) {fmt(y, ' us')}, "
+            f"on/off {ratio(x, y)}")
 
 
 def admin_line(results):
-    """--admin-compare: CPU per call without and with the scraper and the open stream."""
-    def pick(kind):
-        vals = [r["cpu_us_per_call"] for r in results
-                if r.get("sut") == kind and r.get("cpu_us_per_call") is not None]
-        return vals[-1] if vals else None
-    x, y = pick("trunkguard"), pick("trunkguard+admin")
-    ratio = f"{y / x:.2f}" if x and y else "n/a"
-    return (f"cpu per call: admin off {fmt(x, ' us')}, admin on (/metrics scraped, one stream "
-            f"open) {fmt(y, ' us')}, on/off {ratio}")
+    return on_off_line(results, "trunkguard+admin", "admin", "/metrics scraped, one stream open")
 
 
 def capture_line(results):
-    """--capture-compare: CPU per call without and with the HEP export."""
-    def pick(kind):
-        vals = [r["cpu_us_per_call"] for r in results
-                if r.get("sut") == kind and r.get("cpu_us_per_call") is not None]
-        return vals[-1] if vals else None
-    x, y = pick("trunkguard"), pick("trunkguard+capture")
-    ratio = f"{y / x:.2f}" if x and y else "n/a"
-    return (f"cpu per call: capture off {fmt(x, ' us')}, capture on (HEP over UDP) "
-            f"{fmt(y, ' us')}, on/off {ratio}")
+    return on_off_line(results, "trunkguard+capture", "capture", "HEP over UDP")

@@ -69,6 +69,21 @@ def events(ctx, sut, limit=500):
     return rows
 
 
+def scanner_options(addr, source, user):
+    """One OPTIONS from `source` (ip) as SIPVicious's svmap sends it (User-Agent
+    friendly-scanner), From `user`; not waited for."""
+    msg = harness.build_message(f"OPTIONS sip:100@{addr[0]}:{addr[1]} SIP/2.0", [
+        ("Via", f"SIP/2.0/UDP {source}:5060;branch={harness.new_branch()}"),
+        ("Max-Forwards", "70"),
+        ("From", f"<sip:{user}@{source}>;tag={harness.new_tag()}"),
+        ("To", f"<sip:100@{addr[0]}>"),
+        ("Call-ID", f"{harness.new_tag()}@{source}"),
+        ("CSeq", "1 OPTIONS"),
+        ("User-Agent", "friendly-scanner"),
+    ])
+    udp_send(source, addr, msg)
+
+
 def options_answered(addr, source, timeout=0.7):
     """Whether an OPTIONS from `source` (ip) gets any answer from addr."""
     return harness.send_options(addr, timeout=timeout, source=(source, 0)) is not None

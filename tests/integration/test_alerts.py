@@ -24,7 +24,7 @@ import time
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 import guard_helpers as gh  # noqa: E402
 import harness  # noqa: E402
-from harness import build_message, check, log, new_branch, new_tag
+from harness import check, log
 
 SECRET = "alert-test-secret-5f2e"
 SOURCE = "127.0.0.77"
@@ -48,19 +48,6 @@ class Hook(http.server.BaseHTTPRequestHandler):
 
     def log_message(self, *args):
         pass
-
-
-def probe(addr, n):
-    msg = build_message(f"OPTIONS sip:100@{addr[0]}:{addr[1]} SIP/2.0", [
-        ("Via", f"SIP/2.0/UDP {SOURCE}:5060;branch={new_branch()}"),
-        ("Max-Forwards", "70"),
-        ("From", f"<sip:{n}@{SOURCE}>;tag={new_tag()}"),
-        ("To", f"<sip:100@{addr[0]}>"),
-        ("Call-ID", f"{new_tag()}@{SOURCE}"),
-        ("CSeq", "1 OPTIONS"),
-        ("User-Agent", "friendly-scanner"),
-    ])
-    gh.udp_send(SOURCE, addr, msg)
 
 
 def test(ctx):
@@ -95,7 +82,7 @@ def run(ctx, hook_port, syslog):
                                             more={"alerts": alerts})).start()
     addr = (topo.host, topo.public_side)
     for n in range(40):
-        probe(addr, n)
+        gh.scanner_options(addr, SOURCE, n)
         time.sleep(0.01)
 
     lines = []

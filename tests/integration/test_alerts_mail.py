@@ -22,24 +22,11 @@ sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 import guard_helpers as gh  # noqa: E402
 import harness  # noqa: E402
 import tls_helpers  # noqa: E402
-from harness import build_message, check, free_port, log, new_branch, new_tag
+from harness import check, free_port, log
 
 SOURCE = "127.0.0.78"
 USER = "gw-alerts"
 PASSWORD = "smtp-Pa55-7c1d9e"
-
-
-def probe(addr, n):
-    msg = build_message(f"OPTIONS sip:100@{addr[0]}:{addr[1]} SIP/2.0", [
-        ("Via", f"SIP/2.0/UDP {SOURCE}:5060;branch={new_branch()}"),
-        ("Max-Forwards", "70"),
-        ("From", f"<sip:{n}@{SOURCE}>;tag={new_tag()}"),
-        ("To", f"<sip:100@{addr[0]}>"),
-        ("Call-ID", f"{new_tag()}@{SOURCE}"),
-        ("CSeq", "1 OPTIONS"),
-        ("User-Agent", "friendly-scanner"),
-    ])
-    gh.udp_send(SOURCE, addr, msg)
 
 
 def read_mails(path):
@@ -101,7 +88,7 @@ def run(ctx, tls_port, plain_port, ca, out):
                                       more={"alerts": alerts})).start()
     addr = (topo.host, topo.public_side)
     for n in range(40):
-        probe(addr, n)
+        gh.scanner_options(addr, SOURCE, n)
         time.sleep(0.01)
 
     deadline = time.time() + 20

@@ -16,7 +16,7 @@ import time
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 import guard_helpers as gh  # noqa: E402
 import harness  # noqa: E402
-from harness import build_message, check, log, new_branch, new_tag
+from harness import check, log
 from webhook_receiver import WebhookReceiver  # noqa: E402
 
 
@@ -26,16 +26,7 @@ def sources_alerted(hook):
 
 def probe(addr, source, n=5):
     for i in range(n):
-        msg = build_message(f"OPTIONS sip:100@{addr[0]}:{addr[1]} SIP/2.0", [
-            ("Via", f"SIP/2.0/UDP {source}:5060;branch={new_branch()}"),
-            ("Max-Forwards", "70"),
-            ("From", f"<sip:{i}@{source}>;tag={new_tag()}"),
-            ("To", f"<sip:100@{addr[0]}>"),
-            ("Call-ID", f"{new_tag()}@{source}"),
-            ("CSeq", "1 OPTIONS"),
-            ("User-Agent", "friendly-scanner"),
-        ])
-        gh.udp_send(source, addr, msg)
+        gh.scanner_options(addr, source, i)
         time.sleep(0.01)
 
 
