@@ -30,12 +30,12 @@ class CaptureTap {
 // One call site per direction and transport; nothing to do while capture is off.
 inline void tapMessage(CaptureTap* tap, config::TransportKind transport,
                        const base::Address& source, const base::Address& destination,
-                       base::SystemTime when, std::string_view bytes) {
-  if (tap == nullptr) return;
+                       const base::Clock& clock, std::string_view bytes) {
+  if (tap == nullptr) return;  // capture off: nothing else per message, not even the time
   tap->capture(CapturedMessage{.transport = transport,
                                .source = source,
                                .destination = destination,
-                               .when = when,
+                               .when = clock.wallNow(),
                                .bytes = bytes});
 }
 

@@ -359,7 +359,7 @@ bool TcpConnection::processFrames() {
         ++ctx_.stats.streamMessagesReceived;
         deliveredMessage_ = true;
         partialSince_.reset();
-        tapMessage(ctx_.capture, transport(), remote_, local_, ctx_.clock.wallNow(), frame.message);
+        tapMessage(ctx_.capture, transport(), remote_, local_, ctx_.clock, frame.message);
         ctx_.onPacket(Packet{
             .bytes = std::move(frame.message),
             .source = remote_,
@@ -378,7 +378,7 @@ bool TcpConnection::processFrames() {
 void TcpConnection::send(std::string bytes, const SendTarget& target) {
   // Captured when queued, before TLS encrypts it; the local address is the zone listener's
   // (the one Packets report), not an outbound connection's ephemeral port.
-  tapMessage(ctx_.capture, transport(), local_, remote_, ctx_.clock.wallNow(), bytes);
+  tapMessage(ctx_.capture, transport(), local_, remote_, ctx_.clock, bytes);
   enqueue(Outbound{std::move(bytes), target, true});
 }
 

@@ -174,7 +174,7 @@ void UdpListener::deliver(const mmsghdr& msg, const char* data, base::TimePoint 
   ++ctx_.stats.datagramsReceived;
   const base::Address source = base::Address::fromSockaddr(
       static_cast<const sockaddr*>(msg.msg_hdr.msg_name), msg.msg_hdr.msg_namelen);
-  tapMessage(ctx_.capture, config::TransportKind::kUdp, source, local_, ctx_.clock.wallNow(),
+  tapMessage(ctx_.capture, config::TransportKind::kUdp, source, local_, ctx_.clock,
              std::string_view(data, length));
   ctx_.onPacket(Packet{
       .bytes = std::string(data, length),
@@ -189,7 +189,7 @@ void UdpListener::deliver(const mmsghdr& msg, const char* data, base::TimePoint 
 
 int UdpListener::send(const base::Address& to, std::string bytes) {
   if (closed_) return EBADF;
-  tapMessage(ctx_.capture, config::TransportKind::kUdp, local_, to, ctx_.clock.wallNow(), bytes);
+  tapMessage(ctx_.capture, config::TransportKind::kUdp, local_, to, ctx_.clock, bytes);
   if (queue_.empty()) {
     const ssize_t sent = ::sendto(socket_.native_handle(), bytes.data(), bytes.size(), MSG_DONTWAIT,
                                   to.sockaddrPtr(), to.sockaddrLen());
